@@ -1,0 +1,101 @@
+// AwsClient::Call: credentials -> sign -> send -> validate -> retry.
+#include "engine/aws/client.h"
+
+#include <thread>
+
+#include "engine/aws/sigv4.h"
+
+namespace ddb::aws {
+
+AwsClient::AwsClient(ServiceTraits traits, Endpoint endpoint, std::string region,
+                     std::shared_ptr<CredentialsProvider> credentials,
+                     std::shared_ptr<HttpClient> http, RetryPolicy policy,
+                     std::shared_ptr<RetryQuota> quota)
+    : traits_(std::move(traits)),
+      endpoint_(std::move(endpoint)),
+      region_(std::move(region)),
+      credentials_(std::move(credentials)),
+      http_(std::move(http)),
+      policy_(policy),
+      quota_(quota ? std::move(quota) : std::make_shared<RetryQuota>()),
+      clock_([] { return std::chrono::system_clock::now(); }),
+      rng_(std::random_device{}()) {}
+
+Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& creds,
+                          HttpResponse* response) {
+  HttpRequest http;
+  http.method = request.method;
+  std::string host = request.host_override.empty() ? endpoint_.HostHeader()
+                                                   : request.host_override;
+  if (!request.host_override.empty() && endpoint_.port != 0) {
+    host += ":" + std::to_string(endpoint_.port);
+  }
+  http.url = endpoint_.scheme + "://" + host + endpoint_.base_path + request.path;
+  if (!request.query.empty()) http.url += "?" + request.query;
+  http.headers = request.headers;
+  http.headers.emplace_back("Host", host);
+  http.headers.emplace_back("User-Agent", "ddbsql/0.1");
+  http.body = request.body;
+
+  SigningParams params;
+  params.service = traits_.signing_name;
+  params.region = region_;
+  params.time = clock_();
+  params.normalize_and_double_encode_path = !traits_.s3_signing;
+  params.add_content_sha256_header = traits_.s3_signing;
+  SignRequest(&http, creds, params);
+
+  counters_.requests.fetch_add(1, std::memory_order_relaxed);
+  counters_.bytes_sent.fetch_add(http.body.size(), std::memory_order_relaxed);
+  Status s = http_->Send(std::move(http), response);
+  if (!s.ok()) return s;
+  counters_.bytes_received.fetch_add(response->body.size(), std::memory_order_relaxed);
+  if (response->status < 200 || response->status >= 300) {
+    Status err = traits_.parse_error ? traits_.parse_error(*response)
+                                     : Status::AwsError("HTTP " + std::to_string(response->status),
+                                                        "request failed", static_cast<int>(response->status));
+    if (err.ok()) {
+      err = Status::AwsError("HTTP " + std::to_string(response->status), "request failed",
+                             static_cast<int>(response->status));
+    }
+    return err;
+  }
+  if (traits_.validate) return traits_.validate(*response);
+  return Status::OK();
+}
+
+Status AwsClient::Call(const ServiceRequest& request, HttpResponse* response) {
+  int retry_cost = 0;
+  for (int attempt = 1;; ++attempt) {
+    Credentials creds;
+    Status s = credentials_->GetCredentials(&creds);
+    if (!s.ok()) return s;
+    s = Attempt(request, creds, response);
+    if (s.ok()) {
+      if (policy_.mode != RetryMode::kLegacy) quota_->Release(retry_cost);
+      return s;
+    }
+    ErrorKind kind = ClassifyError(s);
+    bool retryable = kind == ErrorKind::kThrottling || kind == ErrorKind::kTransient ||
+                     kind == ErrorKind::kTimeoutOrConnect;
+    if (s.IsCancelled() || !retryable || attempt >= policy_.max_attempts) {
+      if (retryable && attempt > 1) {
+        s = s.WithNote("after " + std::to_string(attempt) + " attempts");
+      }
+      return request.context.empty() ? s : s.WithContext(request.context);
+    }
+    if (policy_.mode != RetryMode::kLegacy && !quota_->Acquire(kind, &retry_cost)) {
+      s = s.WithNote("retry quota exhausted after " + std::to_string(attempt) + " attempts");
+      return request.context.empty() ? s : s.WithContext(request.context);
+    }
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard<std::mutex> lock(rng_mu_);
+      delay = BackoffDelay(policy_, attempt, rng_);
+    }
+    counters_.retries.fetch_add(1, std::memory_order_relaxed);
+    std::this_thread::sleep_for(delay);
+  }
+}
+
+}  // namespace ddb::aws

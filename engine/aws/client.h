@@ -1,0 +1,93 @@
+// AwsClient: one AWS service endpoint with its credentials, signer, retries
+// and HTTP. Every DynamoDB and S3 request goes through Call(): it resolves
+// credentials, signs, sends, validates the response and retries per the
+// policy. Service clients (dynamodb/client.h, s3/client.h) build the requests
+// and parse the answers; this class knows nothing of their formats beyond the
+// two hooks in ServiceTraits.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "engine/aws/config.h"
+#include "engine/aws/credentials.h"
+#include "engine/aws/http.h"
+#include "engine/aws/retry.h"
+#include "engine/status.h"
+
+namespace ddb::aws {
+
+// One request to the service, relative to its endpoint.
+struct ServiceRequest {
+  std::string method = "POST";
+  // Percent-encoded path below the endpoint's base path, starting with '/'.
+  std::string path = "/";
+  // Percent-encoded query string without '?', or empty.
+  std::string query;
+  // Replaces the endpoint's host (S3 virtual-hosted addressing).
+  std::string host_override;
+  Headers headers;
+  std::string body;
+  // What the request is about, for error messages: "table orders".
+  std::string context;
+};
+
+struct ServiceTraits {
+  std::string signing_name;  // "dynamodb", "s3"
+  bool s3_signing = false;   // no path normalization, x-amz-content-sha256
+  // Turns a non-2xx response into a Status::AwsError (code and message).
+  std::function<Status(const HttpResponse&)> parse_error;
+  // Checks a 2xx response (DynamoDB: x-amz-crc32); a failure is retried.
+  std::function<Status(const HttpResponse&)> validate;
+};
+
+// Counters for `.stats`; monotonically increasing, read with load().
+struct CallCounters {
+  std::atomic<uint64_t> requests{0};  // attempts sent
+  std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> bytes_received{0};
+  std::atomic<uint64_t> bytes_sent{0};
+};
+
+class AwsClient {
+ public:
+  AwsClient(ServiceTraits traits, Endpoint endpoint, std::string region,
+            std::shared_ptr<CredentialsProvider> credentials, std::shared_ptr<HttpClient> http,
+            RetryPolicy policy, std::shared_ptr<RetryQuota> quota);
+
+  // Sends `request` with retries. ok() means a 2xx response in `response`;
+  // otherwise the Status is the last attempt's error with request.context
+  // prefixed ("table orders: ResourceNotFoundException: ...").
+  Status Call(const ServiceRequest& request, HttpResponse* response);
+
+  const Endpoint& endpoint() const { return endpoint_; }
+  const std::string& region() const { return region_; }
+  CallCounters& counters() { return counters_; }
+  HttpClient& http() { return *http_; }
+
+  // Overrides the clock used for signing (tests).
+  void set_clock(std::function<std::chrono::system_clock::time_point()> clock) {
+    clock_ = std::move(clock);
+  }
+
+ private:
+  Status Attempt(const ServiceRequest& request, const Credentials& creds, HttpResponse* response);
+
+  ServiceTraits traits_;
+  Endpoint endpoint_;
+  std::string region_;
+  std::shared_ptr<CredentialsProvider> credentials_;
+  std::shared_ptr<HttpClient> http_;
+  RetryPolicy policy_;
+  std::shared_ptr<RetryQuota> quota_;
+  std::function<std::chrono::system_clock::time_point()> clock_;
+  CallCounters counters_;
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace ddb::aws

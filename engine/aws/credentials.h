@@ -1,0 +1,78 @@
+// Credentials and the providers that find them, in the AWS SDKs' order:
+//
+//   1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+//   2. shared files for the chosen profile, in botocore's order: static keys
+//      in the credentials file, then `credential_process` (either file), then
+//      static keys in the config file
+//   3. container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on
+//      169.254.170.2) or AWS_CONTAINER_CREDENTIALS_FULL_URI, with
+//      AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)
+//   4. EC2 instance metadata, IMDSv2 (token PUT, then role and credentials);
+//      AWS_EC2_METADATA_DISABLED=true skips it
+//
+// An explicitly chosen profile (AWS_PROFILE or --profile) that does not exist
+// is an error, not a fall-through. Expiring credentials are refreshed when
+// less than five minutes remain. Secrets never appear in any message.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "engine/status.h"
+
+namespace ddb::aws {
+
+class HttpClient;
+class ConfigFiles;
+
+struct Credentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty when none
+  // When the credentials stop working; nullopt for long-term keys.
+  std::optional<std::chrono::system_clock::time_point> expiration;
+  std::string source;  // where they came from, for `.show`-style output (no secrets)
+
+  bool empty() const { return access_key_id.empty() || secret_access_key.empty(); }
+};
+
+// Reads an environment variable; injectable so tests need not touch the real
+// environment.
+using GetEnv = std::function<std::optional<std::string>(const std::string& name)>;
+GetEnv ProcessEnv();
+
+class CredentialsProvider {
+ public:
+  virtual ~CredentialsProvider() = default;
+  // Fills `out` with credentials valid now. Thread-safe.
+  virtual Status GetCredentials(Credentials* out) = 0;
+};
+
+// A provider that always returns `creds` (tests, --no-sign-request style use).
+std::unique_ptr<CredentialsProvider> StaticCredentials(Credentials creds);
+
+// The default chain described above. `profile` is the resolved profile name
+// (Settings::profile), `explicit_profile` whether the user chose it. `files`
+// may be null (no profile step). `http` is used for container and
+// instance-metadata credentials with short per-request timeouts and must
+// outlive the provider; null skips those steps.
+//
+// Errors: an explicit profile missing from both files (NotFound); a profile
+// using role_arn, sso or web identity, which are not implemented
+// (NotSupported, with a workaround); AWS_ACCESS_KEY_ID without
+// AWS_SECRET_ACCESS_KEY, or a profile key id without its secret; a failing
+// credential_process or container endpoint (NoCredentials, never echoing the
+// output); nothing found (NoCredentials listing each source tried). An
+// unreachable instance-metadata service is "nothing found", not an error.
+// Credentials::source: "environment", "profile NAME (credentials file)",
+// "profile NAME (config file)", "credential_process (profile NAME)",
+// "container", "EC2 instance metadata (role NAME)".
+std::unique_ptr<CredentialsProvider> DefaultCredentialsChain(
+    GetEnv env, std::shared_ptr<const ConfigFiles> files, std::string profile,
+    bool explicit_profile, HttpClient* http);
+
+}  // namespace ddb::aws

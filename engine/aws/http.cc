@@ -1,0 +1,349 @@
+// HttpClient on a curl multi handle driven by one I/O thread.
+//
+// Threads: callers only touch the queue (under mu_) and wake the I/O thread
+// with curl_multi_wakeup(); every curl handle is used by the I/O thread
+// alone. A Transfer owns its easy handle, header list, request body and the
+// promise that hands the result back.
+#include "engine/aws/http.h"
+
+#include <curl/curl.h>
+#include <zlib.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "engine/encoding.h"
+
+namespace ddb::aws {
+
+namespace {
+
+struct EasyDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+struct MultiDeleter {
+  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+};
+using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
+
+// curl_global_init is not thread-safe on older curls; run it once.
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string HostOf(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t end = url.find_first_of("/?#", start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// Inflates a gzip (or zlib) body.
+Status Inflate(const std::string& in, std::string* out) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return Status::Corruption("inflateInit2 failed");
+  out->clear();
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  char buf[65536];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof(buf);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&zs);
+      return Status::Corruption("response body is not valid gzip");
+    }
+    out->append(buf, sizeof(buf) - zs.avail_out);
+    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
+      inflateEnd(&zs);
+      return Status::Corruption("response body is truncated gzip");
+    }
+  }
+  inflateEnd(&zs);
+  return Status::OK();
+}
+
+}  // namespace
+
+struct Transfer {
+  HttpRequest request;
+  HttpResponse response;
+  std::promise<HttpResult> promise;
+  EasyPtr easy;
+  SlistPtr headers;
+  char error[CURL_ERROR_SIZE] = {0};
+
+  static size_t OnBody(char* data, size_t size, size_t n, void* self) {
+    static_cast<Transfer*>(self)->response.body.append(data, size * n);
+    return size * n;
+  }
+  static size_t OnHeader(char* data, size_t size, size_t n, void* self) {
+    auto* t = static_cast<Transfer*>(self);
+    std::string_view line(data, size * n);
+    if (line.starts_with("HTTP/")) {  // a new response (after a redirect or 100): start over
+      t->response.headers.clear();
+      return size * n;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return size * n;
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+      value.remove_suffix(1);
+    }
+    t->response.headers.emplace_back(std::move(name), std::string(value));
+    return size * n;
+  }
+};
+
+class HttpClient::Impl {
+ public:
+  explicit Impl(const HttpOptions& options) : options_(options) {
+    GlobalInitOnce();
+    multi_.reset(curl_multi_init());
+    curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      static_cast<long>(options_.max_connections));
+    curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
+                      static_cast<long>(options_.max_connections));
+    thread_ = std::thread([this] { Loop(); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    curl_multi_wakeup(multi_.get());
+    thread_.join();
+  }
+
+  std::future<HttpResult> Start(HttpRequest request) {
+    auto t = std::make_unique<Transfer>();
+    t->request = std::move(request);
+    std::future<HttpResult> f = t->promise.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) {
+        t->promise.set_value({Status::Cancelled("HTTP client is shutting down"), {}});
+        return f;
+      }
+      queue_.push_back(std::move(t));
+    }
+    curl_multi_wakeup(multi_.get());
+    return f;
+  }
+
+  void CancelAll() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancel_requested_ = true;
+    }
+    curl_multi_wakeup(multi_.get());
+  }
+
+ private:
+  // Builds the easy handle for `t`. Runs on the I/O thread.
+  Status Prepare(Transfer* t) {
+    EasyPtr easy;
+    if (!idle_.empty()) {
+      easy = std::move(idle_.back());
+      idle_.pop_back();
+      curl_easy_reset(easy.get());
+    } else {
+      easy.reset(curl_easy_init());
+    }
+    if (!easy) return Status::Transport("curl_easy_init failed");
+    CURL* e = easy.get();
+    const HttpRequest& r = t->request;
+    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnBody);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     r.connect_timeout_ms > 0 ? r.connect_timeout_ms : options_.connect_timeout_ms);
+    long timeout = r.request_timeout_ms > 0 ? r.request_timeout_ms : options_.request_timeout_ms;
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
+    if (options_.low_speed_time_s > 0) {
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
+    }
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+    if (!options_.ca_bundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+    // The body is checksummed as received, so curl must not inflate it.
+    curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    // S3 keys may contain "." and ".." segments; curl must not squash them.
+    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+
+    if (r.method == "GET") {
+      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else if (r.method == "HEAD") {
+      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else {
+      curl_easy_setopt(e, CURLOPT_POST, 1L);
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
+      if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    }
+
+    curl_slist* list = nullptr;
+    bool has_content_type = false;
+    for (const auto& [name, value] : r.headers) {
+      std::string line = name + (value.empty() ? ";" : ": " + value);
+      list = curl_slist_append(list, line.c_str());
+      if (strcasecmp(name.c_str(), "content-type") == 0) has_content_type = true;
+    }
+    list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
+    if (!has_content_type) list = curl_slist_append(list, "Content-Type:");
+    t->headers.reset(list);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+    t->easy = std::move(easy);
+    return Status::OK();
+  }
+
+  void Finish(Transfer* t, CURLcode code) {
+    HttpResult result;
+    if (code != CURLE_OK) {
+      std::string reason = t->error[0] ? t->error : curl_easy_strerror(code);
+      std::string what = code == CURLE_OPERATION_TIMEDOUT ? "request timed out"
+                         : code == CURLE_COULDNT_CONNECT  ? "cannot connect"
+                         : code == CURLE_COULDNT_RESOLVE_HOST ? "cannot resolve host"
+                                                              : "request failed";
+      result.status = Status::Transport(what + " (" + HostOf(t->request.url) + "): " + reason);
+    } else {
+      long status = 0;
+      curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
+      t->response.status = status;
+      t->response.crc32 = Crc32(t->response.body);
+      // Inflate only what we asked to receive compressed: an S3 object stored
+      // with Content-Encoding gzip must come back as its stored bytes.
+      std::string_view enc = FindHeader(t->response.headers, "content-encoding");
+      bool asked = FindHeader(t->request.headers, "accept-encoding").find("gzip") !=
+                   std::string_view::npos;
+      if (asked && (enc == "gzip" || enc == "deflate")) {
+        std::string inflated;
+        result.status = Inflate(t->response.body, &inflated);
+        if (result.status.ok()) t->response.body = std::move(inflated);
+      }
+    }
+    result.response = std::move(t->response);
+    t->promise.set_value(std::move(result));
+  }
+
+  // Detaches `t`'s easy handle from the multi handle and keeps it for reuse.
+  void Recycle(Transfer* t) {
+    curl_multi_remove_handle(multi_.get(), t->easy.get());
+    if (idle_.size() < 16) idle_.push_back(std::move(t->easy));
+    t->easy.reset();
+  }
+
+  void Loop() {
+    for (;;) {
+      std::deque<std::unique_ptr<Transfer>> fresh;
+      bool cancel = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) cancel = true;
+        if (cancel_requested_) {
+          cancel = true;
+          cancel_requested_ = false;
+        }
+        fresh.swap(queue_);
+      }
+      if (cancel) {
+        for (auto& [easy, t] : active_) {
+          Recycle(t.get());
+          t->promise.set_value({Status::Cancelled(), {}});
+        }
+        active_.clear();
+        for (auto& t : fresh) t->promise.set_value({Status::Cancelled(), {}});
+        fresh.clear();
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) {
+          for (auto& t : queue_) t->promise.set_value({Status::Cancelled(), {}});
+          queue_.clear();
+          return;
+        }
+      }
+      for (auto& t : fresh) {
+        Status s = Prepare(t.get());
+        if (!s.ok()) {
+          t->promise.set_value({s, {}});
+          continue;
+        }
+        CURL* e = t->easy.get();
+        curl_multi_add_handle(multi_.get(), e);
+        active_.emplace(e, std::move(t));
+      }
+
+      int running = 0;
+      curl_multi_perform(multi_.get(), &running);
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        auto it = active_.find(msg->easy_handle);
+        if (it == active_.end()) continue;
+        std::unique_ptr<Transfer> t = std::move(it->second);
+        active_.erase(it);
+        CURLcode code = msg->data.result;
+        Finish(t.get(), code);
+        Recycle(t.get());
+      }
+      int numfds = 0;
+      curl_multi_poll(multi_.get(), nullptr, 0, 1000, &numfds);
+    }
+  }
+
+  HttpOptions options_;
+  MultiPtr multi_;
+  std::thread thread_;
+
+  std::mutex mu_;
+  std::deque<std::unique_ptr<Transfer>> queue_;  // guarded by mu_
+  bool stopping_ = false;                        // guarded by mu_
+  bool cancel_requested_ = false;                // guarded by mu_
+
+  // I/O thread only.
+  std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;
+  std::vector<EasyPtr> idle_;
+};
+
+HttpClient::HttpClient(HttpOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>(options_)) {}
+
+HttpClient::~HttpClient() = default;
+
+std::future<HttpResult> HttpClient::Start(HttpRequest request) {
+  return impl_->Start(std::move(request));
+}
+
+Status HttpClient::Send(HttpRequest request, HttpResponse* response) {
+  HttpResult r = Start(std::move(request)).get();
+  *response = std::move(r.response);
+  return r.status;
+}
+
+void HttpClient::CancelAll() { impl_->CancelAll(); }
+
+}  // namespace ddb::aws

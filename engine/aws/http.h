@@ -1,0 +1,102 @@
+// HttpClient: HTTP/1.1 over libcurl, shared by every AWS call.
+//
+// One client owns one I/O thread running a curl multi handle, so connections
+// are kept alive and reused across calls, and any number of requests can be in
+// flight at once: Start() queues a request and returns a future; Send() is
+// Start().get(). Callers that want concurrency (parallel scan segments, a
+// page of S3 GETs) either hold several futures or call Send() from several
+// threads; either way the requests share the one connection pool.
+//
+// The response body is returned as received on the wire; crc32 is computed on
+// those bytes (DynamoDB's x-amz-crc32 covers the bytes as sent, compressed or
+// not). A body with Content-Encoding gzip is inflated into `body` after the CRC
+// is taken, when the request asked for it (Accept-Encoding: gzip); otherwise
+// the body is the bytes as stored (S3 objects).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/status.h"
+
+namespace ddb::aws {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Returns the value of the first header named `name` (ASCII case-insensitive),
+// or an empty view.
+std::string_view FindHeader(const Headers& headers, std::string_view name);
+
+struct HttpRequest {
+  std::string method = "GET";
+  // Absolute URL; the path and query must already be percent-encoded the way
+  // they are to be signed and sent (curl sends them unchanged).
+  std::string url;
+  Headers headers;
+  std::string body;
+  // Per-request overrides of HttpOptions (0: the client's). Instance metadata
+  // lookups use short ones so a machine without IMDS fails fast.
+  long connect_timeout_ms = 0;
+  long request_timeout_ms = 0;
+};
+
+struct HttpResponse {
+  long status = 0;
+  Headers headers;  // names lower-cased
+  std::string body;
+  uint32_t crc32 = 0;  // of the body bytes as received, before any inflation
+};
+
+struct HttpResult {
+  Status status;  // transport outcome only: a 500 answer is ok() here
+  HttpResponse response;
+};
+
+struct HttpOptions {
+  long connect_timeout_ms = 3000;
+  long request_timeout_ms = 60000;  // whole transfer; 0 for none
+  // A transfer receiving fewer than 1 byte/s for this long is aborted (stall).
+  long low_speed_time_s = 30;
+  bool verify_tls = true;
+  std::string ca_bundle;  // AWS_CA_BUNDLE or the config's ca_bundle; empty for the system's
+  int max_connections = 64;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Queues `request`; the future is ready when it has completed or failed.
+  std::future<HttpResult> Start(HttpRequest request);
+
+  // Blocking form of Start(). A non-ok Status is a transport failure: the
+  // message names the host and curl's reason.
+  Status Send(HttpRequest request, HttpResponse* response);
+
+  // Aborts every transfer in flight and queued now; they complete with
+  // Status::Cancelled(). Safe to call from any thread (not from a signal
+  // handler: set a flag there and call this from a thread).
+  void CancelAll();
+
+  const HttpOptions& options() const { return options_; }
+
+ private:
+  class Impl;
+  HttpOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Percent-encodes per RFC 3986 (unreserved characters kept). With
+// `keep_slash`, '/' is kept too (for paths).
+std::string UriEncode(std::string_view s, bool keep_slash = false);
+
+}  // namespace ddb::aws

@@ -1,0 +1,48 @@
+#include "engine/connection.h"
+
+#include "engine/aws/client.h"
+#include "engine/aws/retry.h"
+
+namespace ddb {
+
+Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* out) {
+  if (!options.env) options.env = aws::ProcessEnv();
+  std::shared_ptr<aws::ConfigFiles> files;
+  Status s = aws::ConfigFiles::Load(options.env, &files);
+  if (!s.ok()) return s;
+
+  std::shared_ptr<Connection> c(new Connection());
+  s = aws::ResolveSettings(options.env, *files, options.overrides, &c->settings_);
+  if (!s.ok()) return s;
+  s = aws::ResolveEndpoint("dynamodb", options.env, *files, c->settings_, options.overrides,
+                           &c->dynamodb_endpoint_);
+  if (!s.ok()) return s;
+  s = aws::ResolveEndpoint("s3", options.env, *files, c->settings_, options.overrides,
+                           &c->s3_endpoint_);
+  if (!s.ok()) return s;
+
+  aws::HttpOptions http = options.http;
+  if (http.ca_bundle.empty()) http.ca_bundle = c->settings_.ca_bundle;
+  c->http_ = std::make_shared<aws::HttpClient>(http);
+  if (options.credentials) {
+    c->credentials_ = options.credentials;
+  } else {
+    c->credentials_ = aws::DefaultCredentialsChain(options.env, files, c->settings_.profile,
+                                                   c->settings_.explicit_profile, c->http_.get());
+  }
+  c->quota_ = std::make_shared<aws::RetryQuota>();
+  c->dynamodb_aws_ = std::make_shared<aws::AwsClient>(
+      dynamodb::DynamoDbTraits(), c->dynamodb_endpoint_, c->settings_.region, c->credentials_,
+      c->http_, aws::RetryPolicy::ForService("dynamodb", c->settings_), c->quota_);
+  c->dynamodb_ = std::make_unique<dynamodb::DynamoDbClient>(c->dynamodb_aws_);
+  *out = std::move(c);
+  return Status::OK();
+}
+
+std::string Connection::Describe() const {
+  std::string where = dynamodb_endpoint_.custom ? dynamodb_endpoint_.BaseUrl()
+                                                : "profile " + settings_.profile;
+  return where + ", " + settings_.region;
+}
+
+}  // namespace ddb

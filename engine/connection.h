@@ -1,0 +1,56 @@
+// Connection: everything needed to talk to one AWS account and region,
+// resolved the way the AWS CLI does (see aws/config.h): settings, the
+// credentials chain, the endpoints, one shared HTTP client, and the service
+// clients built on them. Nothing is sent until a service is used.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "engine/aws/config.h"
+#include "engine/aws/credentials.h"
+#include "engine/aws/http.h"
+#include "engine/dynamodb/client.h"
+#include "engine/status.h"
+
+namespace ddb {
+
+struct ConnectionOptions {
+  aws::Overrides overrides;        // --profile, --region, --endpoint-url
+  aws::GetEnv env;                 // defaults to the process environment
+  aws::HttpOptions http;           // timeouts, TLS
+  // Credentials to use instead of the chain (tests); empty: the chain.
+  std::shared_ptr<aws::CredentialsProvider> credentials;
+};
+
+class Connection {
+ public:
+  // Resolves settings and endpoints. Fails on configuration errors (unknown
+  // profile, no region, malformed endpoint URL), not on network ones.
+  static Status Open(ConnectionOptions options, std::shared_ptr<Connection>* out);
+
+  const aws::Settings& settings() const { return settings_; }
+  const aws::Endpoint& dynamodb_endpoint() const { return dynamodb_endpoint_; }
+  const aws::Endpoint& s3_endpoint() const { return s3_endpoint_; }
+  dynamodb::DynamoDbClient& dynamodb() { return *dynamodb_; }
+  aws::HttpClient& http() { return *http_; }
+
+  // A short description for prompts and messages: "profile dev, eu-west-1" or
+  // "http://127.0.0.1:8000, us-east-1". Never includes secrets.
+  std::string Describe() const;
+
+ private:
+  Connection() = default;
+
+  aws::Settings settings_;
+  aws::Endpoint dynamodb_endpoint_;
+  aws::Endpoint s3_endpoint_;
+  std::shared_ptr<aws::HttpClient> http_;
+  std::shared_ptr<aws::CredentialsProvider> credentials_;
+  std::shared_ptr<aws::RetryQuota> quota_;
+  std::shared_ptr<aws::AwsClient> dynamodb_aws_;
+  std::unique_ptr<dynamodb::DynamoDbClient> dynamodb_;
+};
+
+}  // namespace ddb

@@ -1,0 +1,1697 @@
+#include "engine/dynamodb/attribute_value.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <new>
+#include <ostream>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/encoding.h"
+
+namespace ddb::dynamodb {
+
+using Json = nlohmann::json;
+using Type = AttributeValue::Type;
+
+// ---- AttributeValue ----
+
+const std::string& AttributeValue::EmptyString() {
+  static const std::string kEmpty;
+  return kEmpty;
+}
+const AttributeMap& AttributeValue::EmptyMap() {
+  static const AttributeMap kEmpty;
+  return kEmpty;
+}
+const AttributeList& AttributeValue::EmptyList() {
+  static const AttributeList kEmpty;
+  return kEmpty;
+}
+const std::vector<std::string>& AttributeValue::EmptySet() {
+  static const std::vector<std::string> kEmpty;
+  return kEmpty;
+}
+
+void AttributeValue::Reset() noexcept {
+  switch (type_) {
+    case Type::kS:
+    case Type::kN:
+    case Type::kB:
+      rep_.scalar.~basic_string();
+      break;
+    case Type::kSS:
+    case Type::kNS:
+    case Type::kBS:
+      rep_.set.~vector();
+      break;
+    case Type::kM:
+      rep_.map.~unique_ptr();
+      break;
+    case Type::kL:
+      rep_.list.~vector();
+      break;
+    case Type::kNull:
+    case Type::kBool:
+      break;
+  }
+  type_ = Type::kNull;
+}
+
+void AttributeValue::CopyFrom(const AttributeValue& other) {
+  // Called on a NULL value; type_ is set only once the payload exists, so an
+  // exception from an allocation leaves a valid NULL.
+  switch (other.type_) {
+    case Type::kS:
+    case Type::kN:
+    case Type::kB:
+      new (&rep_.scalar) std::string(other.rep_.scalar);
+      break;
+    case Type::kSS:
+    case Type::kNS:
+    case Type::kBS:
+      new (&rep_.set) std::vector<std::string>(other.rep_.set);
+      break;
+    case Type::kM:
+      new (&rep_.map)
+          std::unique_ptr<AttributeMap>(std::make_unique<AttributeMap>(*other.rep_.map));
+      break;
+    case Type::kL:
+      new (&rep_.list) AttributeList(other.rep_.list);
+      break;
+    case Type::kBool:
+      rep_.boolean = other.rep_.boolean;
+      break;
+    case Type::kNull:
+      break;
+  }
+  type_ = other.type_;
+}
+
+void AttributeValue::MoveFrom(AttributeValue&& other) noexcept {
+  switch (other.type_) {
+    case Type::kS:
+    case Type::kN:
+    case Type::kB:
+      new (&rep_.scalar) std::string(std::move(other.rep_.scalar));
+      break;
+    case Type::kSS:
+    case Type::kNS:
+    case Type::kBS:
+      new (&rep_.set) std::vector<std::string>(std::move(other.rep_.set));
+      break;
+    case Type::kM:
+      new (&rep_.map) std::unique_ptr<AttributeMap>(std::move(other.rep_.map));
+      break;
+    case Type::kL:
+      new (&rep_.list) AttributeList(std::move(other.rep_.list));
+      break;
+    case Type::kBool:
+      rep_.boolean = other.rep_.boolean;
+      break;
+    case Type::kNull:
+      break;
+  }
+  type_ = other.type_;
+  other.Reset();
+}
+
+AttributeValue::AttributeValue(const AttributeValue& other) { CopyFrom(other); }
+
+AttributeValue::AttributeValue(AttributeValue&& other) noexcept { MoveFrom(std::move(other)); }
+
+AttributeValue& AttributeValue::operator=(const AttributeValue& other) {
+  if (this != &other) {
+    // Copy first: `other` may live inside this value's own payload.
+    AttributeValue copy(other);
+    Reset();
+    MoveFrom(std::move(copy));
+  }
+  return *this;
+}
+
+AttributeValue& AttributeValue::operator=(AttributeValue&& other) noexcept {
+  if (this == &other) return *this;
+  if (type_ != Type::kM && type_ != Type::kL) {
+    // Nothing of ours can contain `other`: the common, cheap case.
+    Reset();
+    MoveFrom(std::move(other));
+  } else {
+    // Detach first: `other` may live inside this value's own payload.
+    AttributeValue taken;
+    taken.MoveFrom(std::move(other));
+    Reset();
+    MoveFrom(std::move(taken));
+  }
+  return *this;
+}
+
+AttributeValue AttributeValue::S(std::string s) {
+  AttributeValue v;
+  new (&v.rep_.scalar) std::string(std::move(s));
+  v.type_ = Type::kS;
+  return v;
+}
+
+AttributeValue AttributeValue::N(std::string decimal) {
+  AttributeValue v;
+  new (&v.rep_.scalar) std::string(std::move(decimal));
+  v.type_ = Type::kN;
+  return v;
+}
+
+AttributeValue AttributeValue::B(std::string bytes) {
+  AttributeValue v;
+  new (&v.rep_.scalar) std::string(std::move(bytes));
+  v.type_ = Type::kB;
+  return v;
+}
+
+AttributeValue AttributeValue::Bool(bool b) {
+  AttributeValue v;
+  v.rep_.boolean = b;
+  v.type_ = Type::kBool;
+  return v;
+}
+
+AttributeValue AttributeValue::Null() { return AttributeValue(); }
+
+AttributeValue AttributeValue::M(AttributeMap m) {
+  AttributeValue v;
+  new (&v.rep_.map) std::unique_ptr<AttributeMap>(std::make_unique<AttributeMap>(std::move(m)));
+  v.type_ = Type::kM;
+  return v;
+}
+
+AttributeValue AttributeValue::L(AttributeList l) {
+  AttributeValue v;
+  new (&v.rep_.list) AttributeList(std::move(l));
+  v.type_ = Type::kL;
+  return v;
+}
+
+AttributeValue AttributeValue::MakeSet(Type type, std::vector<std::string> members) {
+  AttributeValue v;
+  new (&v.rep_.set) std::vector<std::string>(std::move(members));
+  v.type_ = type;
+  return v;
+}
+
+AttributeValue AttributeValue::SS(std::vector<std::string> v) {
+  return MakeSet(Type::kSS, std::move(v));
+}
+AttributeValue AttributeValue::NS(std::vector<std::string> v) {
+  return MakeSet(Type::kNS, std::move(v));
+}
+AttributeValue AttributeValue::BS(std::vector<std::string> v) {
+  return MakeSet(Type::kBS, std::move(v));
+}
+
+AttributeMap* AttributeValue::mutable_map() {
+  if (type_ != Type::kM) *this = M({});
+  return rep_.map.get();
+}
+
+AttributeList* AttributeValue::mutable_list() {
+  if (type_ != Type::kL) *this = L({});
+  return &rep_.list;
+}
+
+const char* AttributeValue::TypeName(Type t) {
+  switch (t) {
+    case Type::kNull:
+      return "NULL";
+    case Type::kS:
+      return "S";
+    case Type::kN:
+      return "N";
+    case Type::kB:
+      return "B";
+    case Type::kBool:
+      return "BOOL";
+    case Type::kM:
+      return "M";
+    case Type::kL:
+      return "L";
+    case Type::kSS:
+      return "SS";
+    case Type::kNS:
+      return "NS";
+    case Type::kBS:
+      return "BS";
+  }
+  return "?";
+}
+
+namespace {
+
+// True if a and b hold the same members in any order; `numeric` compares
+// them as numbers. Duplicates count (multiset equality).
+bool SameMembers(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                 bool numeric) {
+  if (a.size() != b.size()) return false;
+  auto equal = [numeric](std::string_view x, std::string_view y) {
+    return numeric ? CompareNumbers(x, y) == 0 : x == y;
+  };
+  if (std::equal(a.begin(), a.end(), b.begin(), equal)) return true;
+  std::vector<std::string_view> sa(a.begin(), a.end()), sb(b.begin(), b.end());
+  auto less = [numeric](std::string_view x, std::string_view y) {
+    return numeric ? CompareNumbers(x, y) < 0 : x < y;
+  };
+  std::sort(sa.begin(), sa.end(), less);
+  std::sort(sb.begin(), sb.end(), less);
+  return std::equal(sa.begin(), sa.end(), sb.begin(), equal);
+}
+
+}  // namespace
+
+bool AttributeValue::operator==(const AttributeValue& other) const {
+  if (type_ != other.type_) return false;
+  switch (type_) {
+    case Type::kNull:
+      return true;
+    case Type::kBool:
+      return rep_.boolean == other.rep_.boolean;
+    case Type::kS:
+    case Type::kB:
+      return rep_.scalar == other.rep_.scalar;
+    case Type::kN:
+      return CompareNumbers(rep_.scalar, other.rep_.scalar) == 0;
+    case Type::kSS:
+    case Type::kBS:
+      return SameMembers(rep_.set, other.rep_.set, /*numeric=*/false);
+    case Type::kNS:
+      return SameMembers(rep_.set, other.rep_.set, /*numeric=*/true);
+    case Type::kM:
+      return *rep_.map == *other.rep_.map;
+    case Type::kL:
+      return rep_.list == other.rep_.list;
+  }
+  return false;
+}
+
+// ---- Wire JSON ----
+
+namespace {
+
+// Quotes user text for an error message, cut short at a UTF-8 boundary.
+std::string Quote(std::string_view s) {
+  constexpr size_t kMax = 60;
+  bool cut = false;
+  if (s.size() > kMax) {
+    size_t n = kMax;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+    s = s.substr(0, n);
+    cut = true;
+  }
+  std::string out = "\"";
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  if (cut) out += "...";
+  out += '"';
+  return out;
+}
+
+// "a" + "b[2]" -> "a.b[2]"; "[1]" + "x" -> "[1].x"; "a" + "[0]" -> "a[0]".
+void PrependPath(std::string segment, std::string* where) {
+  if (!where->empty()) {
+    if ((*where)[0] != '[') segment += '.';
+    segment += *where;
+  }
+  *where = std::move(segment);
+}
+
+bool ParseTypeKey(std::string_view key, Type* type) {
+  switch (key.size()) {
+    case 1:
+      switch (key[0]) {
+        case 'S':
+          *type = Type::kS;
+          return true;
+        case 'N':
+          *type = Type::kN;
+          return true;
+        case 'B':
+          *type = Type::kB;
+          return true;
+        case 'M':
+          *type = Type::kM;
+          return true;
+        case 'L':
+          *type = Type::kL;
+          return true;
+      }
+      return false;
+    case 2:
+      if (key[1] != 'S') return false;
+      switch (key[0]) {
+        case 'S':
+          *type = Type::kSS;
+          return true;
+        case 'N':
+          *type = Type::kNS;
+          return true;
+        case 'B':
+          *type = Type::kBS;
+          return true;
+      }
+      return false;
+    case 4:
+      if (key == "BOOL") {
+        *type = Type::kBool;
+        return true;
+      }
+      if (key == "NULL") {
+        *type = Type::kNull;
+        return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+// Messages shared by the DOM and the text decoders. `got` names a JSON type
+// as nlohmann's type_name() does: "string", "number", "object", ...
+Status WrongJsonType(Type type, const char* expected, const char* got) {
+  return Status::InvalidArgument("\"" + std::string(AttributeValue::TypeName(type)) +
+                                 "\" must be " + expected + ", got " + got);
+}
+Status NotAnAttributeValue(const char* got) {
+  return Status::InvalidArgument(
+      std::string("expected an AttributeValue object such as {\"S\": \"x\"}, got ") + got);
+}
+Status UnknownType(std::string_view key) {
+  return Status::InvalidArgument("unknown AttributeValue type " + Quote(key) +
+                                 "; expected one of S, N, B, BOOL, NULL, M, L, SS, NS, BS");
+}
+Status NoType() {
+  return Status::InvalidArgument(
+      "AttributeValue has no type; expected exactly one of S, N, B, BOOL, NULL, M, L, SS, NS, "
+      "BS");
+}
+Status SeveralTypes(std::vector<std::string_view> names) {
+  std::sort(names.begin(), names.end());
+  std::string list;
+  for (std::string_view n : names) {
+    if (!list.empty()) list += ", ";
+    list += n;
+  }
+  return Status::InvalidArgument("AttributeValue has several types (" + list +
+                                 "); expected exactly one");
+}
+Status NullNotTrue(const char* got) {
+  return Status::InvalidArgument(std::string("\"NULL\" must be true, got ") + got);
+}
+Status BadBase64(const Status& s) { return Status::InvalidArgument("\"B\": " + s.message()); }
+Status BadSetBase64(const Status& s) {
+  return Status::InvalidArgument("binary set member: " + s.message());
+}
+Status EmptyNameInMap() { return Status::InvalidArgument("empty attribute name in map"); }
+Status EmptyName() { return Status::InvalidArgument("empty attribute name"); }
+Status NotAnItem(const char* got) {
+  return Status::InvalidArgument(std::string("expected an item (a JSON object), got ") + got);
+}
+
+const char* SetName(Type type) {
+  switch (type) {
+    case Type::kSS:
+      return "string set";
+    case Type::kNS:
+      return "number set";
+    default:
+      return "binary set";
+  }
+}
+Status EmptySet(Type type) {
+  return Status::InvalidArgument(std::string("empty ") + SetName(type));
+}
+Status SetMemberNotString(Type type, const char* got) {
+  return Status::InvalidArgument(std::string(SetName(type)) +
+                                 " members must be JSON strings, got " + got);
+}
+
+// Rejects repeated members; NS members that are numerically equal repeat.
+// `base64` holds BS members as written, for the message.
+Status CheckUniqueMembers(Type type, const std::vector<std::string>& members,
+                          const std::vector<std::string_view>& base64) {
+  bool numeric = type == Type::kNS;
+  auto less = [numeric](std::string_view x, std::string_view y) {
+    return numeric ? CompareNumbers(x, y) < 0 : x < y;
+  };
+  // DynamoDB returns sets sorted, which makes the common case linear.
+  bool increasing = true;
+  for (size_t i = 1; i < members.size() && increasing; ++i) {
+    increasing = less(members[i - 1], members[i]);
+  }
+  if (increasing) return Status::OK();
+  std::vector<uint32_t> order(members.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t x, uint32_t y) { return less(members[x], members[y]); });
+  for (size_t i = 1; i < order.size(); ++i) {
+    const std::string& a = members[order[i - 1]];
+    const std::string& b = members[order[i]];
+    if (less(a, b)) continue;
+    std::string problem;
+    if (type == Type::kBS) {
+      problem = "duplicate member " + Quote(base64[order[i]]) + " (base64)";
+    } else if (a != b) {
+      problem = "duplicate members " + Quote(a) + " and " + Quote(b) + " (equal numbers)";
+    } else {
+      problem = "duplicate member " + Quote(a);
+    }
+    return Status::InvalidArgument(problem + " in " + SetName(type));
+  }
+  return Status::OK();
+}
+
+// Checks the members of a decoded, non-empty set and stores it in *out.
+Status FinishSet(Type type, std::vector<std::string> members,
+                 const std::vector<std::string_view>& base64, AttributeValue* out) {
+  Status s = CheckUniqueMembers(type, members, base64);
+  if (!s.ok()) return s;
+  switch (type) {
+    case Type::kSS:
+      *out = AttributeValue::SS(std::move(members));
+      break;
+    case Type::kNS:
+      *out = AttributeValue::NS(std::move(members));
+      break;
+    default:
+      *out = AttributeValue::BS(std::move(members));
+      break;
+  }
+  return Status::OK();
+}
+
+Status DecodeSet(Type type, const Json& payload, AttributeValue* out) {
+  if (!payload.is_array()) return WrongJsonType(type, "a JSON array", payload.type_name());
+  if (payload.empty()) return EmptySet(type);
+  std::vector<std::string> members;
+  std::vector<std::string_view> base64;
+  members.reserve(payload.size());
+  if (type == Type::kBS) base64.reserve(payload.size());
+  for (const Json& m : payload) {
+    if (!m.is_string()) return SetMemberNotString(type, m.type_name());
+    const std::string& text = m.get_ref<const std::string&>();
+    if (type == Type::kNS) {
+      Status s = ValidateNumber(text);
+      if (!s.ok()) return s;
+      members.push_back(text);
+    } else if (type == Type::kBS) {
+      std::string bytes;
+      Status s = Base64Decode(text, &bytes);
+      if (!s.ok()) return BadSetBase64(s);
+      members.push_back(std::move(bytes));
+      base64.push_back(text);
+    } else {
+      members.push_back(text);
+    }
+  }
+  return FinishSet(type, std::move(members), base64, out);
+}
+
+Status NestingError() {
+  return Status::InvalidArgument(
+      "nested deeper than DynamoDB's limit of 32 levels (counting the item)");
+}
+
+// Decodes `j`, a value nested in `depth` M/L levels. On failure, `where`
+// holds the path of the offending value relative to `j`.
+Status DecodeValue(const Json& j, int depth, AttributeValue* out, std::string* where) {
+  if (!j.is_object()) return NotAnAttributeValue(j.type_name());
+  const Json* payload = nullptr;
+  Type type = Type::kNull;
+  int count = 0;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    Type t;
+    if (!ParseTypeKey(it.key(), &t)) return UnknownType(it.key());
+    if (it->is_null()) continue;  // DynamoDB reads an explicit null as "not set"
+    ++count;
+    payload = &*it;
+    type = t;
+  }
+  if (count == 0) return NoType();
+  if (count > 1) {
+    std::vector<std::string_view> names;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!it->is_null()) names.push_back(it.key());
+    }
+    return SeveralTypes(std::move(names));
+  }
+  const Json& p = *payload;
+  switch (type) {
+    case Type::kS:
+      if (!p.is_string()) return WrongJsonType(type, "a JSON string", p.type_name());
+      *out = AttributeValue::S(p.get_ref<const std::string&>());
+      return Status::OK();
+    case Type::kN: {
+      if (!p.is_string()) return WrongJsonType(type, "a JSON string", p.type_name());
+      const std::string& text = p.get_ref<const std::string&>();
+      Status s = ValidateNumber(text);
+      if (!s.ok()) return s;
+      *out = AttributeValue::N(text);
+      return Status::OK();
+    }
+    case Type::kB: {
+      if (!p.is_string()) return WrongJsonType(type, "a JSON string", p.type_name());
+      std::string bytes;
+      Status s = Base64Decode(p.get_ref<const std::string&>(), &bytes);
+      if (!s.ok()) return BadBase64(s);
+      *out = AttributeValue::B(std::move(bytes));
+      return Status::OK();
+    }
+    case Type::kBool:
+      if (!p.is_boolean()) return WrongJsonType(type, "true or false", p.type_name());
+      *out = AttributeValue::Bool(p.get<bool>());
+      return Status::OK();
+    case Type::kNull:
+      if (!p.is_boolean()) return NullNotTrue(p.type_name());
+      if (!p.get<bool>()) return NullNotTrue("false");
+      *out = AttributeValue::Null();
+      return Status::OK();
+    case Type::kM: {
+      if (!p.is_object()) return WrongJsonType(type, "a JSON object", p.type_name());
+      if (depth + 1 > kMaxValueNesting) return NestingError();
+      AttributeMap* m = out->mutable_map();
+      m->clear();
+      for (auto it = p.begin(); it != p.end(); ++it) {
+        if (it.key().empty()) return EmptyNameInMap();
+        // nlohmann's objects iterate in key order, as ours do: append at the end.
+        auto slot = m->emplace_hint(m->end(), it.key(), AttributeValue());
+        Status s = DecodeValue(*it, depth + 1, &slot->second, where);
+        if (!s.ok()) {
+          PrependPath(it.key(), where);
+          return s;
+        }
+      }
+      return Status::OK();
+    }
+    case Type::kL: {
+      if (!p.is_array()) return WrongJsonType(type, "a JSON array", p.type_name());
+      if (depth + 1 > kMaxValueNesting) return NestingError();
+      AttributeList* l = out->mutable_list();
+      l->clear();
+      l->resize(p.size());
+      for (size_t i = 0; i < p.size(); ++i) {
+        Status s = DecodeValue(p[i], depth + 1, &(*l)[i], where);
+        if (!s.ok()) {
+          PrependPath("[" + std::to_string(i) + "]", where);
+          return s;
+        }
+      }
+      return Status::OK();
+    }
+    case Type::kSS:
+    case Type::kNS:
+    case Type::kBS:
+      return DecodeSet(type, p, out);
+  }
+  return Status::InvalidArgument("unreachable AttributeValue type");
+}
+
+// The location is part of the problem's description, so it goes into the
+// message (callers add their own context with WithContext).
+Status Locate(const std::string& where, const Status& s) {
+  return Status::InvalidArgument(where + ": " + s.message());
+}
+
+Status InternalError(const std::exception& e) {
+  return Status::InvalidArgument(std::string("cannot convert JSON: ") + e.what());
+}
+
+}  // namespace
+
+void ToWireJson(const AttributeValue& v, Json* out) {
+  *out = Json::object();
+  Json& o = *out;
+  switch (v.type()) {
+    case Type::kNull:
+      o["NULL"] = true;
+      break;
+    case Type::kBool:
+      o["BOOL"] = v.boolean();
+      break;
+    case Type::kS:
+      o["S"] = v.scalar();
+      break;
+    case Type::kN:
+      o["N"] = v.scalar();
+      break;
+    case Type::kB:
+      o["B"] = Base64Encode(v.scalar());
+      break;
+    case Type::kM: {
+      Json& m = o["M"];
+      m = Json::object();
+      for (const auto& [name, child] : v.map()) ToWireJson(child, &m[name]);
+      break;
+    }
+    case Type::kL: {
+      Json& l = o["L"];
+      l = Json::array();
+      for (const AttributeValue& child : v.list()) {
+        l.emplace_back();
+        ToWireJson(child, &l.back());
+      }
+      break;
+    }
+    case Type::kSS:
+    case Type::kNS:
+    case Type::kBS: {
+      Json& s = o[AttributeValue::TypeName(v.type())];
+      s = Json::array();
+      for (const std::string& m : v.set()) {
+        s.push_back(v.type() == Type::kBS ? Base64Encode(m) : m);
+      }
+      break;
+    }
+  }
+}
+
+Json ItemToWireJson(const Item& item) {
+  Json out = Json::object();
+  for (const auto& [name, value] : item) ToWireJson(value, &out[name]);
+  return out;
+}
+
+Status FromWireJson(const Json& j, AttributeValue* out) {
+  try {
+    AttributeValue v;
+    std::string where;
+    Status s = DecodeValue(j, 0, &v, &where);
+    if (!s.ok()) return where.empty() ? s : Locate("at " + Quote(where), s);
+    *out = std::move(v);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+Status ItemFromWireJson(const Json& j, Item* out) {
+  try {
+    if (!j.is_object()) return NotAnItem(j.type_name());
+    Item item;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key().empty()) return EmptyName();
+      auto slot = item.emplace_hint(item.end(), it.key(), AttributeValue());
+      std::string where;
+      Status s = DecodeValue(*it, 0, &slot->second, &where);
+      if (!s.ok()) {
+        PrependPath(it.key(), &where);
+        return Locate("attribute " + Quote(where), s);
+      }
+    }
+    out->swap(item);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+// ---- Wire JSON from text ----
+
+namespace {
+
+// Decodes wire JSON straight from text. Strings without escapes are read in
+// place (one copy, into the value); everything else mirrors DecodeValue.
+// The steps return false on failure and leave the reason in error(): a
+// Status per token would cost more than the parsing.
+class WireTextReader {
+ public:
+  explicit WireTextReader(std::string_view text)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
+
+  const Status& error() const { return error_; }
+
+  // A JSON array of items.
+  bool ReadItems(std::vector<Item>* out) {
+    SkipSpace();
+    Kind kind = Peek();
+    if (kind != Kind::kArray) return WrongTopLevel(kind, "'['", "a JSON array of items");
+    ++p_;
+    if (Consume(']')) return true;
+    for (size_t i = 0;; ++i) {
+      out->emplace_back();
+      if (!ReadItem(&out->back())) {
+        return Fail(Status::InvalidArgument("item " + std::to_string(i) + ": " + error_.message()));
+      }
+      if (Consume(',')) continue;
+      if (Consume(']')) return true;
+      return Expected("',' or ']'");
+    }
+  }
+
+  bool ReadItem(Item* out) {
+    SkipSpace();
+    Kind kind = Peek();
+    if (kind != Kind::kObject) return WrongTopLevel(kind, "'{'", "an item (a JSON object)");
+    ++p_;
+    if (Consume('}')) return true;
+    std::string scratch;
+    for (;;) {
+      std::string_view name;
+      if (!ReadKey(&name, &scratch)) return false;
+      if (name.empty()) return Fail(EmptyName());
+      auto [slot, inserted] = out->try_emplace(std::string(name));
+      if (!inserted) return Fail(Status::InvalidArgument("repeated attribute name " + Quote(name)));
+      std::string where;
+      if (!ReadValue(0, &slot->second, &where)) {
+        PrependPath(slot->first, &where);
+        return Fail(Locate("attribute " + Quote(where), error_));
+      }
+      if (Consume(',')) continue;
+      if (Consume('}')) return true;
+      return Expected("',' or '}'");
+    }
+  }
+
+  // An AttributeValue nested in `depth` M/L levels; see DecodeValue. On
+  // failure `where` holds the path of the offending value.
+  bool ReadValue(int depth, AttributeValue* out, std::string* where) {
+    SkipSpace();
+    Kind kind = Peek();
+    if (kind != Kind::kObject) {
+      return kind == Kind::kInvalid ? Expected("'{'") : Fail(NotAnAttributeValue(Name(kind)));
+    }
+    ++p_;
+    int count = 0;
+    Type first = Type::kNull;
+    std::vector<std::string_view> names;  // only when several types are set
+    std::string scratch;
+    if (!Consume('}')) {
+      for (;;) {
+        std::string_view key;
+        if (!ReadKey(&key, &scratch)) return false;
+        Type type;
+        if (!ParseTypeKey(key, &type)) return Fail(UnknownType(key));
+        SkipSpace();
+        if (Peek() == Kind::kNull) {
+          p_ += 4;  // DynamoDB reads an explicit null as "not set"
+        } else if (count++ == 0) {
+          first = type;
+          if (!ReadPayload(type, depth, out, where)) return false;
+        } else {
+          if (names.empty()) names.push_back(AttributeValue::TypeName(first));
+          names.push_back(AttributeValue::TypeName(type));
+          if (!SkipValue(0)) return false;
+        }
+        if (Consume(',')) continue;
+        if (Consume('}')) break;
+        return Expected("',' or '}'");
+      }
+    }
+    if (count == 0) return Fail(NoType());
+    if (count > 1) return Fail(SeveralTypes(std::move(names)));
+    return true;
+  }
+
+  // Checks that only white space is left.
+  bool ExpectEnd() {
+    SkipSpace();
+    return p_ == end_ || Expected("the end of the text after the value");
+  }
+
+  // Members go to `out`, except `items_member`, decoded into *items.
+  bool Split(std::vector<JsonMember>* out, std::string_view items_member = {},
+             std::vector<Item>* items = nullptr) {
+    SkipSpace();
+    Kind kind = Peek();
+    if (kind != Kind::kObject) return WrongTopLevel(kind, "'{'", "a JSON object");
+    ++p_;
+    if (Consume('}')) return true;
+    std::string scratch;
+    for (;;) {
+      std::string_view name;
+      if (!ReadKey(&name, &scratch)) return false;
+      if (items != nullptr && name == items_member) {
+        if (!ReadItems(items)) {
+          return Fail(Locate("\"" + std::string(items_member) + "\"", error_));
+        }
+        if (Consume(',')) continue;
+        if (Consume('}')) return true;
+        return Expected("',' or '}'");
+      }
+      SkipSpace();
+      const char* start = p_;
+      if (!SkipValue(0)) return false;
+      out->push_back({std::string(name), std::string_view(start, static_cast<size_t>(p_ - start))});
+      if (Consume(',')) continue;
+      if (Consume('}')) return true;
+      return Expected("',' or '}'");
+    }
+  }
+
+ private:
+  enum class Kind { kString, kNumber, kObject, kArray, kBoolean, kNull, kInvalid };
+
+  static const char* Name(Kind kind) {
+    switch (kind) {
+      case Kind::kString:
+        return "string";
+      case Kind::kNumber:
+        return "number";
+      case Kind::kObject:
+        return "object";
+      case Kind::kArray:
+        return "array";
+      case Kind::kBoolean:
+        return "boolean";
+      case Kind::kNull:
+        return "null";
+      case Kind::kInvalid:
+        break;
+    }
+    return "invalid JSON";
+  }
+
+  bool Fail(Status s) {
+    error_ = std::move(s);
+    return false;
+  }
+
+  void SkipSpace() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  bool Consume(char c) {
+    SkipSpace();
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+
+  bool Literal(std::string_view word) const {
+    return static_cast<size_t>(end_ - p_) >= word.size() &&
+           std::string_view(p_, word.size()) == word;
+  }
+
+  // The kind of the value at p_, judged by its first bytes; kInvalid if no
+  // JSON value can start there.
+  Kind Peek() const {
+    if (p_ == end_) return Kind::kInvalid;
+    switch (*p_) {
+      case '"':
+        return Kind::kString;
+      case '{':
+        return Kind::kObject;
+      case '[':
+        return Kind::kArray;
+      case 't':
+        return Literal("true") ? Kind::kBoolean : Kind::kInvalid;
+      case 'f':
+        return Literal("false") ? Kind::kBoolean : Kind::kInvalid;
+      case 'n':
+        return Literal("null") ? Kind::kNull : Kind::kInvalid;
+      default:
+        return (*p_ == '-' || (*p_ >= '0' && *p_ <= '9')) ? Kind::kNumber : Kind::kInvalid;
+    }
+  }
+
+  // invalid JSON at offset 17: expected ':', got "x}"
+  bool Expected(const char* token) {
+    std::string msg = "invalid JSON at offset " + std::to_string(p_ - begin_) + ": expected ";
+    msg += token;
+    if (p_ == end_) {
+      msg += ", got the end of the text";
+    } else {
+      msg += ", got " + Quote(std::string_view(p_, std::min<size_t>(8, end_ - p_)));
+    }
+    return Fail(Status::InvalidArgument(msg));
+  }
+
+  bool Invalid(const char* problem) {
+    return Fail(Status::InvalidArgument("invalid JSON at offset " + std::to_string(p_ - begin_) +
+                                        ": " + problem));
+  }
+
+  // Valid JSON of the wrong type, or invalid JSON, where a document starts.
+  bool WrongTopLevel(Kind kind, const char* token, const char* what) {
+    if (kind == Kind::kInvalid) return Expected(token);
+    return Fail(Status::InvalidArgument(std::string("expected ") + what + ", got " + Name(kind)));
+  }
+
+  // A value of the wrong JSON type where a payload of `type` should be.
+  bool WrongPayload(Type type, const char* expected, Kind kind) {
+    return kind == Kind::kInvalid ? Expected("a value")
+                                  : Fail(WrongJsonType(type, expected, Name(kind)));
+  }
+
+  // An object key and its ':'.
+  bool ReadKey(std::string_view* key, std::string* scratch) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != '"') return Expected("a string key");
+    return ReadString(key, scratch) && (Consume(':') || Expected("':'"));
+  }
+
+  // Skips one UTF-8 sequence at p_ (whose first byte is >= 0x80).
+  bool SkipUtf8() {
+    auto byte = [this](ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
+    auto cont = [](unsigned char c) { return (c & 0xc0) == 0x80; };
+    ptrdiff_t left = end_ - p_;
+    unsigned char c = byte(0);
+    if (c >= 0xc2 && c <= 0xdf) {
+      if (left < 2 || !cont(byte(1))) return false;
+      p_ += 2;
+      return true;
+    }
+    if (c >= 0xe0 && c <= 0xef) {
+      if (left < 3 || !cont(byte(1)) || !cont(byte(2))) return false;
+      if (c == 0xe0 && byte(1) < 0xa0) return false;  // overlong
+      if (c == 0xed && byte(1) > 0x9f) return false;  // surrogate
+      p_ += 3;
+      return true;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+      if (left < 4 || !cont(byte(1)) || !cont(byte(2)) || !cont(byte(3))) return false;
+      if (c == 0xf0 && byte(1) < 0x90) return false;  // overlong
+      if (c == 0xf4 && byte(1) > 0x8f) return false;  // beyond U+10FFFF
+      p_ += 4;
+      return true;
+    }
+    return false;
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string* out) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+  }
+
+  // Four hex digits after "\u".
+  bool ReadHex4(uint32_t* cp) {
+    if (end_ - p_ < 4) return false;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = p_[i];
+      v <<= 4;
+      if (c >= '0' && c <= '9') {
+        v |= static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        v |= static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        v |= static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return false;
+      }
+    }
+    p_ += 4;
+    *cp = v;
+    return true;
+  }
+
+  // An escape sequence at p_ (just after the backslash), appended decoded.
+  bool ReadEscape(std::string* out) {
+    if (p_ == end_) return Invalid("unterminated string");
+    char c = *p_++;
+    switch (c) {
+      case '"':
+      case '\\':
+      case '/':
+        out->push_back(c);
+        return true;
+      case 'b':
+        out->push_back('\b');
+        return true;
+      case 'f':
+        out->push_back('\f');
+        return true;
+      case 'n':
+        out->push_back('\n');
+        return true;
+      case 'r':
+        out->push_back('\r');
+        return true;
+      case 't':
+        out->push_back('\t');
+        return true;
+      case 'u':
+        break;
+      default:
+        --p_;
+        return Invalid("invalid escape in string");
+    }
+    uint32_t cp;
+    if (!ReadHex4(&cp)) return Invalid("\\u must be followed by four hex digits");
+    if (cp >= 0xdc00 && cp <= 0xdfff) return Invalid("lone low surrogate in string");
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+      uint32_t low;
+      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') {
+        return Invalid("high surrogate not followed by a low surrogate");
+      }
+      p_ += 2;
+      if (!ReadHex4(&low) || low < 0xdc00 || low > 0xdfff) {
+        return Invalid("high surrogate not followed by a low surrogate");
+      }
+      cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+    }
+    AppendUtf8(cp, out);
+    return true;
+  }
+
+  // True if one of the 8 bytes in `w` is '"', '\\', a control character or
+  // non-ASCII (the classic "has a zero byte" bit trick, three times).
+  static bool NeedsCare(uint64_t w) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHigh = 0x8080808080808080ULL;
+    uint64_t quote = w ^ (kOnes * '"');
+    uint64_t backslash = w ^ (kOnes * '\\');
+    uint64_t t = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                 ((w - kOnes * 0x20) & ~w) | w;
+    return (t & kHigh) != 0;
+  }
+
+  // A string at p_ (on its opening quote). *view is its decoded content: a
+  // view of the text when it has no escapes, else of *scratch.
+  bool ReadString(std::string_view* view, std::string* scratch) {
+    const char* start = ++p_;
+    for (;;) {
+      while (end_ - p_ >= 8) {
+        uint64_t w;
+        std::memcpy(&w, p_, 8);
+        if (NeedsCare(w)) break;
+        p_ += 8;
+      }
+      if (p_ == end_) return Invalid("unterminated string");
+      unsigned char c = static_cast<unsigned char>(*p_);
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        ++p_;
+      } else if (c == '"') {
+        *view = std::string_view(start, static_cast<size_t>(p_ - start));
+        ++p_;
+        return true;
+      } else if (c == '\\') {
+        break;
+      } else if (c < 0x20) {
+        return Invalid("control character in string");
+      } else if (!SkipUtf8()) {
+        return Invalid("invalid UTF-8 in string");
+      }
+    }
+    scratch->assign(start, p_);
+    while (p_ < end_) {
+      unsigned char c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        ++p_;
+        *view = *scratch;
+        return true;
+      }
+      if (c == '\\') {
+        ++p_;
+        if (!ReadEscape(scratch)) return false;
+      } else if (c < 0x20) {
+        return Invalid("control character in string");
+      } else if (c < 0x80) {
+        scratch->push_back(static_cast<char>(c));
+        ++p_;
+      } else {
+        const char* seq = p_;
+        if (!SkipUtf8()) return Invalid("invalid UTF-8 in string");
+        scratch->append(seq, p_);
+      }
+    }
+    return Invalid("unterminated string");
+  }
+
+  // The string value of an S, N or B payload.
+  bool ReadPayloadString(Type type, std::string_view* view, std::string* scratch) {
+    SkipSpace();
+    Kind kind = Peek();
+    if (kind != Kind::kString) return WrongPayload(type, "a JSON string", kind);
+    return ReadString(view, scratch);
+  }
+
+  bool SkipNumber() {
+    const char* p = p_;
+    auto digits = [&] {
+      const char* d = p;
+      while (p < end_ && *p >= '0' && *p <= '9') ++p;
+      return p > d;
+    };
+    if (p < end_ && *p == '-') ++p;
+    if (p < end_ && *p == '0') {
+      ++p;
+    } else if (!digits()) {
+      return Invalid("malformed number");
+    }
+    if (p < end_ && *p == '.') {
+      ++p;
+      if (!digits()) return Invalid("malformed number");
+    }
+    if (p < end_ && (*p == 'e' || *p == 'E')) {
+      ++p;
+      if (p < end_ && (*p == '+' || *p == '-')) ++p;
+      if (!digits()) return Invalid("malformed number");
+    }
+    p_ = p;
+    return true;
+  }
+
+  // Skips any JSON value, checking its syntax.
+  bool SkipValue(int depth) {
+    constexpr int kMaxDepth = 512;
+    SkipSpace();
+    std::string scratch;
+    std::string_view view;
+    switch (Peek()) {
+      case Kind::kString:
+        return ReadString(&view, &scratch);
+      case Kind::kNumber:
+        return SkipNumber();
+      case Kind::kBoolean:
+        p_ += *p_ == 't' ? 4 : 5;
+        return true;
+      case Kind::kNull:
+        p_ += 4;
+        return true;
+      case Kind::kObject:
+        if (depth >= kMaxDepth) return Invalid("nested too deeply");
+        ++p_;
+        if (Consume('}')) return true;
+        for (;;) {
+          if (!ReadKey(&view, &scratch) || !SkipValue(depth + 1)) return false;
+          if (Consume(',')) continue;
+          if (Consume('}')) return true;
+          return Expected("',' or '}'");
+        }
+      case Kind::kArray:
+        if (depth >= kMaxDepth) return Invalid("nested too deeply");
+        ++p_;
+        if (Consume(']')) return true;
+        for (;;) {
+          if (!SkipValue(depth + 1)) return false;
+          if (Consume(',')) continue;
+          if (Consume(']')) return true;
+          return Expected("',' or ']'");
+        }
+      case Kind::kInvalid:
+        break;
+    }
+    return Expected("a value");
+  }
+
+  bool ReadSet(Type type, AttributeValue* out) {
+    SkipSpace();
+    Kind kind = Peek();
+    if (kind != Kind::kArray) return WrongPayload(type, "a JSON array", kind);
+    ++p_;
+    if (Consume(']')) return Fail(EmptySet(type));
+    std::vector<std::string> members;
+    std::vector<std::string_view> base64;
+    std::deque<std::string> escaped;  // stable addresses for `base64`
+    std::string scratch, bytes;
+    for (;;) {
+      SkipSpace();
+      Kind member = Peek();
+      if (member != Kind::kString) {
+        return member == Kind::kInvalid ? Expected("a value")
+                                        : Fail(SetMemberNotString(type, Name(member)));
+      }
+      std::string_view text;
+      if (!ReadString(&text, &scratch)) return false;
+      if (type == Type::kNS) {
+        Status s = ValidateNumber(text);
+        if (!s.ok()) return Fail(std::move(s));
+        members.emplace_back(text);
+      } else if (type == Type::kBS) {
+        Status s = Base64Decode(text, &bytes);
+        if (!s.ok()) return Fail(BadSetBase64(s));
+        members.push_back(std::move(bytes));
+        if (text.data() == scratch.data()) {
+          // Written with escapes: keep a copy, scratch is reused.
+          escaped.push_back(scratch);
+          text = escaped.back();
+        }
+        base64.push_back(text);
+      } else {
+        members.emplace_back(text);
+      }
+      if (Consume(',')) continue;
+      if (Consume(']')) break;
+      return Expected("',' or ']'");
+    }
+    Status s = FinishSet(type, std::move(members), base64, out);
+    return s.ok() || Fail(std::move(s));
+  }
+
+  bool ReadPayload(Type type, int depth, AttributeValue* out, std::string* where) {
+    std::string scratch;
+    std::string_view text;
+    switch (type) {
+      case Type::kS:
+        if (!ReadPayloadString(type, &text, &scratch)) return false;
+        *out = AttributeValue::S(std::string(text));
+        return true;
+      case Type::kN: {
+        if (!ReadPayloadString(type, &text, &scratch)) return false;
+        Status s = ValidateNumber(text);
+        if (!s.ok()) return Fail(std::move(s));
+        *out = AttributeValue::N(std::string(text));
+        return true;
+      }
+      case Type::kB: {
+        if (!ReadPayloadString(type, &text, &scratch)) return false;
+        std::string bytes;
+        Status s = Base64Decode(text, &bytes);
+        if (!s.ok()) return Fail(BadBase64(s));
+        *out = AttributeValue::B(std::move(bytes));
+        return true;
+      }
+      case Type::kBool:
+      case Type::kNull: {
+        SkipSpace();
+        Kind kind = Peek();
+        if (kind == Kind::kInvalid) return Expected("a value");
+        bool value = kind == Kind::kBoolean && *p_ == 't';
+        if (type == Type::kBool) {
+          if (kind != Kind::kBoolean) return Fail(WrongJsonType(type, "true or false", Name(kind)));
+          *out = AttributeValue::Bool(value);
+        } else {
+          if (kind != Kind::kBoolean) return Fail(NullNotTrue(Name(kind)));
+          if (!value) return Fail(NullNotTrue("false"));
+          *out = AttributeValue::Null();
+        }
+        p_ += value ? 4 : 5;
+        return true;
+      }
+      case Type::kM: {
+        SkipSpace();
+        Kind kind = Peek();
+        if (kind != Kind::kObject) return WrongPayload(type, "a JSON object", kind);
+        if (depth + 1 > kMaxValueNesting) return Fail(NestingError());
+        ++p_;
+        AttributeMap* m = out->mutable_map();
+        m->clear();
+        if (Consume('}')) return true;
+        for (;;) {
+          std::string_view key;
+          if (!ReadKey(&key, &scratch)) return false;
+          if (key.empty()) return Fail(EmptyNameInMap());
+          auto [slot, inserted] = m->try_emplace(std::string(key));
+          if (!inserted) {
+            return Fail(Status::InvalidArgument("repeated attribute name " + Quote(key)));
+          }
+          if (!ReadValue(depth + 1, &slot->second, where)) {
+            PrependPath(slot->first, where);
+            return false;
+          }
+          if (Consume(',')) continue;
+          if (Consume('}')) return true;
+          return Expected("',' or '}'");
+        }
+      }
+      case Type::kL: {
+        SkipSpace();
+        Kind kind = Peek();
+        if (kind != Kind::kArray) return WrongPayload(type, "a JSON array", kind);
+        if (depth + 1 > kMaxValueNesting) return Fail(NestingError());
+        ++p_;
+        AttributeList* l = out->mutable_list();
+        l->clear();
+        if (Consume(']')) return true;
+        for (size_t i = 0;; ++i) {
+          l->emplace_back();
+          if (!ReadValue(depth + 1, &l->back(), where)) {
+            PrependPath("[" + std::to_string(i) + "]", where);
+            return false;
+          }
+          if (Consume(',')) continue;
+          if (Consume(']')) return true;
+          return Expected("',' or ']'");
+        }
+      }
+      case Type::kSS:
+      case Type::kNS:
+      case Type::kBS:
+        return ReadSet(type, out);
+    }
+    return Fail(Status::InvalidArgument("unreachable AttributeValue type"));
+  }
+
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+  Status error_;
+};
+
+}  // namespace
+
+Status FromWireJsonText(std::string_view text, AttributeValue* out) {
+  try {
+    WireTextReader reader(text);
+    AttributeValue v;
+    std::string where;
+    if (!reader.ReadValue(0, &v, &where)) {
+      return where.empty() ? reader.error() : Locate("at " + Quote(where), reader.error());
+    }
+    if (!reader.ExpectEnd()) return reader.error();
+    *out = std::move(v);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+Status ItemFromWireJsonText(std::string_view text, Item* out) {
+  try {
+    WireTextReader reader(text);
+    Item item;
+    if (!reader.ReadItem(&item) || !reader.ExpectEnd()) return reader.error();
+    out->swap(item);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+Status ItemsFromWireJsonText(std::string_view text, std::vector<Item>* out) {
+  try {
+    WireTextReader reader(text);
+    std::vector<Item> items;
+    if (!reader.ReadItems(&items) || !reader.ExpectEnd()) return reader.error();
+    out->swap(items);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+Status SplitJsonObject(std::string_view text, std::vector<JsonMember>* members) {
+  try {
+    WireTextReader reader(text);
+    std::vector<JsonMember> found;
+    if (!reader.Split(&found) || !reader.ExpectEnd()) return reader.error();
+    members->swap(found);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+Status DecodeItemsResponse(std::string_view body, std::string_view items_member,
+                           std::vector<Item>* items, std::vector<JsonMember>* others) {
+  try {
+    WireTextReader reader(body);
+    std::vector<JsonMember> found;
+    std::vector<Item> decoded;
+    if (!reader.Split(&found, items_member, &decoded) || !reader.ExpectEnd()) {
+      return reader.error();
+    }
+    others->swap(found);
+    items->swap(decoded);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+std::ostream& operator<<(std::ostream& os, const AttributeValue& v) {
+  try {
+    Json j;
+    ToWireJson(v, &j);
+    return os << j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  } catch (const std::exception& e) {
+    return os << "<AttributeValue: " << e.what() << ">";
+  }
+}
+
+// ---- Plain JSON ----
+
+namespace {
+
+// For each byte: 0 if it stands for itself in a JSON string, else the letter
+// of its short escape, or 'u' for \u00xx.
+constexpr std::array<char, 256> MakeEscapeTable() {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 'u';
+  t['\b'] = 'b';
+  t['\f'] = 'f';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  return t;
+}
+constexpr std::array<char, 256> kEscape = MakeEscapeTable();
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char e = kEscape[static_cast<unsigned char>(s[i])];
+    if (e == 0) continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    out->push_back('\\');
+    if (e != 'u') {
+      out->push_back(e);
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      out->append("u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 15]);
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+void AppendNumber(std::string_view text, std::string* out) {
+  if (!AppendJsonNumber(text, out)) AppendJsonString(text, out);
+}
+
+void AppendBase64(std::string_view bytes, std::string* out) {
+  out->push_back('"');
+  out->append(Base64Encode(bytes));  // the alphabet needs no escapes
+  out->push_back('"');
+}
+
+}  // namespace
+
+void AppendPlainJson(const AttributeValue& v, std::string* out) {
+  switch (v.type()) {
+    case Type::kNull:
+      out->append("null");
+      return;
+    case Type::kBool:
+      out->append(v.boolean() ? "true" : "false");
+      return;
+    case Type::kS:
+      AppendJsonString(v.scalar(), out);
+      return;
+    case Type::kN:
+      AppendNumber(v.scalar(), out);
+      return;
+    case Type::kB:
+      AppendBase64(v.scalar(), out);
+      return;
+    case Type::kM:
+      AppendItemPlainJson(v.map(), out);
+      return;
+    case Type::kL: {
+      out->push_back('[');
+      bool first = true;
+      for (const AttributeValue& child : v.list()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendPlainJson(child, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case Type::kSS:
+    case Type::kNS:
+    case Type::kBS: {
+      out->push_back('[');
+      bool first = true;
+      for (const std::string& m : v.set()) {
+        if (!first) out->push_back(',');
+        first = false;
+        if (v.type() == Type::kSS) {
+          AppendJsonString(m, out);
+        } else if (v.type() == Type::kNS) {
+          AppendNumber(m, out);
+        } else {
+          AppendBase64(m, out);
+        }
+      }
+      out->push_back(']');
+      return;
+    }
+  }
+}
+
+void AppendItemPlainJson(const Item& item, std::string* out) {
+  out->push_back('{');
+  bool first = true;
+  for (const auto& [name, value] : item) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(name, out);
+    out->push_back(':');
+    AppendPlainJson(value, out);
+  }
+  out->push_back('}');
+}
+
+std::string ToPlainJson(const AttributeValue& v) {
+  std::string out;
+  AppendPlainJson(v, &out);
+  return out;
+}
+
+std::string ItemToPlainJson(const Item& item) {
+  std::string out;
+  AppendItemPlainJson(item, &out);
+  return out;
+}
+
+namespace {
+
+// An nlohmann SAX handler building an AttributeValue, so that number tokens
+// arrive as their text and never pass through a double.
+class PlainJsonBuilder {
+ public:
+  static constexpr size_t kMaxLevels = kMaxValueNesting + 1;
+
+  AttributeValue& root() { return root_; }
+  const std::string& error() const { return error_; }
+
+  bool null() { return Put(AttributeValue::Null()); }
+  bool boolean(bool b) { return Put(AttributeValue::Bool(b)); }
+  bool number_integer(Json::number_integer_t v) {
+    return Put(AttributeValue::N(std::to_string(v)));
+  }
+  bool number_unsigned(Json::number_unsigned_t v) {
+    return Put(AttributeValue::N(std::to_string(v)));
+  }
+  bool number_float(Json::number_float_t, const std::string& text) {
+    std::string decimal = text;
+    // nlohmann writes the C locale's decimal point into the token; undo a
+    // non-'.' one (e.g. ',' under LC_NUMERIC=de_DE).
+    for (char& c : decimal) {
+      if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' || c == 'E')) c = '.';
+    }
+    return Put(AttributeValue::N(std::move(decimal)));
+  }
+  bool string(std::string& s) { return Put(AttributeValue::S(std::move(s))); }
+  bool binary(Json::binary_t&) {
+    error_ = "binary values are not JSON";
+    return false;
+  }
+  bool start_object(size_t) { return Open(AttributeValue::M({})); }
+  bool key(std::string& k) {
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() {
+    stack_.pop_back();
+    return true;
+  }
+  bool start_array(size_t) { return Open(AttributeValue::L({})); }
+  bool end_array() {
+    stack_.pop_back();
+    return true;
+  }
+  bool parse_error(size_t, const std::string&, const Json::exception& e) {
+    // Drop nlohmann's "[json.exception.parse_error.101] " prefix.
+    std::string_view what = e.what();
+    size_t bracket = what.find("] ");
+    if (!what.empty() && what[0] == '[' && bracket != std::string_view::npos) {
+      what.remove_prefix(bracket + 2);
+    }
+    error_ = "invalid JSON: " + std::string(what);
+    return false;
+  }
+
+ private:
+  // Where the next value goes: the root, the pending key of the innermost
+  // object, or the end of the innermost array.
+  AttributeValue* Slot() {
+    if (stack_.empty()) return &root_;
+    AttributeValue* top = stack_.back();
+    if (top->type() == Type::kL) {
+      AttributeList* l = top->mutable_list();
+      l->emplace_back();
+      return &l->back();
+    }
+    auto [it, inserted] = top->mutable_map()->try_emplace(std::move(key_));
+    if (!inserted) {
+      error_ = "duplicate key " + Quote(it->first) + " in JSON object";
+      return nullptr;
+    }
+    return &it->second;
+  }
+
+  bool Put(AttributeValue v) {
+    AttributeValue* slot = Slot();
+    if (slot == nullptr) return false;
+    *slot = std::move(v);
+    return true;
+  }
+
+  bool Open(AttributeValue container) {
+    if (stack_.size() >= kMaxLevels) {
+      error_ = "JSON nested deeper than DynamoDB's limit of 32 levels";
+      return false;
+    }
+    AttributeValue* slot = Slot();
+    if (slot == nullptr) return false;
+    *slot = std::move(container);
+    // Stays valid: only the innermost container grows while this one is open.
+    stack_.push_back(slot);
+    return true;
+  }
+
+  AttributeValue root_;
+  std::vector<AttributeValue*> stack_;
+  std::string key_;
+  std::string error_;
+};
+
+}  // namespace
+
+Status FromPlainJson(std::string_view json_text, AttributeValue* out) {
+  try {
+    PlainJsonBuilder builder;
+    bool ok = Json::sax_parse(json_text.data(), json_text.data() + json_text.size(), &builder);
+    if (!ok) {
+      return Status::InvalidArgument(builder.error().empty() ? "invalid JSON" : builder.error());
+    }
+    *out = std::move(builder.root());
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+}  // namespace ddb::dynamodb

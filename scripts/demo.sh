@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds ddbsql, starts local emulators (DynamoDB Local, moto S3), loads demo
+# data, and runs ddbsql against them. Arguments go to ddbsql unchanged:
+#
+#   scripts/demo.sh                                   interactive shell
+#   scripts/demo.sh -c 'SELECT * FROM demo_table'     one statement, then exit
+#
+# Data: tables demo_table (every DynamoDB type) and my-table (pk S + sk N, 20
+# items), bucket ddbsql-demo. Credentials: access key id `demo`, us-east-1.
+# The emulators run in memory and are stopped when ddbsql exits; the exit
+# status is ddbsql's.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+"$DDBSQL_REPO/scripts/setup.sh"
+python="$(ddb_find_python)" || ddb_die "no Python with boto3 and moto: run scripts/setup.sh"
+
+instance="demo"
+export DDBSQL_EMULATORS_OWNER=$$
+trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$instance"' EXIT
+# Ctrl-C belongs to ddbsql (it cancels a query); this script only waits. A
+# trap, unlike an ignored signal, is reset to the default in ddbsql.
+trap ':' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+"$DDBSQL_REPO/scripts/emulators.sh" start "$instance"
+eval "$("$DDBSQL_REPO/scripts/emulators.sh" env "$instance")"
+
+# Only the demo's settings: nothing from the user's AWS profile may point
+# ddbsql elsewhere.
+while read -r var; do unset "$var"; done < <(compgen -e | grep '^AWS_' || true)
+export AWS_ACCESS_KEY_ID=demo
+export AWS_SECRET_ACCESS_KEY=demo
+export AWS_REGION=us-east-1
+export AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE=/dev/null
+export AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_ENDPOINT_URL_DYNAMODB="$DDBSQL_TEST_DYNAMODB_URL"
+export AWS_ENDPOINT_URL_S3="$DDBSQL_TEST_S3_URL"
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="$NO_PROXY"
+
+ddb_run_logged "$DDBSQL_LOG_DIR/load_demo.log" \
+  "$python" "$DDBSQL_REPO/scripts/load_demo.py" \
+  --dynamodb "$AWS_ENDPOINT_URL_DYNAMODB" --s3 "$AWS_ENDPOINT_URL_S3" ||
+  ddb_die "loading the demo data failed"
+
+if (($# == 0)) && [[ -t 0 ]]; then
+  echo "demo: tables demo_table and my-table, bucket ddbsql-demo;" \
+    "DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, S3 at $AWS_ENDPOINT_URL_S3" >&2
+fi
+
+# A child, not exec: the EXIT trap must stop the emulators afterwards.
+rc=0
+"$DDBSQL_BUILD_DIR/ddbsql" "$@" || rc=$?
+exit "$rc"

@@ -1,0 +1,173 @@
+#include "shell/args.h"
+
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+namespace ddb::shell {
+
+namespace {
+const std::set<std::string>& ModeFlags() {
+  static const std::set<std::string> kModes = {"ascii", "box",      "column", "csv",
+                                               "html",  "insert",   "json",   "line",
+                                               "list",  "markdown", "quote",  "table",
+                                               "tabs"};
+  return kModes;
+}
+}  // namespace
+
+Status ParseArgs(int argc, const char* const* argv, Args* out) {
+  *out = Args();
+  std::vector<std::string> positional;
+  bool options_done = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (options_done || arg.size() < 2 || arg[0] != '-') {
+      positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_done = true;
+      continue;
+    }
+    std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+    std::string inline_value;
+    bool has_inline = false;
+    if (size_t eq = name.find('='); eq != std::string::npos && arg[1] == '-') {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_inline = true;
+    }
+    auto value = [&](std::string* v) -> Status {
+      if (has_inline) {
+        *v = inline_value;
+        return Status::OK();
+      }
+      if (i + 1 >= argc) return Status::InvalidArgument("option " + arg + " needs a value");
+      *v = argv[++i];
+      return Status::OK();
+    };
+    std::string v;
+    Status s;
+    if (name == "c" || name == "command") {
+      s = value(&v);
+      out->commands.push_back(v);
+    } else if (name == "f" || name == "file") {
+      s = value(&out->file);
+    } else if (name == "cmd") {
+      s = value(&v);
+      out->cmd.push_back(v);
+    } else if (name == "init") {
+      s = value(&v);
+      out->init = v;
+    } else if (ModeFlags().count(name)) {
+      out->mode = name;
+    } else if (name == "header" || name == "headers") {
+      out->headers = true;
+    } else if (name == "noheader" || name == "noheaders") {
+      out->headers = false;
+    } else if (name == "nullvalue") {
+      s = value(&v);
+      out->null_value = v;
+    } else if (name == "separator") {
+      s = value(&v);
+      out->separator = v;
+    } else if (name == "newline") {
+      s = value(&v);
+      out->newline = v;
+    } else if (name == "bail") {
+      out->bail = true;
+    } else if (name == "echo") {
+      out->echo = true;
+    } else if (name == "readonly") {
+      out->readonly = true;
+    } else if (name == "batch") {
+      out->batch = true;
+    } else if (name == "interactive" || name == "i") {
+      out->interactive = true;
+    } else if (name == "version") {
+      out->version = true;
+    } else if (name == "help" || name == "h") {
+      out->help = true;
+    } else if (name == "profile") {
+      s = value(&out->overrides.profile);
+    } else if (name == "region") {
+      s = value(&out->overrides.region);
+    } else if (name == "endpoint-url" || name == "endpoint") {
+      s = value(&out->overrides.endpoint_url);
+    } else if (name == "catalog") {
+      s = value(&out->catalog);
+    } else if (name == "parallel") {
+      s = value(&v);
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (s.ok() && (v.empty() || *end != '\0' || n < 0 || n > 1000000)) {
+        s = Status::InvalidArgument("option " + arg + ": '" + v + "' is not a segment count");
+      }
+      out->parallel = static_cast<int>(n);
+    } else if (name == "consistent") {
+      out->consistent = true;
+    } else {
+      return Status::InvalidArgument("unknown option: " + arg + " (see --help)");
+    }
+    if (!s.ok()) return s;
+  }
+  // A first argument naming an existing file is a script; the rest is SQL.
+  if (!positional.empty()) {
+    std::error_code ec;
+    if (out->file.empty() && std::filesystem::is_regular_file(positional[0], ec)) {
+      out->file = positional[0];
+      positional.erase(positional.begin());
+    }
+  }
+  if (!positional.empty()) {
+    std::string sql;
+    for (const auto& p : positional) sql += (sql.empty() ? "" : " ") + p;
+    out->commands.push_back(sql);
+  }
+  return Status::OK();
+}
+
+std::string HelpText() {
+  return R"(Usage: ddbsql [OPTIONS] [FILE | SQL...]
+
+An SQL shell over Amazon DynamoDB: every table is queryable by its name.
+
+With SQL (or -c), runs it and exits; with a FILE (or -f), runs the script;
+with stdin not a terminal, runs stdin as a script; otherwise starts the
+interactive shell. Options take one dash or two.
+
+Connection:
+  --profile NAME        AWS profile (default: $AWS_PROFILE, else "default")
+  --region REGION       AWS region (default: $AWS_REGION, then the profile's)
+  --endpoint-url URL    endpoint for every service (DynamoDB Local, proxies)
+  --consistent          strongly consistent reads
+  --parallel N          parallel scan segments (default: by table size)
+  --readonly            refuse every write
+  --catalog FILE        column declarations (codecs)
+
+Input:
+  -c, --command SQL     run SQL (may repeat), then exit
+  -f, --file FILE       run the statements in FILE, then exit
+  -cmd COMMAND          run COMMAND before the rest (may repeat)
+  -init FILE            run FILE first (default ~/.ddbsqlrc when present)
+  -bail                 stop at the first error
+  -echo                 print each statement before running it
+  -batch, -interactive  force batch or interactive input
+
+Output:
+  -box -table -column -markdown -csv -tabs -json -line -list -quote
+  -insert -html -ascii  output mode (default: box on a terminal, else list)
+  -header, -noheader    column names on or off
+  -nullvalue TEXT       text for NULL
+  -separator SEP        column separator (list and csv modes)
+  -newline SEP          row separator
+
+  --version             print the version and exit
+  --help                print this help and exit
+
+Exit status: 0 success, 1 an SQL or AWS error, 2 a usage error.
+)";
+}
+
+}  // namespace ddb::shell

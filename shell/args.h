@@ -1,0 +1,46 @@
+// Command-line arguments, sqlite3-style: every long option may be written
+// with one dash or two ("-csv" and "--csv"), and SQL may follow the options.
+//
+//   ddbsql [OPTIONS] [FILE | SQL...]
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/aws/config.h"
+#include "engine/status.h"
+
+namespace ddb::shell {
+
+struct Args {
+  aws::Overrides overrides;            // --profile --region --endpoint-url
+  std::vector<std::string> commands;   // -c SQL (each), then SQL words after the options
+  std::vector<std::string> cmd;        // -cmd: run before anything else, then go on
+  std::string file;                    // -f FILE or a lone FILE argument
+  std::optional<std::string> init;     // -init FILE (default: ~/.ddbsqlrc when present)
+  std::optional<std::string> mode;     // -csv, -json, -box, ... (the mode's name)
+  std::optional<bool> headers;         // -header / -noheader
+  std::optional<std::string> null_value;
+  std::optional<std::string> separator;
+  std::optional<std::string> newline;
+  std::string catalog;                 // --catalog FILE (column codecs; later issues)
+  bool bail = false;
+  bool echo = false;
+  bool readonly = false;
+  bool batch = false;        // -batch: act as if stdin were not a terminal
+  bool interactive = false;  // -interactive: act as if it were
+  bool version = false;
+  bool help = false;
+  int parallel = 0;          // --parallel N scan segments (0: automatic)
+  bool consistent = false;   // --consistent reads
+};
+
+// Parses argv. A usage error (unknown option, missing value) is
+// InvalidArgument naming the option; the caller exits with status 2.
+Status ParseArgs(int argc, const char* const* argv, Args* out);
+
+// The text `--help` prints.
+std::string HelpText();
+
+}  // namespace ddb::shell

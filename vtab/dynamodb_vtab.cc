@@ -1,0 +1,1130 @@
+// The "dynamodb" virtual table: one DynamoDB table (or a name bound to one)
+// as a read-only SQLite table.
+//
+// Usage:
+//
+//   SELECT * FROM orders;                      -- every listed table, by name
+//   CREATE VIRTUAL TABLE temp.o USING dynamodb(table='orders',
+//       region='eu-west-1', endpoint='http://127.0.0.1:8000',
+//       consistent=1, segments=8, sample=200,
+//       columns='id TEXT, total NUMERIC, tags');
+//
+// Arguments (all optional but `table`; a lone first argument is the table):
+//   table      the DynamoDB table name
+//   region, endpoint, profile   another connection than the shell's
+//   consistent strongly consistent reads (1/0)
+//   segments   parallel scan segments (0: chosen from the table's size)
+//   sample     items read to discover attributes (default 100)
+//   columns    declared columns "name [type], ..." instead of sampling
+//
+// Columns: the key attributes first (typed from the key schema), then the
+// other attributes found by sampling (or declared), each typed by the
+// DynamoDB type most seen; plus the hidden column `item`, the whole item as
+// JSON, so no attribute is ever out of reach. See values.h for how values
+// map.
+//
+// Each scan is planned by xBestIndex into a Plan (plan.h), written to idxStr;
+// xFilter reads it back and runs GetItem, BatchGetItem, Query or a parallel
+// Scan, streaming pages with the next one already requested.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <future>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/dynamodb/client.h"
+#include "vtab/module.h"
+#include "vtab/plan.h"
+#include "vtab/values.h"
+
+namespace ddb::vtab {
+
+using dynamodb::AttributeValue;
+using dynamodb::Item;
+using dynamodb::ItemPage;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Table state
+
+struct Column {
+  std::string name;       // SQL name
+  std::string attribute;  // DynamoDB attribute; empty for the `item` column
+  std::string type;       // DynamoDB type most seen ("S", "N", ...); "" mixed/unknown
+  bool hidden = false;
+};
+
+// The virtual table. `base` must come first: SQLite hands us &base.
+struct DdbTable {
+  sqlite3_vtab base;
+  ModuleContext* ctx = nullptr;
+  std::shared_ptr<Connection> conn;
+  std::string table;  // DynamoDB table name
+  dynamodb::TableDescription desc;
+  std::vector<Column> columns;
+  int item_column = -1;
+  bool consistent = false;
+  int segments = 0;
+
+  // The column holding `attribute`, or -1.
+  int ColumnOf(const std::string& attribute) const {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (columns[i].attribute == attribute) return static_cast<int>(i);
+    }
+    return -1;
+  }
+  std::string KeyType(const std::string& attribute) const {
+    auto find = [&](const dynamodb::KeySchema& k) -> std::string {
+      if (k.hash.name == attribute) return k.hash.type;
+      if (k.range && k.range->name == attribute) return k.range->type;
+      return "";
+    };
+    std::string t = find(desc.key);
+    for (const auto& i : desc.global_indexes) {
+      if (t.empty()) t = find(i.key);
+    }
+    for (const auto& i : desc.local_indexes) {
+      if (t.empty()) t = find(i.key);
+    }
+    return t;
+  }
+};
+
+void SetError(sqlite3_vtab* vtab, const std::string& msg) {
+  sqlite3_free(vtab->zErrMsg);
+  vtab->zErrMsg = sqlite3_mprintf("%s", msg.c_str());
+}
+
+int ErrorCode(const Status& s) {
+  if (s.IsCancelled()) return SQLITE_INTERRUPT;
+  return SQLITE_ERROR;
+}
+
+std::string Unquote(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"') && s.back() == s.front()) {
+    char q = s.front();
+    std::string out;
+    for (size_t i = 1; i + 1 < s.size(); ++i) {
+      out.push_back(s[i]);
+      if (s[i] == q && i + 2 < s.size() && s[i + 1] == q) ++i;
+    }
+    return out;
+  }
+  return std::string(s);
+}
+
+std::string QuoteIdent(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool EqualsNoCase(const std::string& a, const std::string& b) {
+  return sqlite3_stricmp(a.c_str(), b.c_str()) == 0;
+}
+
+// Builds the column list: keys, then sampled (or declared) attributes, then `item`.
+Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
+  std::vector<Column> cols;
+  auto add = [&](const std::string& attr, const std::string& type) {
+    for (const auto& c : cols) {
+      if (EqualsNoCase(c.name, attr)) return;  // SQL names are case-insensitive
+    }
+    if (EqualsNoCase(attr, "item")) return;  // reachable through the item column
+    cols.push_back({attr, attr, type, false});
+  };
+  add(t->desc.key.hash.name, t->desc.key.hash.type);
+  if (t->desc.key.range) add(t->desc.key.range->name, t->desc.key.range->type);
+
+  if (!declared.empty()) {
+    size_t start = 0;
+    while (start <= declared.size()) {
+      size_t comma = declared.find(',', start);
+      std::string part = declared.substr(start, comma == std::string::npos ? std::string::npos
+                                                                            : comma - start);
+      start = comma == std::string::npos ? declared.size() + 1 : comma + 1;
+      std::string_view p = part;
+      while (!p.empty() && p.front() == ' ') p.remove_prefix(1);
+      if (p.empty()) continue;
+      std::string name;
+      std::string type;
+      if (p.front() == '"') {
+        size_t end = p.find('"', 1);
+        if (end == std::string_view::npos) {
+          return Status::InvalidArgument("columns: unterminated quoted name in '" + part + "'");
+        }
+        name = std::string(p.substr(1, end - 1));
+        p.remove_prefix(end + 1);
+      } else {
+        size_t sp = p.find(' ');
+        name = std::string(p.substr(0, sp));
+        p.remove_prefix(sp == std::string_view::npos ? p.size() : sp);
+      }
+      std::string sqltype = Unquote(p);
+      for (auto& c : sqltype) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (sqltype.find("INT") != std::string::npos) {
+        type = "N";
+      } else if (sqltype == "NUMERIC" || sqltype == "REAL" || sqltype == "NUMBER") {
+        type = "N";
+      } else if (sqltype == "TEXT") {
+        type = "S";
+      } else if (sqltype == "BLOB") {
+        type = "B";
+      }
+      add(name, type);
+    }
+  } else if (sample > 0) {
+    dynamodb::ScanRequest req;
+    req.table = t->table;
+    req.limit = sample;
+    ItemPage page;
+    Status s = t->conn->dynamodb().Scan(req, &page);
+    if (!s.ok()) return s;
+    t->ctx->stats().requests++;
+    std::map<std::string, std::map<std::string, int>> seen;  // attribute -> type -> count
+    for (const auto& item : page.items) {
+      for (const auto& [name, value] : item) {
+        seen[name][AttributeValue::TypeName(value.type())]++;
+      }
+    }
+    for (const auto& [name, types] : seen) {
+      std::string type = types.size() == 1 ? types.begin()->first : "";
+      add(name, type);
+    }
+  }
+  cols.push_back({"item", "", "", true});
+  t->item_column = static_cast<int>(cols.size()) - 1;
+  t->columns = std::move(cols);
+  return Status::OK();
+}
+
+std::string CreateTableSql(const DdbTable& t) {
+  std::string sql = "CREATE TABLE x(";
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    const Column& c = t.columns[i];
+    if (i > 0) sql += ", ";
+    sql += QuoteIdent(c.name);
+    if (!c.attribute.empty() && !c.type.empty()) {
+      sql += " ";
+      sql += DeclaredType(c.type);
+    }
+    if (c.hidden) sql += " HIDDEN";
+  }
+  return sql + ")";
+}
+
+// ---------------------------------------------------------------------------
+// xCreate / xConnect
+
+// Contract: argv[0] module, argv[1] schema, argv[2] table name, argv[3..]
+// the USING arguments. Describes the DynamoDB table (one DescribeTable), reads
+// a sample page unless columns are declared, and declares the schema. Errors
+// name the table. Creating does not create a DynamoDB table: it binds a name.
+int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
+               char** err) {
+  auto* ctx = static_cast<ModuleContext*>(aux);
+  auto t = std::make_unique<DdbTable>();
+  std::memset(&t->base, 0, sizeof(t->base));
+  t->ctx = ctx;
+  t->conn = ctx->shared_connection();
+  t->consistent = ctx->options().consistent_read;
+  t->segments = ctx->options().scan_segments;
+  std::string declared;
+  int sample = ctx->options().sample_items;
+  aws::Overrides overrides;
+  bool other_connection = false;
+
+  for (int i = 3; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    size_t eq = arg.find('=');
+    std::string key = eq == std::string_view::npos ? "" : Unquote(arg.substr(0, eq));
+    std::string value = Unquote(eq == std::string_view::npos ? arg : arg.substr(eq + 1));
+    if (key.empty() && i == 3) key = "table";
+    if (key == "table") {
+      t->table = value;
+    } else if (key == "region") {
+      overrides.region = value;
+      other_connection = true;
+    } else if (key == "endpoint") {
+      overrides.endpoint_url = value;
+      other_connection = true;
+    } else if (key == "profile") {
+      overrides.profile = value;
+      other_connection = true;
+    } else if (key == "consistent") {
+      t->consistent = value == "1" || value == "true";
+    } else if (key == "segments") {
+      t->segments = std::atoi(value.c_str());
+    } else if (key == "sample") {
+      sample = std::atoi(value.c_str());
+    } else if (key == "columns") {
+      declared = value;
+    } else {
+      *err = sqlite3_mprintf("dynamodb(%s): unknown argument '%s'", argv[2],
+                             std::string(arg).c_str());
+      return SQLITE_ERROR;
+    }
+  }
+  if (t->table.empty()) t->table = argv[2];
+  if (other_connection) {
+    Status s = ctx->OpenConnection(overrides, &t->conn);
+    if (!s.ok()) {
+      *err = sqlite3_mprintf("table %s: %s", t->table.c_str(), s.ToString().c_str());
+      return SQLITE_ERROR;
+    }
+  }
+
+  Status s = t->conn->dynamodb().DescribeTable(t->table, &t->desc);
+  ctx->stats().requests++;
+  if (s.ok()) s = BuildColumns(t.get(), declared, sample);
+  if (!s.ok()) {
+    std::string msg = s.ToString();
+    if (msg.find(t->table) == std::string::npos) msg = "table " + t->table + ": " + msg;
+    *err = sqlite3_mprintf("%s", msg.c_str());
+    return s.IsCancelled() ? SQLITE_INTERRUPT : SQLITE_ERROR;
+  }
+  int rc = sqlite3_declare_vtab(db, CreateTableSql(*t).c_str());
+  if (rc != SQLITE_OK) {
+    *err = sqlite3_mprintf("table %s: cannot declare columns: %s", t->table.c_str(),
+                           sqlite3_errmsg(db));
+    return rc;
+  }
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  *out = &t.release()->base;
+  return SQLITE_OK;
+}
+
+// Contract: frees the table. Nothing is sent to DynamoDB.
+int DdbDisconnect(sqlite3_vtab* vtab) {
+  std::unique_ptr<DdbTable> t(reinterpret_cast<DdbTable*>(vtab));
+  sqlite3_free(vtab->zErrMsg);
+  return SQLITE_OK;
+}
+
+// ---------------------------------------------------------------------------
+// xBestIndex
+
+// One usable constraint on a column, as SQLite offered it.
+struct Offered {
+  int index;  // in aConstraint
+  int column;
+  unsigned char op;
+};
+
+// A candidate access path: which constraints it consumes and what it costs.
+struct Candidate {
+  Plan plan;
+  std::vector<std::pair<int, bool>> usage;  // (constraint index, omit), in argv order
+  std::vector<int> in_all;                   // constraints to take as whole IN lists
+  double cost = 0;
+  sqlite3_int64 rows = 0;
+  bool unique = false;
+};
+
+KeyCondition::Op CondOpOf(unsigned char op) {
+  switch (op) {
+    case SQLITE_INDEX_CONSTRAINT_GT:
+      return KeyCondition::Op::kGt;
+    case SQLITE_INDEX_CONSTRAINT_GE:
+      return KeyCondition::Op::kGe;
+    case SQLITE_INDEX_CONSTRAINT_LT:
+      return KeyCondition::Op::kLt;
+    case SQLITE_INDEX_CONSTRAINT_LE:
+      return KeyCondition::Op::kLe;
+    default:
+      return KeyCondition::Op::kEq;
+  }
+}
+
+// Plans key access through `key` (the table's key schema when `index` is
+// empty, else that index's). Returns false when the hash key has no usable
+// equality.
+bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vector<Offered>& offered,
+                   const std::string& index, const dynamodb::KeySchema& key, Candidate* out) {
+  int hash_col = t.ColumnOf(key.hash.name);
+  int range_col = key.range ? t.ColumnOf(key.range->name) : -1;
+  if (hash_col < 0) return false;
+  const Offered* hash_eq = nullptr;
+  const Offered* range_eq = nullptr;
+  const Offered* lower = nullptr;
+  const Offered* upper = nullptr;
+  for (const auto& o : offered) {
+    if (o.column == hash_col && o.op == SQLITE_INDEX_CONSTRAINT_EQ && !hash_eq) hash_eq = &o;
+    if (range_col >= 0 && o.column == range_col) {
+      if (o.op == SQLITE_INDEX_CONSTRAINT_EQ && !range_eq) range_eq = &o;
+      if ((o.op == SQLITE_INDEX_CONSTRAINT_GT || o.op == SQLITE_INDEX_CONSTRAINT_GE) && !lower) {
+        lower = &o;
+      }
+      if ((o.op == SQLITE_INDEX_CONSTRAINT_LT || o.op == SQLITE_INDEX_CONSTRAINT_LE) && !upper) {
+        upper = &o;
+      }
+    }
+  }
+  if (!hash_eq) return false;
+
+  Candidate c;
+  c.plan.index = index;
+  bool hash_in = sqlite3_vtab_in(info, hash_eq->index, -1) != 0;
+  bool range_in = range_eq && sqlite3_vtab_in(info, range_eq->index, -1) != 0;
+  int argv = 0;
+  // Hash and sort key values compare the same in DynamoDB and SQLite for
+  // equality, so those constraints are omitted (SQLite does not re-check).
+  // Number ranges are re-checked: SQLite orders TEXT after numbers, and a
+  // number too long for a double comes back as TEXT.
+  auto add = [&](const Offered& o, KeyCondition::Op op, bool is_hash, bool omit) {
+    KeyCondition kc;
+    kc.attribute = is_hash ? key.hash.name : key.range->name;
+    kc.op = op;
+    kc.is_hash = is_hash;
+    kc.argv = ++argv;
+    c.plan.key.push_back(kc);
+    c.usage.emplace_back(o.index, omit);
+    if (op == KeyCondition::Op::kIn) c.in_all.push_back(o.index);
+  };
+  add(*hash_eq, hash_in ? KeyCondition::Op::kIn : KeyCondition::Op::kEq, true, true);
+  bool range_omit = key.range && key.range->type != "N";
+  if (index.empty() && (range_eq || !key.range)) {
+    // The whole primary key: GetItem, or BatchGetItem for IN lists.
+    if (range_eq) add(*range_eq, range_in ? KeyCondition::Op::kIn : KeyCondition::Op::kEq, false, true);
+    bool batch = hash_in || range_in;
+    c.plan.op = batch ? Plan::Op::kBatchGetItem : Plan::Op::kGetItem;
+    c.cost = batch ? 10 : 1;
+    c.rows = batch ? 10 : 1;
+    c.unique = !batch;
+    *out = std::move(c);
+    return true;
+  }
+  c.plan.op = Plan::Op::kQuery;
+  if (range_eq && !range_in) {
+    add(*range_eq, KeyCondition::Op::kEq, false, true);
+  } else {
+    if (lower) add(*lower, CondOpOf(lower->op), false, range_omit);
+    if (upper) add(*upper, CondOpOf(upper->op), false, range_omit);
+  }
+  bool ranged = range_eq || lower || upper;
+  double per_partition = ranged ? 20 : 100;
+  c.cost = (hash_in ? 5 : 1) * (10 + per_partition) + (index.empty() ? 0 : 5);
+  c.rows = static_cast<sqlite3_int64>(per_partition) * (hash_in ? 5 : 1);
+  // ORDER BY the sort key: DynamoDB returns a partition in sort-key order.
+  if (!hash_in && key.range && info->nOrderBy == 1 &&
+      info->aOrderBy[0].iColumn == range_col) {
+    c.plan.order = info->aOrderBy[0].desc ? Plan::Order::kDesc : Plan::Order::kAsc;
+  }
+  *out = std::move(c);
+  return true;
+}
+
+// Which attributes the statement needs (colUsed), or all.
+void ChooseProjection(const DdbTable& t, sqlite3_index_info* info, Plan* plan) {
+  sqlite3_uint64 used = info->colUsed;
+  bool all = t.item_column < 0 || t.item_column >= 63 || (used & (1ULL << t.item_column)) != 0 ||
+             (t.columns.size() > 63 && (used & (1ULL << 63)));
+  plan->project_all = all;
+  plan->project.clear();
+  if (all) return;
+  for (size_t i = 0; i < t.columns.size() && i < 63; ++i) {
+    if ((used & (1ULL << i)) && !t.columns[i].attribute.empty()) {
+      plan->project.push_back(t.columns[i].attribute);
+    }
+  }
+  // Keys always come along: they identify the row and cost nothing extra.
+  auto add = [&](const std::string& a) {
+    if (std::find(plan->project.begin(), plan->project.end(), a) == plan->project.end()) {
+      plan->project.push_back(a);
+    }
+  };
+  add(t.desc.key.hash.name);
+  if (t.desc.key.range) add(t.desc.key.range->name);
+}
+
+// True when `index` projects every attribute in `plan->project` (or ALL).
+bool IndexCovers(const DdbTable& t, const dynamodb::IndexDescription& index, const Plan& plan) {
+  if (index.projection.type == "ALL") return true;
+  if (plan.project_all) return false;
+  for (const auto& a : plan.project) {
+    bool key = a == t.desc.key.hash.name || (t.desc.key.range && a == t.desc.key.range->name) ||
+               a == index.key.hash.name || (index.key.range && a == index.key.range->name);
+    bool included = std::find(index.projection.non_key_attributes.begin(),
+                              index.projection.non_key_attributes.end(),
+                              a) != index.projection.non_key_attributes.end();
+    if (!key && !(index.projection.type == "INCLUDE" && included)) return false;
+  }
+  return true;
+}
+
+// Contract: chooses the cheapest access that returns exactly the rows
+// SQLite asks for: GetItem (whole key equal), BatchGetItem (IN lists on the
+// key), Query (partition key equal, on the table or an index that projects
+// what the statement uses), else Scan. Writes the Plan to idxStr (see
+// plan.h for the argv order) and sets argvIndex/omit to match. Costs are
+// in "requests": a point lookup 1, a Scan the table's item count, so that
+// SQLite drives lookups per key in joins. Never touches the network.
+int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  const auto* t = reinterpret_cast<DdbTable*>(vtab);
+  std::vector<Offered> offered;
+  int limit_index = -1;
+  int offset_index = -1;
+  bool all_omittable = true;  // every WHERE term consumed exactly
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
+      if (c.usable) limit_index = i;
+      continue;
+    }
+    if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+      if (c.usable) offset_index = i;
+      continue;
+    }
+    if (!c.usable) continue;
+    offered.push_back({i, c.iColumn, c.op});
+  }
+
+  Candidate best;
+  best.plan.op = Plan::Op::kScan;
+  ChooseProjection(*t, info, &best.plan);
+  double items = std::max<double>(1000.0, static_cast<double>(t->desc.item_count));
+  best.cost = 1000.0 + items;
+  best.rows = static_cast<sqlite3_int64>(items);
+
+  Candidate c;
+  Plan projection = best.plan;
+  auto consider = [&](Candidate cand) {
+    if (cand.cost < best.cost) {
+      cand.plan.project_all = projection.project_all;
+      cand.plan.project = projection.project;
+      best = std::move(cand);
+    }
+  };
+  if (PlanKeyAccess(*t, info, offered, "", t->desc.key, &c)) consider(std::move(c));
+  for (const auto* list : {&t->desc.global_indexes, &t->desc.local_indexes}) {
+    for (const auto& index : *list) {
+      if (!index.status.empty() && index.status != "ACTIVE") continue;
+      if (!IndexCovers(*t, index, projection)) continue;
+      Candidate ic;
+      if (PlanKeyAccess(*t, info, offered, index.name, index.key, &ic)) consider(std::move(ic));
+    }
+  }
+
+  for (size_t k = 0; k < best.usage.size(); ++k) {
+    auto [index, omit] = best.usage[k];
+    info->aConstraintUsage[index].argvIndex = static_cast<int>(k) + 1;
+    info->aConstraintUsage[index].omit = omit ? 1 : 0;
+  }
+  for (int index : best.in_all) sqlite3_vtab_in(info, index, 1);
+  // What is not consumed exactly is filtered by SQLite after us, so a LIMIT
+  // may only be pushed when nothing is.
+  for (const auto& o : offered) {
+    bool consumed = false;
+    for (const auto& u : best.usage) consumed |= u.first == o.index && u.second;
+    if (!consumed) all_omittable = false;
+  }
+  int next_argv = static_cast<int>(best.usage.size());
+  if (best.plan.order != Plan::Order::kNone) info->orderByConsumed = 1;
+  bool order_ok = info->nOrderBy == 0 || info->orderByConsumed;
+  if (limit_index >= 0 && all_omittable && order_ok && best.plan.op != Plan::Op::kGetItem) {
+    info->aConstraintUsage[limit_index].argvIndex = ++next_argv;
+    best.plan.limit_argv = next_argv;
+    if (offset_index >= 0) {
+      info->aConstraintUsage[offset_index].argvIndex = ++next_argv;
+      best.plan.offset_argv = next_argv;
+    }
+  }
+  info->idxNum = static_cast<int>(best.plan.op);
+  std::string s = best.plan.ToString();
+  info->idxStr = sqlite3_mprintf("%s", s.c_str());
+  info->needToFreeIdxStr = 1;
+  info->estimatedCost = best.cost;
+  info->estimatedRows = best.rows;
+  if (best.unique) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+  return SQLITE_OK;
+}
+
+// ---------------------------------------------------------------------------
+// Page sources
+
+// Produces the items of one scan, a page at a time.
+class PageSource {
+ public:
+  virtual ~PageSource() = default;
+  // Fills `page` with the next page; `*done` when there are no more after it.
+  virtual Status Next(ItemPage* page, bool* done) = 0;
+};
+
+// The items fetched in one go (GetItem, BatchGetItem).
+class FixedSource : public PageSource {
+ public:
+  explicit FixedSource(ItemPage page) : page_(std::move(page)) {}
+  Status Next(ItemPage* page, bool* done) override {
+    *page = std::move(page_);
+    *done = true;
+    return Status::OK();
+  }
+
+ private:
+  ItemPage page_;
+};
+
+struct PageResult {
+  Status status;
+  ItemPage page;
+};
+
+// Query pages, one request ahead: when a page arrives the next is requested
+// at once, so DynamoDB works while SQLite consumes.
+class QuerySource : public PageSource {
+ public:
+  QuerySource(dynamodb::DynamoDbClient* client, std::vector<dynamodb::QueryRequest> requests)
+      : client_(client), requests_(std::move(requests)) {
+    Launch();
+  }
+  ~QuerySource() override {
+    if (pending_.valid()) pending_.wait();
+  }
+  Status Next(ItemPage* page, bool* done) override {
+    PageResult r = pending_.get();
+    if (!r.status.ok()) return r.status;
+    *page = std::move(r.page);
+    if (!page->last_evaluated_key.empty()) {
+      requests_[current_].exclusive_start_key = page->last_evaluated_key;
+    } else {
+      ++current_;
+    }
+    *done = current_ >= requests_.size();
+    if (!*done) Launch();
+    return Status::OK();
+  }
+
+ private:
+  void Launch() {
+    dynamodb::QueryRequest req = requests_[current_];
+    pending_ = std::async(std::launch::async, [client = client_, req = std::move(req)] {
+      PageResult r;
+      r.status = client->Query(req, &r.page);
+      return r;
+    });
+  }
+
+  dynamodb::DynamoDbClient* client_;
+  std::vector<dynamodb::QueryRequest> requests_;
+  size_t current_ = 0;
+  std::future<PageResult> pending_;
+};
+
+// A parallel Scan: every segment has one page request in flight; pages are
+// handed out as they complete (rows of a Scan have no order).
+class ScanSource : public PageSource {
+ public:
+  ScanSource(dynamodb::DynamoDbClient* client, const dynamodb::ScanRequest& base, int segments)
+      : client_(client) {
+    for (int i = 0; i < segments; ++i) {
+      Segment s;
+      s.request = base;
+      if (segments > 1) {
+        s.request.segment = i;
+        s.request.total_segments = segments;
+      }
+      segments_.push_back(std::move(s));
+    }
+    live_ = segments_.size();
+    for (auto& s : segments_) Launch(&s);
+  }
+  ~ScanSource() override {
+    for (auto& s : segments_) {
+      if (s.pending.valid()) s.pending.wait();
+    }
+  }
+  Status Next(ItemPage* page, bool* done) override {
+    // Take whichever live segment has finished first, starting after the
+    // last one served so that no segment starves.
+    Segment* ready = nullptr;
+    for (int round = 0; !ready; ++round) {
+      for (size_t k = 0; k < segments_.size() && !ready; ++k) {
+        Segment& s = segments_[(next_ + k) % segments_.size()];
+        if (s.finished) continue;
+        auto wait = round == 0 ? std::chrono::microseconds(0) : std::chrono::microseconds(200);
+        if (s.pending.wait_for(wait) == std::future_status::ready) {
+          ready = &s;
+          next_ = (next_ + k + 1) % segments_.size();
+        }
+      }
+    }
+    PageResult r = ready->pending.get();
+    if (!r.status.ok()) return r.status;
+    *page = std::move(r.page);
+    if (page->last_evaluated_key.empty()) {
+      ready->finished = true;
+      --live_;
+    } else {
+      ready->request.exclusive_start_key = page->last_evaluated_key;
+      Launch(ready);
+    }
+    *done = live_ == 0;
+    return Status::OK();
+  }
+
+ private:
+  struct Segment {
+    dynamodb::ScanRequest request;
+    std::future<PageResult> pending;
+    bool finished = false;
+  };
+  void Launch(Segment* s) {
+    dynamodb::ScanRequest req = s->request;
+    s->pending = std::async(std::launch::async, [client = client_, req = std::move(req)] {
+      PageResult r;
+      r.status = client->Scan(req, &r.page);
+      return r;
+    });
+  }
+
+  dynamodb::DynamoDbClient* client_;
+  std::vector<Segment> segments_;
+  size_t live_ = 0;
+  size_t next_ = 0;
+};
+
+}  // namespace
+}  // namespace ddb::vtab
+
+namespace ddb::vtab {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Cursor
+
+// A scan in progress. `base` must come first.
+struct DdbCursor {
+  sqlite3_vtab_cursor base;
+  std::unique_ptr<PageSource> source;
+  ItemPage page;
+  size_t pos = 0;
+  bool source_done = true;
+  bool eof = true;
+  sqlite3_int64 rowid = 0;
+  sqlite3_int64 cap = -1;  // rows still allowed by a pushed LIMIT; -1 none
+};
+
+DdbTable* TableOf(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbTable*>(cur->pVtab); }
+
+// Contract: allocates an idle cursor; nothing is fetched until xFilter.
+int DdbOpen(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+  auto c = std::make_unique<DdbCursor>();
+  std::memset(&c->base, 0, sizeof(c->base));
+  *out = &c.release()->base;
+  return SQLITE_OK;
+}
+
+// Contract: frees the cursor, waiting for any page request still in flight.
+int DdbClose(sqlite3_vtab_cursor* cur) {
+  std::unique_ptr<DdbCursor> c(reinterpret_cast<DdbCursor*>(cur));
+  return SQLITE_OK;
+}
+
+void CountPage(Stats& stats, const ItemPage& page) {
+  stats.pages++;
+  stats.items_scanned += static_cast<uint64_t>(std::max<int64_t>(page.scanned_count, 0));
+  stats.capacity_milli += static_cast<uint64_t>(std::llround(page.consumed_capacity * 1000));
+}
+
+// Moves to the next page that has rows (pages may be empty after a filter).
+Status Advance(DdbCursor* c, Stats& stats) {
+  while (c->pos >= c->page.items.size()) {
+    if (c->source_done || c->cap == 0) {
+      c->eof = true;
+      return Status::OK();
+    }
+    c->page = ItemPage();
+    c->pos = 0;
+    Status s = c->source->Next(&c->page, &c->source_done);
+    if (!s.ok()) return s;
+    CountPage(stats, c->page);
+  }
+  c->eof = false;
+  return Status::OK();
+}
+
+std::string ProjectionExpression(const Plan& plan, dynamodb::NameMap* names) {
+  if (plan.project_all) return "";
+  std::string expr;
+  for (const auto& a : plan.project) {
+    std::string placeholder = "#p" + std::to_string(names->size());
+    (*names)[placeholder] = a;
+    if (!expr.empty()) expr += ", ";
+    expr += placeholder;
+  }
+  return expr;
+}
+
+// Calls `fn` with each value of argument `argv` (1-based): one, or every
+// value of an IN list. An IN list's values live only until the next one is
+// fetched, so `fn` must copy what it keeps.
+template <typename Fn>
+void ForEachArgValue(const KeyCondition& k, sqlite3_value** argv, Fn fn) {
+  sqlite3_value* v = argv[k.argv - 1];
+  if (k.op != KeyCondition::Op::kIn) {
+    fn(v);
+    return;
+  }
+  sqlite3_value* x = nullptr;
+  for (int rc = sqlite3_vtab_in_first(v, &x); rc == SQLITE_OK && x;
+       rc = sqlite3_vtab_in_next(v, &x)) {
+    fn(x);
+  }
+}
+
+// Builds the page source for `plan`. Returns OK with an empty FixedSource
+// when a key value can never match (a NULL, a text for a binary key, ...).
+Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
+                 std::unique_ptr<PageSource>* out, sqlite3_int64* cap) {
+  Stats& stats = t->ctx->stats();
+  dynamodb::DynamoDbClient& client = t->conn->dynamodb();
+  auto empty = [&] {
+    *out = std::make_unique<FixedSource>(ItemPage());
+    return Status::OK();
+  };
+  *cap = -1;
+  if (plan.limit_argv > 0) {
+    sqlite3_int64 limit = sqlite3_value_int64(argv[plan.limit_argv - 1]);
+    sqlite3_int64 offset = plan.offset_argv > 0 ? sqlite3_value_int64(argv[plan.offset_argv - 1]) : 0;
+    if (limit >= 0) *cap = limit + std::max<sqlite3_int64>(offset, 0);
+    if (*cap == 0) return empty();
+  }
+
+  if (plan.op == Plan::Op::kScan) {
+    dynamodb::ScanRequest req;
+    req.table = t->table;
+    req.index = plan.index;
+    req.consistent_read = t->consistent;
+    req.projection = ProjectionExpression(plan, &req.names);
+    int segments = t->segments;
+    if (segments <= 0) {
+      // About one segment per 2,000 items, up to 8: small tables need one request.
+      segments = static_cast<int>(std::clamp<int64_t>(t->desc.item_count / 2000, 1, 8));
+    }
+    if (*cap > 0 && *cap <= 1000) {
+      segments = 1;
+      req.limit = static_cast<int>(*cap);
+    }
+    stats.scan += static_cast<uint64_t>(segments);
+    *out = std::make_unique<ScanSource>(&client, req, segments);
+    return Status::OK();
+  }
+
+  // Key values, typed as the key attributes; an impossible one matches nothing.
+  std::vector<std::pair<const KeyCondition*, std::vector<AttributeValue>>> keys;
+  for (const auto& k : plan.key) {
+    std::string type = t->KeyType(k.attribute);
+    std::vector<AttributeValue> values;
+    bool is_range = k.op != KeyCondition::Op::kEq && k.op != KeyCondition::Op::kIn;
+    bool matches_nothing = false;
+    ForEachArgValue(k, argv, [&](sqlite3_value* v) {
+      KeyValue kv = SqlToKey(v, type);
+      if (kv.exact) {
+        values.push_back(std::move(kv.value));
+      } else if (is_range) {
+        // A bound of another storage class: SQLite orders NULL < numbers <
+        // TEXT < BLOB, so the bound either keeps every key or none.
+        int storage = sqlite3_value_type(v);
+        bool upper = k.op == KeyCondition::Op::kLt || k.op == KeyCondition::Op::kLe;
+        bool key_sorts_below = type == "N"   ? (storage == SQLITE_TEXT || storage == SQLITE_BLOB)
+                               : type == "S" ? storage == SQLITE_BLOB
+                                             : false;
+        if (storage == SQLITE_NULL || upper != key_sorts_below) matches_nothing = true;
+      }
+    });
+    if (matches_nothing) return empty();
+    if (values.empty() && (k.op == KeyCondition::Op::kEq || k.op == KeyCondition::Op::kIn)) {
+      return empty();
+    }
+    if (!values.empty()) keys.emplace_back(&k, std::move(values));
+  }
+
+  if (plan.op == Plan::Op::kGetItem || plan.op == Plan::Op::kBatchGetItem) {
+    std::vector<Item> wanted;
+    const auto& hashes = keys[0].second;
+    std::vector<AttributeValue> no_range(1);
+    const auto& ranges = keys.size() > 1 ? keys[1].second : no_range;
+    for (const auto& h : hashes) {
+      for (const auto& r : ranges) {
+        Item key;
+        key[keys[0].first->attribute] = h;
+        if (keys.size() > 1) key[keys[1].first->attribute] = r;
+        wanted.push_back(std::move(key));
+      }
+    }
+    ItemPage page;
+    if (plan.op == Plan::Op::kGetItem && wanted.size() == 1) {
+      dynamodb::GetItemRequest req;
+      req.table = t->table;
+      req.key = std::move(wanted[0]);
+      req.consistent_read = t->consistent;
+      req.projection = ProjectionExpression(plan, &req.names);
+      dynamodb::GetItemResult res;
+      stats.get_item++;
+      stats.requests++;
+      Status s = client.GetItem(req, &res);
+      if (!s.ok()) return s;
+      if (res.found) page.items.push_back(std::move(res.item));
+      page.scanned_count = page.count = static_cast<int64_t>(page.items.size());
+      page.consumed_capacity = res.consumed_capacity;
+    } else {
+      dynamodb::BatchGetRequest req;
+      req.table = t->table;
+      req.keys = std::move(wanted);
+      req.consistent_read = t->consistent;
+      req.projection = ProjectionExpression(plan, &req.names);
+      dynamodb::BatchGetResult res;
+      stats.batch_get_item += (req.keys.size() + 99) / 100;
+      stats.requests += (req.keys.size() + 99) / 100;
+      Status s = client.BatchGetItem(req, &res);
+      if (!s.ok()) return s;
+      page.items = std::move(res.items);
+      page.scanned_count = page.count = static_cast<int64_t>(page.items.size());
+      page.consumed_capacity = res.consumed_capacity;
+    }
+    *out = std::make_unique<FixedSource>(std::move(page));
+    return Status::OK();
+  }
+
+  // Query: one request per partition key value.
+  dynamodb::QueryRequest base;
+  base.table = t->table;
+  base.index = plan.index;
+  // Global secondary indexes cannot be read consistently; local ones can.
+  bool global_index = false;
+  for (const auto& g : t->desc.global_indexes) global_index |= g.name == plan.index;
+  base.consistent_read = t->consistent && !global_index;
+  base.scan_forward = plan.order != Plan::Order::kDesc;
+  base.projection = ProjectionExpression(plan, &base.names);
+  if (*cap > 0 && *cap <= 1000) base.limit = static_cast<int>(*cap);
+  std::string cond;
+  for (size_t i = 1; i < keys.size(); ++i) {
+    const KeyCondition& k = *keys[i].first;
+    std::string n = "#k" + std::to_string(i);
+    std::string v = ":k" + std::to_string(i);
+    base.names[n] = k.attribute;
+    base.values[v] = keys[i].second[0];
+    cond += " AND ";
+    switch (k.op) {
+      case KeyCondition::Op::kEq:
+      case KeyCondition::Op::kIn:
+        cond += n + " = " + v;
+        break;
+      case KeyCondition::Op::kGt:
+        cond += n + " > " + v;
+        break;
+      case KeyCondition::Op::kGe:
+        cond += n + " >= " + v;
+        break;
+      case KeyCondition::Op::kLt:
+        cond += n + " < " + v;
+        break;
+      case KeyCondition::Op::kLe:
+        cond += n + " <= " + v;
+        break;
+      case KeyCondition::Op::kBeginsWith:
+        cond += "begins_with(" + n + ", " + v + ")";
+        break;
+    }
+  }
+  base.names["#k0"] = keys[0].first->attribute;
+  std::vector<dynamodb::QueryRequest> requests;
+  for (const auto& h : keys[0].second) {
+    dynamodb::QueryRequest req = base;
+    req.key_condition = "#k0 = :k0" + cond;
+    req.values[":k0"] = h;
+    requests.push_back(std::move(req));
+  }
+  stats.query += requests.size();
+  *out = std::make_unique<QuerySource>(&client, std::move(requests));
+  return Status::OK();
+}
+
+// Contract: starts the scan idxStr describes (plan.h), with argv in the
+// order documented there; positions on the first row. Errors name the
+// table; Ctrl-C surfaces as SQLITE_INTERRUPT.
+int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc,
+              sqlite3_value** argv) {
+  auto* c = reinterpret_cast<DdbCursor*>(cur);
+  DdbTable* t = TableOf(cur);
+  Plan plan;
+  Status s = ParsePlan(idx_str ? idx_str : "", &plan);
+  c->source.reset();
+  c->page = ItemPage();
+  c->pos = 0;
+  c->rowid = 0;
+  c->source_done = false;
+  if (s.ok()) s = StartScan(t, plan, argv, &c->source, &c->cap);
+  if (s.ok()) s = Advance(c, t->ctx->stats());
+  if (!s.ok()) {
+    std::string msg = s.ToString();
+    if (msg.find(t->table) == std::string::npos) msg = "table " + t->table + ": " + msg;
+    SetError(cur->pVtab, msg);
+    c->eof = true;
+    return ErrorCode(s);
+  }
+  return SQLITE_OK;
+}
+
+// Contract: moves to the next row, fetching the next page when needed.
+int DdbNext(sqlite3_vtab_cursor* cur) {
+  auto* c = reinterpret_cast<DdbCursor*>(cur);
+  DdbTable* t = TableOf(cur);
+  ++c->pos;
+  ++c->rowid;
+  if (c->cap > 0) --c->cap;
+  if (c->cap == 0) {
+    c->eof = true;
+    return SQLITE_OK;
+  }
+  Status s = Advance(c, t->ctx->stats());
+  if (!s.ok()) {
+    SetError(cur->pVtab, "table " + t->table + ": " + s.ToString());
+    c->eof = true;
+    return ErrorCode(s);
+  }
+  return SQLITE_OK;
+}
+
+int DdbEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbCursor*>(cur)->eof; }
+
+// Contract: the value of column `i` of the current row: the attribute as
+// values.h maps it, NULL when the item lacks it, the whole item for `item`.
+int DdbColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
+  auto* c = reinterpret_cast<DdbCursor*>(cur);
+  const DdbTable* t = TableOf(cur);
+  const Item& item = c->page.items[c->pos];
+  if (i == t->item_column) {
+    ResultItemJson(ctx, item);
+    return SQLITE_OK;
+  }
+  auto it = item.find(t->columns[static_cast<size_t>(i)].attribute);
+  if (it == item.end()) {
+    sqlite3_result_null(ctx);
+  } else {
+    ResultAttribute(ctx, it->second);
+  }
+  return SQLITE_OK;
+}
+
+// Contract: a rowid unique within this scan (DynamoDB items have none).
+int DdbRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
+  *rowid = reinterpret_cast<DdbCursor*>(cur)->rowid;
+  return SQLITE_OK;
+}
+
+sqlite3_module kModule = {
+    /* iVersion    */ 3,
+    /* xCreate     */ DdbConnect,
+    /* xConnect    */ DdbConnect,
+    /* xBestIndex  */ DdbBestIndex,
+    /* xDisconnect */ DdbDisconnect,
+    /* xDestroy    */ DdbDisconnect,
+    /* xOpen       */ DdbOpen,
+    /* xClose      */ DdbClose,
+    /* xFilter     */ DdbFilter,
+    /* xNext       */ DdbNext,
+    /* xEof        */ DdbEof,
+    /* xColumn     */ DdbColumn,
+    /* xRowid      */ DdbRowid,
+    /* xUpdate     */ nullptr,
+    /* xBegin      */ nullptr,
+    /* xSync       */ nullptr,
+    /* xCommit     */ nullptr,
+    /* xRollback   */ nullptr,
+    /* xFindFunction */ nullptr,
+    /* xRename     */ nullptr,
+    /* xSavepoint  */ nullptr,
+    /* xRelease    */ nullptr,
+    /* xRollbackTo */ nullptr,
+    /* xShadowName */ nullptr,
+};
+
+}  // namespace
+
+void Stats::Reset() {
+  for (auto* a : {&requests, &pages, &items_scanned, &items_returned, &bytes, &retries, &get_item,
+                  &batch_get_item, &query, &scan, &capacity_milli}) {
+    a->store(0);
+  }
+}
+
+Status ModuleContext::OpenConnection(const aws::Overrides& overrides,
+                                     std::shared_ptr<Connection>* out) {
+  ConnectionOptions o = connection_options_;
+  if (!overrides.profile.empty()) o.overrides.profile = overrides.profile;
+  if (!overrides.region.empty()) o.overrides.region = overrides.region;
+  if (!overrides.endpoint_url.empty()) o.overrides.endpoint_url = overrides.endpoint_url;
+  return Connection::Open(std::move(o), out);
+}
+
+Status RegisterModule(sqlite3* db, ModuleContext* context) {
+  int rc = sqlite3_create_module_v2(db, "dynamodb", &kModule, context, nullptr);
+  if (rc != SQLITE_OK) return Status::IOError(std::string("sqlite: ") + sqlite3_errmsg(db));
+  return Status::OK();
+}
+
+namespace {
+Status Exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    return Status::IOError("sqlite: " + msg);
+  }
+  return Status::OK();
+}
+
+std::string QuoteLiteral(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+}  // namespace
+
+Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema,
+                    size_t* count) {
+  std::vector<std::string> names;
+  Status s = context->connection().dynamodb().ListTables(&names);
+  if (!s.ok()) return s;
+  context->stats().requests++;
+  if (sqlite3_db_filename(db, schema.c_str()) == nullptr) {
+    s = Exec(db, "ATTACH ':memory:' AS " + QuoteIdent(schema));
+    if (!s.ok()) return s;
+  }
+  // Declaring a virtual table through the schema table, rather than with
+  // CREATE VIRTUAL TABLE, lets SQLite connect it (DescribeTable) only when
+  // a statement uses it: hundreds of tables cost one ListTables.
+  std::string q = QuoteIdent(schema);
+  std::string sql = "PRAGMA " + q + ".writable_schema=ON; DELETE FROM " + q +
+                    ".sqlite_schema WHERE sql LIKE 'CREATE VIRTUAL TABLE % USING dynamodb(%';";
+  for (const auto& name : names) {
+    std::string create = "CREATE VIRTUAL TABLE " + QuoteIdent(name) +
+                         " USING dynamodb(table=" + QuoteLiteral(name) + ")";
+    sql += "INSERT INTO " + q + ".sqlite_schema(type,name,tbl_name,rootpage,sql) VALUES('table'," +
+           QuoteLiteral(name) + "," + QuoteLiteral(name) + ",0," + QuoteLiteral(create) + ");";
+  }
+  sql += "PRAGMA " + q + ".writable_schema=RESET;";
+  s = Exec(db, sql);
+  if (!s.ok()) return s;
+  if (count) *count = names.size();
+  return Status::OK();
+}
+
+}  // namespace ddb::vtab

@@ -1,0 +1,84 @@
+// The SQLite module "dynamodb": every DynamoDB table as a virtual table.
+//
+//   RegisterModule()  adds the module (DIRECTONLY: schemas, views and
+//                     triggers can never reach the network or credentials).
+//   AttachTables()    lists the account's tables (one paginated ListTables)
+//                     and makes each queryable by its own name, in the
+//                     attached schema "ddb". A table is described only when
+//                     a statement first uses it (SQLite connects virtual
+//                     tables lazily).
+//
+// `CREATE VIRTUAL TABLE x USING dynamodb(table='name', ...)` binds a name of
+// the user's choice; see dynamodb_vtab.cc for the arguments.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "engine/connection.h"
+#include "engine/status.h"
+
+namespace ddb::vtab {
+
+// What the statements of this session cost DynamoDB, for `.stats`.
+struct Stats {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> pages{0};
+  std::atomic<uint64_t> items_scanned{0};
+  std::atomic<uint64_t> items_returned{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> get_item{0};
+  std::atomic<uint64_t> batch_get_item{0};
+  std::atomic<uint64_t> query{0};
+  std::atomic<uint64_t> scan{0};
+  // Consumed capacity in thousandths of a unit (atomics of double are awkward).
+  std::atomic<uint64_t> capacity_milli{0};
+
+  void Reset();
+};
+
+struct ModuleOptions {
+  int scan_segments = 0;      // parallel scan segments; 0: chosen per table
+  bool consistent_read = false;
+  int sample_items = 100;     // items read to find a table's attributes
+};
+
+// State shared by all virtual tables of one SQLite connection.
+class ModuleContext {
+ public:
+  // `options` are what `connection` was opened with; tables that name
+  // another region, endpoint or profile open theirs from them.
+  ModuleContext(std::shared_ptr<Connection> connection, ConnectionOptions options)
+      : connection_(std::move(connection)), connection_options_(std::move(options)) {}
+
+  // A connection with `overrides` applied over the session's own options.
+  Status OpenConnection(const aws::Overrides& overrides, std::shared_ptr<Connection>* out);
+
+  Connection& connection() { return *connection_; }
+  std::shared_ptr<Connection> shared_connection() { return connection_; }
+  ModuleOptions& options() { return options_; }
+  Stats& stats() { return stats_; }
+
+ private:
+  std::shared_ptr<Connection> connection_;
+  ConnectionOptions connection_options_;
+  ModuleOptions options_;
+  Stats stats_;
+};
+
+// Registers the module on `db`. `context` must outlive `db`.
+Status RegisterModule(sqlite3* db, ModuleContext* context);
+
+// Lists the tables and declares each in the schema `schema` (attached as an
+// in-memory database when absent). Returns the number of tables in `count`.
+Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema = "ddb",
+                    size_t* count = nullptr);
+
+}  // namespace ddb::vtab

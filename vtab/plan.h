@@ -1,0 +1,62 @@
+// Plan: how one scan of a DynamoDB virtual table is served, chosen by
+// xBestIndex and carried to xFilter in idxStr.
+//
+// idxStr is the plan written out readably, because SQLite's EXPLAIN QUERY
+// PLAN prints it as is:
+//
+//   GetItem key=(pk=?1, sk=?2) project=pk,sk,total
+//   BatchGetItem key=(pk IN ?1) project=*
+//   Query index=by_email key=(email=?1, created>=?2, created<?3) order=desc limit=?4
+//   Scan segments=auto project=pk,name
+//
+// Each "?N" is argv[N-1] of xFilter. The tokens are:
+//
+//   <op>               GetItem | BatchGetItem | Query | Scan
+//   index=NAME         a global or local secondary index (Query, Scan)
+//   key=(...)          key conditions, comma-separated, each
+//                        ATTR=?N      equality                (hash or sort key)
+//                        ATTR IN ?N   all values of an IN list (sqlite3_vtab_in)
+//                        ATTR>?N, >=, <, <=                    (sort key)
+//                        ATTR^=?N     begins_with             (sort key)
+//   order=asc|desc     rows come out sorted by the sort key (ORDER BY consumed)
+//   limit=?N           LIMIT value; offset=?N the OFFSET value
+//   project=A,B|*      attributes to fetch (ProjectionExpression); * for all
+//
+// Attribute names are written with ParsePlan-safe quoting: a name holding
+// one of " ,=<>^()?" or space is written in double quotes, quotes doubled.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/status.h"
+
+namespace ddb::vtab {
+
+struct KeyCondition {
+  enum class Op { kEq, kIn, kGt, kGe, kLt, kLe, kBeginsWith };
+  std::string attribute;
+  Op op = Op::kEq;
+  bool is_hash = false;  // the partition key of the table or index
+  int argv = 0;          // 1-based
+};
+
+struct Plan {
+  enum class Op { kScan, kGetItem, kBatchGetItem, kQuery };
+  Op op = Op::kScan;
+  std::string index;
+  std::vector<KeyCondition> key;
+  enum class Order { kNone, kAsc, kDesc };
+  Order order = Order::kNone;
+  int limit_argv = 0;   // 0: no LIMIT pushed
+  int offset_argv = 0;  // 0: none
+  bool project_all = true;
+  std::vector<std::string> project;  // when !project_all
+
+  std::string ToString() const;
+};
+
+// Parses what Plan::ToString wrote.
+Status ParsePlan(const std::string& text, Plan* plan);
+
+}  // namespace ddb::vtab

@@ -1,0 +1,138 @@
+#include "vtab/values.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "engine/dynamodb/number.h"
+
+namespace ddb::vtab {
+
+using dynamodb::AttributeValue;
+using Type = dynamodb::AttributeValue::Type;
+
+namespace {
+constexpr unsigned int kJsonSubtype = 'J';  // what SQLite's json1 marks JSON text with
+
+void ResultJsonText(sqlite3_context* ctx, std::string text) {
+  sqlite3_result_text64(ctx, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  sqlite3_result_subtype(ctx, kJsonSubtype);
+}
+}  // namespace
+
+void ResultAttribute(sqlite3_context* ctx, const AttributeValue& v) {
+  switch (v.type()) {
+    case Type::kNull:
+      sqlite3_result_null(ctx);
+      return;
+    case Type::kS:
+      sqlite3_result_text64(ctx, v.scalar().data(), v.scalar().size(), SQLITE_TRANSIENT,
+                            SQLITE_UTF8);
+      return;
+    case Type::kN: {
+      // "Round-trips": printing the double back (shortest digits) gives the
+      // stored number again, so 19.99 is a REAL while 0.10000000000000001
+      // (the same double as 0.1, but not the same decimal) stays TEXT.
+      dynamodb::NumberClass c =
+          dynamodb::ClassifyNumber(v.scalar(), dynamodb::DoubleRule::kShortestRoundTrip);
+      if (c.kind == dynamodb::NumberClass::Kind::kInt64) {
+        sqlite3_result_int64(ctx, c.i);
+      } else if (c.kind == dynamodb::NumberClass::Kind::kDouble) {
+        sqlite3_result_double(ctx, c.d);
+      } else {
+        sqlite3_result_text64(ctx, v.scalar().data(), v.scalar().size(), SQLITE_TRANSIENT,
+                              SQLITE_UTF8);
+      }
+      return;
+    }
+    case Type::kB:
+      sqlite3_result_blob64(ctx, v.scalar().data(), v.scalar().size(), SQLITE_TRANSIENT);
+      return;
+    case Type::kBool:
+      sqlite3_result_int(ctx, v.boolean() ? 1 : 0);
+      return;
+    case Type::kM:
+    case Type::kL:
+    case Type::kSS:
+    case Type::kNS:
+    case Type::kBS:
+      ResultJsonText(ctx, dynamodb::ToPlainJson(v));
+      return;
+  }
+}
+
+void ResultItemJson(sqlite3_context* ctx, const dynamodb::Item& item) {
+  ResultJsonText(ctx, dynamodb::ItemToPlainJson(item));
+}
+
+namespace {
+std::string ValueText(sqlite3_value* v) {
+  const unsigned char* t = sqlite3_value_text(v);
+  return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_value_bytes(v)) : std::string();
+}
+
+// The decimal text of a REAL that keeps its exact value: %.17g round-trips.
+std::string DoubleText(double d) {
+  char buf[64];
+  snprintf(buf, sizeof(buf), "%.17g", d);
+  // Prefer the shortest text that reads back as the same double.
+  for (int prec = 1; prec <= 17; ++prec) {
+    char shorter[64];
+    snprintf(shorter, sizeof(shorter), "%.*g", prec, d);
+    if (strtod(shorter, nullptr) == d) return shorter;
+  }
+  return buf;
+}
+}  // namespace
+
+KeyValue SqlToKey(sqlite3_value* value, const std::string& key_type) {
+  KeyValue out;
+  int t = sqlite3_value_type(value);
+  if (t == SQLITE_NULL) return out;  // NULL equals nothing
+  if (key_type == "S") {
+    // TEXT affinity: numbers compare as their text.
+    if (t == SQLITE_BLOB) return out;
+    out.value = AttributeValue::S(ValueText(value));
+    out.exact = true;
+  } else if (key_type == "N") {
+    // NUMERIC affinity: text that looks like a number compares as that number.
+    if (t == SQLITE_INTEGER) {
+      out.value = AttributeValue::N(std::to_string(sqlite3_value_int64(value)));
+      out.exact = true;
+    } else if (t == SQLITE_FLOAT) {
+      double d = sqlite3_value_double(value);
+      if (!std::isfinite(d)) return out;
+      out.value = AttributeValue::N(DoubleText(d));
+      out.exact = dynamodb::ValidateNumber(out.value.scalar()).ok();
+    } else if (t == SQLITE_TEXT) {
+      // sqlite3_value_numeric_type applies NUMERIC affinity as a comparison would.
+      sqlite3_value* copy = sqlite3_value_dup(value);
+      int nt = sqlite3_value_numeric_type(copy);
+      if (nt == SQLITE_INTEGER) {
+        out.value = AttributeValue::N(std::to_string(sqlite3_value_int64(copy)));
+        out.exact = true;
+      } else if (nt == SQLITE_FLOAT) {
+        out.value = AttributeValue::N(DoubleText(sqlite3_value_double(copy)));
+        out.exact = dynamodb::ValidateNumber(out.value.scalar()).ok();
+      }
+      sqlite3_value_free(copy);
+    }
+  } else if (key_type == "B") {
+    if (t != SQLITE_BLOB) return out;  // BLOB affinity: no conversion, text != blob
+    const void* p = sqlite3_value_blob(value);
+    out.value = AttributeValue::B(
+        std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_value_bytes(value))));
+    out.exact = true;
+  }
+  return out;
+}
+
+const char* DeclaredType(const std::string& type) {
+  if (type == "S") return "TEXT";
+  if (type == "N") return "NUMERIC";
+  if (type == "B") return "BLOB";
+  if (type == "BOOL") return "INTEGER";
+  if (type == "M" || type == "L" || type == "SS" || type == "NS" || type == "BS") return "TEXT";
+  return "";
+}
+
+}  // namespace ddb::vtab

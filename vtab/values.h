@@ -1,0 +1,43 @@
+// Mapping between DynamoDB values and SQLite values.
+//
+//   S     -> TEXT
+//   N     -> INTEGER when integral and within int64; else REAL when the
+//            double is exactly the decimal's value; else TEXT (the decimal
+//            as stored: digits are never silently lost)
+//   B     -> BLOB
+//   BOOL  -> INTEGER 0/1
+//   NULL  -> NULL (and a missing attribute is NULL too)
+//   M, L  -> TEXT holding JSON (subtype 'J', so json_* functions take it as JSON)
+//   SS, NS, BS -> TEXT holding a JSON array (BS members base64)
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string>
+
+#include "engine/dynamodb/attribute_value.h"
+#include "engine/status.h"
+
+namespace ddb::vtab {
+
+// Sets the result of `ctx` to `v` as described above.
+void ResultAttribute(sqlite3_context* ctx, const dynamodb::AttributeValue& v);
+
+// Sets `ctx` to the whole item as a JSON object (plain JSON, subtype 'J').
+void ResultItemJson(sqlite3_context* ctx, const dynamodb::Item& item);
+
+// What a SQL value becomes as a key attribute of DynamoDB type `key_type`
+// ("S", "N" or "B") when SQLite compares it with a column of that type's
+// affinity (TEXT, NUMERIC, BLOB). `exact` is false when no key of that type
+// can compare equal to `value` (then an equality matches nothing).
+struct KeyValue {
+  bool exact = false;
+  dynamodb::AttributeValue value;
+};
+KeyValue SqlToKey(sqlite3_value* value, const std::string& key_type);
+
+// The declared SQL type for a column holding DynamoDB type `type`
+// ("S" -> "TEXT", "N" -> "NUMERIC", "B" -> "BLOB", "BOOL" -> "INTEGER", ...).
+const char* DeclaredType(const std::string& type);
+
+}  // namespace ddb::vtab
