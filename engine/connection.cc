@@ -40,8 +40,8 @@ Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* 
 }
 
 std::string Connection::Describe() const {
-  std::string where = dynamodb_endpoint_.custom ? dynamodb_endpoint_.BaseUrl()
-                                                : "profile " + settings_.profile;
+  std::string where =
+      dynamodb_endpoint_.custom ? dynamodb_endpoint_.BaseUrl() : "profile " + settings_.profile;
   return where + ", " + settings_.region;
 }
 

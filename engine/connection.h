@@ -17,9 +17,9 @@
 namespace ddb {
 
 struct ConnectionOptions {
-  aws::Overrides overrides;        // --profile, --region, --endpoint-url
-  aws::GetEnv env;                 // defaults to the process environment
-  aws::HttpOptions http;           // timeouts, TLS
+  aws::Overrides overrides;  // --profile, --region, --endpoint-url
+  aws::GetEnv env;           // defaults to the process environment
+  aws::HttpOptions http;     // timeouts, TLS
   // Credentials to use instead of the chain (tests); empty: the chain.
   std::shared_ptr<aws::CredentialsProvider> credentials;
 };

@@ -26,7 +26,7 @@ class Status {
     kAwsError,         // the service answered with an error document
     kCorruption,       // a response we cannot parse, a CRC mismatch
     kNotSupported,
-    kCancelled,        // the user pressed Ctrl-C
+    kCancelled,  // the user pressed Ctrl-C
     kNoCredentials,
   };
 

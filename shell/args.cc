@@ -8,10 +8,9 @@ namespace ddb::shell {
 
 namespace {
 const std::set<std::string>& ModeFlags() {
-  static const std::set<std::string> kModes = {"ascii", "box",      "column", "csv",
-                                               "html",  "insert",   "json",   "line",
-                                               "list",  "markdown", "quote",  "table",
-                                               "tabs"};
+  static const std::set<std::string> kModes = {"ascii",  "box",   "column", "csv",  "html",
+                                               "insert", "json",  "line",   "list", "markdown",
+                                               "quote",  "table", "tabs"};
   return kModes;
 }
 }  // namespace

@@ -14,17 +14,17 @@
 namespace ddb::shell {
 
 struct Args {
-  aws::Overrides overrides;            // --profile --region --endpoint-url
-  std::vector<std::string> commands;   // -c SQL (each), then SQL words after the options
-  std::vector<std::string> cmd;        // -cmd: run before anything else, then go on
-  std::string file;                    // -f FILE or a lone FILE argument
-  std::optional<std::string> init;     // -init FILE (default: ~/.ddbsqlrc when present)
-  std::optional<std::string> mode;     // -csv, -json, -box, ... (the mode's name)
-  std::optional<bool> headers;         // -header / -noheader
+  aws::Overrides overrides;           // --profile --region --endpoint-url
+  std::vector<std::string> commands;  // -c SQL (each), then SQL words after the options
+  std::vector<std::string> cmd;       // -cmd: run before anything else, then go on
+  std::string file;                   // -f FILE or a lone FILE argument
+  std::optional<std::string> init;    // -init FILE (default: ~/.ddbsqlrc when present)
+  std::optional<std::string> mode;    // -csv, -json, -box, ... (the mode's name)
+  std::optional<bool> headers;        // -header / -noheader
   std::optional<std::string> null_value;
   std::optional<std::string> separator;
   std::optional<std::string> newline;
-  std::string catalog;                 // --catalog FILE (column codecs; later issues)
+  std::string catalog;  // --catalog FILE (column codecs; later issues)
   bool bail = false;
   bool echo = false;
   bool readonly = false;
@@ -32,8 +32,8 @@ struct Args {
   bool interactive = false;  // -interactive: act as if it were
   bool version = false;
   bool help = false;
-  int parallel = 0;          // --parallel N scan segments (0: automatic)
-  bool consistent = false;   // --consistent reads
+  int parallel = 0;         // --parallel N scan segments (0: automatic)
+  bool consistent = false;  // --consistent reads
 };
 
 // Parses argv. A usage error (unknown option, missing value) is

@@ -152,8 +152,8 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
     size_t start = 0;
     while (start <= declared.size()) {
       size_t comma = declared.find(',', start);
-      std::string part = declared.substr(start, comma == std::string::npos ? std::string::npos
-                                                                            : comma - start);
+      std::string part =
+          declared.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       start = comma == std::string::npos ? declared.size() + 1 : comma + 1;
       std::string_view p = part;
       while (!p.empty() && p.front() == ' ') p.remove_prefix(1);
@@ -272,8 +272,8 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     } else if (key == "columns") {
       declared = value;
     } else {
-      *err = sqlite3_mprintf("dynamodb(%s): unknown argument '%s'", argv[2],
-                             std::string(arg).c_str());
+      *err =
+          sqlite3_mprintf("dynamodb(%s): unknown argument '%s'", argv[2], std::string(arg).c_str());
       return SQLITE_ERROR;
     }
   }
@@ -327,7 +327,7 @@ struct Offered {
 struct Candidate {
   Plan plan;
   std::vector<std::pair<int, bool>> usage;  // (constraint index, omit), in argv order
-  std::vector<int> in_all;                   // constraints to take as whole IN lists
+  std::vector<int> in_all;                  // constraints to take as whole IN lists
   double cost = 0;
   sqlite3_int64 rows = 0;
   bool unique = false;
@@ -397,7 +397,8 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
   bool range_omit = key.range && key.range->type != "N";
   if (index.empty() && (range_eq || !key.range)) {
     // The whole primary key: GetItem, or BatchGetItem for IN lists.
-    if (range_eq) add(*range_eq, range_in ? KeyCondition::Op::kIn : KeyCondition::Op::kEq, false, true);
+    if (range_eq)
+      add(*range_eq, range_in ? KeyCondition::Op::kIn : KeyCondition::Op::kEq, false, true);
     bool batch = hash_in || range_in;
     c.plan.op = batch ? Plan::Op::kBatchGetItem : Plan::Op::kGetItem;
     c.cost = batch ? 10 : 1;
@@ -418,8 +419,7 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
   c.cost = (hash_in ? 5 : 1) * (10 + per_partition) + (index.empty() ? 0 : 5);
   c.rows = static_cast<sqlite3_int64>(per_partition) * (hash_in ? 5 : 1);
   // ORDER BY the sort key: DynamoDB returns a partition in sort-key order.
-  if (!hash_in && key.range && info->nOrderBy == 1 &&
-      info->aOrderBy[0].iColumn == range_col) {
+  if (!hash_in && key.range && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == range_col) {
     c.plan.order = info->aOrderBy[0].desc ? Plan::Order::kDesc : Plan::Order::kAsc;
   }
   *out = std::move(c);
@@ -797,7 +797,8 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
   *cap = -1;
   if (plan.limit_argv > 0) {
     sqlite3_int64 limit = sqlite3_value_int64(argv[plan.limit_argv - 1]);
-    sqlite3_int64 offset = plan.offset_argv > 0 ? sqlite3_value_int64(argv[plan.offset_argv - 1]) : 0;
+    sqlite3_int64 offset =
+        plan.offset_argv > 0 ? sqlite3_value_int64(argv[plan.offset_argv - 1]) : 0;
     if (limit >= 0) *cap = limit + std::max<sqlite3_int64>(offset, 0);
     if (*cap == 0) return empty();
   }
@@ -1098,8 +1099,7 @@ std::string QuoteLiteral(const std::string& s) {
 }
 }  // namespace
 
-Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema,
-                    size_t* count) {
+Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema, size_t* count) {
   std::vector<std::string> names;
   Status s = context->connection().dynamodb().ListTables(&names);
   if (!s.ok()) return s;

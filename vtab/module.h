@@ -45,9 +45,9 @@ struct Stats {
 };
 
 struct ModuleOptions {
-  int scan_segments = 0;      // parallel scan segments; 0: chosen per table
+  int scan_segments = 0;  // parallel scan segments; 0: chosen per table
   bool consistent_read = false;
-  int sample_items = 100;     // items read to find a table's attributes
+  int sample_items = 100;  // items read to find a table's attributes
 };
 
 // State shared by all virtual tables of one SQLite connection.

@@ -85,7 +85,8 @@ class Reader {
       }
       return false;
     }
-    while (pos_ < s_.size() && std::strchr(kSpecial, s_[pos_]) == nullptr) out->push_back(s_[pos_++]);
+    while (pos_ < s_.size() && std::strchr(kSpecial, s_[pos_]) == nullptr)
+      out->push_back(s_[pos_++]);
     return !out->empty();
   }
   bool Number(int* out) {

@@ -25,8 +25,7 @@ Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& cred
                           HttpResponse* response) {
   HttpRequest http;
   http.method = request.method;
-  std::string host = request.host_override.empty() ? endpoint_.HostHeader()
-                                                   : request.host_override;
+  std::string host = request.host_override.empty() ? endpoint_.HostHeader() : request.host_override;
   if (!request.host_override.empty() && endpoint_.port != 0) {
     host += ":" + std::to_string(endpoint_.port);
   }
@@ -51,9 +50,10 @@ Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& cred
   if (!s.ok()) return s;
   counters_.bytes_received.fetch_add(response->body.size(), std::memory_order_relaxed);
   if (response->status < 200 || response->status >= 300) {
-    Status err = traits_.parse_error ? traits_.parse_error(*response)
-                                     : Status::AwsError("HTTP " + std::to_string(response->status),
-                                                        "request failed", static_cast<int>(response->status));
+    Status err = traits_.parse_error
+                     ? traits_.parse_error(*response)
+                     : Status::AwsError("HTTP " + std::to_string(response->status),
+                                        "request failed", static_cast<int>(response->status));
     if (err.ok()) {
       err = Status::AwsError("HTTP " + std::to_string(response->status), "request failed",
                              static_cast<int>(response->status));

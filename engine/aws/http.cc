@@ -84,6 +84,9 @@ struct Transfer {
   EasyPtr easy;
   SlistPtr headers;
   char error[CURL_ERROR_SIZE] = {0};
+  // The client's cancel epoch when Start() queued it: CancelAll() cancels
+  // only transfers started before it, not those started right after.
+  uint64_t epoch = 0;
 
   static size_t OnBody(char* data, size_t size, size_t n, void* self) {
     static_cast<Transfer*>(self)->response.body.append(data, size * n);
@@ -101,8 +104,10 @@ struct Transfer {
     std::string name(line.substr(0, colon));
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
     t->response.headers.emplace_back(std::move(name), std::string(value));
@@ -141,6 +146,7 @@ class HttpClient::Impl {
         t->promise.set_value({Status::Cancelled("HTTP client is shutting down"), {}});
         return f;
       }
+      t->epoch = cancel_epoch_;
       queue_.push_back(std::move(t));
     }
     curl_multi_wakeup(multi_.get());
@@ -150,7 +156,7 @@ class HttpClient::Impl {
   void CancelAll() {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      cancel_requested_ = true;
+      ++cancel_epoch_;
     }
     curl_multi_wakeup(multi_.get());
   }
@@ -189,7 +195,8 @@ class HttpClient::Impl {
     }
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
-    if (!options_.ca_bundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+    if (!options_.ca_bundle.empty())
+      curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_bundle.c_str());
     // The body is checksummed as received, so curl must not inflate it.
     curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -226,8 +233,8 @@ class HttpClient::Impl {
     HttpResult result;
     if (code != CURLE_OK) {
       std::string reason = t->error[0] ? t->error : curl_easy_strerror(code);
-      std::string what = code == CURLE_OPERATION_TIMEDOUT ? "request timed out"
-                         : code == CURLE_COULDNT_CONNECT  ? "cannot connect"
+      std::string what = code == CURLE_OPERATION_TIMEDOUT     ? "request timed out"
+                         : code == CURLE_COULDNT_CONNECT      ? "cannot connect"
                          : code == CURLE_COULDNT_RESOLVE_HOST ? "cannot resolve host"
                                                               : "request failed";
       result.status = Status::Transport(what + " (" + HostOf(t->request.url) + "): " + reason);
@@ -239,8 +246,8 @@ class HttpClient::Impl {
       // Inflate only what we asked to receive compressed: an S3 object stored
       // with Content-Encoding gzip must come back as its stored bytes.
       std::string_view enc = FindHeader(t->response.headers, "content-encoding");
-      bool asked = FindHeader(t->request.headers, "accept-encoding").find("gzip") !=
-                   std::string_view::npos;
+      bool asked =
+          FindHeader(t->request.headers, "accept-encoding").find("gzip") != std::string_view::npos;
       if (asked && (enc == "gzip" || enc == "deflate")) {
         std::string inflated;
         result.status = Inflate(t->response.body, &inflated);
@@ -261,32 +268,38 @@ class HttpClient::Impl {
   void Loop() {
     for (;;) {
       std::deque<std::unique_ptr<Transfer>> fresh;
-      bool cancel = false;
+      bool stopping = false;
+      uint64_t epoch = 0;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (stopping_) cancel = true;
-        if (cancel_requested_) {
-          cancel = true;
-          cancel_requested_ = false;
-        }
+        stopping = stopping_;
+        epoch = cancel_epoch_;
         fresh.swap(queue_);
       }
-      if (cancel) {
-        for (auto& [easy, t] : active_) {
-          Recycle(t.get());
-          t->promise.set_value({Status::Cancelled(), {}});
+      // Everything when stopping; otherwise what was started before the
+      // latest CancelAll().
+      auto cancelled = [&](const Transfer& t) { return stopping || t.epoch < epoch; };
+      for (auto it = active_.begin(); it != active_.end();) {
+        if (!cancelled(*it->second)) {
+          ++it;
+          continue;
         }
-        active_.clear();
+        Recycle(it->second.get());
+        it->second->promise.set_value({Status::Cancelled(), {}});
+        it = active_.erase(it);
+      }
+      if (stopping) {
         for (auto& t : fresh) t->promise.set_value({Status::Cancelled(), {}});
-        fresh.clear();
         std::lock_guard<std::mutex> lock(mu_);
-        if (stopping_) {
-          for (auto& t : queue_) t->promise.set_value({Status::Cancelled(), {}});
-          queue_.clear();
-          return;
-        }
+        for (auto& t : queue_) t->promise.set_value({Status::Cancelled(), {}});
+        queue_.clear();
+        return;
       }
       for (auto& t : fresh) {
+        if (cancelled(*t)) {
+          t->promise.set_value({Status::Cancelled(), {}});
+          continue;
+        }
         Status s = Prepare(t.get());
         if (!s.ok()) {
           t->promise.set_value({s, {}});
@@ -322,7 +335,7 @@ class HttpClient::Impl {
   std::mutex mu_;
   std::deque<std::unique_ptr<Transfer>> queue_;  // guarded by mu_
   bool stopping_ = false;                        // guarded by mu_
-  bool cancel_requested_ = false;                // guarded by mu_
+  uint64_t cancel_epoch_ = 0;                    // guarded by mu_; CancelAll() calls
 
   // I/O thread only.
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;

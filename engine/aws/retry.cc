@@ -89,9 +89,9 @@ std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt,
                                        std::mt19937_64& rng) {
   // Cap the exponent so the shift cannot overflow; the cap applies anyway.
   int exp = std::clamp(attempt - 1, 0, 30);
-  double ceiling = std::min<double>(static_cast<double>(policy.max_backoff.count()),
-                                    static_cast<double>(policy.base_delay.count()) *
-                                        static_cast<double>(1ULL << exp));
+  double ceiling = std::min<double>(
+      static_cast<double>(policy.max_backoff.count()),
+      static_cast<double>(policy.base_delay.count()) * static_cast<double>(1ULL << exp));
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   return std::chrono::milliseconds(static_cast<int64_t>(unit(rng) * ceiling));
 }

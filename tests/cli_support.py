@@ -1,0 +1,195 @@
+"""Shared helpers for the end-to-end tests of the ddbsql binary (tests/*_test.py).
+
+Each test file ends with `cli_support.main()`, which takes `--ddbsql PATH` off
+the command line and runs unittest on the rest:
+
+    scripts/python.sh tests/cli_test.py --ddbsql build/ddbsql [unittest args]
+
+Every ddbsql (and AWS CLI) run goes through `CliTestCase.run_cli`, which
+ - builds the child's environment from scratch (no AWS_* variable, ~/.aws or
+   ~/.ddbsqlrc of the person running the tests leaks in; instance metadata is
+   disabled so nothing ever leaves the machine),
+ - feeds stdin from /dev/null unless the test gives input, so a test that
+   forgets -c cannot hang on a terminal,
+ - stops the child after 20 s and records how long it took,
+ - and asserts that no secret the tests ever created appears in its stdout or
+   stderr.
+
+DynamoDB Local comes from DDBSQL_TEST_DYNAMODB_URL; when it is unset the
+tests that need it skip, or fail when DDBSQL_REQUIRE_EMULATORS=1.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGION = "us-east-1"
+TIMEOUT_SECONDS = 20
+
+# Set by main(): the binary under test.
+DDBSQL = os.path.join(REPO, "build", "ddbsql")
+
+# Every secret key and session token any test created. run_cli checks each
+# child's output against all of them, not only the ones it was handed: a
+# secret from one profile must not show up in another run either.
+SECRETS = set()
+
+
+def new_secret(label="secret"):
+    """A fresh secret access key (or token) that output is checked against."""
+    secret = f"{label}-{uuid.uuid4().hex}"
+    SECRETS.add(secret)
+    return secret
+
+
+def new_key_id(label):
+    """A fresh access key id: DynamoDB Local keeps one database per key id
+    and region, so each test class gets tables of its own."""
+    return f"{label}{uuid.uuid4().hex[:12]}"
+
+
+def dynamodb_url():
+    return os.environ.get("DDBSQL_TEST_DYNAMODB_URL") or None
+
+
+def emulators_required():
+    return os.environ.get("DDBSQL_REQUIRE_EMULATORS") == "1"
+
+
+def require_dynamodb(test):
+    """The DynamoDB Local URL; skips `test` (a TestCase, or a class in
+    setUpClass) without one, or fails when the emulators are required."""
+    url = dynamodb_url()
+    if url:
+        return url
+    message = "DDBSQL_TEST_DYNAMODB_URL is not set (start scripts/emulators.sh)"
+    if emulators_required():
+        raise AssertionError(message + " and DDBSQL_REQUIRE_EMULATORS=1")
+    raise unittest.SkipTest(message)
+
+
+def boto_client(url, key_id, secret, region=REGION):
+    import boto3  # imported here so --help works without boto3
+
+    SECRETS.add(secret)
+    return boto3.client("dynamodb", endpoint_url=url, region_name=region,
+                        aws_access_key_id=key_id, aws_secret_access_key=secret)
+
+
+def create_table(client, name, key="id", key_type="S", range_key=None):
+    schema = [{"AttributeName": key, "KeyType": "HASH"}]
+    definitions = [{"AttributeName": key, "AttributeType": key_type}]
+    if range_key:
+        schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+        definitions.append({"AttributeName": range_key[0], "AttributeType": range_key[1]})
+    client.create_table(TableName=name, KeySchema=schema, AttributeDefinitions=definitions,
+                        BillingMode="PAY_PER_REQUEST")
+
+
+class Result:
+    def __init__(self, args, returncode, stdout_bytes, stderr_bytes, elapsed):
+        self.args = args
+        self.returncode = returncode
+        self.stdout_bytes = stdout_bytes
+        self.stderr_bytes = stderr_bytes
+        self.stdout = stdout_bytes.decode("utf-8", "replace")
+        self.stderr = stderr_bytes.decode("utf-8", "replace")
+        self.elapsed = elapsed
+
+    def __repr__(self):
+        return (f"<{' '.join(self.args)}: exit {self.returncode} in {self.elapsed:.2f} s,"
+                f" stdout={self.stdout!r}, stderr={self.stderr!r}>")
+
+
+class CliTestCase(unittest.TestCase):
+    """A TestCase with a private HOME and the run_cli helper."""
+
+    def setUp(self):
+        self.home = tempfile.mkdtemp(prefix="ddbsql-cli-test-")
+        self.addCleanup(shutil.rmtree, self.home, True)
+
+    def base_env(self, **extra):
+        """The minimal environment of a child: an empty HOME, no AWS
+        settings, instance metadata disabled, then `extra` (None removes)."""
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.home,
+            "LANG": "C.UTF-8",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            # Config files that do not exist, unless a test writes them.
+            "AWS_CONFIG_FILE": os.path.join(self.home, "no-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": os.path.join(self.home, "no-credentials"),
+        }
+        # The AWS CLI may be a pyenv shim that finds its Python through these.
+        for name in ("PYENV_ROOT", "PYENV_VERSION"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        for name, value in extra.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            if env.get(name):
+                SECRETS.add(env[name])
+        return env
+
+    def run_cli(self, args, env, input=None, program=None):
+        """Runs ddbsql (or `program`, e.g. the AWS CLI) with `args`; returns
+        a Result. Fails the test on a hang or when a secret shows up."""
+        argv = [program or DDBSQL] + list(args)
+        if isinstance(input, str):
+            input = input.encode("utf-8")
+        start = time.monotonic()
+        try:
+            proc = subprocess.run(argv, env=env, input=input,
+                                  stdin=None if input is not None else subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=TIMEOUT_SECONDS, cwd=self.home)
+        except subprocess.TimeoutExpired as e:
+            self.fail(f"{argv} did not finish within {TIMEOUT_SECONDS} s "
+                      f"(stdout={e.stdout!r}, stderr={e.stderr!r})")
+        result = Result(argv, proc.returncode, proc.stdout, proc.stderr,
+                        time.monotonic() - start)
+        self.assert_no_secret(result)
+        return result
+
+    def assert_no_secret(self, result):
+        for secret in SECRETS:
+            for name, data in (("stdout", result.stdout_bytes), ("stderr", result.stderr_bytes)):
+                self.assertNotIn(secret.encode("utf-8"), data,
+                                 f"a secret key appears on {name} of {result.args}")
+
+    def assert_ok(self, result):
+        self.assertEqual(result.returncode, 0, result)
+        self.assertEqual(result.stderr, "", result)
+
+    def assert_one_line_error(self, result, status, *needles):
+        """Exit `status`, nothing on stdout, exactly one line on stderr that
+        contains every needle."""
+        self.assertEqual(result.returncode, status, result)
+        self.assertEqual(result.stdout, "", result)
+        self.assertTrue(result.stderr.endswith("\n"), result)
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result)
+        for needle in needles:
+            self.assertIn(needle, lines[0], result)
+        return lines[0]
+
+
+def main():
+    global DDBSQL
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--ddbsql", default=os.environ.get("DDBSQL_BIN", DDBSQL))
+    known, rest = parser.parse_known_args()
+    DDBSQL = os.path.abspath(known.ddbsql)
+    if not os.access(DDBSQL, os.X_OK):
+        sys.exit(f"{sys.argv[0]}: no ddbsql binary at {DDBSQL} (pass --ddbsql PATH)")
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
