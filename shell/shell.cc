@@ -1,5 +1,6 @@
 #include "shell/shell.h"
 
+#include "shell/progress.h"
 #include "shell/text_util.h"
 
 #include <fcntl.h>
@@ -301,7 +302,24 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     module_->stats().Reset();
     auto t0 = std::chrono::steady_clock::now();
+    Progress progress(progress_ && isatty(STDERR_FILENO), &module_->stats());
+    Status bound = BindParameters(stmt);
+    if (!bound.ok()) {
+      sqlite3_finalize(stmt);
+      ReportError(bound, source, stmt_line);
+      return bound;
+    }
+    // The progress handler runs every few thousand VM steps, also while an
+    // aggregate consumes a scan that returns no row until the end.
+    sqlite3_progress_handler(
+        db_, 1000,
+        [](void* p) {
+          static_cast<Progress*>(p)->Tick();
+          return 0;
+        },
+        &progress);
     rc = RenderResults(stmt, output_, out());
+    sqlite3_progress_handler(db_, 0, nullptr, nullptr);
     auto elapsed = std::chrono::steady_clock::now() - t0;
     std::string err = rc == SQLITE_DONE || rc == SQLITE_OK ? "" : sqlite3_errmsg(db_);
     if (rc == SQLITE_INTERRUPT) err = "interrupted";
@@ -320,6 +338,27 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     tail = next;
   }
+  return Status::OK();
+}
+
+// Binds every parameter of `stmt` from temp.sqlite_parameters, as the sqlite3
+// shell does (`.parameter set :name VALUE`); unset parameters stay NULL.
+Status Shell::BindParameters(sqlite3_stmt* stmt) {
+  int n = sqlite3_bind_parameter_count(stmt);
+  if (n == 0) return Status::OK();
+  sqlite3_stmt* lookup = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT value FROM temp.sqlite_parameters WHERE key = ?1", -1,
+                         &lookup, nullptr) != SQLITE_OK) {
+    return Status::OK();  // no parameters were ever set
+  }
+  for (int i = 1; i <= n; ++i) {
+    const char* name = sqlite3_bind_parameter_name(stmt, i);
+    if (!name) continue;
+    sqlite3_bind_text(lookup, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(lookup) == SQLITE_ROW) sqlite3_bind_value(stmt, i, sqlite3_column_value(lookup, 0));
+    sqlite3_reset(lookup);
+  }
+  sqlite3_finalize(lookup);
   return Status::OK();
 }
 

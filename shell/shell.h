@@ -59,6 +59,7 @@ class Shell {
   std::FILE* out() { return out_ ? out_ : stdout; }
   void CloseOutput();
   void PrintStats();
+  Status BindParameters(sqlite3_stmt* stmt);
 
   Args args_;
   ConnectionOptions connection_options_;
@@ -73,6 +74,7 @@ class Shell {
   bool echo_ = false;
   bool timer_ = false;
   bool stats_on_ = false;  // .stats on: print after every statement
+  bool progress_ = true;   // .progress on|off: the progress line on a terminal
   bool interactive_ = false;
   int errors_ = 0;
   bool quit_ = false;

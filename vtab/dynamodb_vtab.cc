@@ -969,6 +969,7 @@ int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int ar
   c->source_done = false;
   if (s.ok()) s = StartScan(t, plan, argv, &c->source, &c->cap);
   if (s.ok()) s = Advance(c, t->ctx->stats());
+  if (s.ok() && !c->eof) t->ctx->stats().items_returned++;
   if (!s.ok()) {
     std::string msg = s.ToString();
     if (msg.find(t->table) == std::string::npos) msg = "table " + t->table + ": " + msg;
@@ -991,6 +992,7 @@ int DdbNext(sqlite3_vtab_cursor* cur) {
     return SQLITE_OK;
   }
   Status s = Advance(c, t->ctx->stats());
+  if (s.ok() && !c->eof) t->ctx->stats().items_returned++;
   if (!s.ok()) {
     SetError(cur->pVtab, "table " + t->table + ": " + s.ToString());
     c->eof = true;

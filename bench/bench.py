@@ -1,0 +1,688 @@
+#!/usr/bin/env python3
+"""Measures ddbsql side by side with boto3 and the AWS CLI on one DynamoDB Local.
+
+    bench.py --endpoint URL --ddbsql PATH [--decode-bench PATH] [--items M]
+             [--gets N] [--reps R] [--load-threads T] [--cli-timeout S]
+             [--no-cli] [--out FILE]
+
+bench/run.sh is the entry point: it builds, starts a private emulator and
+calls this script. Everything here talks to the endpoint given; credentials
+are a fresh random access key id (DynamoDB Local keeps one database per key
+id), so runs never see each other's tables.
+
+Measurements, each repeated R times with the variants interleaved (so that the
+emulator's JIT warm-up and GC drift fall on all of them alike), median kept:
+
+  load      boto3 Table.batch_writer() from T threads, one session each
+  getitem   `ddbsql -batch FILE` with N `SELECT * ... WHERE pk = 'kI';` lines,
+            minus the start-up cost of an empty FILE, versus a get_item loop
+            of one boto3 client (in a child process, client created once)
+  scan      `ddbsql -c "SELECT count(*) ..."` (automatic segments and
+            --parallel 1), `SELECT count(item)` (whole items), boto3's Scan
+            paginator (whole items, and projected to the key as ddbsql's
+            count(*) plan does), and `aws dynamodb scan --select COUNT`
+  decode    bench/decode_bench.cc (Google Benchmark), if its binary is given
+
+Child processes are reaped with wait4(), which gives their CPU time and peak
+RSS exactly, without polling. The peers (`peer-get`, `peer-scan`) are
+subcommands of this script run as children, so they are measured the same way.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import resource
+import shlex
+import shutil
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+kTable = "bench_items"
+kItemBytes = 200  # target DynamoDB item size (names + values)
+kKeyStride = 7919  # prime: the lookups visit keys spread over the table
+
+
+# ---------------------------------------------------------------- items ----
+
+
+def number_size(text):
+    """DynamoDB's size of a number: about one byte per two significant
+    digits, plus one."""
+    digits = text.lstrip("-").replace(".", "").strip("0") or "0"
+    return (len(digits) + 1) // 2 + 1
+
+
+def item_size(item):
+    """DynamoDB's item size for the flat types used here."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode())
+        if isinstance(value, bool):
+            size += 1
+        elif isinstance(value, (int, Decimal)):
+            size += number_size(str(value))
+        elif isinstance(value, str):
+            size += len(value.encode())
+        elif isinstance(value, set):
+            size += sum(len(v.encode()) for v in value)
+    return size
+
+
+def make_item(i):
+    """Item number i: mixed types, about kItemBytes bytes."""
+    item = {
+        "pk": f"k{i}",
+        "n": i,
+        "name": f"customer-{i:08d}",
+        "score": Decimal(f"{i % 1000}.{i % 97:02d}"),
+        "active": i % 3 != 0,
+        "tags": {"all", f"t{i % 7}"},
+        "city": ("Lisbon", "Oslo", "Kyoto", "Lima", "Perth")[i % 5],
+    }
+    filler_len = max(0, kItemBytes - item_size(item) - len("payload"))
+    alphabet = string.ascii_lowercase
+    item["payload"] = "".join(alphabet[(i + k) % 26] for k in range(filler_len))
+    return item
+
+
+def key_of(j, items):
+    return f"k{(j * kKeyStride) % items}"
+
+
+# ----------------------------------------------------- child processes ----
+
+
+def run_measured(cmd, timeout, stdin_path=None):
+    """Runs cmd with stdout/stderr captured; returns wall seconds, CPU
+    seconds (user+sys), peak RSS (MB), exit code, output. A command still
+    running after `timeout` seconds is killed (its own process group) and
+    reported with timed_out."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+        try:
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err,
+                                    start_new_session=True)
+            timed_out = threading.Event()
+
+            def kill():
+                timed_out.set()
+                try:
+                    os.killpg(proc.pid, 9)
+                except ProcessLookupError:
+                    pass
+
+            timer = threading.Timer(timeout, kill)
+            timer.start()
+            try:
+                _, status, usage = os.wait4(proc.pid, 0)
+            finally:
+                timer.cancel()
+            seconds = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
+        finally:
+            if stdin_path:
+                stdin.close()
+        out.seek(0)
+        err.seek(0)
+        return {
+            "seconds": seconds,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mb": usage.ru_maxrss / 1024.0,  # Linux: KiB
+            "rc": proc.returncode,
+            "timed_out": timed_out.is_set(),
+            "stdout": out.read().decode(errors="replace"),
+            "stderr": err.read().decode(errors="replace"),
+        }
+
+
+def check(result, what):
+    if result["timed_out"]:
+        raise SystemExit(f"bench.py: {what}: timed out")
+    if result["rc"] != 0:
+        raise SystemExit(f"bench.py: {what}: exit status {result['rc']}\n"
+                         f"{result['stderr'][-2000:]}")
+
+
+def median_run(samples):
+    """The sample with the median wall time (odd counts: the middle one)."""
+    ordered = sorted(samples, key=lambda s: s["seconds"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def summarize(samples):
+    best = median_run(samples)
+    return {
+        "seconds": best["seconds"],
+        "cpu_seconds": best["cpu_seconds"],
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
+        "samples_seconds": [round(s["seconds"], 4) for s in samples],
+    }
+
+
+def say(text):
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- peers ----
+
+
+def boto3_client(endpoint):
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": 10, "mode": "standard"},
+                    max_pool_connections=32)
+    return boto3.session.Session().client("dynamodb", endpoint_url=endpoint, config=config)
+
+
+def cpu_seconds():
+    """User + system CPU time of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peer_get(args):
+    """Child process: get_item for each key in the keys file; prints JSON."""
+    t0 = time.perf_counter()
+    client = boto3_client(args.endpoint)
+    startup = time.perf_counter() - t0
+    with open(args.keys_file) as f:
+        keys = f.read().split()
+    found = 0
+    start, cpu = time.perf_counter(), cpu_seconds()
+    for k in keys:
+        response = client.get_item(TableName=args.table, Key={"pk": {"S": k}})
+        found += "Item" in response
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    json.dump({"seconds": seconds, "cpu_seconds": cpu, "startup_seconds": startup,
+               "found": found, "lookups": len(keys)}, sys.stdout)
+
+
+def peer_scan(args):
+    """Child process: counts items with boto3's Scan paginator; prints JSON."""
+    t0 = time.perf_counter()
+    client = boto3_client(args.endpoint)
+    startup = time.perf_counter() - t0
+    params = {"TableName": args.table}
+    if args.projection:
+        params["ProjectionExpression"] = args.projection
+    count = 0
+    pages = 0
+    start, cpu = time.perf_counter(), cpu_seconds()
+    for page in client.get_paginator("scan").paginate(**params):
+        count += len(page["Items"])
+        pages += 1
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    json.dump({"seconds": seconds, "cpu_seconds": cpu, "startup_seconds": startup,
+               "items": count, "pages": pages}, sys.stdout)
+
+
+def peer_cmd(args, name, *extra):
+    return [sys.executable, os.path.abspath(__file__), name, "--endpoint", args.endpoint,
+            "--table", kTable, *extra]
+
+
+def run_peer(cmd, timeout, what):
+    """Runs a peer-* child; its own timings replace the wall time (they
+    leave out the interpreter's start-up and boto3's import)."""
+    r = run_measured(cmd, timeout)
+    check(r, what)
+    r["process_seconds"] = r["seconds"]
+    r.update(json.loads(r["stdout"]))
+    return r
+
+
+# ----------------------------------------------------------------- load ----
+
+
+def create_table(endpoint):
+    client = boto3_client(endpoint)
+    client.create_table(
+        TableName=kTable,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST")
+    client.get_waiter("table_exists").wait(TableName=kTable)
+
+
+def load(endpoint, items, threads):
+    """Writes items 0..items-1 with batch_writer from `threads` threads, each
+    with its own session (boto3 resources are not thread-safe)."""
+    import boto3
+
+    def worker(part):
+        session = boto3.session.Session()
+        table = session.resource("dynamodb", endpoint_url=endpoint).Table(kTable)
+        with table.batch_writer() as batch:
+            for i in range(part, items, threads):
+                batch.put_item(Item=make_item(i))
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for f in [pool.submit(worker, p) for p in range(threads)]:
+            f.result()
+    return time.perf_counter() - start
+
+
+# ------------------------------------------------------------- sections ----
+
+
+def ddbsql_base(args):
+    return [args.ddbsql, "--endpoint-url", args.endpoint]
+
+
+def bench_getitem(args, tmp):
+    n = args.gets
+    keys = [key_of(j, args.items) for j in range(n)]
+    script = os.path.join(tmp, "getitem.sql")
+    one = os.path.join(tmp, "getitem1.sql")
+    empty = os.path.join(tmp, "empty.sql")
+    keys_file = os.path.join(tmp, "keys.txt")
+    with open(script, "w") as f:
+        f.writelines(f"SELECT * FROM {kTable} WHERE pk = '{k}';\n" for k in keys)
+    with open(one, "w") as f:
+        f.write(f"SELECT * FROM {kTable} WHERE pk = '{keys[0]}';\n")
+    open(empty, "w").close()
+    with open(keys_file, "w") as f:
+        f.write("\n".join(keys) + "\n")
+
+    plan = run_measured(ddbsql_base(args) + [
+        "-c", f"EXPLAIN QUERY PLAN SELECT * FROM {kTable} WHERE pk = '{keys[0]}'"], 60)
+    check(plan, "EXPLAIN QUERY PLAN of the lookup")
+    plan_text = plan["stdout"].strip().splitlines()[-1].lstrip("`-| ")
+
+    cmds = {
+        "ddbsql_batch": ddbsql_base(args) + ["-batch", script],
+        "ddbsql_one": ddbsql_base(args) + ["-batch", one],
+        "ddbsql_empty": ddbsql_base(args) + ["-batch", empty],
+        "boto3_get_item": peer_cmd(args, "peer-get", "--keys-file", keys_file),
+    }
+    samples = {name: [] for name in cmds}
+    for rep in range(args.reps):
+        say(f"getitem: repetition {rep + 1}/{args.reps}")
+        for name, cmd in cmds.items():
+            if name == "boto3_get_item":
+                r = run_peer(cmd, 600, name)
+                if r["found"] != n:
+                    raise SystemExit(f"bench.py: boto3 found {r['found']} of {n} keys")
+            else:
+                r = run_measured(cmd, 600)
+                check(r, name)
+                rows = len(r["stdout"].splitlines())
+                want = {"ddbsql_batch": n, "ddbsql_one": 1, "ddbsql_empty": 0}[name]
+                if rows != want:
+                    raise SystemExit(f"bench.py: {name}: {rows} rows, expected {want}")
+            samples[name].append(r)
+
+    res = {name: summarize(s) for name, s in samples.items()}
+    raw = res["ddbsql_batch"]["seconds"]
+    empty_s = res["ddbsql_empty"]["seconds"]
+    one_s = res["ddbsql_one"]["seconds"]
+    boto = res["boto3_get_item"]["seconds"]
+    res["boto3_get_item"]["startup_seconds"] = statistics.median(
+        s["startup_seconds"] for s in samples["boto3_get_item"])
+    net = raw - empty_s
+    return {
+        "lookups": n,
+        "plan": plan_text,
+        "runs": res,
+        "ddbsql_raw_ms_per_lookup": 1000 * raw / n,
+        "ddbsql_startup_ms": 1000 * empty_s,
+        "ddbsql_net_ms_per_lookup": 1000 * net / n,
+        # Without the first statement's table discovery (DescribeTable and
+        # a sample page), which a one-lookup script also pays.
+        "ddbsql_marginal_ms_per_lookup": 1000 * (raw - one_s) / max(1, n - 1),
+        "ddbsql_cpu_ms_per_lookup": 1000 * (res["ddbsql_batch"]["cpu_seconds"] -
+                                            res["ddbsql_empty"]["cpu_seconds"]) / n,
+        "boto3_ms_per_lookup": 1000 * boto / n,
+        "boto3_cpu_ms_per_lookup": 1000 * res["boto3_get_item"]["cpu_seconds"] / n,
+        "speedup_net_vs_boto3": boto / net if net > 0 else None,
+        "speedup_raw_vs_boto3": boto / raw,
+        "commands": {name: shlex.join(cmd) for name, cmd in cmds.items()},
+    }
+
+
+def find_aws_cli():
+    """The AWS CLI's own script, past a pyenv shim (which would add a shell
+    and a `pyenv exec` to every run); None when there is none."""
+    path = shutil.which("aws")
+    if not path:
+        return None
+    if "/shims/" in path and shutil.which("pyenv"):
+        try:
+            real = subprocess.run(["pyenv", "which", "aws"], capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
+            if real and os.access(real, os.X_OK):
+                return real
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return path
+
+
+def parse_stats(stderr):
+    for line in stderr.splitlines():
+        if line.startswith("requests:"):
+            return line.strip()
+    return ""
+
+
+def bench_scan(args):
+    m = args.items
+    count_sql = f"SELECT count(*) FROM {kTable}"
+    item_sql = f"SELECT count(item) FROM {kTable}"
+    stats = ["-cmd", ".stats on"]
+    cmds = {
+        "ddbsql_auto": ddbsql_base(args) + stats + ["-c", count_sql],
+        "ddbsql_parallel1": ddbsql_base(args) + ["--parallel", "1"] + stats + ["-c", count_sql],
+        "ddbsql_auto_whole_items": ddbsql_base(args) + stats + ["-c", item_sql],
+        "boto3_paginator_whole_items": peer_cmd(args, "peer-scan"),
+        "boto3_paginator_project_pk": peer_cmd(args, "peer-scan", "--projection", "pk"),
+    }
+    aws = None if args.no_cli else find_aws_cli()
+    if aws:
+        cmds["aws_cli_select_count"] = [aws, "dynamodb", "scan", "--table-name", kTable,
+                                        "--select", "COUNT", "--endpoint-url", args.endpoint,
+                                        "--output", "json"]
+    plans = {}
+    for name, sql in (("count", count_sql), ("whole_items", item_sql)):
+        r = run_measured(ddbsql_base(args) + ["-c", "EXPLAIN QUERY PLAN " + sql], 60)
+        check(r, "EXPLAIN QUERY PLAN")
+        plans[name] = r["stdout"].strip().splitlines()[-1].lstrip("`-| ")
+
+    # The emulator's JIT warms up on the first scans: one untimed pass.
+    say("scan: warm-up")
+    check(run_measured(cmds["ddbsql_auto"], 900), "warm-up scan")
+
+    samples = {name: [] for name in cmds}
+    cli_skipped = None
+    for rep in range(args.reps):
+        say(f"scan: repetition {rep + 1}/{args.reps}")
+        for name, cmd in cmds.items():
+            if name.startswith("boto3"):
+                r = run_peer(cmd, 1800, name)
+                got = r["items"]
+            elif name == "aws_cli_select_count":
+                if cli_skipped:
+                    continue
+                r = run_measured(cmd, args.cli_timeout)
+                if r["timed_out"]:
+                    cli_skipped = f"timed out after {args.cli_timeout} s"
+                    continue
+                check(r, name)
+                got = json.loads(r["stdout"])["Count"]
+            else:
+                r = run_measured(cmd, 1800)
+                check(r, name)
+                got = int(r["stdout"].strip())
+                r["stats"] = parse_stats(r["stderr"])
+            if got != m:
+                raise SystemExit(f"bench.py: {name} counted {got} items, expected {m}")
+            samples[name].append(r)
+
+    res = {}
+    for name, s in samples.items():
+        if not s:
+            continue
+        res[name] = summarize(s)
+        res[name]["items_per_second"] = m / res[name]["seconds"]
+        res[name]["client_cpu_us_per_item"] = 1e6 * res[name]["cpu_seconds"] / m
+        if name.startswith("ddbsql"):
+            res[name]["stats"] = median_run(s)["stats"]
+        if name.startswith("boto3"):
+            res[name]["pages"] = s[0]["pages"]
+    out = {
+        "items": m,
+        "plans": plans,
+        "runs": res,
+        "commands": {name: shlex.join(cmd) for name, cmd in cmds.items()},
+    }
+    if cli_skipped:
+        out["aws_cli_skipped"] = cli_skipped
+    elif not aws and not args.no_cli:
+        out["aws_cli_skipped"] = "no `aws` on PATH"
+    return out
+
+
+def bench_decode(args):
+    r = run_measured([args.decode_bench, "--benchmark_format=json"], 600)
+    check(r, "decode bench")
+    report = json.loads(r["stdout"])
+    out = {"command": shlex.join([args.decode_bench, "--benchmark_format=json"]), "runs": {}}
+    for b in report["benchmarks"]:
+        out["runs"][b["name"].removeprefix("BM_")] = {
+            "items_per_second": b.get("items_per_second"),
+            "mb_per_second": b.get("bytes_per_second", 0) / 1e6,
+            "ms_per_page": b.get("real_time"),
+            "items_per_page": b.get("items_per_page"),
+            "page_bytes": b.get("page_bytes"),
+        }
+    return out
+
+
+# --------------------------------------------------------------- report ----
+
+
+def ratio_text(a_name, b_name, speedup):
+    """speedup = b's time / a's time."""
+    if speedup is None:
+        return f"{a_name} vs {b_name}: no ratio (zero time)"
+    if speedup >= 1:
+        return f"{a_name} is {speedup:.2f}x faster than {b_name}"
+    return f"{a_name} is {1 / speedup:.2f}x slower than {b_name}"
+
+
+def report(results):
+    lines = []
+    add = lines.append
+    env = results["environment"]
+    add(f"ddbsql benchmark, {results['started']}")
+    add(f"  {env['cpus']} CPUs, {env['ddbsql_version']}, boto3 {env['boto3']}, "
+        f"{env.get('aws_cli', 'no AWS CLI')}")
+    add(f"  DynamoDB Local {env['dynamodb_local']} at {results['endpoint']} "
+        "(shares the CPUs with the clients)")
+    ld = results["load"]
+    add("")
+    add(f"Load: {ld['items']:,} items of ~{ld['item_bytes']} B with boto3 batch_writer, "
+        f"{ld['threads']} threads: {ld['seconds']:.1f} s = {ld['items_per_second']:,.0f} items/s")
+
+    g = results.get("getitem")
+    if g:
+        r = g["runs"]
+        add("")
+        add(f"GetItem by key: {g['lookups']} lookups, median of {results['reps']} "
+            f"(plan: {g['plan']})")
+        add(f"  {'':34} {'seconds':>9} {'ms/lookup':>10} {'CPU s':>8} {'RSS MB':>7}")
+
+        def row(label, run, per=None):
+            per_text = f"{per:10.3f}" if per is not None else " " * 10
+            add(f"  {label:34} {run['seconds']:9.3f} {per_text} {run['cpu_seconds']:8.3f} "
+                f"{run['peak_rss_mb']:7.1f}")
+
+        row("ddbsql -batch, N lookups (raw)", r["ddbsql_batch"], g["ddbsql_raw_ms_per_lookup"])
+        row("ddbsql -batch, empty script", r["ddbsql_empty"])
+        row("ddbsql -batch, one lookup", r["ddbsql_one"])
+        add(f"  {'ddbsql net (raw - empty)':34} {'':9} {g['ddbsql_net_ms_per_lookup']:10.3f}"
+            f"   (marginal, raw - one: {g['ddbsql_marginal_ms_per_lookup']:.3f} ms; "
+            f"CPU {g['ddbsql_cpu_ms_per_lookup']:.3f} ms/lookup)")
+        row("boto3 get_item loop", r["boto3_get_item"], g["boto3_ms_per_lookup"])
+        add(f"  {'':34} {'':9} {'':10}   (boto3 import + client: "
+            f"{r['boto3_get_item']['startup_seconds'] * 1000:.0f} ms, not counted; "
+            f"CPU {g['boto3_cpu_ms_per_lookup']:.3f} ms/lookup)")
+        add("  => " + ratio_text("ddbsql (net)", "boto3", g["speedup_net_vs_boto3"]) +
+            "; raw, start-up included: " + ratio_text("ddbsql", "boto3",
+                                                     g["speedup_raw_vs_boto3"]))
+
+    s = results.get("scan")
+    if s:
+        r = s["runs"]
+        add("")
+        add(f"Full scan: {s['items']:,} items, median of {results['reps']} after one warm-up")
+        add(f"  plans: count(*) {s['plans']['count']}; count(item) {s['plans']['whole_items']}")
+        add(f"  {'':32} {'seconds':>8} {'items/s':>10} {'CPU s':>7} {'CPU us/item':>11} "
+            f"{'RSS MB':>7}")
+        for name, run in r.items():
+            add(f"  {name:32} {run['seconds']:8.2f} {run['items_per_second']:10,.0f} "
+                f"{run['cpu_seconds']:7.2f} {run['client_cpu_us_per_item']:11.2f} "
+                f"{run['peak_rss_mb']:7.1f}")
+        for name, run in r.items():
+            if run.get("stats"):
+                add(f"  {name} .stats: {run['stats']}")
+        if "aws_cli_skipped" in s:
+            add(f"  aws_cli_select_count: skipped, {s['aws_cli_skipped']}")
+
+        def sp(a, b):
+            return r[b]["seconds"] / r[a]["seconds"]
+
+        pairs = [("ddbsql_auto", "boto3_paginator_project_pk", "same projection (pk)"),
+                 ("ddbsql_auto", "boto3_paginator_whole_items", "what each reads by default"),
+                 ("ddbsql_parallel1", "boto3_paginator_project_pk", "one segment, same projection"),
+                 ("ddbsql_auto_whole_items", "boto3_paginator_whole_items", "whole items both"),
+                 ("ddbsql_auto", "aws_cli_select_count", "CLI counts server-side")]
+        for a, b, why in pairs:
+            if a in r and b in r:
+                add(f"  => {ratio_text(a, b, sp(a, b))} ({why})")
+        if "ddbsql_auto" in r:
+            add(f"  peak RSS of ddbsql during the scan: {r['ddbsql_auto']['peak_rss_mb']:.1f} MB "
+                f"(automatic segments), {r['ddbsql_parallel1']['peak_rss_mb']:.1f} MB "
+                "(--parallel 1)")
+
+    d = results.get("decode")
+    if d:
+        r = d["runs"]
+        first = next(iter(r.values()))
+        add("")
+        add(f"Decode of one Scan page in memory ({first['page_bytes'] / 1e6:.2f} MB, "
+            f"{first['items_per_page']:.0f} items of 11 attributes), one core:")
+        add(f"  {'':34} {'ms/page':>8} {'items/s':>12} {'MB/s':>8}")
+        for name, run in r.items():
+            add(f"  {name:34} {run['ms_per_page']:8.2f} {run['items_per_second']:12,.0f} "
+                f"{run['mb_per_second']:8.1f}")
+        a, b = r.get("NlohmannThenItemFromWireJson"), r.get("DecodeItemsResponse")
+        if a and b:
+            add("  => " + ratio_text("DecodeItemsResponse", "nlohmann::json::parse + "
+                                     "ItemFromWireJson",
+                                     b["items_per_second"] / a["items_per_second"]))
+
+    add("")
+    add("Commands:")
+    for section in ("getitem", "scan"):
+        for name, cmd in results.get(section, {}).get("commands", {}).items():
+            add(f"  {name}: {cmd}")
+    if d:
+        add(f"  decode: {d['command']}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- main ----
+
+
+def environment(args):
+    env = {"cpus": os.cpu_count(), "platform": platform.platform(),
+           "python": platform.python_version()}
+    import boto3
+    import botocore
+    env["boto3"] = boto3.__version__
+    env["botocore"] = botocore.__version__
+    r = run_measured([args.ddbsql, "--version"], 30)
+    env["ddbsql_version"] = r["stdout"].strip() or "ddbsql (version unknown)"
+    aws = find_aws_cli()
+    if aws and not args.no_cli:
+        r = run_measured([aws, "--version"], 60)
+        env["aws_cli"] = (r["stdout"] + r["stderr"]).strip().split(" ")[0]
+    env["dynamodb_local"] = os.environ.get("DDBSQL_DDBLOCAL_VERSION", "unknown")
+    return env
+
+
+def hermetic_credentials():
+    """Fresh credentials for this run only; no profile or config file can
+    leak in, in any of the clients."""
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_CA_BUNDLE"):
+        os.environ.pop(var, None)
+    key = "bench" + "".join(random.choice(string.ascii_lowercase) for _ in range(10))
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": "bench-secret",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": "/nonexistent/ddbsql-bench/config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/ddbsql-bench/credentials",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    })
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    for name in ("peer-get", "peer-scan"):
+        p = sub.add_parser(name)
+        p.add_argument("--endpoint", required=True)
+        p.add_argument("--table", required=True)
+        p.add_argument("--keys-file")
+        p.add_argument("--projection")
+    parser.add_argument("--endpoint", help="DynamoDB endpoint URL")
+    parser.add_argument("--ddbsql", help="the ddbsql binary")
+    parser.add_argument("--decode-bench", help="the ddbsql_decode_bench binary")
+    parser.add_argument("--items", type=int, default=100000, help="items in the table")
+    parser.add_argument("--gets", type=int, default=1000, help="GetItem lookups per run")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions (median kept)")
+    parser.add_argument("--load-threads", type=int, default=4)
+    parser.add_argument("--cli-timeout", type=float, default=300)
+    parser.add_argument("--no-cli", action="store_true", help="skip the AWS CLI peer")
+    parser.add_argument("--out", help="write the results as JSON here")
+    args = parser.parse_args()
+    if args.command == "peer-get":
+        return peer_get(args)
+    if args.command == "peer-scan":
+        return peer_scan(args)
+    if not args.endpoint or not args.ddbsql:
+        parser.error("--endpoint and --ddbsql are required")
+    if args.items < 1 or args.gets < 1 or args.reps < 1 or args.load_threads < 1:
+        parser.error("--items, --gets, --reps and --load-threads must be positive")
+
+    hermetic_credentials()
+    results = {
+        "started": datetime.datetime.now().isoformat(timespec="seconds"),
+        "endpoint": args.endpoint,
+        "reps": args.reps,
+        "environment": environment(args),
+    }
+    say(f"loading {args.items:,} items with {args.load_threads} threads")
+    create_table(args.endpoint)
+    seconds = load(args.endpoint, args.items, args.load_threads)
+    results["load"] = {"items": args.items, "item_bytes": item_size(make_item(args.items - 1)),
+                       "threads": args.load_threads, "seconds": seconds,
+                       "items_per_second": args.items / seconds}
+    say(f"loaded in {seconds:.1f} s")
+    with tempfile.TemporaryDirectory(prefix="ddbsql-bench.") as tmp:
+        results["getitem"] = bench_getitem(args, tmp)
+    results["scan"] = bench_scan(args)
+    if args.decode_bench:
+        say("decode micro-benchmark")
+        results["decode"] = bench_decode(args)
+    text = report(results)
+    print(text)
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            json.dump(results, f, indent=2)
+            f.write("\n")
+        say(f"results written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

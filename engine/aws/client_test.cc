@@ -1,0 +1,398 @@
+// AwsClient's retry loop with real traffic: DynamoDbClient -> AwsClient ->
+// HttpClient -> tests/fault_proxy.py -> DynamoDB Local. The proxy injects
+// the faults and logs every attempt it sees (with its arrival time), which is
+// what these tests count and measure; nothing on the client side is mocked.
+#include "engine/aws/client.h"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/aws/config.h"
+#include "engine/aws/credentials.h"
+#include "engine/aws/http.h"
+#include "engine/aws/retry.h"
+#include "engine/dynamodb/client.h"
+#include "tests/support/emulators.h"
+#include "tests/support/fault_proxy.h"
+
+namespace ddb::aws {
+namespace {
+
+using dynamodb::AttributeValue;
+using dynamodb::DynamoDbClient;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kListTables[] = "DynamoDB_20120810.ListTables";
+constexpr char kGetItem[] = "DynamoDB_20120810.GetItem";
+
+bool Contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Retries that wait 1-2 ms, so that a test of many attempts stays fast.
+RetryPolicy FastPolicy(int max_attempts) {
+  RetryPolicy policy;
+  policy.max_attempts = max_attempts;
+  policy.base_delay = milliseconds(1);
+  policy.max_backoff = milliseconds(2);
+  return policy;
+}
+
+std::vector<std::string> Faults(const test::FaultLog& log) {
+  std::vector<std::string> out;
+  for (const test::FaultLogEntry& e : log.requests) out.push_back(e.fault);
+  return out;
+}
+
+class AwsClientRetryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    REQUIRE_DYNAMODB();
+    proxy_ = std::make_unique<test::FaultProxy>(*test::DynamoDbUrl());
+    ASSERT_TRUE(proxy_->ok()) << proxy_->status().ToString();
+    Status s = ParseEndpointUrl(proxy_->url(), &endpoint_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    // DynamoDB Local keeps one database per access key id: a fresh one per test.
+    std::random_device rd;
+    creds_.access_key_id = "retry" + std::to_string(rd()) + std::to_string(rd());
+    creds_.secret_access_key = test::kTestSecretAccessKey;
+    creds_.source = "test";
+  }
+
+  // An AwsClient for DynamoDB through the proxy, assembled as
+  // engine/connection.cc does.
+  std::shared_ptr<AwsClient> MakeAws(RetryPolicy policy, std::shared_ptr<RetryQuota> quota,
+                                     HttpOptions http = {}) {
+    return std::make_shared<AwsClient>(
+        dynamodb::DynamoDbTraits(), endpoint_, test::kTestRegion, StaticCredentials(creds_),
+        std::make_shared<HttpClient>(http), policy, std::move(quota));
+  }
+
+  // One ListTables request; `aws` must have DynamoDB traits.
+  static Status ListTables(const std::shared_ptr<AwsClient>& aws) {
+    DynamoDbClient client(aws);
+    dynamodb::ListTablesPage page;
+    return client.ListTables(dynamodb::ListTablesRequest(), &page);
+  }
+
+  // Creates table `table_` (key pk S) holding {pk: "k1", v: "hello"}, with
+  // the proxy passing everything through.
+  void CreateTableWithItem(DynamoDbClient* client) {
+    ASSERT_TRUE(proxy_->SetPlan({}));
+    table_ = test::UniqueTableName("retry");
+    dynamodb::CreateTableRequest create;
+    create.table = table_;
+    create.key.hash = {"pk", "S"};
+    Status s = client->CreateTable(create);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    s = client->WaitUntilActive(table_, std::chrono::seconds(30));
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    dynamodb::PutItemRequest put;
+    put.table = table_;
+    put.item = {{"pk", AttributeValue::S("k1")}, {"v", AttributeValue::S("hello")}};
+    s = client->PutItem(put);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  // GetItem of the item CreateTableWithItem wrote.
+  Status GetK1(DynamoDbClient* client, dynamodb::GetItemResult* out) {
+    dynamodb::GetItemRequest get;
+    get.table = table_;
+    get.key = {{"pk", AttributeValue::S("k1")}};
+    return client->GetItem(get, out);
+  }
+
+  test::FaultLog Log() {
+    test::FaultLog log = proxy_->Log();
+    EXPECT_TRUE(log.ok) << "cannot read the fault proxy's log";
+    return log;
+  }
+
+  std::unique_ptr<test::FaultProxy> proxy_;
+  Endpoint endpoint_;
+  Credentials creds_;
+  std::string table_;
+};
+
+TEST_F(AwsClientRetryTest, ThrottleThenOkSucceedsOnTheSecondAttempt) {
+  auto quota = std::make_shared<RetryQuota>();
+  auto aws = MakeAws(FastPolicy(3), quota);
+  ASSERT_TRUE(proxy_->SetPlan({"throttle"}));
+  Status s = ListTables(aws);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+
+  test::FaultLog log = Log();
+  ASSERT_EQ(log.count, 2);
+  EXPECT_EQ(Faults(log), (std::vector<std::string>{"throttle", "ok"}));
+  for (const test::FaultLogEntry& e : log.requests) {
+    EXPECT_EQ(e.method, "POST");
+    EXPECT_EQ(e.path, "/");
+    EXPECT_EQ(e.target, kListTables);
+  }
+  EXPECT_EQ(aws->counters().requests.load(), 2u);
+  EXPECT_EQ(aws->counters().retries.load(), 1u);
+  EXPECT_GT(aws->counters().bytes_sent.load(), 0u);
+  EXPECT_GT(aws->counters().bytes_received.load(), 0u);
+  // The retry's 5 tokens come back with the success.
+  EXPECT_EQ(quota->available(), RetryQuota::kInitialTokens);
+}
+
+TEST_F(AwsClientRetryTest, EachTransientFaultIsRetriedThenSucceeds) {
+  auto aws = MakeAws(FastPolicy(3), std::make_shared<RetryQuota>());
+  DynamoDbClient client(aws);
+  CreateTableWithItem(&client);
+  if (HasFatalFailure()) return;
+
+  for (const char* fault : {"throttle", "provisioned", "500", "503", "reset", "crc"}) {
+    SCOPED_TRACE(fault);
+    uint64_t retries_before = aws->counters().retries.load();
+    uint64_t requests_before = aws->counters().requests.load();
+    ASSERT_TRUE(proxy_->SetPlan({fault}));
+    dynamodb::GetItemResult got;
+    Status s = GetK1(&client, &got);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_TRUE(got.found);
+    EXPECT_EQ(got.item["v"], AttributeValue::S("hello"));
+
+    test::FaultLog log = Log();
+    ASSERT_EQ(log.count, 2);
+    EXPECT_EQ(Faults(log), (std::vector<std::string>{fault, "ok"}));
+    EXPECT_EQ(log.requests[0].target, kGetItem);
+    EXPECT_EQ(log.requests[1].target, kGetItem);
+    EXPECT_EQ(aws->counters().retries.load() - retries_before, 1u);
+    EXPECT_EQ(aws->counters().requests.load() - requests_before, 2u);
+  }
+}
+
+TEST_F(AwsClientRetryTest, StalledAttemptTimesOutAndIsRetried) {
+  HttpOptions http;
+  http.request_timeout_ms = 500;
+  auto quota = std::make_shared<RetryQuota>();
+  auto aws = MakeAws(FastPolicy(3), quota, http);
+  ASSERT_TRUE(ListTables(aws).ok());  // the emulator's first answer may be slow
+  ASSERT_TRUE(proxy_->SetPlan({"stall"}, "ok", /*stall_seconds=*/10));
+
+  auto start = Clock::now();
+  Status s = ListTables(aws);
+  double elapsed = SecondsSince(start);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_GE(elapsed, 0.45);
+  EXPECT_LT(elapsed, 3.0);
+  test::FaultLog log = Log();
+  EXPECT_EQ(Faults(log), (std::vector<std::string>{"stall", "ok"}));
+  EXPECT_EQ(aws->counters().retries.load(), 1u);
+  EXPECT_EQ(quota->available(), RetryQuota::kInitialTokens);
+}
+
+TEST_F(AwsClientRetryTest, MaxAttemptsIsHonoured) {
+  auto quota = std::make_shared<RetryQuota>();
+  auto aws = MakeAws(FastPolicy(3), quota);
+  ASSERT_TRUE(proxy_->SetPlan({"throttle", "throttle", "throttle", "throttle", "throttle"}));
+  Status s = ListTables(aws);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Status::Code::kAwsError);
+  EXPECT_EQ(s.aws_code(), "ThrottlingException");
+  EXPECT_TRUE(Contains(s.ToString(), "ThrottlingException")) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), "after 3 attempts")) << s.ToString();
+
+  test::FaultLog log = Log();
+  EXPECT_EQ(log.count, 3);
+  EXPECT_EQ(log.pending.size(), 2u);
+  EXPECT_EQ(aws->counters().requests.load(), 3u);
+  EXPECT_EQ(aws->counters().retries.load(), 2u);
+  // Two retries taken, no success to refund them.
+  EXPECT_EQ(quota->available(), RetryQuota::kInitialTokens - 2 * RetryQuota::kRetryCost);
+}
+
+TEST_F(AwsClientRetryTest, NonRetryableErrorsSurfaceAfterOneAttempt) {
+  auto aws = MakeAws(FastPolicy(5), std::make_shared<RetryQuota>());
+  DynamoDbClient client(aws);
+  CreateTableWithItem(&client);
+  if (HasFatalFailure()) return;
+  uint64_t retries_before = aws->counters().retries.load();
+
+  ASSERT_TRUE(proxy_->SetPlan({}));
+  dynamodb::TableDescription description;
+  Status s = client.DescribeTable(table_ + "_missing", &description);
+  EXPECT_EQ(s.aws_code(), "ResourceNotFoundException") << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), table_ + "_missing")) << s.ToString();
+  EXPECT_FALSE(Contains(s.ToString(), "attempts")) << s.ToString();
+  EXPECT_EQ(Log().count, 1);
+
+  // A key that does not match the table's schema.
+  ASSERT_TRUE(proxy_->SetPlan({}));
+  dynamodb::GetItemRequest get;
+  get.table = table_;
+  get.key = {{"wrong", AttributeValue::S("k1")}};
+  dynamodb::GetItemResult got;
+  s = client.GetItem(get, &got);
+  EXPECT_EQ(s.aws_code(), "ValidationException") << s.ToString();
+  EXPECT_FALSE(Contains(s.ToString(), "attempts")) << s.ToString();
+  EXPECT_EQ(Log().count, 1);
+
+  EXPECT_EQ(aws->counters().retries.load(), retries_before);
+}
+
+TEST_F(AwsClientRetryTest, BackoffDelaysStayUnderTheCeiling) {
+  RetryPolicy policy;
+  policy.max_attempts = 8;
+  policy.base_delay = milliseconds(50);
+  policy.max_backoff = milliseconds(100);
+  auto aws = MakeAws(policy, std::make_shared<RetryQuota>());
+  ASSERT_TRUE(ListTables(aws).ok());  // warm: the timed attempts reuse the connection
+  ASSERT_TRUE(proxy_->SetPlan(std::vector<std::string>(7, "throttle")));
+  Status s = ListTables(aws);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+
+  test::FaultLog log = Log();
+  ASSERT_EQ(log.count, 8);
+  // The gap between attempts is the backoff plus one quick round trip to the
+  // proxy; without the max_backoff cap the later ceilings would be 200, 400,
+  // 800, 1600 and 3200 ms.
+  constexpr double kSlackSeconds = 0.15;
+  for (int retry = 1; retry < 8; ++retry) {
+    double ceiling_ms = std::min(100.0, 50.0 * (1 << (retry - 1)));
+    double gap = log.requests[retry].t - log.requests[retry - 1].t;
+    EXPECT_GE(gap, 0.0);
+    EXPECT_LE(gap, ceiling_ms / 1000 + kSlackSeconds) << "before retry " << retry;
+  }
+}
+
+TEST_F(AwsClientRetryTest, ExhaustedQuotaMakesCallsFailFast) {
+  auto quota = std::make_shared<RetryQuota>();
+  auto aws = MakeAws(FastPolicy(1000), quota);
+  auto other = MakeAws(FastPolicy(1000), quota);  // another service client, same quota
+
+  // A long outage: every retry takes 5 tokens until none are left.
+  ASSERT_TRUE(proxy_->SetPlan({}, "500"));
+  Status s = ListTables(aws);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.aws_code(), "InternalServerError");
+  EXPECT_TRUE(Contains(s.ToString(), "retry quota exhausted")) << s.ToString();
+  constexpr int kRetries = RetryQuota::kInitialTokens / RetryQuota::kRetryCost;
+  EXPECT_EQ(Log().count, kRetries + 1);
+  EXPECT_EQ(quota->available(), 0);
+  EXPECT_EQ(aws->counters().retries.load(), static_cast<uint64_t>(kRetries));
+
+  // Further calls, from either client, make one attempt each.
+  ASSERT_TRUE(proxy_->SetPlan({}, "500"));
+  for (const auto& client : {aws, other, aws}) {
+    auto start = Clock::now();
+    s = ListTables(client);
+    EXPECT_LT(SecondsSince(start), 1.0);
+    EXPECT_EQ(s.aws_code(), "InternalServerError");
+    EXPECT_TRUE(Contains(s.ToString(), "retry quota exhausted after 1 attempts")) << s.ToString();
+  }
+  EXPECT_EQ(Log().count, 3);
+  EXPECT_EQ(other->counters().requests.load(), 1u);
+  EXPECT_EQ(other->counters().retries.load(), 0u);
+
+  // The outage ends: a success without retries puts one token back.
+  ASSERT_TRUE(proxy_->SetPlan({}));
+  s = ListTables(other);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(quota->available(), RetryQuota::kNoRetryIncrement);
+}
+
+TEST_F(AwsClientRetryTest, TimeoutsAndConnectionErrorsCostMoreQuota) {
+  auto quota = std::make_shared<RetryQuota>();
+  auto aws = MakeAws(FastPolicy(2), quota);
+  ASSERT_TRUE(proxy_->SetPlan({"503", "503"}));
+  EXPECT_EQ(ListTables(aws).aws_code(), "ServiceUnavailable");
+  EXPECT_EQ(quota->available(), RetryQuota::kInitialTokens - RetryQuota::kRetryCost);
+
+  quota = std::make_shared<RetryQuota>();
+  aws = MakeAws(FastPolicy(2), quota);
+  ASSERT_TRUE(proxy_->SetPlan({"reset", "reset"}));
+  Status s = ListTables(aws);
+  EXPECT_EQ(s.code(), Status::Code::kTransport) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), "after 2 attempts")) << s.ToString();
+  EXPECT_EQ(Log().count, 2);
+  EXPECT_EQ(quota->available(), RetryQuota::kInitialTokens - RetryQuota::kTimeoutRetryCost);
+}
+
+TEST_F(AwsClientRetryTest, LegacyModeUsesItsAttemptCountAndNoQuota) {
+  Settings settings;
+  settings.retry_mode = RetryMode::kLegacy;
+  RetryPolicy policy = RetryPolicy::ForService("dynamodb", settings);
+  EXPECT_EQ(policy.mode, RetryMode::kLegacy);
+  EXPECT_EQ(policy.max_attempts, 10);
+  EXPECT_EQ(policy.base_delay, milliseconds(25));
+  policy.base_delay = milliseconds(1);
+  policy.max_backoff = milliseconds(2);
+
+  // Legacy mode has no retry quota: an empty bucket changes nothing.
+  auto quota = std::make_shared<RetryQuota>();
+  int cost = 0;
+  while (quota->Acquire(ErrorKind::kThrottling, &cost)) {
+  }
+  ASSERT_EQ(quota->available(), 0);
+  auto aws = MakeAws(policy, quota);
+
+  ASSERT_TRUE(proxy_->SetPlan(std::vector<std::string>(12, "throttle")));
+  Status s = ListTables(aws);
+  EXPECT_EQ(s.aws_code(), "ThrottlingException");
+  EXPECT_TRUE(Contains(s.ToString(), "after 10 attempts")) << s.ToString();
+  EXPECT_EQ(Log().count, 10);
+  EXPECT_EQ(aws->counters().retries.load(), 9u);
+
+  ASSERT_TRUE(proxy_->SetPlan(std::vector<std::string>(9, "provisioned")));
+  s = ListTables(aws);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Log().count, 10);
+  EXPECT_EQ(aws->counters().retries.load(), 18u);
+  EXPECT_EQ(quota->available(), 0);
+}
+
+TEST_F(AwsClientRetryTest, CancelEndsACallWithoutRetrying) {
+  auto aws = MakeAws(FastPolicy(5), std::make_shared<RetryQuota>());  // 60 s timeout
+  ASSERT_TRUE(proxy_->SetPlan({"stall"}, "ok", /*stall_seconds=*/20));
+  Status result;
+  std::thread call([&] { result = ListTables(aws); });
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (Log().count < 1 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  auto start = Clock::now();
+  aws->http().CancelAll();
+  call.join();
+  EXPECT_LT(SecondsSince(start), 2.0);
+  EXPECT_TRUE(result.IsCancelled()) << result.ToString();
+  EXPECT_EQ(Log().count, 1);
+  EXPECT_EQ(aws->counters().retries.load(), 0u);
+}
+
+TEST_F(AwsClientRetryTest, ConcurrentCallsShareThrottlesAndCountEveryRetry) {
+  auto aws = MakeAws(FastPolicy(11), std::make_shared<RetryQuota>());  // never runs out
+  ASSERT_TRUE(ListTables(aws).ok());
+  uint64_t requests_before = aws->counters().requests.load();
+  ASSERT_TRUE(proxy_->SetPlan(std::vector<std::string>(10, "throttle")));
+  constexpr int kThreads = 5;
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      if (ListTables(aws).ok()) good++;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(good.load(), kThreads);
+  EXPECT_EQ(Log().count, kThreads + 10);
+  EXPECT_EQ(aws->counters().retries.load(), 10u);
+  EXPECT_EQ(aws->counters().requests.load() - requests_before, static_cast<uint64_t>(kThreads + 10));
+}
+
+}  // namespace
+}  // namespace ddb::aws
