@@ -2,7 +2,7 @@
 """Measures ddbsql side by side with boto3 and the AWS CLI on one DynamoDB Local.
 
     bench.py --endpoint URL --ddbsql PATH [--decode-bench PATH] [--items M]
-             [--gets N] [--reps R] [--load-threads T] [--cli-timeout S]
+             [--gets N] [--reps R] [--load-workers W] [--cli-timeout S]
              [--no-cli] [--out FILE]
 
 bench/run.sh is the entry point: it builds, starts a private emulator and
@@ -10,10 +10,11 @@ calls this script. Everything here talks to the endpoint given; credentials
 are a fresh random access key id (DynamoDB Local keeps one database per key
 id), so runs never see each other's tables.
 
-Measurements, each repeated R times with the variants interleaved (so that the
-emulator's JIT warm-up and GC drift fall on all of them alike), median kept:
+Measurements, each repeated R times after an untimed warm-up pass, with the
+variants interleaved (so that the emulator's GC and the machine's other load
+fall on all of them alike), median kept:
 
-  load      boto3 Table.batch_writer() from T threads, one session each
+  load      boto3 Table.batch_writer() from W processes, one session each
   getitem   `ddbsql -batch FILE` with N `SELECT * ... WHERE pk = 'kI';` lines,
             minus the start-up cost of an empty FILE, versus a get_item loop
             of one boto3 client (in a child process, client created once)
@@ -23,9 +24,9 @@ emulator's JIT warm-up and GC drift fall on all of them alike), median kept:
             count(*) plan does), and `aws dynamodb scan --select COUNT`
   decode    bench/decode_bench.cc (Google Benchmark), if its binary is given
 
-Child processes are reaped with wait4(), which gives their CPU time and peak
-RSS exactly, without polling. The peers (`peer-get`, `peer-scan`) are
-subcommands of this script run as children, so they are measured the same way.
+Every client runs as a child process: wait4() gives its CPU time, and its
+peak RSS is its VmHWM sampled while it runs (see run_measured). The boto3
+peers (`peer-get`, `peer-scan`) are subcommands of this script.
 """
 
 import argparse
@@ -34,6 +35,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import shlex
 import shutil
@@ -44,7 +46,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 
 kTable = "bench_items"
@@ -102,45 +104,70 @@ def key_of(j, items):
 # ----------------------------------------------------- child processes ----
 
 
-def run_measured(cmd, timeout, stdin_path=None):
+def read_vm_hwm_kb(pid):
+    """The process's peak resident set size (VmHWM) in KiB, or None once it
+    has exited (a zombie has no memory left to report)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def run_measured(cmd, timeout):
     """Runs cmd with stdout/stderr captured; returns wall seconds, CPU
-    seconds (user+sys), peak RSS (MB), exit code, output. A command still
-    running after `timeout` seconds is killed (its own process group) and
-    reported with timed_out."""
+    seconds (user+sys, from wait4), peak RSS in MB, exit code and output. A
+    command still running after `timeout` seconds is killed (its own process
+    group) and reported with timed_out.
+
+    Peak RSS is VmHWM sampled every 10 ms while the process runs, not wait4's
+    ru_maxrss: Linux counts in the latter the memory the child had before
+    exec, i.e. this Python process's whole RSS, which would hide a smaller
+    ddbsql. The last 10 ms may be missed; runs shorter than that report None.
+    """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                start_new_session=True)
+        done = threading.Event()
+        watch = {"hwm_kb": None, "timed_out": False}
+
+        def watcher():
+            deadline = time.monotonic() + timeout
+            while not done.is_set():
+                hwm = read_vm_hwm_kb(proc.pid)
+                if hwm is not None:
+                    watch["hwm_kb"] = max(hwm, watch["hwm_kb"] or 0)
+                if time.monotonic() > deadline:
+                    watch["timed_out"] = True
+                    try:
+                        os.killpg(proc.pid, 9)  # our child's own group only
+                    except ProcessLookupError:
+                        pass
+                    return
+                done.wait(0.01)
+
+        thread = threading.Thread(target=watcher, daemon=True)
+        thread.start()
         try:
-            start = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err,
-                                    start_new_session=True)
-            timed_out = threading.Event()
-
-            def kill():
-                timed_out.set()
-                try:
-                    os.killpg(proc.pid, 9)
-                except ProcessLookupError:
-                    pass
-
-            timer = threading.Timer(timeout, kill)
-            timer.start()
-            try:
-                _, status, usage = os.wait4(proc.pid, 0)
-            finally:
-                timer.cancel()
-            seconds = time.perf_counter() - start
-            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
+            _, status, usage = os.wait4(proc.pid, 0)
         finally:
-            if stdin_path:
-                stdin.close()
+            done.set()
+            thread.join()
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
         out.seek(0)
         err.seek(0)
+        hwm = watch["hwm_kb"]
         return {
             "seconds": seconds,
             "cpu_seconds": usage.ru_utime + usage.ru_stime,
-            "peak_rss_mb": usage.ru_maxrss / 1024.0,  # Linux: KiB
+            "peak_rss_mb": hwm / 1024.0 if hwm is not None else None,
             "rc": proc.returncode,
-            "timed_out": timed_out.is_set(),
+            "timed_out": watch["timed_out"],
             "stdout": out.read().decode(errors="replace"),
             "stderr": err.read().decode(errors="replace"),
         }
@@ -161,11 +188,13 @@ def median_run(samples):
 
 
 def summarize(samples):
-    best = median_run(samples)
+    middle = median_run(samples)
     return {
-        "seconds": best["seconds"],
-        "cpu_seconds": best["cpu_seconds"],
-        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
+        "seconds": middle["seconds"],
+        "best_seconds": min(s["seconds"] for s in samples),
+        "cpu_seconds": middle["cpu_seconds"],
+        "peak_rss_mb": max((s["peak_rss_mb"] for s in samples if s["peak_rss_mb"] is not None),
+                           default=None),
         "samples_seconds": [round(s["seconds"], 4) for s in samples],
     }
 
@@ -256,21 +285,26 @@ def create_table(endpoint):
     client.get_waiter("table_exists").wait(TableName=kTable)
 
 
-def load(endpoint, items, threads):
-    """Writes items 0..items-1 with batch_writer from `threads` threads, each
-    with its own session (boto3 resources are not thread-safe)."""
+def load_part(endpoint, items, part, workers):
+    """Worker process: writes items part, part + workers, ... with a
+    batch_writer (25 items per BatchWriteItem, unprocessed ones resent)."""
     import boto3
 
-    def worker(part):
-        session = boto3.session.Session()
-        table = session.resource("dynamodb", endpoint_url=endpoint).Table(kTable)
-        with table.batch_writer() as batch:
-            for i in range(part, items, threads):
-                batch.put_item(Item=make_item(i))
+    session = boto3.session.Session()
+    table = session.resource("dynamodb", endpoint_url=endpoint).Table(kTable)
+    with table.batch_writer() as batch:
+        for i in range(part, items, workers):
+            batch.put_item(Item=make_item(i))
 
+
+def load(endpoint, items, workers):
+    """Writes items 0..items-1 from `workers` processes: boto3 spends most
+    of a write in Python, so threads would queue on the GIL (measured on 2
+    cores: 4 processes 6,800 items/s, 4 threads 5,100, one thread 1,900)."""
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for f in [pool.submit(worker, p) for p in range(threads)]:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(load_part, endpoint, items, p, workers) for p in range(workers)]
+        for f in futures:
             f.result()
     return time.perf_counter() - start
 
@@ -308,6 +342,12 @@ def bench_getitem(args, tmp):
         "ddbsql_empty": ddbsql_base(args) + ["-batch", empty],
         "boto3_get_item": peer_cmd(args, "peer-get", "--keys-file", keys_file),
     }
+    # The emulator's JIT warms up on the first requests: one untimed pass of
+    # each client (a cold server doubled the first run's times).
+    say("getitem: warm-up")
+    check(run_measured(cmds["ddbsql_batch"], 600), "warm-up lookups")
+    run_peer(cmds["boto3_get_item"], 600, "warm-up lookups")
+
     samples = {name: [] for name in cmds}
     for rep in range(args.reps):
         say(f"getitem: repetition {rep + 1}/{args.reps}")
@@ -400,14 +440,12 @@ def bench_scan(args):
         check(r, "EXPLAIN QUERY PLAN")
         plans[name] = r["stdout"].strip().splitlines()[-1].lstrip("`-| ")
 
-    # The emulator's JIT warms up on the first scans: one untimed pass.
-    say("scan: warm-up")
-    check(run_measured(cmds["ddbsql_auto"], 900), "warm-up scan")
-
+    # Pass 0 warms up the emulator's JIT on every request shape and is not
+    # kept: a cold server made the first runs up to 2.5 times slower.
     samples = {name: [] for name in cmds}
     cli_skipped = None
-    for rep in range(args.reps):
-        say(f"scan: repetition {rep + 1}/{args.reps}")
+    for rep in range(args.reps + 1):
+        say(f"scan: repetition {rep}/{args.reps}" if rep else "scan: warm-up pass")
         for name, cmd in cmds.items():
             if name.startswith("boto3"):
                 r = run_peer(cmd, 1800, name)
@@ -428,7 +466,8 @@ def bench_scan(args):
                 r["stats"] = parse_stats(r["stderr"])
             if got != m:
                 raise SystemExit(f"bench.py: {name} counted {got} items, expected {m}")
-            samples[name].append(r)
+            if rep:
+                samples[name].append(r)
 
     res = {}
     for name, s in samples.items():
@@ -463,7 +502,9 @@ def bench_decode(args):
         out["runs"][b["name"].removeprefix("BM_")] = {
             "items_per_second": b.get("items_per_second"),
             "mb_per_second": b.get("bytes_per_second", 0) / 1e6,
-            "ms_per_page": b.get("real_time"),
+            # CPU time, as items/s: wall time on a shared machine counts others' work.
+            "cpu_ms_per_page": b.get("cpu_time"),
+            "wall_ms_per_page": b.get("real_time"),
             "items_per_page": b.get("items_per_page"),
             "page_bytes": b.get("page_bytes"),
         }
@@ -482,6 +523,10 @@ def ratio_text(a_name, b_name, speedup):
     return f"{a_name} is {1 / speedup:.2f}x slower than {b_name}"
 
 
+def mb(value, width=7):
+    return f"{value:{width}.1f}" if value is not None else "n/a".rjust(width)
+
+
 def report(results):
     lines = []
     add = lines.append
@@ -494,20 +539,20 @@ def report(results):
     ld = results["load"]
     add("")
     add(f"Load: {ld['items']:,} items of ~{ld['item_bytes']} B with boto3 batch_writer, "
-        f"{ld['threads']} threads: {ld['seconds']:.1f} s = {ld['items_per_second']:,.0f} items/s")
+        f"{ld['workers']} processes: {ld['seconds']:.1f} s = {ld['items_per_second']:,.0f} items/s")
 
     g = results.get("getitem")
     if g:
         r = g["runs"]
         add("")
-        add(f"GetItem by key: {g['lookups']} lookups, median of {results['reps']} "
-            f"(plan: {g['plan']})")
+        add(f"GetItem by key: {g['lookups']} lookups, median of {results['reps']} after one "
+            f"warm-up (plan: {g['plan']})")
         add(f"  {'':34} {'seconds':>9} {'ms/lookup':>10} {'CPU s':>8} {'RSS MB':>7}")
 
         def row(label, run, per=None):
             per_text = f"{per:10.3f}" if per is not None else " " * 10
             add(f"  {label:34} {run['seconds']:9.3f} {per_text} {run['cpu_seconds']:8.3f} "
-                f"{run['peak_rss_mb']:7.1f}")
+                f"{mb(run['peak_rss_mb'])}")
 
         row("ddbsql -batch, N lookups (raw)", r["ddbsql_batch"], g["ddbsql_raw_ms_per_lookup"])
         row("ddbsql -batch, empty script", r["ddbsql_empty"])
@@ -527,14 +572,15 @@ def report(results):
     if s:
         r = s["runs"]
         add("")
-        add(f"Full scan: {s['items']:,} items, median of {results['reps']} after one warm-up")
+        add(f"Full scan: {s['items']:,} items, median of {results['reps']} after a warm-up pass")
         add(f"  plans: count(*) {s['plans']['count']}; count(item) {s['plans']['whole_items']}")
-        add(f"  {'':32} {'seconds':>8} {'items/s':>10} {'CPU s':>7} {'CPU us/item':>11} "
-            f"{'RSS MB':>7}")
+        add(f"  {'':28} {'seconds':>8} {'(best)':>7} {'items/s':>9} {'CPU s':>6} "
+            f"{'CPU us/item':>11} {'RSS MB':>7}")
         for name, run in r.items():
-            add(f"  {name:32} {run['seconds']:8.2f} {run['items_per_second']:10,.0f} "
-                f"{run['cpu_seconds']:7.2f} {run['client_cpu_us_per_item']:11.2f} "
-                f"{run['peak_rss_mb']:7.1f}")
+            add(f"  {name:28} {run['seconds']:8.2f} {run['best_seconds']:7.2f} "
+                f"{run['items_per_second']:9,.0f} "
+                f"{run['cpu_seconds']:6.2f} {run['client_cpu_us_per_item']:11.2f} "
+                f"{mb(run['peak_rss_mb'])}")
         for name, run in r.items():
             if run.get("stats"):
                 add(f"  {name} .stats: {run['stats']}")
@@ -552,10 +598,18 @@ def report(results):
         for a, b, why in pairs:
             if a in r and b in r:
                 add(f"  => {ratio_text(a, b, sp(a, b))} ({why})")
+        pages = re.search(r"pages: (\d+)", r.get("ddbsql_parallel1", {}).get("stats", ""))
+        if pages and int(pages.group(1)) > 0:
+            n, seconds = int(pages.group(1)), r["ddbsql_parallel1"]["seconds"]
+            add(f"  DynamoDB Local served {n} one-segment pages in {seconds:.2f} s "
+                f"({1000 * seconds / n:.0f} ms/page): its page cost grows")
+            add("  with the table, which rewards many segments far more than AWS would; the")
+            add("  one-segment ratio is the client-against-client comparison.")
         if "ddbsql_auto" in r:
-            add(f"  peak RSS of ddbsql during the scan: {r['ddbsql_auto']['peak_rss_mb']:.1f} MB "
-                f"(automatic segments), {r['ddbsql_parallel1']['peak_rss_mb']:.1f} MB "
-                "(--parallel 1)")
+            add("  peak RSS of ddbsql during the scan: "
+                f"{mb(r['ddbsql_auto']['peak_rss_mb'], 0)} MB (automatic segments), "
+                f"{mb(r['ddbsql_parallel1']['peak_rss_mb'], 0)} MB (--parallel 1), "
+                f"{mb(r['ddbsql_auto_whole_items']['peak_rss_mb'], 0)} MB (whole items)")
 
     d = results.get("decode")
     if d:
@@ -564,9 +618,9 @@ def report(results):
         add("")
         add(f"Decode of one Scan page in memory ({first['page_bytes'] / 1e6:.2f} MB, "
             f"{first['items_per_page']:.0f} items of 11 attributes), one core:")
-        add(f"  {'':34} {'ms/page':>8} {'items/s':>12} {'MB/s':>8}")
+        add(f"  {'':34} {'CPU ms/page':>11} {'items/s':>12} {'MB/s':>8}")
         for name, run in r.items():
-            add(f"  {name:34} {run['ms_per_page']:8.2f} {run['items_per_second']:12,.0f} "
+            add(f"  {name:34} {run['cpu_ms_per_page']:11.2f} {run['items_per_second']:12,.0f} "
                 f"{run['mb_per_second']:8.1f}")
         a, b = r.get("NlohmannThenItemFromWireJson"), r.get("DecodeItemsResponse")
         if a and b:
@@ -574,6 +628,11 @@ def report(results):
                                      "ItemFromWireJson",
                                      b["items_per_second"] / a["items_per_second"]))
 
+    add("")
+    add("Notes: ddbsql and the AWS CLI are timed as whole processes (start-up included); the")
+    add("boto3 peers time their loop only (interpreter, import and client creation excluded),")
+    add("and their CPU is the loop's. CPU and peak RSS (VmHWM) are the client process's own.")
+    add("`aws dynamodb scan --select COUNT` receives counts, no items: a floor, not a peer.")
     add("")
     add("Commands:")
     for section in ("getitem", "scan"):
@@ -600,7 +659,7 @@ def environment(args):
     if aws and not args.no_cli:
         r = run_measured([aws, "--version"], 60)
         env["aws_cli"] = (r["stdout"] + r["stderr"]).strip().split(" ")[0]
-    env["dynamodb_local"] = os.environ.get("DDBSQL_DDBLOCAL_VERSION", "unknown")
+    env["dynamodb_local"] = args.server_version
     return env
 
 
@@ -639,10 +698,13 @@ def main():
     parser.add_argument("--items", type=int, default=100000, help="items in the table")
     parser.add_argument("--gets", type=int, default=1000, help="GetItem lookups per run")
     parser.add_argument("--reps", type=int, default=3, help="repetitions (median kept)")
-    parser.add_argument("--load-threads", type=int, default=4)
+    parser.add_argument("--load-workers", type=int, default=4,
+                        help="loader processes, each with its own batch_writer")
     parser.add_argument("--cli-timeout", type=float, default=300)
     parser.add_argument("--no-cli", action="store_true", help="skip the AWS CLI peer")
     parser.add_argument("--out", help="write the results as JSON here")
+    parser.add_argument("--server-version", default="(version unknown)",
+                        help="DynamoDB Local's version, for the report")
     args = parser.parse_args()
     if args.command == "peer-get":
         return peer_get(args)
@@ -650,8 +712,8 @@ def main():
         return peer_scan(args)
     if not args.endpoint or not args.ddbsql:
         parser.error("--endpoint and --ddbsql are required")
-    if args.items < 1 or args.gets < 1 or args.reps < 1 or args.load_threads < 1:
-        parser.error("--items, --gets, --reps and --load-threads must be positive")
+    if args.items < 1 or args.gets < 1 or args.reps < 1 or args.load_workers < 1:
+        parser.error("--items, --gets, --reps and --load-workers must be positive")
 
     hermetic_credentials()
     results = {
@@ -660,11 +722,11 @@ def main():
         "reps": args.reps,
         "environment": environment(args),
     }
-    say(f"loading {args.items:,} items with {args.load_threads} threads")
+    say(f"loading {args.items:,} items with {args.load_workers} processes")
     create_table(args.endpoint)
-    seconds = load(args.endpoint, args.items, args.load_threads)
+    seconds = load(args.endpoint, args.items, args.load_workers)
     results["load"] = {"items": args.items, "item_bytes": item_size(make_item(args.items - 1)),
-                       "threads": args.load_threads, "seconds": seconds,
+                       "workers": args.load_workers, "seconds": seconds,
                        "items_per_second": args.items / seconds}
     say(f"loaded in {seconds:.1f} s")
     with tempfile.TemporaryDirectory(prefix="ddbsql-bench.") as tmp:

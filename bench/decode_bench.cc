@@ -60,8 +60,8 @@ Item MakeItem(int i) {
   attrs["size"] = AttributeValue::N(std::to_string(i % 50));
   attrs["updated"] = AttributeValue::S("2024-05-0" + std::to_string(1 + i % 9) + "T12:00:00Z");
   item["attrs"] = AttributeValue::M(std::move(attrs));
-  item["history"] = AttributeValue::L({AttributeValue::S("created"), AttributeValue::N(id),
-                                       AttributeValue::Bool(false)});
+  item["history"] = AttributeValue::L(
+      {AttributeValue::S("created"), AttributeValue::N(id), AttributeValue::Bool(false)});
   return item;
 }
 

@@ -28,7 +28,8 @@ Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* 
     c->credentials_ = options.credentials;
   } else {
     c->credentials_ = aws::DefaultCredentialsChain(options.env, files, c->settings_.profile,
-                                                   c->settings_.explicit_profile, c->http_.get());
+                                                   c->settings_.explicit_profile, c->http_.get(),
+                                                   c->settings_.profile_from_flag);
   }
   c->quota_ = std::make_shared<aws::RetryQuota>();
   c->dynamodb_aws_ = std::make_shared<aws::AwsClient>(

@@ -2,10 +2,23 @@
 // and returned, pages, consumed capacity, elapsed), redrawn in place and
 // erased when the statement ends. Only when stderr is a terminal, and only
 // after the statement has run for a moment.
+//
+// The line is drawn by a timer thread, so it keeps counting while the
+// statement waits for a slow page. Results printed to the same terminal must
+// not land on the line: render them into Wrap(out), which erases the line
+// before every write and holds the next redraw back for a moment.
+//
+//   Progress progress(isatty(STDERR_FILENO), &stats);
+//   rc = RenderResults(stmt, settings, progress.Wrap(out));
+//   progress.Finish();  // before printing errors, timings, stats
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
 
 #include "vtab/module.h"
 
@@ -14,23 +27,43 @@ namespace ddb::shell {
 class Progress {
  public:
   // `enabled`: stderr is a terminal and the user did not turn it off.
+  // `stats` are read (atomically) while the statement runs.
   Progress(bool enabled, const vtab::Stats* stats);
-  ~Progress();  // erases the line if one was drawn
+  ~Progress();  // Finish()
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
-  // Called for every row and between pages; cheap when nothing is due.
-  void Tick();
+  // The stream to render results into: `out` itself when no line is drawn
+  // or `out` is no terminal, else an unbuffered stream over `out` that keeps
+  // the line out of the way. Valid until Finish().
+  std::FILE* Wrap(std::FILE* out);
+
+  // Stops the timer, erases the line if one was drawn, closes the stream
+  // Wrap returned. Idempotent.
+  void Finish();
+
+  // The status text for `stats` after `seconds`, cut to `width` columns.
+  static std::string Format(const vtab::Stats& stats, double seconds, size_t width);
 
  private:
-  void Draw();
+  static ssize_t WriteThrough(void* cookie, const char* data, size_t size);
+  void Run();
+  void DrawLocked();
+  void EraseLocked();
 
-  bool enabled_;
+  const bool enabled_;
   const vtab::Stats* stats_;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_draw_;
-  bool drawn_ = false;
-  unsigned ticks_ = 0;
+  const std::chrono::steady_clock::time_point start_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;                                  // guarded by mu_
+  bool drawn_ = false;                                 // guarded by mu_
+  std::chrono::steady_clock::time_point quiet_until_;  // guarded by mu_: no redraw before
+  bool at_line_start_ = true;     // guarded by mu_: the results written so far end a line
+  std::FILE* target_ = nullptr;   // guarded by mu_: what the wrapper writes to
+  std::FILE* wrapper_ = nullptr;  // main thread only
+  std::thread thread_;
 };
 
 }  // namespace ddb::shell

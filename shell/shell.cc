@@ -34,7 +34,7 @@ void OnSigint(int) {
 
 class InterruptWatcher {
  public:
-  InterruptWatcher(sqlite3* db, Connection* conn) : db_(db), conn_(conn) {
+  InterruptWatcher(sqlite3* db, std::atomic<Connection*>* conn) : db_(db), conn_(conn) {
     if (pipe(g_interrupt_pipe) != 0) return;
     fcntl(g_interrupt_pipe[1], F_SETFL, O_NONBLOCK);
     struct sigaction sa {};
@@ -45,7 +45,7 @@ class InterruptWatcher {
       char c;
       while (read(g_interrupt_pipe[0], &c, 1) == 1 && c == 1) {
         sqlite3_interrupt(db_);
-        conn_->http().CancelAll();
+        conn_->load()->http().CancelAll();
       }
     });
   }
@@ -63,10 +63,74 @@ class InterruptWatcher {
 
  private:
   sqlite3* db_;
-  Connection* conn_;
+  std::atomic<Connection*>* conn_;
   struct sigaction old_ {};
   std::thread thread_;
 };
+
+// Skips white space and SQL comments, counting the newlines passed in *line,
+// so an error is reported on the line where its statement starts.
+const char* SkipSpaceAndComments(const char* p, int* line) {
+  while (*p) {
+    if (*p == '\n') {
+      ++*line;
+      ++p;
+    } else if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\f' || *p == '\v') {
+      ++p;
+    } else if (p[0] == '-' && p[1] == '-') {
+      while (*p && *p != '\n') ++p;
+    } else if (p[0] == '/' && p[1] == '*') {
+      const char* end = std::strstr(p + 2, "*/");
+      if (!end) return p;  // unterminated: let SQLite say so
+      for (; p < end + 2; ++p) *line += *p == '\n';
+    } else {
+      break;
+    }
+  }
+  return p;
+}
+
+// What an input that ends in the middle of a token left open: "string",
+// "quoted identifier" or "comment" and the line it starts on, or "" when the
+// input ends between tokens (a missing ';' or an unfinished CREATE TRIGGER).
+std::string UnterminatedToken(const std::string& text, int first_line, int* token_line) {
+  int line = first_line;
+  size_t i = 0;
+  auto closes = [&](const char* close, const char* what) -> std::string {
+    int start = line;
+    size_t end = text.find(close, i);
+    if (end == std::string::npos) {
+      *token_line = start;
+      return what;
+    }
+    for (; i < end + std::strlen(close); ++i) line += text[i] == '\n';
+    return "";
+  };
+  while (i < text.size()) {
+    char c = text[i];
+    std::string open;
+    if (c == '\'') {
+      ++i;
+      open = closes("'", "string");  // '' inside a string reads as two strings
+    } else if (c == '"' || c == '`') {
+      ++i;
+      open = closes(c == '"' ? "\"" : "`", "quoted identifier");
+    } else if (c == '[') {
+      ++i;
+      open = closes("]", "quoted identifier");
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      i += 2;
+      open = closes("*/", "comment");
+    } else if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else {
+      line += c == '\n';
+      ++i;
+    }
+    if (!open.empty()) return open;
+  }
+  return "";
+}
 
 int LineOfOffset(const std::string& text, size_t offset, int first_line) {
   int line = first_line;
@@ -87,6 +151,7 @@ Status Shell::Open() {
   connection_options_.overrides = args_.overrides;
   Status s = Connection::Open(connection_options_, &connection_);
   if (!s.ok()) return s;
+  live_connection_ = connection_.get();
   int rc = sqlite3_open_v2(":memory:", &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK)
     return Status::IOError("cannot open SQLite: " + std::string(sqlite3_errstr(rc)));
@@ -97,7 +162,9 @@ Status Shell::Open() {
   module_->options().consistent_read = args_.consistent;
   s = vtab::RegisterModule(db_, module_.get());
   if (!s.ok()) return s;
-  return vtab::AttachTables(db_, module_.get());
+  s = vtab::AttachTables(db_, module_.get());
+  changes_baseline_ = sqlite3_total_changes64(db_);
+  return s;
 }
 
 int Shell::Run() {
@@ -143,7 +210,7 @@ int Shell::Run() {
     std::fprintf(stderr, "ddbsql: %s\n", s.ToString().c_str());
     return 1;
   }
-  InterruptWatcher watcher(db_, connection_.get());
+  InterruptWatcher watcher(db_, &live_connection_);
 
   // Init file, then -cmd, then the input.
   if (args_.init) {
@@ -203,14 +270,20 @@ bool Shell::RunStream(std::FILE* in, const InputSource& source) {
   while (go_on && (n = getline(&buf, &cap, in)) >= 0) {
     ++line_no;
     std::string line(buf, static_cast<size_t>(n));
-    if (pending.empty()) {
+    // A dot-command may follow lines holding only comments (which it drops),
+    // as in sqlite3.
+    int ignored = 0;
+    if (pending.empty() || !*SkipSpaceAndComments(pending.c_str(), &ignored)) {
       std::string t = Trim(line);
-      if (t.empty()) continue;
-      if (t[0] == '.') {
+      if (!t.empty() && t[0] == '.') {
+        pending.clear();
         go_on = RunText(t, source, line_no);
         continue;
       }
-      pending_line = line_no;
+      if (pending.empty()) {
+        if (t.empty()) continue;
+        pending_line = line_no;
+      }
     }
     pending += line;
     if (sqlite3_complete(pending.c_str())) {
@@ -220,12 +293,17 @@ bool Shell::RunStream(std::FILE* in, const InputSource& source) {
   }
   std::free(buf);
   if (go_on && !Trim(pending).empty()) {
-    ++errors_;
-    ReportError(
-        Status::InvalidArgument(
-            "incomplete SQL at end of input (missing ';' or an unterminated string or comment)"),
-        source, pending_line);
-    return false;
+    // As sqlite3, the end of input ends a last statement that lacks its ';'.
+    // An unterminated string or comment is an error at the line it opens.
+    int token_line = pending_line;
+    std::string open = UnterminatedToken(pending, pending_line, &token_line);
+    if (!open.empty()) {
+      ++errors_;
+      ReportError(Status::InvalidArgument("unterminated " + open + " at end of input"), source,
+                  token_line);
+      return !bail_;
+    }
+    go_on = RunText(pending, source, pending_line);
   }
   return go_on;
 }
@@ -233,6 +311,10 @@ bool Shell::RunStream(std::FILE* in, const InputSource& source) {
 bool Shell::RunText(const std::string& text, const InputSource& source, int first_line) {
   std::string t = Trim(text);
   if (t.empty()) return true;
+  // As sqlite3: -echo repeats each input (dot-commands too) of a script,
+  // stdin or the terminal as read; -c and -cmd text is not echoed.
+  if (echo_ && (!source.name.empty() || source.interactive)) std::fprintf(out(), "%s\n", t.c_str());
+  bool go_on = true;
   if (t[0] == '.') {
     bool quit = false;
     Status s = RunDotCommand(t, source, &quit);
@@ -240,20 +322,24 @@ bool Shell::RunText(const std::string& text, const InputSource& source, int firs
     if (!s.ok()) {
       ++errors_;
       ReportError(s, source, first_line);
-      if (bail_) return false;
+      if (bail_) go_on = false;
     }
     if (quit) {
       quit_ = true;
-      return false;
+      go_on = false;
     }
-    return true;
+  } else {
+    Status s = RunSql(text, source, first_line);
+    if (!s.ok()) {
+      ++errors_;
+      go_on = !bail_;
+    } else if (changes_) {
+      PrintChanges();
+    }
   }
-  Status s = RunSql(text, source, first_line);
-  if (!s.ok()) {
-    ++errors_;
-    return !bail_;
-  }
-  return true;
+  // .once covers exactly the one input after it, SQL or dot-command.
+  if (once_left_ > 0 && --once_left_ == 0) CloseOutput();
+  return go_on;
 }
 
 void Shell::ReportError(const Status& s, const InputSource& source, int line) {
@@ -274,11 +360,8 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     sqlite3_stmt* stmt = nullptr;
     const char* next = nullptr;
     int stmt_line = LineOfOffset(sql, static_cast<size_t>(tail - start), line);
-    // Leading blank lines belong to no statement.
-    while (*tail == '\n' || *tail == ' ' || *tail == '\t' || *tail == '\r') {
-      if (*tail == '\n') ++stmt_line;
-      ++tail;
-    }
+    // Leading blank lines and comments belong to no statement.
+    tail = SkipSpaceAndComments(tail, &stmt_line);
     if (!*tail) break;
     int rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &next);
     if (rc != SQLITE_OK) {
@@ -291,15 +374,13 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       tail = next;
       continue;
     }
-    if (echo_)
-      std::fprintf(out(), "%s\n",
-                   Trim(std::string(tail, static_cast<size_t>(next - tail))).c_str());
     if (args_.readonly && !sqlite3_stmt_readonly(stmt)) {
       sqlite3_finalize(stmt);
       Status s = Status::InvalidArgument("read-only mode (--readonly): statement refused");
       ReportError(s, source, stmt_line);
       return s;
     }
+    if (eqp_ && sqlite3_stmt_isexplain(stmt) == 0) ShowQueryPlan(stmt);
     module_->stats().Reset();
     auto t0 = std::chrono::steady_clock::now();
     Progress progress(progress_ && isatty(STDERR_FILENO), &module_->stats());
@@ -309,23 +390,16 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       ReportError(bound, source, stmt_line);
       return bound;
     }
-    // The progress handler runs every few thousand VM steps, also while an
-    // aggregate consumes a scan that returns no row until the end.
-    sqlite3_progress_handler(
-        db_, 1000,
-        [](void* p) {
-          static_cast<Progress*>(p)->Tick();
-          return 0;
-        },
-        &progress);
-    rc = RenderResults(stmt, output_, out());
-    sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+    // The progress line has a thread of its own (it keeps counting while a
+    // page is slow); rows reach a terminal through Wrap() so they never land
+    // on the line, and Finish() erases it before errors, timings or stats.
+    rc = RenderResults(stmt, output_, progress.Wrap(out()));
+    progress.Finish();
     auto elapsed = std::chrono::steady_clock::now() - t0;
     std::string err = rc == SQLITE_DONE || rc == SQLITE_OK ? "" : sqlite3_errmsg(db_);
     if (rc == SQLITE_INTERRUPT) err = "interrupted";
     sqlite3_finalize(stmt);
     std::fflush(out());
-    if (once_) CloseOutput();
     if (timer_) {
       double secs = std::chrono::duration<double>(elapsed).count();
       std::fprintf(stdout, "Run Time: real %.3f\n", secs);
@@ -352,9 +426,10 @@ Status Shell::BindParameters(sqlite3_stmt* stmt) {
     return Status::OK();  // no parameters were ever set
   }
   for (int i = 1; i <= n; ++i) {
+    // A nameless "?" is looked up as "?N", as sqlite3 does.
     const char* name = sqlite3_bind_parameter_name(stmt, i);
-    if (!name) continue;
-    sqlite3_bind_text(lookup, 1, name, -1, SQLITE_STATIC);
+    std::string key = name ? name : "?" + std::to_string(i);
+    sqlite3_bind_text(lookup, 1, key.c_str(), -1, SQLITE_TRANSIENT);
     if (sqlite3_step(lookup) == SQLITE_ROW) sqlite3_bind_value(stmt, i, sqlite3_column_value(lookup, 0));
     sqlite3_reset(lookup);
   }
@@ -383,7 +458,38 @@ void Shell::PrintStats() {
 void Shell::CloseOutput() {
   if (out_) std::fclose(out_);
   out_ = nullptr;
-  once_ = false;
+  out_name_.clear();
+  once_left_ = 0;
+}
+
+Status Shell::Reconnect(const aws::Overrides& overrides) {
+  ConnectionOptions options = connection_options_;
+  options.overrides = overrides;
+  std::shared_ptr<Connection> connection;
+  Status s = Connection::Open(options, &connection);
+  if (!s.ok()) return s;
+  // Fail before touching the schema when the new place cannot be reached.
+  std::vector<std::string> names;
+  s = connection->dynamodb().ListTables(&names);
+  if (!s.ok()) return s;
+  auto module = std::make_unique<vtab::ModuleContext>(connection, options);
+  module->options() = module_->options();
+  if (sqlite3_exec(db_, "DETACH ddb", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Status::InvalidArgument(std::string("cannot switch connections: ") +
+                                   sqlite3_errmsg(db_));
+  }
+  int64_t before = sqlite3_total_changes64(db_);
+  s = vtab::RegisterModule(db_, module.get());
+  if (s.ok()) s = vtab::AttachTables(db_, module.get());
+  changes_baseline_ += sqlite3_total_changes64(db_) - before;
+  // From here on the new connection is the session's, even if declaring the
+  // tables failed half-way (the error says so; .tables shows what is there).
+  retired_modules_.push_back(std::move(module_));
+  module_ = std::move(module);
+  connection_ = std::move(connection);
+  connection_options_ = std::move(options);
+  live_connection_ = connection_.get();
+  return s;
 }
 
 }  // namespace ddb::shell

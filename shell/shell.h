@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -44,6 +45,14 @@ class Shell {
 
   sqlite3* db() { return db_; }
 
+  // Switches the session to another profile, region or endpoint (the
+  // .profile, .region and .endpoint commands): opens a connection with
+  // `overrides`, checks that it can list tables, then re-declares the
+  // DynamoDB tables in schema "ddb". When the new connection cannot be
+  // opened or cannot list tables, nothing changes. Local tables,
+  // parameters and settings are kept.
+  Status Reconnect(const aws::Overrides& overrides);
+
  private:
   Status Open();
   bool RunFile(const std::string& path, bool missing_ok);
@@ -60,6 +69,11 @@ class Shell {
   void CloseOutput();
   void PrintStats();
   Status BindParameters(sqlite3_stmt* stmt);
+  // .eqp: prints the plan (and with .eqp full the bytecode) of `stmt`
+  // before it runs, as sqlite3 does. Defined in dot_commands.cc.
+  void ShowQueryPlan(sqlite3_stmt* stmt);
+  // .changes on: the line sqlite3 prints after each input that succeeded.
+  void PrintChanges();
 
   Args args_;
   ConnectionOptions connection_options_;
@@ -69,7 +83,9 @@ class Shell {
 
   OutputSettings output_;
   std::FILE* out_ = nullptr;  // .output / .once file; nullptr: stdout
-  bool once_ = false;         // close out_ after the next statement
+  std::string out_name_;      // its name, for .show
+  // .once: commands (the .once itself included) left before out_ closes.
+  int once_left_ = 0;
   bool bail_ = false;
   bool echo_ = false;
   bool timer_ = false;
@@ -78,6 +94,17 @@ class Shell {
   bool interactive_ = false;
   int errors_ = 0;
   bool quit_ = false;
+  int eqp_ = 0;           // .eqp: 0 off, 1 on, 2 full
+  bool changes_ = false;  // .changes on
+  int read_depth_ = 0;    // .read files being run, to stop endless nesting
+  // sqlite3_total_changes64 counts the rows AttachTables wrote; .changes
+  // subtracts them.
+  int64_t changes_baseline_ = 0;
+  // The connection Ctrl-C cancels, read by the interrupt thread. Connections
+  // replaced by Reconnect stay alive (in retired_modules_) until the end, as
+  // tables the user declared may still use them.
+  std::atomic<Connection*> live_connection_{nullptr};
+  std::vector<std::unique_ptr<vtab::ModuleContext>> retired_modules_;
 };
 
 }  // namespace ddb::shell

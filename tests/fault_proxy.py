@@ -114,6 +114,9 @@ class FaultState:
 class FaultHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fault-proxy"
+    # Headers and body go out in two writes; with Nagle on, the body waits for
+    # the client's delayed ACK (40 ms per request on Linux).
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # one line per request is noise in test output
         pass

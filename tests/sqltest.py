@@ -37,6 +37,12 @@ items that follow, one plain-JSON object per line (numbers become N, strings
 S, true/false BOOL, null NULL, objects M, arrays L; {"$b": "base64"} is B,
 {"$ss": [...]}, {"$ns": [...]}, {"$bs": [...]} are sets).
 
+A record body may hold dot-commands (`statement ok` then `.parameter set :k 'x'`):
+a body whose first line is a dot-command is passed as is (SQL lines in it need
+their own ';'); any other body gets a ';' appended when it lacks one. `$TMP`
+in a record stands for a temporary directory of the file's own (removed
+afterwards), for local database files: `ATTACH '$TMP/local.db' AS lf`.
+
 Query results print in list mode with "|" between columns and NULL as
 "NULL". `statement error TEXT` passes when the statement fails with an error
 message containing TEXT. `requests OP=N ...` runs the statement and checks
@@ -55,6 +61,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import uuid
 
 MARK = "@@record@@"
@@ -175,6 +182,11 @@ def create_table(client, args, items, where):
 
 
 def run_file(path, ddbsql, endpoint):
+    with tempfile.TemporaryDirectory(prefix="sqltest-") as tmp:
+        return run_file_in(path, ddbsql, endpoint, tmp)
+
+
+def run_file_in(path, ddbsql, endpoint, tmp):
     import boto3  # imported here so --help works without it
 
     key_id = "sqltest" + uuid.uuid4().hex[:12]
@@ -191,6 +203,10 @@ def run_file(path, ddbsql, endpoint):
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                           aws_access_key_id=key_id, aws_secret_access_key="secret")
     records = parse(path)
+    for r in records:
+        r.body = r.body.replace("$TMP", tmp)
+        if r.expected:
+            r.expected = [line.replace("$TMP", tmp) for line in r.expected]
     script = [".nullvalue NULL", ".mode list", ".headers off"]
     for n, r in enumerate(records):
         where = "%s:%d" % (path, r.line)
@@ -201,7 +217,7 @@ def run_file(path, ddbsql, endpoint):
         if r.kind == "requests":
             script.append(".stats on")
         body = r.body.rstrip()
-        if not body.endswith(";"):
+        if not body.endswith(";") and not body.lstrip().startswith("."):
             body += ";"
         script.append(body)
         if r.kind == "requests":

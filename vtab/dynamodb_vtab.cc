@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "engine/dynamodb/client.h"
+#include "engine/dynamodb/number.h"
 #include "vtab/module.h"
 #include "vtab/plan.h"
 #include "vtab/values.h"
@@ -316,6 +317,9 @@ int DdbDisconnect(sqlite3_vtab* vtab) {
 // ---------------------------------------------------------------------------
 // xBestIndex
 
+// The constraint op xFindFunction gives begins_with(col, prefix).
+constexpr unsigned char kBeginsWithConstraint = SQLITE_INDEX_CONSTRAINT_FUNCTION;
+
 // One usable constraint on a column, as SQLite offered it.
 struct Offered {
   int index;  // in aConstraint
@@ -360,6 +364,7 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
   const Offered* range_eq = nullptr;
   const Offered* lower = nullptr;
   const Offered* upper = nullptr;
+  const Offered* prefix = nullptr;
   for (const auto& o : offered) {
     if (o.column == hash_col && o.op == SQLITE_INDEX_CONSTRAINT_EQ && !hash_eq) hash_eq = &o;
     if (range_col >= 0 && o.column == range_col) {
@@ -370,9 +375,18 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
       if ((o.op == SQLITE_INDEX_CONSTRAINT_LT || o.op == SQLITE_INDEX_CONSTRAINT_LE) && !upper) {
         upper = &o;
       }
+      // begins_with(sk, 'abc') and sk GLOB 'abc*' on a string sort key.
+      // (LIKE is never used: it ignores case, begins_with does not.)
+      if ((o.op == kBeginsWithConstraint || o.op == SQLITE_INDEX_CONSTRAINT_GLOB) &&
+          key.range->type == "S" && !prefix) {
+        prefix = &o;
+      }
     }
   }
   if (!hash_eq) return false;
+  // An index holds only the items that have its sort key: it can serve a
+  // statement only when a condition on that key excludes the others.
+  if (!index.empty() && key.range && !range_eq && !lower && !upper && !prefix) return false;
 
   Candidate c;
   c.plan.index = index;
@@ -411,10 +425,27 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
   if (range_eq && !range_in) {
     add(*range_eq, KeyCondition::Op::kEq, false, true);
   } else {
-    if (lower) add(*lower, CondOpOf(lower->op), false, range_omit);
-    if (upper) add(*upper, CondOpOf(upper->op), false, range_omit);
+    // Two bounds become BETWEEN, which includes both ends: an exclusive
+    // bound is then re-checked by SQLite.
+    bool two = lower && upper;
+    if (lower) {
+      add(*lower, CondOpOf(lower->op), false,
+          range_omit && (!two || lower->op == SQLITE_INDEX_CONSTRAINT_GE));
+    }
+    if (upper) {
+      add(*upper, CondOpOf(upper->op), false,
+          range_omit && (!two || upper->op == SQLITE_INDEX_CONSTRAINT_LE));
+    }
+    // One sort key condition only: begins_with when there are no bounds.
+    // SQLite re-checks it (a GLOB pattern may say more than its prefix).
+    if (!lower && !upper && prefix) {
+      add(*prefix,
+          prefix->op == SQLITE_INDEX_CONSTRAINT_GLOB ? KeyCondition::Op::kGlob
+                                                     : KeyCondition::Op::kBeginsWith,
+          false, false);
+    }
   }
-  bool ranged = range_eq || lower || upper;
+  bool ranged = range_eq || lower || upper || prefix;
   double per_partition = ranged ? 20 : 100;
   c.cost = (hash_in ? 5 : 1) * (10 + per_partition) + (index.empty() ? 0 : 5);
   c.rows = static_cast<sqlite3_int64>(per_partition) * (hash_in ? 5 : 1);
@@ -488,6 +519,13 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       continue;
     }
     if (!c.usable) continue;
+    // DynamoDB compares bytes: a constraint under another collation
+    // (NOCASE, RTRIM) stays with SQLite.
+    const char* coll = sqlite3_vtab_collation(info, i);
+    if (coll && sqlite3_stricmp(coll, "BINARY") != 0 && c.op != SQLITE_INDEX_CONSTRAINT_ISNULL &&
+        c.op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL) {
+      continue;
+    }
     offered.push_back({i, c.iColumn, c.op});
   }
 
@@ -523,14 +561,74 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     info->aConstraintUsage[index].omit = omit ? 1 : 0;
   }
   for (int index : best.in_all) sqlite3_vtab_in(info, index, 1);
+  int next_argv = static_cast<int>(best.usage.size());
+  // Predicates on other columns go to DynamoDB as a FilterExpression (less
+  // to transfer and decode; the read capacity is the same). IN lists stay
+  // with SQLite: a constraint used here without sqlite3_vtab_in would make
+  // SQLite run the whole scan once per value.
+  if (best.plan.op == Plan::Op::kScan || best.plan.op == Plan::Op::kQuery) {
+    for (const auto& o : offered) {
+      bool used = false;
+      for (const auto& u : best.usage) used |= u.first == o.index;
+      if (used || o.column < 0 || o.column == t->item_column) continue;
+      FilterCondition f;
+      f.attribute = t->columns[static_cast<size_t>(o.column)].attribute;
+      // A Query's filter may not name the keys it queries by.
+      if (best.plan.op == Plan::Op::kQuery) {
+        const dynamodb::IndexDescription* ix = t->desc.FindIndex(best.plan.index);
+        const dynamodb::KeySchema& k = ix ? ix->key : t->desc.key;
+        if (f.attribute == k.hash.name || (k.range && f.attribute == k.range->name)) continue;
+      }
+      bool exact = false;  // IS [NOT] NULL is exactly DynamoDB's test
+      switch (o.op) {
+        case SQLITE_INDEX_CONSTRAINT_EQ:
+          if (sqlite3_vtab_in(info, o.index, -1)) continue;
+          f.op = FilterCondition::Op::kEq;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_GT:
+          f.op = FilterCondition::Op::kGt;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_GE:
+          f.op = FilterCondition::Op::kGe;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_LT:
+          f.op = FilterCondition::Op::kLt;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_LE:
+          f.op = FilterCondition::Op::kLe;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_GLOB:
+          f.op = FilterCondition::Op::kGlob;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_ISNULL:
+          f.op = FilterCondition::Op::kIsNull;
+          exact = true;
+          break;
+        case SQLITE_INDEX_CONSTRAINT_ISNOTNULL:
+          f.op = FilterCondition::Op::kIsNotNull;
+          exact = true;
+          break;
+        default:
+          continue;
+      }
+      if (exact) {
+        info->aConstraintUsage[o.index].omit = 1;
+        best.usage.emplace_back(o.index, true);  // consumed, no argv
+      } else {
+        f.argv = ++next_argv;
+        info->aConstraintUsage[o.index].argvIndex = f.argv;
+      }
+      best.plan.filter.push_back(std::move(f));
+    }
+  }
   // What is not consumed exactly is filtered by SQLite after us, so a LIMIT
   // may only be pushed when nothing is.
+  all_omittable = true;
   for (const auto& o : offered) {
     bool consumed = false;
     for (const auto& u : best.usage) consumed |= u.first == o.index && u.second;
     if (!consumed) all_omittable = false;
   }
-  int next_argv = static_cast<int>(best.usage.size());
   if (best.plan.order != Plan::Order::kNone) info->orderByConsumed = 1;
   bool order_ok = info->nOrderBy == 0 || info->orderByConsumed;
   if (limit_index >= 0 && all_omittable && order_ok && best.plan.op != Plan::Op::kGetItem) {
@@ -714,9 +812,24 @@ struct DdbCursor {
   bool eof = true;
   sqlite3_int64 rowid = 0;
   sqlite3_int64 cap = -1;  // rows still allowed by a pushed LIMIT; -1 none
+  // ORDER BY a number sort key served in DynamoDB's order. SQLite orders a
+  // number too long for a double (TEXT in SQL) after every number, so with
+  // ascending order such items are held back and come last, sorted as text;
+  // with descending order they would have had to come first: an error.
+  std::string order_attribute;
+  Plan::Order order = Plan::Order::kNone;
+  std::vector<Item> deferred;
+  bool deferred_flushed = false;
 };
 
 DdbTable* TableOf(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbTable*>(cur->pVtab); }
+
+// DynamoDB's canonical text of a number ("1.50" -> "1.5"); the text itself
+// if it is not one.
+std::string CanonicalOrSame(const std::string& n) {
+  std::string out;
+  return dynamodb::CanonicalNumber(n, &out).ok() ? out : n;
+}
 
 // Contract: allocates an idle cursor; nothing is fetched until xFilter.
 int DdbOpen(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
@@ -739,17 +852,57 @@ void CountPage(Stats& stats, const ItemPage& page) {
 }
 
 // Moves to the next page that has rows (pages may be empty after a filter).
+// True when the sort-key number of `item` is TEXT in SQL (see values.h).
+bool SortKeyIsText(const DdbCursor& c, const Item& item) {
+  auto it = item.find(c.order_attribute);
+  if (it == item.end() || it->second.type() != AttributeValue::Type::kN) return false;
+  return dynamodb::ClassifyNumber(it->second.scalar(), dynamodb::DoubleRule::kShortestRoundTrip)
+             .kind == dynamodb::NumberClass::Kind::kText;
+}
+
 Status Advance(DdbCursor* c, Stats& stats) {
-  while (c->pos >= c->page.items.size()) {
-    if (c->source_done || c->cap == 0) {
-      c->eof = true;
-      return Status::OK();
+  for (;;) {
+    while (c->pos >= c->page.items.size()) {
+      if (c->cap == 0) {
+        c->eof = true;
+        return Status::OK();
+      }
+      if (c->source_done) {
+        if (c->deferred.empty() || c->deferred_flushed) {
+          c->eof = true;
+          return Status::OK();
+        }
+        // The held-back TEXT sort keys, in SQLite's text order.
+        const std::string& a = c->order_attribute;
+        std::sort(c->deferred.begin(), c->deferred.end(), [&a](const Item& x, const Item& y) {
+          return x.find(a)->second.scalar() < y.find(a)->second.scalar();
+        });
+        c->page = ItemPage();
+        c->page.items = std::move(c->deferred);
+        c->deferred.clear();
+        c->deferred_flushed = true;
+        c->pos = 0;
+        continue;
+      }
+      c->page = ItemPage();
+      c->pos = 0;
+      Status s = c->source->Next(&c->page, &c->source_done);
+      if (!s.ok()) return s;
+      CountPage(stats, c->page);
     }
-    c->page = ItemPage();
-    c->pos = 0;
-    Status s = c->source->Next(&c->page, &c->source_done);
-    if (!s.ok()) return s;
-    CountPage(stats, c->page);
+    if (c->order_attribute.empty() || c->deferred_flushed ||
+        !SortKeyIsText(*c, c->page.items[c->pos])) {
+      break;
+    }
+    if (c->order == Plan::Order::kDesc) {
+      return Status::NotSupported(
+          "ORDER BY " + c->order_attribute + " DESC: sort key " +
+          c->page.items[c->pos].find(c->order_attribute)->second.scalar() +
+          " has more digits than SQLite orders as a number, so DynamoDB's order is not "
+          "SQLite's; sort with ORDER BY " + c->order_attribute + "+0 DESC instead");
+    }
+    c->deferred.push_back(std::move(c->page.items[c->pos]));
+    ++c->pos;
   }
   c->eof = false;
   return Status::OK();
@@ -784,6 +937,176 @@ void ForEachArgValue(const KeyCondition& k, sqlite3_value** argv, Fn fn) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// FilterExpression
+
+// The shortest decimal that reads back as `d` ("0.1", "1e+20").
+std::string ShortestDouble(double d) {
+  char buf[64];
+  for (int prec = 1; prec <= 17; ++prec) {
+    snprintf(buf, sizeof(buf), "%.*g", prec, d);
+    if (strtod(buf, nullptr) == d) break;
+  }
+  return buf;
+}
+
+// Builds a FilterExpression that keeps every item SQLite could keep for the
+// plan's filter predicates. SQLite's rules differ from DynamoDB's: the
+// column's affinity converts the SQL value first, values of different
+// storage classes order NULL < numbers < TEXT < BLOB, and an N with more
+// digits than a double holds is TEXT in SQL. So each predicate becomes "the
+// DynamoDB comparison OR the item holds a type the comparison cannot judge",
+// and SQLite re-checks the rows (all but IS [NOT] NULL, which are exact).
+class FilterBuilder {
+ public:
+  // Adds `f` with SQL value `v` (nullptr for IS [NOT] NULL) on a column
+  // whose DynamoDB type is `column_type`. Returns false when no row can
+  // match (a comparison with NULL).
+  bool Add(const FilterCondition& f, sqlite3_value* v, const std::string& column_type) {
+    // DynamoDB rejects a name placeholder no expression uses: register it
+    // only when a predicate is written (Part() does, on "#?").
+    std::string a = "#?";
+    pending_name_ = f.attribute;
+    if (f.op == FilterCondition::Op::kIsNull) {
+      Part("(attribute_not_exists(" + a + ") OR attribute_type(" + a + ", " + Type("NULL") + "))");
+      return true;
+    }
+    if (f.op == FilterCondition::Op::kIsNotNull) {
+      Part("(attribute_exists(" + a + ") AND NOT attribute_type(" + a + ", " + Type("NULL") + "))");
+      return true;
+    }
+    if (sqlite3_value_type(v) == SQLITE_NULL) return false;
+    // Apply the column's affinity as SQLite's comparison will.
+    sqlite3_value* x = sqlite3_value_dup(v);
+    bool text_affinity = column_type == "S" || column_type == "M" || column_type == "L" ||
+                         column_type == "SS" || column_type == "NS" || column_type == "BS";
+    bool numeric_affinity = column_type == "N" || column_type == "BOOL";
+    int storage = sqlite3_value_type(x);
+    if (text_affinity && (storage == SQLITE_INTEGER || storage == SQLITE_FLOAT)) {
+      sqlite3_value_text(x);  // converts in place, as the comparison would
+      storage = SQLITE_TEXT;
+    } else if (numeric_affinity && storage == SQLITE_TEXT) {
+      storage = sqlite3_value_numeric_type(x);
+    }
+    if (f.op == FilterCondition::Op::kGlob) storage = SQLITE_TEXT;  // GLOB compares text
+    bool ok = AddTyped(f, x, storage, a, numeric_affinity);
+    sqlite3_value_free(x);
+    return ok;
+  }
+
+  std::string expression() const { return expr_; }
+  dynamodb::NameMap& names() { return names_; }
+  dynamodb::AttributeMap& values() { return values_; }
+
+ private:
+  bool AddTyped(const FilterCondition& f, sqlite3_value* x, int storage, const std::string& a,
+                bool numeric_affinity) {
+    using Op = FilterCondition::Op;
+    const char* cmp = f.op == Op::kEq   ? "="
+                      : f.op == Op::kGt ? ">"
+                      : f.op == Op::kGe ? ">="
+                      : f.op == Op::kLt ? "<"
+                                        : "<=";
+    bool below = f.op == Op::kLt || f.op == Op::kLe;
+    if (storage == SQLITE_TEXT) {
+      std::string text = reinterpret_cast<const char*>(sqlite3_value_text(x));
+      if (f.op == Op::kGlob) {
+        std::string prefix = text.substr(0, text.find_first_of("*?["));
+        if (prefix.empty()) return true;  // nothing DynamoDB can test
+        Part("(begins_with(" + a + ", " + Value(AttributeValue::S(prefix)) + ") OR NOT attribute_type(" +
+             a + ", " + Type("S") + "))");
+        return true;
+      }
+      // Strings compare as DynamoDB does (bytes); every other type is
+      // either always below or always above TEXT, or is TEXT only in SQL.
+      Part("(" + a + " " + cmp + " " + Value(AttributeValue::S(text)) + " OR NOT attribute_type(" + a +
+           ", " + Type("S") + "))");
+      return true;
+    }
+    if (storage == SQLITE_BLOB) {
+      std::string bytes(static_cast<const char*>(sqlite3_value_blob(x)),
+                        static_cast<size_t>(sqlite3_value_bytes(x)));
+      std::string cond = a + " " + cmp + " " + Value(AttributeValue::B(bytes));
+      // BLOBs sort above everything: below a BLOB is any other type too.
+      if (below) cond = "(" + cond + " OR NOT attribute_type(" + a + ", " + Type("B") + "))";
+      Part(cond);
+      return true;
+    }
+    // A number. In a NUMERIC column SQLite compares an N too long for a
+    // double (TEXT in SQL) as the nearest double, so bounds are widened to
+    // the neighbouring doubles; in a column without affinity that TEXT sorts
+    // above every number, so `>` cannot be sent there at all.
+    double d = storage == SQLITE_INTEGER ? static_cast<double>(sqlite3_value_int64(x))
+                                         : sqlite3_value_double(x);
+    std::string lo = ShortestDouble(std::nextafter(d, -HUGE_VAL));
+    std::string hi = ShortestDouble(std::nextafter(d, HUGE_VAL));
+    if (!std::isfinite(d) || !dynamodb::ValidateNumber(lo).ok() ||
+        !dynamodb::ValidateNumber(hi).ok()) {
+      return true;  // beyond DynamoDB's numbers: nothing useful to send
+    }
+    // SQLite's BOOL values are 0 and 1: numbers too.
+    auto boolean = [this] { return " OR attribute_type(#?, " + Type("BOOL") + "))"; };
+    if (f.op == Op::kEq) {
+      Part("(#? BETWEEN " + Value(AttributeValue::N(lo)) + " AND " + Value(AttributeValue::N(hi)) +
+           boolean());
+    } else if (below) {
+      Part("(#? <= " + Value(AttributeValue::N(hi)) + boolean());
+    } else if (numeric_affinity) {
+      Part("(#? >= " + Value(AttributeValue::N(lo)) + " OR NOT attribute_type(#?, " + Type("N") +
+           "))");
+    }
+    return true;
+  }
+
+  std::string Name(const std::string& attribute) {
+    for (const auto& [k, v] : names_) {
+      if (v == attribute) return k;
+    }
+    std::string k = "#f" + std::to_string(names_.size());
+    names_[k] = attribute;
+    return k;
+  }
+  std::string Value(AttributeValue v) {
+    std::string k = ":f" + std::to_string(values_.size());
+    values_[k] = std::move(v);
+    return k;
+  }
+  std::string Type(const std::string& type) {
+    std::string k = ":t" + type;
+    values_[k] = AttributeValue::S(type);
+    return k;
+  }
+  void Part(std::string p) {
+    std::string name = Name(pending_name_);
+    for (size_t at = p.find("#?"); at != std::string::npos; at = p.find("#?", at)) {
+      p.replace(at, 2, name);
+    }
+    expr_ += (expr_.empty() ? "" : " AND ") + p;
+  }
+
+  std::string expr_;
+  std::string pending_name_;  // the attribute of the predicate being added
+  dynamodb::NameMap names_;
+  dynamodb::AttributeMap values_;
+};
+
+// Fills *filter from the plan's filter predicates; false when no row can match.
+bool BuildFilter(const DdbTable& t, const Plan& plan, sqlite3_value** argv, FilterBuilder* filter) {
+  for (const auto& f : plan.filter) {
+    int col = t.ColumnOf(f.attribute);
+    std::string type = col >= 0 ? t.columns[static_cast<size_t>(col)].type : "";
+    if (!filter->Add(f, f.argv > 0 ? argv[f.argv - 1] : nullptr, type)) return false;
+  }
+  return true;
+}
+
+template <typename Request>
+void ApplyFilter(FilterBuilder& filter, Request* req) {
+  req->filter = filter.expression();
+  for (auto& [k, v] : filter.names()) req->names[k] = v;
+  for (auto& [k, v] : filter.values()) req->values[k] = v;
+}
+
 // Builds the page source for `plan`. Returns OK with an empty FixedSource
 // when a key value can never match (a NULL, a text for a binary key, ...).
 Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
@@ -803,8 +1126,12 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
     if (*cap == 0) return empty();
   }
 
+  FilterBuilder filter;
+  if (!BuildFilter(*t, plan, argv, &filter)) return empty();
+
   if (plan.op == Plan::Op::kScan) {
     dynamodb::ScanRequest req;
+    ApplyFilter(filter, &req);
     req.table = t->table;
     req.index = plan.index;
     req.consistent_read = t->consistent;
@@ -816,7 +1143,8 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
     }
     if (*cap > 0 && *cap <= 1000) {
       segments = 1;
-      req.limit = static_cast<int>(*cap);
+      // DynamoDB's Limit counts items read, before the filter.
+      if (req.filter.empty()) req.limit = static_cast<int>(*cap);
     }
     stats.scan += static_cast<uint64_t>(segments);
     *out = std::make_unique<ScanSource>(&client, req, segments);
@@ -830,10 +1158,34 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
     std::vector<AttributeValue> values;
     bool is_range = k.op != KeyCondition::Op::kEq && k.op != KeyCondition::Op::kIn;
     bool matches_nothing = false;
+    if (k.op == KeyCondition::Op::kBeginsWith || k.op == KeyCondition::Op::kGlob) {
+      // The literal prefix of a GLOB pattern (all of a begins_with argument);
+      // without one there is no condition to send.
+      sqlite3_value* v = argv[k.argv - 1];
+      if (sqlite3_value_type(v) == SQLITE_NULL) return empty();
+      std::string p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+      if (k.op == KeyCondition::Op::kGlob) p = p.substr(0, p.find_first_of("*?["));
+      if (!p.empty()) keys.emplace_back(&k, std::vector<AttributeValue>{AttributeValue::S(p)});
+      continue;
+    }
     ForEachArgValue(k, argv, [&](sqlite3_value* v) {
       KeyValue kv = SqlToKey(v, type);
+      if (kv.exact && is_range && type == "N") {
+        // SQLite compares a number key held as TEXT (too long for a double)
+        // as the nearest double: widen the bound by one double so those
+        // keys come too, and let SQLite re-check (N ranges are not omitted).
+        double d = std::strtod(kv.value.scalar().c_str(), nullptr);
+        bool upper = k.op == KeyCondition::Op::kLt || k.op == KeyCondition::Op::kLe;
+        std::string widened = ShortestDouble(std::nextafter(d, upper ? HUGE_VAL : -HUGE_VAL));
+        if (dynamodb::ValidateNumber(widened).ok()) kv.value = AttributeValue::N(widened);
+      }
       if (kv.exact) {
         values.push_back(std::move(kv.value));
+      } else if (is_range && type == "N" && sqlite3_value_type(v) == SQLITE_FLOAT &&
+                 std::isinf(sqlite3_value_double(v))) {
+        // An infinite bound keeps every number or none.
+        bool upper = k.op == KeyCondition::Op::kLt || k.op == KeyCondition::Op::kLe;
+        if (upper != (sqlite3_value_double(v) > 0)) matches_nothing = true;
       } else if (is_range) {
         // A bound of another storage class: SQLite orders NULL < numbers <
         // TEXT < BLOB, so the bound either keeps every key or none.
@@ -909,36 +1261,54 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
   base.consistent_read = t->consistent && !global_index;
   base.scan_forward = plan.order != Plan::Order::kDesc;
   base.projection = ProjectionExpression(plan, &base.names);
-  if (*cap > 0 && *cap <= 1000) base.limit = static_cast<int>(*cap);
+  ApplyFilter(filter, &base);
+  if (*cap > 0 && *cap <= 1000 && base.filter.empty()) base.limit = static_cast<int>(*cap);
+  // One sort key condition: =, a comparison, BETWEEN (two bounds; an
+  // exclusive one is re-checked by SQLite) or begins_with.
   std::string cond;
+  const AttributeValue* lower = nullptr;
+  const AttributeValue* upper = nullptr;
+  const char* lower_op = ">=";
+  const char* upper_op = "<=";
   for (size_t i = 1; i < keys.size(); ++i) {
     const KeyCondition& k = *keys[i].first;
-    std::string n = "#k" + std::to_string(i);
-    std::string v = ":k" + std::to_string(i);
-    base.names[n] = k.attribute;
-    base.values[v] = keys[i].second[0];
-    cond += " AND ";
+    const AttributeValue& v = keys[i].second[0];
+    base.names["#k1"] = k.attribute;
     switch (k.op) {
       case KeyCondition::Op::kEq:
       case KeyCondition::Op::kIn:
-        cond += n + " = " + v;
+        base.values[":k1"] = v;
+        cond = " AND #k1 = :k1";
         break;
       case KeyCondition::Op::kGt:
-        cond += n + " > " + v;
-        break;
       case KeyCondition::Op::kGe:
-        cond += n + " >= " + v;
+        lower = &v;
+        lower_op = k.op == KeyCondition::Op::kGt ? ">" : ">=";
         break;
       case KeyCondition::Op::kLt:
-        cond += n + " < " + v;
-        break;
       case KeyCondition::Op::kLe:
-        cond += n + " <= " + v;
+        upper = &v;
+        upper_op = k.op == KeyCondition::Op::kLt ? "<" : "<=";
         break;
       case KeyCondition::Op::kBeginsWith:
-        cond += "begins_with(" + n + ", " + v + ")";
+      case KeyCondition::Op::kGlob:
+        base.values[":k1"] = v;
+        cond = " AND begins_with(#k1, :k1)";
         break;
     }
+  }
+  if (lower && upper) {
+    int order = lower->type() == AttributeValue::Type::kN
+                    ? dynamodb::CompareNumbers(lower->scalar(), upper->scalar())
+                    : lower->scalar().compare(upper->scalar());
+    bool both_inclusive = std::string_view(lower_op) == ">=" && std::string_view(upper_op) == "<=";
+    if (order > 0 || (order == 0 && !both_inclusive)) return empty();
+    base.values[":k1"] = *lower;
+    base.values[":k2"] = *upper;
+    cond = " AND #k1 BETWEEN :k1 AND :k2";
+  } else if (lower || upper) {
+    base.values[":k1"] = lower ? *lower : *upper;
+    cond = std::string(" AND #k1 ") + (lower ? lower_op : upper_op) + " :k1";
   }
   base.names["#k0"] = keys[0].first->attribute;
   std::vector<dynamodb::QueryRequest> requests;
@@ -967,6 +1337,18 @@ int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int ar
   c->pos = 0;
   c->rowid = 0;
   c->source_done = false;
+  c->deferred.clear();
+  c->deferred_flushed = false;
+  c->order_attribute.clear();
+  c->order = Plan::Order::kNone;
+  if (s.ok() && plan.order != Plan::Order::kNone) {
+    const dynamodb::IndexDescription* ix = t->desc.FindIndex(plan.index);
+    const dynamodb::KeySchema& k = ix ? ix->key : t->desc.key;
+    if (k.range && k.range->type == "N") {
+      c->order_attribute = k.range->name;
+      c->order = plan.order;
+    }
+  }
   if (s.ok()) s = StartScan(t, plan, argv, &c->source, &c->cap);
   if (s.ok()) s = Advance(c, t->ctx->stats());
   if (s.ok() && !c->eof) t->ctx->stats().items_returned++;
@@ -1022,9 +1404,69 @@ int DdbColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
   return SQLITE_OK;
 }
 
+// begins_with(s, prefix): 1 when the text (or bytes) `s` starts with
+// `prefix`, as DynamoDB's begins_with compares: byte for byte, case
+// sensitive. NULL when either is NULL.
+void BeginsWithFunc(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  bool blobs = sqlite3_value_type(argv[0]) == SQLITE_BLOB;
+  const void* a = blobs ? sqlite3_value_blob(argv[0]) : sqlite3_value_text(argv[0]);
+  int na = sqlite3_value_bytes(argv[0]);
+  const void* b = blobs ? sqlite3_value_blob(argv[1]) : sqlite3_value_text(argv[1]);
+  int nb = sqlite3_value_bytes(argv[1]);
+  sqlite3_result_int(ctx, nb <= na && (nb == 0 || std::memcmp(a, b, static_cast<size_t>(nb)) == 0));
+}
+
+// Contract: overloads begins_with(column, prefix) so that xBestIndex sees it
+// as a constraint (kBeginsWithConstraint) and can push it into a Query.
+int DdbFindFunction(sqlite3_vtab*, int nargs, const char* name,
+                    void (**func)(sqlite3_context*, int, sqlite3_value**), void** arg) {
+  if (nargs != 2 || sqlite3_stricmp(name, "begins_with") != 0) return 0;
+  *func = BeginsWithFunc;
+  *arg = nullptr;
+  return kBeginsWithConstraint;
+}
+
+// Contract: refuses every write with a message naming the table: writes
+// through DynamoDB tables are not supported yet.
+int DdbUpdate(sqlite3_vtab* vtab, int, sqlite3_value**, sqlite3_int64*) {
+  const auto* t = reinterpret_cast<DdbTable*>(vtab);
+  SetError(vtab, "table " + t->table +
+                     ": writes to DynamoDB tables are not supported yet (INSERT, UPDATE and "
+                     "DELETE); copy rows into a local table to change them");
+  return SQLITE_READONLY;
+}
+
 // Contract: a rowid unique within this scan (DynamoDB items have none).
 int DdbRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
-  *rowid = reinterpret_cast<DdbCursor*>(cur)->rowid;
+  // SQLite uses rowids to drop duplicates when it serves an OR with several
+  // lookups, so an item must have the same rowid in every scan: a 64-bit
+  // FNV-1a hash of its primary key.
+  auto* c = reinterpret_cast<DdbCursor*>(cur);
+  const DdbTable* t = TableOf(cur);
+  const Item& item = c->page.items[c->pos];
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](std::string_view bytes) {
+    for (unsigned char b : bytes) {
+      h ^= b;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ULL;
+  };
+  for (const auto* k : {&t->desc.key.hash, t->desc.key.range ? &*t->desc.key.range : nullptr}) {
+    if (!k) continue;
+    auto it = item.find(k->name);
+    if (it == item.end()) continue;
+    mix(AttributeValue::TypeName(it->second.type()));
+    mix(it->second.type() == AttributeValue::Type::kN
+            ? CanonicalOrSame(it->second.scalar())
+            : it->second.scalar());
+  }
+  *rowid = static_cast<sqlite3_int64>(h);
   return SQLITE_OK;
 }
 
@@ -1042,12 +1484,12 @@ sqlite3_module kModule = {
     /* xEof        */ DdbEof,
     /* xColumn     */ DdbColumn,
     /* xRowid      */ DdbRowid,
-    /* xUpdate     */ nullptr,
+    /* xUpdate     */ DdbUpdate,
     /* xBegin      */ nullptr,
     /* xSync       */ nullptr,
     /* xCommit     */ nullptr,
     /* xRollback   */ nullptr,
-    /* xFindFunction */ nullptr,
+    /* xFindFunction */ DdbFindFunction,
     /* xRename     */ nullptr,
     /* xSavepoint  */ nullptr,
     /* xRelease    */ nullptr,
@@ -1075,6 +1517,11 @@ Status ModuleContext::OpenConnection(const aws::Overrides& overrides,
 
 Status RegisterModule(sqlite3* db, ModuleContext* context) {
   int rc = sqlite3_create_module_v2(db, "dynamodb", &kModule, context, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function(db, "begins_with", 2,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                 BeginsWithFunc, nullptr, nullptr);
+  }
   if (rc != SQLITE_OK) return Status::IOError(std::string("sqlite: ") + sqlite3_errmsg(db));
   return Status::OK();
 }

@@ -36,11 +36,35 @@ const char* CondOp(KeyCondition::Op op) {
       return "<=";
     case KeyCondition::Op::kBeginsWith:
       return "^=";
+    case KeyCondition::Op::kGlob:
+      return " GLOB ";
   }
   return "=";
 }
 
 constexpr const char* kSpecial = " ,=<>^()?\"";
+
+const char* FilterOpText(FilterCondition::Op op) {
+  switch (op) {
+    case FilterCondition::Op::kEq:
+      return "=";
+    case FilterCondition::Op::kGt:
+      return ">";
+    case FilterCondition::Op::kGe:
+      return ">=";
+    case FilterCondition::Op::kLt:
+      return "<";
+    case FilterCondition::Op::kLe:
+      return "<=";
+    case FilterCondition::Op::kGlob:
+      return " GLOB ";
+    case FilterCondition::Op::kIsNull:
+      return " IS NULL";
+    case FilterCondition::Op::kIsNotNull:
+      return " IS NOT NULL";
+  }
+  return "=";
+}
 
 std::string QuoteName(const std::string& name) {
   if (!name.empty() && name.find_first_of(kSpecial) == std::string::npos) return name;
@@ -116,6 +140,15 @@ std::string Plan::ToString() const {
     }
     out += ")";
   }
+  if (!filter.empty()) {
+    out += " filter=(";
+    for (size_t i = 0; i < filter.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += QuoteName(filter[i].attribute) + FilterOpText(filter[i].op);
+      if (filter[i].argv > 0) out += "?" + std::to_string(filter[i].argv);
+    }
+    out += ")";
+  }
   if (order != Order::kNone) out += order == Order::kAsc ? " order=asc" : " order=desc";
   if (limit_argv > 0) out += " limit=?" + std::to_string(limit_argv);
   if (offset_argv > 0) out += " offset=?" + std::to_string(offset_argv);
@@ -154,6 +187,8 @@ Status ParsePlan(const std::string& text, Plan* plan) {
         if (!r.Name(&c.attribute)) return bad();
         if (r.Consume(" IN ")) {
           c.op = KeyCondition::Op::kIn;
+        } else if (r.Consume(" GLOB ")) {
+          c.op = KeyCondition::Op::kGlob;
         } else if (r.Consume(">=")) {
           c.op = KeyCondition::Op::kGe;
         } else if (r.Consume("<=")) {
@@ -172,6 +207,37 @@ Status ParsePlan(const std::string& text, Plan* plan) {
         if (!r.Arg(&c.argv)) return bad();
         c.is_hash = plan->key.empty();
         plan->key.push_back(std::move(c));
+        r.Consume(", ");
+        if (r.AtEnd()) return bad();
+      }
+    } else if (r.Consume("filter=(")) {
+      while (!r.Consume(")")) {
+        FilterCondition f;
+        if (!r.Name(&f.attribute)) return bad();
+        bool needs_arg = true;
+        if (r.Consume(" IS NOT NULL")) {
+          f.op = FilterCondition::Op::kIsNotNull;
+          needs_arg = false;
+        } else if (r.Consume(" IS NULL")) {
+          f.op = FilterCondition::Op::kIsNull;
+          needs_arg = false;
+        } else if (r.Consume(" GLOB ")) {
+          f.op = FilterCondition::Op::kGlob;
+        } else if (r.Consume(">=")) {
+          f.op = FilterCondition::Op::kGe;
+        } else if (r.Consume("<=")) {
+          f.op = FilterCondition::Op::kLe;
+        } else if (r.Consume(">")) {
+          f.op = FilterCondition::Op::kGt;
+        } else if (r.Consume("<")) {
+          f.op = FilterCondition::Op::kLt;
+        } else if (r.Consume("=")) {
+          f.op = FilterCondition::Op::kEq;
+        } else {
+          return bad();
+        }
+        if (needs_arg && !r.Arg(&f.argv)) return bad();
+        plan->filter.push_back(std::move(f));
         r.Consume(", ");
         if (r.AtEnd()) return bad();
       }

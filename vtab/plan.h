@@ -18,6 +18,10 @@
 //                        ATTR IN ?N   all values of an IN list (sqlite3_vtab_in)
 //                        ATTR>?N, >=, <, <=                    (sort key)
 //                        ATTR^=?N     begins_with             (sort key)
+//                        ATTR GLOB ?N begins_with the pattern's literal prefix
+//   filter=(...)       FilterExpression predicates, comma-separated, each
+//                        ATTR=?N, ATTR>?N, >=, <, <=, ATTR GLOB ?N,
+//                        ATTR IS NULL, ATTR IS NOT NULL
 //   order=asc|desc     rows come out sorted by the sort key (ORDER BY consumed)
 //   limit=?N           LIMIT value; offset=?N the OFFSET value
 //   project=A,B|*      attributes to fetch (ProjectionExpression); * for all
@@ -34,11 +38,21 @@
 namespace ddb::vtab {
 
 struct KeyCondition {
-  enum class Op { kEq, kIn, kGt, kGe, kLt, kLe, kBeginsWith };
+  enum class Op { kEq, kIn, kGt, kGe, kLt, kLe, kBeginsWith, kGlob };
   std::string attribute;
   Op op = Op::kEq;
   bool is_hash = false;  // the partition key of the table or index
   int argv = 0;          // 1-based
+};
+
+// A predicate sent as FilterExpression (Query, Scan). The expression is
+// built so that it keeps every item SQLite could keep (see FilterExpression
+// in dynamodb_vtab.cc); SQLite re-checks all but IS [NOT] NULL.
+struct FilterCondition {
+  enum class Op { kEq, kGt, kGe, kLt, kLe, kGlob, kIsNull, kIsNotNull };
+  std::string attribute;
+  Op op = Op::kEq;
+  int argv = 0;  // 1-based; 0 for IS [NOT] NULL
 };
 
 struct Plan {
@@ -46,6 +60,7 @@ struct Plan {
   Op op = Op::kScan;
   std::string index;
   std::vector<KeyCondition> key;
+  std::vector<FilterCondition> filter;
   enum class Order { kNone, kAsc, kDesc };
   Order order = Order::kNone;
   int limit_argv = 0;   // 0: no LIMIT pushed

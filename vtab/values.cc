@@ -11,11 +11,12 @@ using dynamodb::AttributeValue;
 using Type = dynamodb::AttributeValue::Type;
 
 namespace {
-constexpr unsigned int kJsonSubtype = 'J';  // what SQLite's json1 marks JSON text with
-
-void ResultJsonText(sqlite3_context* ctx, std::string text) {
+// Plain TEXT, without SQLite's JSON subtype, so that a document column
+// behaves exactly like a TEXT column of a local table holding the same JSON
+// (json_object('doc', doc) embeds it as a string there too; json(doc) makes
+// it an object in both).
+void ResultJsonText(sqlite3_context* ctx, const std::string& text) {
   sqlite3_result_text64(ctx, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  sqlite3_result_subtype(ctx, kJsonSubtype);
 }
 }  // namespace
 

@@ -7,7 +7,7 @@
 //   B     -> BLOB
 //   BOOL  -> INTEGER 0/1
 //   NULL  -> NULL (and a missing attribute is NULL too)
-//   M, L  -> TEXT holding JSON (subtype 'J', so json_* functions take it as JSON)
+//   M, L  -> TEXT holding JSON (plain TEXT, as a local table would hold it)
 //   SS, NS, BS -> TEXT holding a JSON array (BS members base64)
 #pragma once
 
@@ -23,7 +23,7 @@ namespace ddb::vtab {
 // Sets the result of `ctx` to `v` as described above.
 void ResultAttribute(sqlite3_context* ctx, const dynamodb::AttributeValue& v);
 
-// Sets `ctx` to the whole item as a JSON object (plain JSON, subtype 'J').
+// Sets `ctx` to the whole item as JSON object text.
 void ResultItemJson(sqlite3_context* ctx, const dynamodb::Item& item);
 
 // What a SQL value becomes as a key attribute of DynamoDB type `key_type`

@@ -1,11 +1,30 @@
 // AwsClient::Call: credentials -> sign -> send -> validate -> retry.
 #include "engine/aws/client.h"
 
+#include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "engine/aws/sigv4.h"
 
 namespace ddb::aws {
+
+namespace {
+
+// Sleeps for `delay` unless `http` is cancelled (Ctrl-C) meanwhile, in which
+// case it returns false at once: a retry backoff must not outlast a cancel.
+bool BackoffSleep(const HttpClient& http, uint64_t generation, std::chrono::milliseconds delay) {
+  constexpr std::chrono::milliseconds kSlice(20);
+  auto deadline = std::chrono::steady_clock::now() + delay;
+  for (;;) {
+    if (http.cancel_generation() != generation) return false;
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return true;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, kSlice));
+  }
+}
+
+}  // namespace
 
 AwsClient::AwsClient(ServiceTraits traits, Endpoint endpoint, std::string region,
                      std::shared_ptr<CredentialsProvider> credentials,
@@ -66,6 +85,7 @@ Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& cred
 
 Status AwsClient::Call(const ServiceRequest& request, HttpResponse* response) {
   int retry_cost = 0;
+  const uint64_t cancel_generation = http_->cancel_generation();
   for (int attempt = 1;; ++attempt) {
     Credentials creds;
     Status s = credentials_->GetCredentials(&creds);
@@ -93,8 +113,11 @@ Status AwsClient::Call(const ServiceRequest& request, HttpResponse* response) {
       std::lock_guard<std::mutex> lock(rng_mu_);
       delay = BackoffDelay(policy_, attempt, rng_);
     }
+    if (!BackoffSleep(*http_, cancel_generation, delay)) {
+      s = Status::Cancelled();
+      return request.context.empty() ? s : s.WithContext(request.context);
+    }
     counters_.retries.fetch_add(1, std::memory_order_relaxed);
-    std::this_thread::sleep_for(delay);
   }
 }
 

@@ -418,6 +418,7 @@ Status ResolveSettings(const GetEnv& env, const ConfigFiles& files, const Overri
   if (!flags.profile.empty()) {
     s.profile = flags.profile;
     s.explicit_profile = true;
+    s.profile_from_flag = true;
   } else if (auto p = EnvValue(env, "AWS_PROFILE")) {
     s.profile = *p;
     s.explicit_profile = true;

@@ -287,11 +287,12 @@ class StaticProvider final : public CredentialsProvider {
 class DefaultChain final : public CredentialsProvider {
  public:
   DefaultChain(GetEnv env, std::shared_ptr<const ConfigFiles> files, std::string profile,
-               bool explicit_profile, HttpClient* http)
+               bool explicit_profile, HttpClient* http, bool profile_from_flag)
       : env_(std::move(env)),
         files_(std::move(files)),
         profile_(std::move(profile)),
         explicit_profile_(explicit_profile),
+        profile_from_flag_(profile_from_flag),
         http_(http) {}
 
   Status GetCredentials(Credentials* out) override {
@@ -333,9 +334,14 @@ class DefaultChain final : public CredentialsProvider {
     std::vector<std::string> tried;
     bool found = false;
 
-    Status s = FromEnvironment(out, &found);
-    if (!s.ok() || found) return Chose(Source::kEnvironment, s);
-    tried.push_back("environment (AWS_ACCESS_KEY_ID not set)");
+    Status s;
+    if (profile_from_flag_) {
+      tried.push_back("environment (skipped: --profile given)");
+    } else {
+      s = FromEnvironment(out, &found);
+      if (!s.ok() || found) return Chose(Source::kEnvironment, s);
+      tried.push_back("environment (AWS_ACCESS_KEY_ID not set)");
+    }
 
     if (files_) {
       s = CheckUnsupportedProfile();
@@ -696,6 +702,7 @@ class DefaultChain final : public CredentialsProvider {
   const std::shared_ptr<const ConfigFiles> files_;
   const std::string profile_;
   const bool explicit_profile_;
+  const bool profile_from_flag_;
   HttpClient* const http_;
 
   std::mutex mu_;
@@ -720,9 +727,9 @@ std::unique_ptr<CredentialsProvider> StaticCredentials(Credentials creds) {
 
 std::unique_ptr<CredentialsProvider> DefaultCredentialsChain(
     GetEnv env, std::shared_ptr<const ConfigFiles> files, std::string profile,
-    bool explicit_profile, HttpClient* http) {
+    bool explicit_profile, HttpClient* http, bool profile_from_flag) {
   return std::make_unique<DefaultChain>(std::move(env), std::move(files), std::move(profile),
-                                        explicit_profile, http);
+                                        explicit_profile, http, profile_from_flag);
 }
 
 }  // namespace ddb::aws

@@ -59,7 +59,9 @@ std::unique_ptr<CredentialsProvider> StaticCredentials(Credentials creds);
 // (Settings::profile), `explicit_profile` whether the user chose it. `files`
 // may be null (no profile step). `http` is used for container and
 // instance-metadata credentials with short per-request timeouts and must
-// outlive the provider; null skips those steps.
+// outlive the provider; null skips those steps. `profile_from_flag`: the
+// profile was named on the command line (--profile), which, as in the AWS
+// CLI, skips the environment's keys; AWS_PROFILE does not.
 //
 // Errors: an explicit profile missing from both files (NotFound); a profile
 // using role_arn, sso or web identity, which are not implemented
@@ -73,6 +75,6 @@ std::unique_ptr<CredentialsProvider> StaticCredentials(Credentials creds);
 // "container", "EC2 instance metadata (role NAME)".
 std::unique_ptr<CredentialsProvider> DefaultCredentialsChain(
     GetEnv env, std::shared_ptr<const ConfigFiles> files, std::string profile,
-    bool explicit_profile, HttpClient* http);
+    bool explicit_profile, HttpClient* http, bool profile_from_flag = false);
 
 }  // namespace ddb::aws

@@ -161,6 +161,11 @@ class HttpClient::Impl {
     curl_multi_wakeup(multi_.get());
   }
 
+  uint64_t cancel_generation() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cancel_epoch_;
+  }
+
  private:
   // Builds the easy handle for `t`. Runs on the I/O thread.
   Status Prepare(Transfer* t) {
@@ -358,5 +363,7 @@ Status HttpClient::Send(HttpRequest request, HttpResponse* response) {
 }
 
 void HttpClient::CancelAll() { impl_->CancelAll(); }
+
+uint64_t HttpClient::cancel_generation() const { return impl_->cancel_generation(); }
 
 }  // namespace ddb::aws

@@ -87,6 +87,11 @@ class HttpClient {
   // handler: set a flag there and call this from a thread).
   void CancelAll();
 
+  // How many times CancelAll() has been called. A caller that waits between
+  // requests (retry backoff) compares it with an earlier value to notice a
+  // cancel that found nothing in flight.
+  uint64_t cancel_generation() const;
+
   const HttpOptions& options() const { return options_; }
 
  private:

@@ -204,8 +204,8 @@ class LoopbackServer {
         }
         pos = end + 2;
       }
-      size_t length = std::strtoul(std::string(FindHeader(request.headers, "content-length")).c_str(),
-                                   nullptr, 10);
+      size_t length = std::strtoul(
+          std::string(FindHeader(request.headers, "content-length")).c_str(), nullptr, 10);
       if (!ReadAtLeast(fd, &buf, length)) return;
       request.body = buf.substr(0, length);
       buf.erase(0, length);
@@ -455,8 +455,7 @@ TEST(HttpClientTest, RequestTimeoutFiresOnAStalledServer) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), Status::Code::kTransport) << s.ToString();
   EXPECT_TRUE(Contains(s.ToString(), "timed out")) << s.ToString();
-  EXPECT_TRUE(Contains(s.ToString(), "127.0.0.1:" + std::to_string(server.port())))
-      << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), "127.0.0.1:" + std::to_string(server.port()))) << s.ToString();
   EXPECT_GE(elapsed, 0.45);
   EXPECT_LT(elapsed, 3.0);
 }
@@ -517,7 +516,9 @@ TEST(HttpClientTest, RequestStartedRightAfterCancelAllIsNotCancelled) {
   LoopbackServer server(Echo);
   HttpClient client;
   for (int i = 0; i < 20; ++i) {
+    uint64_t generation = client.cancel_generation();
     client.CancelAll();
+    EXPECT_EQ(client.cancel_generation(), generation + 1);
     HttpRequest request;
     request.url = server.url("/after" + std::to_string(i));
     HttpResponse response;

@@ -373,14 +373,32 @@ json ReadBody(const Request& r) {
   return body;
 }
 
-Status ParsePage(const json& response, ItemPage* page) {
+
+// Parses a Query or Scan page from the response text: the items straight
+// into Items, the small members through a JSON tree.
+Status ParsePageText(std::string_view text, ItemPage* page) {
   *page = ItemPage();
-  Status s = ItemsMember(response, "Items", &page->items);
-  if (s.ok()) s = ItemMember(response, "LastEvaluatedKey", &page->last_evaluated_key);
-  page->count = IntMember(response, "Count");
-  page->scanned_count = IntMember(response, "ScannedCount");
-  page->consumed_capacity = ConsumedCapacityUnits(response);
-  return s;
+  std::vector<JsonMember> others;
+  Status s = DecodeItemsResponse(text, "Items", &page->items, &others);
+  if (!s.ok()) return s;
+  for (const JsonMember& m : others) {
+    if (m.name == "LastEvaluatedKey") {
+      s = ItemFromWireJsonText(m.value, &page->last_evaluated_key);
+      if (!s.ok()) return s.WithContext("LastEvaluatedKey");
+    } else if (m.name == "Count" || m.name == "ScannedCount") {
+      int64_t n = std::strtoll(std::string(m.value).c_str(), nullptr, 10);
+      (m.name == "Count" ? page->count : page->scanned_count) = n;
+    } else if (m.name == "ConsumedCapacity") {
+      json wrapper;
+      try {
+        wrapper["ConsumedCapacity"] = json::parse(m.value);
+      } catch (const json::exception&) {
+        return Status::Corruption("ConsumedCapacity is not JSON");
+      }
+      page->consumed_capacity = ConsumedCapacityUnits(wrapper);
+    }
+  }
+  return Status::OK();
 }
 
 template <typename Request>
@@ -427,6 +445,9 @@ const IndexDescription* TableDescription::FindIndex(const std::string& index_nam
 
 DynamoDbClient::DynamoDbClient(std::shared_ptr<aws::AwsClient> aws) : aws_(std::move(aws)) {}
 
+Status ParseResponse(const char* operation, const std::string& context, const std::string& text,
+                     json* response);
+
 Status DynamoDbClient::Invoke(const char* operation, const std::string& context, const json& body,
                               json* response) {
   auto with_context = [&context](const Status& s) {
@@ -450,8 +471,37 @@ Status DynamoDbClient::Invoke(const char* operation, const std::string& context,
   aws::HttpResponse http;
   Status s = aws_->Call(request, &http);
   if (!s.ok()) return s;
+  return ParseResponse(operation, context, http.body, response);
+}
+
+Status DynamoDbClient::InvokeRaw(const char* operation, const std::string& context,
+                                 const json& body, std::string* response_body) {
+  aws::ServiceRequest request;
+  request.method = "POST";
+  request.path = "/";
+  request.headers = {{"Content-Type", "application/x-amz-json-1.0"},
+                     {"X-Amz-Target", std::string(kTargetPrefix) + operation}};
+  request.context = context;
   try {
-    *response = json::parse(http.body);
+    request.body = body.dump();
+  } catch (const json::exception&) {
+    Status bad = Status::InvalidArgument(std::string(operation) + ": a string is not valid UTF-8");
+    return context.empty() ? bad : bad.WithContext(context);
+  }
+  aws::HttpResponse http;
+  Status s = aws_->Call(request, &http);
+  if (!s.ok()) return s;
+  *response_body = std::move(http.body);
+  return Status::OK();
+}
+
+Status ParseResponse(const char* operation, const std::string& context, const std::string& text,
+                     json* response) {
+  auto with_context = [&context](const Status& s) {
+    return context.empty() ? s : s.WithContext(context);
+  };
+  try {
+    *response = json::parse(text);
   } catch (const json::exception& e) {
     return with_context(Status::Corruption(std::string(operation) +
                                            " response is not JSON: " + Sanitize(e.what(), 200)));
@@ -748,10 +798,10 @@ Status DynamoDbClient::Query(const QueryRequest& request, QueryPage* page) {
   if (!request.scan_forward) body["ScanIndexForward"] = false;
   std::string context = TableContext(request.table);
   if (!request.index.empty()) context += ", index " + request.index;
-  json response;
-  Status s = Invoke("Query", context, body, &response);
+  std::string text;
+  Status s = InvokeRaw("Query", context, body, &text);
   if (!s.ok()) return s;
-  s = ParsePage(response, page);
+  s = ParsePageText(text, page);
   return s.ok() ? s : s.WithContext(context + ": Query");
 }
 
@@ -763,10 +813,10 @@ Status DynamoDbClient::Scan(const ScanRequest& request, ScanPage* page) {
   }
   std::string context = TableContext(request.table);
   if (!request.index.empty()) context += ", index " + request.index;
-  json response;
-  Status s = Invoke("Scan", context, body, &response);
+  std::string text;
+  Status s = InvokeRaw("Scan", context, body, &text);
   if (!s.ok()) return s;
-  s = ParsePage(response, page);
+  s = ParsePageText(text, page);
   return s.ok() ? s : s.WithContext(context + ": Scan");
 }
 

@@ -27,6 +27,7 @@ import decimal
 import json
 import math
 import random
+import re
 
 SEED = 20240611
 
@@ -373,6 +374,23 @@ def number_sql(text):
     return text
 
 
+_JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
+_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?([eE][+-]?[0-9]+)?\Z")
+
+
+def json_number(text):
+    """`text` as a JSON number: verbatim when it is one (DynamoDB's canonical
+    form always is; DynamoDB Local keeps the spelling of numbers nested in
+    M and L), else with '+' and leading zeros dropped ("007" -> "7")."""
+    if _JSON_NUMBER.match(text):
+        return text
+    sign, whole, frac, exp = _DECIMAL.match(text).groups()
+    out = ("-" if sign == "-" else "") + (whole.lstrip("0") or "0")
+    if frac:
+        out += "." + frac
+    return out + (exp or "")
+
+
 def _json_string(s):
     return json.dumps(s, ensure_ascii=False)
 
@@ -383,7 +401,7 @@ def plain_json(av):
     if kind == "S":
         return _json_string(v)
     if kind == "N":
-        return v
+        return json_number(v)
     if kind == "B":
         return _json_string(base64.b64encode(v).decode())
     if kind == "BOOL":

@@ -1,0 +1,493 @@
+#!/usr/bin/env python3
+"""Differential test of ddbsql's SQL over DynamoDB against plain SQLite.
+
+The same rows live in two places: DynamoDB Local (written with boto3, a peer
+client) and a plain SQLite database file whose tables have the names, the
+declared column types and the values ddbsql presents (see
+tests/differential/dataset.py for the data and the value mapping). Every
+query of tests/differential/queries.sql runs through `ddbsql -csv` (one
+process) and through `sqlite3 -csv` on that file (one process); the outputs
+must be identical byte for byte. Whatever ddbsql pushes down to DynamoDB
+(GetItem, BatchGetItem, Query on the table or an index, LIMIT, ORDER BY) must
+not change a result.
+
+The expected table is built from the items as DynamoDB returns them (set
+member order, number spelling), and gets its declared types after its rows
+are in (through writable_schema), so no value is converted by an affinity on
+the way in: a NUMERIC column may hold TEXT '9223372036854775808' exactly as
+ddbsql returns it, while comparisons still see the declared affinity.
+
+Local tables (lkeys, lcids) are created by the same statements on both sides.
+The only rewrite of a query for the expected side: `SELECT * FROM t` lists
+t's visible columns there, because a plain table cannot hide `item`.
+
+A second TestCase checks plans (EXPLAIN QUERY PLAN) and DynamoDB request
+counts (.stats) for the main query shapes.
+
+Usage: differential_test.py --ddbsql PATH [unittest args]
+Needs DDBSQL_TEST_DYNAMODB_URL (skips without it unless
+DDBSQL_REQUIRE_EMULATORS=1) and the sqlite3 command-line shell.
+"""
+
+import argparse
+import concurrent.futures
+import csv
+import difflib
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "differential"))
+
+import dataset  # noqa: E402  (needs the path above)
+
+DDBSQL = None  # set by main()
+MARK = "@@diff@@"
+CORPUS = os.path.join(HERE, "differential", "queries.sql")
+RUN_TIMEOUT = 300
+# How the sqlite3 shell reports a failed statement.
+SQLITE3_ERROR = re.compile(r"^(Parse error|Runtime error|Error)\b", re.M)
+
+
+# A corpus comment holding this marks a query whose result is allowed to
+# differ from SQLite's; the rest of the comment says why.
+KNOWN_DIVERGENCE = "KNOWN DIVERGENCE"
+
+
+class Query:
+    def __init__(self, number, line, intent, sql):
+        self.number = number
+        self.line = line
+        self.intent = intent
+        self.sql = sql
+
+
+def parse_corpus(path):
+    """Statements separated by blank lines; `--` lines before one name its intent."""
+    queries = []
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    block, start = [], 0
+    for n, line in enumerate(lines + [""], 1):
+        if line.strip():
+            if not block:
+                start = n
+            block.append(line)
+            continue
+        if not block:
+            continue
+        intent = " ".join(l.lstrip("- ").strip() for l in block if l.lstrip().startswith("--"))
+        sql = "\n".join(l for l in block if not l.lstrip().startswith("--")).strip()
+        block = []
+        if not sql:
+            continue
+        if not sql.endswith(";"):
+            sql += ";"
+        queries.append(Query(len(queries), start, intent, sql))
+    return queries
+
+
+def marked_script(setup, statements):
+    """A shell script running `setup` silently, then `statements`, each after
+    a `.print` marker line."""
+    script = [".nullvalue ''", ".headers off"] + [s.rstrip(";") + ";" for s in setup]
+    for n, sql in enumerate(statements):
+        script.append(".print %s%d" % (MARK, n))
+        script.append(sql if sql.startswith(".") or sql.endswith(";") else sql + ";")
+    script.append(".print %send" % MARK)
+    return "\n".join(script) + "\n"
+
+
+def split_marked(out, count):
+    """Per statement, the output between its marker and the next one (None
+    when its marker never came: the shell stopped early), and what came
+    before the first marker (the setup's output: nothing when all went well)."""
+    marks = [(m.group(1), m.start(), m.end())
+             for m in re.finditer(re.escape(MARK) + r"(\w+)\n", out)]
+    parts = {}
+    for k, (name, _, end) in enumerate(marks):
+        parts[name] = out[end:marks[k + 1][1] if k + 1 < len(marks) else len(out)]
+    return [parts.get(str(n)) for n in range(count)], out[:marks[0][1] if marks else len(out)]
+
+
+class Fixture:
+    """The loaded DynamoDB database and the expected SQLite file, built once
+    for every TestCase of this file (all of them only read)."""
+
+    _instance = None
+    _error = None
+
+    @classmethod
+    def get(cls):
+        if cls._error is not None:
+            raise cls._error  # fail every TestCase, but load only once
+        if cls._instance is None:
+            try:
+                cls._instance = cls()
+            except Exception as e:
+                cls._error = e
+                raise
+        return cls._instance
+
+    def __init__(self):
+        import boto3  # imported here so --help works without it
+
+        self.endpoint = os.environ["DDBSQL_TEST_DYNAMODB_URL"]
+        # A fresh access key id is a fresh DynamoDB Local database.
+        self.key_id = "difftest" + uuid.uuid4().hex[:12]
+        self.client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1",
+                                   aws_access_key_id=self.key_id, aws_secret_access_key="secret")
+        self.tmp = tempfile.mkdtemp(prefix="ddbsql-differential-")
+        self.data = dataset.generate()
+        self.setup_sql = dataset.local_setup_sql(self.data)
+        self._load()
+        self.items = {t: self._read_back(t) for t in self.data}
+        self.columns = self._ddbsql_columns()
+        self.expected_db = os.path.join(self.tmp, "expected.db")
+        self._build_expected()
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({
+            "AWS_ACCESS_KEY_ID": self.key_id,
+            "AWS_SECRET_ACCESS_KEY": "secret",
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_DYNAMODB": self.endpoint,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "HOME": self.tmp,  # no ~/.ddbsqlrc, no ~/.aws of the user
+        })
+        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
+                  "AWS_SHARED_CREDENTIALS_FILE"):
+            env.pop(k, None)
+        return env
+
+    def ddbsql(self, script, mode="-csv"):
+        """Runs `script` through one ddbsql process; stdout and stderr merged."""
+        proc = subprocess.run([DDBSQL, "-batch", mode],
+                              input=script.encode("utf-8", errors="surrogateescape"),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              env=self.env(), timeout=RUN_TIMEOUT)
+        return proc.stdout.decode("utf-8", errors="surrogateescape")
+
+    def _load(self):
+        self.client.create_table(**dataset.orders_table())
+        self.client.create_table(**dataset.customers_table())
+        for t in self.data:
+            self.client.get_waiter("table_exists").wait(TableName=t)
+
+        def write(table, chunk):
+            request = {table: [{"PutRequest": {"Item": it}} for it in chunk]}
+            while request:
+                request = self.client.batch_write_item(RequestItems=request).get(
+                    "UnprocessedItems") or None
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            jobs = [pool.submit(write, t, items[k:k + 25])
+                    for t, items in self.data.items() for k in range(0, len(items), 25)]
+            for j in jobs:
+                j.result()
+
+    def _read_back(self, table):
+        """Every item as DynamoDB returns it (canonical numbers, set order)."""
+        items, start = [], None
+        while True:
+            kwargs = {"TableName": table, "ConsistentRead": True}
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = self.client.scan(**kwargs)
+            items += page["Items"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        if len(items) != len(self.data[table]):
+            raise AssertionError("%s: wrote %d items, read back %d"
+                                 % (table, len(self.data[table]), len(items)))
+        # Our canonical form must be DynamoDB's for top-level numbers.
+        written = {self._key(table, it): it for it in self.data[table]}
+        for it in items:
+            for name, av in written[self._key(table, it)].items():
+                if "N" in av and dataset.canonical_number(av["N"]) != it[name]["N"]:
+                    raise AssertionError("%s.%s: wrote %s, DynamoDB returned %s, expected %s"
+                                         % (table, name, av["N"], it[name]["N"],
+                                            dataset.canonical_number(av["N"])))
+        return items
+
+    @staticmethod
+    def _key(table, item):
+        if table == dataset.ORDERS:
+            return (item["pk"]["S"], dataset.canonical_number(item["sk"]["N"]))
+        return item["cid"]["S"]
+
+    def _ddbsql_columns(self):
+        """{table: [(name, declared type, hidden)]} as ddbsql declares them."""
+        tables = list(self.data)
+        statements = ["SELECT name, type, hidden FROM pragma_table_xinfo('%s');" % t
+                      for t in tables]
+        out = self.ddbsql(marked_script([], statements))
+        parts, _ = split_marked(out, len(statements))
+        columns = {}
+        for t, part in zip(tables, parts):
+            rows = list(csv.reader((part or "").splitlines()))
+            if not rows or any(len(r) != 3 for r in rows) or rows[-1] != ["item", "", "1"]:
+                raise AssertionError("cannot read the columns of %s: %s" % (t, out[-2000:]))
+            columns[t] = [(r[0], r[1], r[2] == "1") for r in rows]
+        return columns
+
+    def _build_expected(self):
+        db = sqlite3.connect(self.expected_db)
+        try:
+            for t, cols in self.columns.items():
+                names = ", ".join(quote_ident(c[0]) for c in cols)
+                db.execute("CREATE TABLE %s(%s)" % (quote_ident(t), names))
+                rows = []
+                for item in self.items[t]:
+                    row = []
+                    for name, _, hidden in cols:
+                        row.append(dataset.item_json(item) if hidden and name == "item"
+                                   else dataset.sql_value(item.get(name)))
+                    rows.append(row)
+                db.executemany("INSERT INTO %s VALUES (%s)" % (quote_ident(t),
+                                                                 ", ".join("?" * len(cols))), rows)
+            db.commit()
+            # Declared types only now, so that the rows went in unconverted.
+            db.execute("PRAGMA writable_schema=ON")
+            for t, cols in self.columns.items():
+                decl = ", ".join(quote_ident(n) + (" " + ty if ty else "") for n, ty, _ in cols)
+                db.execute("UPDATE sqlite_schema SET sql=? WHERE type='table' AND name=?",
+                           ("CREATE TABLE %s(%s)" % (quote_ident(t), decl), t))
+            db.commit()
+        finally:
+            db.close()
+
+    def sqlite3(self, script):
+        """Runs `script` through the sqlite3 shell on a copy of the expected file."""
+        db = os.path.join(self.tmp, "run.db")
+        shutil.copyfile(self.expected_db, db)
+        proc = subprocess.run(["sqlite3", "-init", os.devnull, "-batch", "-csv", db],
+                              input=script.encode("utf-8", errors="surrogateescape"),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=RUN_TIMEOUT, env=self.env())
+        return proc.stdout.decode("utf-8", errors="surrogateescape")
+
+    def star_columns(self, table):
+        return ", ".join(quote_ident(n) for n, _, hidden in self.columns[table] if not hidden)
+
+
+def quote_ident(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+def expected_sql(fixture, sql):
+    """The query for the plain-SQLite side: `SELECT * FROM t` spelled out."""
+    def spell(m):
+        return "SELECT %s FROM %s" % (fixture.star_columns(m.group(1)), m.group(1))
+    return re.sub(r"\bSELECT \* FROM (%s)\b" % "|".join(map(re.escape, fixture.columns)), spell,
+                  sql)
+
+
+def shorten(text, lines=12, width=200):
+    rows = text.split("\n")
+    out = [r if len(r) <= width else r[:width] + "..." for r in rows[:lines]]
+    if len(rows) > lines:
+        out.append("... (%d lines in all)" % len(rows))
+    return "\n".join(out)
+
+
+class DifferentialTest(unittest.TestCase):
+    """Every corpus query gives the same bytes through ddbsql and sqlite3."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fx = Fixture.get()
+
+    def test_corpus_matches_sqlite(self):
+        queries = parse_corpus(CORPUS)
+        self.assertGreaterEqual(len(queries), 150, "the corpus shrank")
+        fx = self.fx
+        started = time.monotonic()
+        got, got_setup = split_marked(
+            fx.ddbsql(marked_script(fx.setup_sql, [q.sql for q in queries])), len(queries))
+        ddbsql_seconds = time.monotonic() - started
+        want, want_setup = split_marked(fx.sqlite3(marked_script(
+            fx.setup_sql, [expected_sql(fx, q.sql) for q in queries])), len(queries))
+        print("ddbsql ran %d statements in %.1f s" % (len(queries), ddbsql_seconds))
+        self.assertEqual("", want_setup, "the local tables' setup failed in sqlite3")
+        self.assertEqual("", got_setup, "the local tables' setup failed in ddbsql")
+        version = [split_marked(run(marked_script([], ["SELECT sqlite_version();"])), 1)[0]
+                   for run in (fx.ddbsql, fx.sqlite3)]
+        if version[0] != version[1]:
+            # Float and JSON rendering may differ between SQLite releases.
+            print("note: ddbsql and the sqlite3 shell use different SQLite versions")
+        failed = []
+        divergent = []
+        for q, g, w in zip(queries, got, want):
+            if w is None or SQLITE3_ERROR.search(w):
+                failed.append((q, g, w, "the expected side failed: fix the query"))
+            elif KNOWN_DIVERGENCE in q.intent:
+                # Documented differences (README "Known differences from
+                # SQLite"): they must still run, and are listed, not failed.
+                if g is None:
+                    failed.append((q, g, w, "a known divergence must still produce output"))
+                elif g != w:
+                    divergent.append(q)
+            elif g != w:
+                same_rows = g is not None and sorted(g.split("\n")) == sorted(w.split("\n"))
+                failed.append((q, g, w, "same rows, different order" if same_rows else None))
+        plans = self._plans([q for q, *_ in failed])
+        report = [""]
+        for q, g, w, why in failed:
+            report.append("---- %s:%d [%d] %s" % (os.path.relpath(CORPUS), q.line, q.number,
+                                                 q.intent))
+            report.append("  SQL: " + q.sql.replace("\n", "\n       "))
+            if why:
+                report.append("  " + why)
+            report.append("  expected (sqlite3):\n    " +
+                          shorten(w if w is not None else "<no output>").replace("\n", "\n    "))
+            report.append("  got (ddbsql):\n    " +
+                          shorten(g if g is not None else "<no output>").replace("\n", "\n    "))
+            if g is not None and w is not None:
+                diff = list(difflib.unified_diff(w.split("\n"), g.split("\n"), "expected", "got",
+                                                 lineterm="", n=1))
+                report.append("  diff:\n    " + shorten("\n".join(diff[2:]), 16).replace(
+                    "\n", "\n    "))
+            report.append("  plan: " + plans.get(q.number, "?").replace("\n", "\n        "))
+        for q in divergent:
+            report.append("known divergence %s:%d [%d] %s" % (os.path.relpath(CORPUS), q.line,
+                                                             q.number, q.intent))
+        print("\n".join(report))
+        print("differential: %d passed, %d failed" % (len(queries) - len(failed), len(failed)))
+        sys.stdout.flush()
+        self.assertEqual([], ["%s:%d" % (os.path.relpath(CORPUS), q.line) for q, *_ in failed])
+
+    def _plans(self, queries):
+        if not queries:
+            return {}
+        out = self.fx.ddbsql(marked_script(self.fx.setup_sql,
+                                           ["EXPLAIN QUERY PLAN " + q.sql for q in queries]),
+                             mode="-list")
+        parts, _ = split_marked(out, len(queries))
+        return {q.number: (p or "<none>").strip() for q, p in zip(queries, parts)}
+
+
+class PlanAndRequestsTest(unittest.TestCase):
+    """The main query shapes are served by the DynamoDB access they should be."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fx = Fixture.get()
+
+    def plan(self, sql):
+        out = self.fx.ddbsql(marked_script(self.fx.setup_sql, ["EXPLAIN QUERY PLAN " + sql]),
+                             mode="-list")
+        return split_marked(out, 1)[0][0] or ""
+
+    def stats(self, sql, setup=()):
+        """The .stats line of `sql`, with the tables already described."""
+        warm = ["SELECT count(*) FROM orders WHERE pk = 'x' AND sk = 1;",
+                "SELECT count(*) FROM customers WHERE cid = 'x';"]
+        script = marked_script(list(setup) + warm, [".stats on", sql, ".stats off"])
+        out = self.fx.ddbsql(script)
+        part = split_marked(out, 3)[0][1] or ""
+        lines = [l for l in part.split("\n") if l.startswith("requests:")]
+        self.assertTrue(lines, "no .stats line for %s in:\n%s" % (sql, out[-1500:]))
+        return lines[-1]
+
+    def assertRequests(self, line, **want):
+        for op, n in want.items():
+            m = re.search(r"requests: (\d+)" if op == "total" else r"\b%s (\d+)" % op, line)
+            self.assertIsNotNone(m, "%s missing from %r" % (op, line))
+            self.assertEqual(int(m.group(1)), n, "%s in %r" % (op, line))
+
+    def test_point_lookup_is_one_get_item(self):
+        sql = "SELECT title FROM orders WHERE pk = 'cust#0001' AND sk = 10"
+        self.assertIn("GetItem", self.plan(sql))
+        self.assertRequests(self.stats(sql), total=1, GetItem=1, Query=0, Scan=0)
+
+    def test_key_in_250_is_three_batch_requests(self):
+        keys = ", ".join("'cust#%04d'" % i for i in range(1, 251))
+        sql = "SELECT count(*), sum(tier) FROM customers WHERE cid IN (%s)" % keys
+        self.assertIn("BatchGetItem", self.plan(sql))
+        self.assertRequests(self.stats(sql), total=3, BatchGetItem=3, Scan=0)
+
+    def test_partition_range_is_one_query(self):
+        sql = "SELECT sk FROM orders WHERE pk = 'cust#0002' AND sk BETWEEN 20 AND 200"
+        self.assertRegex(self.plan(sql), r"Query key=\(pk=\?1, sk>=\?2, sk<=\?3\)")
+        self.assertRequests(self.stats(sql), total=1, Query=1, Scan=0)
+
+    def test_order_by_sort_key_is_served_by_query(self):
+        sql = "SELECT sk FROM orders WHERE pk = 'cust#0003' ORDER BY sk DESC LIMIT 3"
+        plan = self.plan(sql)
+        self.assertIn("order=desc", plan)
+        self.assertNotIn("ORDER BY", plan)  # no temp b-tree: DynamoDB sorts
+        self.assertRequests(self.stats(sql), Query=1, Scan=0)
+
+    def test_gsi_range_is_index_query(self):
+        # With `created` constrained, items missing from the (sparse) index
+        # cannot match anyway.
+        sql = "SELECT pk, sk FROM orders WHERE status = 'returned' AND created > 0"
+        self.assertIn("index=gsi_status", self.plan(sql))
+        self.assertRequests(self.stats(sql), Query=1, Scan=0)
+
+    def test_lsi_range_with_covered_columns_is_index_query(self):
+        sql = "SELECT title, qty FROM orders WHERE pk = 'cust#0004' AND score > 10"
+        self.assertIn("index=lsi_score", self.plan(sql))
+        self.assertRequests(self.stats(sql), Query=1, Scan=0)
+
+    def test_lsi_not_used_when_projection_lacks_columns(self):
+        sql = "SELECT amount FROM orders WHERE pk = 'cust#0004' AND score > 10"
+        self.assertNotIn("lsi_score", self.plan(sql))
+
+    def test_unkeyed_filter_is_scan(self):
+        sql = "SELECT count(*) FROM orders WHERE qty > 5"
+        self.assertIn("Scan", self.plan(sql))
+        self.assertRequests(self.stats(sql), GetItem=0, Query=0)
+
+    def test_join_driven_by_local_keys_looks_up_each(self):
+        # lcids outside (CROSS JOIN keeps the order): key lookups for its 250 rows
+        # (one GetItem each, or batched), never a Scan or Query.
+        sql = "SELECT count(*) FROM lcids l CROSS JOIN customers c WHERE c.cid = l.cid"
+        self.assertNotIn(":Scan", self.plan(sql))
+        line = self.stats(sql, setup=self.fx.setup_sql)
+        self.assertRequests(line, Scan=0, Query=0)
+        self.assertLessEqual(int(re.search(r"requests: (\d+)", line).group(1)), 250, line)
+
+    def test_count_only_fetches_keys(self):
+        self.assertRegex(self.plan("SELECT count(*) FROM orders"), r"project=pk,sk\b")
+
+
+def main():
+    global DDBSQL
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ddbsql", required=True)
+    args, rest = ap.parse_known_args()
+    DDBSQL = os.path.abspath(args.ddbsql)
+    if not os.environ.get("DDBSQL_TEST_DYNAMODB_URL"):
+        if os.environ.get("DDBSQL_REQUIRE_EMULATORS") == "1":
+            print("DDBSQL_TEST_DYNAMODB_URL is not set")
+            return 1
+        print("skipped: DDBSQL_TEST_DYNAMODB_URL is not set")
+        return 0
+    if shutil.which("sqlite3") is None:
+        print("the sqlite3 command-line shell is not installed")
+        return 1
+    try:
+        prog = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2)
+    finally:
+        if Fixture._instance is not None:
+            Fixture._instance.close()
+    return 0 if prog.result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
