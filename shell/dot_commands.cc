@@ -106,6 +106,10 @@ constexpr HelpEntry kHelp[] = {
     {".profile ?NAME?", "Show the AWS profile, or switch to NAME (ddbsql)",
      "   The DynamoDB tables are listed again; local tables stay.\n"},
     {".progress on|off", "Progress line for slow statements (ddbsql)", ""},
+    {".ratelimit RCU|off", "Cap read capacity consumed per second, all scans together (ddbsql)",
+     ""},
+    {".scanconfirm N|off", "Ask before a full scan of a table above N items (ddbsql, interactive)",
+     ""},
     {".quit", "Leave the shell", ""},
     {".read FILE", "Run the statements and commands in FILE", ""},
     {".region ?NAME?", "Show the AWS region, or switch to NAME (ddbsql)",
@@ -1251,6 +1255,27 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
   if (cmd == "timer") return toggle(&timer_, ".timer on|off");
   if (cmd == "changes") return toggle(&changes_, ".changes on|off");
   if (cmd == "progress") return toggle(&progress_, ".progress on|off");
+  if (cmd == "ratelimit" || cmd == "scanconfirm") {
+    bool rate = cmd == "ratelimit";
+    if (w.size() == 1) {
+      double v = rate ? module_->rate_limiter().rate()
+                      : static_cast<double>(module_->options().confirm_scan_items);
+      std::fprintf(out(), "%s\n", v > 0 ? std::to_string(static_cast<long long>(v)).c_str() : "off");
+      return Status::OK();
+    }
+    char* end = nullptr;
+    double n = w[1] == "off" ? 0 : std::strtod(w[1].c_str(), &end);
+    if (w.size() != 2 || (w[1] != "off" && (w[1].empty() || *end != '\0' || n <= 0))) {
+      return usage(rate ? ".ratelimit RCU|off (read capacity units per second)"
+                        : ".scanconfirm N|off (items)");
+    }
+    if (rate) {
+      module_->rate_limiter().SetRate(n);
+    } else {
+      module_->options().confirm_scan_items = static_cast<int64_t>(n);
+    }
+    return Status::OK();
+  }
   if (cmd == "consistent") return toggle(&module_->options().consistent_read, ".consistent on|off");
   if (cmd == "eqp") {
     bool on;
@@ -1433,6 +1458,8 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     show("connection", connection_->Describe());
     show("consistent", module_->options().consistent_read ? "on" : "off");
     show("parallel", std::to_string(module_->options().scan_segments));
+    double rate = module_->rate_limiter().rate();
+    show("ratelimit", rate > 0 ? std::to_string(static_cast<long long>(rate)) : "off");
     return Status::OK();
   }
   return Status::InvalidArgument("unknown command: ." + cmd + " (see .help)");

@@ -22,11 +22,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "shell/completion.h"
 #include "shell/history.h"
@@ -323,11 +327,15 @@ class SqliteCatalog : public CompletionCatalog {
 
 class Pager {
  public:
+  Pager() = default;
+  ~Pager() { Finish(); }
+  Pager(const Pager&) = delete;
+  Pager& operator=(const Pager&) = delete;
+
   // Starts `command` with /bin/sh, its stdin a pipe. `on_early_exit` runs
   // (on another thread) when the pager exits before Finish(): the user quit
   // it, so the statement feeding it should stop.
-  static Status Start(const std::string& command, std::function<void()> on_early_exit,
-                      std::unique_ptr<Pager>* out) {
+  Status Start(const std::string& command, std::function<void()> on_early_exit) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
       return Status::IOError(std::string("cannot start the pager: ") + std::strerror(errno));
@@ -345,15 +353,20 @@ class Pager {
       close(fds[1]);
       return Status::IOError(std::string("cannot start the pager: ") + std::strerror(rc));
     }
-    std::FILE* stream = fdopen(fds[1], "w");
-    if (!stream) close(fds[1]);
-    out->reset(new Pager(pid, stream, std::move(on_early_exit)));
+    stream_ = fdopen(fds[1], "w");
+    if (!stream_) {
+      int err = errno;
+      close(fds[1]);  // the pager reads end of input and exits
+      WaitFor(pid);
+      return Status::IOError(std::string("cannot start the pager: ") + std::strerror(err));
+    }
+    on_early_exit_ = std::move(on_early_exit);
+    waiter_ = std::thread([this, pid] {
+      WaitFor(pid);
+      if (!finishing_) on_early_exit_();
+    });
     return Status::OK();
   }
-
-  ~Pager() { Finish(); }
-  Pager(const Pager&) = delete;
-  Pager& operator=(const Pager&) = delete;
 
   std::FILE* stream() const { return stream_; }
 
@@ -368,17 +381,13 @@ class Pager {
   }
 
  private:
-  Pager(pid_t pid, std::FILE* stream, std::function<void()> on_early_exit)
-      : stream_(stream), on_early_exit_(std::move(on_early_exit)) {
-    waiter_ = std::thread([this, pid] {
-      int status = 0;
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      if (!finishing_) on_early_exit_();
-    });
+  static void WaitFor(pid_t pid) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   }
 
-  std::FILE* stream_;
+  std::FILE* stream_ = nullptr;
   std::function<void()> on_early_exit_;
   std::atomic<bool> finishing_{false};
   std::thread waiter_;
@@ -520,17 +529,15 @@ void Shell::RunInteractive() {
     struct sigaction old_pipe {};
     bool saved_progress = progress_;
     if (pager_on && out_ == nullptr && isatty(STDOUT_FILENO)) {
-      Status s = Pager::Start(
-          pager_command,
-          [this] {
-            sqlite3_interrupt(db_);
-            if (Connection* c = live_connection_.load()) c->http().CancelAll();
-          },
-          &pager);
+      pager = std::make_unique<Pager>();
+      Status s = pager->Start(pager_command, [this] {
+        sqlite3_interrupt(db_);
+        if (Connection* c = live_connection_.load()) c->http().CancelAll();
+      });
       if (!s.ok()) {
         std::fprintf(stderr, "Error: %s\n", s.ToString().c_str());
         pager.reset();
-      } else if (pager->stream()) {
+      } else {
         // A pager the user quits early closes the pipe: writing on must
         // fail with EPIPE, not kill the shell.
         struct sigaction ignore {};
@@ -543,7 +550,7 @@ void Shell::RunInteractive() {
       }
     }
     RunText(text, source, line_no);
-    if (pager && pager->stream()) {
+    if (pager) {
       out_ = nullptr;
       progress_ = saved_progress;
       pager->Finish();

@@ -160,6 +160,11 @@ Status Shell::Open() {
   module_ = std::make_unique<vtab::ModuleContext>(connection_, connection_options_);
   module_->options().scan_segments = args_.parallel;
   module_->options().consistent_read = args_.consistent;
+  // Scripts never ask: only a person at the terminal is asked before a
+  // large full Scan.
+  if (interactive_) {
+    module_->confirm_scan = [this](const vtab::ScanEstimate& e) { return ConfirmScan(e); };
+  }
   s = vtab::RegisterModule(db_, module_.get());
   if (!s.ok()) return s;
   s = vtab::AttachTables(db_, module_.get());
@@ -382,6 +387,9 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     if (eqp_ && sqlite3_stmt_isexplain(stmt) == 0) ShowQueryPlan(stmt);
     module_->stats().Reset();
+    aws::CallCounters& calls = connection_->dynamodb().aws().counters();
+    retries_baseline_ = calls.retries.load();
+    bytes_baseline_ = calls.bytes_received.load();
     auto t0 = std::chrono::steady_clock::now();
     Progress progress(progress_ && isatty(STDERR_FILENO), &module_->stats());
     Status bound = BindParameters(stmt);
@@ -443,7 +451,7 @@ void Shell::PrintStats() {
   std::fprintf(
       stderr,
       "requests: %llu (GetItem %llu, BatchGetItem %llu, Query %llu, Scan %llu)  pages: %llu  "
-      "items scanned: %llu  capacity: %.1f RCU  retries: %llu (session)\n",
+      "items scanned: %llu  returned: %llu  bytes: %llu  capacity: %.1f RCU  retries: %llu\n",
       static_cast<unsigned long long>(st.get_item + st.batch_get_item + st.query + st.scan),
       static_cast<unsigned long long>(st.get_item.load()),
       static_cast<unsigned long long>(st.batch_get_item.load()),
@@ -451,8 +459,23 @@ void Shell::PrintStats() {
       static_cast<unsigned long long>(st.scan.load()),
       static_cast<unsigned long long>(st.pages.load()),
       static_cast<unsigned long long>(st.items_scanned.load()),
+      static_cast<unsigned long long>(st.items_returned.load()),
+      static_cast<unsigned long long>(calls.bytes_received.load() - bytes_baseline_),
       static_cast<double>(st.capacity_milli.load()) / 1000.0,
-      static_cast<unsigned long long>(calls.retries.load()));
+      static_cast<unsigned long long>(calls.retries.load() - retries_baseline_));
+}
+
+// Asks on the terminal whether to run a large full Scan (interactive only).
+bool Shell::ConfirmScan(const vtab::ScanEstimate& e) {
+  std::fprintf(stderr,
+               "Full scan of %s: about %lld items, %.1f MB, %.0f read capacity units. "
+               "Run it? [y/N] ",
+               e.table.c_str(), static_cast<long long>(e.items),
+               static_cast<double>(e.bytes) / 1e6, e.read_units);
+  std::fflush(stderr);
+  char answer[16] = {0};
+  if (!std::fgets(answer, sizeof(answer), stdin)) return false;
+  return answer[0] == 'y' || answer[0] == 'Y';
 }
 
 void Shell::CloseOutput() {
@@ -474,6 +497,8 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   if (!s.ok()) return s;
   auto module = std::make_unique<vtab::ModuleContext>(connection, options);
   module->options() = module_->options();
+  module->confirm_scan = module_->confirm_scan;
+  module->rate_limiter().SetRate(module_->rate_limiter().rate());
   if (sqlite3_exec(db_, "DETACH ddb", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return Status::InvalidArgument(std::string("cannot switch connections: ") +
                                    sqlite3_errmsg(db_));

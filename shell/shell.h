@@ -68,6 +68,7 @@ class Shell {
   std::FILE* out() { return out_ ? out_ : stdout; }
   void CloseOutput();
   void PrintStats();
+  bool ConfirmScan(const vtab::ScanEstimate& e);
   Status BindParameters(sqlite3_stmt* stmt);
   // .eqp: prints the plan (and with .eqp full the bytecode) of `stmt`
   // before it runs, as sqlite3 does. Defined in dot_commands.cc.
@@ -90,6 +91,8 @@ class Shell {
   bool echo_ = false;
   bool timer_ = false;
   bool stats_on_ = false;  // .stats on: print after every statement
+  uint64_t retries_baseline_ = 0;  // AWS call counters when the statement began
+  uint64_t bytes_baseline_ = 0;
   bool progress_ = true;   // .progress on|off: the progress line on a terminal
   bool interactive_ = false;
   int errors_ = 0;

@@ -21,7 +21,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import urllib.parse
@@ -417,10 +416,12 @@ class SlowScanTest(ReplTestCase):
         term.line("SELECT id FROM big;")
         # The first page's rows show while the second page is on its way
         # (stdout is line-buffered on a terminal, JSON rows included).
-        screen = term.wait_text('{"id":"b', timeout=4)
-        self.assertNotIn("}]", screen)
-        screen = term.wait_text("}]", timeout=6)
-        self.assertEqual(screen.count('{"id":"b'), BIG_ITEMS + 1, screen)
+        marker = prompt + "SELECT id FROM big;"
+        output = lambda s: s.split(marker, 1)[-1]  # noqa: E731
+        screen = term.wait_for(lambda s: '{"id":"b' in output(s), "the first rows", timeout=4)
+        self.assertNotIn("}]", output(screen))
+        screen = term.wait_for(lambda s: "}]" in output(s), "the last row", timeout=6)
+        self.assertEqual(output(screen).count('{"id":"b'), BIG_ITEMS, screen)
 
     def test_no_progress_line_when_stderr_is_not_a_terminal(self):
         self.proxy.then("delay:600")

@@ -40,8 +40,10 @@
 
 #include "engine/dynamodb/client.h"
 #include "engine/dynamodb/number.h"
+#include "vtab/functions.h"
 #include "vtab/module.h"
 #include "vtab/plan.h"
+#include "vtab/rate_limiter.h"
 #include "vtab/values.h"
 
 namespace ddb::vtab {
@@ -679,12 +681,35 @@ struct PageResult {
   ItemPage page;
 };
 
+// What every page request passes on its way out: the session's read
+// capacity limit (.ratelimit), and Ctrl-C while waiting for it.
+struct RequestGate {
+  RateLimiter* limiter = nullptr;
+  aws::HttpClient* http = nullptr;
+  uint64_t cancel_generation = 0;
+
+  // Runs `request` (a Query or Scan of one page) within the limit.
+  template <typename Fn>
+  PageResult Run(Fn request) const {
+    PageResult r;
+    bool go = limiter->Acquire([this] { return http->cancel_generation() != cancel_generation; });
+    if (!go) {
+      r.status = Status::Cancelled();
+      return r;
+    }
+    r.status = request(&r.page);
+    if (r.status.ok()) limiter->Consume(r.page.consumed_capacity);
+    return r;
+  }
+};
+
 // Query pages, one request ahead: when a page arrives the next is requested
 // at once, so DynamoDB works while SQLite consumes.
 class QuerySource : public PageSource {
  public:
-  QuerySource(dynamodb::DynamoDbClient* client, std::vector<dynamodb::QueryRequest> requests)
-      : client_(client), requests_(std::move(requests)) {
+  QuerySource(dynamodb::DynamoDbClient* client, RequestGate gate,
+              std::vector<dynamodb::QueryRequest> requests)
+      : client_(client), gate_(gate), requests_(std::move(requests)) {
     Launch();
   }
   ~QuerySource() override {
@@ -707,14 +732,13 @@ class QuerySource : public PageSource {
  private:
   void Launch() {
     dynamodb::QueryRequest req = requests_[current_];
-    pending_ = std::async(std::launch::async, [client = client_, req = std::move(req)] {
-      PageResult r;
-      r.status = client->Query(req, &r.page);
-      return r;
+    pending_ = std::async(std::launch::async, [client = client_, gate = gate_, req = std::move(req)] {
+      return gate.Run([&](ItemPage* page) { return client->Query(req, page); });
     });
   }
 
   dynamodb::DynamoDbClient* client_;
+  RequestGate gate_;
   std::vector<dynamodb::QueryRequest> requests_;
   size_t current_ = 0;
   std::future<PageResult> pending_;
@@ -724,8 +748,9 @@ class QuerySource : public PageSource {
 // handed out as they complete (rows of a Scan have no order).
 class ScanSource : public PageSource {
  public:
-  ScanSource(dynamodb::DynamoDbClient* client, const dynamodb::ScanRequest& base, int segments)
-      : client_(client) {
+  ScanSource(dynamodb::DynamoDbClient* client, RequestGate gate, const dynamodb::ScanRequest& base,
+             int segments)
+      : client_(client), gate_(gate) {
     for (int i = 0; i < segments; ++i) {
       Segment s;
       s.request = base;
@@ -780,14 +805,13 @@ class ScanSource : public PageSource {
   };
   void Launch(Segment* s) {
     dynamodb::ScanRequest req = s->request;
-    s->pending = std::async(std::launch::async, [client = client_, req = std::move(req)] {
-      PageResult r;
-      r.status = client->Scan(req, &r.page);
-      return r;
+    s->pending = std::async(std::launch::async, [client = client_, gate = gate_, req = std::move(req)] {
+      return gate.Run([&](ItemPage* page) { return client->Scan(req, page); });
     });
   }
 
   dynamodb::DynamoDbClient* client_;
+  RequestGate gate_;
   std::vector<Segment> segments_;
   size_t live_ = 0;
   size_t next_ = 0;
@@ -816,6 +840,7 @@ struct DdbCursor {
   // number too long for a double (TEXT in SQL) after every number, so with
   // ascending order such items are held back and come last, sorted as text;
   // with descending order they would have had to come first: an error.
+  Plan::Op op = Plan::Op::kScan;
   std::string order_attribute;
   Plan::Order order = Plan::Order::kNone;
   std::vector<Item> deferred;
@@ -845,7 +870,11 @@ int DdbClose(sqlite3_vtab_cursor* cur) {
   return SQLITE_OK;
 }
 
-void CountPage(Stats& stats, const ItemPage& page) {
+void CountPage(Stats& stats, const ItemPage& page, Plan::Op op) {
+  // GetItem and BatchGetItem are counted when sent; a Query or Scan page is
+  // one request each.
+  if (op == Plan::Op::kScan) stats.scan++;
+  if (op == Plan::Op::kQuery) stats.query++;
   stats.pages++;
   stats.items_scanned += static_cast<uint64_t>(std::max<int64_t>(page.scanned_count, 0));
   stats.capacity_milli += static_cast<uint64_t>(std::llround(page.consumed_capacity * 1000));
@@ -888,7 +917,7 @@ Status Advance(DdbCursor* c, Stats& stats) {
       c->pos = 0;
       Status s = c->source->Next(&c->page, &c->source_done);
       if (!s.ok()) return s;
-      CountPage(stats, c->page);
+      CountPage(stats, c->page, c->op);
     }
     if (c->order_attribute.empty() || c->deferred_flushed ||
         !SortKeyIsText(*c, c->page.items[c->pos])) {
@@ -1126,6 +1155,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
     if (*cap == 0) return empty();
   }
 
+  RequestGate gate{&t->ctx->rate_limiter(), &t->conn->http(), t->conn->http().cancel_generation()};
   FilterBuilder filter;
   if (!BuildFilter(*t, plan, argv, &filter)) return empty();
 
@@ -1141,13 +1171,24 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       // About one segment per 2,000 items, up to 8: small tables need one request.
       segments = static_cast<int>(std::clamp<int64_t>(t->desc.item_count / 2000, 1, 8));
     }
-    if (*cap > 0 && *cap <= 1000) {
+    bool small = *cap > 0 && *cap <= 1000;
+    ModuleContext* ctx = t->ctx;
+    int64_t threshold = ctx->options().confirm_scan_items;
+    if (ctx->confirm_scan && threshold > 0 && !small && req.index.empty() &&
+        t->desc.item_count > threshold) {
+      ScanEstimate e;
+      e.table = t->table;
+      e.items = t->desc.item_count;
+      e.bytes = t->desc.size_bytes;
+      e.read_units = static_cast<double>(e.bytes) / 4096.0 * (t->consistent ? 1.0 : 0.5);
+      if (!ctx->confirm_scan(e)) return Status::Cancelled("full scan of " + t->table + " declined");
+    }
+    if (small) {
       segments = 1;
       // DynamoDB's Limit counts items read, before the filter.
       if (req.filter.empty()) req.limit = static_cast<int>(*cap);
     }
-    stats.scan += static_cast<uint64_t>(segments);
-    *out = std::make_unique<ScanSource>(&client, req, segments);
+    *out = std::make_unique<ScanSource>(&client, gate, req, segments);
     return Status::OK();
   }
 
@@ -1318,8 +1359,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
     req.values[":k0"] = h;
     requests.push_back(std::move(req));
   }
-  stats.query += requests.size();
-  *out = std::make_unique<QuerySource>(&client, std::move(requests));
+  *out = std::make_unique<QuerySource>(&client, gate, std::move(requests));
   return Status::OK();
 }
 
@@ -1341,6 +1381,7 @@ int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int ar
   c->deferred_flushed = false;
   c->order_attribute.clear();
   c->order = Plan::Order::kNone;
+  c->op = plan.op;
   if (s.ok() && plan.order != Plan::Order::kNone) {
     const dynamodb::IndexDescription* ix = t->desc.FindIndex(plan.index);
     const dynamodb::KeySchema& k = ix ? ix->key : t->desc.key;
@@ -1523,7 +1564,7 @@ Status RegisterModule(sqlite3* db, ModuleContext* context) {
                                  BeginsWithFunc, nullptr, nullptr);
   }
   if (rc != SQLITE_OK) return Status::IOError(std::string("sqlite: ") + sqlite3_errmsg(db));
-  return Status::OK();
+  return RegisterFunctions(db, context);  // ddb_partiql, ddb_query (functions_vtab.cc)
 }
 
 namespace {

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,7 @@
 
 #include "engine/connection.h"
 #include "engine/status.h"
+#include "vtab/rate_limiter.h"
 
 namespace ddb::vtab {
 
@@ -48,6 +50,18 @@ struct ModuleOptions {
   int scan_segments = 0;  // parallel scan segments; 0: chosen per table
   bool consistent_read = false;
   int sample_items = 100;  // items read to find a table's attributes
+  // A full Scan of a table DescribeTable estimates above this many items
+  // asks ModuleContext::confirm_scan first (set by the shell only when it
+  // is interactive); 0: never ask.
+  int64_t confirm_scan_items = 100000;
+};
+
+// What a full Scan is estimated to cost, for the question asked before it.
+struct ScanEstimate {
+  std::string table;
+  int64_t items = 0;
+  int64_t bytes = 0;
+  double read_units = 0;  // eventually consistent: 0.5 per 4 KB read
 };
 
 // State shared by all virtual tables of one SQLite connection.
@@ -65,12 +79,17 @@ class ModuleContext {
   std::shared_ptr<Connection> shared_connection() { return connection_; }
   ModuleOptions& options() { return options_; }
   Stats& stats() { return stats_; }
+  RateLimiter& rate_limiter() { return rate_limiter_; }
+
+  // Asked before a large full Scan; false declines it. Unset: never asks.
+  std::function<bool(const ScanEstimate&)> confirm_scan;
 
  private:
   std::shared_ptr<Connection> connection_;
   ConnectionOptions connection_options_;
   ModuleOptions options_;
   Stats stats_;
+  RateLimiter rate_limiter_;
 };
 
 // Registers the module on `db`. `context` must outlive `db`.

@@ -919,4 +919,73 @@ Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
   return s;
 }
 
+// ---- PartiQL ----
+
+namespace {
+
+// "statement SELECT * FROM orders WHERE ...": the statement names the
+// table, so its start is the most useful context; whitespace runs are
+// folded so that a multi-line statement stays on one line.
+std::string StatementContext(const std::string& statement) {
+  std::string folded;
+  for (char c : statement) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (folded.empty() || folded.back() == ' ')) continue;
+    folded.push_back(space ? ' ' : c);
+  }
+  while (!folded.empty() && folded.back() == ' ') folded.pop_back();
+  return "statement " + Sanitize(folded, kMaxContextChars);
+}
+
+Status ParseStatementPage(std::string_view text, StatementPage* page) {
+  *page = StatementPage();
+  std::vector<JsonMember> others;
+  Status s = DecodeItemsResponse(text, "Items", &page->items, &others);
+  if (!s.ok()) return s;
+  for (const JsonMember& m : others) {
+    if (m.name == "LastEvaluatedKey") {
+      s = ItemFromWireJsonText(m.value, &page->last_evaluated_key);
+      if (!s.ok()) return s.WithContext("LastEvaluatedKey");
+    } else if (m.name == "NextToken" || m.name == "ConsumedCapacity") {
+      json value = json::parse(m.value, nullptr, /*allow_exceptions=*/false);
+      if (value.is_discarded()) return Status::Corruption(m.name + " is not JSON");
+      if (m.name == "NextToken") {
+        if (!value.is_string() && !value.is_null()) {
+          return Status::Corruption("NextToken is not a string");
+        }
+        if (value.is_string()) page->next_token = value.get<std::string>();
+      } else {
+        json wrapper = {{"ConsumedCapacity", std::move(value)}};
+        page->consumed_capacity = ConsumedCapacityUnits(wrapper);
+      }
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status DynamoDbClient::ExecuteStatement(const ExecuteStatementRequest& request,
+                                        StatementPage* page) {
+  json body = {{"Statement", request.statement}, {"ReturnConsumedCapacity", "TOTAL"}};
+  if (!request.parameters.empty()) {
+    json parameters = json::array();
+    for (const AttributeValue& v : request.parameters) {
+      json j;
+      ToWireJson(v, &j);
+      parameters.push_back(std::move(j));
+    }
+    body["Parameters"] = std::move(parameters);
+  }
+  if (request.consistent_read) body["ConsistentRead"] = true;
+  AddIfNotEmpty("NextToken", request.next_token, &body);
+  if (request.limit > 0) body["Limit"] = request.limit;
+  const std::string context = StatementContext(request.statement);
+  std::string text;
+  Status s = InvokeRaw("ExecuteStatement", context, body, &text);
+  if (!s.ok()) return s;
+  s = ParseStatementPage(text, page);
+  return s.ok() ? s : s.WithContext(context + ": ExecuteStatement");
+}
+
 }  // namespace ddb::dynamodb

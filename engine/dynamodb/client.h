@@ -237,6 +237,24 @@ struct TransactWriteRequest {
   std::string client_request_token;         // idempotency token; empty for none
 };
 
+// ---- PartiQL ----
+
+struct ExecuteStatementRequest {
+  std::string statement;     // PartiQL; its '?' are bound to `parameters` in order
+  AttributeList parameters;  // empty: the statement has no '?'
+  bool consistent_read = false;
+  std::string next_token;  // empty: the first page
+  int limit = 0;           // items evaluated per page; 0: up to 1 MB
+};
+
+// One page of an ExecuteStatement.
+struct StatementPage {
+  std::vector<Item> items;
+  std::string next_token;   // empty: this was the last page
+  Item last_evaluated_key;  // where a SELECT stopped, when the service says
+  double consumed_capacity = 0;
+};
+
 class DynamoDbClient {
  public:
   // `aws` must have been built with DynamoDbTraits().
@@ -293,6 +311,11 @@ class DynamoDbClient {
   // failing entry's index and reason.
   Status TransactWriteItems(const TransactWriteRequest& request,
                             double* consumed_capacity = nullptr);
+
+  // One page of a PartiQL statement; pass the page's next_token as the next
+  // request's to continue. A page may be empty and still have a next_token
+  // (a SELECT that filters reads on). Errors name the statement (its start).
+  Status ExecuteStatement(const ExecuteStatementRequest& request, StatementPage* page);
 
  private:
   // Sends `body` as `operation` and parses the response into `response`.

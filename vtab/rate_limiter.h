@@ -1,0 +1,48 @@
+// RateLimiter: caps the read capacity a session consumes per second
+// (`.ratelimit N`), across every scan segment and query at once.
+//
+// A token bucket in capacity units: it holds at most one second's worth,
+// refills continuously at `rate` per second, and each response's consumed
+// capacity (ReturnConsumedCapacity) is taken out after the fact, so the
+// bucket may go negative. A request may start only while the bucket is
+// positive: the average rate stays at `rate`, and a burst is bounded by one
+// second's worth plus the pages already in flight.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+
+namespace ddb::vtab {
+
+class RateLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `rate` units per second; 0 turns limiting off.
+  void SetRate(double rate);
+  double rate() const;
+
+  // Blocks until a request may start. Returns false when `cancelled`
+  // (polled while waiting) says to stop.
+  bool Acquire(const std::function<bool()>& cancelled);
+  // Takes `units` of consumed capacity out of the bucket.
+  void Consume(double units);
+
+  // How long a request would wait now (tests).
+  std::chrono::milliseconds WaitTime();
+
+  // For tests: a clock of their own.
+  void set_clock(std::function<Clock::time_point()> clock) { clock_ = std::move(clock); }
+
+ private:
+  void Refill(Clock::time_point now);  // mu_ held
+
+  mutable std::mutex mu_;
+  double rate_ = 0;
+  double tokens_ = 0;
+  Clock::time_point last_{};
+  std::function<Clock::time_point()> clock_ = [] { return Clock::now(); };
+};
+
+}  // namespace ddb::vtab
