@@ -1233,7 +1233,7 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
   };
   if (cmd == "quit" || cmd == "q" || cmd == "exit") {
     *quit = true;
-    if (cmd == "exit" && w.size() > 1 && std::atoi(w[1].c_str()) != 0) ++errors_;
+    if (cmd == "exit" && w.size() > 1) exit_code_ = std::atoi(w[1].c_str()) & 0xff;
     return Status::OK();
   }
   if (cmd == "help") return Help(w, out());

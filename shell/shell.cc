@@ -219,15 +219,15 @@ int Shell::Run() {
 
   // Init file, then -cmd, then the input.
   if (args_.init) {
-    if (!RunFile(*args_.init, false) && (bail_ || quit_)) return errors_ ? 1 : 0;
+    if (!RunFile(*args_.init, false) && (bail_ || quit_)) return ExitStatus();
   } else if (const char* home = std::getenv("HOME")) {
     RunFile(std::string(home) + "/.ddbsqlrc", true);
   }
   for (const auto& c : args_.cmd) {
-    if (!RunText(c, InputSource{"", false}) && (bail_ || quit_)) return errors_ ? 1 : 0;
+    if (!RunText(c, InputSource{"", false}) && (bail_ || quit_)) return ExitStatus();
   }
   if (!args_.file.empty()) {
-    if (!RunFile(args_.file, false) && quit_) return errors_ ? 1 : 0;
+    if (!RunFile(args_.file, false) && quit_) return ExitStatus();
   }
   for (const auto& c : args_.commands) {
     if (!RunText(c, InputSource{"", false})) break;
@@ -239,7 +239,7 @@ int Shell::Run() {
       RunStream(stdin, InputSource{"<stdin>", false});
     }
   }
-  return errors_ > 0 ? 1 : 0;
+  return ExitStatus();
 }
 
 bool Shell::RunFile(const std::string& path, bool missing_ok) {
@@ -450,13 +450,16 @@ void Shell::PrintStats() {
   aws::CallCounters& calls = connection_->dynamodb().aws().counters();
   std::fprintf(
       stderr,
-      "requests: %llu (GetItem %llu, BatchGetItem %llu, Query %llu, Scan %llu)  pages: %llu  "
-      "items scanned: %llu  returned: %llu  bytes: %llu  capacity: %.1f RCU  retries: %llu\n",
-      static_cast<unsigned long long>(st.get_item + st.batch_get_item + st.query + st.scan),
+      "requests: %llu (GetItem %llu, BatchGetItem %llu, Query %llu, Scan %llu, ExecuteStatement "
+      "%llu)  pages: %llu  items scanned: %llu  returned: %llu  bytes: %llu  capacity: %.1f RCU  "
+      "retries: %llu\n",
+      static_cast<unsigned long long>(st.get_item + st.batch_get_item + st.query + st.scan +
+                                      st.execute_statement),
       static_cast<unsigned long long>(st.get_item.load()),
       static_cast<unsigned long long>(st.batch_get_item.load()),
       static_cast<unsigned long long>(st.query.load()),
       static_cast<unsigned long long>(st.scan.load()),
+      static_cast<unsigned long long>(st.execute_statement.load()),
       static_cast<unsigned long long>(st.pages.load()),
       static_cast<unsigned long long>(st.items_scanned.load()),
       static_cast<unsigned long long>(st.items_returned.load()),

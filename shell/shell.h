@@ -68,6 +68,8 @@ class Shell {
   std::FILE* out() { return out_ ? out_ : stdout; }
   void CloseOutput();
   void PrintStats();
+  // A non-zero `.exit CODE`, else 1 after any error, else 0 (as sqlite3).
+  int ExitStatus() const { return exit_code_ > 0 ? exit_code_ : (errors_ > 0 ? 1 : 0); }
   bool ConfirmScan(const vtab::ScanEstimate& e);
   Status BindParameters(sqlite3_stmt* stmt);
   // .eqp: prints the plan (and with .eqp full the bytecode) of `stmt`
@@ -96,6 +98,7 @@ class Shell {
   bool progress_ = true;   // .progress on|off: the progress line on a terminal
   bool interactive_ = false;
   int errors_ = 0;
+  int exit_code_ = -1;  // set by `.exit CODE`
   bool quit_ = false;
   int eqp_ = 0;           // .eqp: 0 off, 1 on, 2 full
   bool changes_ = false;  // .changes on

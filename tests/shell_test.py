@@ -156,7 +156,9 @@ class ScriptErrorTest(ShellTestCase):
         # An error followed by successes still fails the run.
         self.assertEqual(self.ddbsql(["-c", "SELECT nope", "-c", "SELECT 1"]).returncode, 1)
         self.assertEqual(self.ddbsql([], input="SELECT 1;\n.quit\nSELECT nope;\n").returncode, 0)
-        self.assertEqual(self.ddbsql([], input="SELECT 1;\n.exit 3\n").returncode, 1)
+        # `.exit CODE` exits with CODE, as in sqlite3.
+        self.assertEqual(self.ddbsql([], input="SELECT 1;\n.exit 3\n").returncode, 3)
+        self.assertEqual(self.ddbsql([], input="SELECT nope;\n.exit 0\n").returncode, 1)
 
     def test_unterminated_string_at_end_of_input(self):
         text = "SELECT 1;\nSELECT 'abc;\n\nSELECT 2;\n"

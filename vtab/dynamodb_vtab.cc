@@ -1542,7 +1542,7 @@ sqlite3_module kModule = {
 
 void Stats::Reset() {
   for (auto* a : {&requests, &pages, &items_scanned, &items_returned, &bytes, &retries, &get_item,
-                  &batch_get_item, &query, &scan, &capacity_milli}) {
+                  &batch_get_item, &query, &scan, &execute_statement, &capacity_milli}) {
     a->store(0);
   }
 }

@@ -88,14 +88,20 @@ struct FunctionSpec {
   int required;  // the first `required` arguments must be given
 };
 
-constexpr FunctionSpec kPartiql = {Kind::kPartiql, "ddb_partiql",
+constexpr FunctionSpec kPartiql = {Kind::kPartiql,
+                                   "ddb_partiql",
                                    "ddb_partiql(statement [, params [, consistent]])",
-                                   kPartiqlArguments, 3, 1};
+                                   kPartiqlArguments,
+                                   3,
+                                   1};
 constexpr FunctionSpec kQuery = {
-    Kind::kQuery, "ddb_query",
+    Kind::kQuery,
+    "ddb_query",
     "ddb_query(table_name, key_condition [, values_json [, index_name [, filter [, "
     "descending]]]])",
-    kQueryArguments, 6, 2};
+    kQueryArguments,
+    6,
+    2};
 
 // Argument positions, as columns minus one.
 enum PartiqlArgument { kStatement = 0, kParams = 1, kConsistent = 2 };
@@ -302,10 +308,12 @@ Status StartPartiql(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<Prefe
   }
   std::string keyword = FirstKeyword(req.statement);
   if (keyword != "SELECT") {
-    return Status::NotSupported(
-        "ddb_partiql runs SELECT statements only; writes are not supported yet (the statement "
-        "starts with '" +
-        (keyword.empty() ? req.statement.substr(0, 20) : keyword) + "')");
+    bool write = keyword == "INSERT" || keyword == "UPDATE" || keyword == "DELETE" ||
+                 keyword == "UPSERT" || keyword == "REPLACE";
+    return Status::NotSupported(std::string("ddb_partiql runs SELECT statements only") +
+                                (write ? "; writes are not supported yet" : "") +
+                                " (the statement starts with '" +
+                                (keyword.empty() ? req.statement.substr(0, 20) : keyword) + "')");
   }
   std::string params;
   if (ArgText(c, kParams, &params)) {
@@ -333,7 +341,7 @@ Status StartPartiql(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<Prefe
     req.next_token = std::move(p.next_token);
     return Status::OK();
   };
-  *out = std::make_unique<Prefetcher>(std::move(fetch), ctx, nullptr);
+  *out = std::make_unique<Prefetcher>(std::move(fetch), ctx, &ctx->stats().execute_statement);
   return Status::OK();
 }
 
@@ -345,7 +353,8 @@ bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 
 bool IsExpressionKeyword(std::string_view w) {
   for (const char* k : {"AND", "OR", "NOT", "BETWEEN", "IN"}) {
-    if (w.size() == std::strlen(k) && sqlite3_strnicmp(w.data(), k, static_cast<int>(w.size())) == 0)
+    if (w.size() == std::strlen(k) &&
+        sqlite3_strnicmp(w.data(), k, static_cast<int>(w.size())) == 0)
       return true;
   }
   return false;
@@ -380,7 +389,8 @@ class NameRewriter {
         if (end == std::string_view::npos) {
           return Status::InvalidArgument("unterminated quoted name in '" + std::string(e) + "'");
         }
-        if (end == i + 1) return Status::InvalidArgument("empty quoted name in '" + std::string(e) + "'");
+        if (end == i + 1)
+          return Status::InvalidArgument("empty quoted name in '" + std::string(e) + "'");
         std::string placeholder;
         Status s = Quoted(std::string(e.substr(i + 1, end - i - 1)), &placeholder);
         if (!s.ok()) return s;
@@ -526,8 +536,7 @@ int PartiqlConnect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab
   return Connect(db, aux, kPartiql, out, err);
 }
 
-int QueryConnect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out,
-                 char** err) {
+int QueryConnect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
   return Connect(db, aux, kQuery, out, err);
 }
 
@@ -611,6 +620,17 @@ int FnClose(sqlite3_vtab_cursor* cur) {
   return SQLITE_OK;
 }
 
+// Ends the call with `s` as the statement's error, named after the
+// function; Ctrl-C is SQLITE_INTERRUPT.
+int Fail(sqlite3_vtab_cursor* cur, const Status& s) {
+  reinterpret_cast<FnCursor*>(cur)->eof = true;
+  const char* name = TableOf(cur)->spec->name;
+  std::string msg = s.ToString();
+  if (!msg.starts_with(name)) msg = std::string(name) + ": " + msg;
+  SetError(cur->pVtab, msg);
+  return s.IsCancelled() ? SQLITE_INTERRUPT : SQLITE_ERROR;
+}
+
 // Contract: with argv as FnBestIndex documents, checks the arguments,
 // sends the first request and positions on the first row. Errors name the
 // function and the table or statement; Ctrl-C surfaces as SQLITE_INTERRUPT.
@@ -636,11 +656,7 @@ int FnFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlit
     c->more = true;
     s = Advance(c);
   }
-  if (!s.ok()) {
-    c->eof = true;
-    SetError(cur->pVtab, std::string(spec.name) + ": " + s.ToString());
-    return s.IsCancelled() ? SQLITE_INTERRUPT : SQLITE_ERROR;
-  }
+  if (!s.ok()) return Fail(cur, s);
   if (!c->eof) t->ctx->stats().items_returned++;
   return SQLITE_OK;
 }
@@ -652,11 +668,7 @@ int FnNext(sqlite3_vtab_cursor* cur) {
   ++c->pos;
   ++c->rowid;
   Status s = Advance(c);
-  if (!s.ok()) {
-    c->eof = true;
-    SetError(cur->pVtab, std::string(t->spec->name) + ": " + s.ToString());
-    return s.IsCancelled() ? SQLITE_INTERRUPT : SQLITE_ERROR;
-  }
+  if (!s.ok()) return Fail(cur, s);
   if (!c->eof) t->ctx->stats().items_returned++;
   return SQLITE_OK;
 }
@@ -722,8 +734,8 @@ constexpr sqlite3_module kQueryModule = MakeModule(QueryConnect);
 }  // namespace
 
 Status RegisterFunctions(sqlite3* db, ModuleContext* context) {
-  for (const auto& [name, module] : {std::pair{kPartiql.name, &kPartiqlModule},
-                                     std::pair{kQuery.name, &kQueryModule}}) {
+  for (const auto& [name, module] :
+       {std::pair{kPartiql.name, &kPartiqlModule}, std::pair{kQuery.name, &kQueryModule}}) {
     int rc = sqlite3_create_module_v2(db, name, module, context, nullptr);
     if (rc != SQLITE_OK) {
       return Status::IOError(std::string("sqlite: ") + name + ": " + sqlite3_errmsg(db));

@@ -40,6 +40,7 @@ struct Stats {
   std::atomic<uint64_t> batch_get_item{0};
   std::atomic<uint64_t> query{0};
   std::atomic<uint64_t> scan{0};
+  std::atomic<uint64_t> execute_statement{0};  // ddb_partiql
   // Consumed capacity in thousandths of a unit (atomics of double are awkward).
   std::atomic<uint64_t> capacity_milli{0};
 

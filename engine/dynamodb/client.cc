@@ -448,32 +448,9 @@ DynamoDbClient::DynamoDbClient(std::shared_ptr<aws::AwsClient> aws) : aws_(std::
 Status ParseResponse(const char* operation, const std::string& context, const std::string& text,
                      json* response);
 
-Status DynamoDbClient::Invoke(const char* operation, const std::string& context, const json& body,
-                              json* response) {
-  auto with_context = [&context](const Status& s) {
-    return context.empty() ? s : s.WithContext(context);
-  };
-  aws::ServiceRequest request;
-  request.method = "POST";
-  request.path = "/";
-  request.headers = {{"Content-Type", "application/x-amz-json-1.0"},
-                     {"X-Amz-Target", std::string(kTargetPrefix) + operation}};
-  request.context = context;
-  try {
-    request.body = body.dump();
-  } catch (const json::exception&) {
-    // The only dump failure: a string (value, name or expression) that is
-    // not UTF-8, which DynamoDB would reject too.
-    return with_context(
-        Status::InvalidArgument(std::string(operation) + ": a string is not valid UTF-8"));
-  }
-
-  aws::HttpResponse http;
-  Status s = aws_->Call(request, &http);
-  if (!s.ok()) return s;
-  return ParseResponse(operation, context, http.body, response);
-}
-
+// Every DynamoDB request is built here: POST / with the operation named in
+// X-Amz-Target and a JSON body, sent through AwsClient::Call (signing,
+// retries, CRC check).
 Status DynamoDbClient::InvokeRaw(const char* operation, const std::string& context,
                                  const json& body, std::string* response_body) {
   aws::ServiceRequest request;
@@ -493,6 +470,14 @@ Status DynamoDbClient::InvokeRaw(const char* operation, const std::string& conte
   if (!s.ok()) return s;
   *response_body = std::move(http.body);
   return Status::OK();
+}
+
+Status DynamoDbClient::Invoke(const char* operation, const std::string& context, const json& body,
+                              json* response) {
+  std::string text;
+  Status s = InvokeRaw(operation, context, body, &text);
+  if (!s.ok()) return s;
+  return ParseResponse(operation, context, text, response);
 }
 
 Status ParseResponse(const char* operation, const std::string& context, const std::string& text,
