@@ -341,6 +341,23 @@ class InputTest(ReplTestCase):
         self.assertNotIn("Error", screen)
         self.assertNotIn("never", screen.split("afterwards")[1])
 
+    def test_large_full_scan_asks_first(self):
+        term = self.start()
+        term.line(".scanconfirm 1")
+        term.line("SELECT count(*) AS n FROM demo;")
+        term.wait_text("Run it? [y/N]")
+        self.assertRegex(term.screen(), r"Full scan of demo: about \d+ items")
+        term.line("n")
+        term.wait_text("declined")
+        term.line("SELECT count(*) AS n FROM demo;")
+        term.wait_count("Run it? [y/N]", 2)
+        term.line("y")
+        term.wait_text("│ 3 ")
+        # A lookup by key is no full scan: no question.
+        term.line("SELECT name FROM demo WHERE id = 'k1';")
+        screen = term.wait_text("│ ann")
+        self.assertEqual(screen.count("Run it?"), 2, screen)
+
     def test_pager(self):
         term = self.start()
         term.line(".pager sed s/^/PAGED:/")

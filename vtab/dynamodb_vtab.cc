@@ -1181,7 +1181,10 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       e.items = t->desc.item_count;
       e.bytes = t->desc.size_bytes;
       e.read_units = static_cast<double>(e.bytes) / 4096.0 * (t->consistent ? 1.0 : 0.5);
-      if (!ctx->confirm_scan(e)) return Status::Cancelled("full scan of " + t->table + " declined");
+      if (!ctx->confirm_scan(e)) {
+        return Status::InvalidArgument("full scan of " + t->table +
+                                       " declined (.scanconfirm sets when to ask)");
+      }
     }
     if (small) {
       segments = 1;
