@@ -627,6 +627,10 @@ def report(results):
             add("  => " + ratio_text("DecodeItemsResponse", "nlohmann::json::parse + "
                                      "ItemFromWireJson",
                                      b["items_per_second"] / a["items_per_second"]))
+        a, b = r.get("DecodeItemsResponsePlainJson"), r.get("SplitItemsResponsePlainJson")
+        if a and b:
+            add("  => " + ratio_text("items kept as text, to plain JSON", "decoded items, "
+                                     "to plain JSON", b["items_per_second"] / a["items_per_second"]))
 
     add("")
     add("Notes: ddbsql and the AWS CLI are timed as whole processes (start-up included); the")

@@ -12,6 +12,13 @@
 //   DecodeItemsResponsePlainJson   the same, then ItemToPlainJson per item
 //                                  (the `item` column of every row)
 //   ItemToPlainJson                ItemToPlainJson alone, on decoded items
+//   SplitItemsResponse             the same checks, the items kept as text
+//                                  (what a Scan page costs ddbsql's cursor
+//                                  before any column is read)
+//   SplitItemsResponsePlainJson    the same, then AppendCheckedItemPlainJson
+//                                  per item (the `item` column from text)
+//   SplitItemsResponseOneAttribute the same, then CheckedItemAttributes::Find
+//                                  of one attribute per item (one column)
 //
 // Run: build/bench/ddbsql_decode_bench [--benchmark_format=json] ...
 // bench/run.sh runs it and reports its numbers with the end-to-end ones.
@@ -186,6 +193,68 @@ void BM_ItemToPlainJson(benchmark::State& state) {
   SetCounters(state, page);
 }
 BENCHMARK(BM_ItemToPlainJson)->Unit(benchmark::kMillisecond);
+
+void BM_SplitItemsResponse(benchmark::State& state) {
+  const Page& page = TestPage();
+  for (auto _ : state) {
+    std::vector<std::string_view> items;
+    std::vector<JsonMember> others;
+    Status s = SplitItemsResponse(page.body, "Items", &items, &others);
+    if (!s.ok() || static_cast<int>(items.size()) != page.items) {
+      state.SkipWithError(s.ok() ? "wrong item count" : s.ToString().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(items.data());
+  }
+  SetCounters(state, page);
+}
+BENCHMARK(BM_SplitItemsResponse)->Unit(benchmark::kMillisecond);
+
+void BM_SplitItemsResponsePlainJson(benchmark::State& state) {
+  const Page& page = TestPage();
+  for (auto _ : state) {
+    std::vector<std::string_view> items;
+    std::vector<JsonMember> others;
+    Status s = SplitItemsResponse(page.body, "Items", &items, &others);
+    size_t total = 0;
+    for (std::string_view item : items) {
+      std::string json;
+      if (s.ok()) s = AppendCheckedItemPlainJson(item, &json);
+      total += json.size();
+    }
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(total);
+  }
+  SetCounters(state, page);
+}
+BENCHMARK(BM_SplitItemsResponsePlainJson)->Unit(benchmark::kMillisecond);
+
+void BM_SplitItemsResponseOneAttribute(benchmark::State& state) {
+  const Page& page = TestPage();
+  CheckedItemAttributes attributes;
+  for (auto _ : state) {
+    std::vector<std::string_view> items;
+    std::vector<JsonMember> others;
+    Status s = SplitItemsResponse(page.body, "Items", &items, &others);
+    size_t found_count = 0;
+    for (std::string_view item : items) {
+      attributes.Reset(item);
+      std::string_view value;
+      bool found = false;
+      if (s.ok()) s = attributes.Find("price", &value, &found);
+      found_count += found;
+    }
+    if (!s.ok() || static_cast<int>(found_count) != page.items) {
+      state.SkipWithError(s.ok() ? "attribute not found" : s.ToString().c_str());
+      return;
+    }
+  }
+  SetCounters(state, page);
+}
+BENCHMARK(BM_SplitItemsResponseOneAttribute)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace ddb::dynamodb

@@ -22,6 +22,8 @@ struct ConnectionOptions {
   aws::HttpOptions http;     // timeouts, TLS
   // Credentials to use instead of the chain (tests); empty: the chain.
   std::shared_ptr<aws::CredentialsProvider> credentials;
+  // An HTTP client to share (another connection's); empty: a new one.
+  std::shared_ptr<aws::HttpClient> shared_http;
 };
 
 class Connection {
@@ -35,6 +37,7 @@ class Connection {
   const aws::Endpoint& s3_endpoint() const { return s3_endpoint_; }
   dynamodb::DynamoDbClient& dynamodb() { return *dynamodb_; }
   aws::HttpClient& http() { return *http_; }
+  std::shared_ptr<aws::HttpClient> shared_http() { return http_; }
 
   // A short description for prompts and messages: "profile dev, eu-west-1" or
   // "http://127.0.0.1:8000, us-east-1". Never includes secrets.

@@ -100,8 +100,9 @@ Status ParseArgs(int argc, const char* const* argv, Args* out) {
       s = value(&v);
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
-      if (s.ok() && (v.empty() || *end != '\0' || n < 0 || n > 1000000)) {
-        s = Status::InvalidArgument("option " + arg + ": '" + v + "' is not a segment count");
+      if (s.ok() && (v.empty() || *end != '\0' || n < 0 || n > 64)) {
+        s = Status::InvalidArgument("option " + arg + ": '" + v +
+                                    "' is not a segment count (0 to 64; 0: by table size)");
       }
       out->parallel = static_cast<int>(n);
     } else if (name == "consistent") {

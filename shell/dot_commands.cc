@@ -1323,8 +1323,8 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
   if (cmd == "parallel") {
     char* end = nullptr;
     long n = w.size() == 2 ? std::strtol(w[1].c_str(), &end, 10) : -1;
-    if (w.size() != 2 || w[1].empty() || *end != '\0' || n < 0 || n > 1000000) {
-      return usage(".parallel N (0 or more scan segments)");
+    if (w.size() != 2 || w[1].empty() || *end != '\0' || n < 0 || n > 64) {
+      return usage(".parallel N (0 to 64 scan segments; 0: by table size)");
     }
     module_->options().scan_segments = static_cast<int>(n);
     return Status::OK();

@@ -40,10 +40,14 @@ class InterruptWatcher {
     struct sigaction sa {};
     sa.sa_handler = OnSigint;
     sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;  // reads elsewhere go on after a Ctrl-C
     sigaction(SIGINT, &sa, &old_);
     thread_ = std::thread([this] {
-      char c;
-      while (read(g_interrupt_pipe[0], &c, 1) == 1 && c == 1) {
+      for (;;) {
+        char c = 0;
+        ssize_t n = read(g_interrupt_pipe[0], &c, 1);
+        if (n < 0 && errno == EINTR) continue;  // the signal landed on this thread
+        if (n != 1 || c != 1) break;            // 0: the destructor asks to stop
         sqlite3_interrupt(db_);
         conn_->load()->http().CancelAll();
       }

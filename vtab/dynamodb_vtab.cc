@@ -54,6 +54,9 @@ using dynamodb::ItemPage;
 
 namespace {
 
+// Parallel scan segments at most: each is a request in flight and a thread.
+constexpr long kMaxSegments = 64;
+
 // ---------------------------------------------------------------------------
 // Table state
 
@@ -267,11 +270,22 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
       overrides.profile = value;
       other_connection = true;
     } else if (key == "consistent") {
+      if (value != "1" && value != "0" && value != "true" && value != "false") {
+        *err = sqlite3_mprintf("dynamodb(%s): consistent must be 1 or 0, not '%s'", argv[2],
+                               value.c_str());
+        return SQLITE_ERROR;
+      }
       t->consistent = value == "1" || value == "true";
-    } else if (key == "segments") {
-      t->segments = std::atoi(value.c_str());
-    } else if (key == "sample") {
-      sample = std::atoi(value.c_str());
+    } else if (key == "segments" || key == "sample") {
+      char* end = nullptr;
+      long n = std::strtol(value.c_str(), &end, 10);
+      long most = key == "segments" ? kMaxSegments : 10000;
+      if (value.empty() || *end != '\0' || n < 0 || n > most) {
+        *err = sqlite3_mprintf("dynamodb(%s): %s must be a whole number from 0 to %ld, not '%s'",
+                               argv[2], key.c_str(), most, value.c_str());
+        return SQLITE_ERROR;
+      }
+      (key == "segments" ? t->segments : sample) = static_cast<int>(n);
     } else if (key == "columns") {
       declared = value;
     } else {
@@ -710,6 +724,8 @@ class QuerySource : public PageSource {
   QuerySource(dynamodb::DynamoDbClient* client, RequestGate gate,
               std::vector<dynamodb::QueryRequest> requests)
       : client_(client), gate_(gate), requests_(std::move(requests)) {
+    // Rows are decoded as far as SQLite reads them (see DdbColumn).
+    for (auto& r : requests_) r.keep_item_text = true;
     Launch();
   }
   ~QuerySource() override {
@@ -754,6 +770,7 @@ class ScanSource : public PageSource {
     for (int i = 0; i < segments; ++i) {
       Segment s;
       s.request = base;
+      s.request.keep_item_text = true;  // as in QuerySource
       if (segments > 1) {
         s.request.segment = i;
         s.request.total_segments = segments;
@@ -845,6 +862,15 @@ struct DdbCursor {
   Plan::Order order = Plan::Order::kNone;
   std::vector<Item> deferred;
   bool deferred_flushed = false;
+  // The current row of a page of item texts, decoded as far as needed:
+  // its attributes found by name (for columns), or the whole Item (for the
+  // rowid and sort keys). `*_pos` says which row they belong to; kNoRow:
+  // none.
+  static constexpr size_t kNoRow = SIZE_MAX;
+  dynamodb::CheckedItemAttributes row_attributes;
+  size_t row_attributes_pos = kNoRow;
+  Item row_item;
+  size_t row_item_pos = kNoRow;
 };
 
 DdbTable* TableOf(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbTable*>(cur->pVtab); }
@@ -870,6 +896,44 @@ int DdbClose(sqlite3_vtab_cursor* cur) {
   return SQLITE_OK;
 }
 
+// Rows in a page: items decoded, or kept as text.
+size_t PageRows(const ItemPage& page) { return page.items.size() + page.item_texts.size(); }
+
+// Replaces the cursor's page; the row caches belonged to the old one.
+void SetPage(DdbCursor* c, ItemPage page) {
+  c->page = std::move(page);
+  c->pos = 0;
+  c->row_attributes_pos = DdbCursor::kNoRow;
+  c->row_item_pos = DdbCursor::kNoRow;
+}
+
+// The current row as an Item, decoding it if the page holds text.
+Status CurrentItem(DdbCursor* c, const Item** item) {
+  if (c->page.item_texts.empty()) {
+    *item = &c->page.items[c->pos];
+    return Status::OK();
+  }
+  if (c->row_item_pos != c->pos) {
+    c->row_item_pos = DdbCursor::kNoRow;
+    Status s = dynamodb::ItemFromWireJsonText(c->page.item_texts[c->pos], &c->row_item);
+    if (!s.ok()) return s;
+    c->row_item_pos = c->pos;
+  }
+  *item = &c->row_item;
+  return Status::OK();
+}
+
+// The wire JSON of attribute `name` of the current row of a page of item
+// texts, found without decoding the rest of the item.
+Status FindRowAttribute(DdbCursor* c, const std::string& name, std::string_view* value,
+                        bool* found) {
+  if (c->row_attributes_pos != c->pos) {
+    c->row_attributes.Reset(c->page.item_texts[c->pos]);
+    c->row_attributes_pos = c->pos;
+  }
+  return c->row_attributes.Find(name, value, found);
+}
+
 void CountPage(Stats& stats, const ItemPage& page, Plan::Op op) {
   // GetItem and BatchGetItem are counted when sent; a Query or Scan page is
   // one request each.
@@ -891,7 +955,7 @@ bool SortKeyIsText(const DdbCursor& c, const Item& item) {
 
 Status Advance(DdbCursor* c, Stats& stats) {
   for (;;) {
-    while (c->pos >= c->page.items.size()) {
+    while (c->pos >= PageRows(c->page)) {
       if (c->cap == 0) {
         c->eof = true;
         return Status::OK();
@@ -906,31 +970,52 @@ Status Advance(DdbCursor* c, Stats& stats) {
         std::sort(c->deferred.begin(), c->deferred.end(), [&a](const Item& x, const Item& y) {
           return x.find(a)->second.scalar() < y.find(a)->second.scalar();
         });
-        c->page = ItemPage();
-        c->page.items = std::move(c->deferred);
+        ItemPage held;
+        held.items = std::move(c->deferred);
+        SetPage(c, std::move(held));
         c->deferred.clear();
         c->deferred_flushed = true;
-        c->pos = 0;
         continue;
       }
-      c->page = ItemPage();
-      c->pos = 0;
+      SetPage(c, ItemPage());
       Status s = c->source->Next(&c->page, &c->source_done);
       if (!s.ok()) return s;
       CountPage(stats, c->page, c->op);
     }
-    if (c->order_attribute.empty() || c->deferred_flushed ||
-        !SortKeyIsText(*c, c->page.items[c->pos])) {
-      break;
+    if (c->order_attribute.empty() || c->deferred_flushed) break;
+    if (!c->page.item_texts.empty()) {
+      // Most sort keys are plain numbers: the item is decoded only if not.
+      std::string_view key;
+      bool found;
+      Status s = FindRowAttribute(c, c->order_attribute, &key, &found);
+      if (!s.ok()) return s;
+      AttributeValue v;
+      if (found) s = dynamodb::FromWireJsonText(key, &v);
+      if (!s.ok()) return s;
+      // As SortKeyIsText decides.
+      if (!found || v.type() != AttributeValue::Type::kN ||
+          dynamodb::ClassifyNumber(v.scalar(), dynamodb::DoubleRule::kShortestRoundTrip).kind !=
+              dynamodb::NumberClass::Kind::kText) {
+        break;
+      }
     }
+    const Item* item;
+    Status s = CurrentItem(c, &item);
+    if (!s.ok()) return s;
+    if (!SortKeyIsText(*c, *item)) break;
     if (c->order == Plan::Order::kDesc) {
       return Status::NotSupported(
           "ORDER BY " + c->order_attribute + " DESC: sort key " +
-          c->page.items[c->pos].find(c->order_attribute)->second.scalar() +
+          item->find(c->order_attribute)->second.scalar() +
           " has more digits than SQLite orders as a number, so DynamoDB's order is not "
           "SQLite's; sort with ORDER BY " + c->order_attribute + "+0 DESC instead");
     }
-    c->deferred.push_back(std::move(c->page.items[c->pos]));
+    if (item == &c->row_item) {
+      c->deferred.push_back(std::move(c->row_item));
+      c->row_item_pos = DdbCursor::kNoRow;
+    } else {
+      c->deferred.push_back(std::move(c->page.items[c->pos]));
+    }
     ++c->pos;
   }
   c->eof = false;
@@ -947,6 +1032,17 @@ std::string ProjectionExpression(const Plan& plan, dynamodb::NameMap* names) {
     expr += placeholder;
   }
   return expr;
+}
+
+// True when `v` is a number once NUMERIC affinity has applied ('1e300' too).
+bool NumericUnderAffinity(sqlite3_value* v) {
+  int t = sqlite3_value_type(v);
+  if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) return true;
+  if (t != SQLITE_TEXT) return false;
+  sqlite3_value* copy = sqlite3_value_dup(v);
+  int nt = sqlite3_value_numeric_type(copy);
+  sqlite3_value_free(copy);
+  return nt == SQLITE_INTEGER || nt == SQLITE_FLOAT;
 }
 
 // Calls `fn` with each value of argument `argv` (1-based): one, or every
@@ -1038,7 +1134,8 @@ class FilterBuilder {
                                         : "<=";
     bool below = f.op == Op::kLt || f.op == Op::kLe;
     if (storage == SQLITE_TEXT) {
-      std::string text = reinterpret_cast<const char*>(sqlite3_value_text(x));
+      const char* p = reinterpret_cast<const char*>(sqlite3_value_text(x));
+      std::string text(p, static_cast<size_t>(sqlite3_value_bytes(x)));  // may hold NULs
       if (f.op == Op::kGlob) {
         std::string prefix = text.substr(0, text.find_first_of("*?["));
         if (prefix.empty()) return true;  // nothing DynamoDB can test
@@ -1073,8 +1170,12 @@ class FilterBuilder {
         !dynamodb::ValidateNumber(hi).ok()) {
       return true;  // beyond DynamoDB's numbers: nothing useful to send
     }
-    // SQLite's BOOL values are 0 and 1: numbers too.
-    auto boolean = [this] { return " OR attribute_type(#?, " + Type("BOOL") + "))"; };
+    // SQLite's BOOL values are 0 and 1: numbers too. In a NUMERIC column a
+    // string that reads as a number ('5') compares as that number as well.
+    auto boolean = [this, numeric_affinity] {
+      std::string more = numeric_affinity ? " OR attribute_type(#?, " + Type("S") + ")" : "";
+      return " OR attribute_type(#?, " + Type("BOOL") + ")" + more + ")";
+    };
     if (f.op == Op::kEq) {
       Part("(#? BETWEEN " + Value(AttributeValue::N(lo)) + " AND " + Value(AttributeValue::N(hi)) +
            boolean());
@@ -1151,7 +1252,10 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
     sqlite3_int64 limit = sqlite3_value_int64(argv[plan.limit_argv - 1]);
     sqlite3_int64 offset =
         plan.offset_argv > 0 ? sqlite3_value_int64(argv[plan.offset_argv - 1]) : 0;
-    if (limit >= 0) *cap = limit + std::max<sqlite3_int64>(offset, 0);
+    offset = std::max<sqlite3_int64>(offset, 0);
+    if (limit >= 0) {
+      *cap = limit > INT64_MAX - offset ? -1 : limit + offset;  // no cap when it would overflow
+    }
     if (*cap == 0) return empty();
   }
 
@@ -1166,7 +1270,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
     req.index = plan.index;
     req.consistent_read = t->consistent;
     req.projection = ProjectionExpression(plan, &req.names);
-    int segments = t->segments;
+    int segments = std::min<int>(t->segments, kMaxSegments);
     if (segments <= 0) {
       // About one segment per 2,000 items, up to 8: small tables need one request.
       segments = static_cast<int>(std::clamp<int64_t>(t->desc.item_count / 2000, 1, 8));
@@ -1230,6 +1334,9 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
         // An infinite bound keeps every number or none.
         bool upper = k.op == KeyCondition::Op::kLt || k.op == KeyCondition::Op::kLe;
         if (upper != (sqlite3_value_double(v) > 0)) matches_nothing = true;
+      } else if (is_range && type == "N" && NumericUnderAffinity(v)) {
+        // A number DynamoDB cannot hold (1e300, 1e-200): no condition is
+        // sent and SQLite, which re-checks number ranges, decides.
       } else if (is_range) {
         // A bound of another storage class: SQLite orders NULL < numbers <
         // TEXT < BLOB, so the bound either keeps every key or none.
@@ -1434,6 +1541,27 @@ int DdbEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbCursor*>(cur)-
 int DdbColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
   auto* c = reinterpret_cast<DdbCursor*>(cur);
   const DdbTable* t = TableOf(cur);
+  if (!c->page.item_texts.empty()) {
+    // A page kept as text: only the attribute asked for is decoded.
+    std::string_view text = c->page.item_texts[c->pos];
+    if (i == t->item_column) {
+      ResultWireItemJson(ctx, text);
+      return SQLITE_OK;
+    }
+    std::string_view value;
+    bool found;
+    Status s = FindRowAttribute(c, t->columns[static_cast<size_t>(i)].attribute, &value, &found);
+    if (!s.ok()) {
+      SetError(cur->pVtab, "table " + t->table + ": " + s.ToString());
+      return SQLITE_ERROR;
+    }
+    if (found) {
+      ResultWireAttribute(ctx, value);
+    } else {
+      sqlite3_result_null(ctx);
+    }
+    return SQLITE_OK;
+  }
   const Item& item = c->page.items[c->pos];
   if (i == t->item_column) {
     ResultItemJson(ctx, item);
@@ -1491,7 +1619,13 @@ int DdbRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
   // FNV-1a hash of its primary key.
   auto* c = reinterpret_cast<DdbCursor*>(cur);
   const DdbTable* t = TableOf(cur);
-  const Item& item = c->page.items[c->pos];
+  const Item* current;
+  Status s = CurrentItem(c, &current);
+  if (!s.ok()) {
+    SetError(cur->pVtab, "table " + t->table + ": " + s.ToString());
+    return SQLITE_ERROR;
+  }
+  const Item& item = *current;
   uint64_t h = 1469598103934665603ULL;
   auto mix = [&h](std::string_view bytes) {
     for (unsigned char b : bytes) {
@@ -1556,6 +1690,8 @@ Status ModuleContext::OpenConnection(const aws::Overrides& overrides,
   if (!overrides.profile.empty()) o.overrides.profile = overrides.profile;
   if (!overrides.region.empty()) o.overrides.region = overrides.region;
   if (!overrides.endpoint_url.empty()) o.overrides.endpoint_url = overrides.endpoint_url;
+  // One HTTP client for every connection: Ctrl-C cancels all their requests.
+  o.shared_http = connection_->shared_http();
   return Connection::Open(std::move(o), out);
 }
 
@@ -1607,7 +1743,15 @@ Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& sche
   std::string q = QuoteIdent(schema);
   std::string sql = "PRAGMA " + q + ".writable_schema=ON; DELETE FROM " + q +
                     ".sqlite_schema WHERE sql LIKE 'CREATE VIRTUAL TABLE % USING dynamodb(%';";
+  // DynamoDB names are case-sensitive, SQLite's are not: of names equal
+  // but for case only the first is declared (the others stay reachable with
+  // CREATE VIRTUAL TABLE temp.x USING dynamodb(table='Name')).
+  std::vector<std::string> declared;
   for (const auto& name : names) {
+    bool clash = false;
+    for (const auto& d : declared) clash |= sqlite3_stricmp(d.c_str(), name.c_str()) == 0;
+    if (clash) continue;
+    declared.push_back(name);
     std::string create = "CREATE VIRTUAL TABLE " + QuoteIdent(name) +
                          " USING dynamodb(table=" + QuoteLiteral(name) + ")";
     sql += "INSERT INTO " + q + ".sqlite_schema(type,name,tbl_name,rootpage,sql) VALUES('table'," +

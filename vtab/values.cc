@@ -18,6 +18,44 @@ namespace {
 void ResultJsonText(sqlite3_context* ctx, const std::string& text) {
   sqlite3_result_text64(ctx, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
+
+void ResultText(sqlite3_context* ctx, std::string_view text) {
+  sqlite3_result_text64(ctx, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+// N as values.h maps it.
+void ResultNumber(sqlite3_context* ctx, std::string_view decimal) {
+  // "Round-trips": printing the double back (shortest digits) gives the
+  // stored number again, so 19.99 is a REAL while 0.10000000000000001
+  // (the same double as 0.1, but not the same decimal) stays TEXT.
+  dynamodb::NumberClass c =
+      dynamodb::ClassifyNumber(decimal, dynamodb::DoubleRule::kShortestRoundTrip);
+  if (c.kind == dynamodb::NumberClass::Kind::kInt64) {
+    sqlite3_result_int64(ctx, c.i);
+  } else if (c.kind == dynamodb::NumberClass::Kind::kDouble) {
+    sqlite3_result_double(ctx, c.d);
+  } else {
+    ResultText(ctx, decimal);
+  }
+}
+
+// The payload of `wire` when it is exactly {"<type>":"<payload>"} (as
+// `prefix` {"<type>":" starts it) and the payload has no escape: then, the
+// text having been checked, the payload is the decoded string itself.
+bool PlainPayload(std::string_view wire, std::string_view prefix, std::string_view* payload) {
+  constexpr std::string_view kSuffix = "\"}";
+  if (wire.size() < prefix.size() + kSuffix.size() || !wire.starts_with(prefix) ||
+      !wire.ends_with(kSuffix)) {
+    return false;
+  }
+  *payload = wire.substr(prefix.size(), wire.size() - prefix.size() - kSuffix.size());
+  return payload->find_first_of("\"\\") == std::string_view::npos;
+}
+
+void ResultStatusError(sqlite3_context* ctx, const Status& s) {
+  std::string msg = s.ToString();
+  sqlite3_result_error(ctx, msg.data(), static_cast<int>(msg.size()));
+}
 }  // namespace
 
 void ResultAttribute(sqlite3_context* ctx, const AttributeValue& v) {
@@ -29,22 +67,9 @@ void ResultAttribute(sqlite3_context* ctx, const AttributeValue& v) {
       sqlite3_result_text64(ctx, v.scalar().data(), v.scalar().size(), SQLITE_TRANSIENT,
                             SQLITE_UTF8);
       return;
-    case Type::kN: {
-      // "Round-trips": printing the double back (shortest digits) gives the
-      // stored number again, so 19.99 is a REAL while 0.10000000000000001
-      // (the same double as 0.1, but not the same decimal) stays TEXT.
-      dynamodb::NumberClass c =
-          dynamodb::ClassifyNumber(v.scalar(), dynamodb::DoubleRule::kShortestRoundTrip);
-      if (c.kind == dynamodb::NumberClass::Kind::kInt64) {
-        sqlite3_result_int64(ctx, c.i);
-      } else if (c.kind == dynamodb::NumberClass::Kind::kDouble) {
-        sqlite3_result_double(ctx, c.d);
-      } else {
-        sqlite3_result_text64(ctx, v.scalar().data(), v.scalar().size(), SQLITE_TRANSIENT,
-                              SQLITE_UTF8);
-      }
+    case Type::kN:
+      ResultNumber(ctx, v.scalar());
       return;
-    }
     case Type::kB:
       sqlite3_result_blob64(ctx, v.scalar().data(), v.scalar().size(), SQLITE_TRANSIENT);
       return;
@@ -63,6 +88,32 @@ void ResultAttribute(sqlite3_context* ctx, const AttributeValue& v) {
 
 void ResultItemJson(sqlite3_context* ctx, const dynamodb::Item& item) {
   ResultJsonText(ctx, dynamodb::ItemToPlainJson(item));
+}
+
+void ResultWireAttribute(sqlite3_context* ctx, std::string_view wire_value) {
+  // DynamoDB writes values compactly: most are one of these shapes.
+  std::string_view payload;
+  if (PlainPayload(wire_value, R"({"S":")", &payload)) {
+    ResultText(ctx, payload);
+  } else if (PlainPayload(wire_value, R"({"N":")", &payload)) {
+    ResultNumber(ctx, payload);
+  } else if (wire_value == R"({"BOOL":true})" || wire_value == R"({"BOOL":false})") {
+    sqlite3_result_int(ctx, wire_value.size() == 13 ? 1 : 0);
+  } else if (wire_value == R"({"NULL":true})") {
+    sqlite3_result_null(ctx);
+  } else {
+    AttributeValue v;
+    Status s = dynamodb::FromWireJsonText(wire_value, &v);
+    if (!s.ok()) return ResultStatusError(ctx, s);
+    ResultAttribute(ctx, v);
+  }
+}
+
+void ResultWireItemJson(sqlite3_context* ctx, std::string_view wire_item) {
+  std::string json;
+  Status s = dynamodb::AppendCheckedItemPlainJson(wire_item, &json);
+  if (!s.ok()) return ResultStatusError(ctx, s);
+  ResultJsonText(ctx, json);
 }
 
 namespace {

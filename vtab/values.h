@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <string_view>
 
 #include "engine/dynamodb/attribute_value.h"
 #include "engine/status.h"
@@ -25,6 +26,13 @@ void ResultAttribute(sqlite3_context* ctx, const dynamodb::AttributeValue& v);
 
 // Sets `ctx` to the whole item as JSON object text.
 void ResultItemJson(sqlite3_context* ctx, const dynamodb::Item& item);
+
+// The same two from wire JSON text that dynamodb::SplitItemsResponse has
+// checked (an attribute's value from SplitCheckedItem, a whole item): the
+// results are those of the decoded value or item, without building it when
+// the value is a plain S, N, BOOL or NULL.
+void ResultWireAttribute(sqlite3_context* ctx, std::string_view wire_value);
+void ResultWireItemJson(sqlite3_context* ctx, std::string_view wire_item);
 
 // What a SQL value becomes as a key attribute of DynamoDB type `key_type`
 // ("S", "N" or "B") when SQLite compares it with a column of that type's

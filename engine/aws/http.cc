@@ -242,7 +242,14 @@ class HttpClient::Impl {
                          : code == CURLE_COULDNT_CONNECT      ? "cannot connect"
                          : code == CURLE_COULDNT_RESOLVE_HOST ? "cannot resolve host"
                                                               : "request failed";
-      result.status = Status::Transport(what + " (" + HostOf(t->request.url) + "): " + reason);
+      std::string message = what + " (" + HostOf(t->request.url) + "): " + reason;
+      // A certificate that does not verify or a URL curl cannot use will not
+      // do better on a retry: those are not transport failures to retry.
+      bool permanent = code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+                       code == CURLE_SSL_CERTPROBLEM || code == CURLE_UNSUPPORTED_PROTOCOL ||
+                       code == CURLE_URL_MALFORMAT;
+      result.status =
+          permanent ? Status::InvalidArgument(message) : Status::Transport(message);
     } else {
       long status = 0;
       curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -311,7 +318,13 @@ class HttpClient::Impl {
           continue;
         }
         CURL* e = t->easy.get();
-        curl_multi_add_handle(multi_.get(), e);
+        if (CURLMcode mc = curl_multi_add_handle(multi_.get(), e); mc != CURLM_OK) {
+          t->promise.set_value({Status::Transport(std::string("cannot start request (") +
+                                                  HostOf(t->request.url) +
+                                                  "): " + curl_multi_strerror(mc)),
+                                {}});
+          continue;
+        }
         active_.emplace(e, std::move(t));
       }
 
@@ -329,7 +342,10 @@ class HttpClient::Impl {
         Recycle(t.get());
       }
       int numfds = 0;
-      curl_multi_poll(multi_.get(), nullptr, 0, 1000, &numfds);
+      if (curl_multi_poll(multi_.get(), nullptr, 0, 1000, &numfds) != CURLM_OK) {
+        // Not expected; do not spin if it happens.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
     }
   }
 

@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <deque>
 #include <exception>
+#include <memory>
 #include <new>
 #include <ostream>
 #include <utility>
 
 #include <nlohmann/json.hpp>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>  // 16 bytes at a time through strings (every x86-64 has SSE2)
+#endif
 
 #include "engine/encoding.h"
 
@@ -726,6 +730,11 @@ Status ItemFromWireJson(const Json& j, Item* out) {
 
 namespace {
 
+// Plain JSON writers, defined with the plain JSON functions below.
+void AppendJsonString(std::string_view s, std::string* out);
+void AppendNumber(std::string_view text, std::string* out);
+void AppendBase64(std::string_view bytes, std::string* out);
+
 // Decodes wire JSON straight from text. Strings without escapes are read in
 // place (one copy, into the value); everything else mirrors DecodeValue.
 // The steps return false on failure and leave the reason in error(): a
@@ -755,6 +764,8 @@ class WireTextReader {
     }
   }
 
+  // An item into *out, or, with a null `out`, only checked as one (the
+  // same rules and messages, nothing built).
   bool ReadItem(Item* out) {
     SkipSpace();
     Kind kind = Peek();
@@ -762,15 +773,24 @@ class WireTextReader {
     ++p_;
     if (Consume('}')) return true;
     std::string scratch;
+    NameFrame names(this);
     for (;;) {
       std::string_view name;
       if (!ReadKey(&name, &scratch)) return false;
       if (name.empty()) return Fail(EmptyName());
-      auto [slot, inserted] = out->try_emplace(std::string(name));
+      AttributeValue* value = nullptr;
+      bool inserted;
+      if (out != nullptr) {
+        auto slot = out->try_emplace(std::string(name));
+        inserted = slot.second;
+        value = &slot.first->second;
+      } else {
+        inserted = names.Insert(name, name.data() == scratch.data());
+      }
       if (!inserted) return Fail(Status::InvalidArgument("repeated attribute name " + Quote(name)));
       std::string where;
-      if (!ReadValue(0, &slot->second, &where)) {
-        PrependPath(slot->first, &where);
+      if (!ReadValue(0, value, &where)) {
+        PrependPath(std::string(name), &where);
         return Fail(Locate("attribute " + Quote(where), error_));
       }
       if (Consume(',')) continue;
@@ -779,8 +799,30 @@ class WireTextReader {
     }
   }
 
+  // A JSON array of items, each checked as ReadItem(nullptr) does and
+  // recorded as the span of its text.
+  bool ReadItemTexts(std::vector<std::string_view>* out) {
+    SkipSpace();
+    Kind kind = Peek();
+    if (kind != Kind::kArray) return WrongTopLevel(kind, "'['", "a JSON array of items");
+    ++p_;
+    if (Consume(']')) return true;
+    for (size_t i = 0;; ++i) {
+      SkipSpace();
+      const char* start = p_;
+      if (!ReadItem(nullptr)) {
+        return Fail(Status::InvalidArgument("item " + std::to_string(i) + ": " + error_.message()));
+      }
+      out->emplace_back(start, static_cast<size_t>(p_ - start));
+      if (Consume(',')) continue;
+      if (Consume(']')) return true;
+      return Expected("',' or ']'");
+    }
+  }
+
   // An AttributeValue nested in `depth` M/L levels; see DecodeValue. On
-  // failure `where` holds the path of the offending value.
+  // failure `where` holds the path of the offending value. A null `out`
+  // checks the value without building it.
   bool ReadValue(int depth, AttributeValue* out, std::string* where) {
     SkipSpace();
     Kind kind = Peek();
@@ -819,15 +861,290 @@ class WireTextReader {
     return true;
   }
 
+  // Where the reader is, as an offset into its text; Seek goes back there.
+  size_t offset() const { return static_cast<size_t>(p_ - begin_); }
+  void Seek(size_t offset) { p_ = begin_ + std::min(offset, static_cast<size_t>(end_ - begin_)); }
+
+  // The next member of an object whose text is known to be valid JSON (an
+  // item from ReadItemTexts), without checking it again: strings and
+  // brackets are all a value is skipped by. `first`: p_ is at the object's
+  // start, else just after a member. Sets *done instead at the end of the
+  // object. Stays within the text, and fails cleanly on most text that is
+  // not valid after all.
+  bool NextChecked(bool first, JsonMember* out, bool* done) {
+    *done = false;
+    if (first) {
+      SkipSpace();
+      if (p_ == end_ || *p_ != '{') return Expected("'{'");
+      ++p_;
+      if (Consume('}')) {
+        *done = true;
+        return ExpectEnd();
+      }
+    } else if (!Consume(',')) {
+      if (!Consume('}')) return Expected("',' or '}'");
+      *done = true;
+      return ExpectEnd();
+    }
+    std::string scratch;
+    std::string_view name;
+    if (!ReadKey(&name, &scratch)) return false;
+    SkipSpace();
+    const char* start = p_;
+    if (!SkipChecked()) return false;
+    out->name.assign(name);
+    out->value = std::string_view(start, static_cast<size_t>(p_ - start));
+    return true;
+  }
+
+  // ---- Plain JSON straight from checked text ----
+
+  // The transcoder's output: a string written through a cursor, so that
+  // each byte or run put costs no call. Plain JSON is never longer than the
+  // wire JSON it comes from: sized to the text, the string rarely grows.
+  class PlainOut {
+   public:
+    PlainOut(std::string* s, size_t expected) : s_(s), n_(s->size()) { s_->resize(n_ + expected); }
+    [[gnu::always_inline]] void Put(char c) {
+      if (n_ == s_->size()) Grow(1);
+      s_->data()[n_++] = c;
+    }
+    [[gnu::always_inline]] void Put(std::string_view v) {
+      if (v.empty()) return;
+      if (v.size() > s_->size() - n_) Grow(v.size());
+      std::memcpy(s_->data() + n_, v.data(), v.size());
+      n_ += v.size();
+    }
+    size_t size() const { return n_; }
+    std::string_view Since(size_t start) const {
+      return std::string_view(s_->data() + start, n_ - start);
+    }
+    void Truncate(size_t n) { n_ = n; }
+    void Finish() { s_->resize(n_); }
+
+   private:
+    void Grow(size_t more) { s_->resize(std::max(s_->size() * 2, n_ + more)); }
+    std::string* s_;
+    size_t n_;
+  };
+
+  // Appends the plain JSON of the item at p_, as ItemToPlainJson would
+  // write the Item it decodes to. The text must have been checked (by
+  // ReadItemTexts): what it would reject is not looked for here, but text
+  // that was not checked fails cleanly or gives nonsense, never a read
+  // outside it.
+  bool TranscodeItem(PlainOut* out) { return TranscodeObject(0, out); }
+
+ private:
+  // A member of an object being transcoded: its decoded name, and where
+  // `"name":value` went in the output.
+  struct Member {
+    std::string_view name;
+    size_t start;
+    size_t size;
+  };
+
+  // An object's members sorted by name (std::map's order: bytewise). They
+  // are written in the text's order, then moved into order if need be.
+  bool TranscodeObject(int depth, PlainOut* out) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != '{') return Expected("'{'");
+    ++p_;
+    out->Put('{');
+    if (Consume('}')) {
+      out->Put('}');
+      return true;
+    }
+    const size_t base = members_.size();
+    const size_t owned_base = owned_names_.size();
+    struct Unwind {
+      WireTextReader* r;
+      size_t base, owned_base;
+      ~Unwind() {
+        r->members_.resize(base);
+        r->owned_names_.resize(owned_base);
+      }
+    } unwind{this, base, owned_base};
+    const size_t region = out->size();
+    bool sorted = true;
+    std::string scratch;
+    for (;;) {
+      std::string_view name;
+      if (!ReadKey(&name, &scratch)) return false;
+      const bool escaped = name.data() == scratch.data();
+      if (escaped) name = Own(name);
+      if (members_.size() > base && !NameLess(members_.back().name, name)) sorted = false;
+      if (members_.size() > base) out->Put(',');
+      size_t start = out->size();
+      AppendString(name, escaped, out);
+      out->Put(':');
+      if (!TranscodeValue(depth, out)) return false;
+      members_.push_back({name, start, out->size() - start});
+      if (Consume(',')) continue;
+      if (Consume('}')) break;
+      return Expected("',' or '}'");
+    }
+    if (!sorted) {
+      auto first = members_.begin() + static_cast<ptrdiff_t>(base);
+      std::sort(first, members_.end(),
+                [](const Member& a, const Member& b) { return NameLess(a.name, b.name); });
+      reorder_.assign(out->Since(region));
+      out->Truncate(region);
+      for (auto it = first; it != members_.end(); ++it) {
+        if (it != first) out->Put(',');
+        out->Put(std::string_view(reorder_).substr(it->start - region, it->size));
+      }
+    }
+    out->Put('}');
+    return true;
+  }
+
+  // The AttributeValue at p_, nested in `depth` M/L levels.
+  bool TranscodeValue(int depth, PlainOut* out) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != '{') return Expected("'{'");
+    ++p_;
+    bool found = false;
+    std::string scratch;
+    if (!Consume('}')) {
+      for (;;) {
+        std::string_view key;
+        if (!ReadKey(&key, &scratch)) return false;
+        Type type;
+        if (!ParseTypeKey(key, &type)) return Fail(UnknownType(key));
+        SkipSpace();
+        if (Peek() == Kind::kNull) {
+          p_ += 4;  // "not set", as ReadValue reads it
+        } else if (found) {
+          return Fail(SeveralTypes({}));
+        } else {
+          found = true;
+          if (!TranscodePayload(type, depth, out)) return false;
+        }
+        if (Consume(',')) continue;
+        if (Consume('}')) break;
+        return Expected("',' or '}'");
+      }
+    }
+    return found || Fail(NoType());
+  }
+
+  bool TranscodePayload(Type type, int depth, PlainOut* out) {
+    std::string scratch;
+    std::string_view text;
+    switch (type) {
+      case Type::kS:
+      case Type::kN:
+      case Type::kB:
+        if (!ReadPayloadString(type, &text, &scratch)) return false;
+        return AppendScalar(type, text, scratch, out);
+      case Type::kBool:
+      case Type::kNull:
+        SkipSpace();
+        if (Literal("true")) {
+          out->Put(type == Type::kBool ? "true" : "null");
+          p_ += 4;
+          return true;
+        }
+        if (type == Type::kBool && Literal("false")) {
+          out->Put("false");
+          p_ += 5;
+          return true;
+        }
+        return Expected(type == Type::kBool ? "true or false" : "true");
+      case Type::kM:
+        if (depth + 1 > kMaxValueNesting) return Fail(NestingError());
+        return TranscodeObject(depth + 1, out);
+      case Type::kL:
+      case Type::kSS:
+      case Type::kNS:
+      case Type::kBS: {
+        if (type == Type::kL && depth + 1 > kMaxValueNesting) return Fail(NestingError());
+        SkipSpace();
+        if (p_ == end_ || *p_ != '[') return Expected("'['");
+        ++p_;
+        out->Put('[');
+        if (!Consume(']')) {
+          for (bool first = true;; first = false) {
+            if (!first) out->Put(',');
+            if (type == Type::kL) {
+              if (!TranscodeValue(depth + 1, out)) return false;
+            } else {
+              Type member = type == Type::kSS ? Type::kS : type == Type::kNS ? Type::kN : Type::kB;
+              if (!ReadPayloadString(member, &text, &scratch)) return false;
+              if (!AppendScalar(member, text, scratch, out)) return false;
+            }
+            if (Consume(',')) continue;
+            if (Consume(']')) break;
+            return Expected("',' or ']'");
+          }
+        }
+        out->Put(']');
+        return true;
+      }
+    }
+    return Fail(Status::InvalidArgument("unreachable AttributeValue type"));
+  }
+
+  // Bytewise order, as std::map's keys; the first bytes decide most pairs.
+  static bool NameLess(std::string_view a, std::string_view b) {
+    if (!a.empty() && !b.empty() && a[0] != b[0]) {
+      return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+    }
+    return a < b;
+  }
+
+  // A string read by ReadString as plain JSON. Without escapes in the text
+  // its bytes need none either ('"', '\\' and control characters cannot
+  // appear raw in a JSON string), so they are copied as they are.
+  void AppendString(std::string_view text, bool escaped, PlainOut* out) {
+    if (escaped) {
+      tmp_.clear();
+      AppendJsonString(text, &tmp_);
+      out->Put(tmp_);
+    } else {
+      out->Put('"');
+      out->Put(text);
+      out->Put('"');
+    }
+  }
+
+  // An S, N or B payload's text (decoded from JSON; `scratch` is where
+  // escaped text was decoded) as plain JSON.
+  bool AppendScalar(Type type, std::string_view text, const std::string& scratch, PlainOut* out) {
+    if (type == Type::kS) {
+      AppendString(text, text.data() == scratch.data(), out);
+    } else if (type == Type::kN) {
+      tmp_.clear();
+      AppendNumber(text, &tmp_);
+      out->Put(tmp_);
+    } else {
+      Status s = Base64Decode(text, &bytes_);
+      if (!s.ok()) return Fail(BadBase64(s));
+      tmp_.clear();
+      AppendBase64(bytes_, &tmp_);
+      out->Put(tmp_);
+    }
+    return true;
+  }
+
+ public:
   // Checks that only white space is left.
   bool ExpectEnd() {
     SkipSpace();
     return p_ == end_ || Expected("the end of the text after the value");
   }
 
-  // Members go to `out`, except `items_member`, decoded into *items.
+  // A copy of `name` that lives as long as the reader (or until its owner's
+  // frame unwinds).
+  std::string_view Own(std::string_view name) {
+    return *owned_names_.emplace_back(std::make_unique<std::string>(name));
+  }
+
+  // Members go to `out`, except `items_member`, decoded into *items (or,
+  // with `texts`, checked and recorded as spans of text there).
   bool Split(std::vector<JsonMember>* out, std::string_view items_member = {},
-             std::vector<Item>* items = nullptr) {
+             std::vector<Item>* items = nullptr, std::vector<std::string_view>* texts = nullptr) {
     SkipSpace();
     Kind kind = Peek();
     if (kind != Kind::kObject) return WrongTopLevel(kind, "'{'", "a JSON object");
@@ -837,8 +1154,8 @@ class WireTextReader {
     for (;;) {
       std::string_view name;
       if (!ReadKey(&name, &scratch)) return false;
-      if (items != nullptr && name == items_member) {
-        if (!ReadItems(items)) {
+      if ((items != nullptr || texts != nullptr) && name == items_member) {
+        if (!(texts != nullptr ? ReadItemTexts(texts) : ReadItems(items))) {
           return Fail(Locate("\"" + std::string(items_member) + "\"", error_));
         }
         if (Consume(',')) continue;
@@ -883,11 +1200,21 @@ class WireTextReader {
     return false;
   }
 
-  void SkipSpace() {
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  // SkipSpace, Consume and Peek run for every token: always inlined (GCC
+  // keeps some as calls otherwise, at 10-20% of the decoding time).
+  [[gnu::always_inline]] void SkipSpace() {
+    // Every byte above ' ' ends it: one comparison for compact JSON.
+    while (p_ < end_ && static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
+      ++p_;
+    }
   }
 
-  bool Consume(char c) {
+  [[gnu::always_inline]] bool Consume(char c) {
+    if (p_ < end_ && *p_ == c) {  // compact JSON: no space before it
+      ++p_;
+      return true;
+    }
     SkipSpace();
     if (p_ < end_ && *p_ == c) {
       ++p_;
@@ -896,14 +1223,15 @@ class WireTextReader {
     return false;
   }
 
-  bool Literal(std::string_view word) const {
-    return static_cast<size_t>(end_ - p_) >= word.size() &&
-           std::string_view(p_, word.size()) == word;
+  // A constant length lets the compiler compare inline, not call memcmp.
+  template <size_t N>
+  bool Literal(const char (&word)[N]) const {
+    return static_cast<size_t>(end_ - p_) >= N - 1 && std::memcmp(p_, word, N - 1) == 0;
   }
 
   // The kind of the value at p_, judged by its first bytes; kInvalid if no
   // JSON value can start there.
-  Kind Peek() const {
+  [[gnu::always_inline]] Kind Peek() const {
     if (p_ == end_) return Kind::kInvalid;
     switch (*p_) {
       case '"':
@@ -1076,16 +1404,47 @@ class WireTextReader {
     return true;
   }
 
-  // True if one of the 8 bytes in `w` is '"', '\\', a control character or
-  // non-ASCII (the classic "has a zero byte" bit trick, three times).
-  static bool NeedsCare(uint64_t w) {
-    constexpr uint64_t kOnes = 0x0101010101010101ULL;
-    constexpr uint64_t kHigh = 0x8080808080808080ULL;
-    uint64_t quote = w ^ (kOnes * '"');
-    uint64_t backslash = w ^ (kOnes * '\\');
-    uint64_t t = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
-                 ((w - kOnes * 0x20) & ~w) | w;
-    return (t & kHigh) != 0;
+  // The first byte in [p, end) that a string's content cannot simply
+  // contain ('"', '\\', a control character or non-ASCII), or `end`.
+  static const char* SkipPlainText(const char* p, const char* end) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      // Signed: bytes >= 0x80 are negative, so "< 0x20" catches them too.
+      __m128i care =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                       _mm_cmplt_epi8(v, space));
+      int mask = _mm_movemask_epi8(care);
+      if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+      p += 16;
+    }
+#endif
+    while (p < end) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return p;
+      ++p;
+    }
+    return end;
+  }
+
+  // The first '"' or '\\' in [p, end), or `end`.
+  static const char* SkipToQuoteOrBackslash(const char* p, const char* end) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    while (end - p >= 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      int mask =
+          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+      if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+      p += 16;
+    }
+#endif
+    while (p < end && *p != '"' && *p != '\\') ++p;
+    return p;
   }
 
   // A string at p_ (on its opening quote). *view is its decoded content: a
@@ -1093,12 +1452,7 @@ class WireTextReader {
   bool ReadString(std::string_view* view, std::string* scratch) {
     const char* start = ++p_;
     for (;;) {
-      while (end_ - p_ >= 8) {
-        uint64_t w;
-        std::memcpy(&w, p_, 8);
-        if (NeedsCare(w)) break;
-        p_ += 8;
-      }
+      p_ = SkipPlainText(p_, end_);
       if (p_ == end_) return Invalid("unterminated string");
       unsigned char c = static_cast<unsigned char>(*p_);
       if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
@@ -1174,6 +1528,39 @@ class WireTextReader {
     return true;
   }
 
+  // Skips a string whose opening quote is at p_, known to be valid.
+  bool SkipCheckedString() {
+    ++p_;
+    for (;;) {
+      p_ = SkipToQuoteOrBackslash(p_, end_);
+      if (p_ == end_) return Invalid("unterminated string");
+      char c = *p_++;
+      if (c == '"') return true;
+      if (p_ == end_) return Invalid("unterminated string");
+      ++p_;  // the escaped character
+    }
+  }
+
+  // Skips a value known to be valid JSON, tracking only strings and brackets.
+  bool SkipChecked() {
+    if (p_ == end_ || (*p_ != '{' && *p_ != '[')) return SkipValue(0);
+    int depth = 0;
+    while (p_ < end_) {
+      char c = *p_;
+      if (c == '"') {
+        if (!SkipCheckedString()) return false;
+        continue;
+      }
+      ++p_;
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) return true;
+      }
+    }
+    return Invalid("unterminated object or array");
+  }
+
   // Skips any JSON value, checking its syntax.
   bool SkipValue(int depth) {
     constexpr int kMaxDepth = 512;
@@ -1217,15 +1604,20 @@ class WireTextReader {
     return Expected("a value");
   }
 
+  // A set into *out, or only checked when `out` is null.
   bool ReadSet(Type type, AttributeValue* out) {
     SkipSpace();
     Kind kind = Peek();
     if (kind != Kind::kArray) return WrongPayload(type, "a JSON array", kind);
     ++p_;
     if (Consume(']')) return Fail(EmptySet(type));
-    std::vector<std::string> members;
+    // Checking only: the members go to a buffer kept from set to set.
+    std::vector<std::string> owned;
+    std::vector<std::string>& members = out != nullptr ? owned : set_members_;
+    members.clear();
     std::vector<std::string_view> base64;
-    std::deque<std::string> escaped;  // stable addresses for `base64`
+    // Stable addresses for `base64` (a deque would allocate up front).
+    std::vector<std::unique_ptr<std::string>> escaped;
     std::string scratch, bytes;
     for (;;) {
       SkipSpace();
@@ -1246,8 +1638,7 @@ class WireTextReader {
         members.push_back(std::move(bytes));
         if (text.data() == scratch.data()) {
           // Written with escapes: keep a copy, scratch is reused.
-          escaped.push_back(scratch);
-          text = escaped.back();
+          text = *escaped.emplace_back(std::make_unique<std::string>(scratch));
         }
         base64.push_back(text);
       } else {
@@ -1257,31 +1648,33 @@ class WireTextReader {
       if (Consume(']')) break;
       return Expected("',' or ']'");
     }
-    Status s = FinishSet(type, std::move(members), base64, out);
+    Status s = out != nullptr ? FinishSet(type, std::move(members), base64, out)
+                              : CheckUniqueMembers(type, members, base64);
     return s.ok() || Fail(std::move(s));
   }
 
+  // The payload of a `type` value into *out; only checked when `out` is null.
   bool ReadPayload(Type type, int depth, AttributeValue* out, std::string* where) {
     std::string scratch;
     std::string_view text;
     switch (type) {
       case Type::kS:
         if (!ReadPayloadString(type, &text, &scratch)) return false;
-        *out = AttributeValue::S(std::string(text));
+        if (out != nullptr) *out = AttributeValue::S(std::string(text));
         return true;
       case Type::kN: {
         if (!ReadPayloadString(type, &text, &scratch)) return false;
         Status s = ValidateNumber(text);
         if (!s.ok()) return Fail(std::move(s));
-        *out = AttributeValue::N(std::string(text));
+        if (out != nullptr) *out = AttributeValue::N(std::string(text));
         return true;
       }
       case Type::kB: {
         if (!ReadPayloadString(type, &text, &scratch)) return false;
         std::string bytes;
-        Status s = Base64Decode(text, &bytes);
+        Status s = Base64Decode(text, out != nullptr ? &bytes : &bytes_);
         if (!s.ok()) return Fail(BadBase64(s));
-        *out = AttributeValue::B(std::move(bytes));
+        if (out != nullptr) *out = AttributeValue::B(std::move(bytes));
         return true;
       }
       case Type::kBool:
@@ -1292,11 +1685,11 @@ class WireTextReader {
         bool value = kind == Kind::kBoolean && *p_ == 't';
         if (type == Type::kBool) {
           if (kind != Kind::kBoolean) return Fail(WrongJsonType(type, "true or false", Name(kind)));
-          *out = AttributeValue::Bool(value);
+          if (out != nullptr) *out = AttributeValue::Bool(value);
         } else {
           if (kind != Kind::kBoolean) return Fail(NullNotTrue(Name(kind)));
           if (!value) return Fail(NullNotTrue("false"));
-          *out = AttributeValue::Null();
+          if (out != nullptr) *out = AttributeValue::Null();
         }
         p_ += value ? 4 : 5;
         return true;
@@ -1307,19 +1700,31 @@ class WireTextReader {
         if (kind != Kind::kObject) return WrongPayload(type, "a JSON object", kind);
         if (depth + 1 > kMaxValueNesting) return Fail(NestingError());
         ++p_;
-        AttributeMap* m = out->mutable_map();
-        m->clear();
+        AttributeMap* m = nullptr;
+        if (out != nullptr) {
+          m = out->mutable_map();
+          m->clear();
+        }
         if (Consume('}')) return true;
+        NameFrame names(this);
         for (;;) {
           std::string_view key;
           if (!ReadKey(&key, &scratch)) return false;
           if (key.empty()) return Fail(EmptyNameInMap());
-          auto [slot, inserted] = m->try_emplace(std::string(key));
+          AttributeValue* value = nullptr;
+          bool inserted;
+          if (m != nullptr) {
+            auto slot = m->try_emplace(std::string(key));
+            inserted = slot.second;
+            value = &slot.first->second;
+          } else {
+            inserted = names.Insert(key, key.data() == scratch.data());
+          }
           if (!inserted) {
             return Fail(Status::InvalidArgument("repeated attribute name " + Quote(key)));
           }
-          if (!ReadValue(depth + 1, &slot->second, where)) {
-            PrependPath(slot->first, where);
+          if (!ReadValue(depth + 1, value, where)) {
+            PrependPath(std::string(key), where);
             return false;
           }
           if (Consume(',')) continue;
@@ -1333,12 +1738,16 @@ class WireTextReader {
         if (kind != Kind::kArray) return WrongPayload(type, "a JSON array", kind);
         if (depth + 1 > kMaxValueNesting) return Fail(NestingError());
         ++p_;
-        AttributeList* l = out->mutable_list();
-        l->clear();
+        AttributeList* l = nullptr;
+        if (out != nullptr) {
+          l = out->mutable_list();
+          l->clear();
+        }
         if (Consume(']')) return true;
         for (size_t i = 0;; ++i) {
-          l->emplace_back();
-          if (!ReadValue(depth + 1, &l->back(), where)) {
+          AttributeValue* element = nullptr;
+          if (l != nullptr) element = &l->emplace_back();
+          if (!ReadValue(depth + 1, element, where)) {
             PrependPath("[" + std::to_string(i) + "]", where);
             return false;
           }
@@ -1355,10 +1764,69 @@ class WireTextReader {
     return Fail(Status::InvalidArgument("unreachable AttributeValue type"));
   }
 
+  // The names of one object being checked without a map, to reject
+  // repeats: a run at the end of the reader's names_ (an object's members
+  // are read before any later sibling's, so runs nest as a stack), sorted
+  // once it is long.
+  class NameFrame {
+   public:
+    explicit NameFrame(WireTextReader* r)
+        : r_(r), base_(r->names_.size()), owned_base_(r->owned_names_.size()) {}
+    ~NameFrame() {
+      r_->names_.resize(base_);
+      r_->owned_names_.resize(owned_base_);
+    }
+    NameFrame(const NameFrame&) = delete;
+    NameFrame& operator=(const NameFrame&) = delete;
+
+    // False if `name` is in already. A `transient` name (decoded into a
+    // scratch buffer that will be reused) is copied first.
+    bool Insert(std::string_view name, bool transient) {
+      std::vector<std::string_view>& names = r_->names_;
+      auto first = names.begin() + static_cast<ptrdiff_t>(base_);
+      auto it = names.end();
+      if (!sorted_) {
+        // Most objects are small: a linear search beats keeping them sorted.
+        for (auto n = first; n != names.end(); ++n) {
+          if (n->size() == name.size() && *n == name) return false;
+        }
+        if (names.end() - first >= kLinear) {
+          std::sort(first, names.end());
+          sorted_ = true;
+        }
+      }
+      if (sorted_) {
+        it = std::lower_bound(first, names.end(), name);
+        if (it != names.end() && *it == name) return false;
+      }
+      if (transient) name = r_->Own(name);
+      names.insert(it, name);
+      return true;
+    }
+
+   private:
+    static constexpr ptrdiff_t kLinear = 16;
+    WireTextReader* r_;
+    size_t base_;
+    size_t owned_base_;
+    bool sorted_ = false;
+  };
+
   const char* begin_;
   const char* p_;
   const char* end_;
   Status error_;
+  // Buffers of the checking-only mode, kept from value to value.
+  std::vector<std::string_view> names_;
+  // Copies of names that were decoded into a scratch buffer (written with
+  // escapes), at stable addresses: a deque would allocate even when empty.
+  std::vector<std::unique_ptr<std::string>> owned_names_;
+  std::vector<std::string> set_members_;
+  std::string bytes_;
+  // Members of the objects being transcoded, a run per open object.
+  std::vector<Member> members_;
+  std::string reorder_;  // an object's members while they are put in order
+  std::string tmp_;      // a scalar's plain JSON on its way to the output
 };
 
 }  // namespace
@@ -1426,6 +1894,80 @@ Status DecodeItemsResponse(std::string_view body, std::string_view items_member,
     }
     others->swap(found);
     items->swap(decoded);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+Status SplitItemsResponse(std::string_view body, std::string_view items_member,
+                          std::vector<std::string_view>* items, std::vector<JsonMember>* others) {
+  try {
+    WireTextReader reader(body);
+    std::vector<JsonMember> found;
+    std::vector<std::string_view> texts;
+    if (!reader.Split(&found, items_member, nullptr, &texts) || !reader.ExpectEnd()) {
+      return reader.error();
+    }
+    others->swap(found);
+    items->swap(texts);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+void CheckedItemAttributes::Reset(std::string_view item_text) {
+  text_ = item_text;
+  offset_ = 0;
+  split_ = 0;
+  done_ = false;
+}
+
+Status CheckedItemAttributes::Find(std::string_view name, std::string_view* value, bool* found) {
+  *found = false;
+  for (size_t i = 0; i < split_; ++i) {
+    if (seen_[i].name == name) {
+      *value = seen_[i].value;
+      *found = true;
+      return Status::OK();
+    }
+  }
+  if (done_) return Status::OK();
+  try {
+    WireTextReader reader(text_);
+    reader.Seek(offset_);
+    while (!done_) {
+      // seen_ keeps its strings from item to item: no allocation for names
+      // that fit the one that was there.
+      if (split_ == seen_.size()) seen_.emplace_back();
+      JsonMember& m = seen_[split_];
+      if (!reader.NextChecked(offset_ == 0, &m, &done_)) return reader.error();
+      offset_ = reader.offset();
+      if (done_) break;
+      ++split_;
+      if (m.name == name) {
+        *value = m.value;
+        *found = true;
+        break;
+      }
+    }
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return InternalError(e);
+  }
+}
+
+Status AppendCheckedItemPlainJson(std::string_view item_text, std::string* out) {
+  try {
+    WireTextReader reader(item_text);
+    size_t size = out->size();
+    WireTextReader::PlainOut plain(out, item_text.size());
+    if (!reader.TranscodeItem(&plain) || !reader.ExpectEnd()) {
+      out->resize(size);
+      return reader.error();
+    }
+    plain.Finish();
     return Status::OK();
   } catch (const std::exception& e) {
     return InternalError(e);

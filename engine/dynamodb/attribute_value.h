@@ -162,6 +162,43 @@ Status SplitJsonObject(std::string_view text, std::vector<JsonMember>* members);
 Status DecodeItemsResponse(std::string_view body, std::string_view items_member,
                            std::vector<Item>* items, std::vector<JsonMember>* others);
 
+// ---- Items kept as text ----
+// A reader that needs a few attributes of each item (or none, to count
+// them) can keep a page's items as their text and decode only what it
+// reads: no Item is built, and a page costs its text, not its decoded maps.
+//
+// The same pass as DecodeItemsResponse, with the same checks and messages
+// (a page that one rejects, the other rejects with the same Status), but
+// each item stays text: *items gets the span of each element of
+// `items_member` within `body`.
+Status SplitItemsResponse(std::string_view body, std::string_view items_member,
+                          std::vector<std::string_view>* items, std::vector<JsonMember>* others);
+// Finds attributes of one item text from SplitItemsResponse by name,
+// reading the item only as far as the names asked for: each attribute is
+// split off once (its name decoded, its value kept as wire JSON text, to
+// decode with FromWireJsonText) and remembered for later lookups. Fast
+// because the text was checked already; on other text it fails or returns
+// nonsense, never reads outside it. Reuse one object from item to item.
+class CheckedItemAttributes {
+ public:
+  // Starts on `item_text`, which must outlive the lookups.
+  void Reset(std::string_view item_text);
+  // *value is the wire JSON of attribute `name` when *found.
+  Status Find(std::string_view name, std::string_view* value, bool* found);
+
+ private:
+  std::string_view text_;
+  size_t offset_ = 0;  // where splitting resumes; 0: not started
+  size_t split_ = 0;   // seen_[0, split_) are this item's
+  bool done_ = true;   // every attribute is split off
+  std::vector<JsonMember> seen_;
+};
+// Appends ItemToPlainJson of the item an item text from SplitItemsResponse
+// decodes to, written straight from the text: the same output, no Item
+// built. On other text it fails (leaving *out as it was) or gives nonsense,
+// never reads outside `item_text`.
+Status AppendCheckedItemPlainJson(std::string_view item_text, std::string* out);
+
 // ---- Plain JSON ----
 // Compact JSON text (no spaces). Strings are escaped as SQLite's json()
 // does: '"', '\\', \b \f \n \r \t, other control characters as \u00xx, all

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <clocale>
 #include <string>
 #include <utility>
@@ -369,67 +370,69 @@ TEST(WireJsonTest, ItemOutputReplacedOnlyOnSuccess) {
 // ---- Wire JSON from text ----
 
 // Every case gives the same value or the same message on both decoders.
+// Wire JSON values, valid and not, each breaking one rule (or none).
+const char* const kValueCases[] = {
+    R"({"S": "x"})",
+    R"({"S": ""})",
+    R"({"S": "\u00e9\ud83d\ude00\n\"\\\/"})",
+    R"({"N": "1.50"})",
+    R"({"N": "-0.00000000000000000000000000000000000001"})",
+    R"({"B": "YQBi"})",
+    R"({"B": ""})",
+    R"({"BOOL": true})",
+    R"({"BOOL": false})",
+    R"({"NULL": true})",
+    R"({"M": {}})",
+    R"({"L": []})",
+    R"({"SS": ["b", "a", ""]})",
+    R"({"NS": ["3", "-1.5", "1E2"]})",
+    R"({"BS": ["AAA=", ""]})",
+    R"({"S": "x", "N": null})",
+    R"( { "M" : { "a" : { "L" : [ { "N" : "1" } , { "NULL" : true } ] } } } )",
+    R"("x")",
+    R"([])",
+    R"(1)",
+    R"(null)",
+    R"({})",
+    R"({"S": null})",
+    R"({"S": "x", "N": "1"})",
+    R"({"S": "x", "N": "1", "BOOL": true})",
+    R"({"X": "1"})",
+    R"({"s": "x"})",
+    R"({"S": 1})",
+    R"({"N": 1})",
+    R"({"B": []})",
+    R"({"BOOL": "true"})",
+    R"({"BOOL": null, "NULL": false})",
+    R"({"NULL": "true"})",
+    R"({"NULL": 1})",
+    R"({"M": []})",
+    R"({"L": {}})",
+    R"({"SS": "a"})",
+    R"({"SS": []})",
+    R"({"NS": []})",
+    R"({"BS": []})",
+    R"({"SS": [null]})",
+    R"({"NS": [1]})",
+    R"({"BS": [true]})",
+    R"({"N": "1e"})",
+    R"({"N": ""})",
+    R"({"N": "1E126"})",
+    R"({"NS": ["1", "abc"]})",
+    R"({"B": "AA"})",
+    R"({"BS": ["AA==", " AA="]})",
+    R"({"M": {"": {"S": "x"}}})",
+    R"({"SS": ["a", "b", "a"]})",
+    R"({"NS": ["1", "1.0"]})",
+    R"({"NS": ["100", "2", "1e2"]})",
+    R"({"BS": ["AA==", "AQ==", "AA=="]})",
+    R"({"L": [{"S": "x"}, {"M": {"x": {"SS": []}}}]})",
+    R"({"M": {"k": {"BOOL": 0}}})",
+    R"({"L": [{"L": [{"M": {"c": {"S": 1}}}]}]})",
+};
+
 TEST(WireJsonTextTest, AgreesWithDomDecoder) {
-  const char* kCases[] = {
-      R"({"S": "x"})",
-      R"({"S": ""})",
-      R"({"S": "\u00e9\ud83d\ude00\n\"\\\/"})",
-      R"({"N": "1.50"})",
-      R"({"N": "-0.00000000000000000000000000000000000001"})",
-      R"({"B": "YQBi"})",
-      R"({"B": ""})",
-      R"({"BOOL": true})",
-      R"({"BOOL": false})",
-      R"({"NULL": true})",
-      R"({"M": {}})",
-      R"({"L": []})",
-      R"({"SS": ["b", "a", ""]})",
-      R"({"NS": ["3", "-1.5", "1E2"]})",
-      R"({"BS": ["AAA=", ""]})",
-      R"({"S": "x", "N": null})",
-      R"( { "M" : { "a" : { "L" : [ { "N" : "1" } , { "NULL" : true } ] } } } )",
-      R"("x")",
-      R"([])",
-      R"(1)",
-      R"(null)",
-      R"({})",
-      R"({"S": null})",
-      R"({"S": "x", "N": "1"})",
-      R"({"S": "x", "N": "1", "BOOL": true})",
-      R"({"X": "1"})",
-      R"({"s": "x"})",
-      R"({"S": 1})",
-      R"({"N": 1})",
-      R"({"B": []})",
-      R"({"BOOL": "true"})",
-      R"({"BOOL": null, "NULL": false})",
-      R"({"NULL": "true"})",
-      R"({"NULL": 1})",
-      R"({"M": []})",
-      R"({"L": {}})",
-      R"({"SS": "a"})",
-      R"({"SS": []})",
-      R"({"NS": []})",
-      R"({"BS": []})",
-      R"({"SS": [null]})",
-      R"({"NS": [1]})",
-      R"({"BS": [true]})",
-      R"({"N": "1e"})",
-      R"({"N": ""})",
-      R"({"N": "1E126"})",
-      R"({"NS": ["1", "abc"]})",
-      R"({"B": "AA"})",
-      R"({"BS": ["AA==", " AA="]})",
-      R"({"M": {"": {"S": "x"}}})",
-      R"({"SS": ["a", "b", "a"]})",
-      R"({"NS": ["1", "1.0"]})",
-      R"({"NS": ["100", "2", "1e2"]})",
-      R"({"BS": ["AA==", "AQ==", "AA=="]})",
-      R"({"L": [{"S": "x"}, {"M": {"x": {"SS": []}}}]})",
-      R"({"M": {"k": {"BOOL": 0}}})",
-      R"({"L": [{"L": [{"M": {"c": {"S": 1}}}]}]})",
-  };
-  for (const char* text : kCases) {
+  for (const char* text : kValueCases) {
     AttributeValue from_dom, from_text;
     Status dom = FromWireJson(Json::parse(text), &from_dom);
     Status txt = FromWireJsonText(text, &from_text);
@@ -623,6 +626,180 @@ TEST(WireJsonTextTest, DecodeItemsResponse) {
                 .message()
                 .substr(0, 46),
             "\"Items\": item 0: attribute \"k\": invalid number");
+}
+
+// Names out of order, escaped, nested; values with escapes and numbers and
+// base64 that plain JSON writes differently.
+constexpr const char* kMixedItems =
+    R"([{"z": {"N": "1"}, "\u00e9": {"S": "\u00e9\n\u0001\\\"\/"}, "a\u0000": {"BOOL": true},)"
+    R"( "a": {"M": {"y": {"L": [{"M": {"b": {"NULL": true}, "a": {"S": "x"}}}]},)"
+    R"( "x": {"SS": ["\u0041", "\u0009"]}}}, "ns": {"NS": ["+5", ".5", "-0", "1E+2"]},)"
+    R"( "n": {"S": null, "N": "007.50"}, "bs": {"BS": ["AB==", "AQI="]}, "b": {"B": "AQ=="}},)"
+    R"( {}, {"k": {"L": []}, "j": {"M": {}}}])";
+
+// Items kept as text: SplitItemsResponse accepts and rejects exactly what
+// DecodeItemsResponse does, with the same Status, and the spans it keeps
+// decode to the same items.
+TEST(WireJsonTextTest, ItemsKeptAsTextAgreeWithDecodedItems) {
+  std::vector<std::string> bodies;
+  for (const char* value : kValueCases) {
+    bodies.push_back(std::string(R"({"Items": [{"k": {"S": "a"}}, {"a": )") + value + "}]}");
+    bodies.push_back(std::string(R"({"Items": [{"a": {"M": {"b": )") + value + "}}}]}");
+    bodies.push_back(std::string(R"({"Items": [{"a": {"L": [{"NULL": true}, )") + value + "]}}]}");
+  }
+  for (const char* items : {
+           R"([])",
+           R"([{}, {}])",
+           R"([{"a": {"S": "x"}, "a": {"S": "y"}}])",
+           R"([{"a": {"S": "x"}, "\u0061": {"S": "y"}}])",  // the same name, escaped
+           R"([{"\u0061b": {"S": "x"}, "b": {"N": "1"}, "\u0061b": {"S": "y"}}])",
+           R"([{"a": {"M": {"x": {"S": "1"}, "y": {"S": "2"}, "x": {"S": "3"}}}}])",
+           R"([{"a": {"M": {"x": {"M": {"x": {"S": "1"}}}, "y": {"S": "2"}}}}])",  // no repeat
+           R"([{"b": {"S": "x"}, "a": {"M": {"b": {"S": "y"}}}, "c": {"M": {"a": {"S": ""}}}}])",
+           R"([{"": {"S": "x"}}])",
+           R"([{"a": {"M": {"": {"S": "x"}}}}])",
+           R"([{"a": {"S": "x"}} {"b": {"S": "y"}}])",
+           R"([{"a": {"S": "x"}}, 3])",
+           R"([{"a": {"S": "x"},}])",
+           R"([{"a": {"S": "x\u00"}}])",
+           R"([{"a": {"S": "\ud800"}}])",
+           R"({"a": {"S": "x"}})",
+           R"([{"a": {"BS": ["AA==", "AQ=="]}, "b": {"B": "AQID"}}])",
+           R"([{"a": {"BS": ["AQ==", "A\u0041=="]}, "b": {"BS": ["AQ==", "AQ=="]}}])",
+           "[{\"a\": {\"S\": \"tab\tinside\"}}]",
+           kMixedItems,
+           "[{\"a\": {\"S\": \"\xff\"}}]",
+       }) {
+    bodies.push_back(std::string(R"({"Count": 1, "Items": )") + items + "}");
+  }
+  // Strings long enough for the scans that take 16 bytes at a time, with
+  // something to look at in every position.
+  for (size_t at = 0; at < 40; ++at) {
+    for (const char* special : {"\\\"", "\\u00e9", "\xc3\xa9", "\x01", "\xff", "\\n", "\xe2\x82"}) {
+      std::string str = std::string(at, 'a') + special + std::string(40 - at, 'b');
+      bodies.push_back(R"({"Items": [{")" + str + R"(": {"S": ")" + str + R"("}}]})");
+      // nlohmann's parser, the independent judge of what a JSON string is.
+      std::string value = R"({"S": ")" + str + R"("})";
+      Json dom = Json::parse(value, nullptr, /*allow_exceptions=*/false);
+      AttributeValue v;
+      Status txt = FromWireJsonText(value, &v);
+      ASSERT_EQ(txt.ok(), !dom.is_discarded()) << value;
+      if (txt.ok()) {
+        EXPECT_EQ(v.scalar(), dom["S"].get<std::string>()) << value;
+      }
+    }
+  }
+  // Wide objects, past the switch from a linear search for repeated names to
+  // a sorted list; repeats before and after it.
+  for (int repeat : {-1, 3, 20}) {
+    std::string item = "{", map = "{";
+    for (int i = 0; i < 40; ++i) {
+      std::string name = "n" + std::to_string((i * 7) % 40);
+      if (i == 30 && repeat >= 0) name = "n" + std::to_string((repeat * 7) % 40);
+      item += (i ? ", \"" : "\"") + name + R"(": {"N": ")" + std::to_string(i) + "\"}";
+      map += (i ? ", \"" : "\"") + name + R"(": {"S": "v"})";
+    }
+    bodies.push_back(R"({"Items": [)" + item + "}]}");
+    bodies.push_back(R"({"Items": [{"m": {"M": )" + map + "}}}]}");
+  }
+  bodies.push_back(R"({"Count": 0})");
+  bodies.push_back(R"({"Items": [{"k": {"S": "a"}}]} x)");
+  bodies.push_back(R"({"Items": [{"k": {"S": "a"}}], "Items2": [1, {"x": [}]})");
+  bodies.push_back(std::string(R"({"Items": [{"deep": )") + Nested(31) + "}]}");
+  bodies.push_back(std::string(R"({"Items": [{"deep": )") + Nested(32) + "}]}");
+
+  int accepted = 0;
+  for (const std::string& body : bodies) {
+    std::vector<Item> items;
+    std::vector<JsonMember> others, others_kept;
+    std::vector<std::string_view> texts;
+    Status decoded = DecodeItemsResponse(body, "Items", &items, &others);
+    Status kept = SplitItemsResponse(body, "Items", &texts, &others_kept);
+    EXPECT_EQ(kept.code(), decoded.code()) << body;
+    EXPECT_EQ(kept.message(), decoded.message()) << body;
+    if (!decoded.ok() || !kept.ok()) continue;
+    ++accepted;
+    ASSERT_EQ(texts.size(), items.size()) << body;
+    ASSERT_EQ(others_kept.size(), others.size()) << body;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      // The span lies within the body and holds the whole item.
+      EXPECT_GE(texts[i].data(), body.data());
+      EXPECT_LE(texts[i].data() + texts[i].size(), body.data() + body.size());
+      Item item;
+      ASSERT_TRUE(ItemFromWireJsonText(texts[i], &item).ok()) << texts[i];
+      EXPECT_EQ(item, items[i]) << texts[i];
+      std::string plain = "prefix";
+      ASSERT_TRUE(AppendCheckedItemPlainJson(texts[i], &plain).ok()) << texts[i];
+      EXPECT_EQ(plain, "prefix" + ItemToPlainJson(items[i])) << texts[i];
+      // Every attribute found by name, in reverse order too, and no other.
+      CheckedItemAttributes attributes;
+      for (bool reverse : {false, true}) {
+        attributes.Reset(texts[i]);
+        std::vector<std::string> names = {"", "absent"};
+        for (const auto& [name, value] : items[i]) names.push_back(name);
+        if (reverse) std::reverse(names.begin(), names.end());
+        for (const std::string& name : names) {
+          std::string_view text;
+          bool found;
+          ASSERT_TRUE(attributes.Find(name, &text, &found).ok()) << texts[i];
+          ASSERT_EQ(found, items[i].count(name) == 1) << name;
+          if (!found) continue;
+          AttributeValue v;
+          ASSERT_TRUE(FromWireJsonText(text, &v).ok()) << text;
+          EXPECT_EQ(v, items[i].at(name)) << text;
+        }
+      }
+    }
+  }
+  EXPECT_GE(accepted, 150);  // the comparison saw valid pages, not only errors
+
+  std::vector<std::string_view> texts;
+  std::vector<JsonMember> others;
+  const std::string body = std::string(R"({"Items": )") + kMixedItems + "}";
+  ASSERT_TRUE(SplitItemsResponse(body, "Items", &texts, &others).ok());
+  std::string plain;
+  ASSERT_TRUE(AppendCheckedItemPlainJson(texts.at(0), &plain).ok());
+  EXPECT_EQ(plain,
+            R"({"a":{"x":["A","\t"],"y":[{"a":"x","b":null}]},"a\u0000":true,"b":"AQ==",)"
+            R"("bs":["AA==","AQI="],"n":7.50,"ns":[5,0.5,-0,1E+2],"z":1,"é":"é\n\u0001\\\"/"})");
+}
+
+TEST(WireJsonTextTest, CheckedItemAttributes) {
+  CheckedItemAttributes attributes;
+  auto find = [&attributes](std::string_view name) {
+    std::string_view value;
+    bool found = false;
+    Status s = attributes.Find(name, &value, &found);
+    if (!s.ok()) return "error: " + s.message();
+    return found ? std::string(value) : std::string("(absent)");
+  };
+  const std::string item =
+      R"( {"s": {"S": "a\"}]\\"}, "m\u00e9": {"M": {"x": {"L": [{"S": "]}"}]}}},)"
+      R"( "n" : {"N": "1"} } )";
+  attributes.Reset(item);
+  EXPECT_EQ(find("m\xc3\xa9"), R"({"M": {"x": {"L": [{"S": "]}"}]}}})");
+  EXPECT_EQ(find("s"), R"({"S": "a\"}]\\"})");
+  EXPECT_EQ(find("x"), "(absent)");  // a name nested deeper is not an attribute
+  EXPECT_EQ(find("n"), R"({"N": "1"})");
+  EXPECT_EQ(find(R"(m\u00e9)"), "(absent)");  // names compare decoded
+  // The next item: nothing of the last one is left.
+  attributes.Reset(R"({"n": {"N": "2"}})");
+  EXPECT_EQ(find("s"), "(absent)");
+  EXPECT_EQ(find("n"), R"({"N": "2"})");
+  attributes.Reset("{}");
+  EXPECT_EQ(find("n"), "(absent)");
+  // Text that was never checked: an error, not a read past its end.
+  for (const char* bad : {R"({"a": {"S": "x)", R"({"a": {"M": {})", R"({"a")", R"([])", "",
+                          R"({"a": {"S": "x"}} x)"}) {
+    attributes.Reset(bad);
+    EXPECT_EQ(find("z").substr(0, 6), "error:") << bad;
+    std::string plain = "kept";
+    EXPECT_FALSE(AppendCheckedItemPlainJson(bad, &plain).ok()) << bad;
+    EXPECT_EQ(plain, "kept");
+  }
+  std::string plain;
+  EXPECT_FALSE(
+      AppendCheckedItemPlainJson(std::string(R"({"deep": )") + Nested(40) + "}", &plain).ok());
 }
 
 // ---- Plain JSON ----

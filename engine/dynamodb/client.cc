@@ -376,10 +376,16 @@ json ReadBody(const Request& r) {
 
 // Parses a Query or Scan page from the response text: the items straight
 // into Items, the small members through a JSON tree.
-Status ParsePageText(std::string_view text, ItemPage* page) {
+Status ParsePageText(std::string text, bool keep_item_text, ItemPage* page) {
   *page = ItemPage();
   std::vector<JsonMember> others;
-  Status s = DecodeItemsResponse(text, "Items", &page->items, &others);
+  Status s;
+  if (keep_item_text) {
+    page->body = std::make_shared<const std::string>(std::move(text));
+    s = SplitItemsResponse(*page->body, "Items", &page->item_texts, &others);
+  } else {
+    s = DecodeItemsResponse(text, "Items", &page->items, &others);
+  }
   if (!s.ok()) return s;
   for (const JsonMember& m : others) {
     if (m.name == "LastEvaluatedKey") {
@@ -786,7 +792,7 @@ Status DynamoDbClient::Query(const QueryRequest& request, QueryPage* page) {
   std::string text;
   Status s = InvokeRaw("Query", context, body, &text);
   if (!s.ok()) return s;
-  s = ParsePageText(text, page);
+  s = ParsePageText(std::move(text), request.keep_item_text, page);
   return s.ok() ? s : s.WithContext(context + ": Query");
 }
 
@@ -801,7 +807,7 @@ Status DynamoDbClient::Scan(const ScanRequest& request, ScanPage* page) {
   std::string text;
   Status s = InvokeRaw("Scan", context, body, &text);
   if (!s.ok()) return s;
-  s = ParsePageText(text, page);
+  s = ParsePageText(std::move(text), request.keep_item_text, page);
   return s.ok() ? s : s.WithContext(context + ": Scan");
 }
 

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -181,6 +182,8 @@ struct QueryRequest {
   bool consistent_read = false;
   bool count_only = false;   // Select COUNT: no items, only the counts
   Item exclusive_start_key;  // empty: from the start
+  // The page's items kept as text (ItemPage::item_texts), not decoded.
+  bool keep_item_text = false;
 };
 
 struct ScanRequest {
@@ -196,11 +199,17 @@ struct ScanRequest {
   int segment = 0;         // parallel scan: this worker's segment ...
   int total_segments = 0;  // ... of this many; 0: not a parallel scan
   Item exclusive_start_key;
+  bool keep_item_text = false;  // as in QueryRequest
 };
 
 // One page of a Query or Scan.
 struct ItemPage {
   std::vector<Item> items;
+  // With keep_item_text, instead of `items`: each item's wire JSON text, a
+  // span of `body` (the response), checked as `items` would have been but
+  // not decoded (SplitItemsResponse in attribute_value.h).
+  std::vector<std::string_view> item_texts;
+  std::shared_ptr<const std::string> body;
   Item last_evaluated_key;  // empty: this was the last page
   int64_t count = 0;        // items after the filter
   int64_t scanned_count = 0;
