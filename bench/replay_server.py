@@ -254,7 +254,7 @@ class Replay:
             tail["ConsumedCapacity"] = {"TableName": self.table, "CapacityUnits": units}
         tail_bytes = encode(tail)
         if request.get("Select") == "COUNT":
-            return Body(b""), b"{" + tail_bytes[1:]
+            return Body(b""), tail_bytes
         return self.body_for(self.projected(request), count), b"," + tail_bytes[1:]
 
 

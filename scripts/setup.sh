@@ -20,7 +20,7 @@ kPackages=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev libreadline-dev
   nlohmann-json3-dev libpugixml-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  tmux
+  tmux clang-format
 )
 
 # Succeeds when the Debian package is installed.

@@ -1260,7 +1260,8 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     if (w.size() == 1) {
       double v = rate ? module_->rate_limiter().rate()
                       : static_cast<double>(module_->options().confirm_scan_items);
-      std::fprintf(out(), "%s\n", v > 0 ? std::to_string(static_cast<long long>(v)).c_str() : "off");
+      std::fprintf(out(), "%s\n",
+                   v > 0 ? std::to_string(static_cast<long long>(v)).c_str() : "off");
       return Status::OK();
     }
     char* end = nullptr;

@@ -442,7 +442,8 @@ Status Shell::BindParameters(sqlite3_stmt* stmt) {
     const char* name = sqlite3_bind_parameter_name(stmt, i);
     std::string key = name ? name : "?" + std::to_string(i);
     sqlite3_bind_text(lookup, 1, key.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(lookup) == SQLITE_ROW) sqlite3_bind_value(stmt, i, sqlite3_column_value(lookup, 0));
+    if (sqlite3_step(lookup) == SQLITE_ROW)
+      sqlite3_bind_value(stmt, i, sqlite3_column_value(lookup, 0));
     sqlite3_reset(lookup);
   }
   sqlite3_finalize(lookup);
@@ -477,8 +478,8 @@ bool Shell::ConfirmScan(const vtab::ScanEstimate& e) {
   std::fprintf(stderr,
                "Full scan of %s: about %lld items, %.1f MB, %.0f read capacity units. "
                "Run it? [y/N] ",
-               e.table.c_str(), static_cast<long long>(e.items),
-               static_cast<double>(e.bytes) / 1e6, e.read_units);
+               e.table.c_str(), static_cast<long long>(e.items), static_cast<double>(e.bytes) / 1e6,
+               e.read_units);
   std::fflush(stderr);
   char answer[16] = {0};
   if (!std::fgets(answer, sizeof(answer), stdin)) return false;

@@ -92,10 +92,10 @@ class Shell {
   bool bail_ = false;
   bool echo_ = false;
   bool timer_ = false;
-  bool stats_on_ = false;  // .stats on: print after every statement
+  bool stats_on_ = false;          // .stats on: print after every statement
   uint64_t retries_baseline_ = 0;  // AWS call counters when the statement began
   uint64_t bytes_baseline_ = 0;
-  bool progress_ = true;   // .progress on|off: the progress line on a terminal
+  bool progress_ = true;  // .progress on|off: the progress line on a terminal
   bool interactive_ = false;
   int errors_ = 0;
   int exit_code_ = -1;  // set by `.exit CODE`

@@ -748,9 +748,10 @@ class QuerySource : public PageSource {
  private:
   void Launch() {
     dynamodb::QueryRequest req = requests_[current_];
-    pending_ = std::async(std::launch::async, [client = client_, gate = gate_, req = std::move(req)] {
-      return gate.Run([&](ItemPage* page) { return client->Query(req, page); });
-    });
+    pending_ =
+        std::async(std::launch::async, [client = client_, gate = gate_, req = std::move(req)] {
+          return gate.Run([&](ItemPage* page) { return client->Query(req, page); });
+        });
   }
 
   dynamodb::DynamoDbClient* client_;
@@ -822,9 +823,10 @@ class ScanSource : public PageSource {
   };
   void Launch(Segment* s) {
     dynamodb::ScanRequest req = s->request;
-    s->pending = std::async(std::launch::async, [client = client_, gate = gate_, req = std::move(req)] {
-      return gate.Run([&](ItemPage* page) { return client->Scan(req, page); });
-    });
+    s->pending =
+        std::async(std::launch::async, [client = client_, gate = gate_, req = std::move(req)] {
+          return gate.Run([&](ItemPage* page) { return client->Scan(req, page); });
+        });
   }
 
   dynamodb::DynamoDbClient* client_;
@@ -1008,7 +1010,8 @@ Status Advance(DdbCursor* c, Stats& stats) {
           "ORDER BY " + c->order_attribute + " DESC: sort key " +
           item->find(c->order_attribute)->second.scalar() +
           " has more digits than SQLite orders as a number, so DynamoDB's order is not "
-          "SQLite's; sort with ORDER BY " + c->order_attribute + "+0 DESC instead");
+          "SQLite's; sort with ORDER BY " +
+          c->order_attribute + "+0 DESC instead");
     }
     if (item == &c->row_item) {
       c->deferred.push_back(std::move(c->row_item));
@@ -1139,14 +1142,14 @@ class FilterBuilder {
       if (f.op == Op::kGlob) {
         std::string prefix = text.substr(0, text.find_first_of("*?["));
         if (prefix.empty()) return true;  // nothing DynamoDB can test
-        Part("(begins_with(" + a + ", " + Value(AttributeValue::S(prefix)) + ") OR NOT attribute_type(" +
-             a + ", " + Type("S") + "))");
+        Part("(begins_with(" + a + ", " + Value(AttributeValue::S(prefix)) +
+             ") OR NOT attribute_type(" + a + ", " + Type("S") + "))");
         return true;
       }
       // Strings compare as DynamoDB does (bytes); every other type is
       // either always below or always above TEXT, or is TEXT only in SQL.
-      Part("(" + a + " " + cmp + " " + Value(AttributeValue::S(text)) + " OR NOT attribute_type(" + a +
-           ", " + Type("S") + "))");
+      Part("(" + a + " " + cmp + " " + Value(AttributeValue::S(text)) + " OR NOT attribute_type(" +
+           a + ", " + Type("S") + "))");
       return true;
     }
     if (storage == SQLITE_BLOB) {
@@ -1640,9 +1643,8 @@ int DdbRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
     auto it = item.find(k->name);
     if (it == item.end()) continue;
     mix(AttributeValue::TypeName(it->second.type()));
-    mix(it->second.type() == AttributeValue::Type::kN
-            ? CanonicalOrSame(it->second.scalar())
-            : it->second.scalar());
+    mix(it->second.type() == AttributeValue::Type::kN ? CanonicalOrSame(it->second.scalar())
+                                                      : it->second.scalar());
   }
   *rowid = static_cast<sqlite3_int64>(h);
   return SQLITE_OK;

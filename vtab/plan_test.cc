@@ -17,7 +17,8 @@ TEST(PlanTest, ReadableTextAndRoundTrip) {
   Plan p;
   p.op = Plan::Op::kQuery;
   p.index = "by_status";
-  p.key = {{"status", KeyCondition::Op::kEq, true, 1}, {"created", KeyCondition::Op::kGe, false, 2}};
+  p.key = {{"status", KeyCondition::Op::kEq, true, 1},
+           {"created", KeyCondition::Op::kGe, false, 2}};
   p.filter = {{"total", FilterCondition::Op::kGt, 3}, {"note", FilterCondition::Op::kIsNull, 0}};
   p.order = Plan::Order::kDesc;
   p.limit_argv = 4;

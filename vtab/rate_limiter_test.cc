@@ -28,9 +28,9 @@ TEST(RateLimiterTest, DebtMakesRequestsWaitInProportion) {
   FakeClock clock;
   RateLimiter r;
   r.set_clock([&] { return clock.now(); });
-  r.SetRate(100);              // 100 RCU/s, bucket starts full
+  r.SetRate(100);  // 100 RCU/s, bucket starts full
   EXPECT_EQ(r.WaitTime().count(), 0);
-  r.Consume(300);              // 200 in debt: two seconds of refill
+  r.Consume(300);  // 200 in debt: two seconds of refill
   EXPECT_NEAR(static_cast<double>(r.WaitTime().count()), 2000, 2);
   clock.Advance(1.0);
   EXPECT_NEAR(static_cast<double>(r.WaitTime().count()), 1000, 2);

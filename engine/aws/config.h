@@ -80,10 +80,10 @@ struct Overrides {
 enum class RetryMode { kStandard, kLegacy, kAdaptive };
 
 struct Settings {
-  std::string profile;            // resolved profile name
+  std::string profile;             // resolved profile name
   bool explicit_profile = false;   // chosen by flag or AWS_PROFILE
   bool profile_from_flag = false;  // chosen by --profile: environment keys are skipped
-  std::string region;             // never empty after ResolveSettings
+  std::string region;              // never empty after ResolveSettings
   RetryMode retry_mode = RetryMode::kStandard;
   int max_attempts = 3;   // default 3 (standard, adaptive) or 5 (legacy), as botocore
   std::string ca_bundle;  // AWS_CA_BUNDLE or profile ca_bundle

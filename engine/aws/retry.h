@@ -62,6 +62,7 @@ class RetryQuota {
 
 // The delay before retry number `attempt` (1 for the first retry), with full
 // jitter drawn from `rng`. Never more than policy.max_backoff.
-std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt, std::mt19937_64& rng);
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt,
+                                       std::mt19937_64& rng);
 
 }  // namespace ddb::aws

@@ -872,6 +872,7 @@ class WireTextReader {
   // object. Stays within the text, and fails cleanly on most text that is
   // not valid after all.
   bool NextChecked(bool first, JsonMember* out, bool* done) {
+    checked_ = true;
     *done = false;
     if (first) {
       SkipSpace();
@@ -933,7 +934,10 @@ class WireTextReader {
   // ReadItemTexts): what it would reject is not looked for here, but text
   // that was not checked fails cleanly or gives nonsense, never a read
   // outside it.
-  bool TranscodeItem(PlainOut* out) { return TranscodeObject(0, out); }
+  bool TranscodeItem(PlainOut* out) {
+    checked_ = true;
+    return TranscodeObject(0, out);
+  }
 
  private:
   // A member of an object being transcoded: its decoded name, and where
@@ -1451,6 +1455,16 @@ class WireTextReader {
   // view of the text when it has no escapes, else of *scratch.
   bool ReadString(std::string_view* view, std::string* scratch) {
     const char* start = ++p_;
+    if (checked_) {
+      // Checked text: a string ends at the first '"' unless it has escapes.
+      p_ = SkipToQuoteOrBackslash(p_, end_);
+      if (p_ < end_ && *p_ == '"') {
+        *view = std::string_view(start, static_cast<size_t>(p_ - start));
+        ++p_;
+        return true;
+      }
+      p_ = start;  // escapes (or no end): the full reader below
+    }
     for (;;) {
       p_ = SkipPlainText(p_, end_);
       if (p_ == end_) return Invalid("unterminated string");
@@ -1816,6 +1830,9 @@ class WireTextReader {
   const char* p_;
   const char* end_;
   Status error_;
+  // The text was checked (by ReadItemTexts): strings need no checking of
+  // their bytes, only finding their end.
+  bool checked_ = false;
   // Buffers of the checking-only mode, kept from value to value.
   std::vector<std::string_view> names_;
   // Copies of names that were decoded into a scratch buffer (written with

@@ -373,7 +373,6 @@ json ReadBody(const Request& r) {
   return body;
 }
 
-
 // Parses a Query or Scan page from the response text: the items straight
 // into Items, the small members through a JSON tree.
 Status ParsePageText(std::string text, bool keep_item_text, ItemPage* page) {

@@ -333,8 +333,8 @@ class DynamoDbClient {
                 nlohmann::json* response);
   // The same, leaving the response body unparsed (Query and Scan pages are
   // decoded straight from the text: no JSON tree of a 1 MB page is built).
-  Status InvokeRaw(const char* operation, const std::string& context,
-                   const nlohmann::json& body, std::string* response_body);
+  Status InvokeRaw(const char* operation, const std::string& context, const nlohmann::json& body,
+                   std::string* response_body);
   // One BatchGetItem request of at most 100 keys, repeated for its
   // UnprocessedKeys.
   Status BatchGetChunk(const BatchGetRequest& request, std::vector<Item> keys, BatchGetResult* out);
