@@ -701,13 +701,17 @@ struct RequestGate {
   RateLimiter* limiter = nullptr;
   aws::HttpClient* http = nullptr;
   uint64_t cancel_generation = 0;
+  // Set when the cursor closes: a prefetch still waiting for its turn under
+  // the rate limit is not sent (no capacity spent on rows nobody reads).
+  std::shared_ptr<std::atomic<bool>> closed = std::make_shared<std::atomic<bool>>(false);
 
   // Runs `request` (a Query or Scan of one page) within the limit.
   template <typename Fn>
   PageResult Run(Fn request) const {
     PageResult r;
-    bool go = limiter->Acquire([this] { return http->cancel_generation() != cancel_generation; });
-    if (!go) {
+    bool go = limiter->Acquire(
+        [this] { return closed->load() || http->cancel_generation() != cancel_generation; });
+    if (!go || closed->load()) {
       r.status = Status::Cancelled();
       return r;
     }
@@ -729,6 +733,7 @@ class QuerySource : public PageSource {
     Launch();
   }
   ~QuerySource() override {
+    gate_.closed->store(true);
     if (pending_.valid()) pending_.wait();
   }
   Status Next(ItemPage* page, bool* done) override {
@@ -782,6 +787,7 @@ class ScanSource : public PageSource {
     for (auto& s : segments_) Launch(&s);
   }
   ~ScanSource() override {
+    gate_.closed->store(true);
     for (auto& s : segments_) {
       if (s.pending.valid()) s.pending.wait();
     }
