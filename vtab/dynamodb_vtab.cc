@@ -523,7 +523,6 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   std::vector<Offered> offered;
   int limit_index = -1;
   int offset_index = -1;
-  bool all_omittable = true;  // every WHERE term consumed exactly
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
     if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
@@ -639,7 +638,7 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   }
   // What is not consumed exactly is filtered by SQLite after us, so a LIMIT
   // may only be pushed when nothing is.
-  all_omittable = true;
+  bool all_omittable = true;  // every WHERE term consumed exactly
   for (const auto& o : offered) {
     bool consumed = false;
     for (const auto& u : best.usage) consumed |= u.first == o.index && u.second;
@@ -859,7 +858,6 @@ struct DdbCursor {
   size_t pos = 0;
   bool source_done = true;
   bool eof = true;
-  sqlite3_int64 rowid = 0;
   sqlite3_int64 cap = -1;  // rows still allowed by a pushed LIMIT; -1 none
   // ORDER BY a number sort key served in DynamoDB's order. SQLite orders a
   // number too long for a double (TEXT in SQL) after every number, so with
@@ -952,7 +950,6 @@ void CountPage(Stats& stats, const ItemPage& page, Plan::Op op) {
   stats.capacity_milli += static_cast<uint64_t>(std::llround(page.consumed_capacity * 1000));
 }
 
-// Moves to the next page that has rows (pages may be empty after a filter).
 // True when the sort-key number of `item` is TEXT in SQL (see values.h).
 bool SortKeyIsText(const DdbCursor& c, const Item& item) {
   auto it = item.find(c.order_attribute);
@@ -961,6 +958,8 @@ bool SortKeyIsText(const DdbCursor& c, const Item& item) {
              .kind == dynamodb::NumberClass::Kind::kText;
 }
 
+// Moves to the next row to return: past pages left empty by a filter, and
+// past sort keys held back for the end (see DdbCursor::order_attribute).
 Status Advance(DdbCursor* c, Stats& stats) {
   for (;;) {
     while (c->pos >= PageRows(c->page)) {
@@ -1073,16 +1072,6 @@ void ForEachArgValue(const KeyCondition& k, sqlite3_value** argv, Fn fn) {
 
 // ---------------------------------------------------------------------------
 // FilterExpression
-
-// The shortest decimal that reads back as `d` ("0.1", "1e+20").
-std::string ShortestDouble(double d) {
-  char buf[64];
-  for (int prec = 1; prec <= 17; ++prec) {
-    snprintf(buf, sizeof(buf), "%.*g", prec, d);
-    if (strtod(buf, nullptr) == d) break;
-  }
-  return buf;
-}
 
 // Builds a FilterExpression that keeps every item SQLite could keep for the
 // plan's filter predicates. SQLite's rules differ from DynamoDB's: the
@@ -1494,7 +1483,6 @@ int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int ar
   c->source.reset();
   c->page = ItemPage();
   c->pos = 0;
-  c->rowid = 0;
   c->source_done = false;
   c->deferred.clear();
   c->deferred_flushed = false;
@@ -1527,7 +1515,6 @@ int DdbNext(sqlite3_vtab_cursor* cur) {
   auto* c = reinterpret_cast<DdbCursor*>(cur);
   DdbTable* t = TableOf(cur);
   ++c->pos;
-  ++c->rowid;
   if (c->cap > 0) --c->cap;
   if (c->cap == 0) {
     c->eof = true;

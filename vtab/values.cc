@@ -121,20 +121,17 @@ std::string ValueText(sqlite3_value* v) {
   const unsigned char* t = sqlite3_value_text(v);
   return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_value_bytes(v)) : std::string();
 }
+}  // namespace
 
-// The decimal text of a REAL that keeps its exact value: %.17g round-trips.
-std::string DoubleText(double d) {
+std::string ShortestDouble(double d) {
   char buf[64];
-  snprintf(buf, sizeof(buf), "%.17g", d);
-  // Prefer the shortest text that reads back as the same double.
+  // %.17g always reads back as `d`, so the loop ends by then.
   for (int prec = 1; prec <= 17; ++prec) {
-    char shorter[64];
-    snprintf(shorter, sizeof(shorter), "%.*g", prec, d);
-    if (strtod(shorter, nullptr) == d) return shorter;
+    snprintf(buf, sizeof(buf), "%.*g", prec, d);
+    if (strtod(buf, nullptr) == d) break;
   }
   return buf;
 }
-}  // namespace
 
 KeyValue SqlToKey(sqlite3_value* value, const std::string& key_type) {
   KeyValue out;
@@ -153,7 +150,7 @@ KeyValue SqlToKey(sqlite3_value* value, const std::string& key_type) {
     } else if (t == SQLITE_FLOAT) {
       double d = sqlite3_value_double(value);
       if (!std::isfinite(d)) return out;
-      out.value = AttributeValue::N(DoubleText(d));
+      out.value = AttributeValue::N(ShortestDouble(d));
       out.exact = dynamodb::ValidateNumber(out.value.scalar()).ok();
     } else if (t == SQLITE_TEXT) {
       // sqlite3_value_numeric_type applies NUMERIC affinity as a comparison would.
@@ -163,7 +160,7 @@ KeyValue SqlToKey(sqlite3_value* value, const std::string& key_type) {
         out.value = AttributeValue::N(std::to_string(sqlite3_value_int64(copy)));
         out.exact = true;
       } else if (nt == SQLITE_FLOAT) {
-        out.value = AttributeValue::N(DoubleText(sqlite3_value_double(copy)));
+        out.value = AttributeValue::N(ShortestDouble(sqlite3_value_double(copy)));
         out.exact = dynamodb::ValidateNumber(out.value.scalar()).ok();
       }
       sqlite3_value_free(copy);

@@ -44,6 +44,10 @@ struct KeyValue {
 };
 KeyValue SqlToKey(sqlite3_value* value, const std::string& key_type);
 
+// The shortest decimal text that reads back as the finite double `d`
+// ("0.1", "1e+20"): how a REAL becomes a DynamoDB number.
+std::string ShortestDouble(double d);
+
 // The declared SQL type for a column holding DynamoDB type `type`
 // ("S" -> "TEXT", "N" -> "NUMERIC", "B" -> "BLOB", "BOOL" -> "INTEGER", ...).
 const char* DeclaredType(const std::string& type);
