@@ -17,7 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 kPackages=(
   build-essential cmake pkg-config
   libsqlite3-dev sqlite3
-  libcurl4-openssl-dev libssl-dev zlib1g-dev libreadline-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libreadline-dev
   nlohmann-json3-dev libpugixml-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tmux clang-format
@@ -159,10 +159,18 @@ setup_dynamodb_local() {
 # Configures the build tree the first time, then builds everything.
 setup_build() {
   command -v cmake >/dev/null 2>&1 || ddb_die "cmake not found: run scripts/setup.sh --deps first"
-  if [[ ! -f "$DDBSQL_BUILD_DIR/CMakeCache.txt" ]]; then
-    ddb_say "configuring $DDBSQL_BUILD_DIR and building (log: $DDBSQL_LOG_DIR/build.log)"
+  # Warnings are errors only where DDBSQL_WERROR=ON says so (scripts/test.sh).
+  local werror="${DDBSQL_WERROR:-OFF}"
+  local cache="$DDBSQL_BUILD_DIR/CMakeCache.txt"
+  # ccache, where installed, makes rebuilds of a second checkout cheap.
+  local launcher=""
+  command -v ccache >/dev/null 2>&1 && launcher=ccache
+  if [[ ! -f "$cache" ]] || ! grep -qx "DDBSQL_WERROR:BOOL=$werror" "$cache"; then
+    [[ -f "$cache" ]] || ddb_say "configuring $DDBSQL_BUILD_DIR and building (log: $DDBSQL_LOG_DIR/build.log)"
     ddb_run_logged "$DDBSQL_LOG_DIR/configure.log" \
-      cmake -S "$DDBSQL_REPO" -B "$DDBSQL_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo ||
+      cmake -S "$DDBSQL_REPO" -B "$DDBSQL_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DDDBSQL_WERROR="$werror" \
+      ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} ||
       ddb_die "cmake configure failed"
   fi
   ddb_run_logged "$DDBSQL_LOG_DIR/build.log" \

@@ -13,7 +13,8 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-"$DDBSQL_REPO/scripts/setup.sh"
+# The project's own build treats warnings as errors (a user's build does not).
+DDBSQL_WERROR=ON "$DDBSQL_REPO/scripts/setup.sh"
 
 instance="test"
 export DDBSQL_EMULATORS_OWNER=$$
