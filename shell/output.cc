@@ -622,6 +622,7 @@ class ColumnarPrinter {
       if (n > width[j]) width[j] = n;
     }
     width_ = std::move(width);
+    FitTerminal();
     std::string col_sep;
     std::string row_sep;
     switch (s_.mode) {
@@ -689,6 +690,34 @@ class ColumnarPrinter {
       RuleLine("+", "+", "+", "-");
     } else if (s_.mode == Mode::kBox) {
       RuleLine(kBoxUpRight, kBoxUpHorizontal, kBoxUpLeft, kBoxHorizontal);
+    }
+  }
+
+  // On a terminal, a table wider than the screen would wrap line by line
+  // and become unreadable: the widest columns give up a column each until
+  // the lines fit (none below kMinFitWidth), and cells longer than their
+  // column are cut, ending in "…".
+  void FitTerminal() {
+    constexpr int kMinFitWidth = 6;
+    if (!s_.terminal || s_.terminal_width <= 0 || ncol_ <= 0) return;
+    // Box, table and markdown: "│ " + cells joined by " │ " + " │".
+    int total = s_.mode == Mode::kColumn ? 2 * (ncol_ - 1) : 3 * ncol_ + 1;
+    for (int w : width_) total += w;
+    bool cut = false;
+    while (total > s_.terminal_width) {
+      int widest = -1;
+      for (int i = 0; i < ncol_; ++i) {
+        if (width_[i] > kMinFitWidth && (widest < 0 || width_[i] > width_[widest])) widest = i;
+      }
+      if (widest < 0) break;  // as narrow as it gets: let the terminal wrap
+      --width_[widest];
+      --total;
+      cut = true;
+    }
+    if (!cut) return;
+    for (size_t i = 0; i < cells_.size(); ++i) {
+      int limit = width_[i % static_cast<size_t>(ncol_)];
+      if (DisplayWidth(cells_[i], true) > limit) cells_[i] = Shorten(cells_[i], limit);
     }
   }
 
