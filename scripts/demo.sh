@@ -60,7 +60,7 @@ ddb_run_logged "$DDBSQL_LOG_DIR/load_demo.log" \
 # The banner says what there is (asked of the emulators, so it stays true
 # when load_demo.py loads more), how to begin and how to leave.
 if (($# == 0)) && [[ -t 0 ]]; then
-  tables="$("$DDBSQL_BUILD_DIR/ddbsql" -batch -list -c '.tables' 2>/dev/null | xargs echo || true)"
+  tables="$("$DDBSQL_BUILD_DIR/ddbsql" -batch -list -c '.tables' 2>/dev/null | tr -s ' \n' ' ' || true)"
   objects="$("$python" - "$AWS_ENDPOINT_URL_S3" 2>/dev/null <<'EOF' || true
 import sys, boto3
 s3 = boto3.client("s3", endpoint_url=sys.argv[1])

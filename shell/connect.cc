@@ -74,9 +74,10 @@ bool Shell::NeedsDynamoDb(const std::string& message) const {
 bool Shell::ReadsSchema(const char* sql) const {
   if (tables_listed_ || !connection_) return false;
   std::string lower;
-  for (const char* p = sql; *p; ++p) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(*p))));
-  for (const char* word : {"table_info", "table_xinfo", "table_list", "index_list",
-                           "sqlite_schema", "sqlite_master"}) {
+  for (const char* p = sql; *p; ++p)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(*p))));
+  for (const char* word : {"table_info", "table_xinfo", "table_list", "index_list", "sqlite_schema",
+                           "sqlite_master"}) {
     if (lower.find(word) != std::string::npos) return true;
   }
   return false;
@@ -102,8 +103,13 @@ Status Shell::ListDynamoTables() {
 }
 
 void Shell::TryListDynamoTables() {
-  if (tables_listed_ || dynamo_reported_ || !connection_) return;
-  if (!ListDynamoTables().ok()) dynamo_reported_ = false;
+  // One quiet try: completion or .import must not wait on a dead endpoint
+  // again and again.
+  if (tables_listed_ || dynamo_reported_ || quiet_try_failed_ || !connection_) return;
+  if (!ListDynamoTables().ok()) {
+    dynamo_reported_ = false;
+    quiet_try_failed_ = true;
+  }
 }
 
 std::function<std::string()> Shell::WaitingFor() {

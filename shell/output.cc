@@ -127,7 +127,10 @@ std::string UnusedEscape(std::string_view z, std::string_view first, std::string
   if (z.find(first) == std::string_view::npos) return std::string(first);
   if (z.find(second) == std::string_view::npos) return std::string(second);
   for (unsigned i = 0;; ++i) {
-    std::string candidate = "(" + std::string(first) + std::to_string(i) + ")";
+    // Built piecewise: GCC 12 -O2 warns (-Wrestrict, falsely) about
+    // "literal" + std::string temporaries.
+    std::string candidate = "(";
+    candidate.append(first).append(std::to_string(i)).push_back(')');
     if (z.find(candidate) == std::string_view::npos) return candidate;
   }
 }
@@ -1349,21 +1352,24 @@ void SetMode(OutputSettings* s, Mode m, std::string_view insert_table) {
 
 void SetModeFromFlag(OutputSettings* s, Mode m) {
   s->mode = m;
+  // One-character separators are assigned as characters: GCC 12 -O3 warns
+  // (-Wrestrict, falsely) about assigning these short literals.
+  auto set = [](std::string* separator, char c) { separator->assign(1, c); };
   switch (m) {
     case Mode::kCsv:
-      s->column_separator = ",";
+      set(&s->column_separator, ',');
       break;
     case Mode::kQuote:
-      s->column_separator = ",";
-      s->row_separator = "\n";
+      set(&s->column_separator, ',');
+      set(&s->row_separator, '\n');
       break;
     case Mode::kTabs:
-      s->column_separator = "\t";
-      s->row_separator = "\n";
+      set(&s->column_separator, '\t');
+      set(&s->row_separator, '\n');
       break;
     case Mode::kAscii:
-      s->column_separator = "\x1f";
-      s->row_separator = "\x1e";
+      set(&s->column_separator, '\x1f');
+      set(&s->row_separator, '\x1e');
       break;
     default:
       break;

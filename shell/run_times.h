@@ -15,8 +15,8 @@ struct RunTimes {
 
   static RunTimes Now() {
     RunTimes t;
-    t.real = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-                 .count();
+    t.real =
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
     struct rusage usage {};
     if (getrusage(RUSAGE_SELF, &usage) == 0) {
       t.user = Seconds(usage.ru_utime);

@@ -411,7 +411,6 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     RunTimes t0 = RunTimes::Now();
     Progress progress(progress_ && isatty(STDERR_FILENO), &module_->stats(), WaitingFor());
-    active_progress_ = &progress;
     Status bound = BindParameters(stmt);
     if (!bound.ok()) {
       sqlite3_finalize(stmt);
@@ -423,6 +422,7 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     // on the line, and Finish() erases it before errors, timings or stats.
     // Tables fit the terminal they are printed on (not a file or a pager).
     output_.terminal_width = out_ == nullptr && output_.terminal ? TerminalColumns() : 0;
+    active_progress_ = &progress;
     rc = RenderResults(stmt, output_, progress.Wrap(out()));
     progress.Finish();
     active_progress_ = nullptr;
@@ -460,7 +460,7 @@ Status Shell::BindParameters(sqlite3_stmt* stmt) {
   for (int i = 1; i <= n; ++i) {
     // A nameless "?" is looked up as "?N", as sqlite3 does.
     const char* name = sqlite3_bind_parameter_name(stmt, i);
-    std::string key = name ? name : "?" + std::to_string(i);
+    std::string key = name ? name : std::string("?").append(std::to_string(i));
     sqlite3_bind_text(lookup, 1, key.c_str(), -1, SQLITE_TRANSIENT);
     if (sqlite3_step(lookup) == SQLITE_ROW)
       sqlite3_bind_value(stmt, i, sqlite3_column_value(lookup, 0));
@@ -563,6 +563,7 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   connect_error_ = Status::OK();
   tables_listed_ = s.ok();
   dynamo_reported_ = false;
+  quiet_try_failed_ = false;
   return s;
 }
 

@@ -148,6 +148,7 @@ class Shell {
   Status connect_error_;
   bool tables_listed_ = false;
   bool dynamo_reported_ = false;
+  bool quiet_try_failed_ = false;  // TryListDynamoTables failed (said nothing)
   // The running statement's progress line, paused while ConfirmScan asks.
   Progress* active_progress_ = nullptr;
   std::vector<std::unique_ptr<vtab::ModuleContext>> retired_modules_;

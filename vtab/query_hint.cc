@@ -33,9 +33,9 @@ Status QueryIndexHint(dynamodb::DynamoDbClient* client, const dynamodb::QueryReq
   std::string message = "table " + request.table + ": the key condition must name the table's " +
                         "partition key " + table.key.hash.name;
   if (indexes.empty()) {
-    return Status::InvalidArgument(message + ", or an index's; no index of the table has " +
-                                   (named.empty() ? "the attributes it names"
-                                                  : "one of them as partition key"));
+    return Status::InvalidArgument(
+        message + ", or an index's; no index of the table has " +
+        (named.empty() ? "the attributes it names" : "one of them as partition key"));
   }
   std::string list;
   for (size_t i = 0; i < indexes.size(); ++i) list += (i ? ", " : "") + indexes[i];
