@@ -23,6 +23,7 @@ Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* 
 
   aws::HttpOptions http = options.http;
   if (http.ca_bundle.empty()) http.ca_bundle = c->settings_.ca_bundle;
+  aws::ApplyTimeouts(c->settings_, &http);
   c->http_ = options.shared_http ? options.shared_http : std::make_shared<aws::HttpClient>(http);
   if (options.credentials) {
     c->credentials_ = options.credentials;

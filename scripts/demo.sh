@@ -8,7 +8,8 @@
 # Data: tables demo_table (every DynamoDB type) and my-table (pk S + sk N, 20
 # items), bucket ddbsql-demo. Credentials: access key id `demo`, us-east-1.
 # The emulators run in memory and are stopped when ddbsql exits; the exit
-# status is ddbsql's.
+# status is ddbsql's. A second demo while one is open starts emulators of its
+# own (instance demo-PID) and stops only those: it never touches the first.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,16 +17,24 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$DDBSQL_REPO/scripts/setup.sh"
 python="$(ddb_find_python)" || ddb_die "no Python with boto3 and moto: run scripts/setup.sh"
 
+# One demo owns the instance "demo"; a second one while it runs gets its own.
 instance="demo"
+if "$DDBSQL_REPO/scripts/emulators.sh" status "$instance" >/dev/null 2>&1; then
+  instance="demo-$$"
+  ddb_say "another demo is running; starting emulators of this one's own ($instance)"
+fi
 export DDBSQL_EMULATORS_OWNER=$$
-trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$instance"' EXIT
 # Ctrl-C belongs to ddbsql (it cancels a query); this script only waits. A
 # trap, unlike an ignored signal, is reset to the default in ddbsql.
 trap ':' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+# The stop trap only once the emulators are this script's: a start that
+# fails has stopped what it started itself (and a watchdog stops them if
+# this script is killed in between).
 "$DDBSQL_REPO/scripts/emulators.sh" start "$instance"
+trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$instance"' EXIT
 eval "$("$DDBSQL_REPO/scripts/emulators.sh" env "$instance")"
 
 # Only the demo's settings: nothing from the user's AWS profile may point
@@ -48,9 +57,26 @@ ddb_run_logged "$DDBSQL_LOG_DIR/load_demo.log" \
   --dynamodb "$AWS_ENDPOINT_URL_DYNAMODB" --s3 "$AWS_ENDPOINT_URL_S3" ||
   ddb_die "loading the demo data failed"
 
+# The banner says what there is (asked of the emulators, so it stays true
+# when load_demo.py loads more), how to begin and how to leave.
 if (($# == 0)) && [[ -t 0 ]]; then
-  echo "demo: tables demo_table and my-table, bucket ddbsql-demo;" \
-    "DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, S3 at $AWS_ENDPOINT_URL_S3" >&2
+  tables="$("$DDBSQL_BUILD_DIR/ddbsql" -batch -list -c '.tables' 2>/dev/null | tr -s ' \n' ' ' || true)"
+  objects="$("$python" - "$AWS_ENDPOINT_URL_S3" 2>/dev/null <<'EOF' || true
+import sys, boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1])
+page = s3.list_objects_v2(Bucket="ddbsql-demo")
+print(", ".join(f"{o['Key']} ({o['Size']} bytes)" for o in page.get("Contents", [])) or "empty")
+EOF
+)"
+  cat >&2 <<EOF
+demo: DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, S3 (moto) at $AWS_ENDPOINT_URL_S3
+  DynamoDB tables:       ${tables:-none}
+  S3 bucket ddbsql-demo: ${objects:-unknown}
+  try:   SELECT * FROM demo_table;
+         SELECT pk, sk, json_extract(item, '\$') FROM "my-table" LIMIT 5;
+         .tables    .schema demo_table    .help
+  leave: .quit or Ctrl-D
+EOF
 fi
 
 # A child, not exec: the EXIT trap must stop the emulators afterwards.

@@ -6,7 +6,9 @@
 #   scripts/emulators.sh start [NAME]    start both, wait until they answer
 #   scripts/emulators.sh env [NAME]      print `export DDBSQL_TEST_..._URL=...` lines
 #   scripts/emulators.sh status [NAME]   say whether they run
-#   scripts/emulators.sh stop [NAME]     stop them (idempotent)
+#   scripts/emulators.sh stop [NAME]     stop them (idempotent; with
+#                                        DDBSQL_EMULATORS_OWNER set, only the
+#                                        owner's own instance)
 #   scripts/emulators.sh stop --all      stop every instance under .cache/run/
 #
 # NAME (default "default") keeps concurrent users apart: state and logs live in
@@ -70,9 +72,16 @@ stop_instance() {
   local name="$1" file
   file="$(state_file "$name")"
   [[ -f "$file" ]] || return 0
-  local EMU_DYNAMODB_PGID="" EMU_S3_PGID="" EMU_WATCHDOG_PGID=""
+  local EMU_DYNAMODB_PGID="" EMU_S3_PGID="" EMU_WATCHDOG_PGID="" EMU_OWNER_PID=""
   # shellcheck disable=SC1090
   source "$file"
+  # An owner stops only its own instance: never one another live process
+  # started (a second demo or test run with the same NAME).
+  if [[ -n "${DDBSQL_EMULATORS_OWNER:-}" && -n "$EMU_OWNER_PID" &&
+    "$EMU_OWNER_PID" != "$DDBSQL_EMULATORS_OWNER" ]] && kill -0 "$EMU_OWNER_PID" 2>/dev/null; then
+    ddb_say "not stopping emulator instance '$name': it belongs to process $EMU_OWNER_PID"
+    return 0
+  fi
   kill_groups "$EMU_DYNAMODB_PGID" "$EMU_S3_PGID"
   # The watchdog runs `stop` itself; it must not kill its own group.
   if [[ -z "${DDBSQL_EMULATORS_WATCHDOG:-}" && -n "$EMU_WATCHDOG_PGID" ]]; then

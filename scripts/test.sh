@@ -3,6 +3,8 @@
 #
 #   scripts/test.sh               everything
 #   scripts/test.sh -R Sigv4      extra arguments go to ctest
+#   CI=true scripts/test.sh       also builds ddbsql in Release and Debug with
+#                                 warnings as errors (what .ci/run does)
 #
 # Installs what is missing (scripts/setup.sh), starts DynamoDB Local and moto
 # S3 on free loopback ports, runs ctest with DDBSQL_TEST_DYNAMODB_URL,
@@ -15,6 +17,26 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The project's own build treats warnings as errors (a user's build does not).
 DDBSQL_WERROR=ON "$DDBSQL_REPO/scripts/setup.sh"
+
+# In CI (CI=true) the binary must also build clean in Release and Debug, as a
+# packager or a developer builds it: only the ddbsql target, without the
+# tests (BUILD_TESTING=OFF: the runtime libraries alone), into trees of their
+# own inside the build folder (ci-release/, ci-debug/).
+if [[ "${CI:-}" == true ]]; then
+  launcher=""
+  command -v ccache >/dev/null 2>&1 && launcher=ccache
+  for type in Release Debug; do
+    dir="$DDBSQL_BUILD_DIR/ci-${type,,}"
+    ddb_say "building ddbsql in $type with warnings as errors ($dir)"
+    ddb_run_logged "$DDBSQL_LOG_DIR/configure-${type,,}.log" \
+      cmake -S "$DDBSQL_REPO" -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DDDBSQL_WERROR=ON \
+      -DBUILD_TESTING=OFF ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} ||
+      ddb_die "configuring the $type build failed"
+    ddb_run_logged "$DDBSQL_LOG_DIR/build-${type,,}.log" \
+      cmake --build "$dir" -j "$DDBSQL_JOBS" --target ddbsql ||
+      ddb_die "the $type build failed"
+  done
+fi
 
 instance="test"
 export DDBSQL_EMULATORS_OWNER=$$

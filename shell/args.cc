@@ -1,5 +1,6 @@
 #include "shell/args.h"
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -12,6 +13,17 @@ const std::set<std::string>& ModeFlags() {
                                                "insert", "json",  "line",   "list", "markdown",
                                                "quote",  "table", "tabs"};
   return kModes;
+}
+// A lone argument that is meant as a script: it ends in ".sql" or holds a
+// '/' and has no blank (SQL text has blanks; "a/b" alone is no statement).
+bool LooksLikeFileName(const std::string& arg) {
+  if (arg.find_first_of(" \t\n;") != std::string::npos) return false;
+  bool dot_sql = arg.size() > 4 && arg.compare(arg.size() - 4, 4, ".sql") == 0;
+  return dot_sql || arg.find('/') != std::string::npos;
+}
+
+Status MissingFile(const std::string& path) {
+  return Status::InvalidArgument("cannot open \"" + path + "\": " + std::strerror(ENOENT));
 }
 }  // namespace
 
@@ -50,9 +62,10 @@ Status ParseArgs(int argc, const char* const* argv, Args* out) {
     Status s;
     if (name == "c" || name == "command") {
       s = value(&v);
-      out->commands.push_back(v);
+      out->inputs.push_back({Input::kSql, v});
     } else if (name == "f" || name == "file") {
-      s = value(&out->file);
+      s = value(&v);
+      out->inputs.push_back({Input::kFile, v});
     } else if (name == "cmd") {
       s = value(&v);
       out->cmd.push_back(v);
@@ -94,6 +107,18 @@ Status ParseArgs(int argc, const char* const* argv, Args* out) {
       s = value(&out->overrides.region);
     } else if (name == "endpoint-url" || name == "endpoint") {
       s = value(&out->overrides.endpoint_url);
+      aws::Endpoint parsed;
+      if (s.ok()) s = aws::ParseEndpointUrl(out->overrides.endpoint_url, &parsed);
+      if (!s.ok()) s = Status::InvalidArgument("option " + arg + ": " + s.message());
+    } else if (name == "cli-connect-timeout" || name == "cli-read-timeout") {
+      std::string* seconds = name == "cli-connect-timeout" ? &out->overrides.connect_timeout
+                                                           : &out->overrides.read_timeout;
+      s = value(seconds);
+      double ignored = 0;
+      if (s.ok() && !aws::ParseTimeoutSeconds(*seconds, &ignored)) {
+        s = Status::InvalidArgument("option " + arg + ": '" + *seconds +
+                                    "' is not a number of seconds (0: wait indefinitely)");
+      }
     } else if (name == "catalog") {
       s = value(&out->catalog);
     } else if (name == "parallel") {
@@ -113,17 +138,30 @@ Status ParseArgs(int argc, const char* const* argv, Args* out) {
     if (!s.ok()) return s;
   }
   // A first argument naming an existing file is a script; the rest is SQL.
-  if (!positional.empty()) {
+  // One that looks like a file name but names none is a usage error, not
+  // SQL that fails to parse.
+  bool has_file = false;
+  for (const auto& in : out->inputs) has_file |= in.kind == Input::kFile;
+  if (!positional.empty() && !has_file) {
+    const std::string& first = positional[0];
     std::error_code ec;
-    if (out->file.empty() && std::filesystem::is_regular_file(positional[0], ec)) {
-      out->file = positional[0];
+    if (std::filesystem::is_regular_file(first, ec)) {
+      out->inputs.insert(out->inputs.begin(), Input{Input::kFile, first});
       positional.erase(positional.begin());
+    } else if (positional.size() == 1 && LooksLikeFileName(first)) {
+      return MissingFile(first);
     }
+  }
+  // -f FILE that is not there is the same usage error.
+  for (const auto& in : out->inputs) {
+    std::error_code ec;
+    if (in.kind == Input::kFile && !std::filesystem::exists(in.text, ec))
+      return MissingFile(in.text);
   }
   if (!positional.empty()) {
     std::string sql;
     for (const auto& p : positional) sql += (sql.empty() ? "" : " ") + p;
-    out->commands.push_back(sql);
+    out->inputs.push_back({Input::kSql, sql});
   }
   return Status::OK();
 }
@@ -141,6 +179,12 @@ Connection:
   --profile NAME        AWS profile (default: $AWS_PROFILE, else "default")
   --region REGION       AWS region (default: $AWS_REGION, then the profile's)
   --endpoint-url URL    endpoint for every service (DynamoDB Local, proxies)
+  --cli-connect-timeout SECONDS
+                        give up connecting after SECONDS (default 3; 0: never;
+                        profile key cli_connect_timeout)
+  --cli-read-timeout SECONDS
+                        give up on an answer that sends nothing for SECONDS
+                        (default 30; 0: never; profile key cli_read_timeout)
   --consistent          strongly consistent reads
   --parallel N          parallel scan segments (default: by table size)
   --readonly            refuse every write
@@ -148,7 +192,8 @@ Connection:
 
 Input:
   -c, --command SQL     run SQL (may repeat), then exit
-  -f, --file FILE       run the statements in FILE, then exit
+  -f, --file FILE       run the statements in FILE, then exit (-c and -f run
+                        in the order given)
   -cmd COMMAND          run COMMAND before the rest (may repeat)
   -init FILE            run FILE first (default ~/.ddbsqlrc when present)
   -bail                 stop at the first error
@@ -163,7 +208,7 @@ Output:
   -separator SEP        column separator (list and csv modes)
   -newline SEP          row separator
 
-  --version             print the version and exit
+  --version             print the versions of ddbsql, SQLite, libcurl, OpenSSL
   --help                print this help and exit
 
 Exit status: 0 success, 1 an SQL or AWS error, 2 a usage error.

@@ -13,14 +13,22 @@
 
 namespace ddb::shell {
 
+// One -c SQL or -f FILE, in the order given on the command line.
+struct Input {
+  enum Kind { kSql, kFile } kind = kSql;
+  std::string text;  // the SQL, or the file name
+};
+
 struct Args {
-  aws::Overrides overrides;           // --profile --region --endpoint-url
-  std::vector<std::string> commands;  // -c SQL (each), then SQL words after the options
-  std::vector<std::string> cmd;       // -cmd: run before anything else, then go on
-  std::string file;                   // -f FILE or a lone FILE argument
-  std::optional<std::string> init;    // -init FILE (default: ~/.ddbsqlrc when present)
-  std::optional<std::string> mode;    // -csv, -json, -box, ... (the mode's name)
-  std::optional<bool> headers;        // -header / -noheader
+  // --profile --region --endpoint-url --cli-connect-timeout --cli-read-timeout
+  aws::Overrides overrides;
+  // -c SQL and -f FILE in command-line order; a lone FILE argument first,
+  // SQL words after the options last.
+  std::vector<Input> inputs;
+  std::vector<std::string> cmd;     // -cmd: run before anything else, then go on
+  std::optional<std::string> init;  // -init FILE (default: ~/.ddbsqlrc when present)
+  std::optional<std::string> mode;  // -csv, -json, -box, ... (the mode's name)
+  std::optional<bool> headers;      // -header / -noheader
   std::optional<std::string> null_value;
   std::optional<std::string> separator;
   std::optional<std::string> newline;
@@ -36,8 +44,10 @@ struct Args {
   bool consistent = false;  // --consistent reads
 };
 
-// Parses argv. A usage error (unknown option, missing value) is
-// InvalidArgument naming the option; the caller exits with status 2.
+// Parses argv. A usage error (unknown option, missing value, a malformed
+// --endpoint-url or timeout, a first argument that looks like a file name
+// (ends in .sql or holds a '/') but names no file) is InvalidArgument naming
+// what was wrong; the caller exits with status 2.
 Status ParseArgs(int argc, const char* const* argv, Args* out);
 
 // The text `--help` prints.

@@ -62,7 +62,7 @@ constexpr HelpEntry kHelp[] = {
     {".eqp on|off|full", "Print each statement's query plan before its rows",
      "   For DynamoDB tables the plan names the request: GetItem, BatchGetItem,\n"
      "   Query (of the table or an index) or Scan. \"full\" adds the bytecode.\n"},
-    {".exit ?CODE?", "Leave the shell; a non-zero CODE makes the status 1", ""},
+    {".exit ?CODE?", "Leave the shell with exit status CODE (default 0)", ""},
     {".explain ?on|off|auto?", "How EXPLAIN output is laid out (default auto)", ""},
     {".headers on|off", "Print column names above the rows", ""},
     {".help ?-all? ?PATTERN?", "This text; -all adds details, PATTERN picks commands", ""},
@@ -92,6 +92,9 @@ constexpr HelpEntry kHelp[] = {
     {".once ?--bom? ?FILE?", "Send only the next command's output to FILE",
      "   --bom   start the file with a UTF-8 byte order mark\n"},
     {".output ?--bom? ?FILE?", "Send output to FILE, or back to stdout without FILE", ""},
+    {".pager on|off|CMD", "Page the results of statements (ddbsql, interactive; default off)",
+     "   CMD is the pager to run; on uses $PAGER, else \"less -FRX\" (results that\n"
+     "   fit the screen stay as they are). Scripts ignore .pager.\n"},
     {".parallel N", "Parallel Scan segments; 0 picks by size (ddbsql)", ""},
     {".parameter CMD ...", "Values for the :name, @name, $name and ?N parameters",
      "   set NAME VALUE   VALUE is evaluated as an SQL expression when it is\n"
@@ -152,7 +155,8 @@ Status Help(const std::vector<std::string>& w, std::FILE* out) {
   // text mentions it.
   int shown = 0;
   for (const auto& e : kHelp) {
-    if (HelpName(e).rfind(pattern, 0) == 0) {
+    std::string name = pattern[0] == '.' ? pattern.substr(1) : pattern;  // ".help .exit"
+    if (!name.empty() && HelpName(e).rfind(name, 0) == 0) {
       PrintHelpEntry(out, e, true);
       ++shown;
     }
@@ -1237,6 +1241,9 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     return Status::OK();
   }
   if (cmd == "help") return Help(w, out());
+  // The interactive REPL handles .pager itself (shell/repl.cc); elsewhere
+  // (scripts, -c, an init file read by a script) there is nothing to page.
+  if (cmd == "pager") return Status::OK();
   if (cmd == "headers" || cmd == "header") {
     Status s = toggle(&output_.headers, ".headers on|off");
     if (s.ok()) output_.headers_set = true;
@@ -1386,18 +1393,33 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     }
     return Status::OK();
   }
-  if (cmd == "tables" || cmd == "indexes" || cmd == "indices") {
-    if (w.size() > 2) return usage(cmd == "tables" ? ".tables ?TABLE?" : ".indexes ?TABLE?");
-    std::string pattern = w.size() > 1 ? w[1] : "%";
-    Status s = ListObjects(db_, pattern, cmd != "tables", out());
-    if (s.ok() && cmd != "tables") {
-      s = DescribeDynamoIndexes(db_, &connection_->dynamodb(), pattern, out());
+  if (cmd == "tables" || cmd == "indexes" || cmd == "indices" || cmd == "schema" ||
+      (cmd == "dump" && w.size() > 1)) {
+    // These show DynamoDB tables too: declare them first (the connection is
+    // lazy). When that fails the local ones are still shown, then the
+    // reason is the command's error (once).
+    Status listed = ListDynamoTables();
+    Status s;
+    if (cmd == "tables" || cmd == "indexes" || cmd == "indices") {
+      if (w.size() > 2) return usage(cmd == "tables" ? ".tables ?TABLE?" : ".indexes ?TABLE?");
+      std::string pattern = w.size() > 1 ? w[1] : "%";
+      s = ListObjects(db_, pattern, cmd != "tables", out());
+      if (s.ok() && cmd != "tables" && tables_listed_) {
+        s = DescribeDynamoIndexes(db_, &connection_->dynamodb(), pattern, out());
+      }
+    } else {
+      s = cmd == "schema" ? SchemaCommand(db_, w, out()) : DumpCommand(db_, w, out());
     }
+    if (s.ok() && !listed.ok() && !listed.message().empty()) return listed;
     return s;
   }
-  if (cmd == "schema") return SchemaCommand(db_, w, out());
   if (cmd == "dump") return DumpCommand(db_, w, out());
-  if (cmd == "import") return ImportCommand(db_, &output_, w, out());
+  if (cmd == "import") {
+    // Refusing a DynamoDB table as the target needs their names; a failure
+    // to list them is left for a statement that needs DynamoDB to say.
+    if (w.size() > 1) TryListDynamoTables();
+    return ImportCommand(db_, &output_, w, out());
+  }
   if (cmd == "parameter" || cmd == "param") return ParameterCommand(db_, w, out());
   if (cmd == "databases") {
     if (w.size() != 1) return usage(".databases");
@@ -1405,7 +1427,7 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
         db_, "SELECT name, file FROM pragma_database_list ORDER BY seq", {}, [&](sqlite3_stmt* st) {
           std::string name = ColumnText(st, 0);
           if (name == kDynamoSchema) {
-            std::fprintf(out(), "%s: DynamoDB %s\n", name.c_str(), connection_->Describe().c_str());
+            std::fprintf(out(), "%s: DynamoDB %s\n", name.c_str(), DescribeConnection().c_str());
             return;
           }
           std::string file = ColumnText(st, 1);
@@ -1416,6 +1438,7 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
   }
   if (cmd == "profile" || cmd == "region" || cmd == "endpoint") {
     if (w.size() == 1) {
+      if (!connection_) return connect_error_.WithContext("." + cmd);
       const aws::Settings& st = connection_->settings();
       std::string value = cmd == "profile"  ? st.profile
                           : cmd == "region" ? st.region
@@ -1456,7 +1479,7 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     show("bail", bail_ ? "on" : "off");
     show("changes", changes_ ? "on" : "off");
     show("timer", timer_ ? "on" : "off");
-    show("connection", connection_->Describe());
+    show("connection", DescribeConnection());
     show("consistent", module_->options().consistent_read ? "on" : "off");
     show("parallel", std::to_string(module_->options().scan_segments));
     double rate = module_->rate_limiter().rate();

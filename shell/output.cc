@@ -127,7 +127,10 @@ std::string UnusedEscape(std::string_view z, std::string_view first, std::string
   if (z.find(first) == std::string_view::npos) return std::string(first);
   if (z.find(second) == std::string_view::npos) return std::string(second);
   for (unsigned i = 0;; ++i) {
-    std::string candidate = "(" + std::string(first) + std::to_string(i) + ")";
+    // Built piecewise: GCC 12 -O2 warns (-Wrestrict, falsely) about
+    // "literal" + std::string temporaries.
+    std::string candidate = "(";
+    candidate.append(first).append(std::to_string(i)).push_back(')');
     if (z.find(candidate) == std::string_view::npos) return candidate;
   }
 }
@@ -622,6 +625,7 @@ class ColumnarPrinter {
       if (n > width[j]) width[j] = n;
     }
     width_ = std::move(width);
+    FitTerminal();
     std::string col_sep;
     std::string row_sep;
     switch (s_.mode) {
@@ -689,6 +693,34 @@ class ColumnarPrinter {
       RuleLine("+", "+", "+", "-");
     } else if (s_.mode == Mode::kBox) {
       RuleLine(kBoxUpRight, kBoxUpHorizontal, kBoxUpLeft, kBoxHorizontal);
+    }
+  }
+
+  // On a terminal, a table wider than the screen would wrap line by line
+  // and become unreadable: the widest columns give up a column each until
+  // the lines fit (none below kMinFitWidth), and cells longer than their
+  // column are cut, ending in "…".
+  void FitTerminal() {
+    constexpr int kMinFitWidth = 6;
+    if (!s_.terminal || s_.terminal_width <= 0 || ncol_ <= 0) return;
+    // Box, table and markdown: "│ " + cells joined by " │ " + " │".
+    int total = s_.mode == Mode::kColumn ? 2 * (ncol_ - 1) : 3 * ncol_ + 1;
+    for (int w : width_) total += w;
+    bool cut = false;
+    while (total > s_.terminal_width) {
+      int widest = -1;
+      for (int i = 0; i < ncol_; ++i) {
+        if (width_[i] > kMinFitWidth && (widest < 0 || width_[i] > width_[widest])) widest = i;
+      }
+      if (widest < 0) break;  // as narrow as it gets: let the terminal wrap
+      --width_[widest];
+      --total;
+      cut = true;
+    }
+    if (!cut) return;
+    for (size_t i = 0; i < cells_.size(); ++i) {
+      int limit = width_[i % static_cast<size_t>(ncol_)];
+      if (DisplayWidth(cells_[i], true) > limit) cells_[i] = Shorten(cells_[i], limit);
     }
   }
 
@@ -1320,21 +1352,24 @@ void SetMode(OutputSettings* s, Mode m, std::string_view insert_table) {
 
 void SetModeFromFlag(OutputSettings* s, Mode m) {
   s->mode = m;
+  // One-character separators are assigned as characters: GCC 12 -O3 warns
+  // (-Wrestrict, falsely) about assigning these short literals.
+  auto set = [](std::string* separator, char c) { separator->assign(1, c); };
   switch (m) {
     case Mode::kCsv:
-      s->column_separator = ",";
+      set(&s->column_separator, ',');
       break;
     case Mode::kQuote:
-      s->column_separator = ",";
-      s->row_separator = "\n";
+      set(&s->column_separator, ',');
+      set(&s->row_separator, '\n');
       break;
     case Mode::kTabs:
-      s->column_separator = "\t";
-      s->row_separator = "\n";
+      set(&s->column_separator, '\t');
+      set(&s->row_separator, '\n');
       break;
     case Mode::kAscii:
-      s->column_separator = "\x1f";
-      s->row_separator = "\x1e";
+      set(&s->column_separator, '\x1f');
+      set(&s->row_separator, '\x1e');
       break;
     default:
       break;

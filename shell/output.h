@@ -77,6 +77,10 @@ struct OutputSettings {
   // csv/json/list/insert/... output is never shortened.
   bool terminal = false;
   int max_cell_width = 0;
+  // With `terminal`, the terminal's width in columns (0: unknown): box,
+  // table, column and markdown output wider than this shortens its widest
+  // columns (cells cut with "…") until every line fits.
+  int terminal_width = 0;
   // `.explain auto`, sqlite3's default: an EXPLAIN statement prints as an
   // indented opcode listing and EXPLAIN QUERY PLAN as a tree, whatever the
   // mode. false (`.explain off`) renders them in the current mode.

@@ -813,6 +813,30 @@ TEST(TerminalTest, OtherModesNeverShorten) {
   }
 }
 
+TEST(TerminalTest, BoxWiderThanTheTerminalShortensItsWidestColumns) {
+  MiniShell shell;
+  OutputSettings s;
+  SetMode(&s, Mode::kBox);
+  s.headers = true;
+  s.terminal = true;
+  s.terminal_width = 30;
+  const char* sql = "SELECT 'k1' AS id, 'a rather long description' AS d, 'abcdefghijklm' AS e";
+  std::string text = Render(&shell, sql, s);
+  EXPECT_EQ(text,
+            "┌────┬───────────┬───────────┐\n"
+            "│ id │     d     │     e     │\n"
+            "├────┼───────────┼───────────┤\n"
+            "│ k1 │ a rather… │ abcdefgh… │\n"
+            "└────┴───────────┴───────────┘\n");
+  // Every line fits; a wide enough terminal changes nothing.
+  OutputSettings wide = s;
+  wide.terminal_width = 200;
+  OutputSettings unknown = s;
+  unknown.terminal_width = 0;
+  EXPECT_EQ(Render(&shell, sql, wide), Render(&shell, sql, unknown));
+  EXPECT_NE(Render(&shell, sql, wide).find("a rather long description"), std::string::npos);
+}
+
 TEST(TerminalTest, WithoutTerminalMaxCellWidthIsIgnored) {
   MiniShell shell;
   OutputSettings s;

@@ -17,9 +17,10 @@ size_t TerminalWidth() {
 }
 }  // namespace
 
-Progress::Progress(bool enabled, const vtab::Stats* stats)
+Progress::Progress(bool enabled, const vtab::Stats* stats, std::function<std::string()> waiting)
     : enabled_(enabled && stats != nullptr),
       stats_(stats),
+      waiting_(std::move(waiting)),
       start_(std::chrono::steady_clock::now()),
       quiet_until_(start_ + kFirstDrawAfter) {
   if (enabled_) thread_ = std::thread([this] { Run(); });
@@ -60,6 +61,21 @@ void Progress::Finish() {
   EraseLocked();
 }
 
+void Progress::Suspend() {
+  std::lock_guard<std::mutex> lock(mu_);
+  suspended_ = true;
+  EraseLocked();
+}
+
+void Progress::Resume() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    suspended_ = false;
+    quiet_until_ = std::chrono::steady_clock::now() + kFirstDrawAfter;
+  }
+  cv_.notify_all();
+}
+
 ssize_t Progress::WriteThrough(void* cookie, const char* data, size_t size) {
   auto* self = static_cast<Progress*>(cookie);
   std::lock_guard<std::mutex> lock(self->mu_);
@@ -77,7 +93,7 @@ void Progress::Run() {
   while (!stop_) {
     auto now = std::chrono::steady_clock::now();
     // Never in the middle of a row: \r would wipe its first part.
-    if (now >= quiet_until_ && at_line_start_) {
+    if (now >= quiet_until_ && at_line_start_ && !suspended_) {
       DrawLocked();
       quiet_until_ = now + kRedrawEvery;
     }
@@ -93,7 +109,8 @@ void Progress::DrawLocked() {
   // One column less than the terminal: a full line would wrap, and a
   // wrapped line cannot be erased with \r.
   size_t width = TerminalWidth();
-  std::string text = Format(*stats_, secs, width > 1 ? width - 1 : width);
+  std::string text =
+      Format(*stats_, secs, width > 1 ? width - 1 : width, waiting_ ? waiting_() : std::string());
   std::fprintf(stderr, "\r\033[K%s", text.c_str());
   std::fflush(stderr);
   drawn_ = true;
@@ -106,14 +123,19 @@ void Progress::EraseLocked() {
   drawn_ = false;
 }
 
-std::string Progress::Format(const vtab::Stats& stats, double seconds, size_t width) {
+std::string Progress::Format(const vtab::Stats& stats, double seconds, size_t width,
+                             const std::string& waiting) {
   char buf[256];
-  std::snprintf(buf, sizeof(buf),
-                "%llu items scanned, %llu returned, %llu pages, %.1f RCU, %.1fs (Ctrl-C cancels)",
-                static_cast<unsigned long long>(stats.items_scanned.load()),
-                static_cast<unsigned long long>(stats.items_returned.load()),
-                static_cast<unsigned long long>(stats.pages.load()),
-                static_cast<double>(stats.capacity_milli.load()) / 1000.0, seconds);
+  if (!waiting.empty()) {
+    std::snprintf(buf, sizeof(buf), "%s, %.1fs (Ctrl-C cancels)", waiting.c_str(), seconds);
+  } else {
+    std::snprintf(buf, sizeof(buf),
+                  "%llu items scanned, %llu returned, %llu pages, %.1f RCU, %.1fs (Ctrl-C cancels)",
+                  static_cast<unsigned long long>(stats.items_scanned.load()),
+                  static_cast<unsigned long long>(stats.items_returned.load()),
+                  static_cast<unsigned long long>(stats.pages.load()),
+                  static_cast<double>(stats.capacity_milli.load()) / 1000.0, seconds);
+  }
   std::string text = buf;
   if (text.size() > width) text.resize(width);
   return text;

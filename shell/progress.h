@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,8 +28,11 @@ namespace ddb::shell {
 class Progress {
  public:
   // `enabled`: stderr is a terminal and the user did not turn it off.
-  // `stats` are read (atomically) while the statement runs.
-  Progress(bool enabled, const vtab::Stats* stats);
+  // `stats` are read (atomically) while the statement runs. `waiting`, when
+  // set, says what a stalled statement waits for ("waiting for HOST,
+  // attempt 2 of 3", or "" while answers arrive); the line shows it instead
+  // of the counts.
+  Progress(bool enabled, const vtab::Stats* stats, std::function<std::string()> waiting = {});
   ~Progress();  // Finish()
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -42,8 +46,16 @@ class Progress {
   // Wrap returned. Idempotent.
   void Finish();
 
-  // The status text for `stats` after `seconds`, cut to `width` columns.
-  static std::string Format(const vtab::Stats& stats, double seconds, size_t width);
+  // Erases the line and draws none until Resume(), for a question asked on
+  // the terminal (the question and its answer stay on screen); Resume()
+  // starts the line again after the usual pause, below them.
+  void Suspend();
+  void Resume();
+
+  // The status text for `stats` after `seconds`, cut to `width` columns;
+  // `waiting` (when not empty) replaces the counts.
+  static std::string Format(const vtab::Stats& stats, double seconds, size_t width,
+                            const std::string& waiting = "");
 
  private:
   static ssize_t WriteThrough(void* cookie, const char* data, size_t size);
@@ -53,11 +65,13 @@ class Progress {
 
   const bool enabled_;
   const vtab::Stats* stats_;
+  const std::function<std::string()> waiting_;
   const std::chrono::steady_clock::time_point start_;
 
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;                                  // guarded by mu_
+  bool suspended_ = false;                             // guarded by mu_
   bool drawn_ = false;                                 // guarded by mu_
   std::chrono::steady_clock::time_point quiet_until_;  // guarded by mu_: no redraw before
   bool at_line_start_ = true;     // guarded by mu_: the results written so far end a line

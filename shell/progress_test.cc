@@ -18,6 +18,12 @@ TEST(ProgressTest, FormatShowsTheCountsAndFitsTheWidth) {
   EXPECT_EQ(Progress::Format(stats, 4.25, 20), "12345 items scanned,");
 }
 
+TEST(ProgressTest, FormatSaysWhatAStalledStatementWaitsFor) {
+  vtab::Stats stats;
+  EXPECT_EQ(Progress::Format(stats, 7.5, 200, "waiting for 127.0.0.1:8000, attempt 2 of 3"),
+            "waiting for 127.0.0.1:8000, attempt 2 of 3, 7.5s (Ctrl-C cancels)");
+}
+
 TEST(ProgressTest, DisabledProgressLeavesTheStreamAlone) {
   vtab::Stats stats;
   Progress progress(false, &stats);

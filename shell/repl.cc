@@ -44,8 +44,6 @@ namespace ddb::shell {
 namespace {
 
 constexpr const char* kDefaultPager = "less -FRX";
-constexpr const char* kPagerHelp =
-    ".pager on|off|CMD       Page the results of statements (interactive; default off)\n";
 // Where SQL words end for completion: not at '-' (my-table), '.' (ddb.t) or
 // '"' (readline handles the quote itself).
 constexpr const char* kSqlWordBreaks = " \t\n,;()=<>!+*/%|&~'";
@@ -250,9 +248,13 @@ class LineEditor {
 
 class SqliteCatalog : public CompletionCatalog {
  public:
-  SqliteCatalog(sqlite3* db, std::string dot_help) : db_(db), dot_help_(std::move(dot_help)) {}
+  // `list_tables` declares the DynamoDB tables before the first completion
+  // of a table name (the connection is lazy).
+  SqliteCatalog(sqlite3* db, std::string dot_help, std::function<void()> list_tables)
+      : db_(db), dot_help_(std::move(dot_help)), list_tables_(std::move(list_tables)) {}
 
   std::vector<std::string> Tables(const std::string& schema) override {
+    if (list_tables_) list_tables_();
     std::vector<std::string> out;
     for (const auto& s : schema.empty() ? Schemas() : std::vector<std::string>{schema}) {
       std::string sql = "SELECT name FROM \"" + s +
@@ -263,6 +265,7 @@ class SqliteCatalog : public CompletionCatalog {
     return out;
   }
   std::vector<std::string> Columns(const std::string& schema, const std::string& table) override {
+    if (list_tables_) list_tables_();
     // Connecting a DynamoDB table here costs one DescribeTable, once.
     if (schema.empty()) return Query("SELECT name FROM pragma_table_xinfo(?1)", {table});
     return Query("SELECT name FROM pragma_table_xinfo(?1, ?2)", {table, schema});
@@ -320,6 +323,7 @@ class SqliteCatalog : public CompletionCatalog {
 
   sqlite3* db_;
   std::string dot_help_;
+  std::function<void()> list_tables_;
 };
 
 // ---------------------------------------------------------------------------
@@ -429,6 +433,7 @@ std::vector<std::string> SplitLines(const std::string& text) {
 }  // namespace
 
 std::string Shell::Prompt(bool continuation) const {
+  if (!connection_) return continuation ? "  ...> " : "ddbsql> ";
   const aws::Settings& settings = connection_->settings();
   const aws::Endpoint& endpoint = connection_->dynamodb_endpoint();
   std::string profile = settings.profile.empty() ? "default" : settings.profile;
@@ -449,8 +454,8 @@ void Shell::RunInteractive() {
   // The banner comes first also because stdio picks stdout's buffering at
   // its first write: it must see the terminal (line buffering), not the
   // file .help is captured into below.
-  std::printf("ddbsql 0.1.0 on %s. Enter \".help\" for usage hints.\n",
-              connection_->Describe().c_str());
+  std::printf("ddbsql %s on %s. Enter \".help\" for usage hints.\n", DDBSQL_VERSION,
+              DescribeConnection().c_str());
   std::fflush(stdout);
 
   // What .help says, for completing dot-commands and their arguments; the
@@ -475,9 +480,6 @@ void Shell::RunInteractive() {
     if (saved >= 0) close(saved);
     if (capture) std::fclose(capture);
   }
-  bool help_has_pager =
-      dot_help.find("\n.pager ") != std::string::npos || dot_help.compare(0, 7, ".pager ") == 0;
-  if (!help_has_pager) dot_help += kPagerHelp;
 
   HistoryFile history(HistoryPath(std::getenv("XDG_STATE_HOME"), std::getenv("HOME")));
   using_history();
@@ -558,7 +560,9 @@ void Shell::RunInteractive() {
     }
   };
 
-  SqliteCatalog catalog(db_, dot_help);
+  // Completing a table name lists the DynamoDB tables first. A failure is
+  // not printed over the line being edited: the next statement says it.
+  SqliteCatalog catalog(db_, dot_help, [this] { TryListDynamoTables(); });
   std::string pending;
   int pending_line = 0;
   int line_no = 0;
@@ -580,6 +584,13 @@ void Shell::RunInteractive() {
     for (const std::string& line : SplitLines(input)) {
       ++line_no;
       std::string t = Trim(line);
+      // As psql and most shells: exit, quit or \q alone on an empty prompt
+      // leave, help shows .help (scripts keep SQLite's meaning).
+      if (pending.empty() && (t == "exit" || t == "quit" || t == "\\q")) {
+        quit_ = true;
+        break;
+      }
+      if (pending.empty() && t == "help") t = ".help";
       if (!t.empty() && t[0] == '.' && OnlyComments(pending)) {
         pending.clear();
         remember(t);
@@ -588,7 +599,6 @@ void Shell::RunInteractive() {
           continue;
         }
         bool go_on = RunText(t, source, line_no);
-        if (t == ".help" && !help_has_pager) std::fputs(kPagerHelp, stdout);
         if (!go_on && quit_) break;
         continue;
       }

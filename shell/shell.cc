@@ -5,7 +5,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -49,7 +51,7 @@ class InterruptWatcher {
         if (n < 0 && errno == EINTR) continue;  // the signal landed on this thread
         if (n != 1 || c != 1) break;            // 0: the destructor asks to stop
         sqlite3_interrupt(db_);
-        conn_->load()->http().CancelAll();
+        if (Connection* live = conn_->load()) live->http().CancelAll();
       }
     });
   }
@@ -136,6 +138,13 @@ std::string UnterminatedToken(const std::string& text, int first_line, int* toke
   return "";
 }
 
+// The width of the terminal stdout is, or 0.
+int TerminalColumns() {
+  struct winsize ws {};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 0;
+}
+
 int LineOfOffset(const std::string& text, size_t offset, int first_line) {
   int line = first_line;
   for (size_t i = 0; i < offset && i < text.size(); ++i) line += text[i] == '\n';
@@ -152,28 +161,14 @@ Shell::~Shell() {
 }
 
 Status Shell::Open() {
-  connection_options_.overrides = args_.overrides;
-  Status s = Connection::Open(connection_options_, &connection_);
-  if (!s.ok()) return s;
-  live_connection_ = connection_.get();
   int rc = sqlite3_open_v2(":memory:", &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK)
     return Status::IOError("cannot open SQLite: " + std::string(sqlite3_errstr(rc)));
   // Schemas are ours alone: nothing from a file may reach the network.
   sqlite3_db_config(db_, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
-  module_ = std::make_unique<vtab::ModuleContext>(connection_, connection_options_);
-  module_->options().scan_segments = args_.parallel;
-  module_->options().consistent_read = args_.consistent;
-  // Scripts never ask: only a person at the terminal is asked before a
-  // large full Scan.
-  if (interactive_) {
-    module_->confirm_scan = [this](const vtab::ScanEstimate& e) { return ConfirmScan(e); };
-  }
-  s = vtab::RegisterModule(db_, module_.get());
-  if (!s.ok()) return s;
-  s = vtab::AttachTables(db_, module_.get());
-  changes_baseline_ = sqlite3_total_changes64(db_);
-  return s;
+  // DynamoDB is connected lazily (shell/connect.cc): local work needs no AWS.
+  OpenConnection();
+  return Status::OK();
 }
 
 int Shell::Run() {
@@ -182,11 +177,11 @@ int Shell::Run() {
     return 0;
   }
   if (args_.version) {
-    std::printf("ddbsql 0.1.0 (SQLite %s)\n", sqlite3_libversion());
+    std::fputs(VersionText().c_str(), stdout);
     return 0;
   }
   bool stdin_tty = isatty(STDIN_FILENO);
-  bool has_input = !args_.commands.empty() || !args_.file.empty();
+  bool has_input = !args_.inputs.empty();
   interactive_ = args_.interactive || (!args_.batch && !has_input && stdin_tty);
   bool stdout_tty = isatty(STDOUT_FILENO);
   if (stdout_tty) SetModeFromFlag(&output_, Mode::kBox);
@@ -230,11 +225,11 @@ int Shell::Run() {
   for (const auto& c : args_.cmd) {
     if (!RunText(c, InputSource{"", false}) && (bail_ || quit_)) return ExitStatus();
   }
-  if (!args_.file.empty()) {
-    if (!RunFile(args_.file, false) && quit_) return ExitStatus();
-  }
-  for (const auto& c : args_.commands) {
-    if (!RunText(c, InputSource{"", false})) break;
+  // -c and -f in the order given.
+  for (const auto& in : args_.inputs) {
+    bool go_on = in.kind == Input::kFile ? RunFile(in.text, false)
+                                         : RunText(in.text, InputSource{"", false});
+    if (!go_on && (bail_ || quit_)) break;
   }
   if (!has_input) {
     if (interactive_) {
@@ -372,7 +367,25 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     // Leading blank lines and comments belong to no statement.
     tail = SkipSpaceAndComments(tail, &stmt_line);
     if (!*tail) break;
+    // A statement that reads the schema (pragma_table_info('orders'),
+    // sqlite_schema) sees the DynamoDB tables too, once they are declared.
+    if (ReadsSchema(tail)) TryListDynamoTables();
     int rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &next);
+    if (rc != SQLITE_OK && NeedsDynamoDb(sqlite3_errmsg(db_))) {
+      // The first statement that names a table SQLite does not know lists
+      // the DynamoDB tables, then tries again.
+      std::string first_error = sqlite3_errmsg(db_);
+      sqlite3_finalize(stmt);
+      stmt = nullptr;
+      Status listed = ListDynamoTables();
+      if (listed.ok()) {
+        rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &next);
+      } else if (!listed.message().empty()) {
+        Status s = Status::InvalidArgument(first_error + " (" + listed.ToString() + ")");
+        ReportError(s, source, stmt_line);
+        return s;
+      }
+    }
     if (rc != SQLITE_OK) {
       Status s = Status::InvalidArgument(sqlite3_errmsg(db_));
       ReportError(s, source, stmt_line);
@@ -391,11 +404,13 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     if (eqp_ && sqlite3_stmt_isexplain(stmt) == 0) ShowQueryPlan(stmt);
     module_->stats().Reset();
-    aws::CallCounters& calls = connection_->dynamodb().aws().counters();
-    retries_baseline_ = calls.retries.load();
-    bytes_baseline_ = calls.bytes_received.load();
-    auto t0 = std::chrono::steady_clock::now();
-    Progress progress(progress_ && isatty(STDERR_FILENO), &module_->stats());
+    if (connection_) {
+      aws::CallCounters& calls = connection_->dynamodb().aws().counters();
+      retries_baseline_ = calls.retries.load();
+      bytes_baseline_ = calls.bytes_received.load();
+    }
+    RunTimes t0 = RunTimes::Now();
+    Progress progress(progress_ && isatty(STDERR_FILENO), &module_->stats(), WaitingFor());
     Status bound = BindParameters(stmt);
     if (!bound.ok()) {
       sqlite3_finalize(stmt);
@@ -405,16 +420,21 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     // The progress line has a thread of its own (it keeps counting while a
     // page is slow); rows reach a terminal through Wrap() so they never land
     // on the line, and Finish() erases it before errors, timings or stats.
+    // Tables fit the terminal they are printed on (not a file or a pager).
+    output_.terminal_width = out_ == nullptr && output_.terminal ? TerminalColumns() : 0;
+    active_progress_ = &progress;
     rc = RenderResults(stmt, output_, progress.Wrap(out()));
     progress.Finish();
-    auto elapsed = std::chrono::steady_clock::now() - t0;
+    active_progress_ = nullptr;
+    RunTimes elapsed = RunTimes::Now() - t0;
     std::string err = rc == SQLITE_DONE || rc == SQLITE_OK ? "" : sqlite3_errmsg(db_);
     if (rc == SQLITE_INTERRUPT) err = "interrupted";
     sqlite3_finalize(stmt);
     std::fflush(out());
     if (timer_) {
-      double secs = std::chrono::duration<double>(elapsed).count();
-      std::fprintf(stdout, "Run Time: real %.3f\n", secs);
+      // As sqlite3: wall clock, then CPU time in user and system mode.
+      std::fprintf(stdout, "Run Time: real %.3f user %.6f sys %.6f\n", elapsed.real, elapsed.user,
+                   elapsed.sys);
     }
     if (stats_on_) PrintStats();
     if (!err.empty()) {
@@ -440,7 +460,7 @@ Status Shell::BindParameters(sqlite3_stmt* stmt) {
   for (int i = 1; i <= n; ++i) {
     // A nameless "?" is looked up as "?N", as sqlite3 does.
     const char* name = sqlite3_bind_parameter_name(stmt, i);
-    std::string key = name ? name : "?" + std::to_string(i);
+    std::string key = name ? name : std::string("?").append(std::to_string(i));
     sqlite3_bind_text(lookup, 1, key.c_str(), -1, SQLITE_TRANSIENT);
     if (sqlite3_step(lookup) == SQLITE_ROW)
       sqlite3_bind_value(stmt, i, sqlite3_column_value(lookup, 0));
@@ -452,7 +472,7 @@ Status Shell::BindParameters(sqlite3_stmt* stmt) {
 
 void Shell::PrintStats() {
   vtab::Stats& st = module_->stats();
-  aws::CallCounters& calls = connection_->dynamodb().aws().counters();
+  aws::CallCounters* calls = connection_ ? &connection_->dynamodb().aws().counters() : nullptr;
   std::fprintf(
       stderr,
       "requests: %llu (GetItem %llu, BatchGetItem %llu, Query %llu, Scan %llu, ExecuteStatement "
@@ -468,22 +488,38 @@ void Shell::PrintStats() {
       static_cast<unsigned long long>(st.pages.load()),
       static_cast<unsigned long long>(st.items_scanned.load()),
       static_cast<unsigned long long>(st.items_returned.load()),
-      static_cast<unsigned long long>(calls.bytes_received.load() - bytes_baseline_),
+      static_cast<unsigned long long>(connection_ ? calls->bytes_received.load() - bytes_baseline_
+                                                  : 0),
       static_cast<double>(st.capacity_milli.load()) / 1000.0,
-      static_cast<unsigned long long>(calls.retries.load() - retries_baseline_));
+      static_cast<unsigned long long>(connection_ ? calls->retries.load() - retries_baseline_ : 0));
 }
 
 // Asks on the terminal whether to run a large full Scan (interactive only).
+// The progress line stays away while the question is on screen; the answer
+// is echoed as typed and the line starts again below it.
 bool Shell::ConfirmScan(const vtab::ScanEstimate& e) {
+  if (active_progress_) active_progress_->Suspend();
   std::fprintf(stderr,
                "Full scan of %s: about %lld items, %.1f MB, %.0f read capacity units. "
                "Run it? [y/N] ",
                e.table.c_str(), static_cast<long long>(e.items), static_cast<double>(e.bytes) / 1e6,
                e.read_units);
   std::fflush(stderr);
+  // Line mode with echo, whatever the line editor left behind.
+  struct termios saved {};
+  bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    struct termios line = saved;
+    line.c_lflag |= ICANON | ECHO;
+    tcsetattr(STDIN_FILENO, TCSANOW, &line);
+  }
   char answer[16] = {0};
-  if (!std::fgets(answer, sizeof(answer), stdin)) return false;
-  return answer[0] == 'y' || answer[0] == 'Y';
+  bool got = std::fgets(answer, sizeof(answer), stdin) != nullptr;
+  if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+  if (!got) std::fputs("\n", stderr);
+  bool yes = got && (answer[0] == 'y' || answer[0] == 'Y');
+  if (active_progress_) active_progress_->Resume();
+  return yes;
 }
 
 void Shell::CloseOutput() {
@@ -504,10 +540,12 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   s = connection->dynamodb().ListTables(&names);
   if (!s.ok()) return s;
   auto module = std::make_unique<vtab::ModuleContext>(connection, options);
+  ConfigureModule(module.get());
   module->options() = module_->options();
   module->confirm_scan = module_->confirm_scan;
   module->rate_limiter().SetRate(module_->rate_limiter().rate());
-  if (sqlite3_exec(db_, "DETACH ddb", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  if (sqlite3_db_filename(db_, "ddb") != nullptr &&
+      sqlite3_exec(db_, "DETACH ddb", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return Status::InvalidArgument(std::string("cannot switch connections: ") +
                                    sqlite3_errmsg(db_));
   }
@@ -522,6 +560,10 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   connection_ = std::move(connection);
   connection_options_ = std::move(options);
   live_connection_ = connection_.get();
+  connect_error_ = Status::OK();
+  tables_listed_ = s.ok();
+  dynamo_reported_ = false;
+  quiet_try_failed_ = false;
   return s;
 }
 

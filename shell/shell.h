@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,9 +18,12 @@
 #include "engine/status.h"
 #include "shell/args.h"
 #include "shell/output.h"
+#include "shell/run_times.h"
 #include "vtab/module.h"
 
 namespace ddb::shell {
+
+class Progress;
 
 // Where input comes from, for error messages ("report.sql:12: ...").
 struct InputSource {
@@ -53,8 +57,37 @@ class Shell {
   // parameters and settings are kept.
   Status Reconnect(const aws::Overrides& overrides);
 
+  // What `ddbsql --version` prints: its version and the SQLite, libcurl and
+  // OpenSSL it runs with (shell/connect.cc).
+  static std::string VersionText();
+
  private:
   Status Open();
+
+  // Lazy DynamoDB (shell/connect.cc). OpenConnection resolves settings and
+  // registers the module, sending nothing; a configuration error (no region,
+  // unknown profile) is kept for the first statement that needs DynamoDB.
+  // ListDynamoTables declares the DynamoDB tables (one ListTables) the
+  // first time a statement names a table SQLite does not know, or .tables,
+  // .schema, .indexes or completion need them. It returns what is missing
+  // once; later calls return an error with no message (said already).
+  void OpenConnection();
+  void ConfigureModule(vtab::ModuleContext* module);
+  Status ListDynamoTables();
+  // ListDynamoTables without saying anything: a failure is left for the
+  // next statement that needs DynamoDB to report.
+  void TryListDynamoTables();
+  // True when SQLite's prepare error `message` may go away once the
+  // DynamoDB tables are declared (an unknown table, module or function).
+  bool NeedsDynamoDb(const std::string& message) const;
+  // True when the SQL from `sql` on names a schema pragma or table
+  // (table_info, table_xinfo, table_list, index_list, sqlite_schema,
+  // sqlite_master): it would silently miss undeclared DynamoDB tables.
+  bool ReadsSchema(const char* sql) const;
+  // For the progress line: what DynamoDB requests wait for, if anything.
+  std::function<std::string()> WaitingFor();
+  // "not connected (why)" or the connection's Describe().
+  std::string DescribeConnection() const;
   bool RunFile(const std::string& path, bool missing_ok);
   bool RunStream(std::FILE* in, const InputSource& source);
   void RunInteractive();
@@ -110,6 +143,14 @@ class Shell {
   // replaced by Reconnect stay alive (in retired_modules_) until the end, as
   // tables the user declared may still use them.
   std::atomic<Connection*> live_connection_{nullptr};
+  // Lazy connection: why connection_ is null (configuration error), whether
+  // the DynamoDB tables are declared, whether a failure was reported.
+  Status connect_error_;
+  bool tables_listed_ = false;
+  bool dynamo_reported_ = false;
+  bool quiet_try_failed_ = false;  // TryListDynamoTables failed (said nothing)
+  // The running statement's progress line, paused while ConfirmScan asks.
+  Progress* active_progress_ = nullptr;
   std::vector<std::unique_ptr<vtab::ModuleContext>> retired_modules_;
 };
 

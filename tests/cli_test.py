@@ -8,9 +8,11 @@ Run: scripts/python.sh tests/cli_test.py --ddbsql build/ddbsql
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_support  # noqa: E402
@@ -178,7 +180,17 @@ class UsageTest(cli_support.CliTestCase):
             with self.subTest(flag=flag):
                 result = self.run_cli([flag], self.base_env())
                 self.assert_ok(result)
-                self.assertRegex(result.stdout, r"^ddbsql \d+\.\d+\.\d+ .*\n$")
+                # Its own version, then the libraries it runs with.
+                self.assertRegex(result.stdout,
+                                 r"^ddbsql \d+\.\d+\.\d+\n"
+                                 r"SQLite 3\.\d+\.\d+ \(.*\)\n"
+                                 r"libcurl \d+\.\d+\.\d+ \(OpenSSL/\d[^)]*\)\n"
+                                 r"OpenSSL \d+\.\d+\.\d+.*\n$")
+                sqlite3 = shutil.which("sqlite3")
+                if sqlite3:  # Debian's sqlite3 uses the same libsqlite3
+                    version = subprocess.run([sqlite3, "--version"], capture_output=True,
+                                             text=True).stdout.split()[0]
+                    self.assertIn(f"\nSQLite {version} ", result.stdout)
 
     def test_help(self):
         for flag in ("--help", "-help", "-h"):
@@ -188,6 +200,29 @@ class UsageTest(cli_support.CliTestCase):
                 self.assertTrue(result.stdout.startswith("Usage: ddbsql "), result)
                 for option in ("--profile", "--region", "--endpoint-url", "-bail", "-cmd", "-csv"):
                     self.assertIn(option, result.stdout)
+
+    def test_man_page_matches_help_and_installs(self):
+        help_text = self.run_cli(["--help"], self.base_env()).stdout
+        options = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*[a-z])", help_text))
+        self.assertIn("--cli-read-timeout", options)
+        self.assertGreater(len(options), 30)
+        with open(os.path.join(cli_support.REPO, "doc", "ddbsql.1"), encoding="utf-8") as f:
+            man = f.read().replace("\\-", "-")
+        for option in sorted(options):
+            self.assertRegex(man, r"(?<![\w-])" + re.escape(option) + r"(?![\w-])", option)
+        # `cmake --install` puts the binary and the page where packagers expect.
+        build = os.path.dirname(os.path.abspath(cli_support.DDBSQL))
+        if not os.path.isfile(os.path.join(build, "CMakeCache.txt")) or not shutil.which("cmake"):
+            self.skipTest("no CMake build tree beside the binary")
+        prefix = os.path.join(self.home, "prefix")
+        subprocess.run(["cmake", "--install", build, "--prefix", prefix], check=True,
+                       capture_output=True, timeout=60)
+        installed = os.path.join(prefix, "bin", "ddbsql")
+        self.assertTrue(os.access(installed, os.X_OK))
+        self.assertTrue(os.path.isfile(os.path.join(prefix, "share", "man", "man1", "ddbsql.1")))
+        result = self.run_cli(["-c", "SELECT 40 + 2"], self.base_env(), program=installed)
+        self.assert_ok(result)
+        self.assertEqual(result.stdout, "42\n")
 
     def test_unknown_option(self):
         for flag in ("-bogus", "--no-such-option"):
@@ -205,8 +240,14 @@ class UsageTest(cli_support.CliTestCase):
                 self.assert_one_line_error(result, 2, named, "value")
 
 
+# A statement that needs DynamoDB: the first such statement connects (local
+# work such as SELECT 1 never does).
+NEEDS_DYNAMODB = "SELECT * FROM orders"
+
+
 class BadInputTest(cli_support.CliTestCase):
-    """Each bad setting: exit 1, one line on stderr naming the cause, fast."""
+    """Each bad setting: exit 1, one line on stderr naming the cause, fast,
+    when a statement first needs DynamoDB; local work runs regardless."""
 
     def creds(self):
         return {"AWS_ACCESS_KEY_ID": "badinput", "AWS_SECRET_ACCESS_KEY": cli_support.new_secret()}
@@ -214,17 +255,37 @@ class BadInputTest(cli_support.CliTestCase):
     def endpoint(self):
         return cli_support.dynamodb_url() or UNREACHABLE
 
-    def check(self, result, *needles, status=1):
+    def check(self, args, env, *needles, status=1):
+        result = self.run_cli(args, env)
         line = self.assert_one_line_error(result, status, *needles)
         self.assertLess(result.elapsed, FAST_SECONDS, result)
+        if status == 1:
+            self.assertIn("no such table: orders (DynamoDB tables are not available: ", line)
+            self.check_local_work(args[: args.index("-c")], env)
         return line
+
+    def check_local_work(self, flags, env):
+        """The same settings run local work: SELECT 1, a local table, .import,
+        ATTACH, and say nothing about AWS."""
+        csv = os.path.join(self.home, "in.csv")
+        with open(csv, "w") as f:
+            f.write("a,b\n1,2\n")
+        attached = os.path.join(self.home, f"slice-{uuid.uuid4().hex[:8]}.db")
+        local = ["-c", "SELECT 1", "-c", "CREATE TABLE t(x)", "-c", "INSERT INTO t VALUES (2)",
+                 "-c", f".import --csv {csv} imported", "-c", f"ATTACH '{attached}' AS s",
+                 "-c", "CREATE TABLE s.c AS SELECT x FROM t",
+                 "-c", "SELECT (SELECT x FROM s.c) + (SELECT count(*) FROM imported)"]
+        result = self.run_cli(flags + local, env)
+        self.assert_ok(result)
+        self.assertEqual(result.stdout, "1\n3\n", result)
+        self.assertEqual(result.stderr, "", result)
 
     def test_no_credentials_at_all(self):
         # Nothing but a region and an endpoint: no keys, no config files in
         # the empty HOME, no container credentials, instance metadata off.
         env = {"HOME": self.home, "AWS_REGION": cli_support.REGION,
                "AWS_ENDPOINT_URL": self.endpoint(), "AWS_EC2_METADATA_DISABLED": "true"}
-        line = self.check(self.run_cli(["-c", "SELECT 1"], env), "credentials")
+        line = self.check(["-c", NEEDS_DYNAMODB], env, "credentials")
         self.assertIn("AWS_ACCESS_KEY_ID", line)  # says what to set
 
     def test_unknown_profile(self):
@@ -232,28 +293,28 @@ class BadInputTest(cli_support.CliTestCase):
         with open(config, "w") as f:
             f.write("[profile other]\nregion = us-east-1\n")
         env = self.base_env(AWS_CONFIG_FILE=config, AWS_ENDPOINT_URL=self.endpoint())
-        self.check(self.run_cli(["--profile", "nope", "-c", "SELECT 1"], env), "nope")
+        self.check(["--profile", "nope", "-c", NEEDS_DYNAMODB], env, "nope")
         env["AWS_PROFILE"] = "nope2"
-        self.check(self.run_cli(["-c", "SELECT 1"], env), "nope2")
+        self.check(["-c", NEEDS_DYNAMODB], env, "nope2")
 
     def test_unreachable_endpoint(self):
         env = self.base_env(AWS_REGION=cli_support.REGION, **self.creds())
-        self.check(self.run_cli(["--endpoint-url", UNREACHABLE, "-c", "SELECT 1"], env),
-                   "127.0.0.1:1")
+        self.check(["--endpoint-url", UNREACHABLE, "-c", NEEDS_DYNAMODB], env, "127.0.0.1:1")
         env["AWS_ENDPOINT_URL"] = UNREACHABLE
-        self.check(self.run_cli(["-c", "SELECT 1"], env), "127.0.0.1:1")
+        self.check(["-c", NEEDS_DYNAMODB], env, "127.0.0.1:1")
 
     def test_malformed_endpoint_url(self):
         env = self.base_env(AWS_REGION=cli_support.REGION, **self.creds())
-        result = self.run_cli(["--endpoint-url", "notaurl", "-c", "SELECT 1"], env)
-        self.assertIn(result.returncode, (1, 2), result)  # a bad value: usage error or not
-        self.check(result, "notaurl", status=result.returncode)
+        # A malformed flag is a usage error (status 2) before anything runs.
+        line = self.check(["--endpoint-url", "notaurl", "-c", "SELECT 1"], env, "notaurl",
+                          "--endpoint-url", status=2)
+        self.assertIn("missing scheme", line)
         env["AWS_ENDPOINT_URL_DYNAMODB"] = "ftp://x"
-        self.check(self.run_cli(["-c", "SELECT 1"], env), "ftp://x", "AWS_ENDPOINT_URL_DYNAMODB")
+        self.check(["-c", NEEDS_DYNAMODB], env, "ftp://x", "AWS_ENDPOINT_URL_DYNAMODB")
 
     def test_no_region_anywhere(self):
         env = self.base_env(AWS_ENDPOINT_URL=self.endpoint(), **self.creds())
-        self.check(self.run_cli(["-c", "SELECT 1"], env), "region")
+        self.check(["-c", NEEDS_DYNAMODB], env, "region")
 
 
 class UnknownTableTest(EmulatorTestCase):

@@ -7,8 +7,9 @@ Covered: the prompt (endpoint, profile, region, read-only, aligned
 continuation), history shared across sessions and kept free of key material,
 TAB completion of table and column names and dot-commands, multi-line
 statements, Ctrl-C at the prompt and during a slow scan (DynamoDB Local
-behind tests/fault_proxy.py delaying every request), the progress line, the
-pager, Ctrl-D.
+behind tests/fault_proxy.py delaying every request), the progress line (and
+what it says while a request stalls), the large-scan question, the pager,
+Ctrl-D and exit/quit/\\q.
 
 Run: scripts/python.sh tests/repl_test.py --ddbsql build/ddbsql
 """
@@ -358,6 +359,23 @@ class InputTest(ReplTestCase):
         screen = term.wait_text("│ ann")
         self.assertEqual(screen.count("Run it?"), 2, screen)
 
+    def test_exit_quit_and_backslash_q_leave_and_help_shows_help(self):
+        for word in ("exit", "quit", "\\q"):
+            with self.subTest(word=word):
+                term = self.start()
+                term.line("help")
+                term.wait_text(".pager on|off|CMD")
+                term.wait_count(self.prompt().rstrip(), 2)
+                # Inside a statement the word is SQL, not a command.
+                term.line("SELECT 'still' AS v")
+                term.line(word)
+                term.wait_text("...> " + word)
+                self.assertFalse(term.dead())
+                term.keys("C-c")
+                term.wait_count(self.prompt().rstrip(), 3)
+                term.line(word)
+                term.wait_for(lambda s: term.dead(), f"ddbsql to exit on {word!r}")
+
     def test_pager(self):
         term = self.start()
         term.line(".pager sed s/^/PAGED:/")
@@ -441,6 +459,54 @@ class SlowScanTest(ReplTestCase):
         self.assertNotIn("}]", output(screen))
         screen = term.wait_for(lambda s: "}]" in output(s), "the last row", timeout=6)
         self.assertEqual(output(screen).count('{"id":"b'), BIG_ITEMS, screen)
+
+    def test_scan_question_stays_visible_and_echoes_the_answer(self):
+        term = self.start(endpoint=self.proxy.url)
+        prompt = self.prompt(endpoint=self.proxy.url)
+        term.line("SELECT count(*) FROM demo;")
+        term.wait_count(prompt.rstrip(), 2)
+        term.line(".scanconfirm 1")
+        self.proxy.then("delay:2500")
+        term.line("SELECT count(*) AS n FROM demo;")
+        term.wait_text("Run it? [y/N]", timeout=10)
+        # Well past the progress line's first draw: the question is still
+        # there, alone on its line.
+        time.sleep(1.5)
+        screen = term.screen()
+        self.assertIn("Run it? [y/N]", screen)
+        self.assertNotIn("items scanned", screen)
+        term.line("y")
+        # The answer is echoed after the question, the progress line comes
+        # below it while the slow page is on its way, then the result.
+        screen = term.wait_text("items scanned", timeout=5)
+        lines = screen.splitlines()
+        question = next(i for i, l in enumerate(lines) if "Run it? [y/N]" in l)
+        self.assertTrue(lines[question].rstrip().endswith("Run it? [y/N] y"), screen)
+        progress = next(i for i, l in enumerate(lines) if "items scanned" in l)
+        self.assertGreater(progress, question, screen)
+        screen = term.wait_text("│ 3 ", timeout=10)
+        self.assertIn("Run it? [y/N] y", screen)
+
+    def test_progress_line_says_what_a_stalled_request_waits_for(self):
+        term = self.start("--cli-read-timeout", "2", endpoint=self.proxy.url)
+        prompt = self.prompt(endpoint=self.proxy.url)
+        term.line("SELECT count(*) FROM demo;")
+        term.wait_count(prompt.rstrip(), 2)
+        body = json.dumps({"plan": [], "then": "stall", "stall_seconds": 30}).encode()
+        urllib.request.urlopen(urllib.request.Request(
+            self.proxy.url + "/__fault__", data=body, method="POST"), timeout=5).read()
+        host = urllib.parse.urlparse(self.proxy.url).netloc
+        term.line("SELECT count(*) AS n FROM demo;")
+        term.wait_text(f"waiting for {host}, attempt 1 of 3", timeout=5)
+        term.wait_text(f"waiting for {host}, attempt 2 of 3", timeout=8)
+        # After the last attempt: one error naming the host and the setting,
+        # the progress line gone.
+        screen = term.wait_text("after 3 attempts", timeout=15)
+        self.assertIn(f"{host} sent nothing for 2 s (--cli-read-timeout)", screen)
+        self.assertNotIn("waiting for", screen)
+        self.proxy.then("ok")
+        term.line("SELECT count(*) AS n FROM demo;")
+        term.wait_text("│ 3 ")
 
     def test_no_progress_line_when_stderr_is_not_a_terminal(self):
         self.proxy.then("delay:600")

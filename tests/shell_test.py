@@ -12,9 +12,15 @@ Where sqlite3 has the same command, the test runs the same script through
 Run: scripts/python.sh tests/shell_test.py --ddbsql build/ddbsql
 """
 
+import http.server
 import os
+import re
 import shutil
+import socket
+import subprocess
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_support  # noqa: E402
@@ -150,7 +156,7 @@ class ScriptErrorTest(ShellTestCase):
         self.assertEqual(self.ddbsql(["-c", "SELECT 1"]).returncode, 0)
         self.assertEqual(self.ddbsql(["-c", "SELECT nope"]).returncode, 1)
         self.assertEqual(self.ddbsql(["-c", ".bogus"]).returncode, 1)
-        self.assertEqual(self.ddbsql(["-f", "missing.sql"]).returncode, 1)
+        self.assertEqual(self.ddbsql(["-f", "missing.sql"]).returncode, 2)
         self.assertEqual(self.ddbsql(["--no-such-flag"]).returncode, 2)
         self.assertEqual(self.ddbsql(["-c"]).returncode, 2)
         # An error followed by successes still fails the run.
@@ -548,11 +554,14 @@ class SettingsTest(ShellTestCase):
         self.assert_ok(result)
         names = [line.split()[0][1:] for line in result.stdout.splitlines()
                  if line.startswith(".")]
-        for name in ("bail", "changes", "consistent", "databases", "dump", "echo", "endpoint",
-                     "eqp", "exit", "explain", "headers", "help", "import", "indexes", "mode",
-                     "nullvalue", "once", "output", "parallel", "parameter", "print", "profile",
-                     "quit", "read", "region", "schema", "separator", "show", "stats", "tables",
-                     "timer", "width"):
+        # Every dot-command README names (`.pager` included) is in .help.
+        with open(os.path.join(cli_support.REPO, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        shell_section = readme.split("## The shell", 1)[1].split("\n## ", 1)[0]
+        documented = set(re.findall(r"`\.([a-z]+)", shell_section))
+        self.assertIn("pager", documented)
+        self.assertGreater(len(documented), 30)
+        for name in sorted(documented):
             self.assertIn(name, names)
         # Every documented command exists (none is "unknown").
         args = []
@@ -569,6 +578,147 @@ class SettingsTest(ShellTestCase):
         result = self.ddbsql(["-c", ".help nosuchtopic"])
         self.assertEqual(result.returncode, 1, result)
         self.assertIn("nosuchtopic", result.stderr)
+        # .pager has help of its own; a script ignores it.
+        result = self.ddbsql(["-c", ".help pager", "-c", ".pager on", "-c", "SELECT 1"])
+        self.assert_ok(result)
+        self.assertTrue(result.stdout.startswith(".pager on|off|CMD"), result)
+        self.assertIn("less -FRX", result.stdout)
+        self.assertTrue(result.stdout.endswith("\n1\n"), result)
+        # .help .exit (with the dot) says what .exit 3 does: exit with 3.
+        result = self.ddbsql(["-c", ".help .exit"])
+        self.assert_ok(result)
+        self.assertEqual(result.stdout.splitlines(),
+                         [f"{'.exit ?CODE?':<24} Leave the shell with exit status CODE (default 0)"])
+        self.assertEqual(self.ddbsql(["-c", ".exit 3"]).returncode, 3)
+
+
+class NewUserTest(ShellTestCase):
+    """What a new user trips over (issue 7): each message says what was wrong."""
+
+    def test_a_missing_file_argument_is_a_usage_error(self):
+        for args in (["nosuchfile.sql"], ["no/such/file"], ["-f", "nosuchfile.sql"],
+                     ["-c", "SELECT 1", "-f", "gone.sql"]):
+            with self.subTest(args=args):
+                result = self.ddbsql(args)
+                name = args[-1]
+                self.assert_one_line_error(result, 2, f'cannot open "{name}"',
+                                           "No such file or directory")
+                self.assertEqual(result.stdout, "")  # nothing ran
+        # SQL with a '/' or ending in ".sql" inside a statement is still SQL.
+        result = self.ddbsql(["SELECT", "6/2"])
+        self.assert_ok(result)
+        self.assertEqual(result.stdout, "3\n")
+        result = self.ddbsql(["SELECT 'x.sql'"])
+        self.assert_ok(result)
+        self.assertEqual(result.stdout, "x.sql\n")
+        path = self.write("there.sql", "SELECT 'ran';\n")
+        result = self.ddbsql([path])
+        self.assert_ok(result)
+        self.assertEqual(result.stdout, "ran\n")
+
+    def test_c_and_f_run_in_command_line_order(self):
+        one = self.write("one.sql", "SELECT 'f1';\n")
+        two = self.write("two.sql", "SELECT 'f2';\n")
+        result = self.ddbsql(["-c", "SELECT 'c1'", "-f", one, "-c", "SELECT 'c2'", "--file", two,
+                              "-c", "SELECT 'c3'"])
+        self.assert_ok(result)
+        self.assertEqual(result.stdout.split(), ["c1", "f1", "c2", "f2", "c3"])
+        # -bail stops the rest, wherever the error is.
+        result = self.ddbsql(["-bail", "-c", "SELECT nope", "-f", one])
+        self.assertEqual(result.returncode, 1, result)
+        self.assertEqual(result.stdout, "")
+
+    def test_bad_flag_values_are_usage_errors(self):
+        for args, needle in ((["--endpoint-url", "notaurl"], "notaurl"),
+                             (["--endpoint-url=ftp://x"], "ftp://x"),
+                             (["--cli-connect-timeout", "soon"], "soon"),
+                             (["--cli-read-timeout", "-1"], "-1")):
+            with self.subTest(args=args):
+                result = self.ddbsql(args + ["-c", "SELECT 1"])
+                self.assert_one_line_error(result, 2, args[0].split("=")[0], needle)
+
+    def test_timer_shows_user_and_sys_like_sqlite3(self):
+        pattern = r"^1\nRun Time: real \d+\.\d{3} user \d+\.\d{6} sys \d+\.\d{6}\n$"
+        result = self.ddbsql(["-c", ".timer on", "-c", "SELECT 1"])
+        self.assert_ok(result)
+        self.assertRegex(result.stdout, pattern)
+        theirs = self.sqlite3([":memory:"], input=".timer on\nSELECT 1;\n")
+        self.assertRegex(theirs.stdout, pattern)
+
+    def test_local_work_never_connects_and_dynamodb_is_said_once(self):
+        # An endpoint that refuses: local statements run and print nothing
+        # else; the first statement that needs DynamoDB says why it cannot,
+        # once; local work goes on.
+        result = self.ddbsql(["-c", "SELECT 1", "-c", f"SELECT * FROM {TABLE}", "-c", "SELECT 2",
+                              "-c", f"SELECT * FROM {TABLE}", "-c", "SELECT 3"],
+                             AWS_ENDPOINT_URL="http://127.0.0.1:1")
+        self.assertEqual(result.returncode, 1, result)
+        self.assertEqual(result.stdout.split(), ["1", "2", "3"])
+        errors = result.stderr.splitlines()
+        self.assertEqual(len(errors), 2, result)
+        self.assertIn(f"no such table: {TABLE} (DynamoDB tables are not available: ", errors[0])
+        self.assertIn("127.0.0.1:1", errors[0])
+        self.assertEqual(errors[1], f"Error: no such table: {TABLE}")
+        # With a reachable endpoint the first use connects, once.
+        result = self.ddbsql(["-c", "SELECT 1", "-c", f"SELECT count(*) FROM {TABLE}"])
+        self.assert_ok(result)
+        self.assertEqual(result.stdout.split(), ["1", "3"])
+
+    def test_ddb_query_on_an_index_key_names_the_index(self):
+        result = self.ddbsql(["-c", f"SELECT item FROM ddb_query('{INDEXED}', 'status = :s', "
+                                    "'{\":s\": \"open\"}')"])
+        line = self.assert_one_line_error(result, 1, f"table {INDEXED}", "partition key pk",
+                                          "status is the partition key of index by_status "
+                                          "(global)", "4th argument")
+        self.assertNotIn("missed key schema element", line)
+        # Named as the message says, the query runs.
+        result = self.ddbsql(["-c", f"SELECT json_extract(item, '$.note') FROM ddb_query("
+                                    f"'{INDEXED}', 'status = :s', '{{\":s\": \"open\"}}', "
+                                    "'by_status')"])
+        self.assert_ok(result)
+        self.assertEqual(result.stdout, "hi\n")
+
+    def test_an_answer_without_an_aws_error_names_the_host(self):
+        class NotFound(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.shutdown)
+        host = f"127.0.0.1:{server.server_address[1]}"
+        result = self.ddbsql(["-c", f"SELECT * FROM {TABLE}"], AWS_ENDPOINT_URL=f"http://{host}")
+        line = self.assert_one_line_error(result, 1, f"HTTP 404: an empty answer from {host}",
+                                          "is the endpoint URL right?")
+        self.assertNotRegex(line, r"HTTP 404: ?$")
+
+    def test_read_timeout_names_the_host_and_the_setting(self):
+        # Accepts connections and never answers.
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        self.addCleanup(listener.close)
+        host = f"127.0.0.1:{listener.getsockname()[1]}"
+        config = self.write("config", "[default]\ncli_read_timeout = 1\n")
+        for args, env in ((["--cli-read-timeout", "1"], {}),
+                          ([], {"AWS_CONFIG_FILE": config})):
+            with self.subTest(args=args):
+                start = time.monotonic()
+                result = self.ddbsql(args + ["-c", f"SELECT * FROM {TABLE}"],
+                                     AWS_ENDPOINT_URL=f"http://{host}", **env)
+                elapsed = time.monotonic() - start
+                self.assert_one_line_error(result, 1, f"{host} sent nothing for 1 s",
+                                           "--cli-read-timeout", "after 3 attempts")
+                self.assertLess(elapsed, 15, result)  # not 3 x 30 s
+        result = self.ddbsql(["-c", f"SELECT * FROM {TABLE}"], AWS_ENDPOINT_URL=f"http://{host}",
+                             AWS_CONFIG_FILE=self.write("bad", "[default]\ncli_read_timeout=x\n"))
+        self.assert_one_line_error(result, 1, "cli_read_timeout", '"x"')
 
 
 class ConnectionCommandsTest(ShellTestCase):
@@ -658,7 +808,7 @@ class FlagTest(ShellTestCase):
             with self.subTest(flag=flag):
                 result = self.run_cli([flag], self.base_env())
                 self.assert_ok(result)
-                self.assertRegex(result.stdout, r"^ddbsql \d+\.\d+\.\d+ \(SQLite 3\.\d+\.\d+\)\n$")
+                self.assertRegex(result.stdout, r"^ddbsql \d+\.\d+\.\d+\nSQLite 3\.\d+\.\d+ ")
         for flag in self.both("help"):
             with self.subTest(flag=flag):
                 result = self.run_cli([flag], self.base_env())

@@ -57,6 +57,7 @@
 #include "engine/dynamodb/client.h"
 #include "vtab/functions.h"
 #include "vtab/module.h"
+#include "vtab/query_hint.h"
 #include "vtab/values.h"
 
 namespace ddb::vtab {
@@ -490,7 +491,7 @@ Status StartQuery(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<Prefetc
   Prefetcher::Fetch fetch = [conn, req = std::move(req)](FnPage* page) mutable {
     dynamodb::QueryPage p;
     Status st = conn->dynamodb().Query(req, &p);
-    if (!st.ok()) return st;
+    if (!st.ok()) return QueryIndexHint(&conn->dynamodb(), req, st);
     page->items = std::move(p.items);
     page->scanned = p.scanned_count;
     page->capacity = p.consumed_capacity;

@@ -145,18 +145,21 @@ std::string Plan::ToString() const {
     for (size_t i = 0; i < filter.size(); ++i) {
       if (i > 0) out += ", ";
       out += QuoteName(filter[i].attribute) + FilterOpText(filter[i].op);
-      if (filter[i].argv > 0) out += "?" + std::to_string(filter[i].argv);
+      // Appended piecewise: GCC 12 -O2 warns (-Wrestrict, falsely) about
+      // "literal" + std::string temporaries.
+      if (filter[i].argv > 0) out.append("?").append(std::to_string(filter[i].argv));
     }
     out += ")";
   }
   if (order != Order::kNone) out += order == Order::kAsc ? " order=asc" : " order=desc";
-  if (limit_argv > 0) out += " limit=?" + std::to_string(limit_argv);
-  if (offset_argv > 0) out += " offset=?" + std::to_string(offset_argv);
+  if (limit_argv > 0) out.append(" limit=?").append(std::to_string(limit_argv));
+  if (offset_argv > 0) out.append(" offset=?").append(std::to_string(offset_argv));
   out += " project=";
   if (project_all) {
     out += "*";
   } else {
-    for (size_t i = 0; i < project.size(); ++i) out += (i ? "," : "") + QuoteName(project[i]);
+    for (size_t i = 0; i < project.size(); ++i)
+      out.append(i ? "," : "").append(QuoteName(project[i]));
   }
   return out;
 }

@@ -24,7 +24,65 @@ bool BackoffSleep(const HttpClient& http, uint64_t generation, std::chrono::mill
   }
 }
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A non-2xx answer that carries no service error (a proxy's or another
+// server's page, an empty body) names the host and says what came back, so
+// no error ever reads "HTTP 404: ".
+Status DescribeForeignAnswer(Status err, const HttpResponse& response, const std::string& host) {
+  const std::string code = "HTTP " + std::to_string(response.status);
+  bool foreign = err.aws_code().empty() || err.aws_code() == code;
+  if (!foreign && !err.message().empty()) return err;
+  std::string what = err.message();
+  if (!foreign) {
+    what = "no message from " + host;
+  } else if (what.empty() || what == code) {
+    what =
+        (response.body.empty() ? "an empty answer from " : "an answer that is no AWS error from ") +
+        host;
+  } else {
+    what += " (from " + host + ")";
+  }
+  return Status::AwsError(
+      foreign ? code : err.aws_code(),
+      what +
+          (response.status == 404 || response.status == 405 ? " (is the endpoint URL right?)" : ""),
+      static_cast<int>(response.status));
+}
+
+// Keeps AwsClient's Waiting() bookkeeping for one Call().
+class CallInProgress {
+ public:
+  CallInProgress(std::atomic<int>* calls, std::atomic<int64_t>* activity)
+      : calls_(calls), activity_(activity) {
+    activity_->store(NowMs());
+    calls_->fetch_add(1);
+  }
+  ~CallInProgress() {
+    activity_->store(NowMs());
+    calls_->fetch_sub(1);
+  }
+  CallInProgress(const CallInProgress&) = delete;
+  CallInProgress& operator=(const CallInProgress&) = delete;
+
+ private:
+  std::atomic<int>* calls_;
+  std::atomic<int64_t>* activity_;
+};
+
 }  // namespace
+
+std::string AwsClient::Waiting(std::chrono::milliseconds quiet) const {
+  if (calls_in_progress_.load() == 0) return "";
+  if (NowMs() - last_activity_ms_.load() < quiet.count()) return "";
+  int attempt = std::max(1, attempt_.load());
+  return "waiting for " + endpoint_.HostHeader() + ", attempt " + std::to_string(attempt) + " of " +
+         std::to_string(policy_.max_attempts);
+}
 
 AwsClient::AwsClient(ServiceTraits traits, Endpoint endpoint, std::string region,
                      std::shared_ptr<CredentialsProvider> credentials,
@@ -46,7 +104,10 @@ Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& cred
   http.method = request.method;
   std::string host = request.host_override.empty() ? endpoint_.HostHeader() : request.host_override;
   if (!request.host_override.empty() && endpoint_.port != 0) {
-    host += ":" + std::to_string(endpoint_.port);
+    // Appended piecewise: GCC 12 warns (-Wrestrict, falsely) about
+    // `host += ":" + std::to_string(...)` at -O2 and above.
+    host.push_back(':');
+    host.append(std::to_string(endpoint_.port));
   }
   http.url = endpoint_.scheme + "://" + host + endpoint_.base_path + request.path;
   if (!request.query.empty()) http.url += "?" + request.query;
@@ -74,10 +135,10 @@ Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& cred
                      : Status::AwsError("HTTP " + std::to_string(response->status),
                                         "request failed", static_cast<int>(response->status));
     if (err.ok()) {
-      err = Status::AwsError("HTTP " + std::to_string(response->status), "request failed",
+      err = Status::AwsError("HTTP " + std::to_string(response->status), "",
                              static_cast<int>(response->status));
     }
-    return err;
+    return DescribeForeignAnswer(std::move(err), *response, host);
   }
   if (traits_.validate) return traits_.validate(*response);
   return Status::OK();
@@ -86,11 +147,14 @@ Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& cred
 Status AwsClient::Call(const ServiceRequest& request, HttpResponse* response) {
   int retry_cost = 0;
   const uint64_t cancel_generation = http_->cancel_generation();
+  CallInProgress in_progress(&calls_in_progress_, &last_activity_ms_);
   for (int attempt = 1;; ++attempt) {
+    if (attempt > 1 || calls_in_progress_.load() == 1) attempt_.store(attempt);
     Credentials creds;
     Status s = credentials_->GetCredentials(&creds);
     if (!s.ok()) return s;
     s = Attempt(request, creds, response);
+    last_activity_ms_.store(NowMs());
     if (s.ok()) {
       if (policy_.mode != RetryMode::kLegacy) quota_->Release(retry_cost);
       return s;

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 
@@ -67,6 +69,11 @@ class AwsClient {
   const Endpoint& endpoint() const { return endpoint_; }
   const std::string& region() const { return region_; }
   CallCounters& counters() { return counters_; }
+
+  // For a progress line: "waiting for HOST, attempt 2 of 3" while a call has
+  // had no answer for `quiet` (its attempt in flight, or sleeping before a
+  // retry), else "". Reads atomics only; safe from any thread.
+  std::string Waiting(std::chrono::milliseconds quiet) const;
   HttpClient& http() { return *http_; }
 
   // Overrides the clock used for signing (tests).
@@ -86,6 +93,11 @@ class AwsClient {
   std::shared_ptr<RetryQuota> quota_;
   std::function<std::chrono::system_clock::time_point()> clock_;
   CallCounters counters_;
+  // For Waiting(): calls in progress, the highest attempt among them, and
+  // when anything last started or ended (steady clock, ms).
+  std::atomic<int> calls_in_progress_{0};
+  std::atomic<int> attempt_{0};
+  std::atomic<int64_t> last_activity_ms_{0};
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
 };

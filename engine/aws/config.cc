@@ -16,7 +16,9 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -487,12 +489,38 @@ Status ResolveSettings(const GetEnv& env, const ConfigFiles& files, const Overri
         attempts_src + ": max_attempts must be a positive integer, got \"" + *attempts + "\"");
   }
 
+  // Timeouts: the flag, else the profile's key (as the AWS CLI names them).
+  for (auto [flag, key, seconds] :
+       {std::tuple{&flags.connect_timeout, "cli_connect_timeout", &s.connect_timeout_s},
+        std::tuple{&flags.read_timeout, "cli_read_timeout", &s.read_timeout_s}}) {
+    std::optional<std::string> text = *flag;
+    std::string src = std::string("--") + key;
+    if (flag->empty()) {
+      text = files.ProfileValue(s.profile, key);
+      src = profile_src + key;
+    }
+    if (text && !ParseTimeoutSeconds(Trim(*text), seconds)) {
+      return Status::InvalidArgument(src + ": \"" + *text +
+                                     "\" is not a number of seconds (0: wait indefinitely)");
+    }
+  }
+
   std::optional<std::string> bundle = EnvValue(env, "AWS_CA_BUNDLE");
   if (!bundle) bundle = files.ProfileValue(s.profile, "ca_bundle");
   if (bundle && !bundle->empty() && !ExpandHome(env, *bundle, &s.ca_bundle)) s.ca_bundle = *bundle;
 
   *out = std::move(s);
   return Status::OK();
+}
+
+bool ParseTimeoutSeconds(std::string_view text, double* seconds) {
+  std::string t(text);
+  if (t.empty() || t.find_first_not_of("0123456789.") != std::string::npos) return false;
+  char* end = nullptr;
+  double v = std::strtod(t.c_str(), &end);
+  if (end != t.c_str() + t.size() || !(v >= 0) || v > 1e6) return false;
+  *seconds = v;
+  return true;
 }
 
 std::string Endpoint::HostHeader() const {

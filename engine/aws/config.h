@@ -75,7 +75,14 @@ struct Overrides {
   std::string profile;
   std::string region;
   std::string endpoint_url;  // applies to every service
+  // --cli-connect-timeout / --cli-read-timeout, in seconds as given ("" unset).
+  std::string connect_timeout;
+  std::string read_timeout;
 };
+
+// Parses a timeout in seconds as the AWS CLI takes it: a non-negative number
+// (fractions allowed); 0 waits indefinitely.
+bool ParseTimeoutSeconds(std::string_view text, double* seconds);
 
 enum class RetryMode { kStandard, kLegacy, kAdaptive };
 
@@ -87,6 +94,10 @@ struct Settings {
   RetryMode retry_mode = RetryMode::kStandard;
   int max_attempts = 3;   // default 3 (standard, adaptive) or 5 (legacy), as botocore
   std::string ca_bundle;  // AWS_CA_BUNDLE or profile ca_bundle
+  // --cli-connect-timeout / cli_connect_timeout and --cli-read-timeout /
+  // cli_read_timeout in seconds; -1 when neither is set (0: no limit).
+  double connect_timeout_s = -1;
+  double read_timeout_s = -1;
 };
 
 // Resolves profile, region and retry settings. Profile settings are read with

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -87,13 +88,18 @@ struct Transfer {
   // The client's cancel epoch when Start() queued it: CancelAll() cancels
   // only transfers started before it, not those started right after.
   uint64_t epoch = 0;
+  // When the request started or last received a byte (the read timeout).
+  std::chrono::steady_clock::time_point last_read;
 
   static size_t OnBody(char* data, size_t size, size_t n, void* self) {
-    static_cast<Transfer*>(self)->response.body.append(data, size * n);
+    auto* t = static_cast<Transfer*>(self);
+    t->last_read = std::chrono::steady_clock::now();
+    t->response.body.append(data, size * n);
     return size * n;
   }
   static size_t OnHeader(char* data, size_t size, size_t n, void* self) {
     auto* t = static_cast<Transfer*>(self);
+    t->last_read = std::chrono::steady_clock::now();
     std::string_view line(data, size * n);
     if (line.starts_with("HTTP/")) {  // a new response (after a redirect or 100): start over
       t->response.headers.clear();
@@ -201,10 +207,6 @@ class HttpClient::Impl {
                      r.connect_timeout_ms > 0 ? r.connect_timeout_ms : options_.connect_timeout_ms);
     long timeout = r.request_timeout_ms > 0 ? r.request_timeout_ms : options_.request_timeout_ms;
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
-    if (options_.low_speed_time_s > 0) {
-      curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
-    }
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
     if (!options_.ca_bundle.empty())
@@ -241,6 +243,27 @@ class HttpClient::Impl {
     return Status::OK();
   }
 
+  // What timed out, in the AWS CLI's terms: connecting (--cli-connect-timeout),
+  // waiting for bytes (--cli-read-timeout), or the whole transfer.
+  std::string TimeoutMessage(Transfer* t, const std::string& reason) {
+    const std::string host = HostOf(t->request.url);
+    curl_off_t connected_us = 0;
+    curl_easy_getinfo(t->easy.get(), CURLINFO_CONNECT_TIME_T, &connected_us);
+    const HttpRequest& r = t->request;
+    auto seconds = [](long ms) {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%g s", static_cast<double>(ms) / 1000.0);
+      return std::string(buf);
+    };
+    if (connected_us == 0) {
+      long ms = r.connect_timeout_ms > 0 ? r.connect_timeout_ms : options_.connect_timeout_ms;
+      return "request timed out: cannot connect to " + host + " within " + seconds(ms) +
+             " (--cli-connect-timeout)";
+    }
+    long ms = r.request_timeout_ms > 0 ? r.request_timeout_ms : options_.request_timeout_ms;
+    return "request timed out: " + host + " did not finish answering within " + seconds(ms);
+  }
+
   void Finish(Transfer* t, CURLcode code) {
     HttpResult result;
     if (code != CURLE_OK) {
@@ -250,6 +273,7 @@ class HttpClient::Impl {
                          : code == CURLE_COULDNT_RESOLVE_HOST ? "cannot resolve host"
                                                               : "request failed";
       std::string message = what + " (" + HostOf(t->request.url) + "): " + reason;
+      if (code == CURLE_OPERATION_TIMEDOUT) message = TimeoutMessage(t, reason);
       // A certificate that does not verify or a URL curl cannot use will not
       // do better on a retry: those are not transport failures to retry.
       bool permanent = code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
@@ -274,6 +298,32 @@ class HttpClient::Impl {
     }
     result.response = std::move(t->response);
     t->promise.set_value(std::move(result));
+  }
+
+  // --cli-read-timeout: fails every transfer that has received nothing for
+  // read_timeout_ms. curl's own low-speed limit cannot do this: it averages
+  // over seconds that include sending the request.
+  void ExpireSilentTransfers() {
+    if (options_.read_timeout_ms <= 0) return;
+    auto now = std::chrono::steady_clock::now();
+    auto limit = std::chrono::milliseconds(options_.read_timeout_ms);
+    for (auto it = active_.begin(); it != active_.end();) {
+      Transfer* t = it->second.get();
+      if (now - t->last_read < limit) {
+        ++it;
+        continue;
+      }
+      char secs[32];
+      std::snprintf(secs, sizeof(secs), "%g s",
+                    static_cast<double>(options_.read_timeout_ms) / 1000.0);
+      // Not reused: the connection may still deliver the late answer.
+      curl_multi_remove_handle(multi_.get(), t->easy.get());
+      t->promise.set_value(
+          {Status::Transport("request timed out: " + HostOf(t->request.url) + " sent nothing for " +
+                             secs + " (--cli-read-timeout)"),
+           {}});
+      it = active_.erase(it);
+    }
   }
 
   // Detaches `t`'s easy handle from the multi handle and keeps it for reuse.
@@ -331,6 +381,7 @@ class HttpClient::Impl {
                {}});
           continue;
         }
+        t->last_read = std::chrono::steady_clock::now();
         active_.emplace(e, std::move(t));
       }
 
@@ -347,8 +398,11 @@ class HttpClient::Impl {
         Finish(t.get(), code);
         Recycle(t.get());
       }
+      ExpireSilentTransfers();
       int numfds = 0;
-      if (curl_multi_poll(multi_.get(), nullptr, 0, 1000, &numfds) != CURLM_OK) {
+      // A short wait while transfers run, so the read timeout is on time.
+      int wait_ms = active_.empty() || options_.read_timeout_ms <= 0 ? 1000 : 100;
+      if (curl_multi_poll(multi_.get(), nullptr, 0, wait_ms, &numfds) != CURLM_OK) {
         // Not expected; do not spin if it happens.
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }

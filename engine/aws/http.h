@@ -59,14 +59,23 @@ struct HttpResult {
 };
 
 struct HttpOptions {
-  long connect_timeout_ms = 3000;
+  long connect_timeout_ms = 3000;   // --cli-connect-timeout
   long request_timeout_ms = 60000;  // whole transfer; 0 for none
-  // A transfer receiving fewer than 1 byte/s for this long is aborted (stall).
-  long low_speed_time_s = 30;
+  // A transfer that receives nothing for this long is aborted (a stall):
+  // --cli-read-timeout. Measured from the request's start, then from each
+  // byte received; 0 for none.
+  long read_timeout_ms = 30000;
   bool verify_tls = true;
   std::string ca_bundle;  // AWS_CA_BUNDLE or the config's ca_bundle; empty for the system's
   int max_connections = 64;
 };
+
+struct Settings;
+// Applies --cli-connect-timeout and --cli-read-timeout (or the profile's
+// cli_connect_timeout and cli_read_timeout) from `settings` to `options`:
+// 0 waits indefinitely, as in the AWS CLI. A read timeout also lifts the
+// whole-transfer limit to at least ten times itself.
+void ApplyTimeouts(const Settings& settings, HttpOptions* options);
 
 class HttpClient {
  public:

@@ -1,6 +1,9 @@
 // Small HTTP helpers that need no curl: header lookup and URI encoding.
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 
+#include "engine/aws/config.h"
 #include "engine/aws/http.h"
 
 namespace ddb::aws {
@@ -16,6 +19,24 @@ std::string_view FindHeader(const Headers& headers, std::string_view name) {
     if (same) return v;
   }
   return {};
+}
+
+void ApplyTimeouts(const Settings& settings, HttpOptions* options) {
+  // curl reads 0 as its built-in default (300 s), not as "no limit".
+  constexpr long kIndefinitelyMs = 7L * 24 * 3600 * 1000;
+  if (settings.connect_timeout_s == 0) {
+    options->connect_timeout_ms = kIndefinitelyMs;
+  } else if (settings.connect_timeout_s > 0) {
+    options->connect_timeout_ms = std::max(1L, std::lround(settings.connect_timeout_s * 1000.0));
+  }
+  if (settings.read_timeout_s == 0) {
+    options->read_timeout_ms = 0;
+    options->request_timeout_ms = 0;
+  } else if (settings.read_timeout_s > 0) {
+    options->read_timeout_ms = std::max(1L, std::lround(settings.read_timeout_s * 1000.0));
+    options->request_timeout_ms =
+        std::max(options->request_timeout_ms, options->read_timeout_ms * 10);
+  }
 }
 
 std::string UriEncode(std::string_view s, bool keep_slash) {

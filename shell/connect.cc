@@ -1,0 +1,126 @@
+// The session's DynamoDB connection, made lazily: local work (SELECT 1, local
+// tables, .import, ATTACH) needs no credentials, region or reachable
+// endpoint. Settings are resolved at start without sending anything; the
+// DynamoDB tables are listed the first time a statement names a table
+// SQLite does not know (or .tables, .schema, .indexes, completion ask), and
+// what is missing is said once, then.
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <string>
+
+#include "shell/progress.h"
+#include "shell/shell.h"
+
+#ifndef DDBSQL_VERSION
+#define DDBSQL_VERSION "unknown"
+#endif
+
+namespace ddb::shell {
+
+namespace {
+// How long DynamoDB requests go unanswered before the progress line says
+// what it waits for.
+constexpr std::chrono::milliseconds kQuietBeforeWaiting(1000);
+}  // namespace
+
+std::string Shell::VersionText() {
+  const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
+  std::string text = std::string("ddbsql ") + DDBSQL_VERSION + "\n";
+  text += std::string("SQLite ") + sqlite3_libversion() + " (" + sqlite3_sourceid() + ")\n";
+  text += std::string("libcurl ") + (curl && curl->version ? curl->version : "unknown");
+  if (curl && curl->ssl_version) text += std::string(" (") + curl->ssl_version + ")";
+  text += "\n";
+  text += std::string(OpenSSL_version(OPENSSL_VERSION)) + "\n";
+  return text;
+}
+
+void Shell::ConfigureModule(vtab::ModuleContext* module) {
+  module->options().scan_segments = args_.parallel;
+  module->options().consistent_read = args_.consistent;
+  // Scripts never ask: only a person at the terminal is asked before a
+  // large full Scan.
+  if (interactive_) {
+    module->confirm_scan = [this](const vtab::ScanEstimate& e) { return ConfirmScan(e); };
+  }
+}
+
+void Shell::OpenConnection() {
+  connection_options_.overrides = args_.overrides;
+  connect_error_ = Connection::Open(connection_options_, &connection_);
+  if (!connect_error_.ok()) connection_.reset();
+  live_connection_ = connection_.get();
+  // Without a connection the module stays unregistered: a statement using
+  // it fails to prepare ("no such module: dynamodb"), which says the error.
+  module_ = std::make_unique<vtab::ModuleContext>(connection_, connection_options_);
+  ConfigureModule(module_.get());
+  if (connection_) {
+    Status s = vtab::RegisterModule(db_, module_.get());
+    if (!s.ok()) connect_error_ = s;
+  }
+}
+
+bool Shell::NeedsDynamoDb(const std::string& message) const {
+  if (tables_listed_ || dynamo_reported_) return false;
+  for (const char* prefix : {"no such table:", "no such module:", "no such function:"}) {
+    if (message.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+bool Shell::ReadsSchema(const char* sql) const {
+  if (tables_listed_ || !connection_) return false;
+  std::string lower;
+  for (const char* p = sql; *p; ++p)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(*p))));
+  for (const char* word : {"table_info", "table_xinfo", "table_list", "index_list", "sqlite_schema",
+                           "sqlite_master"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+Status Shell::ListDynamoTables() {
+  if (tables_listed_) return Status::OK();
+  if (dynamo_reported_) return Status::IOError("");  // said once already
+  Status s = connect_error_;
+  if (s.ok()) {
+    Progress progress(progress_ && interactive_ && isatty(STDERR_FILENO), &module_->stats(),
+                      WaitingFor());
+    int64_t before = sqlite3_total_changes64(db_);
+    s = vtab::AttachTables(db_, module_.get());
+    changes_baseline_ += sqlite3_total_changes64(db_) - before;
+  }
+  if (s.ok()) {
+    tables_listed_ = true;
+    return s;
+  }
+  dynamo_reported_ = true;
+  return s.WithContext("DynamoDB tables are not available");
+}
+
+void Shell::TryListDynamoTables() {
+  // One quiet try: completion or .import must not wait on a dead endpoint
+  // again and again.
+  if (tables_listed_ || dynamo_reported_ || quiet_try_failed_ || !connection_) return;
+  if (!ListDynamoTables().ok()) {
+    dynamo_reported_ = false;
+    quiet_try_failed_ = true;
+  }
+}
+
+std::function<std::string()> Shell::WaitingFor() {
+  if (!connection_) return {};
+  aws::AwsClient* client = &connection_->dynamodb().aws();
+  return [client] { return client->Waiting(kQuietBeforeWaiting); };
+}
+
+std::string Shell::DescribeConnection() const {
+  if (connection_) return connection_->Describe();
+  return "not connected (" + connect_error_.ToString() + ")";
+}
+
+}  // namespace ddb::shell
