@@ -23,6 +23,7 @@
 
 #include "engine/aws/config.h"
 #include "engine/aws/http.h"
+#include "engine/aws/sso.h"
 
 namespace ddb::aws {
 namespace {
@@ -204,18 +205,129 @@ TEST(CredentialsTest, ExplicitUnknownProfile) {
   ASSERT_TRUE(Chain(env, files, "ghost", false)->GetCredentials(&c).ok());
 }
 
-TEST(CredentialsTest, UnsupportedProfileKindsSaySo) {
+// Role, web identity and SSO profiles that are misconfigured fail before any
+// request, with the profile and the step in the message.
+TEST(CredentialsTest, RoleProfileConfigurationErrors) {
   auto files = ConfigFiles::FromStrings(
-      "[profile role]\nrole_arn = arn:aws:iam::123:role/x\nsource_profile = default\n"
-      "[profile sso]\nsso_session = corp\n",
+      "[profile loop_a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = loop_b\n"
+      "[profile loop_b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = loop_a\n"
+      "[profile ghost_src]\nrole_arn = arn:aws:iam::123456789012:role/g\n"
+      "source_profile = nowhere\n"
+      "[profile both]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n"
+      "credential_source = Environment\n"
+      "[profile neither]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "[profile bad_source]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "credential_source = Laptop\n"
+      "[profile bad_duration]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "source_profile = default\nduration_seconds = 1h\n"
+      "[profile env_source]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "credential_source = Environment\n"
+      "[profile empty_src]\nregion = us-east-1\n"
+      "[profile empty_role]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "source_profile = empty_src\n"
+      "[profile sso_unknown]\nsso_session = nope\nsso_account_id = 123456789012\n"
+      "sso_role_name = Reader\n"
+      "[profile sso_partial]\nsso_account_id = 123456789012\n",
       "[default]\naws_access_key_id = AK\naws_secret_access_key = SK\n");
+  HttpClient http;
+  struct Case {
+    const char* profile;
+    std::vector<std::string> needles;
+  } cases[] = {
+      {"loop_a", {"profile loop_b", "source_profile loop: loop_a -> loop_b -> loop_a"}},
+      {"ghost_src", {"profile ghost_src", "source_profile nowhere does not exist"}},
+      {"both", {"profile both", "both source_profile and credential_source"}},
+      {"neither", {"profile neither", "needs source_profile or credential_source"}},
+      {"bad_source", {"profile bad_source", "credential_source Laptop is not valid"}},
+      {"bad_duration", {"profile bad_duration", "duration_seconds", "1h"}},
+      {"env_source", {"profile env_source", "credential_source Environment", "AWS_ACCESS_KEY_ID"}},
+      {"empty_role", {"profile empty_role", "source_profile empty_src has no credentials"}},
+      {"sso_unknown", {"profile sso_unknown", "sso_session nope", "[sso-session nope]"}},
+      {"sso_partial", {"profile sso_partial", "sso_start_url", "sso_role_name"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.profile);
+    Credentials creds;
+    Status s = DefaultCredentialsChain(MapEnv(QuietEnv()), files, c.profile, true, &http)
+                   ->GetCredentials(&creds);
+    ASSERT_FALSE(s.ok());
+    for (const std::string& needle : c.needles) {
+      EXPECT_NE(s.ToString().find(needle), std::string::npos) << s.ToString();
+    }
+    EXPECT_EQ(s.ToString().find("SK"), std::string::npos);
+  }
+}
+
+TEST(CredentialsTest, WebIdentityErrorsNameTheSettingAndFile) {
+  TempDir dir;
+  auto files =
+      ConfigFiles::FromStrings("[profile web]\nweb_identity_token_file = " + dir.path() +
+                                   "/missing-token\nrole_arn = arn:aws:iam::123456789012:role/w\n"
+                                   "[profile web_norole]\nweb_identity_token_file = /x\n",
+                               "");
+  HttpClient http;
   Credentials c;
-  Status s = Chain(QuietEnv(), files, "role", true)->GetCredentials(&c);
-  EXPECT_EQ(s.code(), Status::Code::kNotSupported);
-  EXPECT_NE(s.message().find("role_arn"), std::string::npos);
-  EXPECT_NE(s.message().find("export-credentials --profile role"), std::string::npos);
-  s = Chain(QuietEnv(), files, "sso", true)->GetCredentials(&c);
-  EXPECT_EQ(s.code(), Status::Code::kNotSupported);
+  Status s =
+      DefaultCredentialsChain(MapEnv(QuietEnv()), files, "web", true, &http)->GetCredentials(&c);
+  EXPECT_EQ(s.code(), Status::Code::kNoCredentials);
+  EXPECT_NE(s.message().find("profile web: web identity token file " + dir.path() +
+                             "/missing-token: No such file"),
+            std::string::npos)
+      << s.message();
+  s = DefaultCredentialsChain(MapEnv(QuietEnv()), files, "web_norole", true, &http)
+          ->GetCredentials(&c);
+  EXPECT_NE(s.message().find("no role ARN"), std::string::npos) << s.message();
+  // The environment's settings come first, even for another profile.
+  auto env = QuietEnv();
+  env["AWS_WEB_IDENTITY_TOKEN_FILE"] = dir.path() + "/env-token";
+  env["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/e";
+  s = DefaultCredentialsChain(MapEnv(env), ConfigFiles::FromStrings("", ""), "default", false,
+                              &http)
+          ->GetCredentials(&c);
+  EXPECT_NE(
+      s.message().find("the environment: web identity token file " + dir.path() + "/env-token"),
+      std::string::npos)
+      << s.message();
+}
+
+TEST(CredentialsTest, SsoWithoutCachedTokenSaysHowToLogIn) {
+  TempDir home;
+  auto files = ConfigFiles::FromStrings(
+      "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\n"
+      "sso_role_name = Reader\n"
+      "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+      "sso_region = eu-west-1\n"
+      "[profile old]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"
+      "sso_account_id = 123456789012\nsso_role_name = Reader\n",
+      "");
+  HttpClient http;
+  auto env = QuietEnv();
+  env["HOME"] = home.path();
+  Credentials c;
+  Status s = DefaultCredentialsChain(MapEnv(env), files, "dev", true, &http)->GetCredentials(&c);
+  EXPECT_EQ(s.code(), Status::Code::kNoCredentials);
+  EXPECT_NE(s.message().find("profile dev: no SSO access token in " + home.path() +
+                             "/.aws/sso/cache/"
+                             "ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
+            std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("`aws sso login --profile dev` (or `aws sso login --sso-session "
+                             "corp`)"),
+            std::string::npos);
+  s = DefaultCredentialsChain(MapEnv(env), files, "old", true, &http)->GetCredentials(&c);
+  EXPECT_NE(s.message().find("run `aws sso login --profile old`"), std::string::npos);
+  EXPECT_EQ(s.message().find("--sso-session"), std::string::npos);
+  // An expired token: the same advice.
+  std::filesystem::create_directories(home.path() + "/.aws/sso/cache");
+  SsoProfile legacy;
+  legacy.start_url = "https://corp.awsapps.com/start";
+  home.Write(".aws/sso/cache/" + SsoCacheFileName(legacy),
+             "{\"accessToken\": \"tok\", \"expiresAt\": \"2020-01-01T00:00:00Z\"}");
+  s = DefaultCredentialsChain(MapEnv(env), files, "old", true, &http)->GetCredentials(&c);
+  EXPECT_NE(s.message().find("profile old: the SSO access token has expired; run `aws sso login "
+                             "--profile old`"),
+            std::string::npos)
+      << s.message();
 }
 
 TEST(CredentialsTest, NothingFoundListsWhatWasTried) {
