@@ -12,7 +12,6 @@ namespace ddb::shell {
 
 // `.whoami`: prints account, arn and credentials source (never a secret),
 // from STS GetCallerIdentity signed with the connection's credentials.
-Status WhoamiCommand(Connection& connection, const std::vector<std::string>& words,
-                     std::FILE* out);
+Status WhoamiCommand(Connection& connection, const std::vector<std::string>& words, std::FILE* out);
 
 }  // namespace ddb::shell

@@ -34,8 +34,8 @@ struct Fd {
 // Asks for an MFA code on the controlling terminal, without echo. Only when
 // stdin is a terminal: a script must not hang waiting for one.
 Status PromptMfaCode(const std::string& profile, const std::string& serial, std::string* code) {
-  const std::string why = "profile " + profile + ": the role needs an MFA code (mfa_serial " +
-                          serial + ")";
+  const std::string why =
+      "profile " + profile + ": the role needs an MFA code (mfa_serial " + serial + ")";
   if (!::isatty(STDIN_FILENO)) {
     return Status::NoCredentials(why +
                                  " but stdin is not a terminal; run ddbsql interactively, or "
@@ -43,16 +43,19 @@ Status PromptMfaCode(const std::string& profile, const std::string& serial, std:
   }
   Fd tty{::open("/dev/tty", O_RDWR | O_CLOEXEC)};
   if (tty.fd < 0) return Status::NoCredentials(why + " but /dev/tty cannot be opened");
-  std::string prompt = "Enter MFA code for " + serial + ": ";
-  if (::write(tty.fd, prompt.data(), prompt.size()) < 0) {
-    return Status::NoCredentials(why + " but the terminal cannot be written");
-  }
+  // Echo off before the prompt appears: TCSAFLUSH drops what was typed
+  // before it, never the answer to it.
   termios saved{};
   bool restore = ::tcgetattr(tty.fd, &saved) == 0;
   if (restore) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(tty.fd, TCSAFLUSH, &quiet);
+  }
+  std::string prompt = "Enter MFA code for " + serial + ": ";
+  if (::write(tty.fd, prompt.data(), prompt.size()) < 0) {
+    if (restore) ::tcsetattr(tty.fd, TCSANOW, &saved);
+    return Status::NoCredentials(why + " but the terminal cannot be written");
   }
   std::string line;
   char c;
@@ -62,7 +65,7 @@ Status PromptMfaCode(const std::string& profile, const std::string& serial, std:
     if (n <= 0 || c == '\n') break;
     if (line.size() < 64) line.push_back(c);
   }
-  if (restore) ::tcsetattr(tty.fd, TCSAFLUSH, &saved);
+  if (restore) ::tcsetattr(tty.fd, TCSANOW, &saved);
   if (::write(tty.fd, "\n", 1) < 0) {
     // Nothing to do: the code was read.
   }
@@ -195,8 +198,7 @@ std::unique_ptr<CredentialsFetcher> NewAssumeRoleFetcher(
                                              std::move(source), std::move(sts));
 }
 
-std::unique_ptr<CredentialsFetcher> NewWebIdentityFetcher(std::string where,
-                                                          std::string token_file,
+std::unique_ptr<CredentialsFetcher> NewWebIdentityFetcher(std::string where, std::string token_file,
                                                           std::string role_arn,
                                                           std::string session_name,
                                                           std::unique_ptr<StsClient> sts) {

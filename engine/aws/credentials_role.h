@@ -33,8 +33,7 @@ std::unique_ptr<CredentialsFetcher> NewAssumeRoleFetcher(
 // AssumeRoleWithWebIdentity with the token in `token_file`, read again on
 // every fetch (Kubernetes rotates it). `where` names the configuration in
 // errors: "profile NAME" or "the environment".
-std::unique_ptr<CredentialsFetcher> NewWebIdentityFetcher(std::string where,
-                                                          std::string token_file,
+std::unique_ptr<CredentialsFetcher> NewWebIdentityFetcher(std::string where, std::string token_file,
                                                           std::string role_arn,
                                                           std::string session_name,
                                                           std::unique_ptr<StsClient> sts);

@@ -142,22 +142,20 @@ Status ReadSsoProfile(const ConfigFiles& files, const std::string& profile, SsoP
       std::string* field = std::string(key) == "sso_start_url" ? &sso.start_url : &sso.sso_region;
       if (!field->empty() && *field != it->second) {
         return Status::InvalidArgument("profile " + profile + ": " + key + " is " + *field +
-                                       " in the profile but " + it->second +
-                                       " in [sso-session " + *name + "]");
+                                       " in the profile but " + it->second + " in [sso-session " +
+                                       *name + "]");
       }
       *field = it->second;
     }
   }
-  for (auto [key, field] : {std::pair{"sso_start_url", &sso.start_url},
-                            std::pair{"sso_region", &sso.sso_region},
-                            std::pair{"sso_account_id", &sso.account_id},
-                            std::pair{"sso_role_name", &sso.role_name}}) {
+  for (auto [key, field] :
+       {std::pair{"sso_start_url", &sso.start_url}, std::pair{"sso_region", &sso.sso_region},
+        std::pair{"sso_account_id", &sso.account_id}, std::pair{"sso_role_name", &sso.role_name}}) {
     if (field->empty()) missing += (missing.empty() ? "" : ", ") + std::string(key);
   }
   if (!missing.empty()) {
-    return Status::InvalidArgument("profile " + profile +
-                                   " is configured for IAM Identity Center (SSO) but lacks " +
-                                   missing);
+    return Status::InvalidArgument(
+        "profile " + profile + " is configured for IAM Identity Center (SSO) but lacks " + missing);
   }
   *out = std::move(sso);
   return Status::OK();
@@ -290,8 +288,9 @@ Status SsoCredentialsFetcher::Fetch(Credentials* out) {
   if (!s.ok()) return s;
   HttpRequest req;
   req.method = "GET";
-  req.url = endpoint.BaseUrl() + "/federation/credentials?account_id=" +
-            UriEncode(sso_.account_id) + "&role_name=" + UriEncode(sso_.role_name);
+  req.url = endpoint.BaseUrl() +
+            "/federation/credentials?account_id=" + UriEncode(sso_.account_id) +
+            "&role_name=" + UriEncode(sso_.role_name);
   req.headers.emplace_back("x-amz-sso_bearer_token", JsonString(doc, "accessToken"));
   req.headers.emplace_back("User-Agent", "ddbsql/0.1");
   HttpResponse resp;

@@ -143,8 +143,8 @@ Status StsClient::Call(const std::string& action, const std::string& params,
 
 Status StsClient::AssumeRole(const Credentials& source, const AssumeRoleParams& p,
                              Credentials* out) {
-  std::string params = "&RoleArn=" + UriEncode(p.role_arn) +
-                       "&RoleSessionName=" + UriEncode(p.role_session_name);
+  std::string params =
+      "&RoleArn=" + UriEncode(p.role_arn) + "&RoleSessionName=" + UriEncode(p.role_session_name);
   if (!p.external_id.empty()) params += "&ExternalId=" + UriEncode(p.external_id);
   if (!p.mfa_serial.empty()) {
     params += "&SerialNumber=" + UriEncode(p.mfa_serial) + "&TokenCode=" + UriEncode(p.mfa_code);
