@@ -258,10 +258,7 @@ class RoleCredentialsTest(cli_support.CliTestCase):
                            f"arn:aws:sts::{ACCOUNT}:assumed-role/envrole/env-session", env)
         self.assertEqual(self.sts.actions("AssumeRole")[0]["key_id"], self.base_key)
 
-    def test_prompt_shows_the_account(self):
-        # The REPL's prompt goes to the terminal only; .show's connection
-        # line does not carry it, so check the account through .whoami and
-        # that the source line names the role and profile.
+    def test_whoami_names_the_source(self):
         _, _, result = self.ddbsql_identity("reader")
         self.assertIn(f"account: {ACCOUNT}", result.stdout)
         self.assertIn(f"source: role {role('reader')} (profile reader)", result.stdout)
@@ -452,17 +449,17 @@ class RoleCredentialsTest(cli_support.CliTestCase):
                                    f"arn:aws:iam::{ACCOUNT}:mfa/alice", "not a terminal")
         self.assertEqual(self.sts.actions("AssumeRole"), [])
 
-    def test_mfa_code_is_asked_on_the_terminal(self):
+    def run_in_pty(self, args, replies):
+        """Runs ddbsql on a pseudo-terminal. `replies` is a list of (text
+        to wait for, bytes to type); returns (exit code, everything shown)."""
         pid, fd = pty.fork()
         if pid == 0:
-            env = self.env()
             os.chdir(self.home)
-            os.execve(cli_support.DDBSQL,
-                      [cli_support.DDBSQL, "--profile", "mfa", "-c", ".tables"], env)
-        output = b""
-        deadline = time.time() + 15
-        answered = False
+            os.execve(cli_support.DDBSQL, [cli_support.DDBSQL, *args], self.env(TERM="dumb"))
         self.addCleanup(self.reap, pid)
+        output = b""
+        replies = list(replies)
+        deadline = time.time() + 15
         while time.time() < deadline:
             ready, _, _ = select.select([fd], [], [], 0.2)
             if not ready:
@@ -474,19 +471,36 @@ class RoleCredentialsTest(cli_support.CliTestCase):
             if not chunk:
                 break
             output += chunk
-            if not answered and b"Enter MFA code for" in output:
-                os.write(fd, b"424242\n")
-                answered = True
+            if replies and replies[0][0].encode() in output:
+                os.write(fd, replies.pop(0)[1])
         status = self.reap(pid)
         os.close(fd)
         text = output.decode("utf-8", "replace")
-        self.assertTrue(answered, text)
+        self.assertEqual(replies, [], text)
+        return status, text
+
+    def test_mfa_code_is_asked_on_the_terminal(self):
+        status, text = self.run_in_pty(["--profile", "mfa", "-c", ".tables"],
+                                       [("Enter MFA code for", b"424242\n")])
         self.assertEqual(status, 0, text)
         self.assertIn("mfarole_tbl", text)
         self.assertNotIn("424242", text)  # not echoed
         call = self.sts.actions("AssumeRole")[0]
         self.assertEqual(call["params"]["SerialNumber"], f"arn:aws:iam::{ACCOUNT}:mfa/alice")
         self.assertEqual(call["params"]["TokenCode"], "424242")
+
+    def test_prompt_shows_the_account(self):
+        # Static keys: the account is known after .whoami. An assumed role:
+        # from the start (the role ARN and AssumeRole's answer carry it).
+        host = self.ddb.url.split("//")[1]
+        status, text = self.run_in_pty(
+            ["--profile", "base"],
+            [(f"[base@{host} {REGION}]> ", b".whoami\n"),
+             (f"[base({ACCOUNT})@{host} {REGION}]> ", b".quit\n")])
+        self.assertEqual(status, 0, text)
+        status, text = self.run_in_pty(
+            ["--profile", "reader"], [(f"[reader({ACCOUNT})@{host} {REGION}]> ", b".quit\n")])
+        self.assertEqual(status, 0, text)
 
     @staticmethod
     def reap(pid, timeout=5):

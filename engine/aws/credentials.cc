@@ -514,7 +514,18 @@ class DefaultChain final : public CredentialsProvider {
     }
     Status s = FromWebIdentity(out, found);
     if (!s.ok() || *found) return s;
-    return FromSso(out, found);
+    s = FromSso(out, found);
+    if (!s.ok() || *found) return s;
+    if (files_->ProfileValue(profile_, "login_session")) {
+      // `aws login` sessions: better to say so than to fall through to
+      // other credentials, a different identity.
+      return Status::NotSupported(
+          "profile " + profile_ +
+          " uses login_session, which ddbsql does not support; export temporary "
+          "credentials instead, e.g. `eval \"$(aws configure export-credentials --profile " +
+          profile_ + " --format env)\"`");
+    }
+    return Status::OK();
   }
 
   Status UseFetcher(std::pair<Status, std::unique_ptr<CredentialsFetcher>> built,

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -781,6 +782,55 @@ TEST_F(ImdsTest, UnreachableIsNothingFoundAndFast) {
   EXPECT_NE(s.message().find("127.0.0.1:" + std::to_string(port)), std::string::npos)
       << s.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+}  // namespace
+}  // namespace ddb::aws
+
+namespace ddb::aws {
+namespace {
+
+// Ten minutes left: the caller gets the current set at once, and one
+// renewal runs in the background; its result is used afterwards.
+TEST(ContainerCredentialsTest, RenewsInTheBackgroundBeforeTheRefreshWindow) {
+  std::atomic<int> hits{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  LoopbackServer server([&](const SeenRequest&) {
+    int n = ++hits;
+    if (n == 2) {  // the renewal waits until the test has checked the caller did not
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    }
+    std::string json = MetadataJson("Token", system_clock::now() + std::chrono::minutes(10));
+    size_t at = json.find("\"AccessKeyId\": \"");
+    if (at != std::string::npos) json.insert(at + 16, "N" + std::to_string(n));
+    return Reply{200, json};
+  });
+  HttpClient http;
+  auto env = QuietEnv();
+  env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url() + "/creds";
+  auto chain = Chain(env, nullptr, "default", false, &http);
+  Credentials first, c;
+  ASSERT_TRUE(chain->GetCredentials(&first).ok());
+  ASSERT_TRUE(chain->GetCredentials(&c).ok());  // starts the renewal, does not wait
+  EXPECT_EQ(c.access_key_id, first.access_key_id);
+  ASSERT_TRUE(chain->GetCredentials(&c).ok());  // one renewal at a time
+  EXPECT_EQ(c.access_key_id, first.access_key_id);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (c.access_key_id == first.access_key_id && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(chain->GetCredentials(&c).ok());
+  }
+  EXPECT_NE(c.access_key_id, first.access_key_id);
+  EXPECT_EQ(c.access_key_id.rfind("N2", 0), 0u) << c.access_key_id;
+  EXPECT_GE(hits.load(), 2);
 }
 
 }  // namespace

@@ -76,3 +76,34 @@ TEST(StsXmlTest, ArnAccount) {
 
 }  // namespace
 }  // namespace ddb::aws
+
+namespace ddb::aws {
+namespace {
+
+// STS is resolved like every service: regional by default, then
+// AWS_ENDPOINT_URL_STS, the profile's services section (`sts =`).
+TEST(StsEndpointTest, RegionalDefaultAndOverrides) {
+  auto files = ConfigFiles::FromStrings(
+      "[profile svc]\nservices = local\n[services local]\nsts =\n  endpoint_url = "
+      "http://127.0.0.1:4566\n",
+      "");
+  Settings settings;
+  settings.profile = "default";
+  settings.region = "eu-west-1";
+  Endpoint e;
+  auto no_env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  ASSERT_TRUE(ResolveEndpoint("sts", no_env, *files, settings, Overrides{}, &e).ok());
+  EXPECT_EQ(e.BaseUrl(), "https://sts.eu-west-1.amazonaws.com");
+  settings.profile = "svc";
+  ASSERT_TRUE(ResolveEndpoint("sts", no_env, *files, settings, Overrides{}, &e).ok());
+  EXPECT_EQ(e.BaseUrl(), "http://127.0.0.1:4566");
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "AWS_ENDPOINT_URL_STS") return "http://127.0.0.1:9";
+    return std::nullopt;
+  };
+  ASSERT_TRUE(ResolveEndpoint("sts", env, *files, settings, Overrides{}, &e).ok());
+  EXPECT_EQ(e.BaseUrl(), "http://127.0.0.1:9");
+}
+
+}  // namespace
+}  // namespace ddb::aws
