@@ -373,12 +373,13 @@ class RoleCredentialsTest(cli_support.CliTestCase):
         self.assert_all_verified()
 
     def test_renewal_ahead_of_expiry_does_not_pause(self):
-        # 15 minutes and 1 second: a second later a renewal starts in the
-        # background, and the stand-in makes it take 1.5 s. GetItems keep
-        # going meanwhile with the current credentials.
+        # 5 minutes and 4 seconds: renewal is due in the background halfway
+        # to the last 5 minutes (after 2 s), in the foreground after 4 s. The
+        # stand-in makes the renewal take 1 s; GetItems keep going meanwhile
+        # with the current credentials.
         self.write_sso_token("corp", 3600)
-        self.sso.lifetime = 901
-        self.sso.renewal_delay = 1.5
+        self.sso.lifetime = 304
+        self.sso.renewal_delay = 1.0
         self.seed_items()
         self.ddb.delay = 0.3
         result = self.run_cli(["--profile", "ssodev", "-c", self.long_query()], self.env())
@@ -392,7 +393,7 @@ class RoleCredentialsTest(cli_support.CliTestCase):
         self.assertGreaterEqual(len(during), 2, (renewal, [e["time"] for e in gets]))
         self.assertEqual(len({e["token"] for e in during}), 1)
         gaps = [b["time"] - a["end"] for a, b in zip(gets, gets[1:])]
-        self.assertLess(max(gaps), 1.0, "a request waited for the renewal")
+        self.assertLess(max(gaps), 0.9, "a request waited for the renewal")
         self.assert_all_verified()
 
     def seed_items(self):

@@ -37,7 +37,9 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-// Less than this left: renew in the background, keep using the current set.
+// Less than this left: renew in the background, keep using the current set
+// (but see PrefetchWindow: never in the first half of the time before
+// kRefreshWindow, so short-lived credentials are not renewed over and over).
 constexpr auto kPrefetchWindow = std::chrono::minutes(15);
 // Less than this left: callers wait for the renewal.
 constexpr auto kRefreshWindow = std::chrono::minutes(5);
@@ -337,7 +339,7 @@ class DefaultChain final : public CredentialsProvider {
   }
 
   // Returns the cached set while more than kRefreshWindow is left; with less
-  // than kPrefetchWindow left, one background thread renews it meanwhile.
+  // than PrefetchWindow() left, one background thread renews it meanwhile.
   // Only one resolution or renewal runs at a time (`refreshing_`); other
   // callers that need fresh credentials wait for it.
   Status GetCredentials(Credentials* out) override {
@@ -348,7 +350,7 @@ class DefaultChain final : public CredentialsProvider {
         bool fresh = !cached_->expiration || *cached_->expiration - now > kRefreshWindow;
         bool usable = !cached_->expiration || *cached_->expiration > now;
         if (fresh || (usable && now < retry_after_)) {
-          if (fresh && cached_->expiration && *cached_->expiration - now < kPrefetchWindow &&
+          if (fresh && cached_->expiration && *cached_->expiration - now < PrefetchWindow() &&
               !refreshing_ && now >= retry_after_ && CanRenewInBackground()) {
             StartBackgroundRenewal();
           }
@@ -378,11 +380,21 @@ class DefaultChain final : public CredentialsProvider {
       return s;
     }
     cached_ = creds;
+    cached_at_ = now;
     *out = std::move(creds);
     return Status::OK();
   }
 
  private:
+  // kPrefetchWindow, or less for credentials issued for less than 35
+  // minutes: halfway between their start and kRefreshWindow. mu_ is held.
+  Clock::duration PrefetchWindow() const {
+    Clock::duration lifetime = *cached_->expiration - cached_at_;
+    if (lifetime <= kRefreshWindow) return kRefreshWindow;
+    return std::min<Clock::duration>(kPrefetchWindow,
+                                     kRefreshWindow + (lifetime - kRefreshWindow) / 2);
+  }
+
   bool CanRenewInBackground() const {
     return source_ != Source::kFetcher || fetcher_->CanRenewInBackground();
   }
@@ -398,6 +410,7 @@ class DefaultChain final : public CredentialsProvider {
       std::lock_guard<std::mutex> guard(mu_);
       if (s.ok()) {
         cached_ = std::move(creds);
+        cached_at_ = Clock::now();
       } else {
         retry_after_ = Clock::now() + kRetryRefreshAfter;
       }
@@ -1036,6 +1049,7 @@ class DefaultChain final : public CredentialsProvider {
   std::condition_variable done_;       // refreshing_ became false
   bool refreshing_ = false;            // guarded by mu_
   std::optional<Credentials> cached_;  // guarded by mu_
+  Clock::time_point cached_at_{};      // guarded by mu_: when cached_ was obtained
   Clock::time_point retry_after_{};    // guarded by mu_
   std::thread worker_;                 // guarded by mu_
 };

@@ -790,8 +790,9 @@ TEST_F(ImdsTest, UnreachableIsNothingFoundAndFast) {
 namespace ddb::aws {
 namespace {
 
-// Ten minutes left: the caller gets the current set at once, and one
-// renewal runs in the background; its result is used afterwards.
+// Past the middle of the time before the last five minutes: the caller gets
+// the current set at once, and one renewal runs in the background; its
+// result is used afterwards.
 TEST(ContainerCredentialsTest, RenewsInTheBackgroundBeforeTheRefreshWindow) {
   std::atomic<int> hits{0};
   std::mutex mu;
@@ -803,7 +804,8 @@ TEST(ContainerCredentialsTest, RenewsInTheBackgroundBeforeTheRefreshWindow) {
       std::unique_lock<std::mutex> lock(mu);
       cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
     }
-    std::string json = MetadataJson("Token", system_clock::now() + std::chrono::minutes(10));
+    std::string json = MetadataJson(
+        "Token", system_clock::now() + std::chrono::minutes(5) + std::chrono::seconds(3));
     size_t at = json.find("\"AccessKeyId\": \"");
     if (at != std::string::npos) json.insert(at + 16, "N" + std::to_string(n));
     return Reply{200, json};
@@ -814,6 +816,9 @@ TEST(ContainerCredentialsTest, RenewsInTheBackgroundBeforeTheRefreshWindow) {
   auto chain = Chain(env, nullptr, "default", false, &http);
   Credentials first, c;
   ASSERT_TRUE(chain->GetCredentials(&first).ok());
+  ASSERT_TRUE(chain->GetCredentials(&c).ok());  // too early for a renewal
+  EXPECT_EQ(hits.load(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
   ASSERT_TRUE(chain->GetCredentials(&c).ok());  // starts the renewal, does not wait
   EXPECT_EQ(c.access_key_id, first.access_key_id);
   ASSERT_TRUE(chain->GetCredentials(&c).ok());  // one renewal at a time
