@@ -360,16 +360,9 @@ class RoleCredentialsTest(cli_support.CliTestCase):
         # Credentials claim 5 minutes and 1.5 seconds; the proxy refuses them
         # after 2.5 s. A statement of 12 GetItems, each delayed 0.3 s, must
         # renew them in the middle and never send an expired set.
-        self.write_sso_token("corp", 3600)
         self.sso.lifetime = 301.5
         self.sso.enforced_lifetime = 2.5
-        self.seed_items()
-        self.ddb.delay = 0.3
-        result = self.run_cli(["--profile", "ssodev", "-c", self.long_query()], self.env())
-        self.assert_ok(result)
-        self.assertEqual(result.stdout.split(), ["12"])
-        tokens = {e["token"] for e in self.ddb.accepted() if e["action"] == "GetItem"}
-        self.assertGreaterEqual(len(tokens), 2, "the credentials were not renewed")
+        self.run_long_statement()
         self.assert_all_verified()
 
     def test_renewal_ahead_of_expiry_does_not_pause(self):
@@ -377,9 +370,23 @@ class RoleCredentialsTest(cli_support.CliTestCase):
         # to the last 5 minutes (after 2 s), in the foreground after 4 s. The
         # stand-in makes the renewal take 1 s; GetItems keep going meanwhile
         # with the current credentials.
-        self.write_sso_token("corp", 3600)
         self.sso.lifetime = 304
         self.sso.renewal_delay = 1.0
+        gets = self.run_long_statement()
+        renewal = self.sso.timed_calls[-1]  # (start, end) of the last GetRoleCredentials
+        # While the renewal ran (1 s), requests with the old set went on.
+        during = [e for e in gets if renewal[0] < e["time"] < renewal[1]]
+        self.assertGreaterEqual(len(during), 2, (renewal, [e["time"] for e in gets]))
+        self.assertEqual(len({e["token"] for e in during}), 1)
+        gaps = [b["time"] - a["end"] for a, b in zip(gets, gets[1:])]
+        self.assertLess(max(gaps), 0.9, "a request waited for the renewal")
+        self.assert_all_verified()
+
+    def run_long_statement(self):
+        """Runs a statement of 12 GetItems, each delayed 0.3 s by the proxy,
+        as the SSO profile; returns the GetItems the proxy saw, which must
+        have used more than one set of credentials."""
+        self.write_sso_token("corp", 3600)
         self.seed_items()
         self.ddb.delay = 0.3
         result = self.run_cli(["--profile", "ssodev", "-c", self.long_query()], self.env())
@@ -387,14 +394,7 @@ class RoleCredentialsTest(cli_support.CliTestCase):
         self.assertEqual(result.stdout.split(), ["12"])
         gets = [e for e in self.ddb.accepted() if e["action"] == "GetItem"]
         self.assertGreaterEqual(len({e["token"] for e in gets}), 2, "no renewal happened")
-        renewal = self.sso.timed_calls[-1]  # (start, end) of the last GetRoleCredentials
-        # While the renewal ran (1.5 s), requests with the old set went on.
-        during = [e for e in gets if renewal[0] < e["time"] < renewal[1]]
-        self.assertGreaterEqual(len(during), 2, (renewal, [e["time"] for e in gets]))
-        self.assertEqual(len({e["token"] for e in during}), 1)
-        gaps = [b["time"] - a["end"] for a, b in zip(gets, gets[1:])]
-        self.assertLess(max(gaps), 0.9, "a request waited for the renewal")
-        self.assert_all_verified()
+        return gets
 
     def seed_items(self):
         secret = "seed-" + cli_support.new_secret()

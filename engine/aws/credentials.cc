@@ -451,12 +451,8 @@ class DefaultChain final : public CredentialsProvider {
     if (files_) {
       s = FromProfileSettings(out, &found);
       if (!s.ok() || found) return s;
-      s = FromStaticProfile(/*credentials_file=*/true, out, &found);
-      if (!s.ok() || found) return Chose(Source::kCredentialsFile, s);
-      s = FromProcess(out, &found);
-      if (!s.ok() || found) return Chose(Source::kProcess, s);
-      s = FromStaticProfile(/*credentials_file=*/false, out, &found);
-      if (!s.ok() || found) return Chose(Source::kConfigFile, s);
+      s = FromProfileKeys(out, &found);
+      if (!s.ok() || found) return s;
       tried.push_back("profile " + profile_ +
                       (files_->HasProfile(profile_)
                            ? " (no aws_access_key_id or credential_process in "
@@ -669,12 +665,8 @@ class DefaultChain final : public CredentialsProvider {
     if (!s.ok() || found) return s;
     s = FromSso(out, &found);
     if (!s.ok() || found) return s;
-    s = FromStaticProfile(/*credentials_file=*/true, out, &found);
-    if (!s.ok() || found) return Chose(Source::kCredentialsFile, s);
-    s = FromProcess(out, &found);
-    if (!s.ok() || found) return Chose(Source::kProcess, s);
-    s = FromStaticProfile(/*credentials_file=*/false, out, &found);
-    if (!s.ok() || found) return Chose(Source::kConfigFile, s);
+    s = FromProfileKeys(out, &found);
+    if (!s.ok() || found) return s;
     return Status::NoCredentials("profile " + parent + ": source_profile " + profile_ +
                                  " has no credentials (no keys, credential_process, role, "
                                  "web identity or SSO settings)");
@@ -766,6 +758,18 @@ class DefaultChain final : public CredentialsProvider {
     return UseFetcher({Status::OK(), NewSsoFetcher(std::make_unique<SsoCredentialsFetcher>(
                                          std::move(sso), env_, files_, http_))},
                       out);
+  }
+
+  // Static keys in the credentials file, credential_process, static keys in
+  // the config file: botocore's order.
+  Status FromProfileKeys(Credentials* out, bool* found) {
+    Status s = FromStaticProfile(/*credentials_file=*/true, out, found);
+    if (!s.ok() || *found) return Chose(Source::kCredentialsFile, s);
+    s = FromProcess(out, found);
+    if (!s.ok() || *found) return Chose(Source::kProcess, s);
+    s = FromStaticProfile(/*credentials_file=*/false, out, found);
+    if (!s.ok() || *found) return Chose(Source::kConfigFile, s);
+    return Status::OK();
   }
 
   Status FromEnvironment(Credentials* out, bool* found) {
@@ -873,7 +877,7 @@ class DefaultChain final : public CredentialsProvider {
     if (auto path = EnvValue(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
       // Re-read on every refresh: EKS Pod Identity rotates the file.
       std::string text;
-      Status s = ReadSmallFile(*path, &text);
+      Status s = ReadSmallFile(*path, 64 * 1024, &text);
       if (!s.ok()) return Status::IOError("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: " + s.message());
       token = std::string(Trim(text));
     } else {
@@ -1004,30 +1008,6 @@ class DefaultChain final : public CredentialsProvider {
     c.source = "EC2 instance metadata (role " + role + ")";
     *out = std::move(c);
     return Status::OK();
-  }
-
-  static Status ReadSmallFile(const std::string& path, std::string* text) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
-    text->clear();
-    char buf[4096];
-    Status s;
-    for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        s = Status::IOError("cannot read " + path + ": " + std::strerror(errno));
-        break;
-      }
-      if (n == 0) break;
-      text->append(buf, static_cast<size_t>(n));
-      if (text->size() > 64 * 1024) {
-        s = Status::IOError(path + " is too large for a token file");
-        break;
-      }
-    }
-    ::close(fd);
-    return s;
   }
 
   const GetEnv env_;

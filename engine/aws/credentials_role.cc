@@ -76,18 +76,11 @@ Status PromptMfaCode(const std::string& profile, const std::string& serial, std:
 
 Status ReadTokenFile(const std::string& where, const std::string& path, std::string* token) {
   const std::string what = where + ": web identity token file " + path;
-  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) return Status::NoCredentials(what + ": " + std::strerror(errno));
   std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::NoCredentials(what + ": " + std::strerror(errno));
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > kMaxTokenFile) return Status::NoCredentials(what + ": larger than 64 KiB");
-  }
+  bool missing = false;
+  Status s = ReadSmallFile(path, kMaxTokenFile, &text, &missing);
+  if (missing) return Status::NoCredentials(what + ": " + std::strerror(ENOENT));
+  if (!s.ok()) return Status::NoCredentials(where + ": web identity token file: " + s.message());
   *token = std::string(Trim(text));
   if (token->empty()) return Status::NoCredentials(what + ": empty");
   return Status::OK();
@@ -209,6 +202,31 @@ std::unique_ptr<CredentialsFetcher> NewWebIdentityFetcher(std::string where, std
 
 std::unique_ptr<CredentialsFetcher> NewSsoFetcher(std::unique_ptr<SsoCredentialsFetcher> sso) {
   return std::make_unique<SsoFetcher>(std::move(sso));
+}
+
+Status ReadSmallFile(const std::string& path, size_t max_bytes, std::string* text, bool* missing) {
+  if (missing != nullptr) *missing = false;
+  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (fd.fd < 0) {
+    if (missing != nullptr && (errno == ENOENT || errno == ENOTDIR)) {
+      *missing = true;
+      return Status::OK();
+    }
+    return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
+  }
+  text->clear();
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
+    if (n == 0) return Status::OK();
+    text->append(buf, static_cast<size_t>(n));
+    if (text->size() > max_bytes) {
+      return Status::IOError("file " + path + " is larger than " + std::to_string(max_bytes) +
+                             " bytes");
+    }
+  }
 }
 
 std::string DefaultRoleSessionName() {

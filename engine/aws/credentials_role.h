@@ -40,6 +40,12 @@ std::unique_ptr<CredentialsFetcher> NewWebIdentityFetcher(std::string where, std
 
 std::unique_ptr<CredentialsFetcher> NewSsoFetcher(std::unique_ptr<SsoCredentialsFetcher> sso);
 
+// Reads a small file (token files, the SSO token cache) whole. A file that
+// does not exist sets *missing (when not null) and is OK; otherwise it is
+// IOError "cannot read PATH: reason". Larger than `max_bytes`: IOError.
+Status ReadSmallFile(const std::string& path, size_t max_bytes, std::string* text,
+                     bool* missing = nullptr);
+
 // "ddbsql-session-<unix seconds>", as botocore names its default sessions.
 std::string DefaultRoleSessionName();
 

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "engine/aws/credentials_role.h"
+
 namespace ddb::aws {
 
 namespace {
@@ -44,37 +46,6 @@ std::string FormatUtc(Clock::time_point t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-Status ReadFile(const std::string& path, std::string* text, bool* missing) {
-  *missing = false;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) {
-      *missing = true;
-      return Status::OK();
-    }
-    return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
-  }
-  text->clear();
-  char buf[8192];
-  Status s;
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      s = Status::IOError("cannot read " + path + ": " + std::strerror(errno));
-      break;
-    }
-    if (n == 0) break;
-    text->append(buf, static_cast<size_t>(n));
-    if (text->size() > kMaxCacheFile) {
-      s = Status::IOError(path + " is too large for an SSO token cache file");
-      break;
-    }
-  }
-  ::close(fd);
-  return s;
 }
 
 // Replaces `path` atomically with `text`, readable by the owner only (the
@@ -265,7 +236,7 @@ Status SsoCredentialsFetcher::Fetch(Credentials* out) {
   if (!s.ok()) return s;
   std::string text;
   bool missing = false;
-  s = ReadFile(path, &text, &missing);
+  s = ReadSmallFile(path, kMaxCacheFile, &text, &missing);
   if (!s.ok()) return s.WithContext("profile " + sso_.profile);
   if (missing) return LoginNeeded("no SSO access token in " + path);
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
