@@ -25,6 +25,8 @@ using Clock = std::chrono::system_clock;
 // this much of it is left.
 constexpr auto kTokenRefreshWindow = std::chrono::minutes(15);
 constexpr size_t kMaxCacheFile = 1 << 20;
+// As for STS: a background renewal must not hold up the end of the session.
+constexpr long kRequestTimeoutMs = 15000;
 
 std::string Sha1Hex(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -163,17 +165,18 @@ Status SsoCredentialsFetcher::LoginNeeded(const std::string& why) const {
   return Status::NoCredentials(msg);
 }
 
-Status SsoCredentialsFetcher::ResolveServiceEndpoint(const std::string& service,
-                                                     Endpoint* out) const {
+Status ResolveSsoEndpoint(const std::string& service, const GetEnv& env, const ConfigFiles& files,
+                          const std::string& profile, const std::string& sso_region,
+                          Endpoint* out) {
   Settings settings;
-  settings.profile = sso_.profile;
-  settings.region = sso_.sso_region;
+  settings.profile = profile;
+  settings.region = sso_region;
   // --endpoint-url is DynamoDB's; only the configured endpoints apply.
-  Status s = ResolveEndpoint(service, env_, *files_, settings, Overrides{}, out);
-  if (!s.ok()) return s.WithContext("profile " + sso_.profile);
+  Status s = ResolveEndpoint(service, env, files, settings, Overrides{}, out);
+  if (!s.ok()) return s.WithContext("profile " + profile);
   if (!out->custom) {
     // The generic rule would give SERVICE.REGION...; these hosts differ.
-    std::string suffix = out->host.substr(out->host.find('.' + sso_.sso_region + '.'));
+    std::string suffix = out->host.substr(out->host.find('.' + sso_region + '.'));
     out->host = (service == "sso" ? "portal.sso" : "oidc") + suffix;
   }
   return Status::OK();
@@ -191,7 +194,10 @@ bool SsoCredentialsFetcher::TryRefreshToken(const std::string& path, nlohmann::j
     return false;
   }
   Endpoint endpoint;
-  if (!ResolveServiceEndpoint("sso oidc", &endpoint).ok()) return false;
+  if (!ResolveSsoEndpoint("sso oidc", env_, *files_, sso_.profile, sso_.sso_region, &endpoint)
+           .ok()) {
+    return false;
+  }
   nlohmann::json body = {{"grantType", "refresh_token"},
                          {"clientId", client_id},
                          {"clientSecret", client_secret},
@@ -202,6 +208,7 @@ bool SsoCredentialsFetcher::TryRefreshToken(const std::string& path, nlohmann::j
   req.headers.emplace_back("Content-Type", "application/json");
   req.headers.emplace_back("User-Agent", "ddbsql/0.1");
   req.body = body.dump();
+  req.request_timeout_ms = kRequestTimeoutMs;
   HttpResponse resp;
   const Clock::time_point now = Clock::now();
   if (!http_->Send(std::move(req), &resp).ok() || resp.status != 200) return false;
@@ -255,7 +262,7 @@ Status SsoCredentialsFetcher::Fetch(Credentials* out) {
   if (expires <= Clock::now()) return LoginNeeded("the SSO access token has expired");
 
   Endpoint endpoint;
-  s = ResolveServiceEndpoint("sso", &endpoint);
+  s = ResolveSsoEndpoint("sso", env_, *files_, sso_.profile, sso_.sso_region, &endpoint);
   if (!s.ok()) return s;
   HttpRequest req;
   req.method = "GET";
@@ -263,6 +270,7 @@ Status SsoCredentialsFetcher::Fetch(Credentials* out) {
             "/federation/credentials?account_id=" + UriEncode(sso_.account_id) +
             "&role_name=" + UriEncode(sso_.role_name);
   req.headers.emplace_back("x-amz-sso_bearer_token", JsonString(doc, "accessToken"));
+  req.request_timeout_ms = kRequestTimeoutMs;
   req.headers.emplace_back("User-Agent", "ddbsql/0.1");
   HttpResponse resp;
   for (int attempt = 0; attempt < 3; ++attempt) {

@@ -50,6 +50,13 @@ Status ReadSsoProfile(const ConfigFiles& files, const std::string& profile, SsoP
 // The file name (without directory) of the cached token: sha1 hex + ".json".
 std::string SsoCacheFileName(const SsoProfile& sso);
 
+// The endpoint of the SSO portal (`service` "sso") or of SSO OIDC ("sso oidc")
+// for `profile` in `sso_region`: AWS_ENDPOINT_URL_SSO / _SSO_OIDC,
+// AWS_ENDPOINT_URL, the profile's `services` section (`sso =`, `sso_oidc =`),
+// else https://portal.sso.REGION.amazonaws.com / https://oidc.REGION.amazonaws.com.
+Status ResolveSsoEndpoint(const std::string& service, const GetEnv& env, const ConfigFiles& files,
+                          const std::string& profile, const std::string& sso_region, Endpoint* out);
+
 // Fetches role credentials for one SSO profile. Thread-compatible (the
 // caller serializes Fetch calls).
 class SsoCredentialsFetcher {
@@ -67,7 +74,6 @@ class SsoCredentialsFetcher {
 
  private:
   Status CachePath(std::string* path) const;
-  Status ResolveServiceEndpoint(const std::string& service, Endpoint* out) const;
   Status LoginNeeded(const std::string& why) const;
   // Renews the token in `doc` (a cached token document); true when it did
   // and wrote the cache back.

@@ -45,5 +45,26 @@ TEST(SsoProfileTest, SessionFormAndOlderForm) {
   EXPECT_FALSE(found);
 }
 
+TEST(SsoEndpointTest, PortalAndOidcHosts) {
+  auto files = ConfigFiles::FromStrings(
+      "[profile dev]\nservices = local\n[services local]\nsso_oidc =\n  endpoint_url = "
+      "http://127.0.0.1:7000\n",
+      "");
+  auto no_env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  Endpoint e;
+  ASSERT_TRUE(ResolveSsoEndpoint("sso", no_env, *files, "default", "eu-west-1", &e).ok());
+  EXPECT_EQ(e.BaseUrl(), "https://portal.sso.eu-west-1.amazonaws.com");
+  ASSERT_TRUE(ResolveSsoEndpoint("sso oidc", no_env, *files, "default", "cn-north-1", &e).ok());
+  EXPECT_EQ(e.BaseUrl(), "https://oidc.cn-north-1.amazonaws.com.cn");
+  ASSERT_TRUE(ResolveSsoEndpoint("sso oidc", no_env, *files, "dev", "eu-west-1", &e).ok());
+  EXPECT_EQ(e.BaseUrl(), "http://127.0.0.1:7000");
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "AWS_ENDPOINT_URL_SSO") return "http://127.0.0.1:7001";
+    return std::nullopt;
+  };
+  ASSERT_TRUE(ResolveSsoEndpoint("sso", env, *files, "default", "eu-west-1", &e).ok());
+  EXPECT_EQ(e.BaseUrl(), "http://127.0.0.1:7001");
+}
+
 }  // namespace
 }  // namespace ddb::aws

@@ -14,6 +14,9 @@ namespace {
 
 constexpr char kApiVersion[] = "2011-06-15";
 constexpr int kMaxAttempts = 3;
+// A renewal in the background must not hold up the end of the session for
+// the HTTP client's general timeout.
+constexpr long kRequestTimeoutMs = 15000;
 
 bool LoadXml(std::string_view xml, pugi::xml_document* doc) {
   return doc->load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata);
@@ -112,6 +115,7 @@ Status StsClient::Call(const std::string& action, const std::string& params,
     req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
     req.headers.emplace_back("User-Agent", "ddbsql/0.1");
     req.body = "Action=" + action + "&Version=" + kApiVersion + params;
+    req.request_timeout_ms = kRequestTimeoutMs;
     if (creds != nullptr) {
       SigningParams sp;
       sp.service = "sts";
