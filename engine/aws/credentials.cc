@@ -1,10 +1,17 @@
 // The default credentials chain.
 //
 // The chain is walked once; the source that answered is remembered and asked
-// again only when its credentials come within five minutes of expiring, as
-// the SDKs do (long-term keys are never re-read). One mutex serializes
-// resolution and refresh, so concurrent callers wait for a single refresh
-// instead of each running credential_process or calling the metadata service.
+// again only for expiring credentials (long-term keys are never re-read):
+// in the background when less than 15 minutes remain (callers keep the
+// current set), in the foreground when less than five remain. Only one
+// resolution or renewal runs at a time, so concurrent callers wait for a
+// single one instead of each running credential_process or calling STS.
+//
+// Role, web identity and SSO profiles answer through a CredentialsFetcher
+// (credentials_role.h). An assume-role profile's source credentials come
+// from a chain of their own (Mode): the source_profile's settings, or the
+// one credential_source it names; source profiles that are roles nest
+// further, with the profiles visited so far to refuse loops.
 #include "engine/aws/credentials.h"
 
 #include <fcntl.h>
