@@ -696,8 +696,12 @@ class DefaultChain final : public CredentialsProvider {
       default:
         name = "Ec2InstanceMetadata";
         found = true;
-        s = http_ ? Chose(Source::kInstanceMetadata, FromInstanceMetadata(out))
-                  : Status::NoCredentials("no HTTP client");
+        if (ImdsDisabled()) {
+          s = Status::NoCredentials("disabled by AWS_EC2_METADATA_DISABLED");
+        } else {
+          s = http_ ? Chose(Source::kInstanceMetadata, FromInstanceMetadata(out))
+                    : Status::NoCredentials("no HTTP client");
+        }
         break;
     }
     const std::string what = "profile " + profile_ + ": credential_source " + name;

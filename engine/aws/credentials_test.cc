@@ -223,6 +223,8 @@ TEST(CredentialsTest, RoleProfileConfigurationErrors) {
       "source_profile = default\nduration_seconds = 1h\n"
       "[profile env_source]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
       "credential_source = Environment\n"
+      "[profile imds_source]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "credential_source = Ec2InstanceMetadata\n"
       "[profile empty_src]\nregion = us-east-1\n"
       "[profile empty_role]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
       "source_profile = empty_src\n"
@@ -242,6 +244,9 @@ TEST(CredentialsTest, RoleProfileConfigurationErrors) {
       {"bad_source", {"profile bad_source", "credential_source Laptop is not valid"}},
       {"bad_duration", {"profile bad_duration", "duration_seconds", "1h"}},
       {"env_source", {"profile env_source", "credential_source Environment", "AWS_ACCESS_KEY_ID"}},
+      {"imds_source",
+       {"profile imds_source", "credential_source Ec2InstanceMetadata",
+        "AWS_EC2_METADATA_DISABLED"}},
       {"empty_role", {"profile empty_role", "source_profile empty_src has no credentials"}},
       {"sso_unknown", {"profile sso_unknown", "sso_session nope", "[sso-session nope]"}},
       {"sso_partial", {"profile sso_partial", "sso_start_url", "sso_role_name"}},
