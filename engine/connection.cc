@@ -21,6 +21,10 @@ Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* 
                            &c->s3_endpoint_);
   if (!s.ok()) return s;
 
+  // STS (.whoami): the configured endpoints apply, --endpoint-url does not.
+  c->sts_endpoint_status_ = aws::ResolveEndpoint("sts", options.env, *files, c->settings_,
+                                                 aws::Overrides{}, &c->sts_endpoint_);
+
   aws::HttpOptions http = options.http;
   if (http.ca_bundle.empty()) http.ca_bundle = c->settings_.ca_bundle;
   aws::ApplyTimeouts(c->settings_, &http);
@@ -28,9 +32,9 @@ Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* 
   if (options.credentials) {
     c->credentials_ = options.credentials;
   } else {
-    c->credentials_ = aws::DefaultCredentialsChain(options.env, files, c->settings_.profile,
-                                                   c->settings_.explicit_profile, c->http_.get(),
-                                                   c->settings_.profile_from_flag);
+    c->credentials_ = aws::DefaultCredentialsChain(
+        options.env, files, c->settings_.profile, c->settings_.explicit_profile, c->http_.get(),
+        c->settings_.profile_from_flag, c->settings_.region);
   }
   c->quota_ = std::make_shared<aws::RetryQuota>();
   c->dynamodb_aws_ = std::make_shared<aws::AwsClient>(

@@ -11,6 +11,7 @@
 #include "engine/aws/config.h"
 #include "engine/aws/credentials.h"
 #include "engine/aws/http.h"
+#include "engine/aws/sts.h"
 #include "engine/dynamodb/client.h"
 #include "engine/status.h"
 
@@ -43,6 +44,15 @@ class Connection {
   // "http://127.0.0.1:8000, us-east-1". Never includes secrets.
   std::string Describe() const;
 
+  // The identity in use: STS GetCallerIdentity signed with the current
+  // credentials (engine/connection_identity.cc). `source` says where the
+  // credentials came from. Never a secret.
+  Status WhoAmI(aws::CallerIdentity* out, std::string* source);
+  // The account of the credentials in use when known without a request
+  // (assumed roles, SSO, an earlier WhoAmI); "" otherwise. Never blocks on
+  // the network: for the prompt.
+  std::string KnownAccount() const;
+
  private:
   Connection() = default;
 
@@ -51,6 +61,10 @@ class Connection {
   aws::Endpoint s3_endpoint_;
   std::shared_ptr<aws::HttpClient> http_;
   std::shared_ptr<aws::CredentialsProvider> credentials_;
+  aws::Endpoint sts_endpoint_;
+  Status sts_endpoint_status_;  // why sts_endpoint_ could not be resolved
+  mutable std::mutex identity_mu_;
+  std::string whoami_account_;  // guarded by identity_mu_
   std::shared_ptr<aws::RetryQuota> quota_;
   std::shared_ptr<aws::AwsClient> dynamodb_aws_;
   std::unique_ptr<dynamodb::DynamoDbClient> dynamodb_;

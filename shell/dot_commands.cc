@@ -22,6 +22,7 @@
 
 #include "shell/shell.h"
 #include "shell/text_util.h"
+#include "shell/whoami.h"
 
 namespace ddb::shell {
 
@@ -129,6 +130,8 @@ constexpr HelpEntry kHelp[] = {
     {".tables ?TABLE?", "List tables and views matching the LIKE pattern TABLE",
      "   DynamoDB tables appear under the name that queries them.\n"},
     {".timer on|off", "Print how long each statement took", ""},
+    {".whoami", "Account and ARN of the AWS identity in use (ddbsql)",
+     "   Asks STS GetCallerIdentity with the session's credentials.\n"},
     {".width NUM1 NUM2 ...", "Minimum widths of columns in column mode",
      "   A negative width aligns that column to the right.\n"},
 };
@@ -1456,6 +1459,7 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     if (interactive_) std::fprintf(stderr, "connected: %s\n", connection_->Describe().c_str());
     return Status::OK();
   }
+  if (cmd == "whoami") return WhoamiCommand(*connection_, w, out());
   if (cmd == "show") {
     if (w.size() != 1) return usage(".show");
     static const char* const kEqp[] = {"off", "on", "full"};

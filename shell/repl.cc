@@ -437,6 +437,10 @@ std::string Shell::Prompt(bool continuation) const {
   const aws::Settings& settings = connection_->settings();
   const aws::Endpoint& endpoint = connection_->dynamodb_endpoint();
   std::string profile = settings.profile.empty() ? "default" : settings.profile;
+  // The account, once the credentials (or .whoami) told it.
+  if (std::string account = connection_->KnownAccount(); !account.empty()) {
+    profile += "(" + account + ")";
+  }
   // A custom endpoint (DynamoDB Local, a proxy) is shown instead of the
   // profile, so nobody mistakes it for the real thing; an explicit profile
   // stays visible in front of it.

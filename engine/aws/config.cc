@@ -320,8 +320,10 @@ class ConfigParser {
         std::string service = ServiceConfigKey(k.substr(0, dot));
         files->services_[std::string(parts[1]) + "." + service][k.substr(dot + 1)] = v;
       }
+    } else if (parts.size() == 2 && parts[0] == "sso-session") {
+      Merge(std::move(values), &files->sso_sessions_[std::string(parts[1])]);
     }
-    // Anything else ([preview], [sso-session x], [dev] without "profile")
+    // Anything else ([preview], [dev] without "profile")
     // is not a profile, as in botocore.
   }
 };
@@ -412,6 +414,16 @@ std::optional<std::string> ConfigFiles::ServiceValue(const std::string& services
                                                      const std::string& service,
                                                      const std::string& key) const {
   return Lookup(services_, services_name + "." + ServiceConfigKey(service), key);
+}
+
+std::optional<std::string> ConfigFiles::SsoSessionValue(const std::string& name,
+                                                        const std::string& key) const {
+  return Lookup(sso_sessions_, name, key);
+}
+
+const ConfigFiles::Section* ConfigFiles::SsoSession(const std::string& name) const {
+  auto it = sso_sessions_.find(name);
+  return it == sso_sessions_.end() ? nullptr : &it->second;
 }
 
 Status ResolveSettings(const GetEnv& env, const ConfigFiles& files, const Overrides& flags,

@@ -61,10 +61,16 @@ class ConfigFiles {
   // a profile is stored as key "s3.foo".
   using Section = std::map<std::string, std::string>;
 
+  // `key` of the config file's [sso-session NAME] section.
+  bool HasSsoSession(const std::string& name) const { return sso_sessions_.count(name) > 0; }
+  std::optional<std::string> SsoSessionValue(const std::string& name, const std::string& key) const;
+  const Section* SsoSession(const std::string& name) const;
+
  private:
-  std::map<std::string, Section> config_;       // profile name ("default", "dev")
-  std::map<std::string, Section> credentials_;  // profile name ("default", "dev")
-  std::map<std::string, Section> services_;     // "x.dynamodb" -> {endpoint_url: ...}
+  std::map<std::string, Section> config_;        // profile name ("default", "dev")
+  std::map<std::string, Section> credentials_;   // profile name ("default", "dev")
+  std::map<std::string, Section> services_;      // "x.dynamodb" -> {endpoint_url: ...}
+  std::map<std::string, Section> sso_sessions_;  // [sso-session NAME]
   std::string config_path_ = "config file";
   std::string credentials_path_ = "credentials file";
   friend class ConfigParser;

@@ -1,10 +1,17 @@
 // The default credentials chain.
 //
 // The chain is walked once; the source that answered is remembered and asked
-// again only when its credentials come within five minutes of expiring, as
-// the SDKs do (long-term keys are never re-read). One mutex serializes
-// resolution and refresh, so concurrent callers wait for a single refresh
-// instead of each running credential_process or calling the metadata service.
+// again only for expiring credentials (long-term keys are never re-read):
+// in the background when less than 15 minutes remain (callers keep the
+// current set), in the foreground when less than five remain. Only one
+// resolution or renewal runs at a time, so concurrent callers wait for a
+// single one instead of each running credential_process or calling STS.
+//
+// Role, web identity and SSO profiles answer through a CredentialsFetcher
+// (credentials_role.h). An assume-role profile's source credentials come
+// from a chain of their own (Mode): the source_profile's settings, or the
+// one credential_source it names; source profiles that are roles nest
+// further, with the profiles visited so far to refuse loops.
 #include "engine/aws/credentials.h"
 
 #include <fcntl.h>
@@ -15,14 +22,19 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "engine/aws/config.h"
+#include "engine/aws/credentials_role.h"
 #include "engine/aws/http.h"
+#include "engine/aws/sso.h"
+#include "engine/aws/sts.h"
 
 extern char** environ;
 
@@ -32,6 +44,11 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
+// Less than this left: renew in the background, keep using the current set
+// (but see PrefetchWindow: never in the first half of the time before
+// kRefreshWindow, so short-lived credentials are not renewed over and over).
+constexpr auto kPrefetchWindow = std::chrono::minutes(15);
+// Less than this left: callers wait for the renewal.
 constexpr auto kRefreshWindow = std::chrono::minutes(5);
 // After a failed refresh while the old credentials still work, wait this long
 // before trying again so every request does not pay for the failure.
@@ -72,9 +89,9 @@ std::optional<std::string> EnvValue(const GetEnv& env, const std::string& name) 
   return v;
 }
 
-// Parses an RFC 3339 / ISO 8601 UTC timestamp as the credential sources write
-// them: 2024-05-01T12:00:00Z, with optional fraction and numeric offset.
-bool ParseTimestamp(std::string_view s, Clock::time_point* out) {
+}  // namespace
+
+bool ParseTimestamp(std::string_view s, std::chrono::system_clock::time_point* out) {
   s = Trim(s);
   auto num = [&](size_t pos, size_t len, int* v) {
     if (pos + len > s.size()) return false;
@@ -119,6 +136,8 @@ bool ParseTimestamp(std::string_view s, Clock::time_point* out) {
          std::chrono::seconds(sec) - std::chrono::minutes(offset_minutes);
   return true;
 }
+
+namespace {
 
 // Reads credentials from a JSON document. `what` names the source in errors;
 // no error repeats any part of `body`, which holds secrets.
@@ -269,6 +288,17 @@ enum class Source {
   kConfigFile,
   kContainer,
   kInstanceMetadata,
+  kFetcher,  // assume role, web identity, SSO
+};
+
+// What a chain looks at: everything (the default chain), or the one source
+// an assume-role profile names (its source_profile, or a credential_source).
+enum class Mode {
+  kDefault,
+  kSourceProfile,  // the profile's own settings, no environment variables
+  kEnvironment,
+  kContainer,
+  kInstanceMetadata,
 };
 
 class StaticProvider final : public CredentialsProvider {
@@ -287,27 +317,65 @@ class StaticProvider final : public CredentialsProvider {
 class DefaultChain final : public CredentialsProvider {
  public:
   DefaultChain(GetEnv env, std::shared_ptr<const ConfigFiles> files, std::string profile,
-               bool explicit_profile, HttpClient* http, bool profile_from_flag)
+               bool explicit_profile, HttpClient* http, bool profile_from_flag, std::string region,
+               Mode mode = Mode::kDefault, std::vector<std::string> visited = {})
       : env_(std::move(env)),
         files_(std::move(files)),
         profile_(std::move(profile)),
         explicit_profile_(explicit_profile),
-        profile_from_flag_(profile_from_flag),
-        http_(http) {}
+        profile_from_flag_(profile_from_flag || mode != Mode::kDefault),
+        http_(http),
+        region_(std::move(region)),
+        mode_(mode),
+        visited_(std::move(visited)) {
+    if (visited_.empty()) visited_.push_back(profile_);
+  }
 
-  Status GetCredentials(Credentials* out) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    const Clock::time_point now = Clock::now();
-    if (cached_) {
-      bool fresh = !cached_->expiration || *cached_->expiration - now > kRefreshWindow;
-      bool usable = !cached_->expiration || *cached_->expiration > now;
-      if (fresh || (usable && now < retry_after_)) {
-        *out = *cached_;
-        return Status::OK();
-      }
+  ~DefaultChain() override {
+    std::thread worker;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      worker = std::move(worker_);
     }
+    if (worker.joinable()) worker.join();
+  }
+
+  std::string KnownAccount() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cached_ ? cached_->account_id : std::string();
+  }
+
+  // Returns the cached set while more than kRefreshWindow is left; with less
+  // than PrefetchWindow() left, one background thread renews it meanwhile.
+  // Only one resolution or renewal runs at a time (`refreshing_`); other
+  // callers that need fresh credentials wait for it.
+  Status GetCredentials(Credentials* out) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      const Clock::time_point now = Clock::now();
+      if (cached_) {
+        bool fresh = !cached_->expiration || *cached_->expiration - now > kRefreshWindow;
+        bool usable = !cached_->expiration || *cached_->expiration > now;
+        if (fresh || (usable && now < retry_after_)) {
+          if (fresh && cached_->expiration && *cached_->expiration - now < PrefetchWindow() &&
+              !refreshing_ && now >= retry_after_ && CanRenewInBackground()) {
+            StartBackgroundRenewal();
+          }
+          *out = *cached_;
+          return Status::OK();
+        }
+      }
+      if (!refreshing_) break;
+      done_.wait(lock);
+    }
+    refreshing_ = true;
+    lock.unlock();
     Credentials creds;
     Status s = source_ == Source::kNone ? Resolve(&creds) : Refresh(&creds);
+    lock.lock();
+    refreshing_ = false;
+    done_.notify_all();
+    const Clock::time_point now = Clock::now();
     if (!s.ok()) {
       // Credentials that have not expired yet still work; use them and try
       // the refresh again later.
@@ -319,13 +387,57 @@ class DefaultChain final : public CredentialsProvider {
       return s;
     }
     cached_ = creds;
+    cached_at_ = now;
     *out = std::move(creds);
     return Status::OK();
   }
 
  private:
+  // kPrefetchWindow, or less for credentials issued for less than 35
+  // minutes: halfway between their start and kRefreshWindow. mu_ is held.
+  Clock::duration PrefetchWindow() const {
+    Clock::duration lifetime = *cached_->expiration - cached_at_;
+    if (lifetime <= kRefreshWindow) return kRefreshWindow;
+    return std::min<Clock::duration>(kPrefetchWindow,
+                                     kRefreshWindow + (lifetime - kRefreshWindow) / 2);
+  }
+
+  bool CanRenewInBackground() const {
+    return source_ != Source::kFetcher || fetcher_->CanRenewInBackground();
+  }
+
+  // Renews the cached credentials on a thread of its own. mu_ is held.
+  void StartBackgroundRenewal() {
+    refreshing_ = true;
+    // A previous worker has finished (refreshing_ was false): reap it.
+    if (worker_.joinable()) worker_.join();
+    worker_ = std::thread([this] {
+      Credentials creds;
+      Status s = Refresh(&creds);
+      std::lock_guard<std::mutex> guard(mu_);
+      if (s.ok()) {
+        cached_ = std::move(creds);
+        cached_at_ = Clock::now();
+      } else {
+        retry_after_ = Clock::now() + kRetryRefreshAfter;
+      }
+      refreshing_ = false;
+      done_.notify_all();
+    });
+  }
+
   // Walks the chain; remembers the source that answered.
   Status Resolve(Credentials* out) {
+    switch (mode_) {
+      case Mode::kDefault:
+        break;
+      case Mode::kSourceProfile:
+        return ResolveSourceProfile(out);
+      case Mode::kEnvironment:
+      case Mode::kContainer:
+      case Mode::kInstanceMetadata:
+        return ResolveCredentialSource(out);
+    }
     if (explicit_profile_) {
       if (!files_) return Status::NotFound("profile " + profile_ + " not found (no config files)");
       Status s = files_->RequireProfile(profile_);
@@ -344,14 +456,10 @@ class DefaultChain final : public CredentialsProvider {
     }
 
     if (files_) {
-      s = CheckUnsupportedProfile();
-      if (!s.ok()) return s;
-      s = FromStaticProfile(/*credentials_file=*/true, out, &found);
-      if (!s.ok() || found) return Chose(Source::kCredentialsFile, s);
-      s = FromProcess(out, &found);
-      if (!s.ok() || found) return Chose(Source::kProcess, s);
-      s = FromStaticProfile(/*credentials_file=*/false, out, &found);
-      if (!s.ok() || found) return Chose(Source::kConfigFile, s);
+      s = FromProfileSettings(out, &found);
+      if (!s.ok() || found) return s;
+      s = FromProfileKeys(out, &found);
+      if (!s.ok() || found) return s;
       tried.push_back("profile " + profile_ +
                       (files_->HasProfile(profile_)
                            ? " (no aws_access_key_id or credential_process in "
@@ -359,12 +467,9 @@ class DefaultChain final : public CredentialsProvider {
                       files_->credentials_path() + " or " + files_->config_path() + ")");
     } else {
       tried.push_back("profile " + profile_ + " (no config files loaded)");
+      s = FromWebIdentity(out, &found);
+      if (!s.ok() || found) return s;
     }
-
-    if (EnvValue(env_, "AWS_WEB_IDENTITY_TOKEN_FILE") && EnvValue(env_, "AWS_ROLE_ARN")) {
-      return Unsupported("AWS_WEB_IDENTITY_TOKEN_FILE (web identity)", "the environment");
-    }
-
     s = FromContainer(out, &found);
     if (!s.ok() || found) return Chose(Source::kContainer, s);
     tried.push_back(
@@ -399,6 +504,8 @@ class DefaultChain final : public CredentialsProvider {
     bool found = false;
     Status s;
     switch (source_) {
+      case Source::kFetcher:
+        return fetcher_->Fetch(out);
       case Source::kProcess:
         s = FromProcess(out, &found);
         break;
@@ -412,6 +519,268 @@ class DefaultChain final : public CredentialsProvider {
     }
     if (s.ok() && !found) return Status::NoCredentials("credentials source disappeared");
     return s;
+  }
+
+  // The profile's role, web identity or SSO settings (botocore's order).
+  Status FromProfileSettings(Credentials* out, bool* found) {
+    *found = false;
+    if (IsAssumeRoleProfile(profile_)) {
+      *found = true;
+      return UseFetcher(BuildAssumeRole(profile_), out);
+    }
+    Status s = FromWebIdentity(out, found);
+    if (!s.ok() || *found) return s;
+    s = FromSso(out, found);
+    if (!s.ok() || *found) return s;
+    if (files_->ProfileValue(profile_, "login_session")) {
+      // `aws login` sessions: better to say so than to fall through to
+      // other credentials, a different identity.
+      return Status::NotSupported(
+          "profile " + profile_ +
+          " uses login_session, which ddbsql does not support; export temporary "
+          "credentials instead, e.g. `eval \"$(aws configure export-credentials --profile " +
+          profile_ + " --format env)\"`");
+    }
+    return Status::OK();
+  }
+
+  Status UseFetcher(std::pair<Status, std::unique_ptr<CredentialsFetcher>> built,
+                    Credentials* out) {
+    if (!built.first.ok()) return built.first;
+    fetcher_ = std::move(built.second);
+    return Chose(Source::kFetcher, fetcher_->Fetch(out));
+  }
+
+  bool HasStaticKeys(const std::string& profile) const {
+    return files_->ProfileValue(profile, "aws_access_key_id") ||
+           files_->ProfileValue(profile, "aws_secret_access_key");
+  }
+
+  bool IsAssumeRoleProfile(const std::string& profile) const {
+    return files_->ProfileValue(profile, "role_arn") &&
+           !files_->ProfileValue(profile, "web_identity_token_file");
+  }
+
+  std::unique_ptr<StsClient> NewSts() const {
+    Settings settings;
+    settings.profile = profile_;
+    settings.region = region_;
+    Endpoint endpoint;
+    // --endpoint-url is DynamoDB's; AWS_ENDPOINT_URL_STS and the profile's
+    // services section apply, as in the CLI.
+    Status s = ResolveEndpoint("sts", env_, *files_, settings, Overrides{}, &endpoint);
+    if (!s.ok()) return nullptr;
+    return std::make_unique<StsClient>(http_, std::move(endpoint), region_);
+  }
+
+  Status StsEndpointError() const {
+    Settings settings;
+    settings.profile = profile_;
+    settings.region = region_;
+    Endpoint endpoint;
+    Status s = ResolveEndpoint("sts", env_, *files_, settings, Overrides{}, &endpoint);
+    return s.ok() ? Status::InvalidArgument("no HTTP client for STS") : s;
+  }
+
+  // The fetcher of an assume-role profile and, through source_profile or
+  // credential_source, the chain its source credentials come from.
+  std::pair<Status, std::unique_ptr<CredentialsFetcher>> BuildAssumeRole(
+      const std::string& profile) {
+    auto fail = [&](const std::string& msg) {
+      return std::make_pair(Status::InvalidArgument("profile " + profile + ": " + msg),
+                            std::unique_ptr<CredentialsFetcher>());
+    };
+    auto get = [&](const char* key) {
+      std::optional<std::string> v = files_->ProfileValue(profile, key);
+      if (v && Trim(*v).empty()) v.reset();
+      return v;
+    };
+    AssumeRoleParams params;
+    params.role_arn = std::string(Trim(*get("role_arn")));
+    params.role_session_name = get("role_session_name").value_or(DefaultRoleSessionName());
+    params.external_id = get("external_id").value_or("");
+    params.mfa_serial = get("mfa_serial").value_or("");
+    if (auto d = get("duration_seconds")) {
+      int v = 0;
+      std::string_view t = Trim(*d);
+      auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+      if (ec != std::errc() || p != t.data() + t.size() || v <= 0) {
+        return fail("duration_seconds must be a positive number of seconds, got \"" + *d + "\"");
+      }
+      params.duration = v;
+    }
+    std::optional<std::string> source_profile = get("source_profile");
+    std::optional<std::string> credential_source = get("credential_source");
+    if (source_profile && credential_source) {
+      return fail("has both source_profile and credential_source; keep one");
+    }
+    if (!source_profile && !credential_source) {
+      return fail("role_arn " + params.role_arn +
+                  " needs source_profile or credential_source to say which credentials "
+                  "assume it");
+    }
+    std::shared_ptr<CredentialsProvider> source;
+    if (credential_source) {
+      std::string cs(Trim(*credential_source));
+      Mode mode;
+      if (cs == "Environment") {
+        mode = Mode::kEnvironment;
+      } else if (cs == "Ec2InstanceMetadata") {
+        mode = Mode::kInstanceMetadata;
+      } else if (cs == "EcsContainer") {
+        mode = Mode::kContainer;
+      } else {
+        return fail("credential_source " + cs +
+                    " is not valid (expected Environment, Ec2InstanceMetadata or EcsContainer)");
+      }
+      source = std::make_shared<DefaultChain>(env_, files_, profile, false, http_, true, region_,
+                                              mode, visited_);
+    } else {
+      std::string sp(Trim(*source_profile));
+      if (!files_->HasProfile(sp)) {
+        return fail("source_profile " + sp + " does not exist in " + files_->config_path() +
+                    " or " + files_->credentials_path());
+      }
+      bool seen = false;
+      for (const std::string& v : visited_) seen = seen || v == sp;
+      // A profile may name itself when it holds the keys that assume the role.
+      if (seen && !(sp == profile && HasStaticKeys(sp))) {
+        std::string loop;
+        for (const std::string& v : visited_) loop += v + " -> ";
+        return fail("source_profile loop: " + loop + sp);
+      }
+      std::vector<std::string> visited = visited_;
+      visited.push_back(sp);
+      source = std::make_shared<DefaultChain>(env_, files_, sp, false, http_, true, region_,
+                                              Mode::kSourceProfile, std::move(visited));
+    }
+    std::unique_ptr<StsClient> sts = http_ ? NewSts() : nullptr;
+    if (!sts) return {StsEndpointError().WithContext("profile " + profile), nullptr};
+    return {Status::OK(),
+            NewAssumeRoleFetcher(profile, std::move(params), std::move(source), std::move(sts))};
+  }
+
+  // A source_profile: its role (when it has no keys of its own), web
+  // identity, SSO, static keys or credential_process; never the environment.
+  Status ResolveSourceProfile(Credentials* out) {
+    const std::string& parent = visited_.size() >= 2 ? visited_[visited_.size() - 2] : profile_;
+    if (!HasStaticKeys(profile_) && IsAssumeRoleProfile(profile_)) {
+      return UseFetcher(BuildAssumeRole(profile_), out);
+    }
+    bool found = false;
+    Status s = FromWebIdentity(out, &found);
+    if (!s.ok() || found) return s;
+    s = FromSso(out, &found);
+    if (!s.ok() || found) return s;
+    s = FromProfileKeys(out, &found);
+    if (!s.ok() || found) return s;
+    return Status::NoCredentials("profile " + parent + ": source_profile " + profile_ +
+                                 " has no credentials (no keys, credential_process, role, "
+                                 "web identity or SSO settings)");
+  }
+
+  // credential_source of an assume-role profile: one source only.
+  Status ResolveCredentialSource(Credentials* out) {
+    bool found = false;
+    Status s;
+    std::string name;
+    switch (mode_) {
+      case Mode::kEnvironment:
+        name = "Environment";
+        s = Chose(Source::kEnvironment, FromEnvironment(out, &found));
+        break;
+      case Mode::kContainer:
+        name = "EcsContainer";
+        s = Chose(Source::kContainer, FromContainer(out, &found));
+        break;
+      default:
+        name = "Ec2InstanceMetadata";
+        found = true;
+        if (ImdsDisabled()) {
+          s = Status::NoCredentials("disabled by AWS_EC2_METADATA_DISABLED");
+        } else {
+          s = http_ ? Chose(Source::kInstanceMetadata, FromInstanceMetadata(out))
+                    : Status::NoCredentials("no HTTP client");
+        }
+        break;
+    }
+    const std::string what = "profile " + profile_ + ": credential_source " + name;
+    if (!s.ok()) return Status::NoCredentials(what + ": " + s.message());
+    if (!found) {
+      return Status::NoCredentials(what + ": no credentials there" +
+                                   (mode_ == Mode::kEnvironment
+                                        ? " (AWS_ACCESS_KEY_ID is not set)"
+                                        : " (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
+                                          "AWS_CONTAINER_CREDENTIALS_FULL_URI are not set)"));
+    }
+    if (mode_ == Mode::kEnvironment) source_ = Source::kNone;  // re-read, never refreshed
+    return s;
+  }
+
+  // Web identity: the environment's settings (not with --profile or for a
+  // source profile), each falling back to the profile's.
+  Status FromWebIdentity(Credentials* out, bool* found) {
+    *found = false;
+    const bool use_env = !profile_from_flag_;
+    auto get = [&](const char* env_name, const char* key, std::string* from) {
+      std::optional<std::string> v;
+      if (use_env && (v = EnvValue(env_, env_name))) {
+        *from = "the environment";
+        return v;
+      }
+      if (files_) v = files_->ProfileValue(profile_, key);
+      if (v && Trim(*v).empty()) v.reset();
+      if (v) *from = "profile " + profile_;
+      return v;
+    };
+    std::string where, role_from, name_from;
+    std::optional<std::string> token_file =
+        get("AWS_WEB_IDENTITY_TOKEN_FILE", "web_identity_token_file", &where);
+    if (!token_file) return Status::OK();
+    *found = true;
+    std::optional<std::string> role = get("AWS_ROLE_ARN", "role_arn", &role_from);
+    if (!role) {
+      return Status::InvalidArgument(where +
+                                     ": a web identity token file is set but no role ARN "
+                                     "(AWS_ROLE_ARN or the profile's role_arn)");
+    }
+    std::string session =
+        get("AWS_ROLE_SESSION_NAME", "role_session_name", &name_from).value_or("");
+    if (session.empty()) session = DefaultRoleSessionName();
+    std::string path = *token_file;
+    if (path == "~" || path.rfind("~/", 0) == 0) {
+      if (auto home = EnvValue(env_, "HOME")) path = *home + path.substr(1);
+    }
+    std::unique_ptr<StsClient> sts = (http_ && files_) ? NewSts() : nullptr;
+    if (!sts) {
+      return files_ ? StsEndpointError().WithContext(where)
+                    : Status::InvalidArgument(where + ": web identity needs the config files");
+    }
+    return UseFetcher({Status::OK(), NewWebIdentityFetcher(where, path, std::string(Trim(*role)),
+                                                           session, std::move(sts))},
+                      out);
+  }
+
+  Status FromSso(Credentials* out, bool* found) {
+    SsoProfile sso;
+    Status s = ReadSsoProfile(*files_, profile_, &sso, found);
+    if (!s.ok() || !*found) return s;
+    if (http_ == nullptr) return Status::NoCredentials("profile " + profile_ + ": no HTTP client");
+    return UseFetcher({Status::OK(), NewSsoFetcher(std::make_unique<SsoCredentialsFetcher>(
+                                         std::move(sso), env_, files_, http_))},
+                      out);
+  }
+
+  // Static keys in the credentials file, credential_process, static keys in
+  // the config file: botocore's order.
+  Status FromProfileKeys(Credentials* out, bool* found) {
+    Status s = FromStaticProfile(/*credentials_file=*/true, out, found);
+    if (!s.ok() || *found) return Chose(Source::kCredentialsFile, s);
+    s = FromProcess(out, found);
+    if (!s.ok() || *found) return Chose(Source::kProcess, s);
+    s = FromStaticProfile(/*credentials_file=*/false, out, found);
+    if (!s.ok() || *found) return Chose(Source::kConfigFile, s);
+    return Status::OK();
   }
 
   Status FromEnvironment(Credentials* out, bool* found) {
@@ -483,28 +852,6 @@ class DefaultChain final : public CredentialsProvider {
     return Status::OK();
   }
 
-  // Profile kinds the SDKs support and this chain does not: better to say so
-  // than to fall through to other credentials, a different identity.
-  Status CheckUnsupportedProfile() {
-    static constexpr const char* kKeys[] = {"role_arn", "web_identity_token_file", "sso_session",
-                                            "sso_start_url", "login_session"};
-    for (const char* key : kKeys) {
-      if (files_->ProfileValue(profile_, key)) return Unsupported(key, "profile " + profile_);
-    }
-    return Status::OK();
-  }
-
-  Status Unsupported(const std::string& what, const std::string& where) {
-    return Status::NotSupported(
-        where + " uses " + what +
-        ", which ddbsql does not support; export temporary credentials instead, e.g. "
-        "`eval \"$(aws configure export-credentials --profile " +
-        profile_ +
-        " --format env)\"`, or use `credential_process = aws configure export-credentials "
-        "--profile " +
-        profile_ + " --format process` in a profile of its own");
-  }
-
   Status FromContainer(Credentials* out, bool* found) {
     *found = false;
     std::optional<std::string> relative = EnvValue(env_, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
@@ -541,7 +888,7 @@ class DefaultChain final : public CredentialsProvider {
     if (auto path = EnvValue(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
       // Re-read on every refresh: EKS Pod Identity rotates the file.
       std::string text;
-      Status s = ReadSmallFile(*path, &text);
+      Status s = ReadSmallFile(*path, 64 * 1024, &text);
       if (!s.ok()) return Status::IOError("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: " + s.message());
       token = std::string(Trim(text));
     } else {
@@ -674,41 +1021,28 @@ class DefaultChain final : public CredentialsProvider {
     return Status::OK();
   }
 
-  static Status ReadSmallFile(const std::string& path, std::string* text) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
-    text->clear();
-    char buf[4096];
-    Status s;
-    for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        s = Status::IOError("cannot read " + path + ": " + std::strerror(errno));
-        break;
-      }
-      if (n == 0) break;
-      text->append(buf, static_cast<size_t>(n));
-      if (text->size() > 64 * 1024) {
-        s = Status::IOError(path + " is too large for a token file");
-        break;
-      }
-    }
-    ::close(fd);
-    return s;
-  }
-
   const GetEnv env_;
   const std::shared_ptr<const ConfigFiles> files_;
   const std::string profile_;
   const bool explicit_profile_;
   const bool profile_from_flag_;
   HttpClient* const http_;
+  const std::string region_;
+  const Mode mode_;
+  // The profiles followed so far through source_profile, this one last.
+  std::vector<std::string> visited_;
 
-  std::mutex mu_;
-  Source source_ = Source::kNone;      // guarded by mu_
+  // Used only by the thread that set refreshing_ (resolution or renewal).
+  Source source_ = Source::kNone;
+  std::unique_ptr<CredentialsFetcher> fetcher_;
+
+  mutable std::mutex mu_;
+  std::condition_variable done_;       // refreshing_ became false
+  bool refreshing_ = false;            // guarded by mu_
   std::optional<Credentials> cached_;  // guarded by mu_
+  Clock::time_point cached_at_{};      // guarded by mu_: when cached_ was obtained
   Clock::time_point retry_after_{};    // guarded by mu_
+  std::thread worker_;                 // guarded by mu_
 };
 
 }  // namespace
@@ -727,9 +1061,10 @@ std::unique_ptr<CredentialsProvider> StaticCredentials(Credentials creds) {
 
 std::unique_ptr<CredentialsProvider> DefaultCredentialsChain(
     GetEnv env, std::shared_ptr<const ConfigFiles> files, std::string profile,
-    bool explicit_profile, HttpClient* http, bool profile_from_flag) {
+    bool explicit_profile, HttpClient* http, bool profile_from_flag, std::string region) {
   return std::make_unique<DefaultChain>(std::move(env), std::move(files), std::move(profile),
-                                        explicit_profile, http, profile_from_flag);
+                                        explicit_profile, http, profile_from_flag,
+                                        std::move(region));
 }
 
 }  // namespace ddb::aws

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -23,6 +24,7 @@
 
 #include "engine/aws/config.h"
 #include "engine/aws/http.h"
+#include "engine/aws/sso.h"
 
 namespace ddb::aws {
 namespace {
@@ -204,18 +206,134 @@ TEST(CredentialsTest, ExplicitUnknownProfile) {
   ASSERT_TRUE(Chain(env, files, "ghost", false)->GetCredentials(&c).ok());
 }
 
-TEST(CredentialsTest, UnsupportedProfileKindsSaySo) {
+// Role, web identity and SSO profiles that are misconfigured fail before any
+// request, with the profile and the step in the message.
+TEST(CredentialsTest, RoleProfileConfigurationErrors) {
   auto files = ConfigFiles::FromStrings(
-      "[profile role]\nrole_arn = arn:aws:iam::123:role/x\nsource_profile = default\n"
-      "[profile sso]\nsso_session = corp\n",
+      "[profile loop_a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = loop_b\n"
+      "[profile loop_b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = loop_a\n"
+      "[profile ghost_src]\nrole_arn = arn:aws:iam::123456789012:role/g\n"
+      "source_profile = nowhere\n"
+      "[profile both]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n"
+      "credential_source = Environment\n"
+      "[profile neither]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "[profile bad_source]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "credential_source = Laptop\n"
+      "[profile bad_duration]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "source_profile = default\nduration_seconds = 1h\n"
+      "[profile env_source]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "credential_source = Environment\n"
+      "[profile imds_source]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "credential_source = Ec2InstanceMetadata\n"
+      "[profile empty_src]\nregion = us-east-1\n"
+      "[profile empty_role]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+      "source_profile = empty_src\n"
+      "[profile sso_unknown]\nsso_session = nope\nsso_account_id = 123456789012\n"
+      "sso_role_name = Reader\n"
+      "[profile sso_partial]\nsso_account_id = 123456789012\n",
       "[default]\naws_access_key_id = AK\naws_secret_access_key = SK\n");
+  HttpClient http;
+  struct Case {
+    const char* profile;
+    std::vector<std::string> needles;
+  } cases[] = {
+      {"loop_a", {"profile loop_b", "source_profile loop: loop_a -> loop_b -> loop_a"}},
+      {"ghost_src", {"profile ghost_src", "source_profile nowhere does not exist"}},
+      {"both", {"profile both", "both source_profile and credential_source"}},
+      {"neither", {"profile neither", "needs source_profile or credential_source"}},
+      {"bad_source", {"profile bad_source", "credential_source Laptop is not valid"}},
+      {"bad_duration", {"profile bad_duration", "duration_seconds", "1h"}},
+      {"env_source", {"profile env_source", "credential_source Environment", "AWS_ACCESS_KEY_ID"}},
+      {"imds_source",
+       {"profile imds_source", "credential_source Ec2InstanceMetadata",
+        "AWS_EC2_METADATA_DISABLED"}},
+      {"empty_role", {"profile empty_role", "source_profile empty_src has no credentials"}},
+      {"sso_unknown", {"profile sso_unknown", "sso_session nope", "[sso-session nope]"}},
+      {"sso_partial", {"profile sso_partial", "sso_start_url", "sso_role_name"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.profile);
+    Credentials creds;
+    Status s = DefaultCredentialsChain(MapEnv(QuietEnv()), files, c.profile, true, &http)
+                   ->GetCredentials(&creds);
+    ASSERT_FALSE(s.ok());
+    for (const std::string& needle : c.needles) {
+      EXPECT_NE(s.ToString().find(needle), std::string::npos) << s.ToString();
+    }
+    EXPECT_EQ(s.ToString().find("SK"), std::string::npos);
+  }
+}
+
+TEST(CredentialsTest, WebIdentityErrorsNameTheSettingAndFile) {
+  TempDir dir;
+  auto files =
+      ConfigFiles::FromStrings("[profile web]\nweb_identity_token_file = " + dir.path() +
+                                   "/missing-token\nrole_arn = arn:aws:iam::123456789012:role/w\n"
+                                   "[profile web_norole]\nweb_identity_token_file = /x\n",
+                               "");
+  HttpClient http;
   Credentials c;
-  Status s = Chain(QuietEnv(), files, "role", true)->GetCredentials(&c);
-  EXPECT_EQ(s.code(), Status::Code::kNotSupported);
-  EXPECT_NE(s.message().find("role_arn"), std::string::npos);
-  EXPECT_NE(s.message().find("export-credentials --profile role"), std::string::npos);
-  s = Chain(QuietEnv(), files, "sso", true)->GetCredentials(&c);
-  EXPECT_EQ(s.code(), Status::Code::kNotSupported);
+  Status s =
+      DefaultCredentialsChain(MapEnv(QuietEnv()), files, "web", true, &http)->GetCredentials(&c);
+  EXPECT_EQ(s.code(), Status::Code::kNoCredentials);
+  EXPECT_NE(s.message().find("profile web: web identity token file " + dir.path() +
+                             "/missing-token: No such file"),
+            std::string::npos)
+      << s.message();
+  s = DefaultCredentialsChain(MapEnv(QuietEnv()), files, "web_norole", true, &http)
+          ->GetCredentials(&c);
+  EXPECT_NE(s.message().find("no role ARN"), std::string::npos) << s.message();
+  // The environment's settings come first, even for another profile.
+  auto env = QuietEnv();
+  env["AWS_WEB_IDENTITY_TOKEN_FILE"] = dir.path() + "/env-token";
+  env["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/e";
+  s = DefaultCredentialsChain(MapEnv(env), ConfigFiles::FromStrings("", ""), "default", false,
+                              &http)
+          ->GetCredentials(&c);
+  EXPECT_NE(
+      s.message().find("the environment: web identity token file " + dir.path() + "/env-token"),
+      std::string::npos)
+      << s.message();
+}
+
+TEST(CredentialsTest, SsoWithoutCachedTokenSaysHowToLogIn) {
+  TempDir home;
+  auto files = ConfigFiles::FromStrings(
+      "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\n"
+      "sso_role_name = Reader\n"
+      "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+      "sso_region = eu-west-1\n"
+      "[profile old]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"
+      "sso_account_id = 123456789012\nsso_role_name = Reader\n",
+      "");
+  HttpClient http;
+  auto env = QuietEnv();
+  env["HOME"] = home.path();
+  Credentials c;
+  Status s = DefaultCredentialsChain(MapEnv(env), files, "dev", true, &http)->GetCredentials(&c);
+  EXPECT_EQ(s.code(), Status::Code::kNoCredentials);
+  EXPECT_NE(s.message().find("profile dev: no SSO access token in " + home.path() +
+                             "/.aws/sso/cache/"
+                             "ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
+            std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("`aws sso login --profile dev` (or `aws sso login --sso-session "
+                             "corp`)"),
+            std::string::npos);
+  s = DefaultCredentialsChain(MapEnv(env), files, "old", true, &http)->GetCredentials(&c);
+  EXPECT_NE(s.message().find("run `aws sso login --profile old`"), std::string::npos);
+  EXPECT_EQ(s.message().find("--sso-session"), std::string::npos);
+  // An expired token: the same advice.
+  std::filesystem::create_directories(home.path() + "/.aws/sso/cache");
+  SsoProfile legacy;
+  legacy.start_url = "https://corp.awsapps.com/start";
+  home.Write(".aws/sso/cache/" + SsoCacheFileName(legacy),
+             "{\"accessToken\": \"tok\", \"expiresAt\": \"2020-01-01T00:00:00Z\"}");
+  s = DefaultCredentialsChain(MapEnv(env), files, "old", true, &http)->GetCredentials(&c);
+  EXPECT_NE(s.message().find("profile old: the SSO access token has expired; run `aws sso login "
+                             "--profile old`"),
+            std::string::npos)
+      << s.message();
 }
 
 TEST(CredentialsTest, NothingFoundListsWhatWasTried) {
@@ -669,6 +787,60 @@ TEST_F(ImdsTest, UnreachableIsNothingFoundAndFast) {
   EXPECT_NE(s.message().find("127.0.0.1:" + std::to_string(port)), std::string::npos)
       << s.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+}  // namespace
+}  // namespace ddb::aws
+
+namespace ddb::aws {
+namespace {
+
+// Past the middle of the time before the last five minutes: the caller gets
+// the current set at once, and one renewal runs in the background; its
+// result is used afterwards.
+TEST(ContainerCredentialsTest, RenewsInTheBackgroundBeforeTheRefreshWindow) {
+  std::atomic<int> hits{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  LoopbackServer server([&](const SeenRequest&) {
+    int n = ++hits;
+    if (n == 2) {  // the renewal waits until the test has checked the caller did not
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    }
+    std::string json = MetadataJson(
+        "Token", system_clock::now() + std::chrono::minutes(5) + std::chrono::seconds(3));
+    size_t at = json.find("\"AccessKeyId\": \"");
+    if (at != std::string::npos) json.insert(at + 16, "N" + std::to_string(n));
+    return Reply{200, json};
+  });
+  HttpClient http;
+  auto env = QuietEnv();
+  env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url() + "/creds";
+  auto chain = Chain(env, nullptr, "default", false, &http);
+  Credentials first, c;
+  ASSERT_TRUE(chain->GetCredentials(&first).ok());
+  ASSERT_TRUE(chain->GetCredentials(&c).ok());  // too early for a renewal
+  EXPECT_EQ(hits.load(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  ASSERT_TRUE(chain->GetCredentials(&c).ok());  // starts the renewal, does not wait
+  EXPECT_EQ(c.access_key_id, first.access_key_id);
+  ASSERT_TRUE(chain->GetCredentials(&c).ok());  // one renewal at a time
+  EXPECT_EQ(c.access_key_id, first.access_key_id);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (c.access_key_id == first.access_key_id && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(chain->GetCredentials(&c).ok());
+  }
+  EXPECT_NE(c.access_key_id, first.access_key_id);
+  EXPECT_EQ(c.access_key_id.rfind("N2", 0), 0u) << c.access_key_id;
+  EXPECT_GE(hits.load(), 2);
 }
 
 }  // namespace
