@@ -453,13 +453,21 @@ Status Shell::BindParameters(sqlite3_stmt* stmt) {
 void Shell::PrintStats() {
   vtab::Stats& st = module_->stats();
   aws::CallCounters& calls = connection_->dynamodb().aws().counters();
+  uint64_t requests = st.get_item + st.batch_get_item + st.query + st.scan + st.execute_statement;
+  if (requests == 0) return;  // nothing was sent: nothing to say
+  // "returned": items DynamoDB sent back (after its filter); "rows": rows
+  // SQLite got, some from copies the statement had read already ("reused").
+  std::string reused;
+  if (st.reused > 0) {
+    reused = "  reused: " + std::to_string(st.reused.load()) + " scans (" +
+             std::to_string(st.reused_rows.load()) + " rows) from this statement's copies";
+  }
   std::fprintf(
       stderr,
       "requests: %llu (GetItem %llu, BatchGetItem %llu, Query %llu, Scan %llu, ExecuteStatement "
-      "%llu)  pages: %llu  items scanned: %llu  returned: %llu  bytes: %llu  capacity: %.1f RCU  "
-      "retries: %llu\n",
-      static_cast<unsigned long long>(st.get_item + st.batch_get_item + st.query + st.scan +
-                                      st.execute_statement),
+      "%llu)  pages: %llu  items scanned: %llu  returned: %llu  rows: %llu  bytes: %llu  "
+      "capacity: %.1f RCU  retries: %llu%s\n",
+      static_cast<unsigned long long>(requests),
       static_cast<unsigned long long>(st.get_item.load()),
       static_cast<unsigned long long>(st.batch_get_item.load()),
       static_cast<unsigned long long>(st.query.load()),
@@ -468,9 +476,10 @@ void Shell::PrintStats() {
       static_cast<unsigned long long>(st.pages.load()),
       static_cast<unsigned long long>(st.items_scanned.load()),
       static_cast<unsigned long long>(st.items_returned.load()),
+      static_cast<unsigned long long>(st.rows.load()),
       static_cast<unsigned long long>(calls.bytes_received.load() - bytes_baseline_),
       static_cast<double>(st.capacity_milli.load()) / 1000.0,
-      static_cast<unsigned long long>(calls.retries.load() - retries_baseline_));
+      static_cast<unsigned long long>(calls.retries.load() - retries_baseline_), reused.c_str());
 }
 
 // Asks on the terminal whether to run a large full Scan (interactive only).

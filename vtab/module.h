@@ -25,6 +25,7 @@
 #include "engine/connection.h"
 #include "engine/status.h"
 #include "vtab/rate_limiter.h"
+#include "vtab/scan_cache.h"
 
 namespace ddb::vtab {
 
@@ -33,7 +34,14 @@ struct Stats {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> pages{0};
   std::atomic<uint64_t> items_scanned{0};
+  // Items DynamoDB returned to ddbsql (after its FilterExpression).
   std::atomic<uint64_t> items_returned{0};
+  // Rows the virtual tables handed SQLite (from DynamoDB or from a copy).
+  std::atomic<uint64_t> rows{0};
+  // Scans and lookups served from a copy this statement already read
+  // (scan_cache.h), and the rows they gave.
+  std::atomic<uint64_t> reused{0};
+  std::atomic<uint64_t> reused_rows{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> retries{0};
   std::atomic<uint64_t> get_item{0};
@@ -81,6 +89,7 @@ class ModuleContext {
   ModuleOptions& options() { return options_; }
   Stats& stats() { return stats_; }
   RateLimiter& rate_limiter() { return rate_limiter_; }
+  ScanCache& scan_cache() { return scan_cache_; }
 
   // Asked before a large full Scan; false declines it. Unset: never asks.
   std::function<bool(const ScanEstimate&)> confirm_scan;
@@ -91,6 +100,7 @@ class ModuleContext {
   ModuleOptions options_;
   Stats stats_;
   RateLimiter rate_limiter_;
+  ScanCache scan_cache_;
 };
 
 // Registers the module on `db`. `context` must outlive `db`.

@@ -121,6 +121,11 @@ class Reader {
     return pos_ > start;
   }
   bool Arg(int* out) { return Consume("?") && Number(out); }
+  std::string Rest() {
+    std::string rest = s_.substr(pos_);
+    pos_ = s_.size();
+    return rest;
+  }
 
  private:
   const std::string& s_;
@@ -158,6 +163,7 @@ std::string Plan::ToString() const {
   } else {
     for (size_t i = 0; i < project.size(); ++i) out += (i ? "," : "") + QuoteName(project[i]);
   }
+  if (!note.empty()) out += " -- " + note;
   return out;
 }
 
@@ -179,6 +185,10 @@ Status ParsePlan(const std::string& text, Plan* plan) {
   while (true) {
     r.SkipSpaces();
     if (r.AtEnd()) break;
+    if (r.Consume("-- ")) {
+      plan->note = r.Rest();
+      break;
+    }
     if (r.Consume("index=")) {
       if (!r.Name(&plan->index)) return bad();
     } else if (r.Consume("key=(")) {

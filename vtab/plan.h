@@ -25,6 +25,8 @@
 //   order=asc|desc     rows come out sorted by the sort key (ORDER BY consumed)
 //   limit=?N           LIMIT value; offset=?N the OFFSET value
 //   project=A,B|*      attributes to fetch (ProjectionExpression); * for all
+//   -- TEXT            a note for EXPLAIN QUERY PLAN, to the end: why an
+//                      index that matches the partition key was not used
 //
 // Attribute names are written with ParsePlan-safe quoting: a name holding
 // one of " ,=<>^()?" or space is written in double quotes, quotes doubled.
@@ -67,6 +69,8 @@ struct Plan {
   int offset_argv = 0;  // 0: none
   bool project_all = true;
   std::vector<std::string> project;  // when !project_all
+  // Said after " -- " at the end: why a better-looking access was not used.
+  std::string note;
 
   std::string ToString() const;
 };
