@@ -100,10 +100,19 @@ void EstimateTableStats(const dynamodb::TableDescription& desc,
   }
   if (s.item_bytes <= 0) s.item_bytes = sample.empty() ? kDefaultItemBytes : bytes / sample.size();
   s.item_bytes = std::max(s.item_bytes, 1.0);
-  s.partition_items =
-      desc.key.range ? PerValue(s, desc.key.hash.name, s.items) : 1.0;  // hash key only: unique
+  // A Scan returns a partition's items together, so the sample (the first
+  // page) sees whole partitions: items per partition is what it saw per
+  // value. Without a sort key the partition key is unique.
+  s.partition_items = 1;
+  if (desc.key.range) {
+    auto d = s.distinct.find(desc.key.hash.name);
+    s.partition_items = d == s.distinct.end() || d->second == 0
+                            ? kDefaultPartitionItems
+                            : std::max(1.0, s.present[desc.key.hash.name] / double(d->second));
+  }
 
   for (const auto* list : {&desc.global_indexes, &desc.local_indexes}) {
+    bool local = list == &desc.local_indexes;
     for (const auto& ix : *list) {
       double items = static_cast<double>(ix.item_count);
       if (items <= 0) {
@@ -117,7 +126,11 @@ void EstimateTableStats(const dynamodb::TableDescription& desc,
         items = std::max(1.0, s.items * fraction);
       }
       s.index_items[ix.name] = items;
-      s.index_partition_items[ix.name] = PerValue(s, ix.key.hash.name, items);
+      // A local index shares the table's partitions (holding fewer items
+      // when sparse); a global one has partitions of its own.
+      s.index_partition_items[ix.name] =
+          local ? std::max(1.0, s.partition_items * std::min(1.0, items / std::max(1.0, s.items)))
+                : PerValue(s, ix.key.hash.name, items);
     }
   }
   *stats = std::move(s);
@@ -145,7 +158,7 @@ Cost QueryCost(const TableStats& s, double partitions, double items) {
 Cost ScanCost(const TableStats& s) {
   double bytes = s.items * s.item_bytes;
   double pages = std::max(1.0, std::ceil(bytes / kPageBytes));
-  return {pages, ReadUnits(s, bytes)};
+  return {pages, ReadUnits(s, bytes), s.items};
 }
 
 double EqualitySelectivity(const TableStats& s, const std::string& attribute) {

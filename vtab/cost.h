@@ -7,6 +7,7 @@
 //
 //   kRoundTripMs  one request's latency (a region ~5-10 ms away)
 //   kReadUnitMs   one read capacity unit (4 KB read by DynamoDB)
+//   kItemMs       decoding one item here (breaks ties towards lookups)
 //
 // Sizes come from DescribeTable (ItemCount, TableSizeBytes, per index);
 // where it reports none (a new table: DynamoDB refreshes them about every
@@ -25,13 +26,17 @@ namespace ddb::vtab {
 
 inline constexpr double kRoundTripMs = 10;
 inline constexpr double kReadUnitMs = 1;
+inline constexpr double kItemMs = 0.002;
 // DynamoDB reads at most this much per Query or Scan request.
 inline constexpr double kPageBytes = 1 << 20;
 
 struct Cost {
   double round_trips = 0;
   double read_units = 0;
-  double Total() const { return round_trips * kRoundTripMs + read_units * kReadUnitMs; }
+  double items = 0;  // items decoded
+  double Total() const {
+    return round_trips * kRoundTripMs + read_units * kReadUnitMs + items * kItemMs;
+  }
 };
 
 // What is known of one table's contents.

@@ -347,7 +347,7 @@ int DdbDisconnect(sqlite3_vtab* vtab) {
 // xBestIndex
 
 // Values an IN list is assumed to hold when planning (BatchGetItem, Query).
-constexpr double kAssumedInValues = 10;
+constexpr double kAssumedInValues = 3;
 
 // The constraint op xFindFunction gives begins_with(col, prefix).
 constexpr unsigned char kBeginsWithConstraint = SQLITE_INDEX_CONSTRAINT_FUNCTION;
@@ -1747,10 +1747,12 @@ std::vector<std::string> CopyProjection(const DdbTable& t, const Plan& plan) {
 
 // Lookups or one Scan: a lookup plan run once per outer row turns into one
 // Scan of the whole table (kept as a copy that answers the lookups) when
-// the lookups cost more than the Scan: at once when the outer loops are
-// expected to run it that often, else once the lookups already sent cost
-// as much (so that a wrong guess costs at most twice the cheaper way).
-bool ScanInsteadOfLookups(DdbTable* t, const Plan& plan, const void* cursor) {
+// the lookups cost more than the Scan: on its second run when the outer
+// loops are expected to run it that often, else once the lookups already
+// sent cost as much (so that a wrong guess costs at most twice the cheaper
+// way).
+bool ScanInsteadOfLookups(DdbTable* t, const Plan& plan, sqlite3_value** argv,
+                          const void* cursor) {
   ModuleContext* ctx = t->ctx;
   if (ctx->confirm_scan && ctx->options().confirm_scan_items > 0 &&
       t->stats.items > static_cast<double>(ctx->options().confirm_scan_items)) {
@@ -1759,8 +1761,20 @@ bool ScanInsteadOfLookups(DdbTable* t, const Plan& plan, const void* cursor) {
   ScanCache& cache = ctx->scan_cache();
   double lookup = LookupCost(*t, plan).Total();
   double scan = ScanCost(t->stats).Total();
+  if (plan.op == Plan::Op::kBatchGetItem) {
+    // The IN lists are known now: as many keys as their values combine to.
+    double keys = 1;
+    for (const auto& k : plan.key) {
+      double n = 0;
+      ForEachArgValue(k, argv, [&n](sqlite3_value*) { ++n; });
+      keys *= n;
+    }
+    if (BatchGetCost(t->stats, keys).Total() > scan) return true;
+  }
   double sent = static_cast<double>(cache.lookups(t)) * lookup;
-  return sent >= scan || cache.OuterRows(cursor) * lookup >= scan;
+  // The guess from the outer loops counts only once the lookup has come
+  // again: a subquery run once beside another scan is no inner loop.
+  return sent >= scan || (sent > 0 && cache.OuterRows(cursor) * lookup >= scan);
 }
 
 // Reads the whole table into a copy (one Scan), for the lookups of `plan`.
@@ -1811,7 +1825,7 @@ Status StartFromCopyOrDynamoDb(DdbCursor* c, DdbTable* t, const Plan& plan, cons
   if (plan.op != Plan::Op::kScan) {
     std::vector<std::string> projection = CopyProjection(*t, plan);
     copy = cache.FindFull(t, projection.empty(), projection);
-    if (!copy && ScanInsteadOfLookups(t, plan, c)) {
+    if (!copy && ScanInsteadOfLookups(t, plan, argv, c)) {
       Status s = CopyTable(t, plan, &copy);
       if (!s.ok()) return s;
     }
