@@ -43,6 +43,10 @@ class Connection {
   // "http://127.0.0.1:8000, us-east-1". Never includes secrets.
   std::string Describe() const;
 
+  // The access key id requests are signed with (not a secret), to keep
+  // caches of different accounts apart; empty when there are no credentials.
+  std::string AccessKeyId();
+
  private:
   Connection() = default;
 

@@ -164,6 +164,8 @@ Status Shell::Open() {
   module_ = std::make_unique<vtab::ModuleContext>(connection_, connection_options_);
   module_->options().scan_segments = args_.parallel;
   module_->options().consistent_read = args_.consistent;
+  // Schema on start from the cache: a script's point lookup costs the lookup.
+  module_->options().schema_cache_dir = vtab::SchemaCache::DefaultDir();
   // Scripts never ask: only a person at the terminal is asked before a
   // large full Scan.
   if (interactive_) {
@@ -374,7 +376,8 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     if (!*tail) break;
     int rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &next);
     if (rc != SQLITE_OK) {
-      Status s = Status::InvalidArgument(sqlite3_errmsg(db_));
+      std::string message = sqlite3_errmsg(db_);
+      Status s = Status::InvalidArgument(message + MissingColumnHint(message, tail));
       ReportError(s, source, stmt_line);
       sqlite3_finalize(stmt);
       return s;
@@ -448,6 +451,32 @@ Status Shell::BindParameters(sqlite3_stmt* stmt) {
   }
   sqlite3_finalize(lookup);
   return Status::OK();
+}
+
+std::string Shell::MissingColumnHint(const std::string& message, const char* sql) {
+  const std::string kPrefix = "no such column: ";
+  if (message.compare(0, kPrefix.size(), kPrefix) != 0) return "";
+  std::string column = message.substr(kPrefix.size());
+  if (size_t dot = column.rfind('.'); dot != std::string::npos) column = column.substr(dot + 1);
+  // The first DynamoDB table the statement names (as a word).
+  sqlite3_stmt* q = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT name FROM ddb.sqlite_schema WHERE type = 'table' AND "
+                         "(' ' || lower(?1) || ' ') GLOB ('*[^a-z0-9_]' || lower(name) || "
+                         "'[^a-z0-9_]*') ORDER BY length(name) DESC LIMIT 1",
+                         -1, &q, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(q);
+    return "";
+  }
+  sqlite3_bind_text(q, 1, sql, -1, SQLITE_TRANSIENT);
+  std::string table;
+  if (sqlite3_step(q) == SQLITE_ROW)
+    table = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+  sqlite3_finalize(q);
+  if (table.empty()) return "";
+  return " (the columns of " + table + " come from a sample of its items: read an attribute " +
+         "the sample missed as item->>'" + column + "', or sample again with .refresh " + table +
+         ")";
 }
 
 void Shell::PrintStats() {

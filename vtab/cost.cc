@@ -73,32 +73,40 @@ double PerValue(const TableStats& s, const std::string& attribute, double items)
 
 }  // namespace
 
-void EstimateTableStats(const dynamodb::TableDescription& desc,
-                        const std::vector<dynamodb::Item>& sample, bool sample_complete,
-                        TableStats* stats) {
-  TableStats s;
-  s.sampled = static_cast<int>(sample.size());
+SampleSummary SummarizeSample(const std::vector<dynamodb::Item>& sample, bool complete) {
+  SampleSummary out;
+  out.sampled = static_cast<int>(sample.size());
+  out.complete = complete;
   std::map<std::string, std::set<std::string>> values;
-  double bytes = 0;
   for (const auto& item : sample) {
     for (const auto& [name, v] : item) {
-      bytes += static_cast<double>(name.size()) + ValueBytes(v);
-      s.present[name]++;
-      auto& set = values[name];
-      if (set.size() < sample.size()) set.insert(ValueKey(v));
+      out.bytes += static_cast<double>(name.size()) + ValueBytes(v);
+      out.present[name]++;
+      values[name].insert(ValueKey(v));
     }
   }
-  for (const auto& [name, set] : values) s.distinct[name] = static_cast<int>(set.size());
+  for (const auto& [name, set] : values) out.distinct[name] = static_cast<int>(set.size());
+  return out;
+}
+
+void EstimateTableStats(const dynamodb::TableDescription& desc, const SampleSummary& sample,
+                        TableStats* stats) {
+  TableStats s;
+  s.sampled = sample.sampled;
+  s.present = sample.present;
+  s.distinct = sample.distinct;
+  bool sample_complete = sample.complete;
+  double bytes = sample.bytes;
 
   if (desc.item_count > 0) {
     s.items = static_cast<double>(desc.item_count);
     s.item_bytes = static_cast<double>(desc.size_bytes) / s.items;
   } else if (sample_complete) {
-    s.items = static_cast<double>(sample.size());
+    s.items = static_cast<double>(sample.sampled);
   } else {
     s.items = kUnknownItems;
   }
-  if (s.item_bytes <= 0) s.item_bytes = sample.empty() ? kDefaultItemBytes : bytes / sample.size();
+  if (s.item_bytes <= 0) s.item_bytes = s.sampled == 0 ? kDefaultItemBytes : bytes / s.sampled;
   s.item_bytes = std::max(s.item_bytes, 1.0);
   // A Scan returns a partition's items together, so the sample (the first
   // page) sees whole partitions: items per partition is what it saw per

@@ -41,8 +41,8 @@ struct Cost {
 
 // What is known of one table's contents.
 struct TableStats {
-  double items = 0;       // estimated items in the table
-  double item_bytes = 0;  // their average size
+  double items = 0;            // estimated items in the table
+  double item_bytes = 0;       // their average size
   double partition_items = 1;  // items per partition key value (table key)
   bool consistent = false;     // strongly consistent reads cost twice
   // From the sample: per attribute, distinct values and items holding it.
@@ -54,10 +54,19 @@ struct TableStats {
   std::map<std::string, double> index_partition_items;
 };
 
-// Fills `stats` from DescribeTable and the sample page (`sample` items read
-// with Limit `sample_limit`; `sample_complete` when it held the whole table).
-void EstimateTableStats(const dynamodb::TableDescription& desc,
-                        const std::vector<dynamodb::Item>& sample, bool sample_complete,
+// What the sample page (read to find the columns) says about the table;
+// kept with the columns in the schema cache (schema_cache.h).
+struct SampleSummary {
+  int sampled = 0;
+  bool complete = false;                // the sample held the whole table
+  double bytes = 0;                     // the sampled items' size
+  std::map<std::string, int> distinct;  // per attribute: values seen
+  std::map<std::string, int> present;   // per attribute: items holding it
+};
+SampleSummary SummarizeSample(const std::vector<dynamodb::Item>& sample, bool complete);
+
+// Fills `stats` from DescribeTable and the sample.
+void EstimateTableStats(const dynamodb::TableDescription& desc, const SampleSummary& sample,
                         TableStats* stats);
 
 // Read units of reading `bytes` in one request.

@@ -30,8 +30,9 @@ std::vector<Item> Sample() {
     Item it;
     it["customer"] = AttributeValue::S("c" + std::to_string(i / 10));
     it["order_no"] = AttributeValue::N(std::to_string(i % 10));
-    it["status"] = AttributeValue::S(i % 4 == 0 ? "open" : i % 4 == 1 ? "paid" : "other" +
-                                                                             std::to_string(i % 2));
+    it["status"] = AttributeValue::S(i % 4 == 0   ? "open"
+                                     : i % 4 == 1 ? "paid"
+                                                  : "other" + std::to_string(i % 2));
     if (i % 5) it["created"] = AttributeValue::N(std::to_string(1700000000 + i));
     items.push_back(it);
   }
@@ -40,7 +41,7 @@ std::vector<Item> Sample() {
 
 TEST(CostTest, SizesFromDescribeTable) {
   TableStats s;
-  EstimateTableStats(Orders(3000, 194210), Sample(), false, &s);
+  EstimateTableStats(Orders(3000, 194210), SummarizeSample(Sample(), false), &s);
   EXPECT_EQ(s.items, 3000);
   EXPECT_NEAR(s.item_bytes, 64.7, 0.1);
   EXPECT_NEAR(s.partition_items, 10, 0.01);  // 10 customers seen 10 times each
@@ -52,16 +53,16 @@ TEST(CostTest, SizesFromDescribeTable) {
 
 TEST(CostTest, WithoutDescribeTableCountsTheSampleDecides) {
   TableStats s;
-  EstimateTableStats(Orders(0, 0), Sample(), true, &s);
+  EstimateTableStats(Orders(0, 0), SummarizeSample(Sample(), true), &s);
   EXPECT_EQ(s.items, 100);  // the sample was the whole table
   EXPECT_GT(s.item_bytes, 10);
-  EstimateTableStats(Orders(0, 0), Sample(), false, &s);
+  EstimateTableStats(Orders(0, 0), SummarizeSample(Sample(), false), &s);
   EXPECT_EQ(s.items, 10000);  // unknown: assumed large
 }
 
 TEST(CostTest, ReadUnitsRoundUpTo4KBAndDoubleWhenConsistent) {
   TableStats s;
-  EstimateTableStats(Orders(3000, 194210), Sample(), false, &s);
+  EstimateTableStats(Orders(3000, 194210), SummarizeSample(Sample(), false), &s);
   EXPECT_EQ(GetItemCost(s).read_units, 0.5);
   EXPECT_EQ(ScanCost(s).round_trips, 1);
   EXPECT_EQ(ScanCost(s).read_units, 24);  // 194,210 bytes: 48 steps of 4 KB, half a unit each
@@ -78,7 +79,7 @@ TEST(CostTest, OneScanBeatsALookupPerRowOnlyWhenTheOuterSideIsLarge) {
   d.key.hash = {"user_id", "S"};
   d.item_count = 300;
   d.size_bytes = 300 * 60;
-  EstimateTableStats(d, {}, false, &users);
+  EstimateTableStats(d, SampleSummary(), &users);
   double scan = ScanCost(users).Total();
   double lookup = GetItemCost(users).Total();
   EXPECT_GT(3000 * lookup, scan);
@@ -87,7 +88,7 @@ TEST(CostTest, OneScanBeatsALookupPerRowOnlyWhenTheOuterSideIsLarge) {
   TableStats big;
   d.item_count = 10'000'000;
   d.size_bytes = d.item_count * 1000;
-  EstimateTableStats(d, {}, false, &big);
+  EstimateTableStats(d, SampleSummary(), &big);
   EXPECT_LT(3000 * GetItemCost(big).Total(), ScanCost(big).Total());
   EXPECT_EQ(ScanCost(big).round_trips, 9537);  // 10 GB in pages of 1 MB
 }

@@ -81,9 +81,11 @@ struct DdbTable {
   bool consistent = false;
   int segments = 0;
   TableStats stats;  // sizes for the cost model (cost.h)
-  // The sample page BuildColumns read, until the stats are estimated.
-  std::vector<Item> sample;
-  bool sample_complete = false;
+  // What sampling found (or the schema cache kept): attributes and types,
+  // and the sample's summary for the cost model.
+  std::vector<std::pair<std::string, std::string>> sampled_attributes;
+  SampleSummary sample_summary;
+  bool sampled_from_cache = false;
 
   // The column holding `attribute`, or -1.
   int ColumnOf(const std::string& attribute) const {
@@ -147,6 +149,60 @@ bool EqualsNoCase(const std::string& a, const std::string& b) {
   return sqlite3_stricmp(a.c_str(), b.c_str()) == 0;
 }
 
+// Fills t->sampled_attributes from a page of `sample` items (one Scan),
+// unless the schema cache had them already.
+Status SampleAttributes(DdbTable* t, int sample) {
+  if (t->sampled_from_cache) return Status::OK();
+  dynamodb::ScanRequest req;
+  req.table = t->table;
+  req.limit = sample;
+  ItemPage page;
+  Status s = t->conn->dynamodb().Scan(req, &page);
+  if (!s.ok()) return s;
+  t->ctx->stats().requests++;
+  t->sample_summary = SummarizeSample(page.items, page.last_evaluated_key.empty());
+  std::map<std::string, std::map<std::string, int>> seen;  // attribute -> type -> count
+  for (const auto& item : page.items) {
+    for (const auto& [name, value] : item) {
+      seen[name][AttributeValue::TypeName(value.type())]++;
+    }
+  }
+  t->sampled_attributes.clear();
+  for (const auto& [name, types] : seen) {
+    t->sampled_attributes.emplace_back(name, types.size() == 1 ? types.begin()->first : "");
+  }
+  return Status::OK();
+}
+
+// Describes the table: from the schema cache while fresh (no request), else
+// with DescribeTable, keeping the cached sampled columns when it shows the
+// same table (ARN and creation time). `*scope` is set when the result is to
+// be saved.
+Status DescribeCached(DdbTable* t, bool cacheable, std::string* scope, bool* save) {
+  SchemaCache cache = t->ctx->schema_cache();
+  *save = false;
+  if (cacheable && cache.enabled()) *scope = ModuleContext::SchemaScope(*t->conn);
+  CachedSchema cached;
+  bool fresh = false;
+  bool have = !scope->empty() && cache.LoadTable(*scope, t->table, &cached, &fresh);
+  if (have && fresh) {
+    t->desc = cached.desc;
+  } else {
+    Status s = t->conn->dynamodb().DescribeTable(t->table, &t->desc);
+    t->ctx->stats().requests++;
+    if (!s.ok()) return s;
+    have = have && cached.desc.arn == t->desc.arn &&
+           cached.desc.creation_time == t->desc.creation_time;
+    *save = !scope->empty();
+  }
+  if (have) {
+    t->sampled_attributes = std::move(cached.attributes);
+    t->sample_summary = std::move(cached.sample);
+    t->sampled_from_cache = true;
+  }
+  return Status::OK();
+}
+
 // Builds the column list: keys, then sampled (or declared) attributes, then `item`.
 Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
   std::vector<Column> cols;
@@ -198,25 +254,9 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
       add(name, type);
     }
   } else if (sample > 0) {
-    dynamodb::ScanRequest req;
-    req.table = t->table;
-    req.limit = sample;
-    ItemPage page;
-    Status s = t->conn->dynamodb().Scan(req, &page);
+    Status s = SampleAttributes(t, sample);
     if (!s.ok()) return s;
-    t->ctx->stats().requests++;
-    t->sample = page.items;  // for the cost model
-    t->sample_complete = page.last_evaluated_key.empty();
-    std::map<std::string, std::map<std::string, int>> seen;  // attribute -> type -> count
-    for (const auto& item : page.items) {
-      for (const auto& [name, value] : item) {
-        seen[name][AttributeValue::TypeName(value.type())]++;
-      }
-    }
-    for (const auto& [name, types] : seen) {
-      std::string type = types.size() == 1 ? types.begin()->first : "";
-      add(name, type);
-    }
+    for (const auto& [name, type] : t->sampled_attributes) add(name, type);
   }
   cols.push_back({"item", "", "", true});
   t->item_column = static_cast<int>(cols.size()) - 1;
@@ -311,13 +351,19 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     }
   }
 
-  Status s = t->conn->dynamodb().DescribeTable(t->table, &t->desc);
-  ctx->stats().requests++;
+  // Only tables sampled the default way share the cache.
+  bool cacheable = declared.empty() && sample == ctx->options().sample_items;
+  std::string scope;
+  bool save = false;
+  Status s = DescribeCached(t.get(), cacheable, &scope, &save);
   if (s.ok()) s = BuildColumns(t.get(), declared, sample);
   if (s.ok()) {
-    EstimateTableStats(t->desc, t->sample, t->sample_complete, &t->stats);
+    EstimateTableStats(t->desc, t->sample_summary, &t->stats);
     t->stats.consistent = t->consistent;
-    t->sample.clear();
+    if (save) {
+      ctx->schema_cache().SaveTable(
+          scope, t->table, CachedSchema{t->desc, t->sampled_attributes, t->sample_summary, 0});
+    }
   }
   if (!s.ok()) {
     std::string msg = s.ToString();
@@ -1689,7 +1735,8 @@ std::string RepeatKey(const Plan& plan, const char* idx_str, int argc, sqlite3_v
     } else if (type == SQLITE_FLOAT) {
       key += ShortestDouble(sqlite3_value_double(argv[i]));
     } else if (type != SQLITE_NULL) {
-      const void* p = type == SQLITE_BLOB ? sqlite3_value_blob(argv[i]) : sqlite3_value_text(argv[i]);
+      const void* p =
+          type == SQLITE_BLOB ? sqlite3_value_blob(argv[i]) : sqlite3_value_text(argv[i]);
       key.append(static_cast<const char*>(p), static_cast<size_t>(sqlite3_value_bytes(argv[i])));
     }
   }
@@ -1751,8 +1798,7 @@ std::vector<std::string> CopyProjection(const DdbTable& t, const Plan& plan) {
 // loops are expected to run it that often, else once the lookups already
 // sent cost as much (so that a wrong guess costs at most twice the cheaper
 // way).
-bool ScanInsteadOfLookups(DdbTable* t, const Plan& plan, sqlite3_value** argv,
-                          const void* cursor) {
+bool ScanInsteadOfLookups(DdbTable* t, const Plan& plan, sqlite3_value** argv, const void* cursor) {
   ModuleContext* ctx = t->ctx;
   if (ctx->confirm_scan && ctx->options().confirm_scan_items > 0 &&
       t->stats.items > static_cast<double>(ctx->options().confirm_scan_items)) {
@@ -2047,9 +2093,9 @@ sqlite3_module kModule = {
 }  // namespace
 
 void Stats::Reset() {
-  for (auto* a : {&requests, &pages, &items_scanned, &items_returned, &rows, &reused, &reused_rows,
-                  &bytes, &retries, &get_item, &batch_get_item, &query, &scan, &execute_statement,
-                  &capacity_milli}) {
+  for (auto* a :
+       {&requests, &pages, &items_scanned, &items_returned, &rows, &reused, &reused_rows, &bytes,
+        &retries, &get_item, &batch_get_item, &query, &scan, &execute_statement, &capacity_milli}) {
     a->store(0);
   }
 }
@@ -2098,11 +2144,29 @@ std::string QuoteLiteral(const std::string& s) {
 }
 }  // namespace
 
-Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema, size_t* count) {
+std::string ModuleContext::SchemaScope(Connection& connection) {
+  return SchemaCache::Scope(connection.dynamodb_endpoint().BaseUrl(), connection.settings().region,
+                            connection.AccessKeyId());
+}
+
+Status RefreshTables(sqlite3* db, ModuleContext* context, const std::string& table) {
+  SchemaCache cache = context->schema_cache();
+  if (cache.enabled()) cache.Forget(ModuleContext::SchemaScope(context->connection()), table);
+  return AttachTables(db, context, "ddb", nullptr, table.empty());
+}
+
+Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema, size_t* count,
+                    bool relist) {
   std::vector<std::string> names;
-  Status s = context->connection().dynamodb().ListTables(&names);
-  if (!s.ok()) return s;
-  context->stats().requests++;
+  SchemaCache cache = context->schema_cache();
+  std::string scope = cache.enabled() ? ModuleContext::SchemaScope(context->connection()) : "";
+  if (relist || scope.empty() || !cache.LoadTables(scope, &names)) {
+    Status s = context->connection().dynamodb().ListTables(&names);
+    if (!s.ok()) return s;
+    context->stats().requests++;
+    if (!scope.empty()) cache.SaveTables(scope, names);
+  }
+  Status s;
   if (sqlite3_db_filename(db, schema.c_str()) == nullptr) {
     s = Exec(db, "ATTACH ':memory:' AS " + QuoteIdent(schema));
     if (!s.ok()) return s;

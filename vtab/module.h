@@ -26,6 +26,7 @@
 #include "engine/status.h"
 #include "vtab/rate_limiter.h"
 #include "vtab/scan_cache.h"
+#include "vtab/schema_cache.h"
 
 namespace ddb::vtab {
 
@@ -63,6 +64,11 @@ struct ModuleOptions {
   // asks ModuleContext::confirm_scan first (set by the shell only when it
   // is interactive); 0: never ask.
   int64_t confirm_scan_items = 100000;
+  // Where table lists, descriptions and sampled columns are cached
+  // (schema_cache.h); empty: not cached. Entries older than this are
+  // checked with DynamoDB again.
+  std::string schema_cache_dir;
+  double schema_max_age_seconds = 3600;
 };
 
 // What a full Scan is estimated to cost, for the question asked before it.
@@ -90,6 +96,11 @@ class ModuleContext {
   Stats& stats() { return stats_; }
   RateLimiter& rate_limiter() { return rate_limiter_; }
   ScanCache& scan_cache() { return scan_cache_; }
+  SchemaCache schema_cache() const {
+    return SchemaCache(options_.schema_cache_dir, options_.schema_max_age_seconds);
+  }
+  // The schema cache's scope of `connection` (endpoint, region, account).
+  static std::string SchemaScope(Connection& connection);
 
   // Asked before a large full Scan; false declines it. Unset: never asks.
   std::function<bool(const ScanEstimate&)> confirm_scan;
@@ -108,7 +119,13 @@ Status RegisterModule(sqlite3* db, ModuleContext* context);
 
 // Lists the tables and declares each in the schema `schema` (attached as an
 // in-memory database when absent). Returns the number of tables in `count`.
+// The list comes from the schema cache while fresh, unless `relist`.
 Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema = "ddb",
-                    size_t* count = nullptr);
+                    size_t* count = nullptr, bool relist = false);
+
+// `.refresh [TABLE]`: forgets the cached schema of `table` (empty: of every
+// table and the list), and declares the tables again so that each is
+// described and sampled anew when next used.
+Status RefreshTables(sqlite3* db, ModuleContext* context, const std::string& table);
 
 }  // namespace ddb::vtab

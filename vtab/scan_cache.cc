@@ -14,7 +14,7 @@ using dynamodb::ItemPage;
 class ScanCache::Entry {
  public:
   int64_t id = 0;
-  bool full = false;  // every item of the table (a Scan without filter)
+  bool full = false;                    // every item of the table (a Scan without filter)
   std::vector<std::string> projection;  // empty: every attribute
   std::vector<ItemPage> pages;          // item texts only
   int64_t spilled = 0;                  // rows in the spill table, after the pages
