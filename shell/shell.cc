@@ -473,7 +473,8 @@ std::string Shell::MissingColumnHint(const std::string& message, const char* sql
   if (sqlite3_step(q) == SQLITE_ROW)
     table = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
   sqlite3_finalize(q);
-  if (table.empty()) return "";
+  // A sample that read the whole table missed nothing.
+  if (table.empty() || !module_->SampleMayMiss(table)) return "";
   return " (the columns of " + table + " come from a sample of its items: read an attribute " +
          "the sample missed as item->>'" + column + "', or sample again with .refresh " + table +
          ")";

@@ -252,7 +252,8 @@ class SchemaCacheTest(cli_support.CliTestCase):
         cls.secret = cli_support.new_secret()
         cls.client = boto3.client("dynamodb", endpoint_url=cls.url, region_name=cli_support.REGION,
                                   aws_access_key_id=cls.key_id, aws_secret_access_key=cls.secret)
-        data = joins.generate(orders=60, users=30, customers=30)
+        # More orders than the 100 items sampled: the sample sees part of it.
+        data = joins.generate(orders=300, users=30, customers=30)
         joins.load(cls.client, data)
         cls.proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"),
                                       cls.url, "--max-seconds", "300"], stdout=subprocess.PIPE,
@@ -300,20 +301,23 @@ class SchemaCacheTest(cli_support.CliTestCase):
         self.assertTrue(os.path.isdir(os.path.join(self.home, "xdg", "ddbsql", "schema")))
 
     def test_an_attribute_the_sample_missed_gets_a_hint(self):
-        self.operations("SELECT count(*) FROM users;\n")  # samples users, caches its columns
-        self.client.put_item(TableName="users", Item={"user_id": {"S": "late"},
-                                                       "nickname": {"S": "x"}})
+        # Scan order is hash order: an item far from the first page.
+        key = {"customer": {"S": "zz-late"}, "order_no": {"N": "1"}}
+        self.client.put_item(TableName="orders", Item=dict(key, nickname={"S": "x"}))
         try:
-            _, result = self.operations("SELECT nickname FROM users;\n")
-            self.assertIn("no such column: nickname (the columns of users come from a sample of "
+            _, result = self.operations("SELECT nickname FROM orders;\n")
+            self.assertIn("no such column: nickname (the columns of orders come from a sample of "
                           "its items: read an attribute the sample missed as "
-                          "item->>'nickname', or sample again with .refresh users)",
+                          "item->>'nickname', or sample again with .refresh orders)",
                           result.stderr)
             _, result = self.operations(
-                "SELECT item->>'nickname' FROM users WHERE user_id = 'late';\n")
+                "SELECT item->>'nickname' FROM orders WHERE customer = 'zz-late';\n")
             self.assertEqual(result.stdout, "x\n", result)
+            # users was sampled whole: nothing to suggest.
+            _, result = self.operations("SELECT nope FROM users;\n")
+            self.assertIn("no such column: nope\n", result.stderr)
         finally:
-            self.client.delete_item(TableName="users", Key={"user_id": {"S": "late"}})
+            self.client.delete_item(TableName="orders", Key=key)
 
     def test_other_accounts_do_not_share_the_cache(self):
         script = "SELECT count(*) FROM users WHERE user_id = 'c0001';\n"

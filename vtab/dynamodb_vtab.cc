@@ -360,6 +360,7 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
   if (s.ok()) {
     EstimateTableStats(t->desc, t->sample_summary, &t->stats);
     t->stats.consistent = t->consistent;
+    ctx->NoteSample(t->table, declared.empty() && sample > 0 && !t->sample_summary.complete);
     if (save) {
       ctx->schema_cache().SaveTable(
           scope, t->table, CachedSchema{t->desc, t->sampled_attributes, t->sample_summary, 0});

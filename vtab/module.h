@@ -102,6 +102,19 @@ class ModuleContext {
   // The schema cache's scope of `connection` (endpoint, region, account).
   static std::string SchemaScope(Connection& connection);
 
+  // Whether the columns of `table` (a DynamoDB table name) may lack an
+  // attribute: its sample read only part of it. False for tables not
+  // connected yet, with declared columns, or sampled whole.
+  bool SampleMayMiss(const std::string& table) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sample_may_miss_.find(table);
+    return it != sample_may_miss_.end() && it->second;
+  }
+  void NoteSample(const std::string& table, bool may_miss) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sample_may_miss_[table] = may_miss;
+  }
+
   // Asked before a large full Scan; false declines it. Unset: never asks.
   std::function<bool(const ScanEstimate&)> confirm_scan;
 
@@ -112,6 +125,8 @@ class ModuleContext {
   Stats stats_;
   RateLimiter rate_limiter_;
   ScanCache scan_cache_;
+  mutable std::mutex mu_;
+  std::map<std::string, bool> sample_may_miss_;
 };
 
 // Registers the module on `db`. `context` must outlive `db`.

@@ -20,8 +20,7 @@ namespace fs = std::filesystem;
 constexpr int kFormat = 1;
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string Hash(const std::string& s) { return HexEncode(Sha256(s)).substr(0, 32); }
@@ -36,8 +35,8 @@ bool KeyFromJson(const json& j, dynamodb::KeySchema* k) {
   if (!j.contains("hash") || !j["hash"].is_array() || j["hash"].size() != 2) return false;
   k->hash = {j["hash"][0].get<std::string>(), j["hash"][1].get<std::string>()};
   if (j.contains("range")) {
-    k->range = dynamodb::KeyAttribute{j["range"][0].get<std::string>(),
-                                      j["range"][1].get<std::string>()};
+    k->range =
+        dynamodb::KeyAttribute{j["range"][0].get<std::string>(), j["range"][1].get<std::string>()};
   }
   return true;
 }
@@ -116,8 +115,7 @@ std::string SchemaCache::Scope(const std::string& endpoint, const std::string& r
 }
 
 std::string SchemaCache::PathOf(const std::string& scope, const std::string& table) const {
-  return dir_ + "/schema/" + Hash(scope) + "/" + (table.empty() ? "tables" : Hash(table)) +
-         ".json";
+  return dir_ + "/schema/" + Hash(scope) + "/" + (table.empty() ? "tables" : Hash(table)) + ".json";
 }
 
 bool SchemaCache::LoadTables(const std::string& scope, std::vector<std::string>* names) const {
@@ -139,7 +137,8 @@ bool SchemaCache::LoadTablesOrThrow(const std::string& scope,
   return true;
 }
 
-void SchemaCache::SaveTables(const std::string& scope, const std::vector<std::string>& names) const {
+void SchemaCache::SaveTables(const std::string& scope,
+                             const std::vector<std::string>& names) const {
   if (!enabled()) return;
   WriteJson(PathOf(scope, ""),
             {{"format", kFormat}, {"scope", scope}, {"saved_at", Now()}, {"tables", names}});
