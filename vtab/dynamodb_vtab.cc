@@ -1542,7 +1542,12 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
         std::string widened = ShortestDouble(std::nextafter(d, upper ? HUGE_VAL : -HUGE_VAL));
         if (dynamodb::ValidateNumber(widened).ok()) kv.value = AttributeValue::N(widened);
       }
-      if (kv.exact) {
+      if (kv.exact && (type == "S" || type == "B") && kv.value.scalar().empty()) {
+        // Key values are never empty (DynamoDB refuses one in a request):
+        // = '' matches no key, > '' and >= '' every key, < '' and <= '' none.
+        bool upper = k.op == KeyCondition::Op::kLt || k.op == KeyCondition::Op::kLe;
+        if (is_range && upper) matches_nothing = true;
+      } else if (kv.exact) {
         values.push_back(std::move(kv.value));
       } else if (is_range && type == "N" && sqlite3_value_type(v) == SQLITE_FLOAT &&
                  std::isinf(sqlite3_value_double(v))) {
