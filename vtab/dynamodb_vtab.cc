@@ -1892,7 +1892,8 @@ Status StartFromCopyOrDynamoDb(DdbCursor* c, DdbTable* t, const Plan& plan, cons
     bool full = plan.op == Plan::Op::kScan && plan.index.empty() && plan.filter.empty() &&
                 plan.limit_argv == 0;
     c->recorder = std::make_unique<ScanCache::Recorder>(
-        &cache, t, key, full, full ? CopyProjection(*t, plan) : std::vector<std::string>());
+        &cache, t, key, full, full ? CopyProjection(*t, plan) : std::vector<std::string>(),
+        cache.Nested(c));
   }
   return Status::OK();
 }

@@ -150,6 +150,7 @@ void ScanCache::CursorClosed() {
 
 void ScanCache::Clear() {
   entries_.clear();
+  full_.clear();
   lookups_.clear();
   active_.clear();
   memory_used_ = 0;
@@ -163,8 +164,9 @@ ScanCache::EntryPtr ScanCache::Find(const void* table, const std::string& key) c
 
 ScanCache::EntryPtr ScanCache::FindFull(const void* table, bool all,
                                         const std::vector<std::string>& needed) const {
-  for (const auto& [k, e] : entries_) {
-    if (k.first != table || !e->full) continue;
+  auto [lo, hi] = full_.equal_range(table);
+  for (auto it = lo; it != hi; ++it) {
+    const EntryPtr& e = it->second;
     if (e->projection.empty()) return e;
     if (all) continue;
     bool covers = true;
@@ -264,12 +266,18 @@ Status ScanCache::Reader::Next(ItemPage* page, bool* done) {
 }
 
 ScanCache::Recorder::Recorder(ScanCache* cache, const void* table, std::string key, bool full,
-                              std::vector<std::string> projection)
-    : cache_(cache), table_(table), key_(std::move(key)), entry_(std::make_shared<Entry>()) {
+                              std::vector<std::string> projection, bool nested)
+    : cache_(cache),
+      table_(table),
+      key_(std::move(key)),
+      entry_(std::make_shared<Entry>()),
+      nested_(nested) {
   entry_->id = cache_->next_entry_id_++;
   entry_->full = full;
   entry_->projection = std::move(projection);
 }
+
+ScanCache::Recorder::~Recorder() { cache_->memory_used_ -= entry_->bytes; }
 
 void ScanCache::Recorder::Add(const ItemPage& page) {
   if (failed_) return;
@@ -284,6 +292,13 @@ void ScanCache::Recorder::Add(const ItemPage& page) {
   }
   if (copy.item_texts.empty()) return;
   int64_t bytes = copy.body ? static_cast<int64_t>(copy.body->size()) : 0;
+  if (!nested_ && entry_->bytes + bytes > kTopLevelBytes) {
+    // Given up: the memory goes back now.
+    cache_->memory_used_ -= entry_->bytes;
+    entry_ = std::make_shared<Entry>();
+    failed_ = true;
+    return;
+  }
   if (entry_->spilled > 0 || cache_->memory_used_ + bytes > cache_->memory_limit_) {
     failed_ = !cache_->Spill(entry_.get(), copy).ok();
     return;
@@ -295,6 +310,7 @@ void ScanCache::Recorder::Add(const ItemPage& page) {
 
 void ScanCache::Recorder::Finish() {
   if (failed_) return;
+  if (entry_->full) cache_->full_.emplace(table_, entry_);
   cache_->entries_[{table_, key_}] = std::move(entry_);
   entry_ = std::make_shared<Entry>();
   failed_ = true;  // once

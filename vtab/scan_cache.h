@@ -68,10 +68,17 @@ class ScanCache {
 
   // Receives the pages of a scan as they are read; the copy is kept only
   // when Finish() is called (a scan abandoned half way leaves nothing).
+  // A scan that nothing runs around (`nested` false: no other scan of the
+  // statement is in progress) is unlikely to be asked for again: its copy
+  // stays in memory within kTopLevelBytes, or is given up.
+  static constexpr int64_t kTopLevelBytes = int64_t{16} << 20;
   class Recorder {
    public:
     Recorder(ScanCache* cache, const void* table, std::string key, bool full,
-             std::vector<std::string> projection);
+             std::vector<std::string> projection, bool nested = true);
+    ~Recorder();  // an unfinished copy gives its memory back
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
     void Add(const dynamodb::ItemPage& page);
     void Finish();
 
@@ -80,6 +87,7 @@ class ScanCache {
     const void* table_;
     std::string key_;
     std::shared_ptr<Entry> entry_;
+    bool nested_;
     bool failed_ = false;
   };
 
@@ -112,6 +120,10 @@ class ScanCache {
   void SetActive(const void* cursor, double rows) { active_[cursor] = rows; }
   void SetInactive(const void* cursor) { active_.erase(cursor); }
   double OuterRows(const void* cursor) const;
+  // Whether a scan other than `cursor`'s is in progress.
+  bool Nested(const void* cursor) const {
+    return active_.size() > (active_.count(cursor) ? 1u : 0u);
+  }
 
  private:
   friend class Reader;
@@ -130,6 +142,7 @@ class ScanCache {
   int64_t next_entry_id_ = 1;
   std::unique_ptr<sqlite3, DbCloser> spill_db_;
   std::map<std::pair<const void*, std::string>, EntryPtr> entries_;
+  std::multimap<const void*, EntryPtr> full_;  // the full copies among them, by table
   std::map<const void*, int64_t> lookups_;
   std::map<const void*, double> active_;
 };

@@ -129,3 +129,32 @@ TEST(ScanCacheTest, OuterRowsMultipliesTheOtherActiveScans) {
 
 }  // namespace
 }  // namespace ddb::vtab
+
+namespace ddb::vtab {
+namespace {
+
+TEST(ScanCacheTest, AScanNothingRunsAroundIsKeptOnlyWhileSmall) {
+  ScanCache cache;
+  int table = 0;
+  cache.CursorOpened();
+  ItemPage big;
+  big.body = std::make_shared<std::string>(ScanCache::kTopLevelBytes + 1, ' ');
+  big.item_texts.emplace_back(big.body->data(), 2);
+  ScanCache::Recorder top(&cache, &table, "top", true, {}, /*nested=*/false);
+  top.Add(PageOfItems(0, 3));
+  top.Add(big);
+  top.Finish();
+  EXPECT_EQ(cache.Find(&table, "top"), nullptr);
+  ScanCache::Recorder inner(&cache, &table, "inner", true, {}, /*nested=*/true);
+  inner.Add(big);
+  inner.Finish();
+  EXPECT_NE(cache.Find(&table, "inner"), nullptr);
+  int a = 0, b = 0;
+  cache.SetActive(&a, 10);
+  EXPECT_FALSE(cache.Nested(&a));
+  EXPECT_TRUE(cache.Nested(&b));
+  cache.CursorClosed();
+}
+
+}  // namespace
+}  // namespace ddb::vtab
