@@ -157,6 +157,14 @@ void ScanCache::Clear() {
   if (spill_db_) sqlite3_exec(spill_db_.get(), "DELETE FROM copy", nullptr, nullptr, nullptr);
 }
 
+void ScanCache::Forget(const void* table) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = it->first.first == table ? entries_.erase(it) : std::next(it);
+  }
+  full_.erase(table);
+  lookups_.erase(table);
+}
+
 ScanCache::EntryPtr ScanCache::Find(const void* table, const std::string& key) const {
   auto it = entries_.find({table, key});
   return it == entries_.end() ? nullptr : it->second;

@@ -102,6 +102,9 @@ class ScanCache {
   void CursorOpened() { ++open_cursors_; }
   void CursorClosed();
 
+  // Drops every copy of `table`: a write to it (xUpdate) makes them stale.
+  void Forget(const void* table);
+
   // The copy of an exact repeat, or null.
   EntryPtr Find(const void* table, const std::string& key) const;
 

@@ -158,3 +158,25 @@ TEST(ScanCacheTest, AScanNothingRunsAroundIsKeptOnlyWhileSmall) {
 
 }  // namespace
 }  // namespace ddb::vtab
+
+namespace ddb::vtab {
+namespace {
+
+TEST(ScanCacheTest, ForgetDropsOneTablesCopies) {
+  ScanCache cache;
+  int a = 0, b = 0;
+  cache.CursorOpened();
+  for (const int* t : {&a, &b}) {
+    ScanCache::Recorder r(&cache, t, "k", true, {});
+    r.Add(PageOfItems(0, 2));
+    r.Finish();
+  }
+  cache.Forget(&a);
+  EXPECT_EQ(cache.Find(&a, "k"), nullptr);
+  EXPECT_EQ(cache.FindFull(&a, true, {}), nullptr);
+  EXPECT_NE(cache.Find(&b, "k"), nullptr);
+  cache.CursorClosed();
+}
+
+}  // namespace
+}  // namespace ddb::vtab
