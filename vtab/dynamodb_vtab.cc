@@ -23,9 +23,12 @@
 // JSON, so no attribute is ever out of reach. See values.h for how values
 // map.
 //
-// Each scan is planned by xBestIndex into a Plan (plan.h), written to idxStr;
-// xFilter reads it back and runs GetItem, BatchGetItem, Query or a parallel
-// Scan, streaming pages with the next one already requested.
+// Each scan is planned by xBestIndex into a Plan (plan.h), costed as cost.h
+// says, written to idxStr; xFilter reads it back and runs GetItem,
+// BatchGetItem, Query or a parallel Scan, streaming pages with the next one
+// already requested, or reads a copy the statement already holds
+// (scan_cache.h). Descriptions and sampled columns come from the schema
+// cache when fresh (schema_cache.h).
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -1899,7 +1902,9 @@ Status StartFromCopyOrDynamoDb(DdbCursor* c, DdbTable* t, const Plan& plan, cons
 }
 
 // Contract: starts the scan idxStr describes (plan.h), with argv in the
-// order documented there; positions on the first row. Errors name the
+// order documented there; positions on the first row. A scan this statement
+// already read, or a lookup on a table it holds a full copy of, is read from
+// that copy (scan_cache.h) without a request. Errors name the
 // table; Ctrl-C surfaces as SQLITE_INTERRUPT.
 int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc,
               sqlite3_value** argv) {
