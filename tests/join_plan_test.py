@@ -290,10 +290,11 @@ class SchemaCacheTest(cli_support.CliTestCase):
         self.assertTrue(os.path.isdir(os.path.join(self.home, ".cache", "ddbsql", "schema")))
         # .refresh TABLE: that table is described and sampled again.
         third, r3 = self.operations(".refresh orders\n" + script)
-        self.assertEqual(third, ["DescribeTable", "Scan", "GetItem"], r3)
-        # .refresh: the list too.
+        self.assertEqual(third, ["ListTables", "DescribeTable", "Scan", "GetItem"], r3)
         fourth, r4 = self.operations(".refresh\n" + script)
         self.assertEqual(fourth, ["ListTables", "DescribeTable", "Scan", "GetItem"], r4)
+        _, r5 = self.operations(".refresh nosuch\n")
+        self.assertIn(".refresh: no DynamoDB table named nosuch", r5.stderr)
         # XDG_CACHE_HOME wins over ~/.cache.
         env = self.env()
         env["XDG_CACHE_HOME"] = os.path.join(self.home, "xdg")

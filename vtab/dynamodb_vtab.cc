@@ -2164,7 +2164,20 @@ std::string ModuleContext::SchemaScope(Connection& connection) {
 Status RefreshTables(sqlite3* db, ModuleContext* context, const std::string& table) {
   SchemaCache cache = context->schema_cache();
   if (cache.enabled()) cache.Forget(ModuleContext::SchemaScope(context->connection()), table);
-  return AttachTables(db, context, "ddb", nullptr, table.empty());
+  // The list too: a table created since shows up.
+  Status s = AttachTables(db, context, "ddb", nullptr, /*relist=*/true);
+  if (!s.ok() || table.empty()) return s;
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM ddb.sqlite_schema WHERE name = ?1", -1, &raw,
+                         nullptr) != SQLITE_OK) {
+    return Status::IOError(std::string("sqlite: ") + sqlite3_errmsg(db));
+  }
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+  sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(raw) != SQLITE_ROW) {
+    return Status::InvalidArgument(".refresh: no DynamoDB table named " + table);
+  }
+  return Status::OK();
 }
 
 Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema, size_t* count,

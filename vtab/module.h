@@ -139,8 +139,9 @@ Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& sche
                     size_t* count = nullptr, bool relist = false);
 
 // `.refresh [TABLE]`: forgets the cached schema of `table` (empty: of every
-// table and the list), and declares the tables again so that each is
-// described and sampled anew when next used.
+// table), lists the tables again and declares them, so that each forgotten
+// one is described and sampled anew when next used. An unknown `table` is
+// an error naming it.
 Status RefreshTables(sqlite3* db, ModuleContext* context, const std::string& table);
 
 }  // namespace ddb::vtab
