@@ -45,6 +45,11 @@ Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* 
   return Status::OK();
 }
 
+std::string Connection::AccessKeyId() {
+  aws::Credentials c;
+  return credentials_ && credentials_->GetCredentials(&c).ok() ? c.access_key_id : "";
+}
+
 std::string Connection::Describe() const {
   std::string where =
       dynamodb_endpoint_.custom ? dynamodb_endpoint_.BaseUrl() : "profile " + settings_.profile;

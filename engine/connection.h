@@ -52,6 +52,9 @@ class Connection {
   // (assumed roles, SSO, an earlier WhoAmI); "" otherwise. Never blocks on
   // the network: for the prompt.
   std::string KnownAccount() const;
+  // The access key id requests are signed with (not a secret), to keep
+  // caches of different accounts apart; empty when there are no credentials.
+  std::string AccessKeyId();
 
  private:
   Connection() = default;

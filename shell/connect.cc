@@ -41,6 +41,8 @@ std::string Shell::VersionText() {
 void Shell::ConfigureModule(vtab::ModuleContext* module) {
   module->options().scan_segments = args_.parallel;
   module->options().consistent_read = args_.consistent;
+  // Schema on start from the cache: a script's point lookup costs the lookup.
+  module->options().schema_cache_dir = vtab::SchemaCache::DefaultDir();
   // Scripts never ask: only a person at the terminal is asked before a
   // large full Scan.
   if (interactive_) {

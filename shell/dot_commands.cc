@@ -123,6 +123,9 @@ constexpr HelpEntry kHelp[] = {
      "   A DynamoDB table is followed by a comment with its columns and their\n"
      "   types (finding them costs a DescribeTable and a sample Scan, so only\n"
      "   when at most 25 DynamoDB tables match).\n"},
+    {".refresh ?TABLE?", "Describe and sample TABLE (or every table) again (ddbsql)",
+     "   Lists the tables again. Lists, descriptions and sampled columns are cached\n"
+     "   for an hour in $XDG_CACHE_HOME/ddbsql (else ~/.cache/ddbsql).\n"},
     {".separator COL ?ROW?", "Column and row separators of list and csv output", ""},
     {".show", "Print the current settings", ""},
     {".stats ?on|off?", "DynamoDB requests of the last statement (ddbsql)",
@@ -1298,6 +1301,13 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
       return usage(".eqp on|off|full");
     }
     return Status::OK();
+  }
+  if (cmd == "refresh") {
+    if (w.size() > 2) return usage(".refresh ?TABLE?");
+    // The connection is lazy: a refresh needs the tables declared first.
+    Status listed = ListDynamoTables();
+    if (!listed.ok()) return listed;
+    return vtab::RefreshTables(db_, module_.get(), w.size() == 2 ? w[1] : "");
   }
   if (cmd == "stats") {
     if (w.size() == 1) {

@@ -387,7 +387,8 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       }
     }
     if (rc != SQLITE_OK) {
-      Status s = Status::InvalidArgument(sqlite3_errmsg(db_));
+      std::string message = sqlite3_errmsg(db_);
+      Status s = Status::InvalidArgument(message + MissingColumnHint(message, tail));
       ReportError(s, source, stmt_line);
       sqlite3_finalize(stmt);
       return s;
@@ -470,16 +471,51 @@ Status Shell::BindParameters(sqlite3_stmt* stmt) {
   return Status::OK();
 }
 
+std::string Shell::MissingColumnHint(const std::string& message, const char* sql) {
+  const std::string kPrefix = "no such column: ";
+  if (message.compare(0, kPrefix.size(), kPrefix) != 0) return "";
+  std::string column = message.substr(kPrefix.size());
+  if (size_t dot = column.rfind('.'); dot != std::string::npos) column = column.substr(dot + 1);
+  // The first DynamoDB table the statement names (as a word).
+  sqlite3_stmt* q = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT name FROM ddb.sqlite_schema WHERE type = 'table' AND "
+                         "(' ' || lower(?1) || ' ') GLOB ('*[^a-z0-9_]' || lower(name) || "
+                         "'[^a-z0-9_]*') ORDER BY length(name) DESC LIMIT 1",
+                         -1, &q, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(q);
+    return "";
+  }
+  sqlite3_bind_text(q, 1, sql, -1, SQLITE_TRANSIENT);
+  std::string table;
+  if (sqlite3_step(q) == SQLITE_ROW)
+    table = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+  sqlite3_finalize(q);
+  // A sample that read the whole table missed nothing.
+  if (table.empty() || !module_->SampleMayMiss(table)) return "";
+  return " (the columns of " + table + " come from a sample of its items: read an attribute " +
+         "the sample missed as item->>'" + column + "', or sample again with .refresh " + table +
+         ")";
+}
+
 void Shell::PrintStats() {
   vtab::Stats& st = module_->stats();
   aws::CallCounters* calls = connection_ ? &connection_->dynamodb().aws().counters() : nullptr;
+  uint64_t requests = st.get_item + st.batch_get_item + st.query + st.scan + st.execute_statement;
+  if (requests == 0) return;  // nothing was sent: nothing to say
+  // "returned": items DynamoDB sent back (after its filter); "rows": rows
+  // SQLite got, some from copies the statement had read already ("reused").
+  std::string reused;
+  if (st.reused > 0) {
+    reused = "  reused: " + std::to_string(st.reused.load()) + " scans (" +
+             std::to_string(st.reused_rows.load()) + " rows) from this statement's copies";
+  }
   std::fprintf(
       stderr,
       "requests: %llu (GetItem %llu, BatchGetItem %llu, Query %llu, Scan %llu, ExecuteStatement "
-      "%llu)  pages: %llu  items scanned: %llu  returned: %llu  bytes: %llu  capacity: %.1f RCU  "
-      "retries: %llu\n",
-      static_cast<unsigned long long>(st.get_item + st.batch_get_item + st.query + st.scan +
-                                      st.execute_statement),
+      "%llu)  pages: %llu  items scanned: %llu  returned: %llu  rows: %llu  bytes: %llu  "
+      "capacity: %.1f RCU  retries: %llu%s\n",
+      static_cast<unsigned long long>(requests),
       static_cast<unsigned long long>(st.get_item.load()),
       static_cast<unsigned long long>(st.batch_get_item.load()),
       static_cast<unsigned long long>(st.query.load()),
@@ -488,10 +524,12 @@ void Shell::PrintStats() {
       static_cast<unsigned long long>(st.pages.load()),
       static_cast<unsigned long long>(st.items_scanned.load()),
       static_cast<unsigned long long>(st.items_returned.load()),
+      static_cast<unsigned long long>(st.rows.load()),
       static_cast<unsigned long long>(connection_ ? calls->bytes_received.load() - bytes_baseline_
                                                   : 0),
       static_cast<double>(st.capacity_milli.load()) / 1000.0,
-      static_cast<unsigned long long>(connection_ ? calls->retries.load() - retries_baseline_ : 0));
+      static_cast<unsigned long long>(connection_ ? calls->retries.load() - retries_baseline_ : 0),
+      reused.c_str());
 }
 
 // Asks on the terminal whether to run a large full Scan (interactive only).

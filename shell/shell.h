@@ -101,6 +101,9 @@ class Shell {
   std::FILE* out() { return out_ ? out_ : stdout; }
   void CloseOutput();
   void PrintStats();
+  // For "no such column: X" in a statement over a DynamoDB table: how to
+  // reach an attribute its sample missed. Empty otherwise.
+  std::string MissingColumnHint(const std::string& message, const char* sql);
   // A non-zero `.exit CODE`, else 1 after any error, else 0 (as sqlite3).
   int ExitStatus() const { return exit_code_ > 0 ? exit_code_ : (errors_ > 0 ? 1 : 0); }
   bool ConfirmScan(const vtab::ScanEstimate& e);

@@ -23,9 +23,12 @@
 // JSON, so no attribute is ever out of reach. See values.h for how values
 // map.
 //
-// Each scan is planned by xBestIndex into a Plan (plan.h), written to idxStr;
-// xFilter reads it back and runs GetItem, BatchGetItem, Query or a parallel
-// Scan, streaming pages with the next one already requested.
+// Each scan is planned by xBestIndex into a Plan (plan.h), costed as cost.h
+// says, written to idxStr; xFilter reads it back and runs GetItem,
+// BatchGetItem, Query or a parallel Scan, streaming pages with the next one
+// already requested, or reads a copy the statement already holds
+// (scan_cache.h). Descriptions and sampled columns come from the schema
+// cache when fresh (schema_cache.h).
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -40,10 +43,12 @@
 
 #include "engine/dynamodb/client.h"
 #include "engine/dynamodb/number.h"
+#include "vtab/cost.h"
 #include "vtab/functions.h"
 #include "vtab/module.h"
 #include "vtab/plan.h"
 #include "vtab/rate_limiter.h"
+#include "vtab/scan_cache.h"
 #include "vtab/values.h"
 
 namespace ddb::vtab {
@@ -78,6 +83,12 @@ struct DdbTable {
   int item_column = -1;
   bool consistent = false;
   int segments = 0;
+  TableStats stats;  // sizes for the cost model (cost.h)
+  // What sampling found (or the schema cache kept): attributes and types,
+  // and the sample's summary for the cost model.
+  std::vector<std::pair<std::string, std::string>> sampled_attributes;
+  SampleSummary sample_summary;
+  bool sampled_from_cache = false;
 
   // The column holding `attribute`, or -1.
   int ColumnOf(const std::string& attribute) const {
@@ -141,6 +152,60 @@ bool EqualsNoCase(const std::string& a, const std::string& b) {
   return sqlite3_stricmp(a.c_str(), b.c_str()) == 0;
 }
 
+// Fills t->sampled_attributes from a page of `sample` items (one Scan),
+// unless the schema cache had them already.
+Status SampleAttributes(DdbTable* t, int sample) {
+  if (t->sampled_from_cache) return Status::OK();
+  dynamodb::ScanRequest req;
+  req.table = t->table;
+  req.limit = sample;
+  ItemPage page;
+  Status s = t->conn->dynamodb().Scan(req, &page);
+  if (!s.ok()) return s;
+  t->ctx->stats().requests++;
+  t->sample_summary = SummarizeSample(page.items, page.last_evaluated_key.empty());
+  std::map<std::string, std::map<std::string, int>> seen;  // attribute -> type -> count
+  for (const auto& item : page.items) {
+    for (const auto& [name, value] : item) {
+      seen[name][AttributeValue::TypeName(value.type())]++;
+    }
+  }
+  t->sampled_attributes.clear();
+  for (const auto& [name, types] : seen) {
+    t->sampled_attributes.emplace_back(name, types.size() == 1 ? types.begin()->first : "");
+  }
+  return Status::OK();
+}
+
+// Describes the table: from the schema cache while fresh (no request), else
+// with DescribeTable, keeping the cached sampled columns when it shows the
+// same table (ARN and creation time). `*scope` is set when the result is to
+// be saved.
+Status DescribeCached(DdbTable* t, bool cacheable, std::string* scope, bool* save) {
+  SchemaCache cache = t->ctx->schema_cache();
+  *save = false;
+  if (cacheable && cache.enabled()) *scope = ModuleContext::SchemaScope(*t->conn);
+  CachedSchema cached;
+  bool fresh = false;
+  bool have = !scope->empty() && cache.LoadTable(*scope, t->table, &cached, &fresh);
+  if (have && fresh) {
+    t->desc = cached.desc;
+  } else {
+    Status s = t->conn->dynamodb().DescribeTable(t->table, &t->desc);
+    t->ctx->stats().requests++;
+    if (!s.ok()) return s;
+    have = have && cached.desc.arn == t->desc.arn &&
+           cached.desc.creation_time == t->desc.creation_time;
+    *save = !scope->empty();
+  }
+  if (have) {
+    t->sampled_attributes = std::move(cached.attributes);
+    t->sample_summary = std::move(cached.sample);
+    t->sampled_from_cache = true;
+  }
+  return Status::OK();
+}
+
 // Builds the column list: keys, then sampled (or declared) attributes, then `item`.
 Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
   std::vector<Column> cols;
@@ -192,23 +257,9 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
       add(name, type);
     }
   } else if (sample > 0) {
-    dynamodb::ScanRequest req;
-    req.table = t->table;
-    req.limit = sample;
-    ItemPage page;
-    Status s = t->conn->dynamodb().Scan(req, &page);
+    Status s = SampleAttributes(t, sample);
     if (!s.ok()) return s;
-    t->ctx->stats().requests++;
-    std::map<std::string, std::map<std::string, int>> seen;  // attribute -> type -> count
-    for (const auto& item : page.items) {
-      for (const auto& [name, value] : item) {
-        seen[name][AttributeValue::TypeName(value.type())]++;
-      }
-    }
-    for (const auto& [name, types] : seen) {
-      std::string type = types.size() == 1 ? types.begin()->first : "";
-      add(name, type);
-    }
+    for (const auto& [name, type] : t->sampled_attributes) add(name, type);
   }
   cols.push_back({"item", "", "", true});
   t->item_column = static_cast<int>(cols.size()) - 1;
@@ -303,9 +354,21 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     }
   }
 
-  Status s = t->conn->dynamodb().DescribeTable(t->table, &t->desc);
-  ctx->stats().requests++;
+  // Only tables sampled the default way share the cache.
+  bool cacheable = declared.empty() && sample == ctx->options().sample_items;
+  std::string scope;
+  bool save = false;
+  Status s = DescribeCached(t.get(), cacheable, &scope, &save);
   if (s.ok()) s = BuildColumns(t.get(), declared, sample);
+  if (s.ok()) {
+    EstimateTableStats(t->desc, t->sample_summary, &t->stats);
+    t->stats.consistent = t->consistent;
+    ctx->NoteSample(t->table, declared.empty() && sample > 0 && !t->sample_summary.complete);
+    if (save) {
+      ctx->schema_cache().SaveTable(
+          scope, t->table, CachedSchema{t->desc, t->sampled_attributes, t->sample_summary, 0});
+    }
+  }
   if (!s.ok()) {
     std::string msg = s.ToString();
     if (msg.find(t->table) == std::string::npos) msg = "table " + t->table + ": " + msg;
@@ -333,6 +396,9 @@ int DdbDisconnect(sqlite3_vtab* vtab) {
 // ---------------------------------------------------------------------------
 // xBestIndex
 
+// Values an IN list is assumed to hold when planning (BatchGetItem, Query).
+constexpr double kAssumedInValues = 3;
+
 // The constraint op xFindFunction gives begins_with(col, prefix).
 constexpr unsigned char kBeginsWithConstraint = SQLITE_INDEX_CONSTRAINT_FUNCTION;
 
@@ -348,6 +414,7 @@ struct Candidate {
   Plan plan;
   std::vector<std::pair<int, bool>> usage;  // (constraint index, omit), in argv order
   std::vector<int> in_all;                  // constraints to take as whole IN lists
+  std::vector<int> omitted;                 // consumed exactly, without an argument
   double cost = 0;
   sqlite3_int64 rows = 0;
   bool unique = false;
@@ -381,7 +448,11 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
   const Offered* lower = nullptr;
   const Offered* upper = nullptr;
   const Offered* prefix = nullptr;
+  const Offered* range_not_null = nullptr;
   for (const auto& o : offered) {
+    if (o.column == range_col && range_col >= 0 && o.op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL) {
+      range_not_null = &o;
+    }
     if (o.column == hash_col && o.op == SQLITE_INDEX_CONSTRAINT_EQ && !hash_eq) hash_eq = &o;
     if (range_col >= 0 && o.column == range_col) {
       if (o.op == SQLITE_INDEX_CONSTRAINT_EQ && !range_eq) range_eq = &o;
@@ -401,10 +472,13 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
   }
   if (!hash_eq) return false;
   // An index holds only the items that have its sort key: it can serve a
-  // statement only when a condition on that key excludes the others.
-  if (!index.empty() && key.range && !range_eq && !lower && !upper && !prefix) return false;
+  // statement only when a condition on that key excludes the others (a
+  // comparison, or `IS NOT NULL`, which the index then answers exactly).
+  bool ranged = range_eq || lower || upper || prefix;
+  if (!index.empty() && key.range && !ranged && !range_not_null) return false;
 
   Candidate c;
+  if (!index.empty() && key.range && !ranged) c.omitted.push_back(range_not_null->index);
   c.plan.index = index;
   bool hash_in = sqlite3_vtab_in(info, hash_eq->index, -1) != 0;
   bool range_in = range_eq && sqlite3_vtab_in(info, range_eq->index, -1) != 0;
@@ -431,8 +505,8 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
       add(*range_eq, range_in ? KeyCondition::Op::kIn : KeyCondition::Op::kEq, false, true);
     bool batch = hash_in || range_in;
     c.plan.op = batch ? Plan::Op::kBatchGetItem : Plan::Op::kGetItem;
-    c.cost = batch ? 10 : 1;
-    c.rows = batch ? 10 : 1;
+    c.cost = (batch ? BatchGetCost(t.stats, kAssumedInValues) : GetItemCost(t.stats)).Total();
+    c.rows = batch ? static_cast<sqlite3_int64>(kAssumedInValues) : 1;
     c.unique = !batch;
     *out = std::move(c);
     return true;
@@ -461,10 +535,19 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
           false, false);
     }
   }
-  bool ranged = range_eq || lower || upper || prefix;
-  double per_partition = ranged ? 20 : 100;
-  c.cost = (hash_in ? 5 : 1) * (10 + per_partition) + (index.empty() ? 0 : 5);
-  c.rows = static_cast<sqlite3_int64>(per_partition) * (hash_in ? 5 : 1);
+  // Items read per partition: all of it, or the part the sort key keeps.
+  double items = PartitionItems(t.stats, index);
+  if (range_eq || prefix) {
+    items *= kPrefixSelectivity;
+  } else if (lower && upper) {
+    items *= kRangeSelectivity * kRangeSelectivity * 3;
+  } else if (lower || upper) {
+    items *= kRangeSelectivity;
+  }
+  items = std::max(1.0, items);
+  double partitions = hash_in ? kAssumedInValues : 1;
+  c.cost = QueryCost(t.stats, partitions, items).Total();
+  c.rows = static_cast<sqlite3_int64>(std::ceil(items * partitions));
   // ORDER BY the sort key: DynamoDB returns a partition in sort-key order.
   if (!hash_in && key.range && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == range_col) {
     c.plan.order = info->aOrderBy[0].desc ? Plan::Order::kDesc : Plan::Order::kAsc;
@@ -511,13 +594,70 @@ bool IndexCovers(const DdbTable& t, const dynamodb::IndexDescription& index, con
   return true;
 }
 
+// The rows `best` hands SQLite: what it reads, less what the other WHERE
+// terms on this table will drop (cost.h selectivities).
+sqlite3_int64 EstimateRows(const DdbTable& t, const std::vector<Offered>& offered,
+                           const Candidate& best) {
+  double rows = static_cast<double>(best.rows);
+  for (const auto& o : offered) {
+    bool consumed = false;
+    for (const auto& u : best.usage) consumed |= u.first == o.index;
+    if (consumed || o.column < 0 || o.column == t.item_column) continue;
+    const std::string& a = t.columns[static_cast<size_t>(o.column)].attribute;
+    switch (o.op) {
+      case SQLITE_INDEX_CONSTRAINT_EQ:
+      case SQLITE_INDEX_CONSTRAINT_IS:
+        rows *= EqualitySelectivity(t.stats, a);
+        break;
+      case SQLITE_INDEX_CONSTRAINT_GT:
+      case SQLITE_INDEX_CONSTRAINT_GE:
+      case SQLITE_INDEX_CONSTRAINT_LT:
+      case SQLITE_INDEX_CONSTRAINT_LE:
+        rows *= kRangeSelectivity;
+        break;
+      case SQLITE_INDEX_CONSTRAINT_ISNULL:
+      case SQLITE_INDEX_CONSTRAINT_ISNOTNULL:
+        rows *= NullSelectivity(t.stats, a, o.op == SQLITE_INDEX_CONSTRAINT_ISNULL);
+        break;
+      case SQLITE_INDEX_CONSTRAINT_GLOB:
+      case SQLITE_INDEX_CONSTRAINT_LIKE:
+      case kBeginsWithConstraint:
+        rows *= kPrefixSelectivity;
+        break;
+      default:
+        break;
+    }
+  }
+  return std::max<sqlite3_int64>(1, static_cast<sqlite3_int64>(std::ceil(rows)));
+}
+
+// Why an index whose partition key the statement fixes was not queried: its
+// sort key is unconstrained, so it may lack items the statement can see.
+std::string SparseIndexNote(const DdbTable& t, const std::vector<Offered>& offered) {
+  for (const auto* list : {&t.desc.global_indexes, &t.desc.local_indexes}) {
+    for (const auto& ix : *list) {
+      if (!ix.key.range) continue;
+      int hash_col = t.ColumnOf(ix.key.hash.name);
+      bool hash_eq = false;
+      for (const auto& o : offered) {
+        hash_eq |= hash_col >= 0 && o.column == hash_col && o.op == SQLITE_INDEX_CONSTRAINT_EQ;
+      }
+      if (hash_eq) {
+        return "sparse index: items without `" + ix.key.range->name + "` are not in " + ix.name;
+      }
+    }
+  }
+  return "";
+}
+
 // Contract: chooses the cheapest access that returns exactly the rows
 // SQLite asks for: GetItem (whole key equal), BatchGetItem (IN lists on the
 // key), Query (partition key equal, on the table or an index that projects
 // what the statement uses), else Scan. Writes the Plan to idxStr (see
 // plan.h for the argv order) and sets argvIndex/omit to match. Costs are
-// in "requests": a point lookup 1, a Scan the table's item count, so that
-// SQLite drives lookups per key in joins. Never touches the network.
+// cost.h's (round trips and read capacity, from DescribeTable's sizes); see
+// plan.h "Cost model" for how SQLite weighs them in joins. Never touches
+// the network.
 int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   const auto* t = reinterpret_cast<DdbTable*>(vtab);
   std::vector<Offered> offered;
@@ -547,9 +687,8 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   Candidate best;
   best.plan.op = Plan::Op::kScan;
   ChooseProjection(*t, info, &best.plan);
-  double items = std::max<double>(1000.0, static_cast<double>(t->desc.item_count));
-  best.cost = 1000.0 + items;
-  best.rows = static_cast<sqlite3_int64>(items);
+  best.cost = ScanCost(t->stats).Total();
+  best.rows = static_cast<sqlite3_int64>(std::ceil(t->stats.items));
 
   Candidate c;
   Plan projection = best.plan;
@@ -577,6 +716,11 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   }
   for (int index : best.in_all) sqlite3_vtab_in(info, index, 1);
   int next_argv = static_cast<int>(best.usage.size());
+  for (int index : best.omitted) {
+    info->aConstraintUsage[index].omit = 1;
+    best.usage.emplace_back(index, true);
+  }
+  if (best.plan.op == Plan::Op::kScan) best.plan.note = SparseIndexNote(*t, offered);
   // Predicates on other columns go to DynamoDB as a FilterExpression (less
   // to transfer and decode; the read capacity is the same). IN lists stay
   // with SQLite: a constraint used here without sqlite3_vtab_in would make
@@ -595,6 +739,14 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         if (f.attribute == k.hash.name || (k.range && f.attribute == k.range->name)) continue;
       }
       bool exact = false;  // IS [NOT] NULL is exactly DynamoDB's test
+      // A value that changes from row to row of an outer loop (a join) is
+      // not sent: the Scan is then the same on every row and is read once
+      // (scan_cache.h); SQLite compares. Filters save transfer, not capacity.
+      sqlite3_value* rhs = nullptr;
+      if (o.op != SQLITE_INDEX_CONSTRAINT_ISNULL && o.op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL &&
+          sqlite3_vtab_rhs_value(info, o.index, &rhs) != SQLITE_OK) {
+        continue;
+      }
       switch (o.op) {
         case SQLITE_INDEX_CONSTRAINT_EQ:
           if (sqlite3_vtab_in(info, o.index, -1)) continue;
@@ -659,7 +811,7 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   info->idxStr = sqlite3_mprintf("%s", s.c_str());
   info->needToFreeIdxStr = 1;
   info->estimatedCost = best.cost;
-  info->estimatedRows = best.rows;
+  info->estimatedRows = EstimateRows(*t, offered, best);
   if (best.unique) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
   return SQLITE_OK;
 }
@@ -868,6 +1020,10 @@ struct DdbCursor {
   Plan::Order order = Plan::Order::kNone;
   std::vector<Item> deferred;
   bool deferred_flushed = false;
+  // Rows come from a copy this statement already read (scan_cache.h); or,
+  // when read from DynamoDB, are kept by `recorder` for a repeat.
+  bool from_copy = false;
+  std::unique_ptr<ScanCache::Recorder> recorder;
   // The current row of a page of item texts, decoded as far as needed:
   // its attributes found by name (for columns), or the whole Item (for the
   // rowid and sort keys). `*_pos` says which row they belong to; kNoRow:
@@ -889,7 +1045,8 @@ std::string CanonicalOrSame(const std::string& n) {
 }
 
 // Contract: allocates an idle cursor; nothing is fetched until xFilter.
-int DdbOpen(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+int DdbOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+  reinterpret_cast<DdbTable*>(vtab)->ctx->scan_cache().CursorOpened();
   auto c = std::make_unique<DdbCursor>();
   std::memset(&c->base, 0, sizeof(c->base));
   *out = &c.release()->base;
@@ -898,7 +1055,10 @@ int DdbOpen(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
 
 // Contract: frees the cursor, waiting for any page request still in flight.
 int DdbClose(sqlite3_vtab_cursor* cur) {
-  std::unique_ptr<DdbCursor> c(reinterpret_cast<DdbCursor*>(cur));
+  ScanCache& cache = TableOf(cur)->ctx->scan_cache();
+  cache.SetInactive(cur);
+  std::unique_ptr<DdbCursor>(reinterpret_cast<DdbCursor*>(cur)).reset();
+  cache.CursorClosed();  // the last cursor drops the statement's copies
   return SQLITE_OK;
 }
 
@@ -946,6 +1106,7 @@ void CountPage(Stats& stats, const ItemPage& page, Plan::Op op) {
   if (op == Plan::Op::kScan) stats.scan++;
   if (op == Plan::Op::kQuery) stats.query++;
   stats.pages++;
+  stats.items_returned += static_cast<uint64_t>(std::max<int64_t>(page.count, 0));
   stats.items_scanned += static_cast<uint64_t>(std::max<int64_t>(page.scanned_count, 0));
   stats.capacity_milli += static_cast<uint64_t>(std::llround(page.consumed_capacity * 1000));
 }
@@ -987,7 +1148,14 @@ Status Advance(DdbCursor* c, Stats& stats) {
       SetPage(c, ItemPage());
       Status s = c->source->Next(&c->page, &c->source_done);
       if (!s.ok()) return s;
-      CountPage(stats, c->page, c->op);
+      if (!c->from_copy) CountPage(stats, c->page, c->op);
+      if (c->recorder) {
+        c->recorder->Add(c->page);
+        if (c->source_done) {
+          c->recorder->Finish();
+          c->recorder.reset();
+        }
+      }
     }
     if (c->order_attribute.empty() || c->deferred_flushed) break;
     if (!c->page.item_texts.empty()) {
@@ -1235,10 +1403,62 @@ void ApplyFilter(FilterBuilder& filter, Request* req) {
   for (auto& [k, v] : filter.values()) req->values[k] = v;
 }
 
+// The lookup `plan` makes with key values `keys`, as run over a full copy.
+LookupSpec LookupFromCopy(
+    const DdbTable& t, const Plan& plan,
+    const std::vector<std::pair<const KeyCondition*, std::vector<AttributeValue>>>& keys) {
+  LookupSpec spec;
+  for (const auto& [k, values] : keys) {
+    KeyMatch m;
+    m.attribute = k->attribute;
+    m.values = values;
+    switch (k->op) {
+      case KeyCondition::Op::kEq:
+      case KeyCondition::Op::kIn:
+        m.op = KeyMatch::Op::kEq;
+        break;
+      case KeyCondition::Op::kGt:
+        m.op = KeyMatch::Op::kGt;
+        break;
+      case KeyCondition::Op::kGe:
+        m.op = KeyMatch::Op::kGe;
+        break;
+      case KeyCondition::Op::kLt:
+        m.op = KeyMatch::Op::kLt;
+        break;
+      case KeyCondition::Op::kLe:
+        m.op = KeyMatch::Op::kLe;
+        break;
+      case KeyCondition::Op::kBeginsWith:
+      case KeyCondition::Op::kGlob:
+        m.op = KeyMatch::Op::kBeginsWith;
+        break;
+    }
+    spec.key.push_back(std::move(m));
+  }
+  const dynamodb::IndexDescription* ix = t.desc.FindIndex(plan.index);
+  const dynamodb::KeySchema& k = ix ? ix->key : t.desc.key;
+  if (ix) {
+    spec.required.push_back(k.hash.name);
+    if (k.range) spec.required.push_back(k.range->name);
+  }
+  for (const auto& f : plan.filter) {
+    if (f.op == FilterCondition::Op::kIsNull || f.op == FilterCondition::Op::kIsNotNull) {
+      spec.null_tests.emplace_back(f.attribute, f.op == FilterCondition::Op::kIsNull);
+    }
+  }
+  if (plan.order != Plan::Order::kNone && k.range) {
+    spec.order_attribute = k.range->name;
+    spec.descending = plan.order == Plan::Order::kDesc;
+  }
+  return spec;
+}
+
 // Builds the page source for `plan`. Returns OK with an empty FixedSource
 // when a key value can never match (a NULL, a text for a binary key, ...).
 Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
-                 std::unique_ptr<PageSource>* out, sqlite3_int64* cap) {
+                 std::unique_ptr<PageSource>* out, sqlite3_int64* cap,
+                 const ScanCache::EntryPtr& copy = nullptr) {
   Stats& stats = t->ctx->stats();
   dynamodb::DynamoDbClient& client = t->conn->dynamodb();
   auto empty = [&] {
@@ -1325,7 +1545,12 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
         std::string widened = ShortestDouble(std::nextafter(d, upper ? HUGE_VAL : -HUGE_VAL));
         if (dynamodb::ValidateNumber(widened).ok()) kv.value = AttributeValue::N(widened);
       }
-      if (kv.exact) {
+      if (kv.exact && (type == "S" || type == "B") && kv.value.scalar().empty()) {
+        // Key values are never empty (DynamoDB refuses one in a request):
+        // = '' matches no key, > '' and >= '' every key, < '' and <= '' none.
+        bool upper = k.op == KeyCondition::Op::kLt || k.op == KeyCondition::Op::kLe;
+        if (is_range && upper) matches_nothing = true;
+      } else if (kv.exact) {
         values.push_back(std::move(kv.value));
       } else if (is_range && type == "N" && sqlite3_value_type(v) == SQLITE_FLOAT &&
                  std::isinf(sqlite3_value_double(v))) {
@@ -1351,6 +1576,16 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       return empty();
     }
     if (!values.empty()) keys.emplace_back(&k, std::move(values));
+  }
+
+  if (copy) {
+    // A full copy of the table is at hand: the lookup is answered from it.
+    LookupSpec spec = LookupFromCopy(*t, plan, keys);
+    ItemPage page;
+    Status s = t->ctx->scan_cache().Lookup(copy, spec, &page);
+    if (!s.ok()) return s;
+    *out = std::make_unique<FixedSource>(std::move(page));
+    return Status::OK();
   }
 
   if (plan.op == Plan::Op::kGetItem || plan.op == Plan::Op::kBatchGetItem) {
@@ -1471,8 +1706,205 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
   return Status::OK();
 }
 
+// Pages of a copy this statement already read.
+class CopySource : public PageSource {
+ public:
+  CopySource(ScanCache* cache, ScanCache::EntryPtr entry) : reader_(cache, std::move(entry)) {}
+  Status Next(ItemPage* page, bool* done) override { return reader_.Next(page, done); }
+
+ private:
+  ScanCache::Reader reader_;
+};
+
+// Counts the cursor's current row as handed to SQLite; at the end, the
+// cursor stops being an outer loop (ScanCache::OuterRows).
+void CountRow(DdbCursor* c, DdbTable* t) {
+  if (c->eof) {
+    t->ctx->scan_cache().SetInactive(c);
+    return;
+  }
+  t->ctx->stats().rows++;
+  if (c->from_copy) t->ctx->stats().reused_rows++;
+}
+
+// The identity of a scan for exact repeats: the plan and its argument
+// values (type and bytes). Empty when it has none (an IN list's values are
+// not at hand without consuming them).
+std::string RepeatKey(const Plan& plan, const char* idx_str, int argc, sqlite3_value** argv) {
+  for (const auto& k : plan.key) {
+    if (k.op == KeyCondition::Op::kIn) return "";
+  }
+  std::string key = idx_str ? idx_str : "";
+  for (int i = 0; i < argc; ++i) {
+    int type = sqlite3_value_type(argv[i]);
+    key += '\x1f';
+    key += static_cast<char>('0' + type);
+    if (type == SQLITE_INTEGER) {
+      key += std::to_string(sqlite3_value_int64(argv[i]));
+    } else if (type == SQLITE_FLOAT) {
+      key += ShortestDouble(sqlite3_value_double(argv[i]));
+    } else if (type != SQLITE_NULL) {
+      const void* p =
+          type == SQLITE_BLOB ? sqlite3_value_blob(argv[i]) : sqlite3_value_text(argv[i]);
+      key.append(static_cast<const char*>(p), static_cast<size_t>(sqlite3_value_bytes(argv[i])));
+    }
+  }
+  return key;
+}
+
+// What one run of a lookup plan costs, and the rows a plan is expected to
+// give (cost.h), for the choice between lookups and one Scan.
+Cost LookupCost(const DdbTable& t, const Plan& plan) {
+  if (plan.op == Plan::Op::kGetItem) return GetItemCost(t.stats);
+  if (plan.op == Plan::Op::kBatchGetItem) return BatchGetCost(t.stats, kAssumedInValues);
+  return QueryCost(t.stats, 1, PartitionItems(t.stats, plan.index));
+}
+double PlanRows(const DdbTable& t, const Plan& plan) {
+  switch (plan.op) {
+    case Plan::Op::kGetItem:
+      return 1;
+    case Plan::Op::kBatchGetItem:
+      return kAssumedInValues;
+    case Plan::Op::kQuery:
+      return PartitionItems(t.stats, plan.index);
+    case Plan::Op::kScan:
+      break;
+  }
+  double rows = t.stats.items;
+  for (const auto& f : plan.filter) {
+    if (f.op == FilterCondition::Op::kEq) {
+      rows *= EqualitySelectivity(t.stats, f.attribute);
+    } else if (f.op == FilterCondition::Op::kIsNull || f.op == FilterCondition::Op::kIsNotNull) {
+      rows *= NullSelectivity(t.stats, f.attribute, f.op == FilterCondition::Op::kIsNull);
+    } else {
+      rows *= kRangeSelectivity;
+    }
+  }
+  return std::max(1.0, rows);
+}
+
+// The attributes a full copy must hold to answer `plan` (empty: all).
+std::vector<std::string> CopyProjection(const DdbTable& t, const Plan& plan) {
+  if (plan.project_all) return {};
+  std::vector<std::string> p = plan.project;
+  auto add = [&p](const std::string& a) {
+    if (std::find(p.begin(), p.end(), a) == p.end()) p.push_back(a);
+  };
+  for (const auto& k : plan.key) add(k.attribute);
+  for (const auto& f : plan.filter) add(f.attribute);
+  add(t.desc.key.hash.name);
+  if (t.desc.key.range) add(t.desc.key.range->name);
+  if (const auto* ix = t.desc.FindIndex(plan.index)) {
+    add(ix->key.hash.name);
+    if (ix->key.range) add(ix->key.range->name);
+  }
+  return p;
+}
+
+// Lookups or one Scan: a lookup plan run once per outer row turns into one
+// Scan of the whole table (kept as a copy that answers the lookups) when
+// the lookups cost more than the Scan: on its second run when the outer
+// loops are expected to run it that often, else once the lookups already
+// sent cost as much (so that a wrong guess costs at most twice the cheaper
+// way).
+bool ScanInsteadOfLookups(DdbTable* t, const Plan& plan, sqlite3_value** argv, const void* cursor) {
+  ModuleContext* ctx = t->ctx;
+  if (ctx->confirm_scan && ctx->options().confirm_scan_items > 0 &&
+      t->stats.items > static_cast<double>(ctx->options().confirm_scan_items)) {
+    return false;  // never a large Scan nobody asked for
+  }
+  ScanCache& cache = ctx->scan_cache();
+  double lookup = LookupCost(*t, plan).Total();
+  double scan = ScanCost(t->stats).Total();
+  if (plan.op == Plan::Op::kBatchGetItem) {
+    // The IN lists are known now: as many keys as their values combine to.
+    double keys = 1;
+    for (const auto& k : plan.key) {
+      double n = 0;
+      ForEachArgValue(k, argv, [&n](sqlite3_value*) { ++n; });
+      keys *= n;
+    }
+    if (BatchGetCost(t->stats, keys).Total() > scan) return true;
+  }
+  double sent = static_cast<double>(cache.lookups(t)) * lookup;
+  // The guess from the outer loops counts only once the lookup has come
+  // again: a subquery run once beside another scan is no inner loop.
+  return sent >= scan || (sent > 0 && cache.OuterRows(cursor) * lookup >= scan);
+}
+
+// Reads the whole table into a copy (one Scan), for the lookups of `plan`.
+Status CopyTable(DdbTable* t, const Plan& plan, ScanCache::EntryPtr* copy) {
+  Plan scan;
+  scan.op = Plan::Op::kScan;
+  std::vector<std::string> projection = CopyProjection(*t, plan);
+  scan.project_all = projection.empty();
+  scan.project = projection;
+  std::unique_ptr<PageSource> source;
+  sqlite3_int64 cap = -1;
+  Status s = StartScan(t, scan, nullptr, &source, &cap);
+  if (!s.ok()) return s;
+  ScanCache& cache = t->ctx->scan_cache();
+  ScanCache::Recorder recorder(&cache, t, RepeatKey(scan, scan.ToString().c_str(), 0, nullptr),
+                               true, projection);
+  for (bool done = false; !done;) {
+    ItemPage page;
+    s = source->Next(&page, &done);
+    if (!s.ok()) return s;
+    CountPage(t->ctx->stats(), page, Plan::Op::kScan);
+    recorder.Add(page);
+  }
+  recorder.Finish();
+  *copy = cache.FindFull(t, projection.empty(), projection);
+  return Status::OK();
+}
+
+// Starts the cursor's scan: from a copy when this statement already read
+// the same scan, or the whole table for a lookup; else from DynamoDB, kept
+// for a repeat.
+Status StartFromCopyOrDynamoDb(DdbCursor* c, DdbTable* t, const Plan& plan, const char* idx_str,
+                               int argc, sqlite3_value** argv) {
+  ScanCache& cache = t->ctx->scan_cache();
+  Stats& stats = t->ctx->stats();
+  c->from_copy = false;
+  c->recorder.reset();
+  cache.SetActive(c, PlanRows(*t, plan));
+  std::string key = RepeatKey(plan, idx_str, argc, argv);
+  if (ScanCache::EntryPtr e = key.empty() ? nullptr : cache.Find(t, key)) {
+    c->from_copy = true;
+    stats.reused++;
+    c->cap = -1;  // a copy is kept only when complete: within any LIMIT
+    c->source = std::make_unique<CopySource>(&cache, e);
+    return Status::OK();
+  }
+  ScanCache::EntryPtr copy;
+  if (plan.op != Plan::Op::kScan) {
+    std::vector<std::string> projection = CopyProjection(*t, plan);
+    copy = cache.FindFull(t, projection.empty(), projection);
+    if (!copy && ScanInsteadOfLookups(t, plan, argv, c)) {
+      Status s = CopyTable(t, plan, &copy);
+      if (!s.ok()) return s;
+    }
+    if (!copy) cache.lookups(t)++;
+  }
+  Status s = StartScan(t, plan, argv, &c->source, &c->cap, copy);
+  if (!s.ok()) return s;
+  if (copy) {
+    c->from_copy = true;
+    stats.reused++;
+  } else if (!key.empty()) {
+    bool full = plan.op == Plan::Op::kScan && plan.index.empty() && plan.filter.empty() &&
+                plan.limit_argv == 0;
+    c->recorder = std::make_unique<ScanCache::Recorder>(
+        &cache, t, key, full, full ? CopyProjection(*t, plan) : std::vector<std::string>(),
+        cache.Nested(c));
+  }
+  return Status::OK();
+}
+
 // Contract: starts the scan idxStr describes (plan.h), with argv in the
-// order documented there; positions on the first row. Errors name the
+// order documented there; positions on the first row. A scan this statement
+// already read, or a lookup on a table it holds a full copy of, is read from
+// that copy (scan_cache.h) without a request. Errors name the
 // table; Ctrl-C surfaces as SQLITE_INTERRUPT.
 int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc,
               sqlite3_value** argv) {
@@ -1497,9 +1929,9 @@ int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int ar
       c->order = plan.order;
     }
   }
-  if (s.ok()) s = StartScan(t, plan, argv, &c->source, &c->cap);
+  if (s.ok()) s = StartFromCopyOrDynamoDb(c, t, plan, idx_str, argc, argv);
   if (s.ok()) s = Advance(c, t->ctx->stats());
-  if (s.ok() && !c->eof) t->ctx->stats().items_returned++;
+  CountRow(c, t);
   if (!s.ok()) {
     std::string msg = s.ToString();
     if (msg.find(t->table) == std::string::npos) msg = "table " + t->table + ": " + msg;
@@ -1521,7 +1953,7 @@ int DdbNext(sqlite3_vtab_cursor* cur) {
     return SQLITE_OK;
   }
   Status s = Advance(c, t->ctx->stats());
-  if (s.ok() && !c->eof) t->ctx->stats().items_returned++;
+  if (s.ok()) CountRow(c, t);
   if (!s.ok()) {
     SetError(cur->pVtab, "table " + t->table + ": " + s.ToString());
     c->eof = true;
@@ -1673,8 +2105,9 @@ sqlite3_module kModule = {
 }  // namespace
 
 void Stats::Reset() {
-  for (auto* a : {&requests, &pages, &items_scanned, &items_returned, &bytes, &retries, &get_item,
-                  &batch_get_item, &query, &scan, &execute_statement, &capacity_milli}) {
+  for (auto* a :
+       {&requests, &pages, &items_scanned, &items_returned, &rows, &reused, &reused_rows, &bytes,
+        &retries, &get_item, &batch_get_item, &query, &scan, &execute_statement, &capacity_milli}) {
     a->store(0);
   }
 }
@@ -1723,11 +2156,42 @@ std::string QuoteLiteral(const std::string& s) {
 }
 }  // namespace
 
-Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema, size_t* count) {
+std::string ModuleContext::SchemaScope(Connection& connection) {
+  return SchemaCache::Scope(connection.dynamodb_endpoint().BaseUrl(), connection.settings().region,
+                            connection.AccessKeyId());
+}
+
+Status RefreshTables(sqlite3* db, ModuleContext* context, const std::string& table) {
+  SchemaCache cache = context->schema_cache();
+  if (cache.enabled()) cache.Forget(ModuleContext::SchemaScope(context->connection()), table);
+  // The list too: a table created since shows up.
+  Status s = AttachTables(db, context, "ddb", nullptr, /*relist=*/true);
+  if (!s.ok() || table.empty()) return s;
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM ddb.sqlite_schema WHERE name = ?1", -1, &raw,
+                         nullptr) != SQLITE_OK) {
+    return Status::IOError(std::string("sqlite: ") + sqlite3_errmsg(db));
+  }
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+  sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(raw) != SQLITE_ROW) {
+    return Status::InvalidArgument(".refresh: no DynamoDB table named " + table);
+  }
+  return Status::OK();
+}
+
+Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema, size_t* count,
+                    bool relist) {
   std::vector<std::string> names;
-  Status s = context->connection().dynamodb().ListTables(&names);
-  if (!s.ok()) return s;
-  context->stats().requests++;
+  SchemaCache cache = context->schema_cache();
+  std::string scope = cache.enabled() ? ModuleContext::SchemaScope(context->connection()) : "";
+  if (relist || scope.empty() || !cache.LoadTables(scope, &names)) {
+    Status s = context->connection().dynamodb().ListTables(&names);
+    if (!s.ok()) return s;
+    context->stats().requests++;
+    if (!scope.empty()) cache.SaveTables(scope, names);
+  }
+  Status s;
   if (sqlite3_db_filename(db, schema.c_str()) == nullptr) {
     s = Exec(db, "ATTACH ':memory:' AS " + QuoteIdent(schema));
     if (!s.ok()) return s;

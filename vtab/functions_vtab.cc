@@ -658,7 +658,10 @@ int FnFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlit
     s = Advance(c);
   }
   if (!s.ok()) return Fail(cur, s);
-  if (!c->eof) t->ctx->stats().items_returned++;
+  if (!c->eof) {
+    t->ctx->stats().items_returned++;  // every item DynamoDB returns is a row here
+    t->ctx->stats().rows++;
+  }
   return SQLITE_OK;
 }
 
@@ -670,7 +673,10 @@ int FnNext(sqlite3_vtab_cursor* cur) {
   ++c->rowid;
   Status s = Advance(c);
   if (!s.ok()) return Fail(cur, s);
-  if (!c->eof) t->ctx->stats().items_returned++;
+  if (!c->eof) {
+    t->ctx->stats().items_returned++;  // every item DynamoDB returns is a row here
+    t->ctx->stats().rows++;
+  }
   return SQLITE_OK;
 }
 

@@ -25,6 +25,8 @@
 #include "engine/connection.h"
 #include "engine/status.h"
 #include "vtab/rate_limiter.h"
+#include "vtab/scan_cache.h"
+#include "vtab/schema_cache.h"
 
 namespace ddb::vtab {
 
@@ -33,7 +35,14 @@ struct Stats {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> pages{0};
   std::atomic<uint64_t> items_scanned{0};
+  // Items DynamoDB returned to ddbsql (after its FilterExpression).
   std::atomic<uint64_t> items_returned{0};
+  // Rows the virtual tables handed SQLite (from DynamoDB or from a copy).
+  std::atomic<uint64_t> rows{0};
+  // Scans and lookups served from a copy this statement already read
+  // (scan_cache.h), and the rows they gave.
+  std::atomic<uint64_t> reused{0};
+  std::atomic<uint64_t> reused_rows{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> retries{0};
   std::atomic<uint64_t> get_item{0};
@@ -55,6 +64,11 @@ struct ModuleOptions {
   // asks ModuleContext::confirm_scan first (set by the shell only when it
   // is interactive); 0: never ask.
   int64_t confirm_scan_items = 100000;
+  // Where table lists, descriptions and sampled columns are cached
+  // (schema_cache.h); empty: not cached. Entries older than this are
+  // checked with DynamoDB again.
+  std::string schema_cache_dir;
+  double schema_max_age_seconds = 3600;
 };
 
 // What a full Scan is estimated to cost, for the question asked before it.
@@ -81,6 +95,25 @@ class ModuleContext {
   ModuleOptions& options() { return options_; }
   Stats& stats() { return stats_; }
   RateLimiter& rate_limiter() { return rate_limiter_; }
+  ScanCache& scan_cache() { return scan_cache_; }
+  SchemaCache schema_cache() const {
+    return SchemaCache(options_.schema_cache_dir, options_.schema_max_age_seconds);
+  }
+  // The schema cache's scope of `connection` (endpoint, region, account).
+  static std::string SchemaScope(Connection& connection);
+
+  // Whether the columns of `table` (a DynamoDB table name) may lack an
+  // attribute: its sample read only part of it. False for tables not
+  // connected yet, with declared columns, or sampled whole.
+  bool SampleMayMiss(const std::string& table) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sample_may_miss_.find(table);
+    return it != sample_may_miss_.end() && it->second;
+  }
+  void NoteSample(const std::string& table, bool may_miss) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sample_may_miss_[table] = may_miss;
+  }
 
   // Asked before a large full Scan; false declines it. Unset: never asks.
   std::function<bool(const ScanEstimate&)> confirm_scan;
@@ -91,6 +124,9 @@ class ModuleContext {
   ModuleOptions options_;
   Stats stats_;
   RateLimiter rate_limiter_;
+  ScanCache scan_cache_;
+  mutable std::mutex mu_;
+  std::map<std::string, bool> sample_may_miss_;
 };
 
 // Registers the module on `db`. `context` must outlive `db`.
@@ -98,7 +134,14 @@ Status RegisterModule(sqlite3* db, ModuleContext* context);
 
 // Lists the tables and declares each in the schema `schema` (attached as an
 // in-memory database when absent). Returns the number of tables in `count`.
+// The list comes from the schema cache while fresh, unless `relist`.
 Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& schema = "ddb",
-                    size_t* count = nullptr);
+                    size_t* count = nullptr, bool relist = false);
+
+// `.refresh [TABLE]`: forgets the cached schema of `table` (empty: of every
+// table), lists the tables again and declares them, so that each forgotten
+// one is described and sampled anew when next used. An unknown `table` is
+// an error naming it.
+Status RefreshTables(sqlite3* db, ModuleContext* context, const std::string& table);
 
 }  // namespace ddb::vtab

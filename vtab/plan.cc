@@ -121,6 +121,11 @@ class Reader {
     return pos_ > start;
   }
   bool Arg(int* out) { return Consume("?") && Number(out); }
+  std::string Rest() {
+    std::string rest = s_.substr(pos_);
+    pos_ = s_.size();
+    return rest;
+  }
 
  private:
   const std::string& s_;
@@ -161,6 +166,7 @@ std::string Plan::ToString() const {
     for (size_t i = 0; i < project.size(); ++i)
       out.append(i ? "," : "").append(QuoteName(project[i]));
   }
+  if (!note.empty()) out += " -- " + note;
   return out;
 }
 
@@ -182,6 +188,10 @@ Status ParsePlan(const std::string& text, Plan* plan) {
   while (true) {
     r.SkipSpaces();
     if (r.AtEnd()) break;
+    if (r.Consume("-- ")) {
+      plan->note = r.Rest();
+      break;
+    }
     if (r.Consume("index=")) {
       if (!r.Name(&plan->index)) return bad();
     } else if (r.Consume("key=(")) {

@@ -25,9 +25,37 @@
 //   order=asc|desc     rows come out sorted by the sort key (ORDER BY consumed)
 //   limit=?N           LIMIT value; offset=?N the OFFSET value
 //   project=A,B|*      attributes to fetch (ProjectionExpression); * for all
+//   -- TEXT            a note for EXPLAIN QUERY PLAN, to the end: why an
+//                      index that matches the partition key was not used
 //
 // Attribute names are written with ParsePlan-safe quoting: a name holding
 // one of " ,=<>^()?" or space is written in double quotes, quotes doubled.
+//
+// Cost model (xBestIndex; units and sizes in cost.h)
+//
+// estimatedCost is what one run of the plan costs: round trips x 10 ms +
+// read capacity units x 1 ms (+ 2 us per item decoded), from DescribeTable's
+// ItemCount and TableSizeBytes (per index for index Queries) and the
+// sample's values per attribute: GetItem 1 trip and 0.5 RCU per 4 KB item,
+// BatchGetItem one trip per 100 keys (3 assumed for an IN list), Query one
+// trip per MB of a partition (the sample's items per partition key value,
+// a third of it per sort-key bound), Scan one trip per MB of the table and
+// half a unit per 4 KB of it. estimatedRows is the items read less what
+// the other WHERE terms keep (1/values seen for =, 1/3 for a range).
+//
+// How SQLite uses them: for each join order it tries, the solver (where.c,
+// wherePathSolver) adds each loop's cost multiplied by the rows of the loops
+// outside it (nOut of the outer loops, i.e. our estimatedRows). It calls
+// xBestIndex several times per table, with different constraints `usable`:
+// those on outer tables' columns are usable only when that table is outside
+// in the order tried. So a key equality on a join column gives a lookup
+// plan whose cost SQLite multiplies by the outer rows, and a plan without
+// it a Scan that SQLite also multiplies; the product over-counts repeated
+// Scans, which are read once (scan_cache.h), and lookups that xFilter turns
+// into one Scan when they would cost more (see ScanInsteadOfLookups in
+// dynamodb_vtab.cc). A non-key join value (sqlite3_vtab_rhs_value finds no
+// constant) is left to SQLite, so the Scan stays the same on every outer
+// row. colUsed decides the projection; a plan needing `item` fetches all.
 #pragma once
 
 #include <string>
@@ -67,6 +95,8 @@ struct Plan {
   int offset_argv = 0;  // 0: none
   bool project_all = true;
   std::vector<std::string> project;  // when !project_all
+  // Said after " -- " at the end: why a better-looking access was not used.
+  std::string note;
 
   std::string ToString() const;
 };

@@ -88,3 +88,22 @@ TEST(PlanTest, MalformedTextIsCorruption) {
 
 }  // namespace
 }  // namespace ddb::vtab
+
+namespace ddb::vtab {
+namespace {
+
+TEST(PlanTest, NoteRoundTripsToTheEnd) {
+  Plan p;
+  p.project_all = false;
+  p.project = {"status", "created"};
+  p.note = "sparse index: items without `created` are not in by_status";
+  EXPECT_EQ(p.ToString(),
+            "Scan project=status,created -- sparse index: items without `created` are not in "
+            "by_status");
+  Plan back = RoundTrip(p);
+  EXPECT_EQ(back.note, p.note);
+  EXPECT_EQ(back.project.size(), 2u);
+}
+
+}  // namespace
+}  // namespace ddb::vtab

@@ -308,6 +308,9 @@ Status ParseTableDescription(const json& t, TableDescription* out) {
   if (!s.ok()) return s;
   out->item_count = IntMember(t, "ItemCount");
   out->size_bytes = IntMember(t, "TableSizeBytes");
+  if (const json* created = Member(t, "CreationDateTime"); created && created->is_number()) {
+    out->creation_time = created->get<double>();
+  }
   // Tables created before on-demand existed have no BillingModeSummary.
   out->billing_mode = "PROVISIONED";
   if (const json* summary = Member(t, "BillingModeSummary")) {

@@ -73,7 +73,8 @@ struct TableDescription {
   KeySchema key;
   std::vector<IndexDescription> global_indexes;
   std::vector<IndexDescription> local_indexes;
-  int64_t item_count = 0;  // DynamoDB refreshes these about every six hours
+  double creation_time = 0;  // CreationDateTime, seconds since the epoch
+  int64_t item_count = 0;    // DynamoDB refreshes these about every six hours
   int64_t size_bytes = 0;
   std::string billing_mode;   // "PAY_PER_REQUEST" or "PROVISIONED"
   int64_t read_capacity = 0;  // provisioned units; 0 on demand

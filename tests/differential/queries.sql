@@ -984,3 +984,32 @@ SELECT sk FROM orders WHERE pk = 'cust#0001' AND sk >= 100 ORDER BY sk LIMIT 3 O
 
 -- the same item reached twice in one statement
 SELECT a.title = b.title FROM orders a, orders b WHERE a.pk = 'cust#0001' AND a.sk = 10 AND b.pk = 'cust#0001' AND b.sk = 10;
+
+-- ===== Joins whose inner side is read once (scan_cache.h) =====
+
+-- non-key join: the inner Scan is sent once and read again from its copy
+SELECT c.cid, count(o.sk) FROM customers c JOIN orders o ON o.status = c.name WHERE c.cid < 'cust#0040' GROUP BY c.cid ORDER BY c.cid;
+
+-- self-join on a non-key comparison over a copy
+SELECT a.sk, count(*) FROM orders a JOIN orders b ON b.qty > a.qty WHERE a.pk = 'cust#0003' GROUP BY a.sk ORDER BY a.sk;
+
+-- key lookups per outer row answered from a full copy, with sort key ranges
+SELECT c.cid, count(o.sk), min(o.sk), max(o.sk) FROM customers c JOIN orders o ON o.pk = c.cid AND o.sk > 100 AND o.sk <= 500 GROUP BY c.cid ORDER BY c.cid;
+
+-- LSI range per outer row (sort by score from the copy)
+SELECT c.cid, o.title, o.qty FROM customers c JOIN orders o ON o.pk = c.cid AND o.score > 50 WHERE c.cid < 'cust#0020' ORDER BY c.cid, o.score, o.sk;
+
+-- GSI per outer row: items missing from the sparse index stay out
+SELECT c.cid, count(*) FROM customers c JOIN orders o ON o.status = c.country AND o.created IS NOT NULL GROUP BY c.cid ORDER BY c.cid;
+
+-- correlated subquery per outer row
+SELECT c.cid, (SELECT count(*) FROM orders o WHERE o.pk = c.cid), (SELECT max(sk) FROM orders o WHERE o.pk = c.cid AND o.sk < 300) FROM customers c ORDER BY c.cid;
+
+-- IN (SELECT ...) on the key
+SELECT cid, tier FROM customers WHERE cid IN (SELECT pk FROM orders WHERE qty > 15) ORDER BY cid;
+
+-- sparse GSI through IS NOT NULL, with each order's customer
+SELECT o.pk, o.sk, c.tier FROM orders o JOIN customers c ON c.cid = o.pk WHERE o.status = 'open' AND o.created IS NOT NULL ORDER BY o.pk, o.sk;
+
+-- three tables, one of them local
+SELECT l.cid, c.tier, count(o.sk) FROM lcids l JOIN customers c ON c.cid = l.cid JOIN orders o ON o.pk = c.cid AND o.sk < 200 GROUP BY l.cid ORDER BY l.cid;

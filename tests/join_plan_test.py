@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Statements over two and three DynamoDB tables cost what they should.
+
+The tables (tests/joins/dataset.py): orders (3,000 items, key customer +
+order_no, sparse GSI by_status, LSI by_total), users and customers (300 each).
+Every statement of JOINS runs through one `ddbsql -csv` process with .stats
+on; for each one the test checks
+
+ - the answer: byte for byte what the sqlite3 shell gives on a plain SQLite
+   copy of the same items (columns as ddbsql declares them, values as
+   tests/differential/dataset.py maps them);
+ - the requests by operation and the consumed read capacity, as upper bounds
+   derived from the tables' own sizes, as DescribeTable reports them:
+
+     scan(t)    one Scan of table t: its pages (TableSizeBytes / 1 MB, at
+                least one) and ceil(TableSizeBytes / 4 KB) / 2 RCU (an
+                eventually consistent read rounds each page up to 4 KB);
+     lookups    a few GetItem/Query (0.5 RCU each here: every partition is
+                under 4 KB) before ddbsql sees that lookups per outer row
+                would cost more than one Scan and reads the table instead
+                (at most LOOKUPS_BEFORE_SCAN of them).
+
+   A statement's bound is the sum over the accesses its cheapest plan needs
+   (written next to it), plus those few lookups. The old plans (a GetItem per
+   outer row, a Scan per outer row) exceed them by two orders of magnitude.
+
+Usage: join_plan_test.py --ddbsql PATH. Needs DDBSQL_TEST_DYNAMODB_URL and
+the sqlite3 shell.
+"""
+
+import csv
+import io
+import math
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import importlib.util
+
+import cli_support
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_module(name, path):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+joins = load_module("join_data", "joins/dataset.py")
+diffdata = load_module("differential_data", "differential/dataset.py")
+
+MARK = "@@join@@"
+LOOKUPS_BEFORE_SCAN = 3
+LOOKUP_RCU = 0.5
+
+# (name, SQL, accesses of the cheapest plan: table -> "scan" or (requests,
+#  RCU) of its lookups, extra allowed lookups, operations that must not
+#  appear). Where two plans cost about the same in cost.h's units (a round
+#  trip is worth 10 RCU), the bound is the one written.
+JOINS = [
+    ("key join, big outer side (issue: 3,000 GetItem before)",
+     "SELECT u.country, count(*), round(sum(o.total), 2) FROM orders o JOIN users u "
+     "ON u.user_id = o.customer GROUP BY u.country ORDER BY 1",
+     {"orders": "scan", "users": "scan"}, LOOKUPS_BEFORE_SCAN, ()),
+    ("key join with a filter on the outer side (issue: 3,000 GetItem before)",
+     "SELECT count(*), round(sum(o.total), 2) FROM customers c JOIN orders o "
+     "ON o.customer = c.id WHERE c.tier = 'gold'",
+     {"customers": "scan", "orders": "scan"}, LOOKUPS_BEFORE_SCAN, ("GetItem",)),
+    ("non-key join (issue: a Scan per outer row before)",
+     "SELECT c.id, count(*) FROM customers c JOIN orders o ON o.addr = c.name "
+     "WHERE c.id < 'c0050' GROUP BY c.id ORDER BY c.id",
+     {"customers": "scan", "orders": "scan"}, 0, ("GetItem", "Query")),
+    ("self-join on a non-key comparison",
+     "SELECT count(*) FROM orders a JOIN orders b ON a.total < b.total "
+     "WHERE a.customer = 'c0001'",
+     {"orders": "scan"}, 1, ("GetItem",)),
+    ("three tables on keys",
+     "SELECT c.tier, u.country, count(*) FROM orders o JOIN users u ON u.user_id = o.customer "
+     "JOIN customers c ON c.id = o.customer GROUP BY 1, 2 ORDER BY 1, 2",
+     {"orders": "scan", "users": "scan", "customers": "scan"}, 2 * LOOKUPS_BEFORE_SCAN, ()),
+    ("GSI range on the outer side, key lookups inside",
+     "SELECT o.customer, o.order_no, u.country FROM orders o JOIN users u "
+     "ON u.user_id = o.customer WHERE o.status = 'returned' AND o.created > 1700002900 "
+     "ORDER BY 1, 2",
+     {"orders": (1, 0.5), "users": "scan"}, LOOKUPS_BEFORE_SCAN, ("BatchGetItem",)),
+    ("sparse GSI through IS NOT NULL",
+     "SELECT count(*), round(sum(o.total), 2) FROM orders o JOIN customers c ON c.id = o.customer "
+     "WHERE o.status = 'paid' AND o.created IS NOT NULL AND c.tier = 'gold'",
+     # Query by_status (600 items, 5 RCU) and a GetItem per gold order, or
+     # both Scans (2 requests, 25.5 RCU): within 5% of each other.
+     {"orders": "scan", "customers": "scan"}, LOOKUPS_BEFORE_SCAN, ()),
+    ("small outer side: a lookup per row, never a Scan",
+     "SELECT u.name, o.order_no, o.total FROM users u JOIN orders o ON o.customer = u.user_id "
+     "WHERE u.user_id IN ('c0007', 'c0008') ORDER BY 1, 2",
+     {"users": (1, 1.0), "orders": (2, 1.0)}, 0, ("Scan",)),
+    ("LSI range per outer row",
+     "SELECT u.user_id, o.total FROM users u JOIN orders o ON o.customer = u.user_id "
+     "WHERE u.user_id = 'c0011' AND o.total > 250 ORDER BY 2",
+     {"users": (1, 0.5), "orders": (1, 0.5)}, 0, ("Scan",)),
+    ("correlated subquery per outer row",
+     "SELECT u.user_id, (SELECT count(*) FROM orders o WHERE o.customer = u.user_id) "
+     "FROM users u WHERE u.country = 'de' ORDER BY 1",
+     {"users": "scan", "orders": "scan"}, LOOKUPS_BEFORE_SCAN, ()),
+    ("IN (SELECT ...) on the key",
+     "SELECT user_id, country FROM users WHERE user_id IN (SELECT customer FROM orders "
+     "WHERE status = 'returned' AND created > 1700002800) ORDER BY 1",
+     {"orders": (1, 0.5), "users": "scan"}, LOOKUPS_BEFORE_SCAN, ()),
+    ("EXISTS on a non-key filter",
+     "SELECT count(*) FROM customers c WHERE EXISTS (SELECT 1 FROM orders o "
+     "WHERE o.customer = c.id AND o.total > 495)",
+     {"customers": "scan", "orders": "scan"}, LOOKUPS_BEFORE_SCAN, ()),
+]
+
+
+def marked(statements):
+    lines = [".headers off", ".nullvalue ''", ".stats on"]
+    for n, sql in enumerate(statements):
+        lines.append(".print %s%d" % (MARK, n))
+        lines.append(sql + ";")
+    lines.append(".print %send" % MARK)
+    return "\n".join(lines) + "\n"
+
+
+def split(out, count):
+    parts = re.split(re.escape(MARK) + r"(\w+)\n", out)
+    found = dict(zip(parts[1::2], parts[2::2]))
+    return [found.get(str(n)) for n in range(count)]
+
+
+class JoinPlanTest(cli_support.CliTestCase):
+    @classmethod
+    def setUpClass(cls):
+        import boto3
+        cls.url = cli_support.require_dynamodb(cls)
+        cls.key_id = cli_support.new_key_id("joins")
+        cls.secret = cli_support.new_secret()
+        client = boto3.client("dynamodb", endpoint_url=cls.url, region_name=cli_support.REGION,
+                              aws_access_key_id=cls.key_id, aws_secret_access_key=cls.secret)
+        cls.data = joins.generate()
+        joins.load(client, cls.data)
+        cls.sizes = {t: client.describe_table(TableName=t)["Table"]["TableSizeBytes"]
+                     for t in cls.data}
+        cls.tmp = tempfile.mkdtemp(prefix="ddbsql-joins-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def env(self):
+        return self.base_env(AWS_ACCESS_KEY_ID=self.key_id, AWS_SECRET_ACCESS_KEY=self.secret,
+                             AWS_REGION=cli_support.REGION, AWS_ENDPOINT_URL_DYNAMODB=self.url)
+
+    def scan_bound(self, table):
+        """Requests and RCU of one Scan of `table`."""
+        size = self.sizes[table]
+        return max(1, math.ceil(size / 2**20)), math.ceil(size / 4096) / 2
+
+    def expected_db(self):
+        """A plain SQLite file with the tables as ddbsql declares them."""
+        columns = {}
+        script = marked(["SELECT name, type FROM pragma_table_xinfo('%s') WHERE hidden = 0" % t
+                         for t in self.data])
+        out = self.run_cli(["-batch", "-csv"], self.env(), input=script).stdout
+        for t, part in zip(self.data, split(out, len(self.data))):
+            columns[t] = [tuple(r) for r in csv.reader(io.StringIO(part))]
+        path = os.path.join(self.home, "expected.db")
+        db = sqlite3.connect(path)
+        for t, cols in columns.items():
+            db.execute("CREATE TABLE %s(%s)" % (t, ", ".join("%s %s" % c for c in cols)))
+            db.executemany("INSERT INTO %s VALUES (%s)" % (t, ", ".join("?" * len(cols))),
+                           [[diffdata.sql_value(it.get(c[0])) for c in cols]
+                            for it in self.data[t]])
+        db.commit()
+        db.close()
+        return path
+
+    def test_joins_cost_what_their_cheapest_plans_cost_and_answer_as_sqlite(self):
+        statements = [sql for _, sql, *_ in JOINS]
+        result = self.run_cli(["-batch", "-csv"], self.env(), input=marked(statements))
+        got = split(result.stdout, len(JOINS))
+        stat_lines = [l for l in result.stderr.splitlines() if l.startswith("requests:")]
+        self.assertEqual(len(stat_lines), len(JOINS), result)
+        want = split(subprocess.run(
+            ["sqlite3", "-init", os.devnull, "-batch", "-csv", self.expected_db()],
+            input=marked(statements).replace(".stats on\n", ""), capture_output=True,
+            text=True).stdout, len(JOINS))
+        for (name, sql, cheapest, extra, absent), g, w, line in zip(JOINS, got, want, stat_lines):
+            with self.subTest(name):
+                self.assertEqual(g, w, "%s\n%s" % (sql, line))
+                ops = {op: int(n) for op, n in re.findall(r"(GetItem|BatchGetItem|Query|Scan) (\d+)",
+                                                           line)}
+                rcu = float(re.search(r"capacity: ([\d.]+) RCU", line).group(1))
+                requests = sum(ops.values())
+                max_requests, max_rcu = extra, extra * LOOKUP_RCU
+                for table, access in cheapest.items():
+                    if access == "scan":
+                        r, u = self.scan_bound(table)
+                    else:
+                        r, u = access
+                    max_requests += r
+                    max_rcu += u
+                self.assertLessEqual(requests, max_requests, "%s\n%s" % (sql, line))
+                self.assertLessEqual(rcu, max_rcu, "%s\n%s" % (sql, line))
+                for op in absent:
+                    self.assertEqual(ops.get(op, 0), 0, "%s must not use %s: %s" % (sql, op, line))
+
+    def test_sparse_index_is_explained(self):
+        result = self.run_cli(["-batch", "-cmd", "EXPLAIN QUERY PLAN SELECT count(*) FROM orders "
+                               "WHERE status = 'paid'"], self.env(), input="")
+        self.assertIn("Scan filter=(status=?1)", result.stdout)
+        self.assertIn("sparse index: items without `created` are not in by_status",
+                      result.stdout)
+        result = self.run_cli(["-batch", "-cmd", "EXPLAIN QUERY PLAN SELECT count(*) FROM orders "
+                               "WHERE status = 'paid' AND created IS NOT NULL"], self.env(),
+                              input="")
+        self.assertIn("Query index=by_status key=(status=?1)", result.stdout)
+
+    def test_stats_line_only_when_requests_were_sent_and_reuse_shown(self):
+        script = (".stats on\nSELECT 1;\n"
+                  "SELECT count(*) FROM customers c JOIN orders o ON o.addr = c.name "
+                  "WHERE c.id < 'c0003';\n")
+        result = self.run_cli(["-batch"], self.env(), input=script)
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result)  # none for SELECT 1
+        self.assertRegex(lines[0], r"Scan 2\b")
+        # Items DynamoDB returned (the 3 customers its filter kept, every
+        # order: the join value is not sent as a filter), and more rows
+        # SQLite used, as the inner side is read again from the copy.
+        self.assertIn("returned: %d " % (3 + len(self.data["orders"])), lines[0])
+        rows = int(re.search(r"rows: (\d+)", lines[0]).group(1))
+        self.assertGreaterEqual(rows, 3 * len(self.data["orders"]))
+        self.assertRegex(lines[0], r"reused: \d+ scans \(\d+ rows\) from this statement's copies")
+
+
+class SchemaCacheTest(cli_support.CliTestCase):
+    """Schema on start from ~/.cache/ddbsql, measured in requests through
+    tests/fault_proxy.py (which logs each request's operation)."""
+
+    @classmethod
+    def setUpClass(cls):
+        import boto3
+        cls.url = cli_support.require_dynamodb(cls)
+        cls.key_id = cli_support.new_key_id("schema")
+        cls.secret = cli_support.new_secret()
+        cls.client = boto3.client("dynamodb", endpoint_url=cls.url, region_name=cli_support.REGION,
+                                  aws_access_key_id=cls.key_id, aws_secret_access_key=cls.secret)
+        # More orders than the 100 items sampled: the sample sees part of it.
+        data = joins.generate(orders=300, users=30, customers=30)
+        joins.load(cls.client, data)
+        cls.proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"),
+                                      cls.url, "--max-seconds", "300"], stdout=subprocess.PIPE,
+                                     text=True)
+        cls.proxy_url = "http://127.0.0.1:%d" % int(cls.proxy.stdout.readline())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.terminate()
+        cls.proxy.wait()
+
+    def env(self):
+        return self.base_env(AWS_ACCESS_KEY_ID=self.key_id, AWS_SECRET_ACCESS_KEY=self.secret,
+                             AWS_REGION=cli_support.REGION,
+                             AWS_ENDPOINT_URL_DYNAMODB=self.proxy_url)
+
+    def operations(self, script):
+        """The operations one ddbsql run of `script` sends, in order, and its result."""
+        import json
+        import urllib.request
+        urllib.request.urlopen(urllib.request.Request(self.proxy_url + "/__fault__/reset",
+                                                      data=b"{}", method="POST")).read()
+        result = self.run_cli(["-batch"], self.env(), input=script)
+        log = json.load(urllib.request.urlopen(self.proxy_url + "/__fault__/log"))
+        return [r["target"].split(".")[-1] for r in log["requests"]], result
+
+    def test_a_point_lookup_script_costs_the_lookup_once_cached(self):
+        script = "SELECT total FROM orders WHERE customer = 'c0001' AND order_no = 0;\n"
+        first, r1 = self.operations(script)
+        self.assertEqual(first, ["ListTables", "DescribeTable", "Scan", "GetItem"], r1)
+        second, r2 = self.operations(script)
+        self.assertEqual(second, ["GetItem"], r2)
+        self.assertEqual(r1.stdout, r2.stdout)
+        self.assertTrue(os.path.isdir(os.path.join(self.home, ".cache", "ddbsql", "schema")))
+        # .refresh TABLE: that table is described and sampled again.
+        third, r3 = self.operations(".refresh orders\n" + script)
+        self.assertEqual(third, ["ListTables", "DescribeTable", "Scan", "GetItem"], r3)
+        fourth, r4 = self.operations(".refresh\n" + script)
+        self.assertEqual(fourth, ["ListTables", "DescribeTable", "Scan", "GetItem"], r4)
+        _, r5 = self.operations(".refresh nosuch\n")
+        self.assertIn(".refresh: no DynamoDB table named nosuch", r5.stderr)
+        # XDG_CACHE_HOME wins over ~/.cache.
+        env = self.env()
+        env["XDG_CACHE_HOME"] = os.path.join(self.home, "xdg")
+        self.run_cli(["-batch"], env, input=script)
+        self.assertTrue(os.path.isdir(os.path.join(self.home, "xdg", "ddbsql", "schema")))
+
+    def test_an_attribute_the_sample_missed_gets_a_hint(self):
+        # Scan order is hash order: an item far from the first page.
+        key = {"customer": {"S": "zz-late"}, "order_no": {"N": "1"}}
+        self.client.put_item(TableName="orders", Item=dict(key, nickname={"S": "x"}))
+        try:
+            _, result = self.operations("SELECT nickname FROM orders;\n")
+            self.assertIn("no such column: nickname (the columns of orders come from a sample of "
+                          "its items: read an attribute the sample missed as "
+                          "item->>'nickname', or sample again with .refresh orders)",
+                          result.stderr)
+            _, result = self.operations(
+                "SELECT item->>'nickname' FROM orders WHERE customer = 'zz-late';\n")
+            self.assertEqual(result.stdout, "x\n", result)
+            # users was sampled whole: nothing to suggest.
+            _, result = self.operations("SELECT nope FROM users;\n")
+            self.assertIn("no such column: nope\n", result.stderr)
+        finally:
+            self.client.delete_item(TableName="orders", Key=key)
+
+    def test_other_accounts_do_not_share_the_cache(self):
+        script = "SELECT count(*) FROM users WHERE user_id = 'c0001';\n"
+        self.operations(script)
+        env = self.env()
+        env["AWS_ACCESS_KEY_ID"] = cli_support.new_key_id("other")
+        result = self.run_cli(["-batch"], env, input=script)
+        # Another key id is another DynamoDB Local database, without tables.
+        self.assertIn("no such table: users", result.stderr)
+
+
+if __name__ == "__main__":
+    cli_support.main()
