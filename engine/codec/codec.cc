@@ -1,9 +1,83 @@
 #include "engine/codec/codec.h"
 
+#include "engine/dynamodb/number.h"
+#include "engine/encoding.h"
+
 namespace ddb::codec {
 
-std::string Context::Describe() const { return "table " + table + ", column " + attribute; }
-std::string Context::AssociatedData() const { return table + '\0' + attribute; }
+namespace {
+
+void AppendField(std::string_view bytes, std::string* out) {
+  uint32_t n = static_cast<uint32_t>(bytes.size());
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((n >> shift) & 0xff));
+  out->append(bytes);
+}
+
+// A key value for messages: 'text' (quotes doubled), a number as stored,
+// X'hex' for bytes; long values are cut at 64 characters.
+std::string DescribeKeyValue(const dynamodb::AttributeValue& v) {
+  std::string out;
+  switch (v.type()) {
+    case dynamodb::AttributeValue::Type::kS:
+      out = "'";
+      for (char c : v.scalar()) {
+        out += c;
+        if (c == '\'') out += c;
+      }
+      out += "'";
+      break;
+    case dynamodb::AttributeValue::Type::kN:
+      out = v.scalar();
+      break;
+    case dynamodb::AttributeValue::Type::kB:
+      out = "X'" + HexEncode(v.scalar()) + "'";
+      break;
+    default:
+      out = dynamodb::AttributeValue::TypeName(v.type());
+      break;
+  }
+  if (out.size() > 64) out = out.substr(0, 61) + "...";
+  return out;
+}
+
+}  // namespace
+
+std::string Context::Describe() const {
+  std::string out = "table " + table;
+  if (!key.empty()) {
+    out += ", key (";
+    for (size_t i = 0; i < key.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += key[i].name + "=" + DescribeKeyValue(key[i].value);
+    }
+    out += ")";
+  }
+  return out + ", column " + attribute;
+}
+
+// "ddbsql-ad1", then length-prefixed (4 bytes big-endian) table and
+// attribute, the number of key attributes, and per key attribute its name,
+// its type letter (S, N, B) and its value (numbers canonical).
+std::string Context::AssociatedData() const {
+  std::string out = "ddbsql-ad1";
+  AppendField(table, &out);
+  AppendField(attribute, &out);
+  out.push_back(static_cast<char>(key.size()));
+  for (const KeyAttribute& k : key) {
+    AppendField(k.name, &out);
+    out += dynamodb::AttributeValue::TypeName(k.value.type());
+    if (k.value.type() == dynamodb::AttributeValue::Type::kN) {
+      std::string canonical;
+      if (dynamodb::CanonicalNumber(k.value.scalar(), &canonical).ok()) {
+        AppendField(canonical, &out);
+        continue;
+      }
+    }
+    AppendField(k.value.scalar(), &out);
+  }
+  return out;
+}
 
 bool Chain::deterministic() const {
   for (const auto& s : steps_) {
@@ -43,61 +117,6 @@ Status Chain::Decode(const Context& ctx, std::string_view stored, std::string* o
   }
   *out = std::move(cur);
   return Status::OK();
-}
-
-namespace {
-class StubCodec : public Codec {
- public:
-  explicit StubCodec(std::string name) : name_(std::move(name)) {}
-  std::string_view name() const override { return name_; }
-  bool deterministic() const override { return true; }
-  Status Encode(const Context&, std::string_view, std::string*) const override {
-    return Status::NotSupported(name_ + ": not implemented yet");
-  }
-  Status Decode(const Context&, std::string_view, std::string*) const override {
-    return Status::NotSupported(name_ + ": not implemented yet");
-  }
-
- private:
-  std::string name_;
-};
-}  // namespace
-
-std::unique_ptr<Codec> NewGzipCodec(int) { return std::make_unique<StubCodec>("gzip"); }
-std::unique_ptr<Codec> NewZlibCodec(int) { return std::make_unique<StubCodec>("zlib"); }
-std::unique_ptr<Codec> NewZstdCodec(int) { return std::make_unique<StubCodec>("zstd"); }
-std::unique_ptr<Codec> NewBase64Codec() { return std::make_unique<StubCodec>("base64"); }
-
-Status ParseScheme(std::string_view name, Scheme* scheme) {
-  if (name == "pynamodb-mate-ecb")
-    *scheme = Scheme::kPynamoDbMateEcb;
-  else if (name == "pynamodb-mate-ctr")
-    *scheme = Scheme::kPynamoDbMateCtr;
-  else if (name == "aes-256-gcm")
-    *scheme = Scheme::kAes256Gcm;
-  else if (name == "aes-256-siv")
-    *scheme = Scheme::kAes256Siv;
-  else
-    return Status::InvalidArgument("unknown scheme \"" + std::string(name) + "\"");
-  return Status::OK();
-}
-
-std::string_view SchemeName(Scheme scheme) {
-  switch (scheme) {
-    case Scheme::kPynamoDbMateEcb:
-      return "pynamodb-mate-ecb";
-    case Scheme::kPynamoDbMateCtr:
-      return "pynamodb-mate-ctr";
-    case Scheme::kAes256Gcm:
-      return "aes-256-gcm";
-    case Scheme::kAes256Siv:
-      return "aes-256-siv";
-  }
-  return "";
-}
-
-std::unique_ptr<Codec> NewCipherCodec(Scheme scheme, const KeyRef&, std::shared_ptr<KeyStore>) {
-  return std::make_unique<StubCodec>(std::string(SchemeName(scheme)));
 }
 
 }  // namespace ddb::codec
