@@ -70,7 +70,12 @@ class CodecReadTest(cli_support.CliTestCase):
                                       html_bytes=3000, people_table="people")
         cls.catalog_doc = writer.catalog_for("pages", cls.bucket, PASSWORD_ENV,
                                              people_table="people")
-        cls.catalog_doc["tables"]["bad"] = cls.catalog_doc["tables"]["pages"]
+        bad_columns = dict(cls.catalog_doc["tables"]["pages"]["columns"])
+        bad_columns["sealed"] = {"chain": [{"aead": "aes-256-gcm", "key": "env:SEALED_KEY"}],
+                                 "as": "text"}
+        cls.catalog_doc["tables"]["bad"] = {"columns": bad_columns}
+        cls.sealed_key = os.urandom(32).hex()
+        cli_support.SECRETS.add(cls.sealed_key)
         # Items that are each wrong in one way, in a table of their own.
         cls.write_bad_items()
 
@@ -84,6 +89,7 @@ class CodecReadTest(cli_support.CliTestCase):
             "not-gzip": {"title": {"B": b"plain text, not gzip"}},
             "missing": {"html": {"S": missing_uri}},
             "not-uri": {"html": {"S": "just some text"}},
+            "tampered": {"sealed": {"B": b"\x01" + os.urandom(60)}},
             "good": {},
         }
         stored = []
@@ -110,6 +116,7 @@ class CodecReadTest(cli_support.CliTestCase):
                       AWS_REGION=cli_support.REGION, AWS_ENDPOINT_URL_DYNAMODB=self.url,
                       AWS_ENDPOINT_URL_S3=self.s3_url)
         values[PASSWORD_ENV] = self.password
+        values["SEALED_KEY"] = self.sealed_key
         values.update(extra)
         return self.base_env(**values)
 
@@ -368,6 +375,12 @@ class CodecReadTest(cli_support.CliTestCase):
         self.assertEqual(r.stdout, "good,0\nmissing,1\n")
         self.assertEqual(r.stderr.count("warning:"), 1, r)
         self.assertIn("1 S3 object missing", r.stderr)
+
+    def test_authenticated_codec_failure_is_an_error_never_null(self):
+        for s3missing in ("error", "null"):
+            r = self.assert_error("SELECT sealed FROM bad WHERE id = 'tampered'", "bad",
+                                  "tampered", "sealed", args=("-cmd", f".s3missing {s3missing}"))
+            self.assertNotIn(self.sealed_key, r.stderr)
 
     def test_access_denied(self):
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DeniedS3)
