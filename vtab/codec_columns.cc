@@ -204,7 +204,8 @@ Status TableCodecs::EncodeLiteral(int col, sqlite3_value* v, AttributeValue* out
   } else {
     if (t != SQLITE_BLOB) return Status::OK();  // no affinity: only a BLOB equals a BLOB
     const char* p = static_cast<const char*>(sqlite3_value_blob(v));
-    plain = codec::PlainValue::Blob(std::string(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v))));
+    plain = codec::PlainValue::Blob(
+        std::string(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v))));
   }
   codec::Context ctx;
   ctx.table = table_;

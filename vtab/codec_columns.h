@@ -91,8 +91,8 @@ class CodecSession {
   size_t concurrency_ = kDefaultConcurrency;
   std::atomic<uint64_t> missing_as_null_{0};
   std::mutex mu_;  // guards resolvers_
-  std::map<const Connection*, std::pair<std::shared_ptr<Connection>,
-                                        std::unique_ptr<codec::S3Resolver>>>
+  std::map<const Connection*,
+           std::pair<std::shared_ptr<Connection>, std::unique_ptr<codec::S3Resolver>>>
       resolvers_;
 };
 
@@ -115,7 +115,7 @@ class TableCodecs {
   // The declaration of column `col`, or nullptr.
   const codec::Column* At(int col) const {
     return col >= 0 && static_cast<size_t>(col) < by_column_.size() ? by_column_[col].get()
-                                                                     : nullptr;
+                                                                    : nullptr;
   }
   bool empty() const;
 
