@@ -225,7 +225,10 @@ Status CursorCodecs::Result(sqlite3_context* ctx, const Source& source, int col,
   Window& w = windows_[col];
   if (row < w.first || row >= w.first + w.values.size()) {
     size_t rows = page.items.size() + page.item_texts.size();
-    size_t n = c->s3() ? std::min(CodecSession::kWindowRows, rows - row) : 1;
+    // An S3 column's window starts small (a LIMIT 1 costs a few GETs, not
+    // a page's worth) and doubles up to kWindowRows.
+    size_t n = c->s3() ? std::min(s3_window_, rows - row) : 1;
+    if (c->s3()) s3_window_ = std::min(2 * s3_window_, CodecSession::kWindowRows);
     w.first = row;
     w.contexts.assign(n, codec::Context());
     w.values.clear();
@@ -255,7 +258,6 @@ Status CursorCodecs::Result(sqlite3_context* ctx, const Source& source, int col,
                                                   source.stats);
     }
     codec::DecodeBatch(*c, requests, fetcher.get(), &w.values);
-    // The statement has what it asked for; keep only what is still to come.
   }
   size_t k = row - w.first;
   const codec::DecodeResult& r = w.values[k];
