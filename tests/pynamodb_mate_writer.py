@@ -303,6 +303,7 @@ def clients(dynamodb_url, s3_url, key_id=None, secret=None, region=None):
     kw = {"config": config}
     if key_id:
         kw.update(aws_access_key_id=key_id, aws_secret_access_key=secret)
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if region:
         kw["region_name"] = region
     return (boto3.client("dynamodb", endpoint_url=dynamodb_url, **kw),
