@@ -1662,7 +1662,9 @@ int DdbNext(sqlite3_vtab_cursor* cur) {
 int DdbEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbCursor*>(cur)->eof; }
 
 // Contract: the value of column `i` of the current row: the attribute as
-// values.h maps it, NULL when the item lacks it, the whole item for `item`.
+// values.h maps it, NULL when the item lacks it, the whole item for `item`;
+// a codec column decoded (codec_columns.h), with errors naming the table,
+// the item's key and the column.
 int DdbColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
   auto* c = reinterpret_cast<DdbCursor*>(cur);
   const DdbTable* t = TableOf(cur);
