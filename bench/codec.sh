@@ -3,7 +3,7 @@
 # OpenSSL EVP, zlib and libzstd on the same bytes, in one run, as ratios
 # (target: at least 0.8x in every case). No emulator is needed.
 #
-#   bench/codec.sh               build the bench target if needed, 9 rounds
+#   bench/codec.sh               build the bench target if needed, 5 rounds
 #   bench/codec.sh --reps 15     more rounds (the fastest of each is kept)
 #   bench/codec.sh --only gcm    only the cases whose name contains "gcm"
 #
