@@ -39,9 +39,11 @@ def field(b):
 
 
 def associated_data(item):
+    """GCM binds the item key as well; SIV binds table and attribute only."""
+    keys = item["key"] if item["scheme"] == "aes-256-gcm" else []
     out = b"ddbsql-ad1" + field(item["table"].encode()) + field(item["attribute"].encode())
-    out += bytes([len(item["key"])])
-    for name, type_letter, value in item["key"]:
+    out += bytes([len(keys)])
+    for name, type_letter, value in keys:
         out += field(name.encode()) + type_letter.encode() + field(value.encode())
     return out
 

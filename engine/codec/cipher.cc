@@ -418,7 +418,7 @@ class AeadCodec : public Codec {
       key = std::string_view(*material).substr(1);
     }
     if (!s.ok()) return s;
-    std::string ad = ctx.AssociatedData();
+    std::string ad = BoundData(ctx);
     return scheme_ == Scheme::kAes256Gcm ? GcmSeal(key, header, ad, plain, out)
                                          : SivSeal(key, header, ad, plain, out);
   }
@@ -466,7 +466,7 @@ class AeadCodec : public Codec {
       key = std::string_view(*material).substr(1);
     }
     if (!s.ok()) return s;
-    std::string ad = ctx.AssociatedData();
+    std::string ad = BoundData(ctx);
     std::string_view body = stored.substr(header_size);
     if (scheme_ == Scheme::kAes256Gcm) return GcmOpen(key, header, ad, body, out);
     s = SivOpen(key, header, ad, body, out);
@@ -479,6 +479,14 @@ class AeadCodec : public Codec {
 
  private:
   unsigned char SchemeId() const { return scheme_ == Scheme::kAes256Gcm ? kSchemeGcm : kSchemeSiv; }
+
+  // GCM binds table, item key and column. SIV binds table and column only:
+  // equal values must encrypt alike across items, so that `col = literal`
+  // can be looked up (and a key column cannot bind its own value).
+  std::string BoundData(const Context& ctx) const {
+    if (scheme_ == Scheme::kAes256Gcm || ctx.key.empty()) return ctx.AssociatedData();
+    return Context{ctx.table, ctx.attribute, {}}.AssociatedData();
+  }
 
   using Classify = Status (*)(const std::string&, std::string*);
   Classify Classifier() const {
