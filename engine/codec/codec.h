@@ -53,6 +53,7 @@ struct Context {
   // The associated data of ddbsql's AEAD codecs: an unambiguous,
   // length-prefixed encoding of table, attribute and key (numbers
   // canonicalized, so that 1.0 and 1 bind alike). Layout in README.
+  // (aes-256-siv binds table and attribute only: see NewCipherCodec.)
   std::string AssociatedData() const;
 };
 
@@ -62,7 +63,8 @@ class Codec {
 
   // The name as written in a chain ("gzip", "aes-256-gcm").
   virtual std::string_view name() const = 0;
-  // True when equal input and context always give equal output, so that
+  // True when equal input and context give equal output whoever wrote it
+  // (not compression: writers differ in levels and timestamps), so that
   // equality on the decoded value can be pushed down by encoding a literal.
   virtual bool deterministic() const = 0;
 
@@ -93,9 +95,10 @@ class Chain {
 // --- Compression ---------------------------------------------------------
 
 // gzip (RFC 1952). Encode writes the header Python's gzip.compress writes
-// (no name, OS 255) with mtime 0, so output is deterministic and, for level
-// 9, byte-identical to pynamodb_mate's apart from the mtime field. Decode
-// accepts any gzip member sequence.
+// (no name, OS 255) with mtime 0, so output is repeatable and, for level 9,
+// byte-identical to pynamodb_mate's apart from the mtime field. Decode
+// accepts any gzip member sequence. Compression codecs are not
+// deterministic() (other writers differ).
 std::unique_ptr<Codec> NewGzipCodec(int level = 9);
 // zlib format (RFC 1950).
 std::unique_ptr<Codec> NewZlibCodec(int level = 6);
@@ -115,7 +118,7 @@ enum class Scheme {
   kPynamoDbMateEcb,  // "pynamodb-mate-ecb": AES-256-ECB, PKCS7, key = SHA-256(password)
   kPynamoDbMateCtr,  // "pynamodb-mate-ctr": AES-256-CTR, JSON {"nonce","token"} base85
   kAes256Gcm,        // "aes-256-gcm": ddbsql AEAD, random nonce, context as AD
-  kAes256Siv,        // "aes-256-siv": ddbsql deterministic AEAD, context as AD
+  kAes256Siv,        // "aes-256-siv": ddbsql deterministic AEAD, table and column as AD
 };
 // InvalidArgument naming the unknown scheme and listing the known ones.
 Status ParseScheme(std::string_view name, Scheme* scheme);
@@ -124,8 +127,10 @@ std::string_view SchemeName(Scheme scheme);
 // A cipher of `scheme` whose key is `key`, read from `keys` on first use.
 // pynamodb_mate schemes take the referenced value as a password; ddbsql's
 // take 32 raw bytes written as base64 or hex, or else a password stretched
-// with scrypt (parameters and salt in each ciphertext's header). `keys` must
-// outlive the codec.
+// with scrypt (parameters and salt in each ciphertext's header). aes-256-gcm
+// binds table, item key and column as associated data; aes-256-siv binds
+// table and column only, so that equal values encrypt alike across items
+// (lookups by value, key columns). `keys` must outlive the codec.
 std::unique_ptr<Codec> NewCipherCodec(Scheme scheme, const KeyRef& key,
                                       std::shared_ptr<KeyStore> keys);
 

@@ -132,7 +132,9 @@ class GzipCodec : public Codec {
  public:
   explicit GzipCodec(int level) : level_(level) {}
   std::string_view name() const override { return "gzip"; }
-  bool deterministic() const override { return true; }
+  // Our output is repeatable, but other writers' is not (levels, gzip's
+  // mtime): equal values need not have equal stored forms.
+  bool deterministic() const override { return false; }
 
   // Header as Python's gzip.compress writes it (mtime 0 here), raw deflate,
   // CRC-32 and size little-endian.
@@ -187,7 +189,9 @@ class ZlibCodec : public Codec {
  public:
   explicit ZlibCodec(int level) : level_(level) {}
   std::string_view name() const override { return "zlib"; }
-  bool deterministic() const override { return true; }
+  // Our output is repeatable, but other writers' is not (levels, gzip's
+  // mtime): equal values need not have equal stored forms.
+  bool deterministic() const override { return false; }
   Status Encode(const Context&, std::string_view plain, std::string* out) const override {
     out->clear();
     return Deflate("zlib", level_, kZlibFormat, plain, out);
@@ -222,7 +226,9 @@ class ZstdCodec : public Codec {
  public:
   explicit ZstdCodec(int level) : level_(level) {}
   std::string_view name() const override { return "zstd"; }
-  bool deterministic() const override { return true; }
+  // Our output is repeatable, but other writers' is not (levels, gzip's
+  // mtime): equal values need not have equal stored forms.
+  bool deterministic() const override { return false; }
 
   Status Encode(const Context&, std::string_view plain, std::string* out) const override {
     std::unique_ptr<ZSTD_CCtx, ZstdCCtxFree> cctx(ZSTD_createCCtx());
