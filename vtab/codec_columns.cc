@@ -64,11 +64,13 @@ Status WithContext(const Status& s, const codec::Context& ctx) {
 
 // True for the steps whose output is the same whoever wrote it, so that an
 // encoded literal finds every stored value equal to it: deterministic
-// ciphers without a per-item context and base64. Compression is left out on
-// purpose: writers differ in levels and gzip's timestamp.
+// ciphers without a per-item context (AES-SIV binds table and column only)
+// and base64. Compression is left out on purpose: writers differ in levels
+// and gzip's timestamp.
 bool CanonicalStep(const codec::Codec& step) {
   std::string_view n = step.name();
-  return n == codec::SchemeName(codec::Scheme::kPynamoDbMateEcb) || n == "base64";
+  return n == codec::SchemeName(codec::Scheme::kPynamoDbMateEcb) ||
+         n == codec::SchemeName(codec::Scheme::kAes256Siv) || n == "base64";
 }
 
 }  // namespace

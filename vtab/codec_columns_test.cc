@@ -55,11 +55,16 @@ class SqlValue {
 };
 
 TEST(TableCodecs, OnlyEqualityOnCanonicalCiphersIsPushable) {
-  TableCodecs codecs("t", {nullptr, Declare(kEcb), Declare(kCtr),
-                           Declare(R"({"codec": "CompressedUnicodeAttribute"})"),
-                           Declare(R"({"codec": "S3BackedBigTextAttribute", "bucket": "b"})"),
-                           Declare(R"({"codec": "EncryptedNumberAttribute",
-                        "key": "env:CODEC_COLUMNS_TEST_PASSWORD"})")});
+  TableCodecs codecs(
+      "t",
+      {nullptr, Declare(kEcb), Declare(kCtr), Declare(R"({"codec": "CompressedUnicodeAttribute"})"),
+       Declare(R"({"codec": "S3BackedBigTextAttribute", "bucket": "b"})"),
+       Declare(R"({"codec": "EncryptedNumberAttribute",
+                        "key": "env:CODEC_COLUMNS_TEST_PASSWORD"})"),
+       Declare(R"({"chain": [{"aead": "aes-256-siv", "key": "env:CODEC_COLUMNS_TEST_PASSWORD"}],
+                        "as": "text"})"),
+       Declare(R"({"chain": [{"aead": "aes-256-gcm", "key": "env:CODEC_COLUMNS_TEST_PASSWORD"}],
+                        "as": "text"})")});
   EXPECT_TRUE(codecs.Pushable(0, SQLITE_INDEX_CONSTRAINT_GT));  // a plain column
   EXPECT_TRUE(codecs.Pushable(1, SQLITE_INDEX_CONSTRAINT_EQ));
   EXPECT_FALSE(codecs.Pushable(1, SQLITE_INDEX_CONSTRAINT_GT));
@@ -69,6 +74,8 @@ TEST(TableCodecs, OnlyEqualityOnCanonicalCiphersIsPushable) {
   EXPECT_FALSE(codecs.Pushable(3, SQLITE_INDEX_CONSTRAINT_EQ));  // gzip differs by writer
   EXPECT_FALSE(codecs.Pushable(4, SQLITE_INDEX_CONSTRAINT_EQ));  // S3
   EXPECT_FALSE(codecs.Pushable(5, SQLITE_INDEX_CONSTRAINT_EQ));  // 5 and 5.0 differ
+  EXPECT_TRUE(codecs.Pushable(6, SQLITE_INDEX_CONSTRAINT_EQ));   // SIV: searchable
+  EXPECT_FALSE(codecs.Pushable(7, SQLITE_INDEX_CONSTRAINT_EQ));  // GCM: random nonce
   EXPECT_FALSE(codecs.empty());
   EXPECT_TRUE(TableCodecs("t", {nullptr}).empty());
 }
