@@ -51,6 +51,8 @@ export AWS_ENDPOINT_URL_DYNAMODB="$DDBSQL_TEST_DYNAMODB_URL"
 export AWS_ENDPOINT_URL_S3="$DDBSQL_TEST_S3_URL"
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
+# The password of web_pages' encrypted column (scripts/demo_catalog.json names it).
+export DDBSQL_DEMO_PASSWORD=demo-password
 
 ddb_run_logged "$DDBSQL_LOG_DIR/load_demo.log" \
   "$python" "$DDBSQL_REPO/scripts/load_demo.py" \
@@ -64,8 +66,11 @@ if (($# == 0)) && [[ -t 0 ]]; then
   objects="$("$python" - "$AWS_ENDPOINT_URL_S3" 2>/dev/null <<'EOF' || true
 import sys, boto3
 s3 = boto3.client("s3", endpoint_url=sys.argv[1])
-page = s3.list_objects_v2(Bucket="ddbsql-demo")
-print(", ".join(f"{o['Key']} ({o['Size']} bytes)" for o in page.get("Contents", [])) or "empty")
+n = size = 0
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket="ddbsql-demo"):
+    for o in page.get("Contents", []):
+        n, size = n + 1, size + o["Size"]
+print(f"{n} objects, {size} bytes")
 EOF
 )"
   cat >&2 <<EOF
@@ -75,11 +80,14 @@ demo: DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, S3 (moto) at $AWS_ENDPOINT_U
   try:   SELECT * FROM demo_table;
          SELECT pk, sk, json_extract(item, '\$') FROM "my-table" LIMIT 5;
          .tables    .schema demo_table    .help
+  web_pages is stored the pynamodb_mate way (HTML in S3, gzip, AES), read through
+  scripts/demo_catalog.json:
+         SELECT id, owner_email, note, length(html) FROM web_pages WHERE owner_email = 'ana@example.com';
   leave: .quit or Ctrl-D
 EOF
 fi
 
 # A child, not exec: the EXIT trap must stop the emulators afterwards.
 rc=0
-"$DDBSQL_BUILD_DIR/ddbsql" "$@" || rc=$?
+"$DDBSQL_BUILD_DIR/ddbsql" --catalog "$DDBSQL_REPO/scripts/demo_catalog.json" "$@" || rc=$?
 exit "$rc"

@@ -168,6 +168,10 @@ Status Shell::Open() {
   sqlite3_db_config(db_, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
   // DynamoDB is connected lazily (shell/connect.cc): local work needs no AWS.
   OpenConnection();
+  // Codec columns: a bad catalog stops here, before any request.
+  Status s = module_->codecs().LoadCatalog(args_.catalog);
+  if (!s.ok()) return s;
+  if (args_.s3_parallel > 0) module_->codecs().set_concurrency(args_.s3_parallel);
   return Status::OK();
 }
 
@@ -405,6 +409,7 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     if (eqp_ && sqlite3_stmt_isexplain(stmt) == 0) ShowQueryPlan(stmt);
     module_->stats().Reset();
+    module_->codecs().TakeMissingAsNull();
     if (connection_) {
       aws::CallCounters& calls = connection_->dynamodb().aws().counters();
       retries_baseline_ = calls.retries.load();
@@ -436,6 +441,10 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       // As sqlite3: wall clock, then CPU time in user and system mode.
       std::fprintf(stdout, "Run Time: real %.3f user %.6f sys %.6f\n", elapsed.real, elapsed.user,
                    elapsed.sys);
+    }
+    if (uint64_t missing = module_->codecs().TakeMissingAsNull()) {
+      std::fprintf(stderr, "warning: %llu S3 object%s missing, read as NULL (.s3missing null)\n",
+                   static_cast<unsigned long long>(missing), missing == 1 ? "" : "s");
     }
     if (stats_on_) PrintStats();
     if (!err.empty()) {
@@ -502,7 +511,7 @@ void Shell::PrintStats() {
   vtab::Stats& st = module_->stats();
   aws::CallCounters* calls = connection_ ? &connection_->dynamodb().aws().counters() : nullptr;
   uint64_t requests = st.get_item + st.batch_get_item + st.query + st.scan + st.execute_statement;
-  if (requests == 0) return;  // nothing was sent: nothing to say
+  if (requests == 0 && st.s3_gets.load() + st.s3_cache_hits.load() == 0) return;  // nothing sent
   // "returned": items DynamoDB sent back (after its filter); "rows": rows
   // SQLite got, some from copies the statement had read already ("reused").
   std::string reused;
@@ -530,6 +539,12 @@ void Shell::PrintStats() {
       static_cast<double>(st.capacity_milli.load()) / 1000.0,
       static_cast<unsigned long long>(connection_ ? calls->retries.load() - retries_baseline_ : 0),
       reused.c_str());
+  if (uint64_t gets = st.s3_gets.load(), hits = st.s3_cache_hits.load(); gets + hits > 0) {
+    std::fprintf(stderr, "S3: %llu GETs, %llu bytes, %llu cache hits\n",
+                 static_cast<unsigned long long>(gets),
+                 static_cast<unsigned long long>(st.s3_bytes.load()),
+                 static_cast<unsigned long long>(hits));
+  }
 }
 
 // Asks on the terminal whether to run a large full Scan (interactive only).
@@ -579,6 +594,7 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   if (!s.ok()) return s;
   auto module = std::make_unique<vtab::ModuleContext>(connection, options);
   ConfigureModule(module.get());
+  module->ShareCodecs(*module_);  // the catalog and .codec declarations stay
   module->options() = module_->options();
   module->confirm_scan = module_->confirm_scan;
   module->rate_limiter().SetRate(module_->rate_limiter().rate());

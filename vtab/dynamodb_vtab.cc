@@ -44,6 +44,7 @@
 #include "engine/dynamodb/client.h"
 #include "engine/dynamodb/number.h"
 #include "vtab/cost.h"
+#include "vtab/codec_columns.h"
 #include "vtab/functions.h"
 #include "vtab/module.h"
 #include "vtab/plan.h"
@@ -89,6 +90,9 @@ struct DdbTable {
   std::vector<std::pair<std::string, std::string>> sampled_attributes;
   SampleSummary sample_summary;
   bool sampled_from_cache = false;
+  // Declared codec columns (codec_columns.h); null when there are none.
+  std::unique_ptr<TableCodecs> codecs;
+  CursorCodecs::Source codec_source;
 
   // The column holding `attribute`, or -1.
   int ColumnOf(const std::string& attribute) const {
@@ -267,13 +271,55 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
   return Status::OK();
 }
 
+// Refuses codec declarations the table's keys cannot have (codec::Catalog).
+Status CheckCodecKeys(const DdbTable& t,
+                      const std::map<std::string, std::shared_ptr<const codec::Column>>& decls) {
+  if (decls.empty()) return Status::OK();
+  std::vector<std::string> keys = {t.desc.key.hash.name};
+  if (t.desc.key.range) keys.push_back(t.desc.key.range->name);
+  for (const auto& [name, c] : decls) {
+    if (std::find(keys.begin(), keys.end(), name) == keys.end()) continue;
+    if (!c->deterministic()) {
+      return Status::InvalidArgument("table " + t.table + ", column " + name +
+                                     ": a key attribute needs a deterministic codec without S3, "
+                                     "not " +
+                                     c->codec());
+    }
+  }
+  return Status::OK();
+}
+
+// Adds the declared codec columns sampling did not find (before `item`) and
+// indexes the declarations by column.
+void AttachCodecs(DdbTable* t,
+                  const std::map<std::string, std::shared_ptr<const codec::Column>>& decls) {
+  if (decls.empty()) return;
+  for (const auto& [name, c] : decls) {
+    if (t->ColumnOf(name) < 0) {
+      t->columns.insert(t->columns.begin() + t->item_column, Column{name, name, "", false});
+      ++t->item_column;
+    }
+  }
+  std::vector<std::shared_ptr<const codec::Column>> by_column(t->columns.size());
+  for (const auto& [name, c] : decls) by_column[static_cast<size_t>(t->ColumnOf(name))] = c;
+  t->codecs = std::make_unique<TableCodecs>(t->table, std::move(by_column));
+  t->codec_source.codecs = t->codecs.get();
+  t->codec_source.keys = {t->desc.key.hash.name};
+  if (t->desc.key.range) t->codec_source.keys.push_back(t->desc.key.range->name);
+  t->codec_source.session = &t->ctx->codecs();
+  t->codec_source.connection = t->conn;
+  t->codec_source.stats = &t->ctx->stats();
+}
+
 std::string CreateTableSql(const DdbTable& t) {
   std::string sql = "CREATE TABLE x(";
   for (size_t i = 0; i < t.columns.size(); ++i) {
     const Column& c = t.columns[i];
     if (i > 0) sql += ", ";
     sql += QuoteIdent(c.name);
-    if (!c.attribute.empty() && !c.type.empty()) {
+    if (const codec::Column* cc = t.codecs ? t.codecs->At(static_cast<int>(i)) : nullptr) {
+      sql += " " + std::string(codec::SqlDeclType(cc->type()));
+    } else if (!c.attribute.empty() && !c.type.empty()) {
       sql += " ";
       sql += DeclaredType(c.type);
     }
@@ -299,6 +345,7 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
   t->consistent = ctx->options().consistent_read;
   t->segments = ctx->options().scan_segments;
   std::string declared;
+  std::string catalog;  // catalog= (codec columns of this table)
   int sample = ctx->options().sample_items;
   aws::Overrides overrides;
   bool other_connection = false;
@@ -339,6 +386,8 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
       (key == "segments" ? t->segments : sample) = static_cast<int>(n);
     } else if (key == "columns") {
       declared = value;
+    } else if (key == "catalog") {
+      catalog = value;
     } else {
       *err =
           sqlite3_mprintf("dynamodb(%s): unknown argument '%s'", argv[2], std::string(arg).c_str());
@@ -354,13 +403,22 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     }
   }
 
+  // Codec declarations are checked before anything is sent.
+  std::map<std::string, std::shared_ptr<const codec::Column>> codec_decls;
+  Status s = TableCodecs::Collect(&ctx->codecs(), t->table, catalog, &codec_decls);
+  if (!s.ok()) {
+    *err = sqlite3_mprintf("%s", s.ToString().c_str());
+    return SQLITE_ERROR;
+  }
   // Only tables sampled the default way share the cache.
   bool cacheable = declared.empty() && sample == ctx->options().sample_items;
   std::string scope;
   bool save = false;
-  Status s = DescribeCached(t.get(), cacheable, &scope, &save);
+  s = DescribeCached(t.get(), cacheable, &scope, &save);
+  if (s.ok()) s = CheckCodecKeys(*t, codec_decls);
   if (s.ok()) s = BuildColumns(t.get(), declared, sample);
   if (s.ok()) {
+    AttachCodecs(t.get(), codec_decls);
     EstimateTableStats(t->desc, t->sample_summary, &t->stats);
     t->stats.consistent = t->consistent;
     ctx->NoteSample(t->table, declared.empty() && sample > 0 && !t->sample_summary.complete);
@@ -549,7 +607,8 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
   c.cost = QueryCost(t.stats, partitions, items).Total();
   c.rows = static_cast<sqlite3_int64>(std::ceil(items * partitions));
   // ORDER BY the sort key: DynamoDB returns a partition in sort-key order.
-  if (!hash_in && key.range && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == range_col) {
+  if (!hash_in && key.range && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == range_col &&
+      !(t.codecs && t.codecs->At(range_col))) {  // ciphertexts do not sort like values
     c.plan.order = info->aOrderBy[0].desc ? Plan::Order::kDesc : Plan::Order::kAsc;
   }
   *out = std::move(c);
@@ -674,6 +733,8 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       continue;
     }
     if (!c.usable) continue;
+    // Codec columns: only equality on a searchable (deterministic) codec.
+    if (t->codecs && !t->codecs->Pushable(c.iColumn, c.op)) continue;
     // DynamoDB compares bytes: a constraint under another collation
     // (NOCASE, RTRIM) stays with SQLite.
     const char* coll = sqlite3_vtab_collation(info, i);
@@ -749,7 +810,11 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       }
       switch (o.op) {
         case SQLITE_INDEX_CONSTRAINT_EQ:
-          if (sqlite3_vtab_in(info, o.index, -1)) continue;
+          if (sqlite3_vtab_in(info, o.index, -1)) {
+            // An encrypted column's IN list becomes one FilterExpression.
+            if (!t->codecs || !t->codecs->At(o.column)) continue;
+            sqlite3_vtab_in(info, o.index, 1);
+          }
           f.op = FilterCondition::Op::kEq;
           break;
         case SQLITE_INDEX_CONSTRAINT_GT:
@@ -1027,12 +1092,13 @@ struct DdbCursor {
   // The current row of a page of item texts, decoded as far as needed:
   // its attributes found by name (for columns), or the whole Item (for the
   // rowid and sort keys). `*_pos` says which row they belong to; kNoRow:
-  // none.
+  // none. `codecs` holds the decoded codec values of the page.
   static constexpr size_t kNoRow = SIZE_MAX;
   dynamodb::CheckedItemAttributes row_attributes;
   size_t row_attributes_pos = kNoRow;
   Item row_item;
   size_t row_item_pos = kNoRow;
+  CursorCodecs codecs;
 };
 
 DdbTable* TableOf(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbTable*>(cur->pVtab); }
@@ -1071,6 +1137,7 @@ void SetPage(DdbCursor* c, ItemPage page) {
   c->pos = 0;
   c->row_attributes_pos = DdbCursor::kNoRow;
   c->row_item_pos = DdbCursor::kNoRow;
+  c->codecs.NewPage();
 }
 
 // The current row as an Item, decoding it if the page holds text.
@@ -1285,6 +1352,15 @@ class FilterBuilder {
     return ok;
   }
 
+  // `attribute` equals one of `values` exactly: the encoded literals of
+  // equality on a codec column (SQLite re-checks the decoded values).
+  void AddEqualsOneOf(const std::string& attribute, std::vector<AttributeValue> values) {
+    pending_name_ = attribute;
+    std::string list;
+    for (auto& v : values) list += (list.empty() ? "" : ", ") + Value(std::move(v));
+    Part(values.size() == 1 ? "#? = " + list : "#? IN (" + list + ")");
+  }
+
   std::string expression() const { return expr_; }
   dynamodb::NameMap& names() { return names_; }
   dynamodb::AttributeMap& values() { return values_; }
@@ -1390,10 +1466,49 @@ class FilterBuilder {
 bool BuildFilter(const DdbTable& t, const Plan& plan, sqlite3_value** argv, FilterBuilder* filter) {
   for (const auto& f : plan.filter) {
     int col = t.ColumnOf(f.attribute);
+    if (t.codecs && t.codecs->At(col)) continue;  // AddCodecFilters
     std::string type = col >= 0 ? t.columns[static_cast<size_t>(col)].type : "";
     if (!filter->Add(f, f.argv > 0 ? argv[f.argv - 1] : nullptr, type)) return false;
   }
   return true;
+}
+
+// Adds the plan's predicates on codec columns (equality or IN on a
+// searchable codec) with their literals encoded as stored. *possible is
+// false when no value can match.
+Status AddCodecFilters(const DdbTable& t, const Plan& plan, sqlite3_value** argv,
+                       FilterBuilder* filter, bool* possible) {
+  *possible = true;
+  if (!t.codecs) return Status::OK();
+  for (const auto& f : plan.filter) {
+    int col = t.ColumnOf(f.attribute);
+    if (!t.codecs->At(col) || f.op != FilterCondition::Op::kEq || f.argv <= 0) continue;
+    std::vector<AttributeValue> values;
+    Status status;
+    auto add = [&](sqlite3_value* v) {
+      AttributeValue stored;
+      bool matches = false;
+      Status s = t.codecs->EncodeLiteral(col, v, &stored, &matches);
+      if (!s.ok()) status = s;
+      if (matches) values.push_back(std::move(stored));
+    };
+    sqlite3_value* arg = argv[f.argv - 1];
+    sqlite3_value* x = nullptr;
+    int rc = sqlite3_vtab_in_first(arg, &x);
+    if (rc == SQLITE_OK) {  // an IN list
+      for (; rc == SQLITE_OK && x; rc = sqlite3_vtab_in_next(arg, &x)) add(x);
+    } else {
+      add(arg);
+    }
+    if (!status.ok()) return status;
+    if (values.empty()) {
+      *possible = false;
+      return Status::OK();
+    }
+    // DynamoDB's IN takes at most 100 values; SQLite filters longer lists.
+    if (values.size() <= 100) filter->AddEqualsOneOf(f.attribute, std::move(values));
+  }
+  return Status::OK();
 }
 
 template <typename Request>
@@ -1480,6 +1595,10 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
   RequestGate gate{&t->ctx->rate_limiter(), &t->conn->http(), t->conn->http().cancel_generation()};
   FilterBuilder filter;
   if (!BuildFilter(*t, plan, argv, &filter)) return empty();
+  bool possible = true;
+  Status codec_status = AddCodecFilters(*t, plan, argv, &filter, &possible);
+  if (!codec_status.ok()) return codec_status;
+  if (!possible) return empty();
 
   if (plan.op == Plan::Op::kScan) {
     dynamodb::ScanRequest req;
@@ -1534,8 +1653,17 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       if (!p.empty()) keys.emplace_back(&k, std::vector<AttributeValue>{AttributeValue::S(p)});
       continue;
     }
+    int codec_col = t->codecs ? t->ColumnOf(k.attribute) : -1;
+    Status encode_status;
     ForEachArgValue(k, argv, [&](sqlite3_value* v) {
-      KeyValue kv = SqlToKey(v, type);
+      KeyValue kv;
+      if (t->codecs && t->codecs->At(codec_col)) {
+        // An encrypted key: looked up by its ciphertext.
+        Status es = t->codecs->EncodeLiteral(codec_col, v, &kv.value, &kv.exact);
+        if (!es.ok()) encode_status = es;
+      } else {
+        kv = SqlToKey(v, type);
+      }
       if (kv.exact && is_range && type == "N") {
         // SQLite compares a number key held as TEXT (too long for a double)
         // as the nearest double: widen the bound by one double so those
@@ -1571,6 +1699,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
         if (storage == SQLITE_NULL || upper != key_sorts_below) matches_nothing = true;
       }
     });
+    if (!encode_status.ok()) return encode_status;
     if (matches_nothing) return empty();
     if (values.empty() && (k.op == KeyCondition::Op::kEq || k.op == KeyCondition::Op::kIn)) {
       return empty();
@@ -1965,10 +2094,17 @@ int DdbNext(sqlite3_vtab_cursor* cur) {
 int DdbEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbCursor*>(cur)->eof; }
 
 // Contract: the value of column `i` of the current row: the attribute as
-// values.h maps it, NULL when the item lacks it, the whole item for `item`.
+// values.h maps it, NULL when the item lacks it, the whole item for `item`;
+// a codec column decoded (codec_columns.h), with errors naming the table,
+// the item's key and the column.
 int DdbColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
   auto* c = reinterpret_cast<DdbCursor*>(cur);
   const DdbTable* t = TableOf(cur);
+  if (t->codecs && t->codecs->At(i)) {
+    Status s = c->codecs.Result(ctx, t->codec_source, i, c->page, c->pos);
+    if (!s.ok()) SetError(cur->pVtab, s.ToString());
+    return s.ok() ? SQLITE_OK : ErrorCode(s);
+  }
   if (!c->page.item_texts.empty()) {
     // A page kept as text: only the attribute asked for is decoded.
     std::string_view text = c->page.item_texts[c->pos];
@@ -2105,9 +2241,9 @@ sqlite3_module kModule = {
 }  // namespace
 
 void Stats::Reset() {
-  for (auto* a :
-       {&requests, &pages, &items_scanned, &items_returned, &rows, &reused, &reused_rows, &bytes,
-        &retries, &get_item, &batch_get_item, &query, &scan, &execute_statement, &capacity_milli}) {
+  for (auto* a : {&requests, &pages, &items_scanned, &items_returned, &rows, &reused,
+                  &reused_rows, &bytes, &retries, &get_item, &batch_get_item, &query, &scan,
+                  &execute_statement, &capacity_milli, &s3_gets, &s3_bytes, &s3_cache_hits}) {
     a->store(0);
   }
 }

@@ -24,6 +24,7 @@
 
 #include "engine/connection.h"
 #include "engine/status.h"
+#include "vtab/codec_columns.h"
 #include "vtab/rate_limiter.h"
 #include "vtab/scan_cache.h"
 #include "vtab/schema_cache.h"
@@ -52,6 +53,11 @@ struct Stats {
   std::atomic<uint64_t> execute_statement{0};  // ddb_partiql
   // Consumed capacity in thousandths of a unit (atomics of double are awkward).
   std::atomic<uint64_t> capacity_milli{0};
+  // Codec columns' S3 objects (codec_columns.h): GETs sent, body bytes
+  // received, and objects served from the cache instead.
+  std::atomic<uint64_t> s3_gets{0};
+  std::atomic<uint64_t> s3_bytes{0};
+  std::atomic<uint64_t> s3_cache_hits{0};
 
   void Reset();
 };
@@ -114,6 +120,10 @@ class ModuleContext {
     std::lock_guard<std::mutex> lock(mu_);
     sample_may_miss_[table] = may_miss;
   }
+  CodecSession& codecs() { return *codecs_; }
+  // Uses `other`'s codec session (its catalog, .codec declarations and
+  // settings): a reconnect keeps the session's codec columns.
+  void ShareCodecs(const ModuleContext& other) { codecs_ = other.codecs_; }
 
   // Asked before a large full Scan; false declines it. Unset: never asks.
   std::function<bool(const ScanEstimate&)> confirm_scan;
@@ -127,6 +137,7 @@ class ModuleContext {
   ScanCache scan_cache_;
   mutable std::mutex mu_;
   std::map<std::string, bool> sample_may_miss_;
+  std::shared_ptr<CodecSession> codecs_ = std::make_shared<CodecSession>();
 };
 
 // Registers the module on `db`. `context` must outlive `db`.
