@@ -112,6 +112,8 @@ constexpr HelpEntry kHelp[] = {
      ""},
     {".quit", "Leave the shell", ""},
     {".read FILE", "Run the statements and commands in FILE", ""},
+    {".readonly ?on|off?", "Refuse every write, to DynamoDB and local tables (ddbsql)",
+     "   The prompt shows \"ro\" while it is on; --readonly starts that way.\n"},
     {".region ?NAME?", "Show the AWS region, or switch to NAME (ddbsql)",
      "   The DynamoDB tables are listed again; local tables stay.\n"},
     {".schema ?PATTERN?", "Print the CREATE statements of matching tables",
@@ -1276,6 +1278,12 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
       module_->options().confirm_scan_items = static_cast<int64_t>(n);
     }
     return Status::OK();
+  }
+  if (cmd == "readonly") {
+    Status s = w.size() == 1 ? Status::OK() : toggle(&args_.readonly, ".readonly ?on|off?");
+    module_->options().read_only = args_.readonly;
+    if (w.size() == 1) std::fprintf(out(), "readonly: %s\n", args_.readonly ? "on" : "off");
+    return s;
   }
   if (cmd == "consistent") return toggle(&module_->options().consistent_read, ".consistent on|off");
   if (cmd == "eqp") {

@@ -2,6 +2,7 @@
 
 #include "shell/progress.h"
 #include "shell/text_util.h"
+#include "vtab/write.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -164,6 +165,7 @@ Status Shell::Open() {
   module_ = std::make_unique<vtab::ModuleContext>(connection_, connection_options_);
   module_->options().scan_segments = args_.parallel;
   module_->options().consistent_read = args_.consistent;
+  module_->options().read_only = args_.readonly;
   // Scripts never ask: only a person at the terminal is asked before a
   // large full Scan.
   if (interactive_) {
@@ -374,7 +376,8 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     if (!*tail) break;
     int rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &next);
     if (rc != SQLITE_OK) {
-      Status s = Status::InvalidArgument(sqlite3_errmsg(db_));
+      std::string refused = vtab::TakeRefusal(module_.get());  // DROP of a DynamoDB table
+      Status s = Status::InvalidArgument(refused.empty() ? sqlite3_errmsg(db_) : refused);
       ReportError(s, source, stmt_line);
       sqlite3_finalize(stmt);
       return s;
@@ -385,7 +388,9 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     if (args_.readonly && !sqlite3_stmt_readonly(stmt)) {
       sqlite3_finalize(stmt);
-      Status s = Status::InvalidArgument("read-only mode (--readonly): statement refused");
+      Status s = Status::InvalidArgument(
+          "read-only session (--readonly or .readonly on): statement refused; .readonly off "
+          "allows writes");
       ReportError(s, source, stmt_line);
       return s;
     }

@@ -55,6 +55,7 @@ struct ModuleOptions {
   // asks ModuleContext::confirm_scan first (set by the shell only when it
   // is interactive); 0: never ask.
   int64_t confirm_scan_items = 100000;
+  bool read_only = false;  // --readonly / .readonly on: every write refused (vtab/write.h)
 };
 
 // What a full Scan is estimated to cost, for the question asked before it.
@@ -64,6 +65,8 @@ struct ScanEstimate {
   int64_t bytes = 0;
   double read_units = 0;  // eventually consistent: 0.5 per 4 KB read
 };
+
+class WriteSession;  // vtab/write.h
 
 // State shared by all virtual tables of one SQLite connection.
 class ModuleContext {
@@ -81,6 +84,8 @@ class ModuleContext {
   ModuleOptions& options() { return options_; }
   Stats& stats() { return stats_; }
   RateLimiter& rate_limiter() { return rate_limiter_; }
+  // The transaction being built between BEGIN and COMMIT (vtab/write.cc).
+  WriteSession& writes();
 
   // Asked before a large full Scan; false declines it. Unset: never asks.
   std::function<bool(const ScanEstimate&)> confirm_scan;
@@ -91,6 +96,7 @@ class ModuleContext {
   ModuleOptions options_;
   Stats stats_;
   RateLimiter rate_limiter_;
+  std::shared_ptr<WriteSession> writes_;
 };
 
 // Registers the module on `db`. `context` must outlive `db`.
