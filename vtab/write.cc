@@ -61,7 +61,8 @@ sqlite3_int64 KeyRowid(const dynamodb::KeySchema& key, const Item& item) {
 }
 
 std::string SchemaChangeRefused(const std::string& statement, const std::string& table) {
-  return statement + " " + table + " refused: ddbsql never deletes or changes DynamoDB tables, and " +
+  return statement + " " + table +
+         " refused: ddbsql never deletes or changes DynamoDB tables, and " +
          "DynamoDB is untouched (to use another name, CREATE VIRTUAL TABLE temp.x USING dynamodb(" +
          "table='" + table + "'))";
 }
@@ -143,17 +144,19 @@ Status WriteSession::Add(Action action, size_t bytes, const std::string& key_id)
   } else if (!keys_.insert(key_id).second) {
     why = "the same item is written twice in this transaction (DynamoDB allows one write per item)";
   } else if (actions_.size() + 1 > kMaxTransactionWrites) {
-    why = "a transaction holds at most 100 writes (DynamoDB's TransactWriteItems limit); this is "
-          "write 101";
+    why =
+        "a transaction holds at most 100 writes (DynamoDB's TransactWriteItems limit); this is "
+        "write 101";
   } else if (bytes_ + bytes > kMaxTransactionBytes) {
-    why = "a transaction holds at most 4 MB (DynamoDB's TransactWriteItems limit); with this write "
-          "it would be " +
-          std::to_string((bytes_ + bytes) / 1024) + " KB";
+    why =
+        "a transaction holds at most 4 MB (DynamoDB's TransactWriteItems limit); with this write "
+        "it would be " +
+        std::to_string((bytes_ + bytes) / 1024) + " KB";
   }
   if (!why.empty()) {
-    poisoned_ = Status::InvalidArgument(
-        action.what + ": " + why +
-        "; nothing has been written: ROLLBACK, then write in smaller transactions or outside BEGIN");
+    poisoned_ = Status::InvalidArgument(action.what + ": " + why +
+                                        "; nothing has been written: ROLLBACK, then write in "
+                                        "smaller transactions or outside BEGIN");
     return poisoned_;
   }
   bytes_ += bytes;
@@ -196,10 +199,10 @@ Status WriteSession::Commit(int* sqlite_code) {
                   (a.insert ? ": UNIQUE constraint failed: the key exists"
                             : ": the item changed or was deleted since it was read");
       }
-      result_ = detail.empty() ? s.WithContext("COMMIT: nothing written")
-                               : Status::InvalidArgument(
-                                     "COMMIT: nothing written, DynamoDB cancelled the transaction" +
-                                     detail);
+      result_ = detail.empty()
+                    ? s.WithContext("COMMIT: nothing written")
+                    : Status::InvalidArgument(
+                          "COMMIT: nothing written, DynamoDB cancelled the transaction" + detail);
     }
   } else {
     result_code_ = SQLITE_OK;
@@ -370,8 +373,7 @@ Status TableWriter::BuildInsert(sqlite3_value** values, Item* item) {
   return Status::OK();
 }
 
-int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
-                        sqlite3_int64* rowid) {
+int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
   if (ctx_->options().read_only) return Begin(vtab);
   if (!InTransaction() && pipeline_.failed()) {
     int code = SQLITE_ERROR;
@@ -471,8 +473,7 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
     AttributeValue v;
     Status s = SqlToAttribute(values[i], type, c.name, &v);
     if (!s.ok()) return s;
-    if (was != old.item.end() && was->second == v &&
-        was->second.type() == v.type()) {
+    if (was != old.item.end() && was->second == v && was->second.type() == v.type()) {
       continue;
     }
     changes[c.attribute] = std::move(v);
@@ -631,9 +632,9 @@ Status TableWriter::Send(Change change, int* code) {
       }
       return session.Add(std::move(put), ItemSize(change.item), id);
     }
-    WriteSession::Action a = action(change.kind == Kind::kUpdate
-                                        ? dynamodb::TransactWriteEntry::Kind::kUpdate
-                                        : dynamodb::TransactWriteEntry::Kind::kDelete);
+    WriteSession::Action a =
+        action(change.kind == Kind::kUpdate ? dynamodb::TransactWriteEntry::Kind::kUpdate
+                                            : dynamodb::TransactWriteEntry::Kind::kDelete);
     a.entry.item = change.key;
     a.entry.update = change.update;
     a.entry.condition = change.condition;

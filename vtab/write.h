@@ -71,10 +71,10 @@ std::string SchemaChangeRefused(const std::string& statement, const std::string&
 
 // What a group of writes did.
 struct WriteOutcome {
-  Status status;              // the first failure
-  int sqlite_code = SQLITE_OK;  // its SQLite code (SQLITE_CONSTRAINT for a key clash)
-  uint64_t written = 0;       // items written
-  uint64_t conflicts = 0;     // conditional writes refused: the item had changed
+  Status status;                           // the first failure
+  int sqlite_code = SQLITE_OK;             // its SQLite code (SQLITE_CONSTRAINT for a key clash)
+  uint64_t written = 0;                    // items written
+  uint64_t conflicts = 0;                  // conditional writes refused: the item had changed
   std::vector<std::string> conflict_keys;  // the first few, for the message
 
   void Add(WriteOutcome other);

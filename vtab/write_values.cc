@@ -18,7 +18,8 @@ namespace {
 
 std::string Text(sqlite3_value* v) {
   const unsigned char* t = sqlite3_value_text(v);
-  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_value_bytes(v)))
+  return t ? std::string(reinterpret_cast<const char*>(t),
+                         static_cast<size_t>(sqlite3_value_bytes(v)))
            : std::string();
 }
 
@@ -313,8 +314,8 @@ std::string DescribeKey(const dynamodb::Item& key) {
     if (v.type() == Type::kN) {
       out += v.scalar();
     } else if (v.type() == Type::kB) {
-      out += "x'" + HexEncode(v.scalar().substr(0, 32)) + (v.scalar().size() > 32 ? "..." : "") +
-             "'";
+      out +=
+          "x'" + HexEncode(v.scalar().substr(0, 32)) + (v.scalar().size() > 32 ? "..." : "") + "'";
     } else {
       std::string s = v.scalar().size() > 64 ? v.scalar().substr(0, 64) + "..." : v.scalar();
       out += "'" + s + "'";

@@ -7,7 +7,7 @@
 //   BOOL         BOOL if 0/1, else N             as N, 0/1 -> BOOL         B
 //   B            N              N                S                         B
 //   M, L         N              N                M/L when JSON of that shape, else S   B
-//   SS, NS, BS   N              N                the set when a JSON array of its members, else S  B
+//   SS, NS, BS   N              N                the set when a JSON array of its members, else S B
 //   "" (mixed)   N              N                S                         B
 //
 // SQL NULL is no attribute (INSERT leaves it out, UPDATE removes it). Key

@@ -42,7 +42,8 @@ TEST(WriteValuesTest, DeclaredTypeDecides) {
   EXPECT_EQ(Convert("42", "S"), AttributeValue::S("42"));
   EXPECT_EQ(Convert("42", ""), AttributeValue::N("42"));
   EXPECT_EQ(Convert("'42'", "N"), AttributeValue::N("42"));
-  EXPECT_EQ(Convert("'12345678901234567890123'", "N"), AttributeValue::N("12345678901234567890123"));
+  EXPECT_EQ(Convert("'12345678901234567890123'", "N"),
+            AttributeValue::N("12345678901234567890123"));
   EXPECT_EQ(Convert("'abc'", "N"), AttributeValue::S("abc"));
   EXPECT_EQ(Convert("0.1", "N"), AttributeValue::N("0.1"));
   EXPECT_EQ(Convert("1", "BOOL"), AttributeValue::Bool(true));
@@ -70,10 +71,9 @@ TEST(WriteValuesTest, KeysAreStrict) {
     const char* type;
     const char* error;  // nullptr: accepted
   } cases[] = {
-      {"NULL", "S", "cannot be NULL"},     {"''", "S", "empty string"},
-      {"x'01'", "S", "BLOB"},              {"'abc'", "N", "not a number"},
-      {"'5'", "N", nullptr},               {"5", "S", nullptr},
-      {"'text'", "B", "not a BLOB"},       {"x'01'", "B", nullptr},
+      {"NULL", "S", "cannot be NULL"}, {"''", "S", "empty string"}, {"x'01'", "S", "BLOB"},
+      {"'abc'", "N", "not a number"},  {"'5'", "N", nullptr},       {"5", "S", nullptr},
+      {"'text'", "B", "not a BLOB"},   {"x'01'", "B", nullptr},
   };
   for (const auto& c : cases) {
     SqlValue v(c.expr);
