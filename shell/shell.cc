@@ -2,6 +2,7 @@
 
 #include "shell/progress.h"
 #include "shell/text_util.h"
+#include "shell/write_confirm.h"
 #include "vtab/write.h"
 
 #include <fcntl.h>
@@ -391,6 +392,12 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       Status s = Status::InvalidArgument(
           "read-only session (--readonly or .readonly on): statement refused; .readonly off "
           "allows writes");
+      ReportError(s, source, stmt_line);
+      return s;
+    }
+    if (interactive_ && !ConfirmWrite(db_, stmt, module_.get(), stdin)) {
+      sqlite3_finalize(stmt);
+      Status s = Status::InvalidArgument("statement declined: nothing was written");
       ReportError(s, source, stmt_line);
       return s;
     }
