@@ -36,6 +36,9 @@ Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* 
       dynamodb::DynamoDbTraits(), c->dynamodb_endpoint_, c->settings_.region, c->credentials_,
       c->http_, aws::RetryPolicy::ForService("dynamodb", c->settings_), c->quota_);
   c->dynamodb_ = std::make_unique<dynamodb::DynamoDbClient>(c->dynamodb_aws_);
+  c->s3_ = std::make_shared<s3::S3Client>(
+      c->s3_endpoint_, c->settings_.region, c->credentials_, c->http_,
+      aws::RetryPolicy::ForService("s3", c->settings_), c->quota_);
   *out = std::move(c);
   return Status::OK();
 }

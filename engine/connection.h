@@ -12,6 +12,7 @@
 #include "engine/aws/credentials.h"
 #include "engine/aws/http.h"
 #include "engine/dynamodb/client.h"
+#include "engine/s3/client.h"
 #include "engine/status.h"
 
 namespace ddb {
@@ -36,6 +37,8 @@ class Connection {
   const aws::Endpoint& dynamodb_endpoint() const { return dynamodb_endpoint_; }
   const aws::Endpoint& s3_endpoint() const { return s3_endpoint_; }
   dynamodb::DynamoDbClient& dynamodb() { return *dynamodb_; }
+  // S3 on the same credentials, HTTP client and retry quota.
+  std::shared_ptr<s3::S3Client> s3() { return s3_; }
   aws::HttpClient& http() { return *http_; }
   std::shared_ptr<aws::HttpClient> shared_http() { return http_; }
 
@@ -54,6 +57,7 @@ class Connection {
   std::shared_ptr<aws::RetryQuota> quota_;
   std::shared_ptr<aws::AwsClient> dynamodb_aws_;
   std::unique_ptr<dynamodb::DynamoDbClient> dynamodb_;
+  std::shared_ptr<s3::S3Client> s3_;
 };
 
 }  // namespace ddb

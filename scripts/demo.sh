@@ -42,6 +42,8 @@ export AWS_ENDPOINT_URL_DYNAMODB="$DDBSQL_TEST_DYNAMODB_URL"
 export AWS_ENDPOINT_URL_S3="$DDBSQL_TEST_S3_URL"
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
+# The password of web_pages' encrypted column (scripts/demo_catalog.json names it).
+export DDBSQL_DEMO_PASSWORD=demo-password
 
 ddb_run_logged "$DDBSQL_LOG_DIR/load_demo.log" \
   "$python" "$DDBSQL_REPO/scripts/load_demo.py" \
@@ -51,9 +53,11 @@ ddb_run_logged "$DDBSQL_LOG_DIR/load_demo.log" \
 if (($# == 0)) && [[ -t 0 ]]; then
   echo "demo: tables demo_table and my-table, bucket ddbsql-demo;" \
     "DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, S3 at $AWS_ENDPOINT_URL_S3" >&2
+  echo "demo: web_pages is stored the pynamodb_mate way (HTML in S3, gzip, AES); try" >&2
+  echo "  SELECT id, owner_email, note, length(html) FROM web_pages WHERE owner_email = 'ana@example.com';" >&2
 fi
 
 # A child, not exec: the EXIT trap must stop the emulators afterwards.
 rc=0
-"$DDBSQL_BUILD_DIR/ddbsql" "$@" || rc=$?
+"$DDBSQL_BUILD_DIR/ddbsql" --catalog "$DDBSQL_REPO/scripts/demo_catalog.json" "$@" || rc=$?
 exit "$rc"

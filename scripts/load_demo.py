@@ -5,13 +5,18 @@
 
 Creates (or refills) the table `demo_table` (key pk), whose few items cover
 every DynamoDB type and some missing attributes; the table `my-table` (key pk
-S + sk N, 20 items); and the S3 bucket `ddbsql-demo` with one object. The
+S + sk N, 20 items); the S3 bucket `ddbsql-demo` with one object; and the
+table `web_pages` written the way pynamodb_mate stores attributes (HTML in
+S3 as S3BackedBigTextAttribute, a gzip'd note, an encrypted owner e-mail
+whose password is $DDBSQL_DEMO_PASSWORD), declared by
+scripts/demo_catalog.json. The
 credentials and region come from the environment (scripts/demo.sh sets
 access key id `demo` and us-east-1): DynamoDB Local keeps one database per
 access key id and region, so ddbsql must use the same ones to see the data.
 """
 
 import argparse
+import os
 import sys
 from decimal import Decimal
 
@@ -19,6 +24,16 @@ import boto3
 from botocore.config import Config
 
 kDemoBucket = "ddbsql-demo"
+kRepo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# web_pages: (id, title, owner e-mail, note); the HTML is made from them.
+kWebPages = [
+    ("home", "Welcome", "ana@example.com", "Front page; keep it short."),
+    ("pricing", "Pricing", "bo@example.com", "Prices change on the 1st of each month."),
+    ("docs", "Documentation", "ana@example.com", "Generated nightly from the manual."),
+    ("blog", "Blog", "chen@example.com", "Three posts waiting for review."),
+    ("about", "About us", "bo@example.com", "Team photos are in the S3 bucket too."),
+]
 
 # Every DynamoDB type at least once; "beta" and "delta" lack most attributes.
 kDemoItems = [
@@ -94,6 +109,29 @@ def create_table(ddb, name, key_schema, attributes):
     return table
 
 
+def load_web_pages(ddb, s3):
+    """The table `web_pages`, in pynamodb_mate's stored formats."""
+    sys.path.insert(0, os.path.join(kRepo, "tests"))
+    import pynamodb_mate_writer as pm  # the tests' own writer of those formats
+
+    password = os.environ.get("DDBSQL_DEMO_PASSWORD", "demo-password")
+    create_table(ddb, "web_pages", [{"AttributeName": "id", "KeyType": "HASH"}],
+                 [{"AttributeName": "id", "AttributeType": "S"}])
+    client = ddb.meta.client
+    items = []
+    for page_id, title, owner, note in kWebPages:
+        html = (f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+                + f"<p>{note}</p>" * 40 + "</body></html>")
+        items.append({
+            "id": {"S": page_id},
+            "title": {"S": title},
+            "html": {"S": pm.s3backed_put(s3, kDemoBucket, html.encode("utf-8"))},
+            "note": {"B": pm.gzip_bytes(note.encode("utf-8"))},
+            "owner_email": {"B": pm.pmate_encrypt(password, owner.encode("utf-8"))},
+        })
+    pm.batch_put(client, "web_pages", items)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dynamodb", required=True, help="DynamoDB endpoint URL")
@@ -128,9 +166,13 @@ def main():
     s3.put_object(Bucket=kDemoBucket, Key="hello.txt", Body="Hello from S3 ☁\n".encode(),
                   ContentType="text/plain; charset=utf-8")
 
-    counts = [ddb.Table(t).scan(Select="COUNT")["Count"] for t in ("demo_table", "my-table")]
-    if counts != [len(kDemoItems), 20]:
-        sys.exit(f"load_demo.py: expected {len(kDemoItems)} and 20 items, found {counts}")
+    load_web_pages(ddb, s3)
+
+    tables = ("demo_table", "my-table", "web_pages")
+    counts = [ddb.Table(t).scan(Select="COUNT")["Count"] for t in tables]
+    if counts != [len(kDemoItems), 20, len(kWebPages)]:
+        sys.exit(f"load_demo.py: expected {len(kDemoItems)}, 20 and {len(kWebPages)} items,"
+                 f" found {counts}")
 
 
 if __name__ == "__main__":

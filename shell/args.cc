@@ -105,6 +105,15 @@ Status ParseArgs(int argc, const char* const* argv, Args* out) {
                                     "' is not a segment count (0 to 64; 0: by table size)");
       }
       out->parallel = static_cast<int>(n);
+    } else if (name == "s3-parallel") {
+      s = value(&v);
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (s.ok() && (v.empty() || *end != '\0' || n < 1 || n > 256)) {
+        s = Status::InvalidArgument("option " + arg + ": '" + v +
+                                    "' is not a number of S3 requests in flight (1 to 256)");
+      }
+      out->s3_parallel = static_cast<int>(n);
     } else if (name == "consistent") {
       out->consistent = true;
     } else {
@@ -144,7 +153,9 @@ Connection:
   --consistent          strongly consistent reads
   --parallel N          parallel scan segments (default: by table size)
   --readonly            refuse every write
-  --catalog FILE        column declarations (codecs)
+  --catalog FILE        codec column declarations (default: $DDBSQL_CATALOG,
+                        else $XDG_CONFIG_HOME/ddbsql/catalog.json)
+  --s3-parallel N       S3 objects of codec columns fetched at once (default 16)
 
 Input:
   -c, --command SQL     run SQL (may repeat), then exit

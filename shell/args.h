@@ -24,7 +24,7 @@ struct Args {
   std::optional<std::string> null_value;
   std::optional<std::string> separator;
   std::optional<std::string> newline;
-  std::string catalog;  // --catalog FILE (column codecs; later issues)
+  std::string catalog;  // --catalog FILE (codec columns; see vtab/codec_columns.h)
   bool bail = false;
   bool echo = false;
   bool readonly = false;
@@ -33,6 +33,7 @@ struct Args {
   bool version = false;
   bool help = false;
   int parallel = 0;         // --parallel N scan segments (0: automatic)
+  int s3_parallel = 0;      // --s3-parallel N: S3 GETs in flight (0: default)
   bool consistent = false;  // --consistent reads
 };
 

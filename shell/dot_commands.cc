@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "shell/codec_commands.h"
 #include "shell/shell.h"
 #include "shell/text_util.h"
 
@@ -45,6 +46,9 @@ struct HelpEntry {
 constexpr HelpEntry kHelp[] = {
     {".bail on|off", "Stop a script at its first error (default off)", ""},
     {".changes on|off", "After each input, print how many rows it changed", ""},
+    {".codec ?TABLE COLUMN JSON?", "List codec columns, or declare one for the session (ddbsql)",
+     "   JSON as a column of a catalog file, e.g.\n"
+     "   .codec pages title {\"codec\": \"CompressedUnicodeAttribute\"}\n"},
     {".consistent on|off", "Strongly consistent reads of DynamoDB tables (ddbsql)",
      "   They cost twice the read capacity of the default, eventually consistent,\n"
      "   reads.\n"},
@@ -108,6 +112,9 @@ constexpr HelpEntry kHelp[] = {
     {".progress on|off", "Progress line for slow statements (ddbsql)", ""},
     {".ratelimit RCU|off", "Cap read capacity consumed per second, all scans together (ddbsql)",
      ""},
+    {".s3missing ?error|null?", "A missing S3 object of a codec column: error, or NULL (ddbsql)",
+     "   With null, each statement warns once with the count.\n"},
+    {".s3parallel ?N?", "S3 objects of codec columns fetched at once (ddbsql)", ""},
     {".scanconfirm N|off", "Ask before a full scan of a table above N items (ddbsql, interactive)",
      ""},
     {".quit", "Leave the shell", ""},
@@ -1403,7 +1410,15 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     }
     return s;
   }
-  if (cmd == "schema") return SchemaCommand(db_, w, out());
+  if (cmd == "schema") {
+    Status s = SchemaCommand(db_, w, out());
+    bool pattern = w.size() > 1 && !w.back().empty() && w.back()[0] != '-';
+    if (s.ok()) PrintCodecSchema(&module_->codecs(), pattern ? w.back() : "", out());
+    return s;
+  }
+  bool codec_command = false;
+  Status codec_status = CodecCommand(db_, &module_->codecs(), line, w, out(), &codec_command);
+  if (codec_command) return codec_status;
   if (cmd == "dump") return DumpCommand(db_, w, out());
   if (cmd == "import") return ImportCommand(db_, &output_, w, out());
   if (cmd == "parameter" || cmd == "param") return ParameterCommand(db_, w, out());

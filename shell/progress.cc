@@ -115,6 +115,11 @@ std::string Progress::Format(const vtab::Stats& stats, double seconds, size_t wi
                 static_cast<unsigned long long>(stats.pages.load()),
                 static_cast<double>(stats.capacity_milli.load()) / 1000.0, seconds);
   std::string text = buf;
+  if (uint64_t gets = stats.s3_gets.load(), hits = stats.s3_cache_hits.load(); gets + hits > 0) {
+    std::snprintf(buf, sizeof(buf), ", S3 %llu GETs %llu cached",
+                  static_cast<unsigned long long>(gets), static_cast<unsigned long long>(hits));
+    text.insert(text.find(" (Ctrl-C"), buf);
+  }
   if (text.size() > width) text.resize(width);
   return text;
 }

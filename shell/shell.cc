@@ -167,6 +167,10 @@ Status Shell::Open() {
   module_->options().scan_segments = args_.parallel;
   module_->options().consistent_read = args_.consistent;
   module_->options().read_only = args_.readonly;
+  // Codec columns: a bad catalog stops here, before any request.
+  s = module_->codecs().LoadCatalog(args_.catalog);
+  if (!s.ok()) return s;
+  if (args_.s3_parallel > 0) module_->codecs().set_concurrency(args_.s3_parallel);
   // Scripts never ask: only a person at the terminal is asked before a
   // large full Scan.
   if (interactive_) {
@@ -403,6 +407,7 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     if (eqp_ && sqlite3_stmt_isexplain(stmt) == 0) ShowQueryPlan(stmt);
     module_->stats().Reset();
+    module_->codecs().TakeMissingAsNull();
     aws::CallCounters& calls = connection_->dynamodb().aws().counters();
     retries_baseline_ = calls.retries.load();
     bytes_baseline_ = calls.bytes_received.load();
@@ -427,6 +432,10 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     if (timer_) {
       double secs = std::chrono::duration<double>(elapsed).count();
       std::fprintf(stdout, "Run Time: real %.3f\n", secs);
+    }
+    if (uint64_t missing = module_->codecs().TakeMissingAsNull()) {
+      std::fprintf(stderr, "warning: %llu S3 object%s missing, read as NULL (.s3missing null)\n",
+                   static_cast<unsigned long long>(missing), missing == 1 ? "" : "s");
     }
     if (stats_on_) PrintStats();
     if (!err.empty()) {
@@ -483,6 +492,12 @@ void Shell::PrintStats() {
       static_cast<unsigned long long>(calls.bytes_received.load() - bytes_baseline_),
       static_cast<double>(st.capacity_milli.load()) / 1000.0,
       static_cast<unsigned long long>(calls.retries.load() - retries_baseline_));
+  if (uint64_t gets = st.s3_gets.load(), hits = st.s3_cache_hits.load(); gets + hits > 0) {
+    std::fprintf(stderr, "S3: %llu GETs, %llu bytes, %llu cache hits\n",
+                 static_cast<unsigned long long>(gets),
+                 static_cast<unsigned long long>(st.s3_bytes.load()),
+                 static_cast<unsigned long long>(hits));
+  }
 }
 
 // Asks on the terminal whether to run a large full Scan (interactive only).

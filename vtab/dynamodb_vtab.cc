@@ -40,6 +40,7 @@
 
 #include "engine/dynamodb/client.h"
 #include "engine/dynamodb/number.h"
+#include "vtab/codec_columns.h"
 #include "vtab/functions.h"
 #include "vtab/module.h"
 #include "vtab/plan.h"
@@ -81,6 +82,9 @@ struct DdbTable {
   int segments = 0;
   std::string schema;                   // where SQLite declared it ("ddb", "temp", ...)
   std::unique_ptr<TableWriter> writer;  // INSERT, UPDATE, DELETE (vtab/write.h)
+  // Declared codec columns (codec_columns.h); null when there are none.
+  std::unique_ptr<TableCodecs> codecs;
+  CursorCodecs::Source codec_source;
 
   // The column holding `attribute`, or -1.
   int ColumnOf(const std::string& attribute) const {
@@ -219,13 +223,55 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
   return Status::OK();
 }
 
+// Refuses codec declarations the table's keys cannot have (codec::Catalog).
+Status CheckCodecKeys(const DdbTable& t,
+                      const std::map<std::string, std::shared_ptr<const codec::Column>>& decls) {
+  if (decls.empty()) return Status::OK();
+  std::vector<std::string> keys = {t.desc.key.hash.name};
+  if (t.desc.key.range) keys.push_back(t.desc.key.range->name);
+  for (const auto& [name, c] : decls) {
+    if (std::find(keys.begin(), keys.end(), name) == keys.end()) continue;
+    if (!c->deterministic()) {
+      return Status::InvalidArgument("table " + t.table + ", column " + name +
+                                     ": a key attribute needs a deterministic codec without S3, "
+                                     "not " +
+                                     c->codec());
+    }
+  }
+  return Status::OK();
+}
+
+// Adds the declared codec columns sampling did not find (before `item`) and
+// indexes the declarations by column.
+void AttachCodecs(DdbTable* t,
+                  const std::map<std::string, std::shared_ptr<const codec::Column>>& decls) {
+  if (decls.empty()) return;
+  for (const auto& [name, c] : decls) {
+    if (t->ColumnOf(name) < 0) {
+      t->columns.insert(t->columns.begin() + t->item_column, Column{name, name, "", false});
+      ++t->item_column;
+    }
+  }
+  std::vector<std::shared_ptr<const codec::Column>> by_column(t->columns.size());
+  for (const auto& [name, c] : decls) by_column[static_cast<size_t>(t->ColumnOf(name))] = c;
+  t->codecs = std::make_unique<TableCodecs>(t->table, std::move(by_column));
+  t->codec_source.codecs = t->codecs.get();
+  t->codec_source.keys = {t->desc.key.hash.name};
+  if (t->desc.key.range) t->codec_source.keys.push_back(t->desc.key.range->name);
+  t->codec_source.session = &t->ctx->codecs();
+  t->codec_source.connection = t->conn;
+  t->codec_source.stats = &t->ctx->stats();
+}
+
 std::string CreateTableSql(const DdbTable& t) {
   std::string sql = "CREATE TABLE x(";
   for (size_t i = 0; i < t.columns.size(); ++i) {
     const Column& c = t.columns[i];
     if (i > 0) sql += ", ";
     sql += QuoteIdent(c.name);
-    if (!c.attribute.empty() && !c.type.empty()) {
+    if (const codec::Column* cc = t.codecs ? t.codecs->At(static_cast<int>(i)) : nullptr) {
+      sql += " " + std::string(codec::SqlDeclType(cc->type()));
+    } else if (!c.attribute.empty() && !c.type.empty()) {
       sql += " ";
       sql += DeclaredType(c.type);
     }
@@ -251,6 +297,7 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
   t->consistent = ctx->options().consistent_read;
   t->segments = ctx->options().scan_segments;
   std::string declared;
+  std::string catalog;  // catalog= (codec columns of this table)
   int sample = ctx->options().sample_items;
   aws::Overrides overrides;
   bool other_connection = false;
@@ -291,6 +338,8 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
       (key == "segments" ? t->segments : sample) = static_cast<int>(n);
     } else if (key == "columns") {
       declared = value;
+    } else if (key == "catalog") {
+      catalog = value;
     } else {
       *err =
           sqlite3_mprintf("dynamodb(%s): unknown argument '%s'", argv[2], std::string(arg).c_str());
@@ -306,9 +355,18 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     }
   }
 
-  Status s = t->conn->dynamodb().DescribeTable(t->table, &t->desc);
+  // Codec declarations are checked before anything is sent.
+  std::map<std::string, std::shared_ptr<const codec::Column>> codec_decls;
+  Status s = TableCodecs::Collect(&ctx->codecs(), t->table, catalog, &codec_decls);
+  if (!s.ok()) {
+    *err = sqlite3_mprintf("%s", s.ToString().c_str());
+    return SQLITE_ERROR;
+  }
+  s = t->conn->dynamodb().DescribeTable(t->table, &t->desc);
   ctx->stats().requests++;
+  if (s.ok()) s = CheckCodecKeys(*t, codec_decls);
   if (s.ok()) s = BuildColumns(t.get(), declared, sample);
+  if (s.ok()) AttachCodecs(t.get(), codec_decls);
   if (!s.ok()) {
     std::string msg = s.ToString();
     if (msg.find(t->table) == std::string::npos) msg = "table " + t->table + ": " + msg;
@@ -475,7 +533,8 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
   c.cost = (hash_in ? 5 : 1) * (10 + per_partition) + (index.empty() ? 0 : 5);
   c.rows = static_cast<sqlite3_int64>(per_partition) * (hash_in ? 5 : 1);
   // ORDER BY the sort key: DynamoDB returns a partition in sort-key order.
-  if (!hash_in && key.range && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == range_col) {
+  if (!hash_in && key.range && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == range_col &&
+      !(t.codecs && t.codecs->At(range_col))) {  // ciphertexts do not sort like values
     c.plan.order = info->aOrderBy[0].desc ? Plan::Order::kDesc : Plan::Order::kAsc;
   }
   *out = std::move(c);
@@ -543,6 +602,8 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       continue;
     }
     if (!c.usable) continue;
+    // Codec columns: only equality on a searchable (deterministic) codec.
+    if (t->codecs && !t->codecs->Pushable(c.iColumn, c.op)) continue;
     // DynamoDB compares bytes: a constraint under another collation
     // (NOCASE, RTRIM) stays with SQLite.
     const char* coll = sqlite3_vtab_collation(info, i);
@@ -606,7 +667,11 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       bool exact = false;  // IS [NOT] NULL is exactly DynamoDB's test
       switch (o.op) {
         case SQLITE_INDEX_CONSTRAINT_EQ:
-          if (sqlite3_vtab_in(info, o.index, -1)) continue;
+          if (sqlite3_vtab_in(info, o.index, -1)) {
+            // An encrypted column's IN list becomes one FilterExpression.
+            if (!t->codecs || !t->codecs->At(o.column)) continue;
+            sqlite3_vtab_in(info, o.index, 1);
+          }
           f.op = FilterCondition::Op::kEq;
           break;
         case SQLITE_INDEX_CONSTRAINT_GT:
@@ -881,12 +946,13 @@ struct DdbCursor {
   // The current row of a page of item texts, decoded as far as needed:
   // its attributes found by name (for columns), or the whole Item (for the
   // rowid and sort keys). `*_pos` says which row they belong to; kNoRow:
-  // none.
+  // none. `codecs` holds the decoded codec values of the page.
   static constexpr size_t kNoRow = SIZE_MAX;
   dynamodb::CheckedItemAttributes row_attributes;
   size_t row_attributes_pos = kNoRow;
   Item row_item;
   size_t row_item_pos = kNoRow;
+  CursorCodecs codecs;
 };
 
 DdbTable* TableOf(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbTable*>(cur->pVtab); }
@@ -914,6 +980,7 @@ void SetPage(DdbCursor* c, ItemPage page) {
   c->pos = 0;
   c->row_attributes_pos = DdbCursor::kNoRow;
   c->row_item_pos = DdbCursor::kNoRow;
+  c->codecs.NewPage();
 }
 
 // The current row as an Item, decoding it if the page holds text.
@@ -1120,6 +1187,15 @@ class FilterBuilder {
     return ok;
   }
 
+  // `attribute` equals one of `values` exactly: the encoded literals of
+  // equality on a codec column (SQLite re-checks the decoded values).
+  void AddEqualsOneOf(const std::string& attribute, std::vector<AttributeValue> values) {
+    pending_name_ = attribute;
+    std::string list;
+    for (auto& v : values) list += (list.empty() ? "" : ", ") + Value(std::move(v));
+    Part(values.size() == 1 ? "#? = " + list : "#? IN (" + list + ")");
+  }
+
   std::string expression() const { return expr_; }
   dynamodb::NameMap& names() { return names_; }
   dynamodb::AttributeMap& values() { return values_; }
@@ -1225,10 +1301,49 @@ class FilterBuilder {
 bool BuildFilter(const DdbTable& t, const Plan& plan, sqlite3_value** argv, FilterBuilder* filter) {
   for (const auto& f : plan.filter) {
     int col = t.ColumnOf(f.attribute);
+    if (t.codecs && t.codecs->At(col)) continue;  // AddCodecFilters
     std::string type = col >= 0 ? t.columns[static_cast<size_t>(col)].type : "";
     if (!filter->Add(f, f.argv > 0 ? argv[f.argv - 1] : nullptr, type)) return false;
   }
   return true;
+}
+
+// Adds the plan's predicates on codec columns (equality or IN on a
+// searchable codec) with their literals encoded as stored. *possible is
+// false when no value can match.
+Status AddCodecFilters(const DdbTable& t, const Plan& plan, sqlite3_value** argv,
+                       FilterBuilder* filter, bool* possible) {
+  *possible = true;
+  if (!t.codecs) return Status::OK();
+  for (const auto& f : plan.filter) {
+    int col = t.ColumnOf(f.attribute);
+    if (!t.codecs->At(col) || f.op != FilterCondition::Op::kEq || f.argv <= 0) continue;
+    std::vector<AttributeValue> values;
+    Status status;
+    auto add = [&](sqlite3_value* v) {
+      AttributeValue stored;
+      bool matches = false;
+      Status s = t.codecs->EncodeLiteral(col, v, &stored, &matches);
+      if (!s.ok()) status = s;
+      if (matches) values.push_back(std::move(stored));
+    };
+    sqlite3_value* arg = argv[f.argv - 1];
+    sqlite3_value* x = nullptr;
+    int rc = sqlite3_vtab_in_first(arg, &x);
+    if (rc == SQLITE_OK) {  // an IN list
+      for (; rc == SQLITE_OK && x; rc = sqlite3_vtab_in_next(arg, &x)) add(x);
+    } else {
+      add(arg);
+    }
+    if (!status.ok()) return status;
+    if (values.empty()) {
+      *possible = false;
+      return Status::OK();
+    }
+    // DynamoDB's IN takes at most 100 values; SQLite filters longer lists.
+    if (values.size() <= 100) filter->AddEqualsOneOf(f.attribute, std::move(values));
+  }
+  return Status::OK();
 }
 
 template <typename Request>
@@ -1263,6 +1378,10 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
   RequestGate gate{&t->ctx->rate_limiter(), &t->conn->http(), t->conn->http().cancel_generation()};
   FilterBuilder filter;
   if (!BuildFilter(*t, plan, argv, &filter)) return empty();
+  bool possible = true;
+  Status codec_status = AddCodecFilters(*t, plan, argv, &filter, &possible);
+  if (!codec_status.ok()) return codec_status;
+  if (!possible) return empty();
 
   if (plan.op == Plan::Op::kScan) {
     dynamodb::ScanRequest req;
@@ -1317,8 +1436,17 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       if (!p.empty()) keys.emplace_back(&k, std::vector<AttributeValue>{AttributeValue::S(p)});
       continue;
     }
+    int codec_col = t->codecs ? t->ColumnOf(k.attribute) : -1;
+    Status encode_status;
     ForEachArgValue(k, argv, [&](sqlite3_value* v) {
-      KeyValue kv = SqlToKey(v, type);
+      KeyValue kv;
+      if (t->codecs && t->codecs->At(codec_col)) {
+        // An encrypted key: looked up by its ciphertext.
+        Status es = t->codecs->EncodeLiteral(codec_col, v, &kv.value, &kv.exact);
+        if (!es.ok()) encode_status = es;
+      } else {
+        kv = SqlToKey(v, type);
+      }
       if (kv.exact && is_range && type == "N") {
         // SQLite compares a number key held as TEXT (too long for a double)
         // as the nearest double: widen the bound by one double so those
@@ -1349,6 +1477,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
         if (storage == SQLITE_NULL || upper != key_sorts_below) matches_nothing = true;
       }
     });
+    if (!encode_status.ok()) return encode_status;
     if (matches_nothing) return empty();
     if (values.empty() && (k.op == KeyCondition::Op::kEq || k.op == KeyCondition::Op::kIn)) {
       return empty();
@@ -1542,6 +1671,11 @@ int DdbColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
   if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;  // an UPDATE that leaves it as it is
   auto* c = reinterpret_cast<DdbCursor*>(cur);
   const DdbTable* t = TableOf(cur);
+  if (t->codecs && t->codecs->At(i)) {
+    Status s = c->codecs.Result(ctx, t->codec_source, i, c->page, c->pos);
+    if (!s.ok()) SetError(cur->pVtab, s.ToString());
+    return s.ok() ? SQLITE_OK : ErrorCode(s);
+  }
   if (!c->page.item_texts.empty()) {
     // A page kept as text: only the attribute asked for is decoded.
     std::string_view text = c->page.item_texts[c->pos];
@@ -1693,7 +1827,8 @@ sqlite3_module kModule = {
 
 void Stats::Reset() {
   for (auto* a : {&requests, &pages, &items_scanned, &items_returned, &bytes, &retries, &get_item,
-                  &batch_get_item, &query, &scan, &execute_statement, &capacity_milli}) {
+                  &batch_get_item, &query, &scan, &execute_statement, &capacity_milli, &s3_gets,
+                  &s3_bytes, &s3_cache_hits}) {
     a->store(0);
   }
 }

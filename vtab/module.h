@@ -24,6 +24,7 @@
 
 #include "engine/connection.h"
 #include "engine/status.h"
+#include "vtab/codec_columns.h"
 #include "vtab/rate_limiter.h"
 
 namespace ddb::vtab {
@@ -43,6 +44,11 @@ struct Stats {
   std::atomic<uint64_t> execute_statement{0};  // ddb_partiql
   // Consumed capacity in thousandths of a unit (atomics of double are awkward).
   std::atomic<uint64_t> capacity_milli{0};
+  // Codec columns' S3 objects (codec_columns.h): GETs sent, body bytes
+  // received, and objects served from the cache instead.
+  std::atomic<uint64_t> s3_gets{0};
+  std::atomic<uint64_t> s3_bytes{0};
+  std::atomic<uint64_t> s3_cache_hits{0};
 
   void Reset();
 };
@@ -86,6 +92,7 @@ class ModuleContext {
   RateLimiter& rate_limiter() { return rate_limiter_; }
   // The transaction being built between BEGIN and COMMIT (vtab/write.cc).
   WriteSession& writes();
+  CodecSession& codecs() { return codecs_; }
 
   // Asked before a large full Scan; false declines it. Unset: never asks.
   std::function<bool(const ScanEstimate&)> confirm_scan;
@@ -97,6 +104,7 @@ class ModuleContext {
   Stats stats_;
   RateLimiter rate_limiter_;
   std::shared_ptr<WriteSession> writes_;
+  CodecSession codecs_;
 };
 
 // Registers the module on `db`. `context` must outlive `db`.

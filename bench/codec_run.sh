@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Codec columns against a pynamodb_mate-style loop, side by side in one run
+# (see bench/codec_bench.py for what is measured):
+#
+#   bench/codec_run.sh                          1,000 items (ratio), 10,000 (RSS)
+#   bench/codec_run.sh --items 200 --rss-items 0 --reps 1   a quick look
+#
+# Other arguments go to codec_bench.py (--html-bytes B, --reps R). Starts its
+# own DynamoDB Local and moto S3 (stopped on exit); builds ddbsql if needed.
+# Results: .cache/bench/codec.json and codec.txt.
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/../scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+if [[ ! -f "$DDBSQL_BUILD_DIR/CMakeCache.txt" ]]; then
+  "$DDBSQL_REPO/scripts/setup.sh" --build
+else
+  ddb_run_logged "$DDBSQL_LOG_DIR/bench-build.log" \
+    cmake --build "$DDBSQL_BUILD_DIR" -j "$DDBSQL_JOBS" --target ddbsql || ddb_die "build failed"
+fi
+python="$(ddb_find_python)" || ddb_die "no Python with boto3 and moto found: run scripts/setup.sh"
+
+instance="codecbench-$$"
+trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$instance" || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+DDBSQL_EMULATORS_OWNER=$$ "$DDBSQL_REPO/scripts/emulators.sh" start "$instance"
+eval "$("$DDBSQL_REPO/scripts/emulators.sh" env "$instance")"
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="$NO_PROXY"
+
+out="$DDBSQL_CACHE/bench/codec.json"
+mkdir -p "$(dirname "$out")"
+"$python" "$DDBSQL_REPO/bench/codec_bench.py" --dynamodb "$DDBSQL_TEST_DYNAMODB_URL" \
+  --s3 "$DDBSQL_TEST_S3_URL" --ddbsql "$DDBSQL_BUILD_DIR/ddbsql" --out "$out" "$@" |
+  tee "${out%.json}.txt"

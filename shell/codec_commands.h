@@ -1,0 +1,36 @@
+// Dot-commands of codec columns (vtab/codec_columns.h):
+//
+//   .codec                      list the declared codec columns
+//   .codec TABLE COLUMN JSON    declare one for this session (JSON as in a
+//                               catalog file's column entry)
+//   .s3missing ?error|null?     a missing S3 object is an error (default)
+//                               or reads as NULL with one warning per
+//                               statement
+//   .s3parallel ?N?             S3 objects fetched at once (1 to 256)
+//
+// and the declarations `.schema` prints after the CREATE statements.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "engine/status.h"
+#include "vtab/codec_columns.h"
+
+namespace ddb::shell {
+
+// Runs `.codec`, `.s3missing` or `.s3parallel`; `line` is the whole command
+// line (the JSON of `.codec` is taken from it as written), `w` its words.
+// Sets *handled to false for any other command.
+Status CodecCommand(sqlite3* db, vtab::CodecSession* codecs, const std::string& line,
+                    const std::vector<std::string>& w, std::FILE* out, bool* handled);
+
+// The declarations of tables whose DynamoDB name matches the LIKE `pattern`
+// (all when empty), as SQL comments holding the `.codec` command that
+// declares each. Key references are shown as written, never key material.
+void PrintCodecSchema(vtab::CodecSession* codecs, const std::string& pattern, std::FILE* out);
+
+}  // namespace ddb::shell

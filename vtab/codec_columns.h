@@ -1,0 +1,176 @@
+// Codec columns in the "dynamodb" virtual table: the glue between the
+// cursor of dynamodb_vtab.cc and engine/codec.
+//
+//   CodecSession   one per ModuleContext: the catalog (file, .codec, the
+//                  catalog= argument), one S3Resolver per connection (its
+//                  cache serves repeats), `.s3missing`, the S3 concurrency
+//                  bound, and what the last statement cost in S3.
+//   TableCodecs    one per virtual table: which of its columns are declared,
+//                  their SQL types, and the literals of pushed-down equality
+//                  encoded as DynamoDB stores them.
+//   CursorCodecs   one per cursor: decodes a codec column only when SQLite
+//                  asks for it (xColumn), a window of the page's rows at a
+//                  time, so that the S3 objects of those rows are fetched
+//                  together (at most the concurrency bound in flight) while
+//                  the next DynamoDB page is already being requested.
+//
+// Memory: a cursor holds the decoded values of one window (at most
+// kWindowRows rows of each codec column the statement reads); the
+// resolvers' caches hold at most kCacheBytes each. Neither grows with the
+// table.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/codec/catalog.h"
+#include "engine/codec/column.h"
+#include "engine/codec/s3_resolver.h"
+#include "engine/connection.h"
+#include "engine/dynamodb/attribute_value.h"
+#include "engine/status.h"
+
+namespace ddb::vtab {
+
+struct Stats;
+
+// What `.s3missing` says to do with an S3 object that does not exist.
+enum class S3Missing { kError, kNull };
+
+class CodecSession {
+ public:
+  // Rows of a page decoded (and their S3 objects fetched) together.
+  static constexpr size_t kWindowRows = 64;
+  // Bytes of S3 object bodies each resolver keeps for repeats.
+  static constexpr size_t kCacheBytes = 64ull << 20;
+  static constexpr size_t kDefaultConcurrency = 16;
+  static constexpr size_t kMaxConcurrency = 256;
+
+  CodecSession();
+
+  // Loads the catalog file: `flag` (--catalog) if set, else $DDBSQL_CATALOG,
+  // else $XDG_CONFIG_HOME/ddbsql/catalog.json. A file the user named must
+  // exist; the default one may be absent. Errors name the file, table and
+  // column. Sends nothing.
+  Status LoadCatalog(const std::string& flag);
+  // The file LoadCatalog read; empty when none.
+  const std::string& catalog_path() const { return catalog_path_; }
+
+  // `.codec TABLE COLUMN JSON`: declares (or replaces) a column for the session.
+  Status Declare(const std::string& table, const std::string& column, const std::string& json);
+  // Every declaration, as "TABLE COLUMN JSON" lines (key references shown
+  // safely, never key material), tables and columns in name order; only
+  // tables matching the LIKE `pattern` when it is not empty.
+  std::vector<std::string> Describe(sqlite3* db, const std::string& pattern) const;
+
+  codec::Catalog& catalog() { return *catalog_; }
+  std::shared_ptr<codec::KeyStore> keys() { return catalog_->keys(); }
+
+  // The resolver for `connection`'s S3 (created on first use).
+  codec::S3Resolver* Resolver(const std::shared_ptr<Connection>& connection);
+
+  S3Missing s3missing() const { return s3missing_; }
+  void set_s3missing(S3Missing m) { s3missing_ = m; }
+  size_t concurrency() const { return concurrency_; }
+  void set_concurrency(size_t n);
+
+  // Objects read as NULL under `.s3missing null` since the last call.
+  uint64_t TakeMissingAsNull() { return missing_as_null_.exchange(0); }
+  void CountMissingAsNull() { ++missing_as_null_; }
+
+ private:
+  std::unique_ptr<codec::Catalog> catalog_;
+  std::string catalog_path_;
+  S3Missing s3missing_ = S3Missing::kError;
+  size_t concurrency_ = kDefaultConcurrency;
+  std::atomic<uint64_t> missing_as_null_{0};
+  std::mutex mu_;  // guards resolvers_
+  std::map<const Connection*, std::pair<std::shared_ptr<Connection>,
+                                        std::unique_ptr<codec::S3Resolver>>>
+      resolvers_;
+};
+
+// The declared columns of one virtual table, by SQL column index.
+class TableCodecs {
+ public:
+  // `declared` are the table's declarations from the session catalog,
+  // `extra` those of the table's own catalog= argument (they win).
+  TableCodecs(std::string table, std::vector<std::shared_ptr<const codec::Column>> by_column)
+      : table_(std::move(table)), by_column_(std::move(by_column)) {}
+
+  // The declarations for `table` from `session`, then from the catalog=
+  // argument `argument` (a file path, or JSON: a whole catalog or an object
+  // of column declarations). Errors name the origin, table and column.
+  static Status Collect(CodecSession* session, const std::string& table,
+                        const std::string& argument,
+                        std::map<std::string, std::shared_ptr<const codec::Column>>* out);
+
+  const std::string& table() const { return table_; }
+  // The declaration of column `col`, or nullptr.
+  const codec::Column* At(int col) const {
+    return col >= 0 && static_cast<size_t>(col) < by_column_.size() ? by_column_[col].get()
+                                                                     : nullptr;
+  }
+  bool empty() const;
+
+  // True when SQLite's constraint `op` on column `col` may be given to the
+  // planner: any constraint on a plain column; on a codec column only
+  // equality (and IN) with a deterministic codec reading as TEXT or BLOB,
+  // whose literal is then encrypted (EncodeLiteral). Everything else on a
+  // codec column stays with SQLite: the stored bytes do not order or
+  // compare like the values.
+  bool Pushable(int col, unsigned char op) const;
+
+  // The stored form of the SQL value `v` compared for equality with codec
+  // column `col`, as the column's affinity would convert it. *matches is
+  // false when no stored value can equal it (NULL, a BLOB for a TEXT
+  // column ...).
+  Status EncodeLiteral(int col, sqlite3_value* v, dynamodb::AttributeValue* out,
+                       bool* matches) const;
+
+ private:
+  std::string table_;
+  std::vector<std::shared_ptr<const codec::Column>> by_column_;
+};
+
+// The decoding state of one cursor.
+class CursorCodecs {
+ public:
+  // Forgets the decoded values: the cursor moved to another page.
+  void NewPage() { windows_.clear(); }
+
+  // Where a cursor's values come from and what they cost.
+  struct Source {
+    const TableCodecs* codecs = nullptr;
+    std::vector<std::string> keys;  // the table's key attribute names
+    CodecSession* session = nullptr;
+    std::shared_ptr<Connection> connection;
+    Stats* stats = nullptr;
+  };
+
+  // Sets `ctx` to the decoded value of codec column `col` at row `row` of
+  // `page`. Decodes that row and, for an S3 column, the next ones up to
+  // kWindowRows together when `row` is not decoded yet. Errors name the
+  // table, the item's key and the column.
+  Status Result(sqlite3_context* ctx, const Source& source, int col, const dynamodb::ItemPage& page,
+                size_t row);
+
+ private:
+  struct Window {
+    size_t first = 0;
+    std::vector<codec::Context> contexts;
+    std::vector<codec::DecodeResult> values;
+  };
+  std::map<int, Window> windows_;  // by column
+};
+
+// Sets `ctx` to a decoded value.
+void ResultPlain(sqlite3_context* ctx, const codec::PlainValue& v);
+
+}  // namespace ddb::vtab
