@@ -24,6 +24,9 @@ constexpr unsigned char kFormatVersion = 1;
 constexpr unsigned char kSchemeGcm = 1;
 constexpr unsigned char kSchemeSiv = 2;
 constexpr unsigned char kPasswordFlag = 0x80;
+// AES-256-SIV of an empty value: OpenSSL's SIV cannot seal an empty message,
+// so the header says "empty" and a single zero byte is sealed instead.
+constexpr unsigned char kEmptyFlag = 0x40;
 constexpr size_t kSaltSize = 16;
 constexpr size_t kGcmNonceSize = 12;
 constexpr size_t kTagSize = 16;
@@ -369,7 +372,10 @@ class AeadCodec : public Codec {
     bool password = material.value()[0] == 'p';
     std::string header;
     header.push_back(static_cast<char>(kFormatVersion));
-    header.push_back(static_cast<char>(SchemeId() | (password ? kPasswordFlag : 0)));
+    bool empty_siv = scheme_ == Scheme::kAes256Siv && plain.empty();
+    header.push_back(static_cast<char>(SchemeId() | (password ? kPasswordFlag : 0) |
+                                       (empty_siv ? kEmptyFlag : 0)));
+    if (empty_siv) plain = std::string_view("\0", 1);
     Secret key;
     if (password) {
       std::string salt;
@@ -392,7 +398,8 @@ class AeadCodec : public Codec {
   Status Decode(const Context& ctx, std::string_view stored, std::string* out) const override {
     const std::string what(name());
     if (stored.size() < 2 || static_cast<unsigned char>(stored[0]) != kFormatVersion ||
-        (static_cast<unsigned char>(stored[1]) & ~kPasswordFlag) != SchemeId()) {
+        (static_cast<unsigned char>(stored[1]) & ~(kPasswordFlag | kEmptyFlag)) != SchemeId() ||
+        (scheme_ == Scheme::kAes256Gcm && (static_cast<unsigned char>(stored[1]) & kEmptyFlag))) {
       if (!stored.empty() && static_cast<unsigned char>(stored[0]) != kFormatVersion &&
           static_cast<unsigned char>(stored[0]) <= 16) {
         return Status::NotSupported(what + ": ciphertext format version " +
@@ -431,8 +438,13 @@ class AeadCodec : public Codec {
     if (!s.ok()) return s;
     std::string ad = ctx.AssociatedData();
     std::string_view body = stored.substr(header_size);
-    return scheme_ == Scheme::kAes256Gcm ? GcmOpen(key.value(), header, ad, body, out)
-                                         : SivOpen(key.value(), header, ad, body, out);
+    if (scheme_ == Scheme::kAes256Gcm) return GcmOpen(key.value(), header, ad, body, out);
+    s = SivOpen(key.value(), header, ad, body, out);
+    if (s.ok() && (static_cast<unsigned char>(stored[1]) & kEmptyFlag)) {
+      if (*out != std::string_view("\0", 1)) return AuthFailed();
+      out->clear();
+    }
+    return s;
   }
 
  private:

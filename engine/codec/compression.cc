@@ -16,6 +16,11 @@ namespace {
 // Decompressed output is capped so that a hostile value cannot exhaust
 // memory: far above DynamoDB's 400 KB items and typical S3 attributes.
 constexpr size_t kMaxInflated = size_t{1} << 31;
+// Size hints from the data itself (gzip's ISIZE, zstd's frame content size)
+// are trusted for one allocation up to this much, or up to what the format's
+// best ratio allows for the input; beyond, output grows as it comes.
+constexpr size_t kMaxTrustedHint = size_t{64} << 20;
+constexpr size_t kMaxDeflateRatio = 1032;
 
 // zlib's windowBits for each container: raw deflate inside our own gzip
 // framing, zlib (RFC 1950), and gzip (RFC 1952) for decoding.
@@ -150,7 +155,9 @@ class GzipCodec : public Codec {
       return Status::Corruption("gzip: not gzip data (no gzip header)");
     }
     // ISIZE of a single member is the plain size mod 2^32: a reservation hint.
-    size_t hint = ReadLe32(stored.substr(stored.size() - 4));
+    // Capped, since a damaged or hostile trailer may claim anything.
+    size_t hint = std::min<size_t>({ReadLe32(stored.substr(stored.size() - 4)),
+                                    stored.size() * kMaxDeflateRatio + 1024, kMaxTrustedHint});
     size_t pos = 0;
     while (pos < stored.size()) {
       Status s = InflateOne("gzip", kGzipFormat, stored, &pos, hint, out);
@@ -240,7 +247,7 @@ class ZstdCodec : public Codec {
     if (!dctx) return Status::IOError("zstd: out of memory");
     unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
     if (size == ZSTD_CONTENTSIZE_ERROR) return Status::Corruption("zstd: not valid zstd data");
-    if (size != ZSTD_CONTENTSIZE_UNKNOWN && size <= kMaxInflated &&
+    if (size != ZSTD_CONTENTSIZE_UNKNOWN && size <= kMaxTrustedHint &&
         ZSTD_findFrameCompressedSize(stored.data(), stored.size()) == stored.size()) {
       out->resize(size);
       size_t n =

@@ -1,0 +1,175 @@
+#include "engine/codec/catalog.h"
+
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+namespace ddb::codec {
+namespace {
+
+using dynamodb::AttributeValue;
+
+Status ParseOne(const std::string& decl) {
+  Catalog c;
+  std::shared_ptr<const Column> col;
+  return c.ParseColumn("pages", "html", decl, "catalog.json", &col);
+}
+
+TEST(CatalogTest, TheIssuesExample) {
+  Catalog c;
+  Status s = c.Parse(R"({
+    "tables": {
+      "pages": {
+        "columns": {
+          "html":   {"codec": "S3BackedBigTextAttribute", "bucket": "my-bucket"},
+          "title":  {"codec": "CompressedUnicodeAttribute"},
+          "ssn":    {"codec": "EncryptedUnicodeAttribute", "key": "env:SSN_PASSWORD",
+                     "determinative": true},
+          "body":   {"codec": "LargeAttribute", "bucket": "my-bucket",
+                     "prefix": "large/pages", "as": "text"},
+          "orders": {"chain": ["s3", "zstd", {"aead": "aes-256-gcm", "key": "file:~/.keys/orders"}],
+                     "bucket": "b", "as": "json"}
+        }
+      }
+    }
+  })",
+                     "catalog.json");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const TableDecl* t = c.Find("pages");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->columns.size(), 5u);
+  const Column& html = *t->columns.at("html");
+  EXPECT_EQ(html.type(), SqlType::kText);
+  ASSERT_TRUE(html.s3());
+  EXPECT_EQ(html.s3()->layout, S3Location::Layout::kKeyTemplate);
+  EXPECT_EQ(html.s3()->key_template, "pynamodb-mate/s3backed/{fingerprint}");
+  EXPECT_EQ(html.chain().Describe(), "gzip");
+  EXPECT_FALSE(html.deterministic());
+  const Column& ssn = *t->columns.at("ssn");
+  EXPECT_TRUE(ssn.deterministic());
+  EXPECT_EQ(ssn.chain().Describe(), "pynamodb-mate-ecb");
+  const Column& body = *t->columns.at("body");
+  EXPECT_EQ(body.type(), SqlType::kText);
+  EXPECT_EQ(body.s3()->layout, S3Location::Layout::kLargeAttribute);
+  EXPECT_EQ(body.s3()->prefix, "large/pages");
+  const Column& orders = *t->columns.at("orders");
+  EXPECT_EQ(orders.type(), SqlType::kJson);
+  EXPECT_EQ(orders.chain().Describe(), "zstd, aes-256-gcm");
+  EXPECT_EQ(orders.s3()->bucket, "b");
+  EXPECT_EQ(c.Find("other"), nullptr);
+}
+
+TEST(CatalogTest, ErrorsNameFileTableAndColumn) {
+  Catalog c;
+  Status s =
+      c.Parse(R"({"tables": {"pages": {"columns": {"ssn": {"codec": "Nope"}}}}})", "/etc/cat.json");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("/etc/cat.json: table pages, column ssn: unknown codec \"Nope\""),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(c.Find("pages"), nullptr);  // nothing half-added
+
+  struct Case {
+    const char* decl;
+    const char* expected;
+  } cases[] = {
+      {R"({"codec": "EncryptedUnicodeAttribute"})", "missing parameter \"key\""},
+      {R"({"codec": "EncryptedUnicodeAttribute", "key": "hunter2"})", "a key must be a reference"},
+      {R"({"codec": "EncryptedUnicodeAttribute", "key": "env:K", "keyy": 1})",
+       "unknown parameter \"keyy\""},
+      {R"({"codec": "EncryptedUnicodeAttribute", "encryption_key": "x", "key": "env:K"})",
+       "use \"key\" with a reference"},
+      {R"({"codec": "CompressedUnicodeAttribute", "as": "blob"})", "unknown parameter \"as\""},
+      {R"({"codec": "S3BackedBigTextAttribute"})", "missing parameter \"bucket\""},
+      {R"({"codec": "S3BackedBigTextAttribute", "bucket": "b", "key_template": "x/{sha}"})",
+       "must contain {fingerprint}"},
+      {R"({"codec": "LargeAttribute", "bucket": "b", "as": "xml"})", "unknown type \"xml\""},
+      {R"({"chain": ["zstd", "s3"], "bucket": "b"})", "\"s3\" may only be the first step"},
+      {R"({"chain": ["brotli"]})", "unknown step \"brotli\""},
+      {R"({"chain": [{"aead": "aes-256-gcm"}]})", "missing \"key\""},
+      {R"({"chain": [{"aead": "pynamodb-mate-ecb", "key": "env:K"}]})", "is not an AEAD"},
+      {R"({"chain": [{"compress": "zstd", "level": 99}]})", "level must be"},
+      {R"({"chain": ["s3", "gzip"]})", "missing parameter \"bucket\""},
+      {R"({"chain": ["gzip"], "codec": "LargeAttribute"})", "not both"},
+      {R"({"as": "text"})", "no \"codec\""},
+      {R"({"chain": ["gzip"], "as": "text",)", "invalid JSON"},
+  };
+  for (const Case& k : cases) {
+    Status st = ParseOne(k.decl);
+    ASSERT_FALSE(st.ok()) << k.decl;
+    EXPECT_NE(st.message().find("catalog.json: table pages, column html"), std::string::npos)
+        << st.message();
+    EXPECT_NE(st.message().find(k.expected), std::string::npos) << st.message();
+    EXPECT_EQ(st.message().find("hunter2"), std::string::npos);
+  }
+}
+
+TEST(CatalogTest, InvalidJsonNamesLineAndColumn) {
+  Catalog c;
+  Status s = c.Parse("{\n  \"tables\": {\n    \"t\": oops\n  }\n}", "cat.json");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cat.json:3:"), std::string::npos) << s.message();
+}
+
+TEST(CatalogTest, KeyColumnsNeedDeterministicCodecs) {
+  Catalog c;
+  ASSERT_TRUE(c.Parse(R"({"tables": {"users": {"columns": {
+      "email": {"codec": "EncryptedUnicodeAttribute", "key": "env:K", "determinative": false},
+      "ssn": {"codec": "EncryptedUnicodeAttribute", "key": "env:K"},
+      "id": {"chain": [{"aead": "aes-256-siv", "key": "env:K"}], "as": "text"}}}}})",
+                      "cat.json")
+                  .ok());
+  EXPECT_TRUE(c.CheckKeyColumns("users", {"ssn", "id"}).ok());
+  EXPECT_TRUE(c.CheckKeyColumns("other", {"email"}).ok());
+  Status s = c.CheckKeyColumns("users", {"email"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cat.json: table users, column email"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("not deterministic"), std::string::npos);
+}
+
+TEST(CatalogTest, DeclarationsShowReferencesNotKeys) {
+  Catalog c;
+  ASSERT_TRUE(c.Declare("t", "c",
+                        R"({"chain": [{"aead": "aes-256-gcm", "key": "cmd:pass show x"}]})",
+                        ".codec")
+                  .ok());
+  const std::string& d = c.Find("t")->columns.at("c")->declaration();
+  EXPECT_NE(d.find("cmd:pass ..."), std::string::npos) << d;
+  EXPECT_EQ(d.find("show x"), std::string::npos) << d;
+}
+
+TEST(CatalogTest, PynamoDbMateParameterNamesAndPrefixedClassNames) {
+  Catalog c;
+  std::shared_ptr<const Column> col;
+  Status s = c.ParseColumn(
+      "t", "c",
+      R"({"codec": "pynamodb_mate.S3BackedJsonDictAttribute", "bucket_name": "b", "compressed": false})",
+      "x", &col);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(col->s3()->bucket, "b");
+  EXPECT_TRUE(col->chain().empty());
+  EXPECT_EQ(col->type(), SqlType::kJson);
+}
+
+TEST(CatalogTest, FindCatalogPathNeverUsesTheCurrentDirectory) {
+  std::string path;
+  bool explicit_choice;
+  FindCatalogPath("/x/cat.json", &path, &explicit_choice);
+  EXPECT_EQ(path, "/x/cat.json");
+  EXPECT_TRUE(explicit_choice);
+  setenv("DDBSQL_CATALOG", "/env/cat.json", 1);
+  FindCatalogPath("", &path, &explicit_choice);
+  EXPECT_EQ(path, "/env/cat.json");
+  unsetenv("DDBSQL_CATALOG");
+  setenv("XDG_CONFIG_HOME", "/xdg", 1);
+  FindCatalogPath("", &path, &explicit_choice);
+  EXPECT_EQ(path, "/xdg/ddbsql/catalog.json");
+  EXPECT_FALSE(explicit_choice);
+  unsetenv("XDG_CONFIG_HOME");
+  FindCatalogPath("", &path, &explicit_choice);
+  EXPECT_NE(path.find("/.config/ddbsql/catalog.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ddb::codec
