@@ -121,6 +121,9 @@ constexpr HelpEntry kHelp[] = {
     {".read FILE", "Run the statements and commands in FILE", ""},
     {".readonly ?on|off?", "Refuse every write, to DynamoDB and local tables (ddbsql)",
      "   The prompt shows \"ro\" while it is on; --readonly starts that way.\n"},
+    {".recover", "Resolve the S3 writes a crash left pending in the ledger (ddbsql)",
+     "   Each pending entry is settled by reading its item: objects it references\n"
+     "   are kept, the others deleted. ddbsql also does this when it starts.\n"},
     {".region ?NAME?", "Show the AWS region, or switch to NAME (ddbsql)",
      "   The DynamoDB tables are listed again; local tables stay.\n"},
     {".schema ?PATTERN?", "Print the CREATE statements of matching tables",
@@ -132,6 +135,10 @@ constexpr HelpEntry kHelp[] = {
     {".show", "Print the current settings", ""},
     {".stats ?on|off?", "DynamoDB requests of the last statement (ddbsql)",
      "   With on, after every statement. The line goes to stderr.\n"},
+    {".sweep TABLE COLUMN ?GRACE? ?delete?", "S3 objects of a column no item references (ddbsql)",
+     "   Lists the objects under the column's bucket and prefix that no item\n"
+     "   references and that are older than GRACE (default 1d; s, m, h, d),\n"
+     "   scanning the table. With \"delete\" it deletes them.\n"},
     {".tables ?TABLE?", "List tables and views matching the LIKE pattern TABLE",
      "   DynamoDB tables appear under the name that queries them.\n"},
     {".timer on|off", "Print how long each statement took", ""},
@@ -1286,6 +1293,8 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     }
     return Status::OK();
   }
+  if (cmd == "recover") return w.size() == 1 ? Recover(false) : usage(".recover");
+  if (cmd == "sweep") return SweepCommand(w);
   if (cmd == "readonly") {
     Status s = w.size() == 1 ? Status::OK() : toggle(&args_.readonly, ".readonly ?on|off?");
     module_->options().read_only = args_.readonly;

@@ -180,6 +180,7 @@ Status Shell::Open() {
   if (!s.ok()) return s;
   s = vtab::AttachTables(db_, module_.get());
   changes_baseline_ = sqlite3_total_changes64(db_);
+  if (s.ok()) s = OpenLedger();  // and recovers what a crash left (write_commands.cc)
   return s;
 }
 
@@ -534,6 +535,7 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   module->options() = module_->options();
   module->confirm_scan = module_->confirm_scan;
   module->rate_limiter().SetRate(module_->rate_limiter().rate());
+  if (ledger_) module->writes().set_ledger(ledger_);
   if (sqlite3_exec(db_, "DETACH ddb", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return Status::InvalidArgument(std::string("cannot switch connections: ") +
                                    sqlite3_errmsg(db_));

@@ -383,7 +383,11 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
   sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
   t->schema = argv[1];
   std::vector<WriteColumn> write_columns;
-  for (const auto& c : t->columns) write_columns.push_back({c.name, c.attribute, c.type});
+  for (size_t i = 0; i < t->columns.size(); ++i) {
+    const Column& c = t->columns[i];
+    const codec::Column* codec_column = t->codecs ? t->codecs->At(static_cast<int>(i)) : nullptr;
+    write_columns.push_back({c.name, c.attribute, c.type, codec_column});
+  }
   t->writer = std::make_unique<TableWriter>(db, ctx, t->conn, t->table, t->desc.key,
                                             std::move(write_columns), t->item_column);
   *out = &t.release()->base;

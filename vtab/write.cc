@@ -181,7 +181,24 @@ Status WriteSession::Commit(int* sqlite_code) {
     dynamodb::TransactWriteRequest req;
     req.client_request_token = ClientToken();
     for (const auto& a : actions_) req.entries.push_back(a.entry);
-    Status s = actions_[0].client->TransactWriteItems(req);
+    auto send = [&] { return actions_[0].client->TransactWriteItems(req); };
+    std::vector<S3ItemWrites> items;
+    std::shared_ptr<Connection> connection;
+    for (const auto& a : actions_) {
+      if (a.s3.writes.empty()) continue;
+      items.push_back(a.s3);
+      connection = a.connection;
+    }
+    Status s;
+    if (items.empty()) {
+      s = send();
+    } else {
+      ledger::Ledger* ledger = nullptr;
+      ledger::Session who;
+      s = GetLedger(&ledger);
+      if (s.ok()) s = ledger::SessionOf(*connection, &who);
+      if (s.ok()) s = WriteWithS3(ledger, connection, who, items, send);
+    }
     if (s.ok()) {
       result_code_ = SQLITE_OK;
       result_ = s;
@@ -219,6 +236,17 @@ void WriteSession::Reset() {
   sent_ = false;
   result_ = Status::OK();
   result_code_ = SQLITE_OK;
+}
+
+Status WriteSession::GetLedger(ledger::Ledger** out) {
+  if (!ledger_) {
+    std::unique_ptr<ledger::Ledger> opened;
+    Status s = ledger::Ledger::Open(ledger::Ledger::DefaultPath(), &opened);
+    if (!s.ok()) return s;
+    ledger_ = std::move(opened);
+  }
+  *out = ledger_.get();
+  return Status::OK();
 }
 
 std::string WriteSession::TakeRefusal() {
@@ -269,9 +297,11 @@ struct TableWriter::Change {
   std::string condition;  // kMove: the delete's
   dynamodb::NameMap names;
   dynamodb::AttributeMap values;
-  bool insert = false;  // kPut: only if the key does not exist
-  bool ignore = false;  // INSERT OR IGNORE: a clash is no error
-  std::string what;     // "INSERT into t (id='a')"
+  bool insert = false;       // kPut: only if the key does not exist
+  bool ignore = false;       // INSERT OR IGNORE: a clash is no error
+  std::string what;          // "INSERT into t (id='a')"
+  std::vector<S3Write> s3;   // S3 columns it changes
+  bool read_old_s3 = false;  // their old objects are not known yet (ReadOldObjects)
 };
 
 TableWriter::TableWriter(sqlite3* db, ModuleContext* ctx, std::shared_ptr<Connection> conn,
@@ -328,7 +358,8 @@ int TableWriter::Begin(sqlite3_vtab* vtab) {
   return SQLITE_OK;
 }
 
-Status TableWriter::BuildInsert(sqlite3_value** values, Item* item) {
+Status TableWriter::BuildInsert(sqlite3_value** values, Change* change) {
+  Item* item = &change->item;
   sqlite3_value* doc = values[item_column_];
   auto column_type = [this](const std::string& attribute) -> std::string {
     for (const auto& c : columns_) {
@@ -353,7 +384,7 @@ Status TableWriter::BuildInsert(sqlite3_value** values, Item* item) {
   }
   for (size_t i = 0; i < columns_.size(); ++i) {
     const WriteColumn& c = columns_[i];
-    if (static_cast<int>(i) == item_column_ || c.attribute.empty()) continue;
+    if (static_cast<int>(i) == item_column_ || c.attribute.empty() || c.codec) continue;
     sqlite3_value* v = values[i];
     bool is_key = c.attribute == key_.hash.name || (key_.range && c.attribute == key_.range->name);
     if (sqlite3_value_type(v) == SQLITE_NULL && !(is_key && !item->count(c.attribute))) continue;
@@ -370,6 +401,94 @@ Status TableWriter::BuildInsert(sqlite3_value** values, Item* item) {
                                      k->type);
     }
   }
+  // Codec columns last: their context is the item's key.
+  Item key = KeyOf(*item);
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const WriteColumn& c = columns_[i];
+    if (!c.codec || sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
+    Status s = EncodeCodec(c, values[i], key, &(*item)[c.attribute], change);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status TableWriter::EncodeCodec(const WriteColumn& c, sqlite3_value* v, const Item& key,
+                                AttributeValue* stored, Change* change) {
+  codec::EncodedValue enc;
+  Status s = c.codec->Encode(CodecContext(table_, key_, key, c.attribute), SqlToPlain(v, *c.codec),
+                             codec::WriteOptions(), &enc);
+  if (!s.ok()) return s;
+  *stored = std::move(enc.stored);
+  if (c.codec->s3()) {
+    S3Write w;
+    w.attribute = c.attribute;
+    w.bucket = c.codec->s3()->bucket;
+    w.upload = std::move(enc.upload);
+    w.column = c.codec;
+    change->s3.push_back(std::move(w));
+  }
+  return Status::OK();
+}
+
+std::vector<S3Write> TableWriter::S3Deletes() const {
+  std::vector<S3Write> out;
+  for (const auto& c : columns_) {
+    if (!c.codec || !c.codec->s3()) continue;
+    S3Write w;
+    w.attribute = c.attribute;
+    w.bucket = c.codec->s3()->bucket;
+    w.column = c.codec;
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+Status TableWriter::ReadOldObjects(Change* change) {
+  if (change->s3.empty() || !change->read_old_s3) return Status::OK();
+  dynamodb::GetItemRequest req;
+  req.table = table_;
+  req.key = change->key;
+  req.consistent_read = true;
+  std::string projection;
+  for (size_t i = 0; i < change->s3.size(); ++i) {
+    std::string n = "#s" + std::to_string(i);
+    req.names[n] = change->s3[i].attribute;
+    projection += (projection.empty() ? "" : ", ") + n;
+  }
+  req.projection = projection;
+  dynamodb::GetItemResult res;
+  Status s = conn_->dynamodb().GetItem(req, &res);
+  if (!s.ok()) return s.WithContext(change->what);
+  OldObjects(res.item, &change->s3);
+  // The write happens only if the item still references what was read.
+  std::string condition;
+  for (size_t i = 0; i < change->s3.size(); ++i) {
+    std::string n = std::to_string(i);
+    change->names["#s" + n] = change->s3[i].attribute;
+    auto it = res.item.find(change->s3[i].attribute);
+    if (it != res.item.end()) {
+      change->values[":s" + n] = it->second;
+      condition += (condition.empty() ? "" : " AND ") + ("#s" + n) + " = :s" + n;
+    } else {
+      condition += (condition.empty() ? "" : " AND ") + ("attribute_not_exists(#s" + n) + ")";
+    }
+  }
+  change->condition =
+      change->condition.empty() ? condition : change->condition + " AND " + condition;
+  change->read_old_s3 = false;
+  return Status::OK();
+}
+
+Status TableWriter::LedgerSession(ledger::Ledger** ledger, ledger::Session* session) {
+  Status s = ctx_->writes().GetLedger(ledger);
+  if (!s.ok()) return s;
+  if (!session_) {
+    ledger::Session me;
+    s = ledger::SessionOf(*conn_, &me);
+    if (!s.ok()) return s;
+    session_ = me;
+  }
+  *session = *session_;
   return Status::OK();
 }
 
@@ -388,7 +507,7 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
     if (sqlite3_value_type(argv[1]) != SQLITE_NULL) {
       return Fail(vtab, Status::InvalidArgument("rowid cannot be set: items have no rowid"));
     }
-    Status s = BuildInsert(argv + 2, &change.item);
+    Status s = BuildInsert(argv + 2, &change);
     if (s.ok()) s = CheckItemSize(change.item, What("INSERT into", KeyOf(change.item)));
     if (!s.ok()) return Fail(vtab, s);
     int mode = sqlite3_vtab_on_conflict(db_);
@@ -396,6 +515,16 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
     change.key = KeyOf(change.item);
     change.insert = mode != SQLITE_REPLACE;
     change.ignore = mode == SQLITE_IGNORE;
+    if (!change.insert) {
+      // REPLACE supersedes whatever objects the item had: the S3 columns
+      // it does not set as well.
+      std::set<std::string> set;
+      for (const auto& w : change.s3) set.insert(w.attribute);
+      for (auto& w : S3Deletes()) {
+        if (!set.count(w.attribute)) change.s3.push_back(std::move(w));
+      }
+      change.read_old_s3 = !change.s3.empty();
+    }
     change.what = What("INSERT into", change.key);
     *rowid = KeyRowid(key_, change.item);
   } else {
@@ -411,6 +540,8 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
       change.condition = "attribute_exists(#k0)";
       change.names["#k0"] = key_.hash.name;
       change.what = What("DELETE from", change.key);
+      change.s3 = S3Deletes();
+      change.read_old_s3 = !change.s3.empty();
     } else {
       if (sqlite3_value_type(argv[1]) != sqlite3_value_type(argv[0]) ||
           sqlite3_value_int64(argv[1]) != sqlite3_value_int64(argv[0])) {
@@ -456,6 +587,34 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
     }
     set_by_column.insert(c.attribute);
     auto was = old.item.find(c.attribute);
+    if (c.codec) {
+      if (key_changed) {
+        return Status::NotSupported("changing the key of an item with codec columns (" + c.name +
+                                    ") is not supported: INSERT the new item, then DELETE the old");
+      }
+      AttributeValue stored;
+      Change scratch;
+      if (sqlite3_value_type(values[i]) != SQLITE_NULL) {
+        Status s = EncodeCodec(c, values[i], change->key, &stored, &scratch);
+        if (!s.ok()) return s;
+      } else if (c.codec->s3()) {
+        scratch.s3 = {S3Write{c.attribute, c.codec->s3()->bucket, std::nullopt, {}, c.codec}};
+      }
+      bool same = was != old.item.end()
+                      ? was->second == stored && was->second.type() == stored.type()
+                      : stored.type() == AttributeValue::Type::kNull && old.whole;
+      if (same) continue;  // content-addressed: the same object, nothing to upload
+      changes[c.attribute] = stored.type() == AttributeValue::Type::kNull
+                                 ? std::nullopt
+                                 : std::optional<AttributeValue>(stored);
+      if (old.whole) {
+        OldObjects(old.item, &scratch.s3);
+      } else if (!scratch.s3.empty()) {
+        change->read_old_s3 = true;
+      }
+      for (auto& w : scratch.s3) change->s3.push_back(std::move(w));
+      continue;
+    }
     if (sqlite3_value_type(values[i]) == SQLITE_NULL) {
       if (was != old.item.end() || !old.whole) changes[c.attribute] = std::nullopt;
       continue;
@@ -597,11 +756,128 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
   return Status::OK();
 }
 
+namespace {
+
+// Sends one change's DynamoDB request (outside BEGIN) and says what it did.
+WriteOutcome Execute(dynamodb::DynamoDbClient* client, const std::string& table,
+                     const std::string& hash, const TableWriter::ChangeView& change) {
+  WriteOutcome out;
+  Status s;
+  using Kind = TableWriter::ChangeView::Kind;
+  switch (change.kind) {
+    case Kind::kPut: {
+      dynamodb::PutItemRequest req;
+      req.table = table;
+      req.item = *change.item;
+      req.names = *change.names;
+      req.values = *change.values;
+      if (change.insert) {
+        req.condition = "attribute_not_exists(#k0)";
+        req.names["#k0"] = hash;
+      } else {
+        req.condition = *change.condition;
+      }
+      s = client->PutItem(req);
+      if (IsConditionFailure(s) && change.insert) {
+        if (change.ignore) return out;  // written stays 0
+        out.status = Status::InvalidArgument("UNIQUE constraint failed: " + *change.what +
+                                             ": an item with this key exists");
+        out.sqlite_code = SQLITE_CONSTRAINT;
+        return out;
+      }
+      break;
+    }
+    case Kind::kUpdate: {
+      dynamodb::UpdateItemRequest req;
+      req.table = table;
+      req.key = *change.key;
+      req.update = *change.update;
+      req.condition = *change.condition;
+      req.names = *change.names;
+      req.values = *change.values;
+      s = client->UpdateItem(req);
+      break;
+    }
+    case Kind::kDelete: {
+      dynamodb::DeleteItemRequest req;
+      req.table = table;
+      req.key = *change.key;
+      req.condition = *change.condition;
+      req.names = *change.names;
+      req.values = *change.values;
+      s = client->DeleteItem(req);
+      break;
+    }
+    case Kind::kMove: {
+      dynamodb::TransactWriteRequest req;
+      req.client_request_token = ClientToken();
+      dynamodb::TransactWriteEntry del;
+      del.kind = dynamodb::TransactWriteEntry::Kind::kDelete;
+      del.table = table;
+      del.item = *change.key;
+      del.condition = *change.condition;
+      del.names = *change.names;
+      del.values = *change.values;
+      dynamodb::TransactWriteEntry put;
+      put.kind = dynamodb::TransactWriteEntry::Kind::kPut;
+      put.table = table;
+      put.item = *change.item;
+      put.condition = "attribute_not_exists(#k0)";
+      put.names["#k0"] = hash;
+      req.entries = {std::move(del), std::move(put)};
+      s = client->TransactWriteItems(req);
+      if (s.message().find("entry 1: ConditionalCheckFailed") != std::string::npos) {
+        out.status = Status::InvalidArgument("UNIQUE constraint failed: " + *change.what +
+                                             ": an item with the new key exists");
+        out.sqlite_code = SQLITE_CONSTRAINT;
+        return out;
+      }
+      if (s.message().find("entry 0: ConditionalCheckFailed") != std::string::npos) {
+        out.conflicts = 1;
+        out.conflict_keys.push_back(DescribeKey(*change.key));
+        return out;
+      }
+      break;
+    }
+  }
+  if (IsConditionFailure(s)) {
+    out.conflicts = 1;
+    out.conflict_keys.push_back(DescribeKey(*change.key));
+  } else if (!s.ok()) {
+    out.status = s.WithContext(*change.what);
+  } else {
+    out.written = 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+TableWriter::ChangeView TableWriter::View(const Change& c) {
+  ChangeView v;
+  v.kind = static_cast<ChangeView::Kind>(c.kind);
+  v.key = &c.key;
+  v.item = &c.item;
+  v.update = &c.update;
+  v.condition = &c.condition;
+  v.names = &c.names;
+  v.values = &c.values;
+  v.insert = c.insert;
+  v.ignore = c.ignore;
+  v.what = &c.what;
+  return v;
+}
+
 Status TableWriter::Send(Change change, int* code) {
   dynamodb::DynamoDbClient* client = &conn_->dynamodb();
   using Kind = Change::Kind;
+  if (change.kind == Kind::kMove && !change.s3.empty()) {
+    return Status::NotSupported(change.what + ": moving an item with S3 columns is not supported");
+  }
   if (InTransaction()) {
     WriteSession& session = ctx_->writes();
+    Status s = ReadOldObjects(&change);
+    if (!s.ok()) return s;
     auto action = [&](dynamodb::TransactWriteEntry::Kind kind) {
       WriteSession::Action a;
       a.entry.kind = kind;
@@ -610,8 +886,12 @@ Status TableWriter::Send(Change change, int* code) {
       a.client = client;
       return a;
     };
+    auto with_s3 = [&](WriteSession::Action* a) {
+      if (change.s3.empty()) return;
+      a->connection = conn_;
+      a->s3 = S3ItemWrites{table_, change.key, change.s3};
+    };
     std::string id = table_ + "\n" + dynamodb::ItemToPlainJson(change.key);
-    Status s;
     if (change.kind == Kind::kPut || change.kind == Kind::kMove) {
       if (change.kind == Kind::kMove) {
         WriteSession::Action del = action(dynamodb::TransactWriteEntry::Kind::kDelete);
@@ -629,7 +909,12 @@ Status TableWriter::Send(Change change, int* code) {
       if (put.insert) {
         put.entry.condition = "attribute_not_exists(#k0)";
         put.entry.names["#k0"] = key_.hash.name;
+      } else {
+        put.entry.condition = change.condition;
+        put.entry.names = change.names;
+        put.entry.values = change.values;
       }
+      with_s3(&put);
       return session.Add(std::move(put), ItemSize(change.item), id);
     }
     WriteSession::Action a =
@@ -640,12 +925,13 @@ Status TableWriter::Send(Change change, int* code) {
     a.entry.condition = change.condition;
     a.entry.names = change.names;
     a.entry.values = change.values;
+    with_s3(&a);
     size_t bytes = ItemSize(change.key);
     for (const auto& [k, v] : change.values) bytes += AttributeSize(k, v);
     return session.Add(std::move(a), bytes, id);
   }
 
-  if (change.kind == Kind::kPut && !change.insert) {
+  if (change.kind == Kind::kPut && !change.insert && change.s3.empty()) {
     // An unconditional put: BatchWriteItem, 25 a request. A key twice in
     // one request is refused, and two requests in flight race: wait first.
     std::string id = dynamodb::ItemToPlainJson(change.key);
@@ -661,86 +947,36 @@ Status TableWriter::Send(Change change, int* code) {
   }
   std::string table = table_;
   std::string hash = key_.hash.name;
-  pipeline_.Submit([client, table, hash, change = std::move(change)]() {
+  if (change.s3.empty()) {
+    pipeline_.Submit([client, table, hash, change = std::move(change)]() {
+      return Execute(client, table, hash, View(change));
+    });
+    return Status::OK();
+  }
+  // S3 columns: the ledger, the objects, then DynamoDB (see write_s3.h).
+  ledger::Ledger* ledger = nullptr;
+  ledger::Session who;
+  Status s = LedgerSession(&ledger, &who);
+  if (!s.ok()) return s;
+  pipeline_.Submit([this, client, table, hash, ledger, who, change = std::move(change)]() mutable {
     WriteOutcome out;
-    Status s;
-    switch (change.kind) {
-      case Kind::kPut: {
-        dynamodb::PutItemRequest req;
-        req.table = table;
-        req.item = change.item;
-        req.condition = "attribute_not_exists(#k0)";
-        req.names["#k0"] = hash;
-        s = client->PutItem(req);
-        if (IsConditionFailure(s)) {
-          if (change.ignore) return out;
-          out.status = Status::InvalidArgument("UNIQUE constraint failed: " + change.what +
-                                               ": an item with this key exists");
-          out.sqlite_code = SQLITE_CONSTRAINT;
-          return out;
-        }
-        break;
-      }
-      case Kind::kUpdate: {
-        dynamodb::UpdateItemRequest req;
-        req.table = table;
-        req.key = change.key;
-        req.update = change.update;
-        req.condition = change.condition;
-        req.names = change.names;
-        req.values = change.values;
-        s = client->UpdateItem(req);
-        break;
-      }
-      case Kind::kDelete: {
-        dynamodb::DeleteItemRequest req;
-        req.table = table;
-        req.key = change.key;
-        req.condition = change.condition;
-        req.names = change.names;
-        req.values = change.values;
-        s = client->DeleteItem(req);
-        break;
-      }
-      case Kind::kMove: {
-        dynamodb::TransactWriteRequest req;
-        req.client_request_token = ClientToken();
-        dynamodb::TransactWriteEntry del;
-        del.kind = dynamodb::TransactWriteEntry::Kind::kDelete;
-        del.table = table;
-        del.item = change.key;
-        del.condition = change.condition;
-        del.names = change.names;
-        del.values = change.values;
-        dynamodb::TransactWriteEntry put;
-        put.kind = dynamodb::TransactWriteEntry::Kind::kPut;
-        put.table = table;
-        put.item = change.item;
-        put.condition = "attribute_not_exists(#k0)";
-        put.names["#k0"] = hash;
-        req.entries = {std::move(del), std::move(put)};
-        s = client->TransactWriteItems(req);
-        if (s.message().find("entry 1: ConditionalCheckFailed") != std::string::npos) {
-          out.status = Status::InvalidArgument("UNIQUE constraint failed: " + change.what +
-                                               ": an item with the new key exists");
-          out.sqlite_code = SQLITE_CONSTRAINT;
-          return out;
-        }
-        if (s.message().find("entry 0: ConditionalCheckFailed") != std::string::npos) {
-          out.conflicts = 1;
-          out.conflict_keys.push_back(DescribeKey(change.key));
-          return out;
-        }
-        break;
-      }
+    Status read = ReadOldObjects(&change);
+    if (!read.ok()) {
+      out.status = read;
+      return out;
     }
-    if (IsConditionFailure(s)) {
-      out.conflicts = 1;
-      out.conflict_keys.push_back(DescribeKey(change.key));
-    } else if (!s.ok()) {
-      out.status = s.WithContext(change.what);
-    } else {
-      out.written = 1;
+    Status w = WriteWithS3(ledger, conn_, who, table, change.key, change.s3, [&] {
+      out = Execute(client, table, hash, View(change));
+      if (!out.status.ok()) return out.status;
+      if (out.conflicts > 0 || out.written == 0) {
+        // Refused (or ignored): not written, its new objects must go.
+        return Status::AwsError("ConditionalCheckFailedException", "not written", 400);
+      }
+      return Status::OK();
+    });
+    // A refusal is already in `out` (a conflict, or INSERT OR IGNORE).
+    if (!w.ok() && out.status.ok() && out.conflicts == 0 && !IsConditionFailure(w)) {
+      out.status = w.WithContext(change.what);
     }
     return out;
   });

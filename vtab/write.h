@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -43,7 +44,10 @@
 
 #include "engine/connection.h"
 #include "engine/dynamodb/client.h"
+#include "engine/ledger/backend.h"
+#include "engine/ledger/ledger.h"
 #include "engine/status.h"
+#include "vtab/write_s3.h"
 
 namespace ddb::vtab {
 
@@ -57,9 +61,10 @@ inline constexpr int kInFlight = 16;
 
 // A column as the writer sees it.
 struct WriteColumn {
-  std::string name;       // SQL name
-  std::string attribute;  // DynamoDB attribute; empty for `item`
-  std::string type;       // DynamoDB type ("S", "N", ...); "" mixed or unknown
+  std::string name;                      // SQL name
+  std::string attribute;                 // DynamoDB attribute; empty for `item`
+  std::string type;                      // DynamoDB type ("S", "N", ...); "" mixed or unknown
+  const codec::Column* codec = nullptr;  // a declared codec column (owned by the table)
 };
 
 // The rowid of an item: a 64-bit FNV-1a hash of its primary key, the same in
@@ -118,6 +123,9 @@ class WriteSession {
     std::string what;  // "INSERT into t (id='a')", for messages
     bool insert = false;
     dynamodb::DynamoDbClient* client = nullptr;
+    // S3 columns: their objects are put at COMMIT, before the transaction.
+    std::shared_ptr<Connection> connection;
+    S3ItemWrites s3;
   };
   // Adds a write to the open transaction; over DynamoDB's limits, or a key
   // written twice, it is an error and the transaction can only roll back.
@@ -129,6 +137,11 @@ class WriteSession {
   // Forgets the transaction (after COMMIT or ROLLBACK).
   void Reset();
   bool empty() const { return actions_.empty(); }
+
+  // The ledger of S3 writes: the one the shell set, else the default file
+  // (opened on first use).
+  void set_ledger(std::shared_ptr<ledger::Ledger> ledger) { ledger_ = std::move(ledger); }
+  Status GetLedger(ledger::Ledger** out);
   // A statement refused at prepare time (DROP TABLE of a DynamoDB table):
   // its message, kept until taken.
   void Refuse(std::string message) { refusal_ = std::move(message); }
@@ -143,6 +156,7 @@ class WriteSession {
   Status result_;
   int result_code_ = SQLITE_OK;
   std::string refusal_;
+  std::shared_ptr<ledger::Ledger> ledger_;
 };
 
 // Refuses DROP TABLE and ALTER TABLE of the listed DynamoDB tables (an
@@ -177,9 +191,38 @@ class TableWriter {
   // One change to send: what Insert/UpdateRow/Delete decided.
   struct Change;
 
+ public:
+  // A read-only view of a Change, for the requests that send it.
+  struct ChangeView {
+    enum class Kind { kPut, kUpdate, kDelete, kMove };
+    Kind kind = Kind::kPut;
+    const dynamodb::Item* key = nullptr;
+    const dynamodb::Item* item = nullptr;
+    const std::string* update = nullptr;
+    const std::string* condition = nullptr;
+    const dynamodb::NameMap* names = nullptr;
+    const dynamodb::AttributeMap* values = nullptr;
+    bool insert = false;
+    bool ignore = false;
+    const std::string* what = nullptr;
+  };
+
+ private:
+  static ChangeView View(const Change& c);
+
   int Fail(sqlite3_vtab* vtab, const Status& s, int code = SQLITE_ERROR);
   bool InTransaction() const;
-  Status BuildInsert(sqlite3_value** values, dynamodb::Item* item);
+  Status BuildInsert(sqlite3_value** values, Change* change);
+  // Encodes codec column `c` (its value `v`) for the item with key `key`:
+  // the stored value, and the S3 object to put, if any.
+  Status EncodeCodec(const WriteColumn& c, sqlite3_value* v, const dynamodb::Item& key,
+                     dynamodb::AttributeValue* stored, Change* change);
+  // The S3 writes a DELETE of the item implies (each S3 column's objects go).
+  std::vector<S3Write> S3Deletes() const;
+  // For REPLACE and DELETE: reads which objects the item references now and
+  // conditions the write on it still doing so.
+  Status ReadOldObjects(Change* change);
+  Status LedgerSession(ledger::Ledger** ledger, ledger::Session* session);
   Status BuildUpdate(sqlite3_value** values, Row old, Change* change);
   Status Send(Change change, int* code);
   Status FlushBatch();
@@ -200,6 +243,7 @@ class TableWriter {
   WritePipeline pipeline_{kInFlight};
   std::vector<dynamodb::BatchWriteEntry> batch_;
   std::set<std::string> batch_keys_;
+  std::optional<ledger::Session> session_;  // who writes, for the ledger
 };
 
 }  // namespace ddb::vtab

@@ -1,5 +1,6 @@
 #include "engine/ledger/ledger.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,6 +112,11 @@ bool OwnerAlive(const Intent& i, const std::string& host) {
 
 }  // namespace
 
+void TestCrashPoint(const std::string& step) {
+  const char* at = std::getenv("DDBSQL_TEST_CRASH_AT");
+  if (at && step == at) raise(SIGKILL);
+}
+
 int64_t ProcessStartTime(int64_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -143,13 +149,14 @@ Status Ledger::Open(const std::string& path, std::unique_ptr<Ledger>* out) {
   if (!dir.empty()) {
     std::error_code ec;
     bool created = std::filesystem::create_directories(dir, ec);
-    if (ec) return Status::IOError("ledger " + path + ": cannot create its folder: " + ec.message());
+    if (ec)
+      return Status::IOError("ledger " + path + ": cannot create its folder: " + ec.message());
     if (created) chmod(dir.c_str(), 0700);
   }
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   std::unique_ptr<Ledger> ledger(new Ledger(path, db));
   if (rc != SQLITE_OK) return SqlError(db, "cannot open " + path);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
@@ -182,6 +189,7 @@ Status Ledger::Exec(const char* sql) {
 
 Status Ledger::Record(std::vector<Intent>* intents) {
   if (intents->empty()) return Status::OK();
+  std::lock_guard<std::mutex> lock(mu_);
   Status s = Exec("BEGIN IMMEDIATE");
   if (!s.ok()) return s;
   Stmt ins(db_,
@@ -230,6 +238,19 @@ Status Ledger::Record(std::vector<Intent>* intents) {
 }
 
 Status Ledger::MarkResolved(const std::vector<int64_t>& ids, const char* state) {
+  if (ids.empty()) return Status::OK();
+  std::lock_guard<std::mutex> lock(mu_);
+  Status s = Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  s = MarkResolvedLocked(ids, state);
+  if (!s.ok()) {
+    Exec("ROLLBACK");
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+Status Ledger::MarkResolvedLocked(const std::vector<int64_t>& ids, const char* state) {
   Stmt up(db_, "UPDATE intents SET state = ?1, resolved = ?2 WHERE id = ?3 AND state = 'pending'");
   if (!up.ok()) return SqlError(db_, "resolve");
   std::string now = NowUtc();
@@ -247,18 +268,29 @@ Status Ledger::Resolve(const std::vector<Intent>& intents, bool written, Backend
                        size_t* deleted) {
   std::vector<int64_t> done;
   Status first;
+  size_t attempted = 0;  // numbers the crash points of the deletes
   for (const Intent& i : intents) {
     std::vector<std::string> doomed;
+    Status s;
     if (written) {
       for (const auto& k : i.old_object_keys) {
         if (k != i.object_key) doomed.push_back(k);
       }
-    } else if (!i.object_key.empty()) {
-      bool was_there = false;
-      for (const auto& k : i.old_object_keys) was_there |= k == i.object_key;
-      if (!was_there) doomed.push_back(i.object_key);
+    } else {
+      // A failed write may still have reached DynamoDB (a timeout after
+      // sending): what the item references now decides, as in Recover.
+      std::set<std::string> referenced;
+      s = backend->Referenced(i, &referenced);
+      for (const auto& k : Candidates(i)) {
+        if (s.ok() && !referenced.count(k)) doomed.push_back(k);
+      }
     }
-    Status s = doomed.empty() ? Status::OK() : backend->Delete(i, doomed);
+    for (size_t k = 0; k < doomed.size() && s.ok(); ++k) {
+      TestCrashPoint("before-delete-" + std::to_string(attempted + k + 1));
+      s = backend->Delete(i, {doomed[k]});
+      TestCrashPoint("after-delete-" + std::to_string(attempted + k + 1));
+    }
+    attempted += doomed.size();
     if (s.ok()) {
       done.push_back(i.id);
       if (deleted) *deleted += doomed.size();
@@ -271,6 +303,7 @@ Status Ledger::Resolve(const std::vector<Intent>& intents, bool written, Backend
 }
 
 Status Ledger::Pending(std::vector<Intent>* out) {
+  std::lock_guard<std::mutex> lock(mu_);
   Stmt q(db_,
          "SELECT id, created, owner_host, owner_pid, owner_start, endpoint, region, access_key_id,"
          " table_name, item_key, attribute, s3_endpoint, bucket, object_key, old_object_keys"

@@ -51,6 +51,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -100,6 +101,8 @@ struct RecoveryReport {
   std::vector<std::string> errors;
 };
 
+// Thread-safe: the writes of a statement record and resolve from several
+// threads.
 class Ledger {
  public:
   // Opens (creating it and its folder, mode 0700) the ledger at `path`.
@@ -118,8 +121,9 @@ class Ledger {
   Status Record(std::vector<Intent>* intents);
 
   // After the DynamoDB write: `written` true deletes the superseded objects
-  // (old keys other than the new ones), false deletes the new objects (those
-  // not among the old ones); then the entries are resolved. On an error
+  // (old keys other than the new ones); false reads the item (a failed
+  // request may still have been applied) and deletes what it does not
+  // reference; then the entries are resolved. On an error reading or
   // deleting, the entries stay pending for Recover.
   Status Resolve(const std::vector<Intent>& intents, bool written, Backend* backend,
                  size_t* deleted = nullptr);
@@ -136,10 +140,20 @@ class Ledger {
   Ledger(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
   Status Exec(const char* sql);
   Status MarkResolved(const std::vector<int64_t>& ids, const char* state);
+  Status MarkResolvedLocked(const std::vector<int64_t>& ids, const char* state);
 
   std::string path_;
   sqlite3* db_;
+  // One connection serves every thread of the process: its transactions
+  // must not interleave.
+  std::mutex mu_;
 };
+
+// Test-only: when DDBSQL_TEST_CRASH_AT names `step` ("after-ledger",
+// "after-put-1", "before-dynamodb", "after-dynamodb", "before-delete-1",
+// "after-delete-1", ...), the process kills itself there with SIGKILL, as a
+// crash would. The crash matrix test (tests/crash_test.py) sets it.
+void TestCrashPoint(const std::string& step);
 
 // The start time of process `pid` (/proc/PID/stat field 22), or -1 when no
 // such process runs.

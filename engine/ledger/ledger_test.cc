@@ -133,12 +133,23 @@ TEST_F(LedgerTest, WrittenDeletesSupersededObjectsOnly) {
   EXPECT_EQ(PendingCount(), 0u);
 }
 
-TEST_F(LedgerTest, FailedDeletesNewObjectsThatWereNotThereBefore) {
+TEST_F(LedgerTest, FailedKeepsWhatTheItemStillReferences) {
   std::vector<Intent> intents = {Make("k1", "new", {"old"}), Make("k2", "same", {"same"})};
   ASSERT_TRUE(ledger_->Record(&intents).ok());
+  backend_.items["k1/body"] = {"old"};
+  backend_.items["k2/body"] = {"same"};
   ASSERT_TRUE(ledger_->Resolve(intents, false, &backend_).ok());
   EXPECT_EQ(backend_.deleted, std::vector<std::string>({"new"}));
   EXPECT_EQ(PendingCount(), 0u);
+}
+
+TEST_F(LedgerTest, FailedButAppliedAfterAllKeepsTheNewObject) {
+  // The request timed out, yet DynamoDB applied it: nothing may dangle.
+  std::vector<Intent> intents = {Make("k1", "new", {"old"})};
+  ASSERT_TRUE(ledger_->Record(&intents).ok());
+  backend_.items["k1/body"] = {"new"};
+  ASSERT_TRUE(ledger_->Resolve(intents, false, &backend_).ok());
+  EXPECT_EQ(backend_.deleted, std::vector<std::string>({"old"}));
 }
 
 TEST_F(LedgerTest, DeleteFailureLeavesTheEntryToRecovery) {
