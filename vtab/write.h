@@ -57,7 +57,7 @@ class ModuleContext;
 inline constexpr size_t kMaxTransactionWrites = 100;
 inline constexpr size_t kMaxTransactionBytes = 4 * 1024 * 1024;
 // Requests one statement has in flight at most.
-inline constexpr int kInFlight = 16;
+inline constexpr int kInFlight = 32;
 
 // A column as the writer sees it.
 struct WriteColumn {

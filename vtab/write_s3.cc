@@ -1,5 +1,7 @@
 #include "vtab/write_s3.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "engine/dynamodb/number.h"
@@ -14,8 +16,9 @@ codec::PlainValue SqlToPlain(sqlite3_value* v, const codec::Column& column) {
   int storage = sqlite3_value_type(v);
   auto text = [v] {
     const unsigned char* t = sqlite3_value_text(v);
-    return std::string(reinterpret_cast<const char*>(t ? t : reinterpret_cast<const unsigned char*>("")),
-                       static_cast<size_t>(sqlite3_value_bytes(v)));
+    return std::string(
+        reinterpret_cast<const char*>(t ? t : reinterpret_cast<const unsigned char*>("")),
+        static_cast<size_t>(sqlite3_value_bytes(v)));
   };
   switch (storage) {
     case SQLITE_NULL:
@@ -73,14 +76,17 @@ void OldObjects(const dynamodb::Item& stored, std::vector<S3Write>* writes) {
 
 namespace {
 
-// Uploads the new objects of `writes` that are not in S3 yet.
+// Uploads the new objects of `writes`. Keys are content-addressed and name
+// the item and attribute, so an object the item already references is the
+// one only such key can hold: it is not uploaded again (no HEAD needed).
 Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes, int* count) {
   for (const S3Write& w : writes) {
     if (!w.upload) continue;
     const codec::S3Upload& u = *w.upload;
-    s3::ObjectInfo info;
-    Status s = s3->HeadObject(u.bucket, u.key, &info);
-    if (s.IsNotFound()) {
+    bool there = u.bucket == w.bucket &&
+                 std::find(w.old_keys.begin(), w.old_keys.end(), u.key) != w.old_keys.end();
+    Status s;
+    if (!there) {
       s3::PutObjectRequest put;
       put.bucket = u.bucket;
       put.key = u.key;

@@ -53,9 +53,9 @@ struct SweepRequest {
   bool remove = false;            // false: only list them
 };
 struct SweepResult {
-  uint64_t listed = 0;      // objects under the prefix
-  uint64_t referenced = 0;  // still referenced by an item
-  uint64_t young = 0;       // unreferenced but within the grace period
+  uint64_t listed = 0;               // objects under the prefix
+  uint64_t referenced = 0;           // still referenced by an item
+  uint64_t young = 0;                // unreferenced but within the grace period
   std::vector<std::string> orphans;  // unreferenced and older: deleted when remove
   uint64_t deleted = 0;
 };

@@ -169,16 +169,25 @@ Status Ledger::Open(const std::string& path, std::unique_ptr<Ledger>* out) {
         "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days')");
   }
   if (!s.ok()) return s.WithContext("ledger " + path);
+  rc = sqlite3_open_v2(path.c_str(), &ledger->resolve_db_,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) return SqlError(ledger->resolve_db_, "cannot open " + path);
+  sqlite3_busy_timeout(ledger->resolve_db_, kBusyTimeoutMs);
+  s = ledger->Exec("PRAGMA synchronous=NORMAL", ledger->resolve_db_);
+  if (!s.ok()) return s.WithContext("ledger " + path);
   chmod(path.c_str(), 0600);
   *out = std::move(ledger);
   return Status::OK();
 }
 
-Ledger::~Ledger() { sqlite3_close_v2(db_); }
+Ledger::~Ledger() {
+  sqlite3_close_v2(resolve_db_);
+  sqlite3_close_v2(db_);
+}
 
-Status Ledger::Exec(const char* sql) {
+Status Ledger::Exec(const char* sql, sqlite3* db) {
   char* err = nullptr;
-  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  int rc = sqlite3_exec(db ? db : db_, sql, nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
@@ -239,26 +248,27 @@ Status Ledger::Record(std::vector<Intent>* intents) {
 
 Status Ledger::MarkResolved(const std::vector<int64_t>& ids, const char* state) {
   if (ids.empty()) return Status::OK();
-  std::lock_guard<std::mutex> lock(mu_);
-  Status s = Exec("BEGIN IMMEDIATE");
+  std::lock_guard<std::mutex> lock(resolve_mu_);
+  Status s = Exec("BEGIN IMMEDIATE", resolve_db_);
   if (!s.ok()) return s;
   s = MarkResolvedLocked(ids, state);
   if (!s.ok()) {
-    Exec("ROLLBACK");
+    Exec("ROLLBACK", resolve_db_);
     return s;
   }
-  return Exec("COMMIT");
+  return Exec("COMMIT", resolve_db_);
 }
 
 Status Ledger::MarkResolvedLocked(const std::vector<int64_t>& ids, const char* state) {
-  Stmt up(db_, "UPDATE intents SET state = ?1, resolved = ?2 WHERE id = ?3 AND state = 'pending'");
-  if (!up.ok()) return SqlError(db_, "resolve");
+  Stmt up(resolve_db_,
+          "UPDATE intents SET state = ?1, resolved = ?2 WHERE id = ?3 AND state = 'pending'");
+  if (!up.ok()) return SqlError(resolve_db_, "resolve");
   std::string now = NowUtc();
   for (int64_t id : ids) {
     up.Text(1, state);
     up.Text(2, now);
     up.Int(3, id);
-    if (sqlite3_step(up.get()) != SQLITE_DONE) return SqlError(db_, "resolve");
+    if (sqlite3_step(up.get()) != SQLITE_DONE) return SqlError(resolve_db_, "resolve");
     sqlite3_reset(up.get());
   }
   return Status::OK();

@@ -138,12 +138,17 @@ class Ledger {
 
  private:
   Ledger(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
-  Status Exec(const char* sql);
+  Status Exec(const char* sql, sqlite3* db = nullptr);
   Status MarkResolved(const std::vector<int64_t>& ids, const char* state);
   Status MarkResolvedLocked(const std::vector<int64_t>& ids, const char* state);
 
   std::string path_;
-  sqlite3* db_;
+  sqlite3* db_;  // synchronous=FULL: intents are durable before any PUT
+  // Marking entries resolved needs no fsync of its own (a mark lost in a
+  // crash only makes recovery check the entry again): a second connection
+  // with synchronous=NORMAL, so a statement's items do not queue for one.
+  sqlite3* resolve_db_ = nullptr;
+  std::mutex resolve_mu_;
   // One connection serves every thread of the process: its transactions
   // must not interleave.
   std::mutex mu_;
