@@ -69,10 +69,12 @@ class CrashMatrixTest(cli_support.CliTestCase):
                 self.s3.delete_object(Bucket=BUCKET, Key=o["Key"])
 
     def env(self, **extra):
-        return self.base_env(AWS_ACCESS_KEY_ID=self.key_id, AWS_SECRET_ACCESS_KEY=self.secret,
-                             AWS_REGION=cli_support.REGION,
-                             AWS_ENDPOINT_URL_DYNAMODB=self.url, AWS_ENDPOINT_URL_S3=s3_url(),
-                             XDG_STATE_HOME=os.path.join(self.home, "state"), **extra)
+        settings = dict(AWS_ACCESS_KEY_ID=self.key_id, AWS_SECRET_ACCESS_KEY=self.secret,
+                        AWS_REGION=cli_support.REGION, AWS_ENDPOINT_URL_DYNAMODB=self.url,
+                        AWS_ENDPOINT_URL_S3=s3_url(),
+                        XDG_STATE_HOME=os.path.join(self.home, "state"))
+        settings.update(extra)
+        return self.base_env(**settings)
 
     def sql(self, script, **extra):
         return self.run_cli(["--catalog", self.catalog, "--ledger", self.ledger], self.env(**extra),
@@ -264,6 +266,74 @@ class CrashMatrixTest(cli_support.CliTestCase):
         r = self.sql(".recover\n")
         self.assertIn("0 pending S3 writes resolved", r.stdout)
         self.assertEqual(self.pending(), 1)
+
+    def test_transactions_put_objects_only_at_commit(self):
+        r = self.sql(f"BEGIN;\nINSERT INTO {TABLE}(id, c1) VALUES ('t1', 'one');\nROLLBACK;\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(self.objects(), set())
+        r = self.sql(f"BEGIN;\nINSERT INTO {TABLE}(id, c1) VALUES ('t1', 'one');\n"
+                     f"INSERT INTO {TABLE}(id, c1, c2) VALUES ('t2', 'two', 'deux');\nCOMMIT;\n")
+        self.assertEqual(r.returncode, 0, r)
+        expect = {("t1", "c1"): "one", ("t2", "c1"): "two", ("t2", "c2"): "deux"}
+        self.check_invariants("committed", expect)
+        # One write refused: the whole transaction, S3 included, is undone.
+        r = self.sql(f"BEGIN;\nUPDATE {TABLE} SET c1 = 'changed' WHERE id = 't2';\n"
+                     f"INSERT INTO {TABLE}(id, c1) VALUES ('t1', 'clash');\nCOMMIT;\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("COMMIT: nothing written", r.stderr)
+        self.check_invariants("cancelled", expect)
+
+    def test_unreadable_key_reference_writes_nothing(self):
+        catalog = os.path.join(self.home, "enc.json")
+        with open(catalog, "w") as f:
+            json.dump({"tables": {TABLE: {"columns": {
+                "c1": {"codec": "LargeAttribute", "bucket": BUCKET, "prefix": "large",
+                       "as": "text"},
+                "secret": {"codec": "EncryptedUnicodeAttribute",
+                           "key": "env:DDBSQL_CRASH_TEST_NO_SUCH_KEY"}}}}}, f)
+        r = self.run_cli(["--catalog", catalog, "--ledger", self.ledger], self.env(),
+                         input=f"INSERT INTO {TABLE}(id, c1, secret) VALUES ('k', 'v', 's');\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("DDBSQL_CRASH_TEST_NO_SUCH_KEY", r.stderr)
+        self.assertEqual(self.objects(), set())
+        self.assertEqual(self.references(), {})
+
+    def test_throttled_past_the_retry_budget_leaves_s3_as_it_was(self):
+        import subprocess
+        import urllib.request
+
+        r = self.sql(f"INSERT INTO {TABLE}(id, c1) VALUES ('k', 'before');")
+        self.assertEqual(r.returncode, 0, r)
+        before = {k: self.body(k) for k in self.objects()}
+        proxy = subprocess.Popen(
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                          "fault_proxy.py"), self.url, "--max-seconds", "120"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(proxy.wait, 5)
+        self.addCleanup(proxy.terminate)
+        port = int(proxy.stdout.readline().strip())
+        proxy.stdout.close()
+        url = f"http://127.0.0.1:{port}"
+        # ListTables, DescribeTable, the sample Scan and the UPDATE's GetItem
+        # pass; every request after them is throttled.
+        plan = json.dumps({"plan": ["ok"] * 4, "then": "throttle"}).encode()
+        with urllib.request.urlopen(urllib.request.Request(url + "/__fault__", data=plan,
+                                                           method="POST"), timeout=5) as resp:
+            resp.read()
+        r = self.run_cli(["--catalog", self.catalog, "--ledger", self.ledger],
+                         self.env(AWS_ENDPOINT_URL_DYNAMODB=url, AWS_MAX_ATTEMPTS="2"),
+                         input=f"UPDATE {TABLE} SET c1 = 'after' WHERE id = 'k';\n"
+                               f"INSERT INTO {TABLE}(id, c1) VALUES ('n', 'new');\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("Throttling", r.stderr)
+        with urllib.request.urlopen(url + "/__fault__/log", timeout=5) as resp:
+            log = json.loads(resp.read())
+        targets = [e["target"].split(".")[-1] for e in log["requests"] if e["fault"] == "throttle"]
+        # The writes reached DynamoDB after their objects went up, and were refused.
+        self.assertIn("UpdateItem", targets)
+        self.assertIn("PutItem", targets)
+        self.assertEqual({k: self.body(k) for k in self.objects()}, before)
+        self.assertEqual(self.pending(), 0)
 
 
 if __name__ == "__main__":

@@ -131,15 +131,22 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
   for (const S3ItemWrites& item : items) {
     if (s.ok()) s = Upload(connection->s3().get(), item.writes, &puts);
   }
-  bool written = false;
+  // Nothing reached DynamoDB unless write() ran; an error document from
+  // DynamoDB (4xx) means it was not applied; anything else may have been.
+  ledger::Ledger::Outcome outcome = ledger::Ledger::Outcome::kRefused;
   if (s.ok()) {
     ledger::TestCrashPoint("before-dynamodb");
     s = write();
-    written = s.ok();
+    if (s.ok()) {
+      outcome = ledger::Ledger::Outcome::kWritten;
+    } else if (!(s.code() == Status::Code::kAwsError && s.http_status() >= 400 &&
+                 s.http_status() < 500)) {
+      outcome = ledger::Ledger::Outcome::kUnknown;
+    }
     ledger::TestCrashPoint("after-dynamodb");
   }
   ledger::AwsBackend backend(connection, session);
-  Status resolved = ledger->Resolve(intents, written, &backend);
+  Status resolved = ledger->Resolve(intents, outcome, &backend);
   if (!resolved.ok()) {
     std::string note = "S3 clean-up left for recovery (.recover): " + resolved.ToString();
     return s.ok() ? Status::OK() : s.WithNote(note);

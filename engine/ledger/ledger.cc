@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -274,8 +275,9 @@ Status Ledger::MarkResolvedLocked(const std::vector<int64_t>& ids, const char* s
   return Status::OK();
 }
 
-Status Ledger::Resolve(const std::vector<Intent>& intents, bool written, Backend* backend,
+Status Ledger::Resolve(const std::vector<Intent>& intents, Outcome outcome, Backend* backend,
                        size_t* deleted) {
+  const bool written = outcome == Outcome::kWritten;
   std::vector<int64_t> done;
   Status first;
   size_t attempted = 0;  // numbers the crash points of the deletes
@@ -286,9 +288,14 @@ Status Ledger::Resolve(const std::vector<Intent>& intents, bool written, Backend
       for (const auto& k : i.old_object_keys) {
         if (k != i.object_key) doomed.push_back(k);
       }
+    } else if (outcome == Outcome::kRefused) {
+      if (!i.object_key.empty() && std::find(i.old_object_keys.begin(), i.old_object_keys.end(),
+                                             i.object_key) == i.old_object_keys.end()) {
+        doomed.push_back(i.object_key);
+      }
     } else {
-      // A failed write may still have reached DynamoDB (a timeout after
-      // sending): what the item references now decides, as in Recover.
+      // A write without an answer may still have reached DynamoDB (a
+      // timeout after sending): what the item references now decides.
       std::set<std::string> referenced;
       s = backend->Referenced(i, &referenced);
       for (const auto& k : Candidates(i)) {

@@ -120,12 +120,18 @@ class Ledger {
   // it returns OK. Sets each intent's id.
   Status Record(std::vector<Intent>* intents);
 
-  // After the DynamoDB write: `written` true deletes the superseded objects
-  // (old keys other than the new ones); false reads the item (a failed
-  // request may still have been applied) and deletes what it does not
-  // reference; then the entries are resolved. On an error reading or
-  // deleting, the entries stay pending for Recover.
-  Status Resolve(const std::vector<Intent>& intents, bool written, Backend* backend,
+  // What became of the DynamoDB write.
+  enum class Outcome {
+    kWritten,  // applied
+    kRefused,  // answered with an error: certainly not applied
+    kUnknown,  // no answer (timeout, reset, 5xx): maybe applied
+  };
+  // After the DynamoDB write: kWritten deletes the superseded objects (old
+  // keys other than the new ones), kRefused the new ones (not among the old
+  // ones), kUnknown reads the item and deletes what it does not reference;
+  // then the entries are resolved. On an error reading or deleting, the
+  // entries stay pending for Recover.
+  Status Resolve(const std::vector<Intent>& intents, Outcome outcome, Backend* backend,
                  size_t* deleted = nullptr);
 
   // Resolves every pending entry that `backend` handles and whose owner is

@@ -127,7 +127,7 @@ TEST_F(LedgerTest, WrittenDeletesSupersededObjectsOnly) {
   EXPECT_GT(intents[0].id, 0);
   EXPECT_EQ(PendingCount(), 2u);
   size_t deleted = 0;
-  ASSERT_TRUE(ledger_->Resolve(intents, true, &backend_, &deleted).ok());
+  ASSERT_TRUE(ledger_->Resolve(intents, Ledger::Outcome::kWritten, &backend_, &deleted).ok());
   EXPECT_EQ(backend_.deleted, std::vector<std::string>({"old"}));
   EXPECT_EQ(deleted, 1u);
   EXPECT_EQ(PendingCount(), 0u);
@@ -138,7 +138,16 @@ TEST_F(LedgerTest, FailedKeepsWhatTheItemStillReferences) {
   ASSERT_TRUE(ledger_->Record(&intents).ok());
   backend_.items["k1/body"] = {"old"};
   backend_.items["k2/body"] = {"same"};
-  ASSERT_TRUE(ledger_->Resolve(intents, false, &backend_).ok());
+  ASSERT_TRUE(ledger_->Resolve(intents, Ledger::Outcome::kUnknown, &backend_).ok());
+  EXPECT_EQ(backend_.deleted, std::vector<std::string>({"new"}));
+  EXPECT_EQ(PendingCount(), 0u);
+}
+
+TEST_F(LedgerTest, RefusedDeletesTheNewObjectsWithoutReading) {
+  std::vector<Intent> intents = {Make("k1", "new", {"old"}), Make("k2", "same", {"same"})};
+  ASSERT_TRUE(ledger_->Record(&intents).ok());
+  backend_.read_error = Status::AwsError("ThrottlingException", "slow down", 400);
+  ASSERT_TRUE(ledger_->Resolve(intents, Ledger::Outcome::kRefused, &backend_).ok());
   EXPECT_EQ(backend_.deleted, std::vector<std::string>({"new"}));
   EXPECT_EQ(PendingCount(), 0u);
 }
@@ -148,7 +157,7 @@ TEST_F(LedgerTest, FailedButAppliedAfterAllKeepsTheNewObject) {
   std::vector<Intent> intents = {Make("k1", "new", {"old"})};
   ASSERT_TRUE(ledger_->Record(&intents).ok());
   backend_.items["k1/body"] = {"new"};
-  ASSERT_TRUE(ledger_->Resolve(intents, false, &backend_).ok());
+  ASSERT_TRUE(ledger_->Resolve(intents, Ledger::Outcome::kUnknown, &backend_).ok());
   EXPECT_EQ(backend_.deleted, std::vector<std::string>({"old"}));
 }
 
@@ -156,7 +165,7 @@ TEST_F(LedgerTest, DeleteFailureLeavesTheEntryToRecovery) {
   std::vector<Intent> intents = {Make("k1", "new", {"old"})};
   ASSERT_TRUE(ledger_->Record(&intents).ok());
   backend_.delete_error = Status::Transport("connection reset");
-  EXPECT_FALSE(ledger_->Resolve(intents, true, &backend_).ok());
+  EXPECT_FALSE(ledger_->Resolve(intents, Ledger::Outcome::kWritten, &backend_).ok());
   EXPECT_EQ(PendingCount(), 1u);
   backend_.delete_error = Status::OK();
   backend_.items["k1/body"] = {"new"};
