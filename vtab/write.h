@@ -25,6 +25,12 @@
 // write of every table in one TransactWriteItems (at most 100 writes and
 // 4 MB: more is an error at the write that crosses the limit, and COMMIT
 // then writes nothing). ROLLBACK sends nothing.
+//
+// Codec columns are encoded (engine/codec); those whose bytes live in S3
+// go through write_s3.h: intents in the ledger, objects put, then DynamoDB,
+// then superseded objects deleted by the ledger. REPLACE and DELETE of a
+// table with S3 columns first read which objects the item references and
+// are conditioned on it still doing so.
 #pragma once
 
 #include <sqlite3.h>
