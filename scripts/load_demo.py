@@ -117,19 +117,17 @@ def load_web_pages(ddb, s3):
     password = os.environ.get("DDBSQL_DEMO_PASSWORD", "demo-password")
     create_table(ddb, "web_pages", [{"AttributeName": "id", "KeyType": "HASH"}],
                  [{"AttributeName": "id", "AttributeType": "S"}])
-    client = ddb.meta.client
-    items = []
-    for page_id, title, owner, note in kWebPages:
-        html = (f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
-                + f"<p>{note}</p>" * 40 + "</body></html>")
-        items.append({
-            "id": {"S": page_id},
-            "title": {"S": title},
-            "html": {"S": pm.s3backed_put(s3, kDemoBucket, html.encode("utf-8"))},
-            "note": {"B": pm.gzip_bytes(note.encode("utf-8"))},
-            "owner_email": {"B": pm.pmate_encrypt(password, owner.encode("utf-8"))},
-        })
-    pm.batch_put(client, "web_pages", items)
+    with ddb.Table("web_pages").batch_writer() as batch:
+        for page_id, title, owner, note in kWebPages:
+            html = (f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+                    + f"<p>{note}</p>" * 40 + "</body></html>")
+            batch.put_item(Item={
+                "id": page_id,
+                "title": title,
+                "html": pm.s3backed_put(s3, kDemoBucket, html.encode("utf-8")),
+                "note": pm.gzip_bytes(note.encode("utf-8")),
+                "owner_email": pm.pmate_encrypt(password, owner.encode("utf-8")),
+            })
 
 
 def main():

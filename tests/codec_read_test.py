@@ -70,12 +70,21 @@ class CodecReadTest(cli_support.CliTestCase):
                                       html_bytes=3000, people_table="people")
         cls.catalog_doc = writer.catalog_for("pages", cls.bucket, PASSWORD_ENV,
                                              people_table="people")
-        bad_columns = dict(cls.catalog_doc["tables"]["pages"]["columns"])
-        bad_columns["sealed"] = {"chain": [{"aead": "aes-256-gcm", "key": "env:SEALED_KEY"}],
-                                 "as": "text"}
-        cls.catalog_doc["tables"]["bad"] = {"columns": bad_columns}
+        # ddbsql's own AEAD chain, bound to table, item and attribute.
         cls.sealed_key = os.urandom(32).hex()
         cli_support.SECRETS.add(cls.sealed_key)
+        pages_columns = cls.catalog_doc["tables"]["pages"]["columns"]
+        pages_columns["sealed"] = {"chain": [{"aead": "aes-256-gcm", "key": "env:SEALED_KEY"}],
+                                   "as": "text"}
+        cls.sealed = {}
+        for r in cls.rows:
+            cls.sealed[r["id"]] = writer.ddbsql_gcm_encrypt(
+                cls.sealed_key, "pages", "sealed", [("id", "S", r["id"].encode())],
+                f"sealed {r['id']}".encode())
+            cls.ddb.update_item(TableName="pages", Key={"id": {"S": r["id"]}},
+                                UpdateExpression="SET sealed = :v",
+                                ExpressionAttributeValues={":v": {"B": cls.sealed[r["id"]]}})
+        cls.catalog_doc["tables"]["bad"] = {"columns": dict(pages_columns)}
         # Items that are each wrong in one way, in a table of their own.
         cls.write_bad_items()
 
@@ -90,6 +99,8 @@ class CodecReadTest(cli_support.CliTestCase):
             "missing": {"html": {"S": missing_uri}},
             "not-uri": {"html": {"S": "just some text"}},
             "tampered": {"sealed": {"B": b"\x01" + os.urandom(60)}},
+            # Another item's ciphertext: the associated data does not match.
+            "pasted": {"sealed": {"B": cls.sealed["p00001"]}},
             "good": {},
         }
         stored = []
@@ -146,13 +157,13 @@ class CodecReadTest(cli_support.CliTestCase):
     def test_every_column_reads_as_its_value(self):
         got = self.csv_rows(
             "SELECT id, html, hex(raw), doc, body, title, hex(blob), meta, ssn, secret, amount,"
-            " note, archive, team FROM pages ORDER BY id")
+            " note, archive, team, sealed FROM pages ORDER BY id")
         want = []
         for r in self.rows:
             want.append([r["id"], r["html"], r["raw"].hex().upper(), json.dumps(r["doc"]),
                          r["body"], r["title"], r["blob"].hex().upper(), json.dumps(r["meta"]),
                          r["ssn"], r["secret"], str(r["amount"]), r["note"],
-                         json.dumps(r["archive"]), r["team"]])
+                         json.dumps(r["archive"]), r["team"], f"sealed {r['id']}"])
         self.assertEqual(got, want)
 
     def test_declared_types(self):
@@ -211,7 +222,8 @@ class CodecReadTest(cli_support.CliTestCase):
         # A compressed column, an S3 column, a non-deterministic cipher and a
         # range on an encrypted one: none may reach DynamoDB as a condition.
         for where in ("title = 'Title 4 — ünïcode'", f"html = '{self.rows[4]['html']}'",
-                      "secret = 'secret 4'", "ssn >= '100-00-0000' AND id = 'p00004'"):
+                      "secret = 'secret 4'", "ssn >= '100-00-0000' AND id = 'p00004'",
+                      "sealed = 'sealed p00004'"):
             self.assertNotIn("filter=", self.plan(f"SELECT id FROM pages WHERE {where}"), where)
             self.assertEqual(self.csv_rows(f"SELECT id FROM pages WHERE {where}"), [["p00004"]],
                              where)
@@ -378,9 +390,10 @@ class CodecReadTest(cli_support.CliTestCase):
 
     def test_authenticated_codec_failure_is_an_error_never_null(self):
         for s3missing in ("error", "null"):
-            r = self.assert_error("SELECT sealed FROM bad WHERE id = 'tampered'", "bad",
-                                  "tampered", "sealed", args=("-cmd", f".s3missing {s3missing}"))
-            self.assertNotIn(self.sealed_key, r.stderr)
+            for item in ("tampered", "pasted"):
+                r = self.assert_error(f"SELECT sealed FROM bad WHERE id = '{item}'", "bad", item,
+                                      "sealed", args=("-cmd", f".s3missing {s3missing}"))
+                self.assertNotIn(self.sealed_key, r.stderr)
 
     def test_access_denied(self):
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DeniedS3)

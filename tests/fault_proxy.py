@@ -27,6 +27,7 @@ Faults:
   provisioned  400 ProvisionedThroughputExceededException
   500          500 InternalServerError (DynamoDB JSON) / InternalError (S3 XML)
   503          503 ServiceUnavailable (DynamoDB JSON) / SlowDown (S3 XML)
+  denied       403 AccessDeniedException (DynamoDB JSON) / AccessDenied (S3 XML)
   reset        read the request, then close the socket with an RST, no answer
   stall        read the request, then say nothing for stall_seconds
   crc          forward, but answer with a wrong x-amz-crc32 header
@@ -52,7 +53,8 @@ import urllib.parse
 import zlib
 
 kDynamoDbErrorPrefix = "com.amazonaws.dynamodb.v20120810#"
-kSimpleFaults = {"ok", "throttle", "provisioned", "500", "503", "reset", "stall", "crc"}
+kSimpleFaults = {"ok", "throttle", "provisioned", "500", "503", "denied", "reset", "stall",
+                 "crc"}
 kHopByHopHeaders = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
     "trailer", "transfer-encoding", "upgrade", "expect", "content-length",
@@ -207,6 +209,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
                            "Internal server error", seq)
         elif fault == "503":
             self.aws_error(503, "ServiceUnavailable", "SlowDown", "Service unavailable", seq)
+        elif fault == "denied":
+            self.aws_error(403, "AccessDeniedException", "AccessDenied", "Access Denied", seq)
         elif fault == "reset":
             self.reset_connection()
         elif fault == "stall":

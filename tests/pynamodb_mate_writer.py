@@ -24,7 +24,11 @@ the `cryptography` module does the same AES). Formats:
                          pk, sk, attr, update_at.
 
 ddbsql's own chains (`{"chain": [...]}`) are written by `chain_encode` for
-the steps that need no ddbsql-specific layout: s3, gzip, zlib, zstd.
+the steps s3, gzip, zlib and zstd, and by `ddbsql_gcm_encrypt` for an
+{"aead": "aes-256-gcm"} step with a raw 32-byte key (README, "Codec
+columns", has the byte layout: version 1, scheme 1, a 12-byte nonce, the
+ciphertext and its 16-byte tag; the associated data binds table, attribute
+and the item's key).
 
 As a script it writes the standard fixture (see `write_pages`) and prints the
 catalog that declares it:
@@ -45,6 +49,7 @@ import sys
 import zlib
 
 from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 DEFAULT_KEY_TEMPLATE = "pynamodb-mate/s3backed/{fingerprint}"
@@ -85,6 +90,28 @@ def pmate_decrypt(password, stored, determinative=True):
     nonce = base64.b85decode(doc["nonce"])
     dec = Cipher(algorithms.AES(key), modes.CTR(nonce + b"\0" * 8)).decryptor()
     return dec.update(base64.b85decode(doc["token"])) + dec.finalize()
+
+
+def _field(data):
+    return len(data).to_bytes(4, "big") + data
+
+
+def ddbsql_associated_data(table, attribute, key):
+    """What ddbsql's AEAD codecs bind: "ddbsql-ad1", then length-prefixed
+    table and attribute, the number of key attributes, and each key
+    attribute's name, type letter and value. `key`: [(name, "S", bytes)]."""
+    out = b"ddbsql-ad1" + _field(table.encode()) + _field(attribute.encode()) + bytes([len(key)])
+    for name, type_letter, value in key:
+        out += _field(name.encode()) + type_letter.encode() + _field(value)
+    return out
+
+
+def ddbsql_gcm_encrypt(key_hex, table, attribute, key, data, nonce=None):
+    """A value of ddbsql's aes-256-gcm chain step with a raw key (64 hex digits)."""
+    header = bytes([1, 1])  # format version 1, scheme 1 (GCM), raw key
+    nonce = nonce if nonce is not None else os.urandom(12)
+    aad = header + ddbsql_associated_data(table, attribute, key)
+    return header + nonce + AESGCM(bytes.fromhex(key_hex)).encrypt(nonce, data, aad)
 
 
 def plain_bytes(kind, value):
@@ -303,6 +330,7 @@ def clients(dynamodb_url, s3_url, key_id=None, secret=None, region=None):
     kw = {"config": config}
     if key_id:
         kw.update(aws_access_key_id=key_id, aws_secret_access_key=secret)
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if region:
         kw["region_name"] = region
     return (boto3.client("dynamodb", endpoint_url=dynamodb_url, **kw),

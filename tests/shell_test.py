@@ -676,7 +676,7 @@ class FlagTest(ShellTestCase):
                 self.assertIn("read-only", result.stderr)
 
     def test_catalog_is_accepted(self):
-        path = self.write("catalog.json", "{}\n")
+        path = self.write("catalog.json", "{\"tables\": {}}\n")
         for flag in self.both("catalog"):
             with self.subTest(flag=flag):
                 result = self.ddbsql([flag, path, "-c", "SELECT 1"])

@@ -204,7 +204,8 @@ Status TableCodecs::EncodeLiteral(int col, sqlite3_value* v, AttributeValue* out
   } else {
     if (t != SQLITE_BLOB) return Status::OK();  // no affinity: only a BLOB equals a BLOB
     const char* p = static_cast<const char*>(sqlite3_value_blob(v));
-    plain = codec::PlainValue::Blob(std::string(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v))));
+    plain = codec::PlainValue::Blob(
+        std::string(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v))));
   }
   codec::Context ctx;
   ctx.table = table_;
@@ -224,7 +225,10 @@ Status CursorCodecs::Result(sqlite3_context* ctx, const Source& source, int col,
   Window& w = windows_[col];
   if (row < w.first || row >= w.first + w.values.size()) {
     size_t rows = page.items.size() + page.item_texts.size();
-    size_t n = c->s3() ? std::min(CodecSession::kWindowRows, rows - row) : 1;
+    // An S3 column's window starts small (a LIMIT 1 costs a few GETs, not
+    // a page's worth) and doubles up to kWindowRows.
+    size_t n = c->s3() ? std::min(s3_window_, rows - row) : 1;
+    if (c->s3()) s3_window_ = std::min(2 * s3_window_, CodecSession::kWindowRows);
     w.first = row;
     w.contexts.assign(n, codec::Context());
     w.values.clear();
@@ -254,7 +258,6 @@ Status CursorCodecs::Result(sqlite3_context* ctx, const Source& source, int col,
                                                   source.stats);
     }
     codec::DecodeBatch(*c, requests, fetcher.get(), &w.values);
-    // The statement has what it asked for; keep only what is still to come.
   }
   size_t k = row - w.first;
   const codec::DecodeResult& r = w.values[k];

@@ -91,8 +91,8 @@ class CodecSession {
   size_t concurrency_ = kDefaultConcurrency;
   std::atomic<uint64_t> missing_as_null_{0};
   std::mutex mu_;  // guards resolvers_
-  std::map<const Connection*, std::pair<std::shared_ptr<Connection>,
-                                        std::unique_ptr<codec::S3Resolver>>>
+  std::map<const Connection*,
+           std::pair<std::shared_ptr<Connection>, std::unique_ptr<codec::S3Resolver>>>
       resolvers_;
 };
 
@@ -115,7 +115,7 @@ class TableCodecs {
   // The declaration of column `col`, or nullptr.
   const codec::Column* At(int col) const {
     return col >= 0 && static_cast<size_t>(col) < by_column_.size() ? by_column_[col].get()
-                                                                     : nullptr;
+                                                                    : nullptr;
   }
   bool empty() const;
 
@@ -155,8 +155,9 @@ class CursorCodecs {
   };
 
   // Sets `ctx` to the decoded value of codec column `col` at row `row` of
-  // `page`. Decodes that row and, for an S3 column, the next ones up to
-  // kWindowRows together when `row` is not decoded yet. Errors name the
+  // `page`. Decodes that row and, for an S3 column, the next ones together
+  // (4 rows the first time, twice as many each time after, up to
+  // kWindowRows) when `row` is not decoded yet. Errors name the
   // table, the item's key and the column.
   Status Result(sqlite3_context* ctx, const Source& source, int col, const dynamodb::ItemPage& page,
                 size_t row);
@@ -168,6 +169,7 @@ class CursorCodecs {
     std::vector<codec::DecodeResult> values;
   };
   std::map<int, Window> windows_;  // by column
+  size_t s3_window_ = 4;           // rows of the next S3 window
 };
 
 // Sets `ctx` to a decoded value.

@@ -55,11 +55,10 @@ class SqlValue {
 };
 
 TEST(TableCodecs, OnlyEqualityOnCanonicalCiphersIsPushable) {
-  TableCodecs codecs(
-      "t", {nullptr, Declare(kEcb), Declare(kCtr),
-            Declare(R"({"codec": "CompressedUnicodeAttribute"})"),
-            Declare(R"({"codec": "S3BackedBigTextAttribute", "bucket": "b"})"),
-            Declare(R"({"codec": "EncryptedNumberAttribute",
+  TableCodecs codecs("t", {nullptr, Declare(kEcb), Declare(kCtr),
+                           Declare(R"({"codec": "CompressedUnicodeAttribute"})"),
+                           Declare(R"({"codec": "S3BackedBigTextAttribute", "bucket": "b"})"),
+                           Declare(R"({"codec": "EncryptedNumberAttribute",
                         "key": "env:CODEC_COLUMNS_TEST_PASSWORD"})")});
   EXPECT_TRUE(codecs.Pushable(0, SQLITE_INDEX_CONSTRAINT_GT));  // a plain column
   EXPECT_TRUE(codecs.Pushable(1, SQLITE_INDEX_CONSTRAINT_EQ));

@@ -18,7 +18,8 @@
 
 namespace ddb::vtab {
 
-// Registers ddb_partiql and ddb_query on `db`. `context` must outlive `db`;
+// Registers ddb_partiql and ddb_query on `db`, and the codec functions
+// (codec_functions.h). `context` must outlive `db`;
 // the functions use its connection, options, rate limit and Stats.
 Status RegisterFunctions(sqlite3* db, ModuleContext* context);
 

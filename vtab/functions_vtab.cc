@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "engine/dynamodb/client.h"
+#include "vtab/codec_functions.h"
 #include "vtab/functions.h"
 #include "vtab/module.h"
 #include "vtab/values.h"
@@ -741,7 +742,10 @@ Status RegisterFunctions(sqlite3* db, ModuleContext* context) {
       return Status::IOError(std::string("sqlite: ") + name + ": " + sqlite3_errmsg(db));
     }
   }
-  return Status::OK();
+  // s3_get, gunzip, zstd_decompress, decrypt (codec_functions.cc)
+  return RegisterCodecFunctions(
+      db, {[context] { return context->codecs().Resolver(context->shared_connection()); },
+           context->codecs().keys()});
 }
 
 }  // namespace ddb::vtab

@@ -151,7 +151,7 @@ class Column {
 // Fetches S3 objects for a batch of URIs. S3Resolver (s3_resolver.h) is the
 // implementation over S3Client; tests and the vtab may supply their own.
 struct FetchResult {
-  Status status;  // NotFound for a missing object or bucket
+  Status status;  // NotFound for a missing object
   std::shared_ptr<const std::string> body;
 };
 class BatchFetcher {

@@ -9,10 +9,11 @@
 // evicted first; an object larger than the cap is not cached); a batch holds
 // its own bodies until the caller drops the results.
 //
-// Errors per URI: a missing object or bucket is NotFound (so that a caller
-// can read it as NULL under `.s3missing null`); AccessDenied and other
-// service errors are AwsError; a malformed URI is InvalidArgument. Errors
-// are cached for no time: the next batch asks again.
+// Errors per URI: a missing object is NotFound (so that a caller can read it
+// as NULL under `.s3missing null`); a missing bucket (NoSuchBucket, a
+// configuration error), AccessDenied and other service errors are AwsError
+// with S3's code; a malformed URI is InvalidArgument. Errors are not
+// cached: the next batch asks again.
 //
 // Thread-safe: several cursors may share a resolver.
 #pragma once
