@@ -29,9 +29,7 @@ using std::chrono::sys_days;
 constexpr size_t kMinSuiteCases = 30;
 constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-fs::path SuiteDir() {
-  return fs::path(DDBSQL_SOURCE_DIR) / "tests" / "data" / "sigv4-testsuite";
-}
+fs::path SuiteDir() { return fs::path(DDBSQL_SOURCE_DIR) / "tests" / "data" / "sigv4-testsuite"; }
 
 // Case folders (those holding a request.txt), sorted. Empty when the suite is
 // missing; SigV4Suite.FoundOnDisk turns that into a failure.

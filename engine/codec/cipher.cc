@@ -5,6 +5,7 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -76,21 +77,27 @@ class Secret {
 
 // Reads and caches a codec's key material: the referenced secret, turned into
 // the codec's key by `derive` on first use.
+// Key bytes shared without copies; wiped when the last reference goes.
+using KeyPtr = std::shared_ptr<const std::string>;
+
 class KeyHolder {
  public:
   KeyHolder(KeyRef ref, std::shared_ptr<KeyStore> keys) : ref_(std::move(ref)), keys_(keys) {}
-  ~KeyHolder() { Wipe(&key_); }
 
   template <typename Derive>
-  Status Get(Derive derive, std::string* key) {
+  Status Get(Derive derive, KeyPtr* key) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!ready_) {
+    if (!key_) {
       Secret secret;
       Status s = keys_->Resolve(ref_, secret.get());
       if (!s.ok()) return s;
-      s = derive(secret.value(), &key_);
+      std::shared_ptr<std::string> derived(new std::string, [](std::string* p) {
+        std::unique_ptr<std::string> owned(p);
+        Wipe(p);
+      });
+      s = derive(secret.value(), derived.get());
       if (!s.ok()) return s;
-      ready_ = true;
+      key_ = std::move(derived);
     }
     *key = key_;
     return Status::OK();
@@ -100,8 +107,7 @@ class KeyHolder {
   KeyRef ref_;
   std::shared_ptr<KeyStore> keys_;
   std::mutex mu_;
-  bool ready_ = false;
-  std::string key_;
+  KeyPtr key_;  // null until first use
 };
 
 Status OpenSslError(std::string_view what) {
@@ -145,10 +151,10 @@ class PynamoEcbCodec : public Codec {
   bool deterministic() const override { return true; }
 
   Status Encode(const Context&, std::string_view plain, std::string* out) const override {
-    Secret key;
-    Status s = key_.Get(PasswordSha256, key.get());
+    KeyPtr key;
+    Status s = key_.Get(PasswordSha256, &key);
     if (!s.ok()) return s;
-    return RunCipher(EVP_aes_256_ecb(), true, key.value(), {}, plain, out, name());
+    return RunCipher(EVP_aes_256_ecb(), true, *key, {}, plain, out, name());
   }
   Status Decode(const Context&, std::string_view stored, std::string* out) const override {
     if (stored.empty() || stored.size() % 16 != 0) {
@@ -156,10 +162,10 @@ class PynamoEcbCodec : public Codec {
           "pynamodb-mate-ecb: not a value of this scheme (length is not a positive multiple of "
           "16)");
     }
-    Secret key;
-    Status s = key_.Get(PasswordSha256, key.get());
+    KeyPtr key;
+    Status s = key_.Get(PasswordSha256, &key);
     if (!s.ok()) return s;
-    return RunCipher(EVP_aes_256_ecb(), false, key.value(), {}, stored, out, name());
+    return RunCipher(EVP_aes_256_ecb(), false, *key, {}, stored, out, name());
   }
 
  private:
@@ -174,13 +180,13 @@ class PynamoCtrCodec : public Codec {
 
   // json.dumps({"nonce": b85(nonce), "token": b85(ciphertext)}).
   Status Encode(const Context&, std::string_view plain, std::string* out) const override {
-    Secret key;
-    Status s = key_.Get(PasswordSha256, key.get());
+    KeyPtr key;
+    Status s = key_.Get(PasswordSha256, &key);
     if (!s.ok()) return s;
     std::string nonce(8, '\0');
     if (RAND_bytes(U(&nonce), 8) != 1) return OpenSslError(name());
     std::string token;
-    s = RunCipher(EVP_aes_256_ctr(), true, key.value(), nonce + std::string(8, '\0'), plain, &token,
+    s = RunCipher(EVP_aes_256_ctr(), true, *key, nonce + std::string(8, '\0'), plain, &token,
                   name());
     if (!s.ok()) return s;
     *out =
@@ -192,13 +198,13 @@ class PynamoCtrCodec : public Codec {
     std::string nonce, token;
     Status s = ParseEnvelope(stored, &nonce, &token);
     if (!s.ok()) return s;
-    Secret key;
-    s = key_.Get(PasswordSha256, key.get());
+    KeyPtr key;
+    s = key_.Get(PasswordSha256, &key);
     if (!s.ok()) return s;
     // PyCryptodome's CTR with an 8-byte nonce: counter block = nonce ||
     // 64-bit big-endian counter from 0.
-    return RunCipher(EVP_aes_256_ctr(), false, key.value(), nonce + std::string(8, '\0'), token,
-                     out, name());
+    return RunCipher(EVP_aes_256_ctr(), false, *key, nonce + std::string(8, '\0'), token, out,
+                     name());
   }
 
  private:
@@ -214,12 +220,12 @@ class PynamoCtrCodec : public Codec {
         ++i;
       }
     };
-    auto str = [&](std::string* v) {
+    auto str = [&](std::string_view* v) {
       ws();
       if (i >= text.size() || text[i] != '"') return false;
       size_t end = text.find('"', i + 1);
       if (end == std::string_view::npos) return false;
-      *v = std::string(text.substr(i + 1, end - i - 1));
+      *v = text.substr(i + 1, end - i - 1);
       i = end + 1;
       return true;
     };
@@ -229,22 +235,29 @@ class PynamoCtrCodec : public Codec {
       ++i;
       return true;
     };
-    std::map<std::string, std::string> fields;
+    // Exactly the two fields, in either order.
+    std::string_view nonce_text, token_text;
+    bool have_nonce = false, have_token = false;
     if (!punct('{')) return bad;
     for (;;) {
-      std::string k, v;
+      std::string_view k, v;
       if (!str(&k) || !punct(':') || !str(&v)) return bad;
-      fields[k] = v;
+      if (k == "nonce" && !have_nonce) {
+        nonce_text = v;
+        have_nonce = true;
+      } else if (k == "token" && !have_token) {
+        token_text = v;
+        have_token = true;
+      } else {
+        return bad;
+      }
       if (punct(',')) continue;
       if (punct('}')) break;
       return bad;
     }
     ws();
-    if (i != text.size() || fields.size() != 2 || !fields.count("nonce") ||
-        !fields.count("token")) {
-      return bad;
-    }
-    if (!Base85Decode(fields["nonce"], nonce).ok() || !Base85Decode(fields["token"], token).ok()) {
+    if (i != text.size() || !have_nonce || !have_token) return bad;
+    if (!Base85Decode(nonce_text, nonce).ok() || !Base85Decode(token_text, token).ok()) {
       return Status::Corruption("pynamodb-mate-ctr: not a value of this scheme (bad base85)");
     }
     if (nonce->size() != 8) {
@@ -350,6 +363,19 @@ Status ExpandSivKey(std::string_view key, std::string* out) {
   return Status::OK();
 }
 
+// As ClassifySecret, with a raw key already expanded for AES-256-SIV (so that
+// HKDF runs once per codec, not once per value).
+Status ClassifySivSecret(const std::string& secret, std::string* material) {
+  Status s = ClassifySecret(secret, material);
+  if (!s.ok() || (*material)[0] != 'k') return s;
+  std::string expanded;
+  s = ExpandSivKey(std::string_view(*material).substr(1), &expanded);
+  Wipe(material);
+  if (s.ok()) *material = "k" + expanded;
+  Wipe(&expanded);
+  return s;
+}
+
 class AeadCodec : public Codec {
  public:
   AeadCodec(Scheme scheme, KeyRef ref, std::shared_ptr<KeyStore> keys)
@@ -366,17 +392,18 @@ class AeadCodec : public Codec {
   bool deterministic() const override { return scheme_ == Scheme::kAes256Siv; }
 
   Status Encode(const Context& ctx, std::string_view plain, std::string* out) const override {
-    Secret material;
-    Status s = material_.Get(ClassifySecret, material.get());
+    KeyPtr material;
+    Status s = material_.Get(Classifier(), &material);
     if (!s.ok()) return s;
-    bool password = material.value()[0] == 'p';
+    bool password = (*material)[0] == 'p';
     std::string header;
     header.push_back(static_cast<char>(kFormatVersion));
     bool empty_siv = scheme_ == Scheme::kAes256Siv && plain.empty();
     header.push_back(static_cast<char>(SchemeId() | (password ? kPasswordFlag : 0) |
                                        (empty_siv ? kEmptyFlag : 0)));
     if (empty_siv) plain = std::string_view("\0", 1);
-    Secret key;
+    Secret derived;
+    std::string_view key;
     if (password) {
       std::string salt;
       s = EncodeSalt(ctx, &salt);
@@ -385,14 +412,15 @@ class AeadCodec : public Codec {
       header.push_back(static_cast<char>(kScryptR));
       header.push_back(static_cast<char>(kScryptP));
       header += salt;
-      s = DerivedKey(std::string_view(material.value()).substr(1), header, key.get());
+      s = DerivedKey(std::string_view(*material).substr(1), header, derived.get());
+      key = derived.value();
     } else {
-      s = CipherKey(std::string_view(material.value()).substr(1), key.get());
+      key = std::string_view(*material).substr(1);
     }
     if (!s.ok()) return s;
     std::string ad = ctx.AssociatedData();
-    return scheme_ == Scheme::kAes256Gcm ? GcmSeal(key.value(), header, ad, plain, out)
-                                         : SivSeal(key.value(), header, ad, plain, out);
+    return scheme_ == Scheme::kAes256Gcm ? GcmSeal(key, header, ad, plain, out)
+                                         : SivSeal(key, header, ad, plain, out);
   }
 
   Status Decode(const Context& ctx, std::string_view stored, std::string* out) const override {
@@ -413,16 +441,17 @@ class AeadCodec : public Codec {
     size_t min = header_size + (scheme_ == Scheme::kAes256Gcm ? kGcmNonceSize : 0) + kTagSize;
     if (stored.size() < min) return Status::Corruption(what + ": value too short");
     std::string_view header = stored.substr(0, header_size);
-    Secret material;
-    Status s = material_.Get(ClassifySecret, material.get());
+    KeyPtr material;
+    Status s = material_.Get(Classifier(), &material);
     if (!s.ok()) return s;
-    bool have_password = material.value()[0] == 'p';
+    bool have_password = (*material)[0] == 'p';
     if (password != have_password) {
       return Status::InvalidArgument(
           what + ": the value was encrypted with a " + (password ? "password" : "raw 32-byte key") +
           " but the key given is a " + (have_password ? "password" : "raw 32-byte key"));
     }
-    Secret key;
+    Secret derived;
+    std::string_view key;
     if (password) {
       unsigned log_n = static_cast<unsigned char>(header[2]);
       unsigned r = static_cast<unsigned char>(header[3]);
@@ -431,15 +460,16 @@ class AeadCodec : public Codec {
           p > kMaxScryptP) {
         return Status::Corruption(what + ": scrypt parameters out of range in the header");
       }
-      s = DerivedKey(std::string_view(material.value()).substr(1), header, key.get());
+      s = DerivedKey(std::string_view(*material).substr(1), header, derived.get());
+      key = derived.value();
     } else {
-      s = CipherKey(std::string_view(material.value()).substr(1), key.get());
+      key = std::string_view(*material).substr(1);
     }
     if (!s.ok()) return s;
     std::string ad = ctx.AssociatedData();
     std::string_view body = stored.substr(header_size);
-    if (scheme_ == Scheme::kAes256Gcm) return GcmOpen(key.value(), header, ad, body, out);
-    s = SivOpen(key.value(), header, ad, body, out);
+    if (scheme_ == Scheme::kAes256Gcm) return GcmOpen(key, header, ad, body, out);
+    s = SivOpen(key, header, ad, body, out);
     if (s.ok() && (static_cast<unsigned char>(stored[1]) & kEmptyFlag)) {
       if (*out != std::string_view("\0", 1)) return AuthFailed();
       out->clear();
@@ -450,13 +480,9 @@ class AeadCodec : public Codec {
  private:
   unsigned char SchemeId() const { return scheme_ == Scheme::kAes256Gcm ? kSchemeGcm : kSchemeSiv; }
 
-  // The cipher key for a raw 32-byte key.
-  Status CipherKey(std::string_view raw, std::string* key) const {
-    if (scheme_ == Scheme::kAes256Gcm) {
-      key->assign(raw);
-      return Status::OK();
-    }
-    return ExpandSivKey(raw, key);
+  using Classify = Status (*)(const std::string&, std::string*);
+  Classify Classifier() const {
+    return scheme_ == Scheme::kAes256Siv ? ClassifySivSecret : ClassifySecret;
   }
 
   // scrypt salt for a new value: random once per codec for GCM; for SIV a
@@ -505,7 +531,7 @@ class AeadCodec : public Codec {
     return Status::OK();
   }
 
-  Status GcmSeal(const std::string& key, const std::string& header, const std::string& ad,
+  Status GcmSeal(std::string_view key, const std::string& header, const std::string& ad,
                  std::string_view plain, std::string* out) const {
     std::string nonce(kGcmNonceSize, '\0');
     if (RAND_bytes(U(&nonce), static_cast<int>(kGcmNonceSize)) != 1) return OpenSslError(name());
@@ -531,11 +557,12 @@ class AeadCodec : public Codec {
     return Status::OK();
   }
 
-  Status GcmOpen(const std::string& key, std::string_view header, const std::string& ad,
+  Status GcmOpen(std::string_view key, std::string_view header, const std::string& ad,
                  std::string_view body, std::string* out) const {
     std::string_view nonce = body.substr(0, kGcmNonceSize);
     std::string_view ct = body.substr(kGcmNonceSize, body.size() - kGcmNonceSize - kTagSize);
-    std::string tag(body.substr(body.size() - kTagSize));
+    unsigned char tag[kTagSize];
+    std::memcpy(tag, body.data() + body.size() - kTagSize, kTagSize);
     CipherCtx c(EVP_CIPHER_CTX_new());
     int n = 0;
     if (!c || EVP_DecryptInit_ex2(c.get(), EVP_aes_256_gcm(), U(key), U(nonce), nullptr) != 1 ||
@@ -546,7 +573,7 @@ class AeadCodec : public Codec {
     out->resize(ct.size());
     int n1 = 0, n2 = 0;
     if (EVP_DecryptUpdate(c.get(), U(out), &n1, U(ct), static_cast<int>(ct.size())) != 1 ||
-        EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_SET_TAG, kTagSize, tag.data()) != 1) {
+        EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_SET_TAG, kTagSize, tag) != 1) {
       return OpenSslError(name());
     }
     if (EVP_DecryptFinal_ex(c.get(), U(out) + n1, &n2) != 1) {
@@ -557,7 +584,7 @@ class AeadCodec : public Codec {
     return Status::OK();
   }
 
-  Status SivSeal(const std::string& key, const std::string& header, const std::string& ad,
+  Status SivSeal(std::string_view key, const std::string& header, const std::string& ad,
                  std::string_view plain, std::string* out) const {
     if (!siv_) return Status::NotSupported("aes-256-siv is not available in this OpenSSL");
     CipherCtx c(EVP_CIPHER_CTX_new());
@@ -580,15 +607,16 @@ class AeadCodec : public Codec {
     return Status::OK();
   }
 
-  Status SivOpen(const std::string& key, std::string_view header, const std::string& ad,
+  Status SivOpen(std::string_view key, std::string_view header, const std::string& ad,
                  std::string_view body, std::string* out) const {
     if (!siv_) return Status::NotSupported("aes-256-siv is not available in this OpenSSL");
-    std::string tag(body.substr(0, kTagSize));
+    unsigned char tag[kTagSize];
+    std::memcpy(tag, body.data(), kTagSize);
     std::string_view ct = body.substr(kTagSize);
     CipherCtx c(EVP_CIPHER_CTX_new());
     int n = 0;
     if (!c || EVP_DecryptInit_ex2(c.get(), siv_.get(), U(key), nullptr, nullptr) != 1 ||
-        EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_SET_TAG, kTagSize, tag.data()) != 1 ||
+        EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_SET_TAG, kTagSize, tag) != 1 ||
         EVP_DecryptUpdate(c.get(), nullptr, &n, U(header), static_cast<int>(header.size())) != 1 ||
         EVP_DecryptUpdate(c.get(), nullptr, &n, U(ad), static_cast<int>(ad.size())) != 1) {
       return OpenSslError(name());
