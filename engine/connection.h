@@ -40,6 +40,8 @@ class Connection {
   dynamodb::DynamoDbClient& dynamodb() { return *dynamodb_; }
   // S3 on the same credentials, HTTP client and retry quota.
   std::shared_ptr<s3::S3Client> s3() { return s3_; }
+  // The credentials chain (the ledger tells sessions apart by access key id).
+  std::shared_ptr<aws::CredentialsProvider> credentials() { return credentials_; }
   aws::HttpClient& http() { return *http_; }
   std::shared_ptr<aws::HttpClient> shared_http() { return http_; }
 

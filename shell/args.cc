@@ -121,6 +121,8 @@ Status ParseArgs(int argc, const char* const* argv, Args* out) {
       }
     } else if (name == "catalog") {
       s = value(&out->catalog);
+    } else if (name == "ledger") {
+      s = value(&out->ledger);
     } else if (name == "parallel") {
       s = value(&v);
       char* end = nullptr;
@@ -197,6 +199,8 @@ Connection:
   --consistent          strongly consistent reads
   --parallel N          parallel scan segments (default: by table size)
   --readonly            refuse every write
+  --ledger FILE         the S3 write ledger (default:
+                        $XDG_STATE_HOME/ddbsql/ledger.db)
   --catalog FILE        codec column declarations (default: $DDBSQL_CATALOG,
                         else $XDG_CONFIG_HOME/ddbsql/catalog.json)
   --s3-parallel N       S3 objects of codec columns fetched at once (default 16)

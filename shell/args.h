@@ -36,6 +36,7 @@ struct Args {
   bool bail = false;
   bool echo = false;
   bool readonly = false;
+  std::string ledger;        // --ledger FILE (S3 write ledger; empty: the default)
   bool batch = false;        // -batch: act as if stdin were not a terminal
   bool interactive = false;  // -interactive: act as if it were
   bool version = false;

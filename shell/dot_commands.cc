@@ -123,6 +123,11 @@ constexpr HelpEntry kHelp[] = {
      ""},
     {".quit", "Leave the shell", ""},
     {".read FILE", "Run the statements and commands in FILE", ""},
+    {".readonly ?on|off?", "Refuse every write, to DynamoDB and local tables (ddbsql)",
+     "   The prompt shows \"ro\" while it is on; --readonly starts that way.\n"},
+    {".recover", "Resolve the S3 writes a crash left pending in the ledger (ddbsql)",
+     "   Each pending entry is settled by reading its item: objects it references\n"
+     "   are kept, the others deleted. ddbsql also does this when it starts.\n"},
     {".region ?NAME?", "Show the AWS region, or switch to NAME (ddbsql)",
      "   The DynamoDB tables are listed again; local tables stay.\n"},
     {".schema ?PATTERN?", "Print the CREATE statements of matching tables",
@@ -137,6 +142,10 @@ constexpr HelpEntry kHelp[] = {
     {".show", "Print the current settings", ""},
     {".stats ?on|off?", "DynamoDB requests of the last statement (ddbsql)",
      "   With on, after every statement. The line goes to stderr.\n"},
+    {".sweep TABLE COLUMN ?GRACE? ?delete?", "S3 objects of a column no item references (ddbsql)",
+     "   Lists the objects under the column's bucket and prefix that no item\n"
+     "   references and that are older than GRACE (default 1d; s, m, h, d),\n"
+     "   scanning the table. With \"delete\" it deletes them.\n"},
     {".tables ?TABLE?", "List tables and views matching the LIKE pattern TABLE",
      "   DynamoDB tables appear under the name that queries them.\n"},
     {".timer on|off", "Print how long each statement took", ""},
@@ -1296,6 +1305,14 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
       module_->options().confirm_scan_items = static_cast<int64_t>(n);
     }
     return Status::OK();
+  }
+  if (cmd == "recover") return w.size() == 1 ? Recover(false) : usage(".recover");
+  if (cmd == "sweep") return SweepCommand(w);
+  if (cmd == "readonly") {
+    Status s = w.size() == 1 ? Status::OK() : toggle(&args_.readonly, ".readonly ?on|off?");
+    module_->options().read_only = args_.readonly;
+    if (w.size() == 1) std::fprintf(out(), "readonly: %s\n", args_.readonly ? "on" : "off");
+    return s;
   }
   if (cmd == "consistent") return toggle(&module_->options().consistent_read, ".consistent on|off");
   if (cmd == "eqp") {

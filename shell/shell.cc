@@ -2,6 +2,8 @@
 
 #include "shell/progress.h"
 #include "shell/text_util.h"
+#include "shell/write_confirm.h"
+#include "vtab/write.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -172,7 +174,9 @@ Status Shell::Open() {
   Status s = module_->codecs().LoadCatalog(args_.catalog);
   if (!s.ok()) return s;
   if (args_.s3_parallel > 0) module_->codecs().set_concurrency(args_.s3_parallel);
-  return Status::OK();
+  // The ledger of S3 writes, and recovery of what a crash left
+  // (write_commands.cc).
+  return OpenLedger();
 }
 
 int Shell::Run() {
@@ -391,8 +395,10 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       }
     }
     if (rc != SQLITE_OK) {
+      std::string refused = vtab::TakeRefusal(module_.get());  // DROP of a DynamoDB table
       std::string message = sqlite3_errmsg(db_);
-      Status s = Status::InvalidArgument(message + MissingColumnHint(message, tail));
+      Status s = Status::InvalidArgument(
+          refused.empty() ? message + MissingColumnHint(message, tail) : refused);
       ReportError(s, source, stmt_line);
       sqlite3_finalize(stmt);
       return s;
@@ -403,7 +409,15 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     if (args_.readonly && !sqlite3_stmt_readonly(stmt)) {
       sqlite3_finalize(stmt);
-      Status s = Status::InvalidArgument("read-only mode (--readonly): statement refused");
+      Status s = Status::InvalidArgument(
+          "read-only session (--readonly or .readonly on): statement refused; .readonly off "
+          "allows writes");
+      ReportError(s, source, stmt_line);
+      return s;
+    }
+    if (interactive_ && !ConfirmWrite(db_, stmt, module_.get(), stdin)) {
+      sqlite3_finalize(stmt);
+      Status s = Status::InvalidArgument("statement declined: nothing was written");
       ReportError(s, source, stmt_line);
       return s;
     }
@@ -598,6 +612,7 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   module->options() = module_->options();
   module->confirm_scan = module_->confirm_scan;
   module->rate_limiter().SetRate(module_->rate_limiter().rate());
+  if (ledger_) module->writes().set_ledger(ledger_);
   if (sqlite3_db_filename(db_, "ddb") != nullptr &&
       sqlite3_exec(db_, "DETACH ddb", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return Status::InvalidArgument(std::string("cannot switch connections: ") +
@@ -618,6 +633,7 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   tables_listed_ = s.ok();
   dynamo_reported_ = false;
   quiet_try_failed_ = false;
+  if (s.ok()) Recover(true);  // S3 writes a crash left for this place
   return s;
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/connection.h"
+#include "engine/ledger/ledger.h"
 #include "engine/status.h"
 #include "shell/args.h"
 #include "shell/output.h"
@@ -113,6 +114,11 @@ class Shell {
   void ShowQueryPlan(sqlite3_stmt* stmt);
   // .changes on: the line sqlite3 prints after each input that succeeded.
   void PrintChanges();
+  // The S3 write ledger (write_commands.cc): opened at start, pending
+  // entries recovered; .recover and .sweep.
+  Status OpenLedger();
+  Status Recover(bool quiet);
+  Status SweepCommand(const std::vector<std::string>& words);
 
   Args args_;
   ConnectionOptions connection_options_;
@@ -155,6 +161,7 @@ class Shell {
   // The running statement's progress line, paused while ConfirmScan asks.
   Progress* active_progress_ = nullptr;
   std::vector<std::unique_ptr<vtab::ModuleContext>> retired_modules_;
+  std::shared_ptr<ledger::Ledger> ledger_;
 };
 
 }  // namespace ddb::shell

@@ -328,13 +328,13 @@ class UnknownTableTest(EmulatorTestCase):
 class WritesTest(EmulatorTestCase):
     """Writes are not supported yet: a clear error, and the table unchanged."""
 
-    def test_writes_are_refused_naming_the_table(self):
+    def test_readonly_refuses_writes(self):
         for sql in (f"INSERT INTO {TABLE}(id, n) VALUES ('x', 9)",
                     f"UPDATE {TABLE} SET n = 0 WHERE id = 'a'",
                     f"DELETE FROM {TABLE} WHERE id = 'b'"):
             with self.subTest(sql=sql):
-                result = self.run_cli(["-c", sql], self.env())
-                self.assert_one_line_error(result, 1, TABLE)
+                result = self.run_cli(["--readonly", "-c", sql], self.env())
+                self.assert_one_line_error(result, 1, "read-only")
         items = self.client.scan(TableName=TABLE, ConsistentRead=True)["Items"]
         self.assertEqual(sorted((i["id"]["S"], int(i["n"]["N"])) for i in items), ITEMS)
 

@@ -209,7 +209,7 @@ class ScriptErrorTest(ShellTestCase):
                          's.sql:2: cannot read "subdir": is a directory\n')
 
     def test_write_to_a_dynamodb_table(self):
-        self.write("w.sql", f"SELECT 1;\nINSERT INTO {TABLE}(id, n) VALUES ('z', 9);\n"
+        self.write("w.sql", f"SELECT 1;\nINSERT INTO {TABLE}(id, n) VALUES ('a', 9);\n"
                             f"SELECT count(*) FROM {TABLE};\n")
         result = self.ddbsql(["w.sql"])
         self.assertEqual(result.returncode, 1, result)

@@ -51,6 +51,7 @@
 #include "vtab/rate_limiter.h"
 #include "vtab/scan_cache.h"
 #include "vtab/values.h"
+#include "vtab/write.h"
 
 namespace ddb::vtab {
 
@@ -90,6 +91,8 @@ struct DdbTable {
   std::vector<std::pair<std::string, std::string>> sampled_attributes;
   SampleSummary sample_summary;
   bool sampled_from_cache = false;
+  std::string schema;                   // where SQLite declared it ("ddb", "temp", ...)
+  std::unique_ptr<TableWriter> writer;  // INSERT, UPDATE, DELETE (vtab/write.h)
   // Declared codec columns (codec_columns.h); null when there are none.
   std::unique_ptr<TableCodecs> codecs;
   CursorCodecs::Source codec_source;
@@ -440,6 +443,16 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     return rc;
   }
   sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
+  t->schema = argv[1];
+  std::vector<WriteColumn> write_columns;
+  for (size_t i = 0; i < t->columns.size(); ++i) {
+    const Column& c = t->columns[i];
+    const codec::Column* codec_column = t->codecs ? t->codecs->At(static_cast<int>(i)) : nullptr;
+    write_columns.push_back({c.name, c.attribute, c.type, codec_column});
+  }
+  t->writer = std::make_unique<TableWriter>(db, ctx, t->conn, t->table, t->desc.key,
+                                            std::move(write_columns), t->item_column);
   *out = &t.release()->base;
   return SQLITE_OK;
 }
@@ -1081,6 +1094,7 @@ struct DdbCursor {
   // ascending order such items are held back and come last, sorted as text;
   // with descending order they would have had to come first: an error.
   Plan::Op op = Plan::Op::kScan;
+  bool whole_item = true;  // no projection: the writer may rely on absent attributes
   std::string order_attribute;
   Plan::Order order = Plan::Order::kNone;
   std::vector<Item> deferred;
@@ -1102,13 +1116,6 @@ struct DdbCursor {
 };
 
 DdbTable* TableOf(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbTable*>(cur->pVtab); }
-
-// DynamoDB's canonical text of a number ("1.50" -> "1.5"); the text itself
-// if it is not one.
-std::string CanonicalOrSame(const std::string& n) {
-  std::string out;
-  return dynamodb::CanonicalNumber(n, &out).ok() ? out : n;
-}
 
 // Contract: allocates an idle cursor; nothing is fetched until xFilter.
 int DdbOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
@@ -2050,6 +2057,7 @@ int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int ar
   c->order_attribute.clear();
   c->order = Plan::Order::kNone;
   c->op = plan.op;
+  c->whole_item = plan.project_all;
   if (s.ok() && plan.order != Plan::Order::kNone) {
     const dynamodb::IndexDescription* ix = t->desc.FindIndex(plan.index);
     const dynamodb::KeySchema& k = ix ? ix->key : t->desc.key;
@@ -2098,6 +2106,7 @@ int DdbEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbCursor*>(cur)-
 // a codec column decoded (codec_columns.h), with errors naming the table,
 // the item's key and the column.
 int DdbColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
+  if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;  // an UPDATE that leaves it as it is
   auto* c = reinterpret_cast<DdbCursor*>(cur);
   const DdbTable* t = TableOf(cur);
   if (t->codecs && t->codecs->At(i)) {
@@ -2166,14 +2175,49 @@ int DdbFindFunction(sqlite3_vtab*, int nargs, const char* name,
   return kBeginsWithConstraint;
 }
 
-// Contract: refuses every write with a message naming the table: writes
-// through DynamoDB tables are not supported yet.
-int DdbUpdate(sqlite3_vtab* vtab, int, sqlite3_value**, sqlite3_int64*) {
-  const auto* t = reinterpret_cast<DdbTable*>(vtab);
-  SetError(vtab, "table " + t->table +
-                     ": writes to DynamoDB tables are not supported yet (INSERT, UPDATE and "
-                     "DELETE); copy rows into a local table to change them");
-  return SQLITE_READONLY;
+// Contract: INSERT (argv[0] NULL), UPDATE (argv[0] the old rowid) or DELETE
+// (argc 1) of one item, as vtab/write.h describes; errors name the table.
+// The statement's copies of this table's scans (scan_cache.h) are stale
+// from here on and are dropped; a reader already going keeps its own.
+int DdbUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
+  auto* t = reinterpret_cast<DdbTable*>(vtab);
+  t->ctx->scan_cache().Forget(t);
+  return t->writer->Update(vtab, argc, argv, rowid);
+}
+
+// Contract: a statement that writes the table starts (or BEGIN's first one);
+// refused in a read-only session.
+int DdbBegin(sqlite3_vtab* vtab) { return reinterpret_cast<DdbTable*>(vtab)->writer->Begin(vtab); }
+
+// Contract: the durable step of a commit: outside BEGIN waits for every write
+// of the statement; at COMMIT sends the TransactWriteItems. An error here
+// makes SQLite roll back.
+int DdbSync(sqlite3_vtab* vtab) { return reinterpret_cast<DdbTable*>(vtab)->writer->Sync(vtab); }
+
+// Contract: forgets the transaction; idempotent, never fails.
+int DdbCommit(sqlite3_vtab* vtab) { return reinterpret_cast<DdbTable*>(vtab)->writer->Commit(); }
+
+// Contract: drops what was not sent; idempotent, never fails.
+int DdbRollback(sqlite3_vtab* vtab) {
+  return reinterpret_cast<DdbTable*>(vtab)->writer->Rollback();
+}
+
+// Contract: DROP TABLE of a listed DynamoDB table is refused (DynamoDB is
+// never touched); a name bound with CREATE VIRTUAL TABLE elsewhere is
+// unbound.
+int DdbDestroy(sqlite3_vtab* vtab) {
+  auto* t = reinterpret_cast<DdbTable*>(vtab);
+  if (t->schema == "ddb") {
+    SetError(vtab, SchemaChangeRefused("DROP TABLE", t->table));
+    return SQLITE_ERROR;
+  }
+  return DdbDisconnect(vtab);
+}
+
+// Contract: ALTER TABLE ... RENAME is refused: DynamoDB is never touched.
+int DdbRename(sqlite3_vtab* vtab, const char*) {
+  SetError(vtab, SchemaChangeRefused("ALTER TABLE", reinterpret_cast<DdbTable*>(vtab)->table));
+  return SQLITE_ERROR;
 }
 
 // Contract: a rowid unique within this scan (DynamoDB items have none).
@@ -2182,32 +2226,15 @@ int DdbRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
   // lookups, so an item must have the same rowid in every scan: a 64-bit
   // FNV-1a hash of its primary key.
   auto* c = reinterpret_cast<DdbCursor*>(cur);
-  const DdbTable* t = TableOf(cur);
+  DdbTable* t = TableOf(cur);
   const Item* current;
   Status s = CurrentItem(c, &current);
   if (!s.ok()) {
     SetError(cur->pVtab, "table " + t->table + ": " + s.ToString());
     return SQLITE_ERROR;
   }
-  const Item& item = *current;
-  uint64_t h = 1469598103934665603ULL;
-  auto mix = [&h](std::string_view bytes) {
-    for (unsigned char b : bytes) {
-      h ^= b;
-      h *= 1099511628211ULL;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ULL;
-  };
-  for (const auto* k : {&t->desc.key.hash, t->desc.key.range ? &*t->desc.key.range : nullptr}) {
-    if (!k) continue;
-    auto it = item.find(k->name);
-    if (it == item.end()) continue;
-    mix(AttributeValue::TypeName(it->second.type()));
-    mix(it->second.type() == AttributeValue::Type::kN ? CanonicalOrSame(it->second.scalar())
-                                                      : it->second.scalar());
-  }
-  *rowid = static_cast<sqlite3_int64>(h);
+  *rowid = KeyRowid(t->desc.key, *current);
+  t->writer->RememberRow(*rowid, *current, c->whole_item);
   return SQLITE_OK;
 }
 
@@ -2217,7 +2244,7 @@ sqlite3_module kModule = {
     /* xConnect    */ DdbConnect,
     /* xBestIndex  */ DdbBestIndex,
     /* xDisconnect */ DdbDisconnect,
-    /* xDestroy    */ DdbDisconnect,
+    /* xDestroy    */ DdbDestroy,
     /* xOpen       */ DdbOpen,
     /* xClose      */ DdbClose,
     /* xFilter     */ DdbFilter,
@@ -2226,12 +2253,12 @@ sqlite3_module kModule = {
     /* xColumn     */ DdbColumn,
     /* xRowid      */ DdbRowid,
     /* xUpdate     */ DdbUpdate,
-    /* xBegin      */ nullptr,
-    /* xSync       */ nullptr,
-    /* xCommit     */ nullptr,
-    /* xRollback   */ nullptr,
+    /* xBegin      */ DdbBegin,
+    /* xSync       */ DdbSync,
+    /* xCommit     */ DdbCommit,
+    /* xRollback   */ DdbRollback,
     /* xFindFunction */ DdbFindFunction,
-    /* xRename     */ nullptr,
+    /* xRename     */ DdbRename,
     /* xSavepoint  */ nullptr,
     /* xRelease    */ nullptr,
     /* xRollbackTo */ nullptr,
@@ -2267,6 +2294,7 @@ Status RegisterModule(sqlite3* db, ModuleContext* context) {
                                  BeginsWithFunc, nullptr, nullptr);
   }
   if (rc != SQLITE_OK) return Status::IOError(std::string("sqlite: ") + sqlite3_errmsg(db));
+  InstallWriteGuard(db, context);         // DROP/ALTER of DynamoDB tables refused (vtab/write.h)
   return RegisterFunctions(db, context);  // ddb_partiql, ddb_query (functions_vtab.cc)
 }
 

@@ -75,6 +75,7 @@ struct ModuleOptions {
   // checked with DynamoDB again.
   std::string schema_cache_dir;
   double schema_max_age_seconds = 3600;
+  bool read_only = false;  // --readonly / .readonly on: every write refused (vtab/write.h)
 };
 
 // What a full Scan is estimated to cost, for the question asked before it.
@@ -84,6 +85,8 @@ struct ScanEstimate {
   int64_t bytes = 0;
   double read_units = 0;  // eventually consistent: 0.5 per 4 KB read
 };
+
+class WriteSession;  // vtab/write.h
 
 // State shared by all virtual tables of one SQLite connection.
 class ModuleContext {
@@ -120,6 +123,8 @@ class ModuleContext {
     std::lock_guard<std::mutex> lock(mu_);
     sample_may_miss_[table] = may_miss;
   }
+  // The transaction being built between BEGIN and COMMIT (vtab/write.cc).
+  WriteSession& writes();
   CodecSession& codecs() { return *codecs_; }
   // Uses `other`'s codec session (its catalog, .codec declarations and
   // settings): a reconnect keeps the session's codec columns.
@@ -137,6 +142,7 @@ class ModuleContext {
   ScanCache scan_cache_;
   mutable std::mutex mu_;
   std::map<std::string, bool> sample_may_miss_;
+  std::shared_ptr<WriteSession> writes_;
   std::shared_ptr<CodecSession> codecs_ = std::make_shared<CodecSession>();
 };
 

@@ -1,0 +1,82 @@
+#include "shell/write_confirm.h"
+
+#include <cctype>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace ddb::shell {
+
+namespace {
+
+// The first keyword of `sql`, upper case, past spaces and comments.
+std::string FirstWord(const char* sql) {
+  const char* p = sql;
+  for (;;) {
+    while (*p && std::isspace(static_cast<unsigned char>(*p))) ++p;
+    if (p[0] == '-' && p[1] == '-') {
+      while (*p && *p != '\n') ++p;
+    } else if (p[0] == '/' && p[1] == '*') {
+      const char* end = std::strstr(p + 2, "*/");
+      p = end ? end + 2 : p + std::strlen(p);
+    } else {
+      break;
+    }
+  }
+  std::string word;
+  while (*p && std::isalpha(static_cast<unsigned char>(*p))) {
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(*p++)));
+  }
+  return word;
+}
+
+// The DynamoDB tables EXPLAIN QUERY PLAN shows `stmt` reaching by a Scan:
+// rows such as "SCAN orders VIRTUAL TABLE INDEX 0:Scan ...".
+std::vector<std::string> ScannedTables(sqlite3* db, sqlite3_stmt* stmt) {
+  std::vector<std::string> out;
+  std::string sql = std::string("EXPLAIN QUERY PLAN ") + sqlite3_sql(stmt);
+  sqlite3_stmt* eqp = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &eqp, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(eqp);
+    return out;
+  }
+  for (int i = 1; i <= sqlite3_bind_parameter_count(stmt); ++i) {
+    // Parameters only change key values, not whether there is a key.
+    sqlite3_bind_null(eqp, i);
+  }
+  while (sqlite3_step(eqp) == SQLITE_ROW) {
+    const char* d = reinterpret_cast<const char*>(sqlite3_column_text(eqp, 3));
+    std::string detail = d ? d : "";
+    size_t v = detail.find(" VIRTUAL TABLE INDEX ");
+    if (detail.rfind("SCAN ", 0) != 0 || v == std::string::npos) continue;
+    if (detail.find(":Scan", v) == std::string::npos) continue;
+    out.push_back(detail.substr(5, v - 5));
+  }
+  sqlite3_finalize(eqp);
+  return out;
+}
+
+}  // namespace
+
+bool ConfirmWrite(sqlite3* db, sqlite3_stmt* stmt, vtab::ModuleContext* ctx, std::FILE* answers) {
+  if (sqlite3_stmt_readonly(stmt)) return true;
+  std::string verb = FirstWord(sqlite3_sql(stmt));
+  if (verb != "UPDATE" && verb != "DELETE") return true;
+  for (const std::string& table : ScannedTables(db, stmt)) {
+    dynamodb::TableDescription desc;
+    std::string size = "it must scan the whole table to find the rows";
+    if (ctx->connection().dynamodb().DescribeTable(table, &desc).ok()) {
+      size += " (about " + std::to_string(desc.item_count) +
+              " items, DynamoDB's estimate); every matching item is written";
+    }
+    std::fprintf(stderr, "%s of %s has no key condition: %s. Run it? [y/N] ", verb.c_str(),
+                 table.c_str(), size.c_str());
+    std::fflush(stderr);
+    char answer[16] = {0};
+    if (!std::fgets(answer, sizeof(answer), answers)) return false;
+    if (answer[0] != 'y' && answer[0] != 'Y') return false;
+  }
+  return true;
+}
+
+}  // namespace ddb::shell

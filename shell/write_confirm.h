@@ -1,0 +1,19 @@
+// The question an interactive session asks before an UPDATE or DELETE of a
+// DynamoDB table that has no key condition (README "Writes"): such a
+// statement must Scan the table to find its rows. Scripts never ask.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdio>
+
+#include "vtab/module.h"
+
+namespace ddb::shell {
+
+// True when `stmt` may run: it is no UPDATE or DELETE, or each DynamoDB
+// table it writes is reached by key, or the person at the terminal (asked
+// on stderr, answering on `answers`) said yes.
+bool ConfirmWrite(sqlite3* db, sqlite3_stmt* stmt, vtab::ModuleContext* ctx, std::FILE* answers);
+
+}  // namespace ddb::shell

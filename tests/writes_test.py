@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Writes through DynamoDB tables (README "Writes"): INSERT, REPLACE, UPDATE,
+DELETE, BEGIN ... COMMIT, read-only sessions and refused schema changes, run
+by ddbsql against DynamoDB Local and checked with boto3 as the peer that
+reads what was written."""
+
+import os
+import subprocess
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_support  # noqa: E402
+
+
+def series(first, last):
+    """SQL for the rows `value` from first to last (no generate_series here)."""
+    return (f"(WITH RECURSIVE s(value) AS (SELECT {first} UNION ALL SELECT value + 1 FROM s"
+            f" WHERE value < {last}) SELECT value FROM s)")
+
+
+class WritesTest(cli_support.CliTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.url = cli_support.require_dynamodb(cls)
+        cls.key_id = cli_support.new_key_id("writes")
+        cls.secret = cli_support.new_secret()
+        cls.ddb = cli_support.boto_client(cls.url, cls.key_id, cls.secret)
+        cli_support.create_table(cls.ddb, "items")
+        cli_support.create_table(cls.ddb, "events", key="pk", range_key=("sk", "N"))
+        cli_support.create_table(cls.ddb, "blobs", key="k", key_type="B")
+
+    def setUp(self):
+        super().setUp()
+        for table, key in (("items", ["id"]), ("events", ["pk", "sk"]), ("blobs", ["k"])):
+            for page in self.ddb.get_paginator("scan").paginate(TableName=table):
+                for item in page["Items"]:
+                    self.ddb.delete_item(TableName=table, Key={k: item[k] for k in key})
+
+    def env(self):
+        return self.base_env(AWS_ACCESS_KEY_ID=self.key_id, AWS_SECRET_ACCESS_KEY=self.secret,
+                             AWS_REGION=cli_support.REGION,
+                             XDG_STATE_HOME=os.path.join(self.home, "state"))
+
+    def sql(self, script, *flags):
+        return self.run_cli(["--endpoint-url", self.url, *flags], self.env(), input=script)
+
+    def get(self, table, key):
+        return self.ddb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+
+    def count(self, table):
+        return self.ddb.scan(TableName=table, Select="COUNT", ConsistentRead=True)["Count"]
+
+    def test_insert_types_read_back_by_boto3(self):
+        r = self.sql("CREATE VIRTUAL TABLE temp.i USING dynamodb(table='items', "
+                     "columns='n NUMERIC, s TEXT, b BLOB, flag INTEGER, tags TEXT');\n"
+                     "INSERT INTO i(id, n, s, b, item) VALUES ('a', '12345678901234567890123', 42,"
+                     " x'00ff', '{\"doc\": {\"x\": [1, \"y\", true, null]}, \"f\": 1.5}');\n"
+                     "INSERT INTO i(id, n, s) VALUES ('b', 0.1, 'text');\n")
+        self.assert_ok(r)
+        a = self.get("items", {"id": {"S": "a"}})
+        self.assertEqual(a["n"], {"N": "12345678901234567890123"})
+        self.assertEqual(a["s"], {"S": "42"})  # TEXT column: the number's text
+        self.assertEqual(a["b"], {"B": b"\x00\xff"})
+        self.assertEqual(a["f"], {"N": "1.5"})
+        self.assertEqual(a["doc"], {"M": {"x": {"L": [{"N": "1"}, {"S": "y"}, {"BOOL": True},
+                                                      {"NULL": True}]}}})
+        b = self.get("items", {"id": {"S": "b"}})
+        self.assertEqual(b["n"], {"N": "0.1"})
+        self.assertNotIn("b", b)  # NULL: no attribute
+
+    def test_insert_clash_is_a_constraint_error_and_writes_nothing(self):
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "a"}, "v": {"S": "old"}})
+        r = self.sql("INSERT INTO items(id, item) VALUES ('a', '{\"v\": \"new\"}');\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("UNIQUE constraint failed", r.stderr)
+        self.assertIn("items", r.stderr)
+        self.assertIn("id='a'", r.stderr)
+        self.assertEqual(self.get("items", {"id": {"S": "a"}})["v"], {"S": "old"})
+        # INSERT OR IGNORE skips it; REPLACE overwrites it.
+        self.assert_ok(self.sql("INSERT OR IGNORE INTO items(id, item) VALUES ('a', '{\"v\": 1}');"))
+        self.assertEqual(self.get("items", {"id": {"S": "a"}})["v"], {"S": "old"})
+        self.assert_ok(self.sql("REPLACE INTO items(id, item) VALUES ('a', '{\"v\": \"new\"}');"))
+        self.assertEqual(self.get("items", {"id": {"S": "a"}})["v"], {"S": "new"})
+
+    def test_replace_many_goes_in_batches(self):
+        r = self.sql("REPLACE INTO items(id, item) SELECT 'r' || value, json_object('n', value)"
+                     " FROM " + series(1, 260) + ";")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(self.count("items"), 260)
+        self.assertEqual(self.get("items", {"id": {"S": "r77"}})["n"], {"N": "77"})
+
+    def test_insert_select_many(self):
+        r = self.sql("INSERT INTO items(id, item) SELECT 'i' || value, json_object('n', value)"
+                     " FROM " + series(1, 300) + ";\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(self.count("items"), 300)
+
+    def test_update_sets_changed_attributes_and_null_removes(self):
+        self.ddb.put_item(TableName="items", Item={
+            "id": {"S": "u"}, "n": {"N": "1"}, "keep": {"SS": ["a", "b"]}, "gone": {"S": "x"}})
+        r = self.sql("UPDATE items SET n = n + 1, gone = NULL WHERE id = 'u';\n"
+                     "UPDATE items SET item = json_set(item, '$.extra', 'e') WHERE id = 'u';\n")
+        self.assert_ok(r)
+        u = self.get("items", {"id": {"S": "u"}})
+        self.assertEqual(u["n"], {"N": "2"})
+        self.assertNotIn("gone", u)
+        self.assertEqual(set(u["keep"]["SS"]), {"a", "b"})  # untouched, still a set
+        self.assertEqual(u["extra"], {"S": "e"})
+
+    def test_update_without_key_condition_and_delete(self):
+        for i in range(30):
+            self.ddb.put_item(TableName="events", Item={"pk": {"S": "p"}, "sk": {"N": str(i)},
+                                                        "v": {"N": str(i)}})
+        r = self.sql("UPDATE events SET v = v * 10 WHERE v >= 20;\n"
+                     "DELETE FROM events WHERE sk < 5;\n")
+        self.assert_ok(r)
+        self.assertEqual(self.count("events"), 25)
+        self.assertEqual(self.get("events", {"pk": {"S": "p"}, "sk": {"N": "21"}})["v"],
+                         {"N": "210"})
+        self.assertEqual(self.get("events", {"pk": {"S": "p"}, "sk": {"N": "19"}})["v"],
+                         {"N": "19"})
+
+    def test_key_change_moves_the_item(self):
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "old"}, "v": {"N": "5"}})
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "taken"}})
+        self.assert_ok(self.sql("UPDATE items SET id = 'new' WHERE id = 'old';"))
+        self.assertIsNone(self.get("items", {"id": {"S": "old"}}))
+        self.assertEqual(self.get("items", {"id": {"S": "new"}})["v"], {"N": "5"})
+        r = self.sql("UPDATE items SET id = 'taken' WHERE id = 'new';")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("UNIQUE constraint failed", r.stderr)
+        self.assertIsNotNone(self.get("items", {"id": {"S": "new"}}))
+
+    def test_transaction_all_or_nothing(self):
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "exists"}})
+        r = self.sql("BEGIN;\nINSERT INTO items(id) VALUES ('t1');\n"
+                     "INSERT INTO items(id) VALUES ('exists');\nCOMMIT;\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("COMMIT: nothing written", r.stderr)
+        self.assertIn("id='exists'", r.stderr)
+        self.assertIsNone(self.get("items", {"id": {"S": "t1"}}))
+        r = self.sql("BEGIN;\nINSERT INTO items(id) VALUES ('t1');\n"
+                     "INSERT INTO events(pk, sk) VALUES ('x', 1);\nROLLBACK;\n")
+        self.assert_ok(r)
+        self.assertEqual(self.count("events"), 0)
+        r = self.sql("BEGIN;\nINSERT INTO items(id) VALUES ('t1');\n"
+                     "INSERT INTO events(pk, sk) VALUES ('x', 1);\n"
+                     "DELETE FROM items WHERE id = 'exists';\nCOMMIT;\n")
+        self.assert_ok(r)
+        self.assertIsNotNone(self.get("items", {"id": {"S": "t1"}}))
+        self.assertIsNone(self.get("items", {"id": {"S": "exists"}}))
+        self.assertEqual(self.count("events"), 1)
+
+    def test_transaction_over_the_limit_writes_nothing(self):
+        r = self.sql("BEGIN;\nINSERT INTO items(id) SELECT 'x' || value FROM " + series(1, 101) + ";"
+                     "\nCOMMIT;\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("at most 100 writes", r.stderr)
+        self.assertEqual(self.count("items"), 0)
+
+    def test_bad_input_is_refused_before_anything_is_written(self):
+        cases = [
+            ("INSERT INTO items(id, item) VALUES (NULL, '{\"v\": 1}');", "cannot be NULL"),
+            ("INSERT INTO events(pk, sk) VALUES ('p', 'abc');", "not a number"),
+            ("INSERT INTO blobs(k) VALUES ('text');", "not a BLOB"),
+            ("INSERT INTO items(id, item) VALUES ('big', json_object('body', "
+             "printf('%.*c', 500000, 'x')));", "over DynamoDB's 400 KB limit"),
+            ("INSERT INTO items(id, item) VALUES ('n', '{\"n\": 1e200}');", "DynamoDB number"),
+            ("INSERT INTO items(id, item) VALUES ('j', 'not json');", "column item"),
+        ]
+        for sql, needle in cases:
+            with self.subTest(sql=sql):
+                r = self.sql(sql)
+                self.assertEqual(r.returncode, 1, r)
+                self.assertIn(needle, r.stderr)
+        self.assertEqual(self.count("items") + self.count("events") + self.count("blobs"), 0)
+        r = self.sql("INSERT INTO items(id, item) VALUES ('big', json_object('body', "
+                     "printf('%.*c', 500000, 'x'), 'small', 'y'));")
+        self.assertIn("body (", r.stderr)
+        self.assertIn("S3-backed column", r.stderr)
+
+    def test_readonly_refuses_every_write(self):
+        r = self.sql("INSERT INTO items(id) VALUES ('ro');", "--readonly")
+        self.assert_one_line_error(r, 1, "read-only")
+        r = self.sql(".readonly on\nDELETE FROM items;\n.readonly off\n"
+                     "INSERT INTO items(id) VALUES ('rw');\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("read-only", r.stderr)
+        self.assertEqual(self.count("items"), 1)
+
+    def test_drop_and_alter_are_refused(self):
+        r = self.sql("DROP TABLE items;\n")
+        self.assert_one_line_error(r, 1, "DROP TABLE items refused", "DynamoDB is untouched")
+        r = self.sql("ALTER TABLE items RENAME TO other;\n")
+        self.assert_one_line_error(r, 1, "ALTER TABLE items refused")
+        r = self.sql("DROP TABLE items;\nSELECT count(*) FROM items;\n")
+        self.assertIn("0", r.stdout)  # still there
+        r = self.sql("CREATE VIRTUAL TABLE temp.x USING dynamodb(table='items');\nDROP TABLE x;\n")
+        self.assert_ok(r)
+
+    def test_concurrent_updates_one_wins_one_reports_the_conflict(self):
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "c"}, "n": {"N": "0"}})
+        # Both read n = 0 first (the read is slow enough to overlap: a scan
+        # through sleeping rows), then write n + 1 conditioned on n = 0.
+        script = ("UPDATE items SET n = n + 1 WHERE id = 'c' AND "
+                  "(SELECT count(*) FROM " + series(1, 3000000) + ") > 0;\n")
+        results = [None, None]
+
+        def run(i):
+            results[i] = self.sql(script)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        n = self.get("items", {"id": {"S": "c"}})["n"]["N"]
+        failed = [r for r in results if r.returncode != 0]
+        if n == "2":
+            self.skipTest("the two updates did not overlap")
+        self.assertEqual(n, "1")
+        self.assertEqual(len(failed), 1, results)
+        self.assertIn("changed or was deleted since the statement read it", failed[0].stderr)
+
+    def test_deterministic_pynamodb_mate_values_are_written_bit_exact(self):
+        """Each deterministic vector of tests/data/pynamodb_mate/vectors.json,
+        INSERTed as its plain value, is stored byte for byte as pynamodb_mate
+        stores it (boto3 reads the B attribute back)."""
+        import base64
+        import json
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "data", "pynamodb_mate", "vectors.json")) as f:
+            vectors = [v for v in json.load(f)
+                       if v.get("determinative") is True and v["codec"].startswith(
+                           "pynamodb_mate.Encrypted") and "Json" not in v["codec"]]
+        vectors = [v for v in vectors if v["password"] == vectors[0]["password"]]
+        self.assertGreater(len(vectors), 5)
+        catalog = os.path.join(self.home, "catalog.json")
+        columns = {}
+        for i, v in enumerate(vectors):
+            columns[f"v{i}"] = {"codec": v["codec"].split(".")[1], "determinative": True,
+                                "key": "env:DDBSQL_WRITES_TEST_PASSWORD"}
+        with open(catalog, "w") as f:
+            json.dump({"tables": {"items": {"columns": columns}}}, f)
+        names = ", ".join(columns)
+
+        def literal(v):
+            if "Number" in v["codec"]:
+                # As text: a NUMERIC column keeps all its digits (beyond int64 too).
+                return "'" + str(v["value"]) + "'"
+            if "Binary" in v["codec"]:
+                return "x'" + base64.b64decode(v["value_b64"]).hex() + "'"
+            return "'" + str(v["value"]).replace("'", "''") + "'"
+
+        values = ", ".join(literal(v) for v in vectors)
+        env = self.env()
+        env["DDBSQL_WRITES_TEST_PASSWORD"] = vectors[0]["password"]
+        r = self.run_cli(["--endpoint-url", self.url, "--catalog", catalog], env,
+                         input=f"INSERT INTO items(id, {names}) VALUES ('pm', {values});\n")
+        self.assertEqual(r.returncode, 0, r)
+        item = self.get("items", {"id": {"S": "pm"}})
+        for i, v in enumerate(vectors):
+            with self.subTest(codec=v["codec"], value=v.get("value", v.get("value_b64"))):
+                self.assertEqual(base64.b64encode(item[f"v{i}"]["B"]).decode(), v["stored_B"])
+
+
+if __name__ == "__main__":
+    cli_support.main()

@@ -1,0 +1,255 @@
+// Writes through a DynamoDB virtual table: xUpdate, xBegin, xSync, xCommit
+// and xRollback of the "dynamodb" module land here (dynamodb_vtab.cc only
+// forwards to a TableWriter).
+//
+//   INSERT          PutItem conditioned on the key not existing; a clash is
+//                   SQLITE_CONSTRAINT naming the table and key. INSERT OR
+//                   IGNORE skips it; INSERT OR REPLACE / REPLACE is an
+//                   unconditional put.
+//   UPDATE          UpdateItem that SETs the attributes whose value changed
+//                   and REMOVEs those set to NULL, conditioned on those
+//                   attributes still holding what was read (and the item
+//                   still existing). Columns the statement does not set are
+//                   never read (sqlite3_vtab_nochange). A new key is a delete
+//                   plus a put in one TransactWriteItems.
+//   DELETE          DeleteItem conditioned on the item still existing.
+//
+// Outside BEGIN a statement writes as it goes: unconditional puts in
+// BatchWriteItem requests of 25, conditional writes one request each, up to
+// kInFlight requests at once; xSync waits for them. The first failure stops
+// the statement; its message says how many items were written. Writes whose
+// condition failed (the item changed since it was read) are left alone and
+// reported when the statement ends, as an error naming their keys.
+//
+// Inside BEGIN ... COMMIT nothing is sent until COMMIT, which sends every
+// write of every table in one TransactWriteItems (at most 100 writes and
+// 4 MB: more is an error at the write that crosses the limit, and COMMIT
+// then writes nothing). ROLLBACK sends nothing.
+//
+// Codec columns are encoded (engine/codec); those whose bytes live in S3
+// go through write_s3.h: intents in the ledger, objects put, then DynamoDB,
+// then superseded objects deleted by the ledger. REPLACE and DELETE of a
+// table with S3 columns first read which objects the item references and
+// are conditioned on it still doing so.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/connection.h"
+#include "engine/dynamodb/client.h"
+#include "engine/ledger/backend.h"
+#include "engine/ledger/ledger.h"
+#include "engine/status.h"
+#include "vtab/write_s3.h"
+
+namespace ddb::vtab {
+
+class ModuleContext;
+
+// DynamoDB's limits on one TransactWriteItems.
+inline constexpr size_t kMaxTransactionWrites = 100;
+inline constexpr size_t kMaxTransactionBytes = 4 * 1024 * 1024;
+// Requests one statement has in flight at most.
+inline constexpr int kInFlight = 32;
+
+// A column as the writer sees it.
+struct WriteColumn {
+  std::string name;                      // SQL name
+  std::string attribute;                 // DynamoDB attribute; empty for `item`
+  std::string type;                      // DynamoDB type ("S", "N", ...); "" mixed or unknown
+  const codec::Column* codec = nullptr;  // a declared codec column (owned by the table)
+};
+
+// The rowid of an item: a 64-bit FNV-1a hash of its primary key, the same in
+// every scan (SQLite drops duplicates of an OR by rowid) and for an INSERT.
+sqlite3_int64 KeyRowid(const dynamodb::KeySchema& key, const dynamodb::Item& item);
+
+// The message refusing `statement` ("DROP TABLE") on DynamoDB table `table`.
+std::string SchemaChangeRefused(const std::string& statement, const std::string& table);
+
+// What a group of writes did.
+struct WriteOutcome {
+  Status status;                           // the first failure
+  int sqlite_code = SQLITE_OK;             // its SQLite code (SQLITE_CONSTRAINT for a key clash)
+  uint64_t written = 0;                    // items written
+  uint64_t conflicts = 0;                  // conditional writes refused: the item had changed
+  std::vector<std::string> conflict_keys;  // the first few, for the message
+
+  void Add(WriteOutcome other);
+};
+
+// Runs write requests on a few threads, at most `limit` queued or running.
+class WritePipeline {
+ public:
+  using Task = std::function<WriteOutcome()>;
+  explicit WritePipeline(int limit);
+  ~WritePipeline();
+  WritePipeline(const WritePipeline&) = delete;
+  WritePipeline& operator=(const WritePipeline&) = delete;
+
+  // Queues `task`, waiting while `limit` tasks are queued or running.
+  void Submit(Task task);
+  // Waits for every task; returns what they did since the last Take().
+  WriteOutcome Take();
+  // True once a task has failed (not counting conflicts).
+  bool failed();
+
+ private:
+  void Work();
+
+  const int limit_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task> queue_;
+  int running_ = 0;
+  bool stop_ = false;
+  WriteOutcome total_;
+  std::vector<std::thread> threads_;
+};
+
+// The writes of one SQLite connection that span tables: the transaction
+// being built between BEGIN and COMMIT. Owned by ModuleContext.
+class WriteSession {
+ public:
+  struct Action {
+    dynamodb::TransactWriteEntry entry;
+    std::string what;  // "INSERT into t (id='a')", for messages
+    bool insert = false;
+    dynamodb::DynamoDbClient* client = nullptr;
+    // S3 columns: their objects are put at COMMIT, before the transaction.
+    std::shared_ptr<Connection> connection;
+    S3ItemWrites s3;
+  };
+  // Adds a write to the open transaction; over DynamoDB's limits, or a key
+  // written twice, it is an error and the transaction can only roll back.
+  Status Add(Action action, size_t bytes, const std::string& key_id);
+  // Sends the transaction (once; later calls return the first result).
+  Status Commit(int* sqlite_code);
+  // Makes COMMIT fail with `why` (a write of the transaction failed).
+  void Poison(const Status& why);
+  // Forgets the transaction (after COMMIT or ROLLBACK).
+  void Reset();
+  bool empty() const { return actions_.empty(); }
+
+  // The ledger of S3 writes: the one the shell set, else the default file
+  // (opened on first use).
+  void set_ledger(std::shared_ptr<ledger::Ledger> ledger) { ledger_ = std::move(ledger); }
+  Status GetLedger(ledger::Ledger** out);
+  // A statement refused at prepare time (DROP TABLE of a DynamoDB table):
+  // its message, kept until taken.
+  void Refuse(std::string message) { refusal_ = std::move(message); }
+  std::string TakeRefusal();
+
+ private:
+  std::vector<Action> actions_;
+  std::set<std::string> keys_;
+  size_t bytes_ = 0;
+  Status poisoned_;  // why COMMIT must fail
+  bool sent_ = false;
+  Status result_;
+  int result_code_ = SQLITE_OK;
+  std::string refusal_;
+  std::shared_ptr<ledger::Ledger> ledger_;
+};
+
+// Refuses DROP TABLE and ALTER TABLE of the listed DynamoDB tables (an
+// authorizer on `db`). The message of the last refusal, for the shell to
+// show instead of SQLite's "not authorized", is TakeRefusal's.
+void InstallWriteGuard(sqlite3* db, ModuleContext* ctx);
+std::string TakeRefusal(ModuleContext* ctx);
+
+// The write side of one virtual table.
+class TableWriter {
+ public:
+  TableWriter(sqlite3* db, ModuleContext* ctx, std::shared_ptr<Connection> conn, std::string table,
+              dynamodb::KeySchema key, std::vector<WriteColumn> columns, int item_column);
+  ~TableWriter();
+
+  // Called by xRowid: the row SQLite may next ask to update or delete.
+  // `whole`: the item was read whole (no projection).
+  void RememberRow(sqlite3_int64 rowid, const dynamodb::Item& item, bool whole);
+
+  // The xMethods; errors go to vtab->zErrMsg.
+  int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid);
+  int Begin(sqlite3_vtab* vtab);
+  int Sync(sqlite3_vtab* vtab);
+  int Commit();
+  int Rollback();
+
+ private:
+  struct Row {
+    dynamodb::Item item;
+    bool whole = false;
+  };
+  // One change to send: what Insert/UpdateRow/Delete decided.
+  struct Change;
+
+ public:
+  // A read-only view of a Change, for the requests that send it.
+  struct ChangeView {
+    enum class Kind { kPut, kUpdate, kDelete, kMove };
+    Kind kind = Kind::kPut;
+    const dynamodb::Item* key = nullptr;
+    const dynamodb::Item* item = nullptr;
+    const std::string* update = nullptr;
+    const std::string* condition = nullptr;
+    const dynamodb::NameMap* names = nullptr;
+    const dynamodb::AttributeMap* values = nullptr;
+    bool insert = false;
+    bool ignore = false;
+    const std::string* what = nullptr;
+  };
+
+ private:
+  static ChangeView View(const Change& c);
+
+  int Fail(sqlite3_vtab* vtab, const Status& s, int code = SQLITE_ERROR);
+  bool InTransaction() const;
+  Status BuildInsert(sqlite3_value** values, Change* change);
+  // Encodes codec column `c` (its value `v`) for the item with key `key`:
+  // the stored value, and the S3 object to put, if any.
+  Status EncodeCodec(const WriteColumn& c, sqlite3_value* v, const dynamodb::Item& key,
+                     dynamodb::AttributeValue* stored, Change* change);
+  // The S3 writes a DELETE of the item implies (each S3 column's objects go).
+  std::vector<S3Write> S3Deletes() const;
+  // For REPLACE and DELETE: reads which objects the item references now and
+  // conditions the write on it still doing so.
+  Status ReadOldObjects(Change* change);
+  Status LedgerSession(ledger::Ledger** ledger, ledger::Session* session);
+  Status BuildUpdate(sqlite3_value** values, Row old, Change* change);
+  Status Send(Change change, int* code);
+  Status FlushBatch();
+  Status Finish(int* code);  // outside BEGIN: waits for everything sent
+  std::string What(const char* verb, const dynamodb::Item& key) const;
+  dynamodb::Item KeyOf(const dynamodb::Item& item) const;
+
+  sqlite3* db_;
+  ModuleContext* ctx_;
+  std::shared_ptr<Connection> conn_;
+  std::string table_;
+  dynamodb::KeySchema key_;
+  std::vector<WriteColumn> columns_;
+  int item_column_;
+
+  bool active_ = false;  // between xBegin and xCommit/xRollback
+  std::map<sqlite3_int64, Row> rows_;
+  WritePipeline pipeline_{kInFlight};
+  std::vector<dynamodb::BatchWriteEntry> batch_;
+  std::set<std::string> batch_keys_;
+  std::optional<ledger::Session> session_;  // who writes, for the ledger
+};
+
+}  // namespace ddb::vtab

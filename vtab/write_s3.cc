@@ -1,0 +1,164 @@
+#include "vtab/write_s3.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/dynamodb/number.h"
+#include "engine/s3/client.h"
+#include "vtab/values.h"
+
+namespace ddb::vtab {
+
+using dynamodb::AttributeValue;
+
+codec::PlainValue SqlToPlain(sqlite3_value* v, const codec::Column& column) {
+  int storage = sqlite3_value_type(v);
+  auto text = [v] {
+    const unsigned char* t = sqlite3_value_text(v);
+    return std::string(
+        reinterpret_cast<const char*>(t ? t : reinterpret_cast<const unsigned char*>("")),
+        static_cast<size_t>(sqlite3_value_bytes(v)));
+  };
+  switch (storage) {
+    case SQLITE_NULL:
+      return codec::PlainValue::Null();
+    case SQLITE_BLOB: {
+      const char* p = static_cast<const char*>(sqlite3_value_blob(v));
+      return codec::PlainValue::Blob(
+          std::string(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v))));
+    }
+    case SQLITE_INTEGER:
+      if (column.type() == codec::SqlType::kNumeric) {
+        return codec::PlainValue::Integer(std::to_string(sqlite3_value_int64(v)));
+      }
+      return codec::PlainValue::Text(text());
+    case SQLITE_FLOAT:
+      if (column.type() == codec::SqlType::kNumeric) {
+        return codec::PlainValue::Real(ShortestDouble(sqlite3_value_double(v)));
+      }
+      return codec::PlainValue::Text(text());
+    default:
+      break;
+  }
+  std::string t = text();
+  if (column.type() == codec::SqlType::kBlob) return codec::PlainValue::Blob(std::move(t));
+  if (column.type() == codec::SqlType::kNumeric && dynamodb::ValidateNumber(t).ok()) {
+    bool integral = t.find_first_of(".eE") == std::string::npos;
+    return integral ? codec::PlainValue::Integer(std::move(t)) : codec::PlainValue::Real(t);
+  }
+  return codec::PlainValue::Text(std::move(t));
+}
+
+codec::Context CodecContext(const std::string& table, const dynamodb::KeySchema& schema,
+                            const dynamodb::Item& key, const std::string& attribute) {
+  codec::Context ctx;
+  ctx.table = table;
+  ctx.attribute = attribute;
+  for (const auto* k : {&schema.hash, schema.range ? &*schema.range : nullptr}) {
+    if (!k) continue;
+    auto it = key.find(k->name);
+    if (it != key.end()) ctx.key.push_back({k->name, it->second});
+  }
+  return ctx;
+}
+
+void OldObjects(const dynamodb::Item& stored, std::vector<S3Write>* writes) {
+  for (S3Write& w : *writes) {
+    w.old_keys.clear();
+    auto it = stored.find(w.attribute);
+    if (it == stored.end()) continue;
+    std::set<std::string> keys;
+    ledger::ObjectReferences(it->second, w.bucket, &keys);
+    w.old_keys.assign(keys.begin(), keys.end());
+  }
+}
+
+namespace {
+
+// Uploads the new objects of `writes`. Keys are content-addressed and name
+// the item and attribute, so an object the item already references is the
+// one only such key can hold: it is not uploaded again (no HEAD needed).
+Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes, int* count) {
+  for (const S3Write& w : writes) {
+    if (!w.upload) continue;
+    const codec::S3Upload& u = *w.upload;
+    bool there = u.bucket == w.bucket &&
+                 std::find(w.old_keys.begin(), w.old_keys.end(), u.key) != w.old_keys.end();
+    Status s;
+    if (!there) {
+      s3::PutObjectRequest put;
+      put.bucket = u.bucket;
+      put.key = u.key;
+      put.body = u.body;
+      put.metadata = u.metadata;
+      s = s3->PutObject(put);
+    }
+    if (!s.ok()) return s;
+    ledger::TestCrashPoint("after-put-" + std::to_string(++*count));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
+                   const ledger::Session& session, const std::vector<S3ItemWrites>& items,
+                   const std::function<Status()>& write) {
+  std::vector<ledger::Intent> intents;
+  for (const S3ItemWrites& item : items) {
+    std::string key = dynamodb::ItemToWireJson(item.key).dump();
+    for (const S3Write& w : item.writes) {
+      ledger::Intent i;
+      i.endpoint = session.endpoint;
+      i.region = session.region;
+      i.access_key_id = session.access_key_id;
+      i.s3_endpoint = session.s3_endpoint;
+      i.table = item.table;
+      i.item_key = key;
+      i.attribute = w.attribute;
+      i.bucket = w.bucket;
+      i.object_key = w.upload ? w.upload->key : "";
+      i.old_object_keys = w.old_keys;
+      intents.push_back(std::move(i));
+    }
+  }
+  if (intents.empty()) return write();
+  Status s = ledger->Record(&intents);
+  if (!s.ok()) return s.WithContext("nothing written");
+  ledger::TestCrashPoint("after-ledger");
+  int puts = 0;
+  for (const S3ItemWrites& item : items) {
+    if (s.ok()) s = Upload(connection->s3().get(), item.writes, &puts);
+  }
+  // Nothing reached DynamoDB unless write() ran; an error document from
+  // DynamoDB (4xx) means it was not applied; anything else may have been.
+  ledger::Ledger::Outcome outcome = ledger::Ledger::Outcome::kRefused;
+  if (s.ok()) {
+    ledger::TestCrashPoint("before-dynamodb");
+    s = write();
+    if (s.ok()) {
+      outcome = ledger::Ledger::Outcome::kWritten;
+    } else if (!(s.code() == Status::Code::kAwsError && s.http_status() >= 400 &&
+                 s.http_status() < 500)) {
+      outcome = ledger::Ledger::Outcome::kUnknown;
+    }
+    ledger::TestCrashPoint("after-dynamodb");
+  }
+  ledger::AwsBackend backend(connection, session);
+  Status resolved = ledger->Resolve(intents, outcome, &backend);
+  if (!resolved.ok()) {
+    std::string note = "S3 clean-up left for recovery (.recover): " + resolved.ToString();
+    return s.ok() ? Status::OK() : s.WithNote(note);
+  }
+  return s;
+}
+
+Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
+                   const ledger::Session& session, const std::string& table,
+                   const dynamodb::Item& key, const std::vector<S3Write>& writes,
+                   const std::function<Status()>& write) {
+  return WriteWithS3(ledger, connection, session, {S3ItemWrites{table, key, writes}}, write);
+}
+
+}  // namespace ddb::vtab

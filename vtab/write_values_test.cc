@@ -1,0 +1,119 @@
+#include "vtab/write_values.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+
+namespace ddb::vtab {
+namespace {
+
+using dynamodb::AttributeValue;
+
+// A SQL value made by evaluating `expr` in an in-memory database.
+class SqlValue {
+ public:
+  explicit SqlValue(const std::string& expr) {
+    sqlite3_open(":memory:", &db_);
+    sqlite3_prepare_v2(db_, ("SELECT " + expr).c_str(), -1, &stmt_, nullptr);
+    sqlite3_step(stmt_);
+  }
+  ~SqlValue() {
+    sqlite3_finalize(stmt_);
+    sqlite3_close(db_);
+  }
+  sqlite3_value* get() { return sqlite3_column_value(stmt_, 0); }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+AttributeValue Convert(const std::string& expr, const std::string& type, Status* status = nullptr) {
+  SqlValue v(expr);
+  AttributeValue out;
+  Status s = SqlToAttribute(v.get(), type, "c", &out);
+  if (status) *status = s;
+  return out;
+}
+
+TEST(WriteValuesTest, DeclaredTypeDecides) {
+  EXPECT_EQ(Convert("42", "S"), AttributeValue::S("42"));
+  EXPECT_EQ(Convert("42", ""), AttributeValue::N("42"));
+  EXPECT_EQ(Convert("'42'", "N"), AttributeValue::N("42"));
+  EXPECT_EQ(Convert("'12345678901234567890123'", "N"),
+            AttributeValue::N("12345678901234567890123"));
+  EXPECT_EQ(Convert("'abc'", "N"), AttributeValue::S("abc"));
+  EXPECT_EQ(Convert("0.1", "N"), AttributeValue::N("0.1"));
+  EXPECT_EQ(Convert("1", "BOOL"), AttributeValue::Bool(true));
+  EXPECT_EQ(Convert("7", "BOOL"), AttributeValue::N("7"));
+  EXPECT_EQ(Convert("x'00ff'", "S"), AttributeValue::B(std::string("\0\xff", 2)));
+  EXPECT_EQ(Convert("'[\"a\",\"b\"]'", "SS"), AttributeValue::SS({"a", "b"}));
+  EXPECT_EQ(Convert("'[1,\"b\"]'", "SS").type(), AttributeValue::Type::kL);
+  EXPECT_EQ(Convert("'{\"a\":1}'", "M").type(), AttributeValue::Type::kM);
+  EXPECT_EQ(Convert("'{\"a\":1}'", ""), AttributeValue::S("{\"a\":1}"));
+}
+
+TEST(WriteValuesTest, WhatDynamoDbRejectsIsAnError) {
+  Status s;
+  Convert("'[]'", "SS", &s);
+  EXPECT_NE(s.message().find("empty SS"), std::string::npos) << s.ToString();
+  Convert("1e300", "N", &s);
+  EXPECT_NE(s.message().find("cannot be stored as a DynamoDB number"), std::string::npos);
+  Convert("'[\"a\",\"a\"]'", "SS", &s);
+  EXPECT_NE(s.message().find("duplicate"), std::string::npos);
+}
+
+TEST(WriteValuesTest, KeysAreStrict) {
+  struct Case {
+    const char* expr;
+    const char* type;
+    const char* error;  // nullptr: accepted
+  } cases[] = {
+      {"NULL", "S", "cannot be NULL"}, {"''", "S", "empty string"}, {"x'01'", "S", "BLOB"},
+      {"'abc'", "N", "not a number"},  {"'5'", "N", nullptr},       {"5", "S", nullptr},
+      {"'text'", "B", "not a BLOB"},   {"x'01'", "B", nullptr},
+  };
+  for (const auto& c : cases) {
+    SqlValue v(c.expr);
+    AttributeValue out;
+    Status s = SqlToKeyAttribute(v.get(), c.type, "k", &out);
+    if (c.error == nullptr) {
+      EXPECT_TRUE(s.ok()) << c.expr << ": " << s.ToString();
+    } else {
+      EXPECT_NE(s.message().find(c.error), std::string::npos) << c.expr << ": " << s.ToString();
+      EXPECT_NE(s.message().find("key column k"), std::string::npos);
+    }
+  }
+}
+
+TEST(WriteValuesTest, PlainJsonTakesTheHintedType) {
+  AttributeValue out;
+  ASSERT_TRUE(PlainToAttribute(AttributeValue::S("AP8="), "B", "b", &out).ok());
+  EXPECT_EQ(out, AttributeValue::B(std::string("\0\xff", 2)));
+  ASSERT_TRUE(PlainToAttribute(AttributeValue::L({AttributeValue::N("1"), AttributeValue::N("2")}),
+                               "NS", "n", &out)
+                  .ok());
+  EXPECT_EQ(out, AttributeValue::NS({"1", "2"}));
+  EXPECT_FALSE(PlainToAttribute(AttributeValue::N("1e200"), "", "n", &out).ok());
+}
+
+TEST(WriteValuesTest, ItemSizeNamesTheLargestAttributes) {
+  dynamodb::Item item;
+  item["id"] = AttributeValue::S("a");
+  item["body"] = AttributeValue::S(std::string(410 * 1024, 'x'));
+  item["note"] = AttributeValue::S("small");
+  Status s = CheckItemSize(item, "INSERT into t (id='a')");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("largest attributes: body (410.0 KB)"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("S3-backed column"), std::string::npos);
+  item.erase("body");
+  EXPECT_TRUE(CheckItemSize(item, "x").ok());
+  EXPECT_EQ(DescribeKey({{"id", AttributeValue::S("a")}, {"n", AttributeValue::N("3")}}),
+            "id='a', n=3");
+}
+
+}  // namespace
+}  // namespace ddb::vtab
