@@ -67,7 +67,8 @@ class CodecReadTest(cli_support.CliTestCase):
         cls.ddb, cls.s3 = writer.clients(cls.url, cls.s3_url, cls.key_id, cls.secret,
                                          cli_support.REGION)
         cls.rows = writer.write_pages(cls.ddb, cls.s3, "pages", cls.bucket, cls.password, COUNT,
-                                      html_bytes=3000, people_table="people")
+                                      html_bytes=3000, people_table="people",
+                                      people_filler=200)
         cls.catalog_doc = writer.catalog_for("pages", cls.bucket, PASSWORD_ENV,
                                              people_table="people")
         # ddbsql's own AEAD chain, bound to table, item and attribute.

@@ -406,13 +406,22 @@ class RoleCredentialsTest(cli_support.CliTestCase):
         import boto3
         client = boto3.client("dynamodb", endpoint_url=self.ddb_url, region_name=REGION,
                               aws_access_key_id=key_id, aws_secret_access_key=secret)
-        for i in range(3):
-            client.put_item(TableName="ssoreader_tbl", Item={"id": {"S": str(i)}})
+        # Twelve items looked up, and 300 items of 3 KB besides: enough that
+        # the planner looks the twelve up by key instead of reading the whole
+        # table with one Scan (which it rightly does for a tiny table).
+        items = [{"id": {"S": str(i)}} for i in range(12)]
+        items += [{"id": {"S": f"pad{i}"}, "pad": {"S": "x" * 3000}} for i in range(300)]
+        for start in range(0, len(items), 25):
+            pending = {"ssoreader_tbl": [{"PutRequest": {"Item": it}}
+                                         for it in items[start:start + 25]]}
+            while pending:
+                pending = client.batch_write_item(RequestItems=pending).get(
+                    "UnprocessedItems") or None
 
     @staticmethod
     def long_query():
         return ("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 11) "
-                "SELECT count(t.id) FROM n, ssoreader_tbl t WHERE t.id = CAST(n.i % 3 AS TEXT)")
+                "SELECT count(t.id) FROM n, ssoreader_tbl t WHERE t.id = CAST(n.i AS TEXT)")
 
     def wait_for(self, condition, timeout=10):
         deadline = time.time() + timeout

@@ -302,10 +302,13 @@ def batch_put(ddb, table, items):
             pending = ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or None
 
 
-def write_pages(ddb, s3, table, bucket, password, count, html_bytes=200, people_table=None):
+def write_pages(ddb, s3, table, bucket, password, count, html_bytes=200, people_table=None,
+                people_filler=0):
     """Writes `count` fixture items to `table` (objects to `bucket`) and, with
     `people_table`, a table keyed by the encrypted ssn (a B hash key) with
-    one item per distinct ssn of the first items. Returns the plain rows."""
+    one item per distinct ssn of the first items, plus `people_filler`
+    people no page refers to (a table big enough that a lookup by key is
+    cheaper than a Scan). Returns the plain rows."""
     ensure_bucket(s3, bucket)
     create_table(ddb, table)
     rows = [page_row(i, html_bytes) for i in range(count)]
@@ -316,6 +319,10 @@ def write_pages(ddb, s3, table, bucket, password, count, html_bytes=200, people_
         for r in rows[:4]:  # every distinct ssn
             people.append({"ssn": {"B": pmate_encrypt(password, r["ssn"].encode("utf-8"))},
                            "name": {"S": "person " + r["ssn"]}})
+        for i in range(people_filler):
+            ssn = f"900-{i // 10000:02d}-{i % 10000:04d}"
+            people.append({"ssn": {"B": pmate_encrypt(password, ssn.encode("utf-8"))},
+                           "name": {"S": "person " + ssn}})
         batch_put(ddb, people_table, people)
     return rows
 

@@ -558,7 +558,7 @@ class SettingsTest(ShellTestCase):
         with open(os.path.join(cli_support.REPO, "README.md"), encoding="utf-8") as f:
             readme = f.read()
         shell_section = readme.split("## The shell", 1)[1].split("\n## ", 1)[0]
-        documented = set(re.findall(r"`\.([a-z]+)", shell_section))
+        documented = set(re.findall(r"`\.([a-z][a-z0-9]*)", shell_section))
         self.assertIn("pager", documented)
         self.assertGreater(len(documented), 30)
         for name in sorted(documented):

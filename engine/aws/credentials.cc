@@ -340,9 +340,35 @@ class DefaultChain final : public CredentialsProvider {
     if (worker.joinable()) worker.join();
   }
 
+  // The account of the cached set; before any set is fetched (the shell
+  // connects lazily), the one the profile names without a request: its
+  // role_arn's account or sso_account_id, unless environment keys come first.
   std::string KnownAccount() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return cached_ ? cached_->account_id : std::string();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (cached_) return cached_->account_id;
+    }
+    if (mode_ != Mode::kDefault) return {};
+    if (!profile_from_flag_ && EnvValue(env_, "AWS_ACCESS_KEY_ID")) return {};
+    if (IsAssumeRoleProfile(profile_)) {
+      // arn:PARTITION:iam::ACCOUNT:role/NAME: the fifth field.
+      std::string arn = std::string(Trim(*files_->ProfileValue(profile_, "role_arn")));
+      std::vector<std::string> fields;
+      for (size_t start = 0;;) {
+        size_t colon = arn.find(':', start);
+        fields.push_back(arn.substr(start, colon - start));
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+      }
+      std::string account = fields.size() > 4 ? fields[4] : "";
+      bool digits =
+          account.size() == 12 && account.find_first_not_of("0123456789") == std::string::npos;
+      return digits ? account : std::string();
+    }
+    if (std::optional<std::string> id = files_->ProfileValue(profile_, "sso_account_id")) {
+      return std::string(Trim(*id));
+    }
+    return {};
   }
 
   // Returns the cached set while more than kRefreshWindow is left; with less
