@@ -1252,7 +1252,7 @@ Status Advance(DdbCursor* c, Stats& stats) {
         break;
       }
     }
-    const Item* item;
+    const Item* item = nullptr;
     Status s = CurrentItem(c, &item);
     if (!s.ok()) return s;
     if (!SortKeyIsText(*c, *item)) break;
@@ -2231,7 +2231,7 @@ int DdbRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
   // FNV-1a hash of its primary key.
   auto* c = reinterpret_cast<DdbCursor*>(cur);
   DdbTable* t = TableOf(cur);
-  const Item* current;
+  const Item* current = nullptr;
   Status s = CurrentItem(c, &current);
   if (!s.ok()) {
     SetError(cur->pVtab, "table " + t->table + ": " + s.ToString());

@@ -36,7 +36,12 @@ constexpr ClassInfo kClasses[] = {
     {"LargeAttribute", ClassInfo::Kind::kLarge, SqlType::kBlob},
 };
 
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string Quote(std::string_view s) {
+  std::string out(1, '"');  // appended piece by piece: GCC 12's -Wrestrict (bug 105329)
+  out.append(s);
+  out.push_back('"');
+  return out;
+}
 
 // Parses one column declaration; errors are bare (the caller adds where).
 class ColumnParser {

@@ -20,7 +20,7 @@ std::string DescribeKeyValue(const dynamodb::AttributeValue& v) {
   std::string out;
   switch (v.type()) {
     case dynamodb::AttributeValue::Type::kS:
-      out = "'";
+      out.push_back('\'');
       for (char c : v.scalar()) {
         out += c;
         if (c == '\'') out += c;

@@ -233,14 +233,14 @@ class PyJsonWriter {
             cp = '\t';
             break;
           case 'u': {
-            unsigned v;
+            unsigned v = 0;
             Status s = Hex4(&v);
             if (!s.ok()) return s;
             // A lone surrogate is kept as Python keeps it (escaped as is).
             if (v >= 0xd800 && v < 0xdc00 && in_.substr(pos_, 2) == "\\u") {
               size_t save = pos_;
               pos_ += 2;
-              unsigned lo;
+              unsigned lo = 0;
               s = Hex4(&lo);
               if (!s.ok()) return s;
               if (lo >= 0xdc00 && lo < 0xe000) {
@@ -375,7 +375,10 @@ std::string PythonFloatRepr(double x) {
     return out;
   }
   out += digits.substr(0, 1);
-  if (digits.size() > 1) out += "." + digits.substr(1);
+  if (digits.size() > 1) {
+    out += '.';
+    out.append(digits, 1);
+  }
   int shown = decpt - 1;
   out += shown < 0 ? "e-" : "e+";
   std::string mag = std::to_string(shown < 0 ? -shown : shown);
