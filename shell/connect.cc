@@ -115,6 +115,17 @@ void Shell::TryListDynamoTables() {
   }
 }
 
+bool Shell::RelistForMissingTable(const std::string& message) {
+  const std::string kPrefix = "no such table: ";
+  if (!tables_listed_ || !connection_ || message.rfind(kPrefix, 0) != 0) return false;
+  if (!sqlite3_get_autocommit(db_)) return false;  // never re-declare inside BEGIN
+  if (!relisted_for_.insert(message.substr(kPrefix.size())).second) return false;
+  int64_t before = sqlite3_total_changes64(db_);
+  Status s = vtab::AttachTables(db_, module_.get(), "ddb", nullptr, /*relist=*/true);
+  changes_baseline_ += sqlite3_total_changes64(db_) - before;
+  return s.ok();
+}
+
 std::function<std::string()> Shell::WaitingFor() {
   if (!connection_) return {};
   aws::AwsClient* client = &connection_->dynamodb().aws();

@@ -394,6 +394,12 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
         return s;
       }
     }
+    if (rc != SQLITE_OK && RelistForMissingTable(sqlite3_errmsg(db_))) {
+      // The table list came from the schema cache; the table may be newer.
+      sqlite3_finalize(stmt);
+      stmt = nullptr;
+      rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &next);
+    }
     if (rc != SQLITE_OK) {
       std::string refused = vtab::TakeRefusal(module_.get());  // DROP of a DynamoDB table
       std::string message = sqlite3_errmsg(db_);

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,10 @@ class Shell {
   // ListDynamoTables without saying anything: a failure is left for the
   // next statement that needs DynamoDB to report.
   void TryListDynamoTables();
+  // Lists the DynamoDB tables again, past the schema cache's copy of the
+  // list (a table created since it was saved): for `message`, a prepare
+  // error "no such table: X", once per name in a session; true when listed.
+  bool RelistForMissingTable(const std::string& message);
   // True when SQLite's prepare error `message` may go away once the
   // DynamoDB tables are declared (an unknown table, module or function).
   bool NeedsDynamoDb(const std::string& message) const;
@@ -158,6 +163,7 @@ class Shell {
   bool tables_listed_ = false;
   bool dynamo_reported_ = false;
   bool quiet_try_failed_ = false;  // TryListDynamoTables failed (said nothing)
+  std::set<std::string> relisted_for_;  // RelistForMissingTable's names
   // The running statement's progress line, paused while ConfirmScan asks.
   Progress* active_progress_ = nullptr;
   std::vector<std::unique_ptr<vtab::ModuleContext>> retired_modules_;

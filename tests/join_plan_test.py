@@ -320,6 +320,25 @@ class SchemaCacheTest(cli_support.CliTestCase):
         finally:
             self.client.delete_item(TableName="orders", Key=key)
 
+    def test_a_table_created_after_the_list_was_cached_is_found(self):
+        self.operations("SELECT count(*) FROM users WHERE user_id = 'c0001';\n")
+        name = "fresh_" + cli_support.new_key_id("t").lower()[-8:]
+        self.client.create_table(
+            TableName=name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST")
+        try:
+            self.client.put_item(TableName=name, Item={"id": {"S": "a"}})
+            # The cached list lacks it: one ListTables more, then the statement.
+            ops, result = self.operations(f"SELECT id FROM {name};\nSELECT * FROM nosuch;\n")
+            self.assertEqual(result.stdout, "a\n", result)
+            self.assertEqual(ops[:2], ["ListTables", "DescribeTable"], ops)
+            self.assertIn("no such table: nosuch", result.stderr)
+            # A name still missing after the fresh list costs one ListTables, once.
+            self.assertEqual(ops.count("ListTables"), 2, ops)
+        finally:
+            self.client.delete_table(TableName=name)
+
     def test_other_accounts_do_not_share_the_cache(self):
         script = "SELECT count(*) FROM users WHERE user_id = 'c0001';\n"
         self.operations(script)
