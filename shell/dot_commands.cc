@@ -1501,7 +1501,10 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     if (interactive_) std::fprintf(stderr, "connected: %s\n", connection_->Describe().c_str());
     return Status::OK();
   }
-  if (cmd == "whoami") return WhoamiCommand(*connection_, w, out());
+  if (cmd == "whoami") {
+    if (!connection_) return connect_error_.WithContext(".whoami");
+    return WhoamiCommand(*connection_, w, out());
+  }
   if (cmd == "show") {
     if (w.size() != 1) return usage(".show");
     static const char* const kEqp[] = {"off", "on", "full"};

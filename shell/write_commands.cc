@@ -122,6 +122,7 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
   } else {
     req.prefix = loc.key_template.substr(0, loc.key_template.find('{'));
   }
+  if (!connection_) return connect_error_.WithContext(".sweep");
   ledger::SweepResult result;
   Status s = ledger::Sweep(*connection_, req, &result);
   if (!s.ok()) return s.WithContext(".sweep " + req.table + " " + req.attribute);

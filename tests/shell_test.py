@@ -13,6 +13,7 @@ Run: scripts/python.sh tests/shell_test.py --ddbsql build/ddbsql
 """
 
 import http.server
+import json
 import os
 import re
 import shutil
@@ -663,6 +664,19 @@ class NewUserTest(ShellTestCase):
         result = self.ddbsql(["-c", "SELECT 1", "-c", f"SELECT count(*) FROM {TABLE}"])
         self.assert_ok(result)
         self.assertEqual(result.stdout.split(), ["1", "3"])
+
+    def test_commands_that_need_aws_say_why_without_a_connection(self):
+        # No region anywhere: the connection cannot even be configured. Each
+        # command that needs it is an error saying so, never a crash.
+        catalog = self.write("catalog.json", json.dumps({"tables": {"t": {"columns": {"c": {
+            "codec": "LargeAttribute", "bucket": "b", "prefix": "p"}}}}}))
+        for command in (".whoami", ".sweep t c", ".profile", ".region", ".tables"):
+            with self.subTest(command=command):
+                result = self.run_cli(["-batch", "--catalog", catalog, "-c", command, "-c",
+                                       "SELECT 1"], self.base_env())
+                self.assertEqual(result.returncode, 1, result)
+                self.assertIn("no AWS region", result.stderr)
+                self.assertEqual(result.stdout.split()[-1:], ["1"], result)
 
     def test_ddb_query_on_an_index_key_names_the_index(self):
         result = self.ddbsql(["-c", f"SELECT item FROM ddb_query('{INDEXED}', 'status = :s', "
