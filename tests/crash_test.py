@@ -283,6 +283,25 @@ class CrashMatrixTest(cli_support.CliTestCase):
         self.assertIn("COMMIT: nothing written", r.stderr)
         self.check_invariants("cancelled", expect)
 
+    def test_a_bucket_that_does_not_exist_leaves_nothing_pending(self):
+        catalog = os.path.join(self.home, "nobucket.json")
+        with open(catalog, "w") as f:
+            json.dump({"tables": {TABLE: {"columns": {"c1": {
+                "codec": "LargeAttribute", "bucket": BUCKET + "-missing", "prefix": "large",
+                "as": "text"}}}}}, f)
+        r = self.run_cli(["--catalog", catalog, "--ledger", self.ledger], self.env(),
+                         input=f"INSERT INTO {TABLE}(id, c1) VALUES ('k', 'v');\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("NoSuchBucket", r.stderr)
+        self.assertIn("0 items were written", r.stderr)
+        self.assertNotIn("left for recovery", r.stderr)
+        self.assertEqual(self.references(), {})
+        # Nothing was put, so nothing is left for recovery to warn about.
+        self.assertEqual(self.pending(), 0)
+        r = self.run_cli(["--catalog", catalog, "--ledger", self.ledger], self.env(),
+                         input="SELECT 1;\n")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "1\n", ""))
+
     def test_unreadable_key_reference_writes_nothing(self):
         catalog = os.path.join(self.home, "enc.json")
         with open(catalog, "w") as f:

@@ -81,7 +81,11 @@ Status AwsBackend::Referenced(const Intent& i, std::set<std::string>* keys) {
 }
 
 Status AwsBackend::Delete(const Intent& i, const std::vector<std::string>& keys) {
-  return connection_->s3()->DeleteObjects(i.bucket, keys);
+  Status s = connection_->s3()->DeleteObjects(i.bucket, keys);
+  // A bucket that does not exist holds none of the objects (the PUT that
+  // failed on it wrote nothing): there is nothing left to delete.
+  if (!s.ok() && s.aws_code() == "NoSuchBucket") return Status::OK();
+  return s;
 }
 
 Status Sweep(Connection& connection, const SweepRequest& request, SweepResult* result) {
