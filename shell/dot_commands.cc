@@ -1309,6 +1309,11 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
   if (cmd == "recover") return w.size() == 1 ? Recover(false) : usage(".recover");
   if (cmd == "sweep") return SweepCommand(w);
   if (cmd == "readonly") {
+    // Writes already made inside BEGIN would still go out at COMMIT.
+    if (w.size() > 1 && !sqlite3_get_autocommit(db_)) {
+      return Status::InvalidArgument(
+          ".readonly: not inside a transaction (COMMIT or ROLLBACK first)");
+    }
     Status s = w.size() == 1 ? Status::OK() : toggle(&args_.readonly, ".readonly ?on|off?");
     module_->options().read_only = args_.readonly;
     if (w.size() == 1) std::fprintf(out(), "readonly: %s\n", args_.readonly ? "on" : "off");

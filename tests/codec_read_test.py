@@ -219,6 +219,25 @@ class CodecReadTest(cli_support.CliTestCase):
         self.assertEqual(rows, [["person 100-00-0000"], ["person 101-00-0001"]])
         self.assertIn("BatchGetItem 1", stats)
 
+    def test_in_lists_that_change_per_row_are_not_reused(self):
+        # A correlated IN on an encrypted column: each outer row sends its
+        # own list, never the copy of another row's scan.
+        sql = ("WITH g(name, a, b) AS (VALUES ('first', '100-00-0000', '101-00-0001'), "
+               "('second', '102-00-0002', '103-00-0003')) "
+               "SELECT g.name, (SELECT count(*) FROM pages p WHERE p.ssn IN (g.a, g.b)) FROM g")
+        want = [[name, str(sum(r["ssn"] in pair for r in self.rows))]
+                for name, pair in (("first", ("100-00-0000", "101-00-0001")),
+                                   ("second", ("102-00-0002", "103-00-0003")))]
+        self.assertEqual(self.csv_rows(sql), want)
+
+    def test_insert_into_a_table_keyed_by_an_encrypted_column(self):
+        r = self.ddbsql("-csv", "-c", "INSERT INTO people(ssn, name) VALUES ('555-55-5555', 'new')",
+                        "-c", "SELECT name FROM people WHERE ssn = '555-55-5555'",
+                        "-c", "DELETE FROM people WHERE ssn = '555-55-5555'",
+                        "-c", "SELECT count(*) FROM people WHERE ssn = '555-55-5555'")
+        self.assert_ok(r)
+        self.assertEqual(r.stdout, "new\n0\n")
+
     def test_non_searchable_columns_stay_with_sqlite(self):
         # A compressed column, an S3 column, a non-deterministic cipher and a
         # range on an encrypted one: none may reach DynamoDB as a condition.

@@ -1874,6 +1874,12 @@ std::string RepeatKey(const Plan& plan, const char* idx_str, int argc, sqlite3_v
   for (const auto& k : plan.key) {
     if (k.op == KeyCondition::Op::kIn) return "";
   }
+  // An IN list handed over whole (an encrypted column's filter) reads as
+  // NULL here whatever its values: such a plan is never a repeat.
+  for (int i = 0; i < argc; ++i) {
+    sqlite3_value* first = nullptr;
+    if (sqlite3_vtab_in_first(argv[i], &first) == SQLITE_OK) return "";
+  }
   std::string key = idx_str ? idx_str : "";
   for (int i = 0; i < argc; ++i) {
     int type = sqlite3_value_type(argv[i]);

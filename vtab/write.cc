@@ -392,6 +392,17 @@ Status TableWriter::BuildInsert(sqlite3_value** values, Change* change) {
                       : SqlToAttribute(v, c.type, c.name, &(*item)[c.attribute]);
     if (!s.ok()) return s;
   }
+  // A key that is a codec column (deterministic, without S3: the catalog
+  // allows no other) is encoded first; its context is table and column only.
+  auto is_key = [this](const std::string& a) {
+    return a == key_.hash.name || (key_.range && a == key_.range->name);
+  };
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const WriteColumn& c = columns_[i];
+    if (!c.codec || !is_key(c.attribute) || sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
+    Status s = EncodeCodec(c, values[i], Item(), &(*item)[c.attribute], change);
+    if (!s.ok()) return s;
+  }
   // Keys given through `item` only are checked as strictly.
   for (const auto* k : {&key_.hash, key_.range ? &*key_.range : nullptr}) {
     if (!k) continue;
@@ -405,7 +416,7 @@ Status TableWriter::BuildInsert(sqlite3_value** values, Change* change) {
   Item key = KeyOf(*item);
   for (size_t i = 0; i < columns_.size(); ++i) {
     const WriteColumn& c = columns_[i];
-    if (!c.codec || sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
+    if (!c.codec || is_key(c.attribute) || sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
     Status s = EncodeCodec(c, values[i], key, &(*item)[c.attribute], change);
     if (!s.ok()) return s;
   }

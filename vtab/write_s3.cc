@@ -1,6 +1,7 @@
 #include "vtab/write_s3.h"
 
 #include <algorithm>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -76,15 +77,25 @@ void OldObjects(const dynamodb::Item& stored, std::vector<S3Write>* writes) {
 
 namespace {
 
+// True when the column's objects are shared by equal values of any item
+// (S3Backed* key_template layout: "{fingerprint}" only), not owned by one
+// item and attribute as the large-attribute layout's are.
+bool SharedObjects(const S3Write& w) {
+  return w.column && w.column->s3() &&
+         w.column->s3()->layout == codec::S3Location::Layout::kKeyTemplate;
+}
+
 // Uploads the new objects of `writes`. Keys are content-addressed and name
 // the item and attribute, so an object the item already references is the
 // one only such key can hold: it is not uploaded again (no HEAD needed).
-Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes, int* count) {
+Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes,
+              const std::set<std::string>& existing, int* count) {
   for (const S3Write& w : writes) {
     if (!w.upload) continue;
     const codec::S3Upload& u = *w.upload;
-    bool there = u.bucket == w.bucket &&
-                 std::find(w.old_keys.begin(), w.old_keys.end(), u.key) != w.old_keys.end();
+    bool there = (u.bucket == w.bucket &&
+                  std::find(w.old_keys.begin(), w.old_keys.end(), u.key) != w.old_keys.end()) ||
+                 (SharedObjects(w) && existing.count(u.key) > 0);
     Status s;
     if (!there) {
       s3::PutObjectRequest put;
@@ -105,6 +116,21 @@ Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes, int* count) 
 Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
                    const ledger::Session& session, const std::vector<S3ItemWrites>& items,
                    const std::function<Status()>& write) {
+  // The shared objects that exist already (one HEAD each): not uploaded
+  // again, and never deleted by this write.
+  std::set<std::string> existing;
+  for (const S3ItemWrites& item : items) {
+    for (const S3Write& w : item.writes) {
+      if (!SharedObjects(w) || !w.upload || existing.count(w.upload->key)) continue;
+      s3::ObjectInfo info;
+      Status h = connection->s3()->HeadObject(w.upload->bucket, w.upload->key, &info);
+      if (h.ok()) {
+        existing.insert(w.upload->key);
+      } else if (h.code() != Status::Code::kNotFound) {
+        return h.WithContext("nothing written");
+      }
+    }
+  }
   std::vector<ledger::Intent> intents;
   for (const S3ItemWrites& item : items) {
     std::string key = dynamodb::ItemToWireJson(item.key).dump();
@@ -120,6 +146,13 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
       i.bucket = w.bucket;
       i.object_key = w.upload ? w.upload->key : "";
       i.old_object_keys = w.old_keys;
+      if (SharedObjects(w)) {
+        // Equal values of any item share one object: neither the object an
+        // item stops referencing nor one that was there before this write
+        // may be deleted on its account (.sweep checks the whole table).
+        i.old_object_keys.clear();
+        if (w.upload && existing.count(w.upload->key)) i.object_key.clear();
+      }
       intents.push_back(std::move(i));
     }
   }
@@ -129,7 +162,7 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
   ledger::TestCrashPoint("after-ledger");
   int puts = 0;
   for (const S3ItemWrites& item : items) {
-    if (s.ok()) s = Upload(connection->s3().get(), item.writes, &puts);
+    if (s.ok()) s = Upload(connection->s3().get(), item.writes, existing, &puts);
   }
   // Nothing reached DynamoDB unless write() ran; an error document from
   // DynamoDB (4xx) means it was not applied; anything else may have been.

@@ -288,14 +288,18 @@ Status Ledger::Resolve(const std::vector<Intent>& intents, Outcome outcome, Back
       for (const auto& k : i.old_object_keys) {
         if (k != i.object_key) doomed.push_back(k);
       }
-    } else if (outcome == Outcome::kRefused) {
+    } else if (outcome == Outcome::kRefused && !i.old_object_keys.empty()) {
+      // What the item held was read before the write (UPDATE): the new
+      // object is ours unless the item referenced it already.
       if (!i.object_key.empty() && std::find(i.old_object_keys.begin(), i.old_object_keys.end(),
                                              i.object_key) == i.old_object_keys.end()) {
         doomed.push_back(i.object_key);
       }
     } else {
       // A write without an answer may still have reached DynamoDB (a
-      // timeout after sending): what the item references now decides.
+      // timeout after sending); a refused INSERT's new key may be the one
+      // the existing item references (keys are content-addressed: INSERT
+      // OR IGNORE of the same value): what the item references now decides.
       std::set<std::string> referenced;
       s = backend->Referenced(i, &referenced);
       for (const auto& k : Candidates(i)) {
