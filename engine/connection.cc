@@ -48,9 +48,18 @@ Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* 
   return Status::OK();
 }
 
-std::string Connection::AccessKeyId() {
+std::string StableIdentityOf(const aws::Credentials& creds, bool custom_endpoint,
+                             const std::string& known_account, const std::string& profile) {
+  if (creds.session_token.empty() || custom_endpoint) return creds.access_key_id;
+  const std::string& account = creds.account_id.empty() ? known_account : creds.account_id;
+  if (account.empty()) return creds.access_key_id;
+  return account + "/profile:" + (profile.empty() ? "default" : profile);
+}
+
+std::string Connection::StableIdentity() {
   aws::Credentials c;
-  return credentials_ && credentials_->GetCredentials(&c).ok() ? c.access_key_id : "";
+  if (!credentials_ || !credentials_->GetCredentials(&c).ok()) return "";
+  return StableIdentityOf(c, dynamodb_endpoint_.custom, KnownAccount(), settings_.profile);
 }
 
 std::string Connection::Describe() const {

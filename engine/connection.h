@@ -57,9 +57,9 @@ class Connection {
   // (assumed roles, SSO, an earlier WhoAmI); "" otherwise. Never blocks on
   // the network: for the prompt.
   std::string KnownAccount() const;
-  // The access key id requests are signed with (not a secret), to keep
-  // caches of different accounts apart; empty when there are no credentials.
-  std::string AccessKeyId();
+  // Who the credentials are, stable from one session to the next (see
+  // StableIdentityOf); keys the schema cache and the ledger's entries.
+  std::string StableIdentity();
 
  private:
   Connection() = default;
@@ -78,5 +78,13 @@ class Connection {
   std::unique_ptr<dynamodb::DynamoDbClient> dynamodb_;
   std::shared_ptr<s3::S3Client> s3_;
 };
+
+// The identity of `creds` that stays the same from session to session: the
+// access key id, except for temporary credentials against AWS itself
+// (assumed roles, SSO, web identity), whose key id changes every session:
+// then "ACCOUNT/profile:NAME" when the account is known. A custom endpoint
+// (DynamoDB Local keeps one database per key id) always gets the key id.
+std::string StableIdentityOf(const aws::Credentials& creds, bool custom_endpoint,
+                             const std::string& known_account, const std::string& profile);
 
 }  // namespace ddb

@@ -162,7 +162,7 @@ class Shell {
   Status connect_error_;
   bool tables_listed_ = false;
   bool dynamo_reported_ = false;
-  bool quiet_try_failed_ = false;  // TryListDynamoTables failed (said nothing)
+  bool quiet_try_failed_ = false;       // TryListDynamoTables failed (said nothing)
   std::set<std::string> relisted_for_;  // RelistForMissingTable's names
   // The running statement's progress line, paused while ConfirmScan asks.
   Progress* active_progress_ = nullptr;

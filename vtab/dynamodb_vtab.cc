@@ -2332,7 +2332,7 @@ std::string QuoteLiteral(const std::string& s) {
 
 std::string ModuleContext::SchemaScope(Connection& connection) {
   return SchemaCache::Scope(connection.dynamodb_endpoint().BaseUrl(), connection.settings().region,
-                            connection.AccessKeyId());
+                            connection.StableIdentity());
 }
 
 Status RefreshTables(sqlite3* db, ModuleContext* context, const std::string& table) {

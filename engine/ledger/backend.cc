@@ -28,7 +28,9 @@ Status SessionOf(Connection& connection, Session* out) {
   aws::Credentials creds;
   Status s = connection.credentials()->GetCredentials(&creds);
   if (!s.ok()) return s;
-  out->access_key_id = creds.access_key_id;
+  // Temporary credentials of a role or SSO profile change their key id every
+  // session; entries must still be this session's after a restart.
+  out->access_key_id = connection.StableIdentity();
   return Status::OK();
 }
 

@@ -32,7 +32,11 @@
 //     owner_start     INTEGER NOT NULL,  --   start time (/proc/PID/stat field 22)
 //     endpoint        TEXT NOT NULL,     -- DynamoDB endpoint URL
 //     region          TEXT NOT NULL,
-//     access_key_id   TEXT NOT NULL,     -- whose credentials (never a secret)
+//     access_key_id   TEXT NOT NULL,     -- whose credentials (never a secret): the
+//                                        -- access key id, or for temporary ones
+//                                        -- against AWS (role, SSO, web identity),
+//                                        -- whose key id changes every session,
+//                                        -- "ACCOUNT/profile:NAME"
 //     table_name      TEXT NOT NULL,
 //     item_key        TEXT NOT NULL,     -- the item's primary key, DynamoDB wire JSON
 //     attribute       TEXT NOT NULL,
