@@ -14,6 +14,7 @@
 
 #include "shell/progress.h"
 #include "shell/shell.h"
+#include "vtab/codec_functions.h"
 
 #ifndef DDBSQL_VERSION
 #define DDBSQL_VERSION "unknown"
@@ -63,6 +64,11 @@ void Shell::OpenConnection() {
   if (connection_) {
     Status s = vtab::RegisterModule(db_, module_.get());
     if (!s.ok()) connect_error_ = s;
+  } else {
+    // gunzip(), zstd_decompress() and decrypt() need no AWS; s3_get() says
+    // why it cannot reach S3.
+    vtab::RegisterCodecFunctions(
+        db_, {nullptr, module_->codecs().keys(), "not connected: " + connect_error_.ToString()});
   }
 }
 

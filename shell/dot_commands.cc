@@ -1235,12 +1235,34 @@ void Shell::ShowQueryPlan(sqlite3_stmt* stmt) {
   }
 }
 
-void Shell::PrintChanges() {
+void Shell::PrintChanges(bool failed) {
   // Declaring the DynamoDB tables wrote rows the user never asked for:
   // count from after that, as sqlite3 counts from an empty session.
-  long long total = sqlite3_total_changes64(db_) - changes_baseline_;
-  long long changes = total > 0 ? sqlite3_changes64(db_) : 0;
-  std::fprintf(out(), "changes: %lld   total_changes: %lld\n", changes, total);
+  const vtab::Stats& st = module_->stats();
+  auto written = static_cast<int64_t>(st.items_written.load());
+  auto refused = static_cast<int64_t>(st.items_refused.load());
+  int64_t changes = 0;
+  if (failed) {
+    // SQLite counts nothing for a failed statement; the items DynamoDB
+    // wrote before it stopped stay written.
+    auto cancelled = static_cast<int64_t>(st.items_cancelled.load());
+    if (written == 0 && refused == 0 && cancelled == 0) return;
+    changes = written;
+    // A failed COMMIT: the rows its statements counted were never written.
+    changes_adjust_ += written - cancelled;
+  } else {
+    // Rows SQLite handed xUpdate that DynamoDB then refused were not changed.
+    changes_adjust_ -= refused;
+    changes = std::max<int64_t>(0, sqlite3_changes64(db_) - refused);
+  }
+  int64_t total = sqlite3_total_changes64(db_) - changes_baseline_ + changes_adjust_;
+  if (total <= 0) changes = 0;
+  std::fprintf(out(), "changes: %lld   total_changes: %lld", static_cast<long long>(changes),
+               static_cast<long long>(std::max<int64_t>(0, total)));
+  if (refused > 0) {
+    std::fprintf(out(), "   conditional failures: %lld", static_cast<long long>(refused));
+  }
+  std::fprintf(out(), "\n");
 }
 
 Status Shell::RunDotCommand(const std::string& line, const InputSource& source, bool* quit) {

@@ -142,6 +142,10 @@ std::string Progress::Format(const vtab::Stats& stats, double seconds, size_t wi
                   static_cast<unsigned long long>(gets), static_cast<unsigned long long>(hits));
     text.insert(text.find(" (Ctrl-C"), buf);
   }
+  if (uint64_t written = stats.items_written.load(); stats.write_requests() > 0) {
+    std::snprintf(buf, sizeof(buf), ", %llu written", static_cast<unsigned long long>(written));
+    text.insert(text.find(" (Ctrl-C"), buf);
+  }
   if (text.size() > width) text.resize(width);
   return text;
 }

@@ -18,6 +18,17 @@ TEST(ProgressTest, FormatShowsTheCountsAndFitsTheWidth) {
   EXPECT_EQ(Progress::Format(stats, 4.25, 20), "12345 items scanned,");
 }
 
+TEST(ProgressTest, FormatCountsItemsWritten) {
+  vtab::Stats stats;
+  stats.items_returned = 10;
+  stats.update_item = 12;
+  stats.items_written = 9;
+  EXPECT_EQ(Progress::Format(stats, 1.0, 200),
+            "0 items scanned, 10 returned, 0 pages, 0.0 RCU, 1.0s, 9 written (Ctrl-C cancels)");
+  EXPECT_EQ(Progress::Format(stats, 1.0, 200, "waiting for h, attempt 2 of 3"),
+            "waiting for h, attempt 2 of 3, 1.0s, 9 written (Ctrl-C cancels)");
+}
+
 TEST(ProgressTest, FormatSaysWhatAStalledStatementWaitsFor) {
   vtab::Stats stats;
   EXPECT_EQ(Progress::Format(stats, 7.5, 200, "waiting for 127.0.0.1:8000, attempt 2 of 3"),

@@ -118,7 +118,9 @@ class Shell {
   // before it runs, as sqlite3 does. Defined in dot_commands.cc.
   void ShowQueryPlan(sqlite3_stmt* stmt);
   // .changes on: the line sqlite3 prints after each input that succeeded.
-  void PrintChanges();
+  // `.changes on`: after an input that succeeded, or failed after writing
+  // DynamoDB items (`failed`).
+  void PrintChanges(bool failed = false);
   // The S3 write ledger (write_commands.cc): opened at start, pending
   // entries recovered; .recover and .sweep.
   Status OpenLedger();
@@ -153,6 +155,11 @@ class Shell {
   // sqlite3_total_changes64 counts the rows AttachTables wrote; .changes
   // subtracts them.
   int64_t changes_baseline_ = 0;
+  // DynamoDB's view of those counts: SQLite counts a row when xUpdate takes
+  // it, DynamoDB may refuse it later (a conditional failure), and a failed
+  // statement may have written items before it stopped. Added to SQLite's
+  // total_changes.
+  int64_t changes_adjust_ = 0;
   // The connection Ctrl-C cancels, read by the interrupt thread. Connections
   // replaced by Reconnect stay alive (in retired_modules_) until the end, as
   // tables the user declared may still use them.

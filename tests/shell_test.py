@@ -12,6 +12,7 @@ Where sqlite3 has the same command, the test runs the same script through
 Run: scripts/python.sh tests/shell_test.py --ddbsql build/ddbsql
 """
 
+import gzip
 import http.server
 import json
 import os
@@ -677,6 +678,20 @@ class NewUserTest(ShellTestCase):
                 self.assertEqual(result.returncode, 1, result)
                 self.assertIn("no AWS region", result.stderr)
                 self.assertEqual(result.stdout.split()[-1:], ["1"], result)
+    def test_local_codec_functions_work_without_a_connection(self):
+        # gunzip(), zstd_decompress() and decrypt() need no AWS; s3_get() says
+        # why it cannot reach S3.
+        gz = gzip.compress(b"hello").hex()
+        result = self.run_cli(["-batch", "-c", f"SELECT CAST(gunzip(x'{gz}') AS TEXT)", "-c",
+                               "SELECT decrypt(x'00', 'pynamodb-mate-ecb', 'env:NOPE')"],
+                              self.base_env())
+        self.assertEqual(result.stdout, "hello\n", result)
+        self.assertIn("decrypt(): ", result.stderr)
+        self.assertNotIn("no such function", result.stderr)
+        result = self.run_cli(["-batch", "-c", "SELECT s3_get('s3://b/k')"], self.base_env())
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("s3_get(): S3 is not available (not connected: no AWS region", result.stderr)
+
 
     def test_ddb_query_on_an_index_key_names_the_index(self):
         result = self.ddbsql(["-c", f"SELECT item FROM ddb_query('{INDEXED}', 'status = :s', "

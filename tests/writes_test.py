@@ -223,6 +223,40 @@ class WritesTest(cli_support.CliTestCase):
         self.assertEqual(len(failed), 1, results)
         self.assertIn("changed or was deleted since the statement read it", failed[0].stderr)
 
+    def test_changes_and_stats_count_what_dynamodb_wrote(self):
+        """`.changes` counts items DynamoDB wrote, not rows SQLite handed over,
+        and reports conditional failures; `.stats` shows the write requests."""
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "a"}})
+        r = self.sql(".changes on\n.stats on\n"
+                     "INSERT OR IGNORE INTO items(id) VALUES ('a'), ('b'), ('c');\n"
+                     "REPLACE INTO items(id) SELECT 'r' || value FROM " + series(1, 30) + ";\n"
+                     "BEGIN;\nINSERT INTO items(id) VALUES ('t');\n"
+                     "INSERT INTO items(id) VALUES ('a');\nCOMMIT;\n"
+                     "INSERT INTO items(id) VALUES ('d');\n")
+        self.assertEqual(r.returncode, 1, r)
+        changes = [line for line in r.stdout.splitlines() if line.startswith("changes:")]
+        self.assertEqual(changes, [
+            # 'a' exists: two of three written, one conditional failure
+            "changes: 2   total_changes: 2   conditional failures: 1",
+            "changes: 30   total_changes: 32",
+            "changes: 30   total_changes: 32",  # BEGIN (as sqlite3: the last count)
+            "changes: 1   total_changes: 33",  # inside BEGIN: counted by SQLite ...
+            "changes: 1   total_changes: 34",
+            # ... and taken back when COMMIT writes nothing
+            "changes: 0   total_changes: 32   conditional failures: 1",
+            "changes: 1   total_changes: 33",
+        ])
+        writes = [line for line in r.stderr.splitlines() if line.startswith("writes:")]
+        self.assertEqual(len(writes), 4, r.stderr)
+        self.assertIn("writes: 3 (PutItem 3,", writes[0])
+        self.assertIn("items written: 2  conditional failures: 1  capacity: 2.0 WCU", writes[0])
+        self.assertIn("BatchWriteItem 2,", writes[1])  # 30 puts, 25 a request
+        self.assertIn("items written: 30  conditional failures: 0", writes[1])
+        self.assertIn("TransactWriteItems 1)  items written: 0  conditional failures: 1",
+                      writes[2])
+        self.assertEqual(self.count("items"), 1 + 2 + 30 + 1)
+        self.assertIsNone(self.get("items", {"id": {"S": "t"}}))
+
     def test_deterministic_pynamodb_mate_values_are_written_bit_exact(self):
         """Each deterministic vector of tests/data/pynamodb_mate/vectors.json,
         INSERTed as its plain value, is stored byte for byte as pynamodb_mate

@@ -56,7 +56,9 @@ void S3GetFunc(sqlite3_context* ctx, int, sqlite3_value** argv) {
   FunctionState& st = State(ctx);
   codec::S3Resolver* resolver = st.sources.resolver ? st.sources.resolver() : nullptr;
   if (resolver == nullptr) {
-    return ResultError(ctx, "s3_get", Status::NotSupported("S3 is not available"));
+    std::string why = "S3 is not available";
+    if (!st.sources.no_s3_reason.empty()) why += " (" + st.sources.no_s3_reason + ")";
+    return ResultError(ctx, "s3_get", Status::NotSupported(why));
   }
   std::shared_ptr<const std::string> body;
   Status s = resolver->Get(TextArg(argv[0]), &body);

@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "engine/codec/keys.h"
 #include "engine/codec/s3_resolver.h"
@@ -36,6 +37,9 @@ struct CodecFunctionSources {
   // Where decrypt() resolves key references (shared with the catalog, so a
   // key is read once per session). Null: a private store.
   std::shared_ptr<codec::KeyStore> keys;
+  // Why there is no resolver (the session could not connect), for
+  // s3_get()'s message.
+  std::string no_s3_reason;
 };
 
 Status RegisterCodecFunctions(sqlite3* db, CodecFunctionSources sources);

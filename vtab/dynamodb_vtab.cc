@@ -2278,9 +2278,33 @@ sqlite3_module kModule = {
 }  // namespace
 
 void Stats::Reset() {
-  for (auto* a : {&requests, &pages, &items_scanned, &items_returned, &rows, &reused, &reused_rows,
-                  &bytes, &retries, &get_item, &batch_get_item, &query, &scan, &execute_statement,
-                  &capacity_milli, &s3_gets, &s3_bytes, &s3_cache_hits}) {
+  for (auto* a : {&requests,
+                  &pages,
+                  &items_scanned,
+                  &items_returned,
+                  &rows,
+                  &reused,
+                  &reused_rows,
+                  &bytes,
+                  &retries,
+                  &get_item,
+                  &batch_get_item,
+                  &query,
+                  &scan,
+                  &execute_statement,
+                  &capacity_milli,
+                  &s3_gets,
+                  &s3_bytes,
+                  &s3_cache_hits,
+                  &put_item,
+                  &update_item,
+                  &delete_item,
+                  &batch_write_item,
+                  &transact_write_items,
+                  &write_capacity_milli,
+                  &items_written,
+                  &items_refused,
+                  &items_cancelled}) {
     a->store(0);
   }
 }

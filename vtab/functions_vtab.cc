@@ -752,7 +752,7 @@ Status RegisterFunctions(sqlite3* db, ModuleContext* context) {
   // s3_get, gunzip, zstd_decompress, decrypt (codec_functions.cc)
   return RegisterCodecFunctions(
       db, {[context] { return context->codecs().Resolver(context->shared_connection()); },
-           context->codecs().keys()});
+           context->codecs().keys(), ""});
 }
 
 }  // namespace ddb::vtab

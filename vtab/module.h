@@ -58,8 +58,26 @@ struct Stats {
   std::atomic<uint64_t> s3_gets{0};
   std::atomic<uint64_t> s3_bytes{0};
   std::atomic<uint64_t> s3_cache_hits{0};
+  // Writes (vtab/write.cc): requests by operation, write capacity in
+  // thousandths of a unit, items DynamoDB wrote, and conditional writes it
+  // refused (the item changed since it was read, or INSERT OR IGNORE met
+  // an existing key).
+  std::atomic<uint64_t> put_item{0};
+  std::atomic<uint64_t> update_item{0};
+  std::atomic<uint64_t> delete_item{0};
+  std::atomic<uint64_t> batch_write_item{0};
+  std::atomic<uint64_t> transact_write_items{0};
+  std::atomic<uint64_t> write_capacity_milli{0};
+  std::atomic<uint64_t> items_written{0};
+  std::atomic<uint64_t> items_refused{0};
+  // Writes of a transaction whose COMMIT failed: SQLite counted their rows,
+  // DynamoDB wrote none of them.
+  std::atomic<uint64_t> items_cancelled{0};
 
   void Reset();
+  uint64_t write_requests() const {
+    return put_item + update_item + delete_item + batch_write_item + transact_write_items;
+  }
 };
 
 struct ModuleOptions {

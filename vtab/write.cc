@@ -1,5 +1,6 @@
 #include "vtab/write.h"
 
+#include <cmath>
 #include <optional>
 #include <random>
 #include <regex>
@@ -59,6 +60,9 @@ sqlite3_int64 KeyRowid(const dynamodb::KeySchema& key, const Item& item) {
   }
   return static_cast<sqlite3_int64>(h);
 }
+
+// Capacity units in the thousandths Stats counts.
+uint64_t MilliUnits(double units) { return static_cast<uint64_t>(std::llround(units * 1000)); }
 
 std::string SchemaChangeRefused(const std::string& statement, const std::string& table) {
   return statement + " " + table +
@@ -176,12 +180,17 @@ Status WriteSession::Commit(int* sqlite_code) {
   sent_ = true;
   result_code_ = SQLITE_ERROR;
   if (!poisoned_.ok()) {
+    if (stats_ != nullptr) stats_->items_cancelled += actions_.size();
     result_ = Status::InvalidArgument("COMMIT: nothing written: " + poisoned_.ToString());
   } else if (!actions_.empty()) {
     dynamodb::TransactWriteRequest req;
     req.client_request_token = ClientToken();
     for (const auto& a : actions_) req.entries.push_back(a.entry);
-    auto send = [&] { return actions_[0].client->TransactWriteItems(req); };
+    double capacity = 0;
+    auto send = [&] {
+      if (stats_ != nullptr) ++stats_->transact_write_items;
+      return actions_[0].client->TransactWriteItems(req, &capacity);
+    };
     std::vector<S3ItemWrites> items;
     std::shared_ptr<Connection> connection;
     for (const auto& a : actions_) {
@@ -199,10 +208,13 @@ Status WriteSession::Commit(int* sqlite_code) {
       if (s.ok()) s = ledger::SessionOf(*connection, &who);
       if (s.ok()) s = WriteWithS3(ledger, connection, who, items, send);
     }
+    if (stats_ != nullptr) stats_->write_capacity_milli += MilliUnits(capacity);
     if (s.ok()) {
       result_code_ = SQLITE_OK;
       result_ = s;
+      if (stats_ != nullptr) stats_->items_written += actions_.size();
     } else {
+      if (stats_ != nullptr) stats_->items_cancelled += actions_.size();
       // "entry 3: ConditionalCheckFailed" for each refused write.
       std::string detail;
       static const std::regex kEntry("entry ([0-9]+): ConditionalCheckFailed");
@@ -211,6 +223,7 @@ Status WriteSession::Commit(int* sqlite_code) {
         size_t i = std::stoul((*it)[1].str());
         if (i >= actions_.size()) continue;
         const Action& a = actions_[i];
+        if (stats_ != nullptr) ++stats_->items_refused;
         if (a.insert) result_code_ = SQLITE_CONSTRAINT;
         detail += "; " + a.what +
                   (a.insert ? ": UNIQUE constraint failed: the key exists"
@@ -281,7 +294,10 @@ void InstallWriteGuard(sqlite3* db, ModuleContext* ctx) {
 std::string TakeRefusal(ModuleContext* ctx) { return ctx->writes().TakeRefusal(); }
 
 WriteSession& ModuleContext::writes() {
-  if (!writes_) writes_ = std::make_shared<WriteSession>();
+  if (!writes_) {
+    writes_ = std::make_shared<WriteSession>();
+    writes_->set_stats(&stats_);
+  }
   return *writes_;
 }
 
@@ -770,10 +786,11 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
 namespace {
 
 // Sends one change's DynamoDB request (outside BEGIN) and says what it did.
-WriteOutcome Execute(dynamodb::DynamoDbClient* client, const std::string& table,
+WriteOutcome Execute(dynamodb::DynamoDbClient* client, Stats* stats, const std::string& table,
                      const std::string& hash, const TableWriter::ChangeView& change) {
   WriteOutcome out;
   Status s;
+  dynamodb::WriteResult result;
   using Kind = TableWriter::ChangeView::Kind;
   switch (change.kind) {
     case Kind::kPut: {
@@ -788,8 +805,10 @@ WriteOutcome Execute(dynamodb::DynamoDbClient* client, const std::string& table,
       } else {
         req.condition = *change.condition;
       }
-      s = client->PutItem(req);
+      ++stats->put_item;
+      s = client->PutItem(req, &result);
       if (IsConditionFailure(s) && change.insert) {
+        ++stats->items_refused;
         if (change.ignore) return out;  // written stays 0
         out.status = Status::InvalidArgument("UNIQUE constraint failed: " + *change.what +
                                              ": an item with this key exists");
@@ -806,7 +825,8 @@ WriteOutcome Execute(dynamodb::DynamoDbClient* client, const std::string& table,
       req.condition = *change.condition;
       req.names = *change.names;
       req.values = *change.values;
-      s = client->UpdateItem(req);
+      ++stats->update_item;
+      s = client->UpdateItem(req, &result);
       break;
     }
     case Kind::kDelete: {
@@ -816,7 +836,8 @@ WriteOutcome Execute(dynamodb::DynamoDbClient* client, const std::string& table,
       req.condition = *change.condition;
       req.names = *change.names;
       req.values = *change.values;
-      s = client->DeleteItem(req);
+      ++stats->delete_item;
+      s = client->DeleteItem(req, &result);
       break;
     }
     case Kind::kMove: {
@@ -836,7 +857,12 @@ WriteOutcome Execute(dynamodb::DynamoDbClient* client, const std::string& table,
       put.condition = "attribute_not_exists(#k0)";
       put.names["#k0"] = hash;
       req.entries = {std::move(del), std::move(put)};
-      s = client->TransactWriteItems(req);
+      ++stats->transact_write_items;
+      s = client->TransactWriteItems(req, &result.consumed_capacity);
+      if (IsConditionFailure(s) ||
+          s.message().find("ConditionalCheckFailed") != std::string::npos) {
+        ++stats->items_refused;
+      }
       if (s.message().find("entry 1: ConditionalCheckFailed") != std::string::npos) {
         out.status = Status::InvalidArgument("UNIQUE constraint failed: " + *change.what +
                                              ": an item with the new key exists");
@@ -851,13 +877,16 @@ WriteOutcome Execute(dynamodb::DynamoDbClient* client, const std::string& table,
       break;
     }
   }
+  stats->write_capacity_milli += MilliUnits(result.consumed_capacity);
   if (IsConditionFailure(s)) {
+    if (change.kind != Kind::kMove) ++stats->items_refused;
     out.conflicts = 1;
     out.conflict_keys.push_back(DescribeKey(*change.key));
   } else if (!s.ok()) {
     out.status = s.WithContext(*change.what);
   } else {
     out.written = 1;
+    ++stats->items_written;
   }
   return out;
 }
@@ -953,14 +982,15 @@ Status TableWriter::Send(Change change, int* code) {
     }
     batch_keys_.insert(id);
     batch_.push_back({table_, dynamodb::BatchWriteEntry::Kind::kPut, std::move(change.item)});
-    if (batch_.size() >= 25) return FlushBatch();
+    if (batch_.size() >= kBatchWriteSize) return FlushBatch();
     return Status::OK();
   }
   std::string table = table_;
   std::string hash = key_.hash.name;
   if (change.s3.empty()) {
-    pipeline_.Submit([client, table, hash, change = std::move(change)]() {
-      return Execute(client, table, hash, View(change));
+    Stats* stats = &ctx_->stats();
+    pipeline_.Submit([client, stats, table, hash, change = std::move(change)]() {
+      return Execute(client, stats, table, hash, View(change));
     });
     return Status::OK();
   }
@@ -969,28 +999,30 @@ Status TableWriter::Send(Change change, int* code) {
   ledger::Session who;
   Status s = LedgerSession(&ledger, &who);
   if (!s.ok()) return s;
-  pipeline_.Submit([this, client, table, hash, ledger, who, change = std::move(change)]() mutable {
-    WriteOutcome out;
-    Status read = ReadOldObjects(&change);
-    if (!read.ok()) {
-      out.status = read;
-      return out;
-    }
-    Status w = WriteWithS3(ledger, conn_, who, table, change.key, change.s3, [&] {
-      out = Execute(client, table, hash, View(change));
-      if (!out.status.ok()) return out.status;
-      if (out.conflicts > 0 || out.written == 0) {
-        // Refused (or ignored): not written, its new objects must go.
-        return Status::AwsError("ConditionalCheckFailedException", "not written", 400);
-      }
-      return Status::OK();
-    });
-    // A refusal is already in `out` (a conflict, or INSERT OR IGNORE).
-    if (!w.ok() && out.status.ok() && out.conflicts == 0 && !IsConditionFailure(w)) {
-      out.status = w.WithContext(change.what);
-    }
-    return out;
-  });
+  Stats* stats = &ctx_->stats();
+  pipeline_.Submit(
+      [this, client, stats, table, hash, ledger, who, change = std::move(change)]() mutable {
+        WriteOutcome out;
+        Status read = ReadOldObjects(&change);
+        if (!read.ok()) {
+          out.status = read;
+          return out;
+        }
+        Status w = WriteWithS3(ledger, conn_, who, table, change.key, change.s3, [&] {
+          out = Execute(client, stats, table, hash, View(change));
+          if (!out.status.ok()) return out.status;
+          if (out.conflicts > 0 || out.written == 0) {
+            // Refused (or ignored): not written, its new objects must go.
+            return Status::AwsError("ConditionalCheckFailedException", "not written", 400);
+          }
+          return Status::OK();
+        });
+        // A refusal is already in `out` (a conflict, or INSERT OR IGNORE).
+        if (!w.ok() && out.status.ok() && out.conflicts == 0 && !IsConditionFailure(w)) {
+          out.status = w.WithContext(change.what);
+        }
+        return out;
+      });
   return Status::OK();
 }
 
@@ -998,11 +1030,16 @@ Status TableWriter::FlushBatch() {
   if (batch_.empty()) return Status::OK();
   dynamodb::DynamoDbClient* client = &conn_->dynamodb();
   std::string table = table_;
-  pipeline_.Submit([client, table, entries = std::move(batch_)]() {
+  Stats* stats = &ctx_->stats();
+  pipeline_.Submit([client, stats, table, entries = std::move(batch_)]() {
     WriteOutcome out;
-    Status s = client->BatchWriteItem(entries);
+    double capacity = 0;
+    stats->batch_write_item += (entries.size() + kBatchWriteSize - 1) / kBatchWriteSize;
+    Status s = client->BatchWriteItem(entries, &capacity);
+    stats->write_capacity_milli += MilliUnits(capacity);
     if (s.ok()) {
       out.written = entries.size();
+      stats->items_written += entries.size();
     } else {
       out.status = s.WithContext("BatchWriteItem of " + Plural(entries.size(), "item", "items") +
                                  " (none of them or some written)");

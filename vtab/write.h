@@ -58,12 +58,15 @@
 namespace ddb::vtab {
 
 class ModuleContext;
+struct Stats;  // vtab/module.h
 
 // DynamoDB's limits on one TransactWriteItems.
 inline constexpr size_t kMaxTransactionWrites = 100;
 inline constexpr size_t kMaxTransactionBytes = 4 * 1024 * 1024;
 // Requests one statement has in flight at most.
 inline constexpr int kInFlight = 32;
+// Puts a BatchWriteItem request carries (DynamoDB's limit).
+inline constexpr size_t kBatchWriteSize = 25;
 
 // A column as the writer sees it.
 struct WriteColumn {
@@ -152,8 +155,11 @@ class WriteSession {
   // its message, kept until taken.
   void Refuse(std::string message) { refusal_ = std::move(message); }
   std::string TakeRefusal();
+  // Where COMMIT counts its request, capacity and items (`.stats`).
+  void set_stats(Stats* stats) { stats_ = stats; }
 
  private:
+  Stats* stats_ = nullptr;
   std::vector<Action> actions_;
   std::set<std::string> keys_;
   size_t bytes_ = 0;
