@@ -43,6 +43,18 @@ arn = session.client("sts").get_caller_identity()["Arn"]
 print(json.dumps({"tables": tables, "arn": arn}))
 """
 
+# boto3 with the AWS CLI's credential cache (~/.aws/cli/cache), as `aws`
+# itself sets it up; an MFA code is "typed" by the prompter.
+CLI_PEER = r"""
+import json, os, sys, botocore.session
+from botocore.utils import JSONFileCache
+session = botocore.session.Session(profile=sys.argv[1])
+provider = session.get_component("credential_provider").get_provider("assume-role")
+provider.cache = JSONFileCache(os.path.expanduser("~/.aws/cli/cache"))
+provider._prompter = lambda prompt: "135790"
+print(json.dumps({"key": session.get_credentials().get_frozen_credentials().access_key}))
+"""
+
 
 def role(name):
     return f"arn:aws:iam::{ACCOUNT}:role/{name}"
@@ -461,6 +473,61 @@ class RoleCredentialsTest(cli_support.CliTestCase):
         self.assert_one_line_error(result, 1, "profile mfa", "MFA",
                                    f"arn:aws:iam::{ACCOUNT}:mfa/alice", "not a terminal")
         self.assertEqual(self.sts.actions("AssumeRole"), [])
+
+    def cli_cache(self):
+        """The files in the AWS CLI's credential cache, by name."""
+        cache = os.path.join(self.home, ".aws", "cli", "cache")
+        files = {}
+        for name in sorted(os.listdir(cache)) if os.path.isdir(cache) else []:
+            with open(os.path.join(cache, name)) as f:
+                files[name] = json.load(f)
+        return files
+
+    def cli_peer(self, profile):
+        result = self.run_cli(["-c", CLI_PEER, profile], self.env(), program=sys.executable)
+        self.assertEqual(result.returncode, 0, result)
+        return json.loads(result.stdout)["key"]
+
+    def test_role_credentials_are_shared_with_the_aws_cli_cache(self):
+        # ddbsql assumes the role once and leaves the set where the CLI
+        # keeps it: botocore with the CLI's cache uses it without calling STS.
+        self.check_profile("reader", "reader",
+                           f"arn:aws:sts::{ACCOUNT}:assumed-role/reader/analyst")
+        files = self.cli_cache()
+        self.assertEqual(len(files), 1, files)
+        (name, doc), = files.items()
+        self.assertEqual(os.stat(os.path.join(self.home, ".aws", "cli", "cache", name)).st_mode
+                         & 0o777, 0o600)
+        key = doc["Credentials"]["AccessKeyId"]
+        calls = len(self.sts.actions("AssumeRole"))
+        self.assertEqual(self.cli_peer("reader"), key)
+        self.assertEqual(len(self.sts.actions("AssumeRole")), calls, "the peer missed the cache")
+        # A second ddbsql start uses it too.
+        tables, _, _ = self.ddbsql_identity("reader")
+        self.assertEqual(tables, ["reader_tbl"])
+        self.assertEqual(len(self.sts.actions("AssumeRole")), calls)
+        self.assert_all_verified()
+
+    def test_an_mfa_session_from_the_cli_cache_needs_no_code(self):
+        # The CLI asked for the code once (botocore, with the CLI's cache);
+        # ddbsql in a script then runs as that session without asking.
+        key = self.cli_peer("mfa")
+        self.assertEqual(self.sts.actions("AssumeRole")[0]["params"]["TokenCode"], "135790")
+        tables, _, result = self.ddbsql_identity("mfa")
+        self.assertEqual(tables, ["mfarole_tbl"])
+        self.assertIn(".aws/cli/cache", result.stdout)  # .whoami names the source
+        self.assertEqual(len(self.sts.actions("AssumeRole")), 1)
+        self.assertTrue(any(e["key_id"] == key for e in self.ddb.seen))
+        self.assert_all_verified()
+        # With under 15 minutes left the cached set is not used (as in the
+        # CLI): a new code is needed, which a script cannot give.
+        (name, doc), = self.cli_cache().items()
+        soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=10)
+        doc["Credentials"]["Expiration"] = soon.strftime("%Y-%m-%dT%H:%M:%SUTC")
+        with open(os.path.join(self.home, ".aws", "cli", "cache", name), "w") as f:
+            json.dump(doc, f)
+        result = self.run_cli(["--profile", "mfa", "-c", ".tables"], self.env())
+        self.assert_one_line_error(result, 1, "profile mfa", "MFA", "not a terminal")
 
     def run_in_pty(self, args, replies):
         """Runs ddbsql on a pseudo-terminal. `replies` is a list of (text

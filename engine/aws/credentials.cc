@@ -623,7 +623,8 @@ class DefaultChain final : public CredentialsProvider {
     };
     AssumeRoleParams params;
     params.role_arn = std::string(Trim(*get("role_arn")));
-    params.role_session_name = get("role_session_name").value_or(DefaultRoleSessionName());
+    std::optional<std::string> session_name = get("role_session_name");
+    params.role_session_name = session_name.value_or(DefaultRoleSessionName());
     params.external_id = get("external_id").value_or("");
     params.mfa_serial = get("mfa_serial").value_or("");
     if (auto d = get("duration_seconds")) {
@@ -682,8 +683,11 @@ class DefaultChain final : public CredentialsProvider {
     }
     std::unique_ptr<StsClient> sts = http_ ? NewSts() : nullptr;
     if (!sts) return {StsEndpointError().WithContext("profile " + profile), nullptr};
-    return {Status::OK(),
-            NewAssumeRoleFetcher(profile, std::move(params), std::move(source), std::move(sts))};
+    // The AWS CLI's cache of this role's credentials (~/.aws/cli/cache).
+    std::string cache_file =
+        RoleCacheFile(EnvValue(env_, "HOME").value_or(""), params, session_name.has_value());
+    return {Status::OK(), NewAssumeRoleFetcher(profile, std::move(params), std::move(source),
+                                               std::move(sts), std::move(cache_file))};
   }
 
   // A source_profile: its role (when it has no keys of its own), web

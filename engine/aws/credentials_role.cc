@@ -2,19 +2,29 @@
 #include "engine/aws/credentials_role.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
+#include <nlohmann/json.hpp>
 #include <utility>
+
+#include "engine/codec/formats.h"
 
 namespace ddb::aws {
 
 namespace {
 
 constexpr size_t kMaxTokenFile = 64 * 1024;
+constexpr size_t kMaxCacheFile = 1 << 20;
+// As botocore's CachedCredentialFetcher: a cached set with less than this
+// left is not used.
+constexpr auto kCacheExpiryWindow = std::chrono::minutes(15);
 
 std::string_view Trim(std::string_view s) {
   constexpr char kWs[] = " \t\r\n\f\v";
@@ -37,9 +47,12 @@ Status PromptMfaCode(const std::string& profile, const std::string& serial, std:
   const std::string why =
       "profile " + profile + ": the role needs an MFA code (mfa_serial " + serial + ")";
   if (!::isatty(STDIN_FILENO)) {
-    return Status::NoCredentials(why +
-                                 " but stdin is not a terminal; run ddbsql interactively, or "
-                                 "export temporary credentials first");
+    return Status::NoCredentials(
+        why +
+        " but stdin is not a terminal; run ddbsql interactively once, or `aws sts "
+        "get-caller-identity --profile " +
+        profile +
+        "` (ddbsql uses the session the AWS CLI caches), or export temporary credentials");
   }
   Fd tty{::open("/dev/tty", O_RDWR | O_CLOEXEC)};
   if (tty.fd < 0) return Status::NoCredentials(why + " but /dev/tty cannot be opened");
@@ -91,16 +104,85 @@ std::string Describe(const Status& s) {
   return s.aws_code().empty() ? s.message() : s.aws_code() + ": " + s.message();
 }
 
+// A set from the CLI's cache file `path` with at least kCacheExpiryWindow
+// left; false when there is none (missing, unreadable, expired, not the
+// CLI's layout: each means "ask STS").
+bool LoadCachedRole(const std::string& path, Credentials* out) {
+  std::string text;
+  bool missing = false;
+  if (!ReadSmallFile(path, kMaxCacheFile, &text, &missing).ok() || missing) return false;
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return false;
+  auto it = doc.find("Credentials");
+  if (it == doc.end() || !it->is_object()) return false;
+  auto str = [](const nlohmann::json& o, const char* key) {
+    auto f = o.find(key);
+    return f != o.end() && f->is_string() ? f->get<std::string>() : std::string();
+  };
+  Credentials c;
+  c.access_key_id = str(*it, "AccessKeyId");
+  c.secret_access_key = str(*it, "SecretAccessKey");
+  c.session_token = str(*it, "SessionToken");
+  // botocore writes "2026-12-03T07:21:23UTC" (strftime %Z); others write
+  // ISO 8601 with Z or an offset.
+  std::string expiration = str(*it, "Expiration");
+  if (expiration.size() > 3 && expiration.compare(expiration.size() - 3, 3, "UTC") == 0) {
+    expiration.replace(expiration.size() - 3, 3, "Z");
+  }
+  std::chrono::system_clock::time_point end;
+  if (c.empty() || c.session_token.empty() || !ParseTimestamp(expiration, &end)) return false;
+  if (end - std::chrono::system_clock::now() < kCacheExpiryWindow) return false;
+  c.expiration = end;
+  if (auto user = doc.find("AssumedRoleUser"); user != doc.end() && user->is_object()) {
+    c.arn = str(*user, "Arn");
+  }
+  *out = std::move(c);
+  return true;
+}
+
+// Writes `creds` to the CLI's cache file `path` in the layout botocore
+// writes (the AssumeRole response). A failure only costs the next start an
+// STS call: it is not reported.
+void StoreCachedRole(const std::string& path, const Credentials& creds) {
+  if (!creds.expiration) return;
+  std::time_t t = std::chrono::system_clock::to_time_t(*creds.expiration);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SUTC", &tm);
+  nlohmann::json doc = {{"Credentials",
+                         {{"AccessKeyId", creds.access_key_id},
+                          {"SecretAccessKey", creds.secret_access_key},
+                          {"SessionToken", creds.session_token},
+                          {"Expiration", when}}}};
+  if (!creds.arn.empty()) {
+    doc["AssumedRoleUser"] = {{"Arn", creds.arn}};
+    if (!creds.account_id.empty()) doc["Credentials"]["AccountId"] = creds.account_id;
+  }
+  (void)WriteFileAtomically(path, doc.dump());
+}
+
 class AssumeRoleFetcher final : public CredentialsFetcher {
  public:
   AssumeRoleFetcher(std::string profile, AssumeRoleParams params,
-                    std::shared_ptr<CredentialsProvider> source, std::unique_ptr<StsClient> sts)
+                    std::shared_ptr<CredentialsProvider> source, std::unique_ptr<StsClient> sts,
+                    std::string cache_file)
       : profile_(std::move(profile)),
         params_(std::move(params)),
         source_(std::move(source)),
-        sts_(std::move(sts)) {}
+        sts_(std::move(sts)),
+        cache_file_(std::move(cache_file)) {}
 
   Status Fetch(Credentials* out) override {
+    // The CLI's cache first, also on renewal: `aws` may have renewed it.
+    if (Credentials cached; !cache_file_.empty() && LoadCachedRole(cache_file_, &cached)) {
+      if (cached.account_id.empty()) cached.account_id = ArnAccount(cached.arn);
+      if (cached.account_id.empty()) cached.account_id = ArnAccount(params_.role_arn);
+      cached.source =
+          "role " + params_.role_arn + " (profile " + profile_ + ", from " + cache_file_ + ")";
+      *out = std::move(cached);
+      return Status::OK();
+    }
     AssumeRoleParams params = params_;
     if (!params.mfa_serial.empty()) {
       if (used_mfa_) {
@@ -123,6 +205,7 @@ class AssumeRoleFetcher final : public CredentialsFetcher {
     }
     if (!params.mfa_serial.empty()) used_mfa_ = true;
     if (creds.account_id.empty()) creds.account_id = ArnAccount(params.role_arn);
+    if (!cache_file_.empty()) StoreCachedRole(cache_file_, creds);
     creds.source = "role " + params.role_arn + " (profile " + profile_ + ")";
     *out = std::move(creds);
     return Status::OK();
@@ -135,6 +218,7 @@ class AssumeRoleFetcher final : public CredentialsFetcher {
   const AssumeRoleParams params_;
   const std::shared_ptr<CredentialsProvider> source_;
   const std::unique_ptr<StsClient> sts_;
+  const std::string cache_file_;
   bool used_mfa_ = false;
 };
 
@@ -186,9 +270,75 @@ class SsoFetcher final : public CredentialsFetcher {
 
 std::unique_ptr<CredentialsFetcher> NewAssumeRoleFetcher(
     std::string profile, AssumeRoleParams params, std::shared_ptr<CredentialsProvider> source,
-    std::unique_ptr<StsClient> sts) {
+    std::unique_ptr<StsClient> sts, std::string cache_file) {
   return std::make_unique<AssumeRoleFetcher>(std::move(profile), std::move(params),
-                                             std::move(source), std::move(sts));
+                                             std::move(source), std::move(sts),
+                                             std::move(cache_file));
+}
+
+std::string RoleCacheFile(const std::string& home, const AssumeRoleParams& params,
+                          bool session_name_given) {
+  if (home.empty()) return {};
+  // nlohmann's objects are ordered by key, as sort_keys=True orders them
+  // (the keys are ASCII); PythonJsonDumps adds Python's separators.
+  nlohmann::json args = {{"RoleArn", params.role_arn}};
+  if (session_name_given) args["RoleSessionName"] = params.role_session_name;
+  if (!params.external_id.empty()) args["ExternalId"] = params.external_id;
+  if (!params.mfa_serial.empty()) args["SerialNumber"] = params.mfa_serial;
+  if (params.duration) args["DurationSeconds"] = *params.duration;
+  std::string text;
+  if (!codec::PythonJsonDumps(args.dump(), &text).ok()) return {};
+  std::string dir = home;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir + "/.aws/cli/cache/" + Sha1Hex(text) + ".json";
+}
+
+std::string Sha1Hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha1(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& text) {
+  if (size_t slash = path.rfind('/'); slash != std::string::npos && slash > 0) {
+    // Each missing parent, owner-only: the cache holds secrets.
+    std::string dir = path.substr(0, slash);
+    for (size_t at = 1; at != std::string::npos;) {
+      at = dir.find('/', at + 1);
+      std::string part = dir.substr(0, at);
+      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
+        return Status::IOError("cannot create " + part + ": " + std::strerror(errno));
+      }
+    }
+  }
+  std::string tmp = path + ".ddbsql-" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::IOError("cannot write " + tmp + ": " + std::strerror(e));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return Status::IOError("cannot replace " + path + ": " + std::strerror(e));
+  }
+  return Status::OK();
 }
 
 std::unique_ptr<CredentialsFetcher> NewWebIdentityFetcher(std::string where, std::string token_file,

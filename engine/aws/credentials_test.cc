@@ -1,4 +1,5 @@
 #include "engine/aws/credentials.h"
+#include "engine/aws/credentials_role.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -841,6 +842,26 @@ TEST(ContainerCredentialsTest, RenewsInTheBackgroundBeforeTheRefreshWindow) {
   EXPECT_NE(c.access_key_id, first.access_key_id);
   EXPECT_EQ(c.access_key_id.rfind("N2", 0), 0u) << c.access_key_id;
   EXPECT_GE(hits.load(), 2);
+}
+
+// The CLI's cache file names, as botocore computes them (the expected
+// hashes: Python's hashlib.sha1(json.dumps(args, sort_keys=True))).
+TEST(RoleCacheFileTest, KeysFilesAsBotocoreDoes) {
+  AssumeRoleParams p;
+  p.role_arn = "arn:aws:iam::123456789012:role/reader";
+  p.role_session_name = "analyst";
+  p.external_id = "ext-42";
+  p.mfa_serial = "arn:aws:iam::123456789012:mfa/alice";
+  p.duration = 1800;
+  EXPECT_EQ(RoleCacheFile("/h/", p, true),
+            "/h/.aws/cli/cache/9c2230a3ae073c92d41249abd3e06cea71c1f831.json");
+  // A generated session name is not part of the key; non-ASCII is escaped.
+  AssumeRoleParams q;
+  q.role_arn = "arn:aws:iam::123456789012:role/r\xc3\xa9";
+  q.role_session_name = DefaultRoleSessionName();
+  EXPECT_EQ(RoleCacheFile("/h", q, false),
+            "/h/.aws/cli/cache/34fb7d6247a100023b511e9810d1e83dab242f95.json");
+  EXPECT_EQ(RoleCacheFile("", q, false), "");  // no HOME: no cache
 }
 
 }  // namespace

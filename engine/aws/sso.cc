@@ -1,14 +1,7 @@
 // IAM Identity Center credentials: token cache, OIDC token refresh, portal.
 #include "engine/aws/sso.h"
 
-#include <fcntl.h>
-#include <openssl/evp.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -28,19 +21,6 @@ constexpr size_t kMaxCacheFile = 1 << 20;
 // As for STS: a background renewal must not hold up the end of the session.
 constexpr long kRequestTimeoutMs = 15000;
 
-std::string Sha1Hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha1(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
-
 std::string FormatUtc(Clock::time_point t) {
   std::time_t tt = Clock::to_time_t(t);
   std::tm tm{};
@@ -48,32 +28,6 @@ std::string FormatUtc(Clock::time_point t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-// Replaces `path` atomically with `text`, readable by the owner only (the
-// file holds tokens), as the CLI's JSONFileCache does.
-Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".ddbsql-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::IOError("cannot write " + tmp + ": " + std::strerror(e));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return Status::IOError("cannot replace " + path + ": " + std::strerror(e));
-  }
-  return Status::OK();
 }
 
 std::string JsonString(const nlohmann::json& doc, const char* key) {
