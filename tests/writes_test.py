@@ -131,6 +131,12 @@ class WritesTest(cli_support.CliTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("UNIQUE constraint failed", r.stderr)
         self.assertIsNotNone(self.get("items", {"id": {"S": "new"}}))
+        # A new key and new values in one statement: the put carries both.
+        self.assert_ok(self.sql("UPDATE items SET id = 'newer', item = json_set(item, '$.v', 6,"
+                                " '$.w', 'x') WHERE id = 'new';"))
+        self.assertIsNone(self.get("items", {"id": {"S": "new"}}))
+        self.assertEqual(self.get("items", {"id": {"S": "newer"}}),
+                         {"id": {"S": "newer"}, "v": {"N": "6"}, "w": {"S": "x"}})
 
     def test_transaction_all_or_nothing(self):
         self.ddb.put_item(TableName="items", Item={"id": {"S": "exists"}})

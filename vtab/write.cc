@@ -585,6 +585,12 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
   return SQLITE_OK;
 }
 
+Status TableWriter::MoveWithS3Refused(const WriteColumn& c) const {
+  return Status::NotSupported("table " + table_ +
+                              ": changing the key of an item with a value in S3 column " + c.name +
+                              " is not supported: INSERT the new item, then DELETE the old");
+}
+
 Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change) {
   auto is_key = [this](const std::string& a) {
     return a == key_.hash.name || (key_.range && a == key_.range->name);
@@ -596,9 +602,17 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
     const WriteColumn& c = columns_[i];
     if (!is_key(c.attribute) || sqlite3_value_nochange(values[i])) continue;
     AttributeValue v;
-    Status s = SqlToKeyAttribute(values[i], c.type, c.name, &v);
+    Status s;
+    if (c.codec && sqlite3_value_type(values[i]) != SQLITE_NULL) {
+      // A key that is a codec column (deterministic, without S3): encoded,
+      // in the context of table and column only, as INSERT encodes it.
+      Change scratch;
+      s = EncodeCodec(c, values[i], Item(), &v, &scratch);
+    } else {
+      s = SqlToKeyAttribute(values[i], c.type, c.name, &v);
+    }
     if (!s.ok()) return s;
-    if (v != new_key[c.attribute]) {
+    if (v != new_key[c.attribute] || v.type() != new_key[c.attribute].type()) {
       new_key[c.attribute] = std::move(v);
       key_changed = true;
     }
@@ -615,14 +629,13 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
     set_by_column.insert(c.attribute);
     auto was = old.item.find(c.attribute);
     if (c.codec) {
-      if (key_changed) {
-        return Status::NotSupported("changing the key of an item with codec columns (" + c.name +
-                                    ") is not supported: INSERT the new item, then DELETE the old");
-      }
+      if (key_changed && c.codec->s3()) return MoveWithS3Refused(c);
       AttributeValue stored;
       Change scratch;
       if (sqlite3_value_type(values[i]) != SQLITE_NULL) {
-        Status s = EncodeCodec(c, values[i], change->key, &stored, &scratch);
+        // Written for the item's new key when the statement changes it.
+        Status s =
+            EncodeCodec(c, values[i], key_changed ? new_key : change->key, &stored, &scratch);
         if (!s.ok()) return s;
       } else if (c.codec->s3()) {
         scratch.s3 = {S3Write{c.attribute, c.codec->s3()->bucket, std::nullopt, {}, c.codec}};
@@ -762,6 +775,29 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
       }
     }
     for (const auto& [name, v] : new_key) item[name] = v;
+    // Codec values bound to the old key (AEAD associated data) are written
+    // again for the new one; others move as they are stored.
+    for (const WriteColumn& c : columns_) {
+      if (!c.codec || is_key(c.attribute) || set_by_column.count(c.attribute)) continue;
+      auto it = item.find(c.attribute);
+      if (it == item.end() || !c.codec->BindsItemKey()) continue;
+      if (c.codec->s3()) return MoveWithS3Refused(c);
+      codec::PlainValue plain;
+      Status s = c.codec->Decode(CodecContext(table_, key_, change->key, c.attribute), it->second,
+                                 {}, &plain);
+      codec::EncodedValue enc;
+      if (s.ok()) {
+        s = c.codec->Encode(CodecContext(table_, key_, new_key, c.attribute), plain,
+                            codec::WriteOptions(), &enc);
+      }
+      if (!s.ok()) return s.WithContext(What("UPDATE", change->key) + ": moving column " + c.name);
+      it->second = std::move(enc.stored);
+    }
+    // The new values go in the put; the delete's condition uses only the
+    // old ones (DynamoDB refuses values an expression does not use).
+    for (auto it = change->values.begin(); it != change->values.end();) {
+      it = it->first.rfind(":u", 0) == 0 ? change->values.erase(it) : std::next(it);
+    }
     change->kind = Change::Kind::kMove;
     change->item = std::move(item);
     change->what = What("UPDATE", change->key) + " to (" + DescribeKey(new_key) + ")";

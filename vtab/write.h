@@ -235,6 +235,9 @@ class TableWriter {
   // conditions the write on it still doing so.
   Status ReadOldObjects(Change* change);
   Status LedgerSession(ledger::Ledger** ledger, ledger::Session* session);
+  // The error for a key change of an item whose S3 column `c` holds a
+  // value named after the key.
+  Status MoveWithS3Refused(const WriteColumn& c) const;
   Status BuildUpdate(sqlite3_value** values, Row old, Change* change);
   Status Send(Change change, int* code);
   Status FlushBatch();

@@ -86,6 +86,13 @@ bool Chain::deterministic() const {
   return true;
 }
 
+bool Chain::BindsItemKey() const {
+  for (const auto& s : steps_) {
+    if (s->name() == SchemeName(Scheme::kAes256Gcm)) return true;
+  }
+  return false;
+}
+
 std::string Chain::Describe() const {
   std::string out;
   for (const auto& s : steps_) {

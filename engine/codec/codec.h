@@ -82,6 +82,9 @@ class Chain {
   const std::vector<std::shared_ptr<const Codec>>& steps() const { return steps_; }
   bool empty() const { return steps_.empty(); }
   bool deterministic() const;
+  // True when a step binds the item's key (aes-256-gcm): the stored form
+  // is only valid in the item it was written for.
+  bool BindsItemKey() const;
   // "zstd, aes-256-gcm"
   std::string Describe() const;
 

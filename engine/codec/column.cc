@@ -227,6 +227,11 @@ Column::Column(Spec spec) : spec_(std::move(spec)) {}
 
 bool Column::deterministic() const { return !spec_.s3 && spec_.chain.deterministic(); }
 
+bool Column::BindsItemKey() const {
+  return spec_.chain.BindsItemKey() ||
+         (spec_.s3 && spec_.s3->layout == S3Location::Layout::kLargeAttribute);
+}
+
 Status Column::ObjectUri(const Context& ctx, const AttributeValue& stored, std::string* uri) const {
   if (stored.type() != AttributeValue::Type::kS) {
     return Status::InvalidArgument(std::string("expected an S3 URI (a string), found a ") +

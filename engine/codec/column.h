@@ -123,6 +123,10 @@ class Column {
   // No S3 and every step deterministic: equal values have equal stored
   // forms, so `col = literal` may be pushed down (EncodeForQuery).
   bool deterministic() const;
+  // True when the stored form depends on the item's key: an AEAD step that
+  // binds it, or objects named after it (the large-attribute layout). Such a
+  // value must be written again when the item's key changes.
+  bool BindsItemKey() const;
 
   // For an S3 column: the URI `stored` points at. InvalidArgument naming
   // ctx when it is not an S string holding s3://bucket/key.
