@@ -203,6 +203,19 @@ def say(text):
     print(f"bench: {text}", file=sys.stderr, flush=True)
 
 
+def latency_proxy(target, ms, max_seconds=7200):
+    """tests/fault_proxy.py in front of `target`, holding every request `ms`
+    milliseconds before forwarding it: the emulators answer on loopback in
+    well under a millisecond, AWS in a region in a few (DynamoDB) to a few
+    tens (S3 GET). Returns (url, process); the caller terminates it."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests",
+                        "fault_proxy.py")
+    plan = json.dumps({"plan": [], "then": f"delay:{int(ms)}"})
+    proc = subprocess.Popen([sys.executable, path, target, "--plan", plan, "--max-seconds",
+                             str(max_seconds)], stdout=subprocess.PIPE, text=True)
+    return "http://127.0.0.1:%d" % int(proc.stdout.readline()), proc
+
+
 # ---------------------------------------------------------------- peers ----
 
 

@@ -17,6 +17,9 @@ as pynamodb_mate stores it):
   rss       M items: the same statement over the larger table; ddbsql's
             peak RSS (VmHWM sampled while it runs, see bench.py).
 
+--latency-ms L puts a proxy (tests/fault_proxy.py) in front of DynamoDB and S3
+that holds each request L ms, as a region's network would, for both sides.
+
 Credentials are a fresh random access key id, so runs never see each other.
 """
 
@@ -75,6 +78,8 @@ def main():
     parser.add_argument("--rss-items", type=int, default=10000)
     parser.add_argument("--html-bytes", type=int, default=65536)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--latency-ms", type=int, default=0,
+                        help="hold each request this long (both sides), as a network would")
     parser.add_argument("--out")
     parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--table", help=argparse.SUPPRESS)
@@ -98,6 +103,15 @@ def main():
     print(f"loading {args.items} items of ~{args.html_bytes} bytes of HTML (S3, gzip) ...",
           file=sys.stderr)
     total = load(ddb, s3, "small", bucket, args.items, args.html_bytes)
+    proxies = []
+    direct = {"dynamodb": args.dynamodb, "s3": args.s3}
+    if args.latency_ms > 0:
+        # Loaded directly; measured through the proxies.
+        for name in ("dynamodb", "s3"):
+            url, proc = bench.latency_proxy(getattr(args, name), args.latency_ms)
+            proxies.append(proc)
+            setattr(args, name, url)
+        os.environ.update(AWS_ENDPOINT_URL_DYNAMODB=args.dynamodb, AWS_ENDPOINT_URL_S3=args.s3)
     sql = "SELECT sum(length(html)) FROM {}"
     ddbsql = [args.ddbsql, "--catalog", catalog, "-batch", "-c"]
     peer_cmd = [sys.executable, os.path.abspath(__file__), "--peer", "--dynamodb", args.dynamodb,
@@ -111,11 +125,16 @@ def main():
                 raise SystemExit(f"{name}: sum {r['stdout'].strip()} != {total}")
             if rep > 0:
                 runs[name].append(r)
+    for proc in proxies:
+        proc.terminate()
+        proc.wait()
+    os.environ.update(AWS_ENDPOINT_URL_DYNAMODB=direct["dynamodb"],
+                      AWS_ENDPOINT_URL_S3=direct["s3"])
     small = {k: bench.summarize(v) for k, v in runs.items()}
     ratio = small["peer"]["seconds"] / small["ddbsql"]["seconds"]
 
     result = {"items": args.items, "html_bytes": args.html_bytes, "sum": small,
-              "speedup": ratio}
+              "speedup": ratio, "latency_ms": args.latency_ms}
     if args.rss_items > 0:
         print(f"loading {args.rss_items} items for the memory run ...", file=sys.stderr)
         large_total = load(ddb, s3, "large", bucket, args.rss_items, args.html_bytes)
@@ -129,7 +148,7 @@ def main():
 
     lines = [
         f"codec columns: {args.items} items, S3BackedBigTextAttribute of {args.html_bytes} bytes"
-        " (gzip in S3)",
+        " (gzip in S3)" + (f", {args.latency_ms} ms per request" if args.latency_ms else ""),
         f"  SELECT sum(length(html))   ddbsql {small['ddbsql']['seconds']:.2f} s"
         f" (CPU {small['ddbsql']['cpu_seconds']:.2f} s, RSS {small['ddbsql']['peak_rss_mb']:.0f} MB)",
         f"  boto3 get_object+gunzip    peer   {small['peer']['seconds']:.2f} s"

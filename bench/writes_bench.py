@@ -14,7 +14,9 @@ one moto S3, reported as ratios (bench/writes.sh starts the emulators).
            put_item, one item after the other.
 
 Each measure is the median wall time of R runs on fresh tables; ddbsql's
-time includes its start-up (about 30 ms).
+time includes its start-up (about 30 ms). --latency-ms L puts a proxy
+(tests/fault_proxy.py) in front of DynamoDB and S3 that holds each measured
+request L ms, as a region's network would, for both sides.
 """
 
 import argparse
@@ -34,10 +36,10 @@ KEY_ID = "benchwrites"
 SECRET = "benchwrites-secret"
 
 
-def clients(args):
+def clients(dynamodb, s3):
     kw = dict(region_name=REGION, aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
-    return (boto3.client("dynamodb", endpoint_url=args.dynamodb, **kw),
-            boto3.client("s3", endpoint_url=args.s3, **kw))
+    return (boto3.client("dynamodb", endpoint_url=dynamodb, **kw),
+            boto3.client("s3", endpoint_url=s3, **kw))
 
 
 def new_table(ddb, prefix):
@@ -50,8 +52,8 @@ def new_table(ddb, prefix):
 
 def ddbsql(args, sql, catalog=None, tmp=None):
     env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET,
-               AWS_REGION=REGION, AWS_ENDPOINT_URL_DYNAMODB=args.dynamodb,
-               AWS_ENDPOINT_URL_S3=args.s3, XDG_STATE_HOME=tmp)
+               AWS_REGION=REGION, AWS_ENDPOINT_URL_DYNAMODB=args.measured_dynamodb,
+               AWS_ENDPOINT_URL_S3=args.measured_s3, XDG_STATE_HOME=tmp)
     cmd = [args.ddbsql, "-batch"] + (["--catalog", catalog] if catalog else [])
     t0 = time.monotonic()
     r = subprocess.run(cmd, input=sql.encode(), env=env, capture_output=True, timeout=1800)
@@ -75,7 +77,7 @@ def bench_insert(args, ddb, tmp):
     count = ddb.scan(TableName=t, Select="COUNT")["Count"]
     assert count == args.items, count
     peer_table = new_table(ddb, "wins")
-    table = boto3.resource("dynamodb", endpoint_url=args.dynamodb, region_name=REGION,
+    table = boto3.resource("dynamodb", endpoint_url=args.measured_dynamodb, region_name=REGION,
                            aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET).Table(peer_table)
     from decimal import Decimal
 
@@ -99,9 +101,10 @@ def bench_update(args, ddb, tmp):
             w.put_item(Item={"id": f"k{i}", "v": 0, "pad": "x" * 100})
     keys = ", ".join(f"'k{i}'" for i in range(args.updates))
     mine = ddbsql(args, f"UPDATE {t} SET v = v + 1 WHERE id IN ({keys});\n", tmp=tmp)
+    measured, _ = clients(args.measured_dynamodb, args.measured_s3)
     t0 = time.monotonic()
     for i in range(args.updates):
-        ddb.update_item(TableName=t, Key={"id": {"S": f"k{i}"}}, UpdateExpression="SET v = v + :one",
+        measured.update_item(TableName=t, Key={"id": {"S": f"k{i}"}}, UpdateExpression="SET v = v + :one",
                         ExpressionAttributeValues={":one": {"N": "1"}})
     peer = time.monotonic() - t0
     item = ddb.get_item(TableName=t, Key={"id": {"S": "k7"}}, ConsistentRead=True)["Item"]
@@ -127,13 +130,14 @@ def bench_s3(args, ddb, s3, tmp):
     import hashlib
 
     peer_table = new_table(ddb, "ws3")
+    mddb, ms3 = clients(args.measured_dynamodb, args.measured_s3)
     t0 = time.monotonic()
     for i in range(args.s3_items):
         body = os.urandom(65536)
         key = f"p/pk=k{i}/attr=body/md5={hashlib.md5(body).hexdigest()}"
-        s3.put_object(Bucket=bucket, Key=key, Body=body,
+        ms3.put_object(Bucket=bucket, Key=key, Body=body,
                       Metadata={"pk": f"k{i}", "attr": "body", "update_at": "2026-12-02"})
-        ddb.put_item(TableName=peer_table,
+        mddb.put_item(TableName=peer_table,
                      Item={"id": {"S": f"k{i}"}, "body": {"S": f"s3://{bucket}/{key}"}})
     peer = time.monotonic() - t0
     ddb.delete_table(TableName=t)
@@ -150,8 +154,22 @@ def main():
     p.add_argument("--updates", type=int, default=1000)
     p.add_argument("--s3-items", type=int, default=1000)
     p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--latency-ms", type=int, default=0,
+                   help="hold each measured request this long (both sides), as a network would")
     args = p.parse_args()
-    ddb, s3 = clients(args)
+    ddb, s3 = clients(args.dynamodb, args.s3)
+    args.measured_dynamodb, args.measured_s3 = args.dynamodb, args.s3
+    proxies = []
+    if args.latency_ms > 0:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import bench
+
+        args.measured_dynamodb, proc = bench.latency_proxy(args.dynamodb, args.latency_ms)
+        proxies.append(proc)
+        args.measured_s3, proc = bench.latency_proxy(args.s3, args.latency_ms)
+        proxies.append(proc)
+        print(f"every measured request held {args.latency_ms} ms (tests/fault_proxy.py)",
+              flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, what, peer_name, fn in (
@@ -170,6 +188,9 @@ def main():
     print("\n| measure | ddbsql | peer | ratio |\n| --- | --- | --- | --- |")
     for what, mine, peer_name, peer in rows:
         print(f"| {what} | {mine:.2f} s | {peer_name} {peer:.2f} s | {peer / mine:.1f}x faster |")
+    for proc in proxies:
+        proc.terminate()
+        proc.wait()
 
 
 if __name__ == "__main__":

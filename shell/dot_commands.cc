@@ -1238,18 +1238,15 @@ void Shell::ShowQueryPlan(sqlite3_stmt* stmt) {
 void Shell::PrintChanges(bool failed) {
   // Declaring the DynamoDB tables wrote rows the user never asked for:
   // count from after that, as sqlite3 counts from an empty session.
-  const vtab::Stats& st = module_->stats();
-  auto written = static_cast<int64_t>(st.items_written.load());
-  auto refused = static_cast<int64_t>(st.items_refused.load());
+  auto written = static_cast<int64_t>(input_written_);
+  auto refused = static_cast<int64_t>(input_refused_);
   int64_t changes = 0;
   if (failed) {
     // SQLite counts nothing for a failed statement; the items DynamoDB
     // wrote before it stopped stay written.
-    auto cancelled = static_cast<int64_t>(st.items_cancelled.load());
-    if (written == 0 && refused == 0 && cancelled == 0) return;
+    if (written == 0 && refused == 0) return;
     changes = written;
-    // A failed COMMIT: the rows its statements counted were never written.
-    changes_adjust_ += written - cancelled;
+    changes_adjust_ += written;
   } else {
     // Rows SQLite handed xUpdate that DynamoDB then refused were not changed.
     changes_adjust_ -= refused;

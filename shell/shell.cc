@@ -341,6 +341,7 @@ bool Shell::RunText(const std::string& text, const InputSource& source, int firs
       go_on = false;
     }
   } else {
+    input_written_ = input_refused_ = 0;
     Status s = RunSql(text, source, first_line);
     if (!s.ok()) {
       ++errors_;
@@ -458,6 +459,8 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     if (rc == SQLITE_INTERRUPT) err = "interrupted";
     sqlite3_finalize(stmt);
     std::fflush(out());
+    input_written_ += module_->stats().items_written.load();
+    input_refused_ += module_->stats().items_refused.load();
     if (timer_) {
       // As sqlite3: wall clock, then CPU time in user and system mode.
       std::fprintf(stdout, "Run Time: real %.3f user %.6f sys %.6f\n", elapsed.real, elapsed.user,

@@ -160,6 +160,10 @@ class Shell {
   // statement may have written items before it stopped. Added to SQLite's
   // total_changes.
   int64_t changes_adjust_ = 0;
+  // Items DynamoDB wrote and refused in the statements of the current input
+  // (summed by RunSql as each statement ends), for .changes.
+  uint64_t input_written_ = 0;
+  uint64_t input_refused_ = 0;
   // The connection Ctrl-C cancels, read by the interrupt thread. Connections
   // replaced by Reconnect stay alive (in retired_modules_) until the end, as
   // tables the user declared may still use them.

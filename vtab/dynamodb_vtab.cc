@@ -2303,8 +2303,7 @@ void Stats::Reset() {
                   &transact_write_items,
                   &write_capacity_milli,
                   &items_written,
-                  &items_refused,
-                  &items_cancelled}) {
+                  &items_refused}) {
     a->store(0);
   }
 }

@@ -70,9 +70,6 @@ struct Stats {
   std::atomic<uint64_t> write_capacity_milli{0};
   std::atomic<uint64_t> items_written{0};
   std::atomic<uint64_t> items_refused{0};
-  // Writes of a transaction whose COMMIT failed: SQLite counted their rows,
-  // DynamoDB wrote none of them.
-  std::atomic<uint64_t> items_cancelled{0};
 
   void Reset();
   uint64_t write_requests() const {

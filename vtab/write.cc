@@ -180,7 +180,6 @@ Status WriteSession::Commit(int* sqlite_code) {
   sent_ = true;
   result_code_ = SQLITE_ERROR;
   if (!poisoned_.ok()) {
-    if (stats_ != nullptr) stats_->items_cancelled += actions_.size();
     result_ = Status::InvalidArgument("COMMIT: nothing written: " + poisoned_.ToString());
   } else if (!actions_.empty()) {
     dynamodb::TransactWriteRequest req;
@@ -212,9 +211,10 @@ Status WriteSession::Commit(int* sqlite_code) {
     if (s.ok()) {
       result_code_ = SQLITE_OK;
       result_ = s;
-      if (stats_ != nullptr) stats_->items_written += actions_.size();
+      if (stats_ != nullptr) {
+        for (const auto& a : actions_) stats_->items_written += a.row ? 1 : 0;
+      }
     } else {
-      if (stats_ != nullptr) stats_->items_cancelled += actions_.size();
       // "entry 3: ConditionalCheckFailed" for each refused write.
       std::string detail;
       static const std::regex kEntry("entry ([0-9]+): ConditionalCheckFailed");
@@ -971,6 +971,7 @@ Status TableWriter::Send(Change change, int* code) {
     if (change.kind == Kind::kPut || change.kind == Kind::kMove) {
       if (change.kind == Kind::kMove) {
         WriteSession::Action del = action(dynamodb::TransactWriteEntry::Kind::kDelete);
+        del.row = false;
         del.entry.item = change.key;
         del.entry.condition = change.condition;
         del.entry.names = change.names;

@@ -131,6 +131,8 @@ class WriteSession {
     dynamodb::TransactWriteEntry entry;
     std::string what;  // "INSERT into t (id='a')", for messages
     bool insert = false;
+    // False for the delete half of a key change: one row, two writes.
+    bool row = true;
     dynamodb::DynamoDbClient* client = nullptr;
     // S3 columns: their objects are put at COMMIT, before the transaction.
     std::shared_ptr<Connection> connection;

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -176,6 +177,9 @@ class AssumeRoleFetcher final : public CredentialsFetcher {
   Status Fetch(Credentials* out) override {
     // The CLI's cache first, also on renewal: `aws` may have renewed it.
     if (Credentials cached; !cache_file_.empty() && LoadCachedRole(cache_file_, &cached)) {
+      // An MFA session from the cache is renewed from the cache (or by
+      // restarting), never by asking for a code in the middle of a session.
+      if (!params_.mfa_serial.empty()) used_mfa_ = true;
       if (cached.account_id.empty()) cached.account_id = ArnAccount(cached.arn);
       if (cached.account_id.empty()) cached.account_id = ArnAccount(params_.role_arn);
       cached.source =
@@ -186,9 +190,11 @@ class AssumeRoleFetcher final : public CredentialsFetcher {
     AssumeRoleParams params = params_;
     if (!params.mfa_serial.empty()) {
       if (used_mfa_) {
-        return Status::NoCredentials("profile " + profile_ + ": the MFA session of role " +
-                                     params.role_arn +
-                                     " has expired; restart ddbsql to enter a new code");
+        return Status::NoCredentials(
+            "profile " + profile_ + ": the MFA session of role " + params.role_arn +
+            " has expired; restart ddbsql to enter a new code, or renew the AWS CLI's cached "
+            "session (`aws sts get-caller-identity --profile " +
+            profile_ + "`)");
       }
       Status s = PromptMfaCode(profile_, params.mfa_serial, &params.mfa_code);
       if (!s.ok()) return s;
@@ -281,6 +287,12 @@ std::string RoleCacheFile(const std::string& home, const AssumeRoleParams& param
   if (home.empty()) return {};
   // nlohmann's objects are ordered by key, as sort_keys=True orders them
   // (the keys are ASCII); PythonJsonDumps adds Python's separators.
+  // Text that is not UTF-8 (a Latin-1 config file) has no key Python would
+  // compute alike, and nlohmann would throw on it: no cache then.
+  for (const std::string* v :
+       {&params.role_arn, &params.role_session_name, &params.external_id, &params.mfa_serial}) {
+    if (!codec::IsValidUtf8(*v)) return {};
+  }
   nlohmann::json args = {{"RoleArn", params.role_arn}};
   if (session_name_given) args["RoleSessionName"] = params.role_session_name;
   if (!params.external_id.empty()) args["ExternalId"] = params.external_id;
@@ -318,9 +330,11 @@ Status WriteFileAtomically(const std::string& path, const std::string& text) {
       }
     }
   }
-  std::string tmp = path + ".ddbsql-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // A fresh file of our own (mkstemp: O_EXCL, mode 0600) beside `path`.
+  std::string tmp = path + ".ddbsql-XXXXXX";
+  int fd = ::mkstemp(tmp.data());
   if (fd < 0) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
