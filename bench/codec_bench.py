@@ -18,7 +18,8 @@ as pynamodb_mate stores it):
             peak RSS (VmHWM sampled while it runs, see bench.py).
 
 --latency-ms L puts a proxy (tests/fault_proxy.py) in front of DynamoDB and S3
-that holds each request L ms, as a region's network would, for both sides.
+that holds each request of the `sum` measure L ms, as a region's network
+would, for both sides (the `rss` run reads directly).
 
 Credentials are a fresh random access key id, so runs never see each other.
 """
