@@ -158,6 +158,23 @@ class WritesTest(cli_support.CliTestCase):
         self.assertIsNone(self.get("items", {"id": {"S": "exists"}}))
         self.assertEqual(self.count("events"), 1)
 
+    def test_a_failed_statement_inside_begin_is_undone_as_in_sqlite(self):
+        # The second statement fails at its second row: its first row must
+        # not reach COMMIT. ROLLBACK TO drops what followed the savepoint.
+        r = self.sql("BEGIN;\nINSERT INTO items(id) VALUES ('ok');\n"
+                     "INSERT INTO items(id) SELECT json(v) FROM (SELECT '\"half\"' AS v "
+                     "UNION ALL SELECT 'bad{');\n"
+                     "INSERT INTO items(id, item) VALUES ('y', '{}'), ('z', 'notjson');\n"
+                     "SAVEPOINT s1;\nINSERT INTO items(id) VALUES ('gone');\nROLLBACK TO s1;\n"
+                     "INSERT INTO items(id) VALUES ('kept');\nCOMMIT;\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("malformed JSON", r.stderr)
+        self.assertIn("invalid JSON", r.stderr)
+        self.assertNotIn("COMMIT", r.stderr)
+        ids = sorted(i["id"]["S"] for i in self.ddb.scan(TableName="items",
+                                                         ConsistentRead=True)["Items"])
+        self.assertEqual(ids, ["kept", "ok"])
+
     def test_transaction_over_the_limit_writes_nothing(self):
         r = self.sql("BEGIN;\nINSERT INTO items(id) SELECT 'x' || value FROM " + series(1, 101) + ";"
                      "\nCOMMIT;\n")

@@ -2212,6 +2212,26 @@ int DdbRollback(sqlite3_vtab* vtab) {
   return reinterpret_cast<DdbTable*>(vtab)->writer->Rollback();
 }
 
+// Contract: savepoint `n` begins (SQLite opens one around each statement
+// inside BEGIN, and for SAVEPOINT): marks the transaction's writes so far.
+int DdbSavepoint(sqlite3_vtab* vtab, int n) {
+  reinterpret_cast<DdbTable*>(vtab)->ctx->writes().Savepoint(n);
+  return SQLITE_OK;
+}
+
+// Contract: savepoint `n` and those after it end; the writes stay.
+int DdbRelease(sqlite3_vtab* vtab, int n) {
+  reinterpret_cast<DdbTable*>(vtab)->ctx->writes().Release(n);
+  return SQLITE_OK;
+}
+
+// Contract: back to savepoint `n` (a failed statement, ROLLBACK TO): the
+// writes added since are dropped, never sent.
+int DdbRollbackTo(sqlite3_vtab* vtab, int n) {
+  reinterpret_cast<DdbTable*>(vtab)->ctx->writes().RollbackTo(n);
+  return SQLITE_OK;
+}
+
 // Contract: DROP TABLE of a listed DynamoDB table is refused (DynamoDB is
 // never touched); a name bound with CREATE VIRTUAL TABLE elsewhere is
 // unbound.
@@ -2269,9 +2289,9 @@ sqlite3_module kModule = {
     /* xRollback   */ DdbRollback,
     /* xFindFunction */ DdbFindFunction,
     /* xRename     */ DdbRename,
-    /* xSavepoint  */ nullptr,
-    /* xRelease    */ nullptr,
-    /* xRollbackTo */ nullptr,
+    /* xSavepoint  */ DdbSavepoint,
+    /* xRelease    */ DdbRelease,
+    /* xRollbackTo */ DdbRollbackTo,
     /* xShadowName */ nullptr,
 };
 

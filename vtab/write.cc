@@ -164,9 +164,29 @@ Status WriteSession::Add(Action action, size_t bytes, const std::string& key_id)
     return poisoned_;
   }
   bytes_ += bytes;
+  action.key_id = key_id;
   actions_.push_back(std::move(action));
   return Status::OK();
 }
+
+void WriteSession::Savepoint(int n) {
+  marks_.try_emplace(n, Mark{actions_.size(), bytes_, poisoned_});
+}
+
+void WriteSession::RollbackTo(int n) {
+  // The savepoint itself stays (ROLLBACK TO keeps it); later ones go.
+  auto it = marks_.lower_bound(n);
+  if (it == marks_.end()) return;
+  const Mark mark = it->second;
+  marks_.erase(std::next(it), marks_.end());
+  if (mark.actions < actions_.size()) actions_.resize(mark.actions);
+  keys_.clear();
+  for (const auto& a : actions_) keys_.insert(a.key_id);
+  bytes_ = mark.bytes;
+  poisoned_ = mark.poisoned;
+}
+
+void WriteSession::Release(int n) { marks_.erase(marks_.lower_bound(n), marks_.end()); }
 
 void WriteSession::Poison(const Status& why) {
   if (poisoned_.ok()) poisoned_ = why;
@@ -242,6 +262,7 @@ Status WriteSession::Commit(int* sqlite_code) {
 }
 
 void WriteSession::Reset() {
+  marks_.clear();
   actions_.clear();
   keys_.clear();
   bytes_ = 0;

@@ -133,6 +133,7 @@ class WriteSession {
     bool insert = false;
     // False for the delete half of a key change: one row, two writes.
     bool row = true;
+    std::string key_id;  // set by Add: table and item key, one write per item
     dynamodb::DynamoDbClient* client = nullptr;
     // S3 columns: their objects are put at COMMIT, before the transaction.
     std::shared_ptr<Connection> connection;
@@ -147,6 +148,14 @@ class WriteSession {
   void Poison(const Status& why);
   // Forgets the transaction (after COMMIT or ROLLBACK).
   void Reset();
+  // SQLite's savepoints, among them the one around each statement inside
+  // BEGIN: Savepoint(n) marks the writes so far (the first table to mark
+  // level n sets it), RollbackTo(n) drops the writes (and a failure)
+  // added since, so a failed statement leaves nothing in the transaction,
+  // as in SQLite; Release(n) forgets the marks from n up.
+  void Savepoint(int n);
+  void RollbackTo(int n);
+  void Release(int n);
   bool empty() const { return actions_.empty(); }
 
   // The ledger of S3 writes: the one the shell set, else the default file
@@ -161,7 +170,13 @@ class WriteSession {
   void set_stats(Stats* stats) { stats_ = stats; }
 
  private:
+  struct Mark {
+    size_t actions = 0;
+    size_t bytes = 0;
+    Status poisoned;
+  };
   Stats* stats_ = nullptr;
+  std::map<int, Mark> marks_;  // by savepoint level
   std::vector<Action> actions_;
   std::set<std::string> keys_;
   size_t bytes_ = 0;
