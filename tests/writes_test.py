@@ -165,12 +165,15 @@ class WritesTest(cli_support.CliTestCase):
                      "INSERT INTO items(id) SELECT json(v) FROM (SELECT '\"half\"' AS v "
                      "UNION ALL SELECT 'bad{');\n"
                      "INSERT INTO items(id, item) VALUES ('y', '{}'), ('z', 'notjson');\n"
+                     "INSERT INTO items(id, item) VALUES ('w', 'notjson');\n"
+                     "INSERT INTO items(id) VALUES ('ok');\n"  # twice in one transaction
                      "SAVEPOINT s1;\nINSERT INTO items(id) VALUES ('gone');\nROLLBACK TO s1;\n"
                      "INSERT INTO items(id) VALUES ('kept');\nCOMMIT;\n")
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("malformed JSON", r.stderr)
         self.assertIn("invalid JSON", r.stderr)
-        self.assertNotIn("COMMIT", r.stderr)
+        self.assertIn("the same item is written twice in this transaction", r.stderr)
+        self.assertNotIn("COMMIT:", r.stderr)
         ids = sorted(i["id"]["S"] for i in self.ddb.scan(TableName="items",
                                                          ConsistentRead=True)["Items"])
         self.assertEqual(ids, ["kept", "ok"])

@@ -2192,7 +2192,12 @@ int DdbFindFunction(sqlite3_vtab*, int nargs, const char* name,
 int DdbUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
   auto* t = reinterpret_cast<DdbTable*>(vtab);
   t->ctx->scan_cache().Forget(t);
-  return t->writer->Update(vtab, argc, argv, rowid);
+  // Inside BEGIN a failed row leaves none of its writes (a key change is
+  // two); SQLite's statement savepoint undoes the statement's earlier rows.
+  size_t before = t->ctx->writes().size();
+  int rc = t->writer->Update(vtab, argc, argv, rowid);
+  if (rc != SQLITE_OK) t->ctx->writes().Truncate(before);
+  return rc;
 }
 
 // Contract: a statement that writes the table starts (or BEGIN's first one);

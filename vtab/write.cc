@@ -141,11 +141,10 @@ bool WritePipeline::failed() {
 // WriteSession
 
 Status WriteSession::Add(Action action, size_t bytes, const std::string& key_id) {
-  if (!poisoned_.ok()) return poisoned_;
   std::string why;
   if (!actions_.empty() && actions_[0].client != action.client) {
     why = "one transaction can only write tables of one account, region and endpoint";
-  } else if (!keys_.insert(key_id).second) {
+  } else if (keys_.count(key_id)) {
     why = "the same item is written twice in this transaction (DynamoDB allows one write per item)";
   } else if (actions_.size() + 1 > kMaxTransactionWrites) {
     why =
@@ -158,38 +157,42 @@ Status WriteSession::Add(Action action, size_t bytes, const std::string& key_id)
         std::to_string((bytes_ + bytes) / 1024) + " KB";
   }
   if (!why.empty()) {
-    poisoned_ = Status::InvalidArgument(action.what + ": " + why +
-                                        "; nothing has been written: ROLLBACK, then write in "
-                                        "smaller transactions or outside BEGIN");
-    return poisoned_;
+    // SQLite undoes the statement (RollbackTo); the transaction goes on.
+    return Status::InvalidArgument(action.what + ": " + why +
+                                   "; this statement is undone (COMMIT sends the transaction's "
+                                   "other writes, ROLLBACK drops them; or write in smaller "
+                                   "transactions, or outside BEGIN)");
   }
+  keys_.insert(key_id);
   bytes_ += bytes;
   action.key_id = key_id;
+  action.bytes = bytes;
   actions_.push_back(std::move(action));
   return Status::OK();
 }
 
-void WriteSession::Savepoint(int n) {
-  marks_.try_emplace(n, Mark{actions_.size(), bytes_, poisoned_});
-}
+void WriteSession::Savepoint(int n) { marks_.try_emplace(n, actions_.size()); }
 
 void WriteSession::RollbackTo(int n) {
   // The savepoint itself stays (ROLLBACK TO keeps it); later ones go.
   auto it = marks_.lower_bound(n);
   if (it == marks_.end()) return;
-  const Mark mark = it->second;
+  size_t mark = it->second;
   marks_.erase(std::next(it), marks_.end());
-  if (mark.actions < actions_.size()) actions_.resize(mark.actions);
-  keys_.clear();
-  for (const auto& a : actions_) keys_.insert(a.key_id);
-  bytes_ = mark.bytes;
-  poisoned_ = mark.poisoned;
+  Truncate(mark);
 }
 
 void WriteSession::Release(int n) { marks_.erase(marks_.lower_bound(n), marks_.end()); }
 
-void WriteSession::Poison(const Status& why) {
-  if (poisoned_.ok()) poisoned_ = why;
+void WriteSession::Truncate(size_t n) {
+  if (n >= actions_.size()) return;
+  actions_.resize(n);
+  keys_.clear();
+  bytes_ = 0;
+  for (const auto& a : actions_) {
+    keys_.insert(a.key_id);
+    bytes_ += a.bytes;
+  }
 }
 
 Status WriteSession::Commit(int* sqlite_code) {
@@ -199,9 +202,7 @@ Status WriteSession::Commit(int* sqlite_code) {
   }
   sent_ = true;
   result_code_ = SQLITE_ERROR;
-  if (!poisoned_.ok()) {
-    result_ = Status::InvalidArgument("COMMIT: nothing written: " + poisoned_.ToString());
-  } else if (!actions_.empty()) {
+  if (!actions_.empty()) {
     dynamodb::TransactWriteRequest req;
     req.client_request_token = ClientToken();
     for (const auto& a : actions_) req.entries.push_back(a.entry);
@@ -266,7 +267,6 @@ void WriteSession::Reset() {
   actions_.clear();
   keys_.clear();
   bytes_ = 0;
-  poisoned_ = Status::OK();
   sent_ = false;
   result_ = Status::OK();
   result_code_ = SQLITE_OK;
@@ -364,7 +364,6 @@ bool TableWriter::InTransaction() const { return sqlite3_get_autocommit(db_) == 
 int TableWriter::Fail(sqlite3_vtab* vtab, const Status& s, int code) {
   std::string msg = s.ToString();
   if (msg.find(table_) == std::string::npos) msg = "table " + table_ + ": " + msg;
-  if (InTransaction()) ctx_->writes().Poison(Status::InvalidArgument(msg));
   sqlite3_free(vtab->zErrMsg);
   vtab->zErrMsg = sqlite3_mprintf("%s", msg.c_str());
   return code;

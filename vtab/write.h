@@ -134,18 +134,20 @@ class WriteSession {
     // False for the delete half of a key change: one row, two writes.
     bool row = true;
     std::string key_id;  // set by Add: table and item key, one write per item
+    size_t bytes = 0;    // set by Add: its share of the 4 MB limit
     dynamodb::DynamoDbClient* client = nullptr;
     // S3 columns: their objects are put at COMMIT, before the transaction.
     std::shared_ptr<Connection> connection;
     S3ItemWrites s3;
   };
   // Adds a write to the open transaction; over DynamoDB's limits, or a key
-  // written twice, it is an error and the transaction can only roll back.
+  // written twice, it is an error (and the statement is undone).
   Status Add(Action action, size_t bytes, const std::string& key_id);
+  size_t size() const { return actions_.size(); }
+  // Drops the writes after the first `n` (a failed xUpdate's partial ones).
+  void Truncate(size_t n);
   // Sends the transaction (once; later calls return the first result).
   Status Commit(int* sqlite_code);
-  // Makes COMMIT fail with `why` (a write of the transaction failed).
-  void Poison(const Status& why);
   // Forgets the transaction (after COMMIT or ROLLBACK).
   void Reset();
   // SQLite's savepoints, among them the one around each statement inside
@@ -170,17 +172,11 @@ class WriteSession {
   void set_stats(Stats* stats) { stats_ = stats; }
 
  private:
-  struct Mark {
-    size_t actions = 0;
-    size_t bytes = 0;
-    Status poisoned;
-  };
   Stats* stats_ = nullptr;
-  std::map<int, Mark> marks_;  // by savepoint level
+  std::map<int, size_t> marks_;  // savepoint level -> writes before it
   std::vector<Action> actions_;
   std::set<std::string> keys_;
   size_t bytes_ = 0;
-  Status poisoned_;  // why COMMIT must fail
   bool sent_ = false;
   Status result_;
   int result_code_ = SQLITE_OK;
