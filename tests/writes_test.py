@@ -162,6 +162,7 @@ class WritesTest(cli_support.CliTestCase):
         # The second statement fails at its second row: its first row must
         # not reach COMMIT. ROLLBACK TO drops what followed the savepoint.
         r = self.sql("BEGIN;\nINSERT INTO items(id) VALUES ('ok');\n"
+                     "INSERT INTO items(id) VALUES ('m1'), ('m2');\n"
                      "INSERT INTO items(id) SELECT json(v) FROM (SELECT '\"half\"' AS v "
                      "UNION ALL SELECT 'bad{');\n"
                      "INSERT INTO items(id, item) VALUES ('y', '{}'), ('z', 'notjson');\n"
@@ -176,7 +177,7 @@ class WritesTest(cli_support.CliTestCase):
         self.assertNotIn("COMMIT:", r.stderr)
         ids = sorted(i["id"]["S"] for i in self.ddb.scan(TableName="items",
                                                          ConsistentRead=True)["Items"])
-        self.assertEqual(ids, ["kept", "ok"])
+        self.assertEqual(ids, ["kept", "m1", "m2", "ok"])
 
     def test_transaction_over_the_limit_writes_nothing(self):
         r = self.sql("BEGIN;\nINSERT INTO items(id) SELECT 'x' || value FROM " + series(1, 101) + ";"
