@@ -64,6 +64,19 @@ Status Shell::Recover(bool quiet) {
     if (!quiet) std::fprintf(out(), "recover: nothing pending in %s\n", ledger_->path().c_str());
     return Status::OK();
   }
+  if (module_->options().read_only) {
+    // Recovery deletes S3 objects: a read-only session leaves it for later.
+    if (!quiet) {
+      return Status::InvalidArgument("recover: read-only session (--readonly or .readonly on): " +
+                                     std::to_string(pending.size()) +
+                                     " pending S3 writes left as they are");
+    }
+    std::fprintf(stderr,
+                 "warning: %zu S3 writes pending in %s are left as they are in a read-only "
+                 "session (.readonly off, then .recover)\n",
+                 pending.size(), ledger_->path().c_str());
+    return Status::OK();
+  }
   if (!connection_) {
     if (quiet) return Status::OK();  // not connected: nothing can be read
     return connect_error_.WithContext("recover");
@@ -119,8 +132,25 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
   req.bucket = loc.bucket;
   if (loc.layout == codec::S3Location::Layout::kLargeAttribute) {
     req.prefix = loc.prefix.empty() ? "" : loc.prefix + "/";
+    req.segment = "attr=" + req.attribute;
   } else {
     req.prefix = loc.key_template.substr(0, loc.key_template.find('{'));
+  }
+  // Every other declared S3 column of the bucket may reference the same
+  // objects (S3Backed* names them by content): its references count too.
+  std::string also_text;
+  for (const auto& [table, t] : module_->codecs().catalog().tables()) {
+    for (const auto& [attribute, column] : t.columns) {
+      if (!column->s3() || column->s3()->bucket != req.bucket) continue;
+      if (table == req.table && attribute == req.attribute) continue;
+      req.also.emplace_back(table, attribute);
+      also_text += (also_text.empty() ? "" : ", ") + table + "." + attribute;
+    }
+  }
+  if (req.remove && module_->options().read_only) {
+    return Status::InvalidArgument(
+        ".sweep ... delete: read-only session (--readonly or .readonly on): S3 objects are not "
+        "deleted; .readonly off allows it");
   }
   if (!connection_) return connect_error_.WithContext(".sweep");
   ledger::SweepResult result;
@@ -138,6 +168,14 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
                static_cast<unsigned long long>(result.referenced),
                static_cast<unsigned long long>(result.young), result.orphans.size(),
                req.remove ? " deleted" : " (dry run: add delete to delete them)");
+  if (!also_text.empty()) {
+    std::fprintf(out(), "references also read from %s\n", also_text.c_str());
+  }
+  if (loc.layout != codec::S3Location::Layout::kLargeAttribute) {
+    std::fprintf(out(),
+                 "note: objects named by content may be shared with tables the catalog does not "
+                 "declare\n");
+  }
   return Status::OK();
 }
 

@@ -288,6 +288,74 @@ class CrashMatrixTest(cli_support.CliTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("no S3 column", r.stderr)
 
+    def test_a_read_only_session_leaves_recovery_for_later(self):
+        r = self.sql(f"INSERT INTO {TABLE}(id, c1) VALUES ('k', 'v');",
+                     DDBSQL_TEST_CRASH_AT="before-dynamodb")
+        self.assertEqual(r.returncode, -signal.SIGKILL, r)
+        objects = self.objects()
+        self.assertEqual(len(objects), 1)  # uploaded, never referenced
+        r = self.run_cli(["--readonly", "--catalog", self.catalog, "--ledger", self.ledger],
+                         self.env(), input="SELECT 1;\n.recover\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(r.stdout, "1\n")
+        self.assertIn("1 S3 writes pending", r.stderr)
+        self.assertIn("recover: read-only session", r.stderr)
+        self.assertEqual(self.objects(), objects)
+        self.assertEqual(self.pending(), 1)
+        r = self.sql("SELECT 1;")  # not read-only: recovered
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(self.objects(), set())
+        self.assertEqual(self.pending(), 0)
+
+    def test_sweep_never_touches_other_columns_objects(self):
+        # c1 and c2 share the prefix: a sweep of c1 leaves c2's objects (its
+        # referenced one and its orphan) alone; a sweep of c2 takes its own.
+        r = self.sql(f"INSERT INTO {TABLE}(id, c1, c2) VALUES ('k', 'one', 'two');")
+        self.assertEqual(r.returncode, 0, r)
+        refs = self.references()
+        self.s3.put_object(Bucket=BUCKET, Key="large/pk=gone/attr=c2/md5=0", Body=b"orphan")
+        r = self.sql(f".sweep {TABLE} c1 0s delete\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("0 orphans deleted", r.stdout)
+        self.assertEqual(self.objects(), {refs[("k", "c1")], refs[("k", "c2")],
+                                          "large/pk=gone/attr=c2/md5=0"})
+        # Read-only: listed, never deleted.
+        r = self.run_cli(["--readonly", "--catalog", self.catalog, "--ledger", self.ledger],
+                         self.env(), input=f".sweep {TABLE} c2 0s delete\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("read-only session", r.stderr)
+        self.assertIn("large/pk=gone/attr=c2/md5=0", self.objects())
+        r = self.sql(f".sweep {TABLE} c2 0s delete\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(self.objects(), {refs[("k", "c1")], refs[("k", "c2")]})
+
+    def test_sweep_keeps_objects_other_tables_share(self):
+        # S3Backed objects are named by content: another declared table's
+        # item holding the same value references the same object.
+        other = TABLE + "_other"
+        try:
+            cli_support.create_table(self.ddb, other)
+        except self.ddb.exceptions.ResourceInUseException:
+            pass
+        self.addCleanup(self.ddb.delete_table, TableName=other)
+        catalog = os.path.join(self.home, "shared.json")
+        column = {"codec": "S3BackedUnicodeAttribute", "bucket": BUCKET}
+        with open(catalog, "w") as f:
+            json.dump({"tables": {TABLE: {"columns": {"sb": column}},
+                                  other: {"columns": {"sb": column}}}}, f)
+        run = lambda script: self.run_cli(["--catalog", catalog, "--ledger", self.ledger],  # noqa
+                                          self.env(), input=script)
+        r = run(f"INSERT INTO {other}(id, sb) VALUES ('x', 'shared value');")
+        self.assertEqual(r.returncode, 0, r)
+        shared = self.objects()
+        self.assertEqual(len(shared), 1)
+        r = run(f".sweep {TABLE} sb 0s delete\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn(f"references also read from {other}.sb", r.stdout)
+        self.assertEqual(self.objects(), shared)
+        r = run(f"SELECT sb FROM {other};")
+        self.assertEqual((r.returncode, r.stdout), (0, "shared value\n"), r)
+
     def test_recovery_leaves_other_sessions_entries_pending(self):
         # An entry of other credentials: kept, with one warning line.
         self.assertEqual(self.sql(f"INSERT INTO {TABLE}(id, c1) VALUES ('k', 'v');").returncode, 0)

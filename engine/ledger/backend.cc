@@ -94,19 +94,26 @@ Status Sweep(Connection& connection, const SweepRequest& request, SweepResult* r
   // What the items reference, first: an object uploaded after this scan
   // began is younger than any sensible grace period.
   std::set<std::string> referenced;
-  dynamodb::ScanRequest scan;
-  scan.table = request.table;
-  scan.projection = "#a";
-  scan.names["#a"] = request.attribute;
-  scan.consistent_read = true;
-  Status s = connection.dynamodb().ScanAll(scan, [&](dynamodb::ItemPage&& page) {
-    for (const auto& item : page.items) {
-      auto it = item.find(request.attribute);
-      if (it != item.end()) ObjectReferences(it->second, request.bucket, &referenced);
-    }
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
+  std::vector<std::pair<std::string, std::string>> sources = {{request.table, request.attribute}};
+  sources.insert(sources.end(), request.also.begin(), request.also.end());
+  Status s;
+  for (const auto& [table, attribute] : sources) {
+    dynamodb::ScanRequest scan;
+    scan.table = table;
+    scan.projection = "#a";
+    scan.names["#a"] = attribute;
+    scan.consistent_read = true;
+    s = connection.dynamodb().ScanAll(scan, [&](dynamodb::ItemPage&& page) {
+      for (const auto& item : page.items) {
+        auto it = item.find(attribute);
+        if (it != item.end()) ObjectReferences(it->second, request.bucket, &referenced);
+      }
+      return Status::OK();
+    });
+    // A declared table that does not exist here references nothing.
+    if (!s.ok() && s.aws_code() == "ResourceNotFoundException" && table != request.table) continue;
+    if (!s.ok()) return s.WithContext("reading the references of " + table + "." + attribute);
+  }
   s3::ListRequest list;
   list.bucket = request.bucket;
   list.prefix = request.prefix;
@@ -115,6 +122,10 @@ Status Sweep(Connection& connection, const SweepRequest& request, SweepResult* r
   if (!s.ok()) return s;
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   for (const auto& o : objects) {
+    if (!request.segment.empty() &&
+        ("/" + o.key + "/").find("/" + request.segment + "/") == std::string::npos) {
+      continue;  // another column's object under the same prefix
+    }
     ++result->listed;
     if (referenced.count(o.key)) {
       ++result->referenced;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/connection.h"
@@ -49,6 +50,13 @@ struct SweepRequest {
   std::string attribute;
   std::string bucket;
   std::string prefix;
+  // Only keys holding this path segment are the column's ("attr=html" in
+  // the large-attribute layout); empty: every key under the prefix.
+  std::string segment;
+  // Other (table, attribute) pairs that may reference objects in the
+  // bucket: their references are kept as well (objects named by content
+  // are shared between columns and tables).
+  std::vector<std::pair<std::string, std::string>> also;
   int64_t grace_seconds = 86400;  // objects younger than this are left alone
   bool remove = false;            // false: only list them
 };
@@ -59,8 +67,9 @@ struct SweepResult {
   std::vector<std::string> orphans;  // unreferenced and older: deleted when remove
   uint64_t deleted = 0;
 };
-// Lists the objects under bucket/prefix, scans the table for the objects
-// `attribute` references, and reports (or, with remove, deletes with
+// Lists the objects under bucket/prefix (with `segment`, only the column's),
+// scans the table for the objects `attribute` references (and each of
+// `also`), and reports (or, with remove, deletes with
 // DeleteObjects, 1,000 a request) those no item references that are older
 // than the grace period, as pynamodb_mate's clean-up does.
 Status Sweep(Connection& connection, const SweepRequest& request, SweepResult* result);
