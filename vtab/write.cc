@@ -692,8 +692,33 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
     AttributeValue v;
     Status s = SqlToAttribute(values[i], type, c.name, &v);
     if (!s.ok()) return s;
-    if (was != old.item.end() && was->second == v && was->second.type() == v.type()) {
-      continue;
+    if (was != old.item.end()) {
+      // A statement over many rows hands over every column's value, also
+      // the ones it does not set: what still reads as the stored value is
+      // unchanged (1.50 read as 1.5; a document's binary and set members
+      // read as JSON keep their types where the JSON did not change).
+      const AttributeValue& stored = was->second;
+      if (stored.type() == AttributeValue::Type::kN && v.type() == AttributeValue::Type::kN &&
+          dynamodb::CompareNumbers(stored.scalar(), v.scalar()) == 0) {
+        continue;
+      }
+      if ((stored.type() == AttributeValue::Type::kM || stored.type() == AttributeValue::Type::kL ||
+           stored.is_set()) &&
+          sqlite3_value_type(values[i]) == SQLITE_TEXT) {
+        AttributeValue plain;
+        AttributeValue merged;
+        if (dynamodb::FromPlainJson(
+                std::string_view(reinterpret_cast<const char*>(sqlite3_value_text(values[i])),
+                                 static_cast<size_t>(sqlite3_value_bytes(values[i]))),
+                &plain)
+                .ok() &&
+            MergePlainAttribute(&stored, plain, AttributeValue::TypeName(stored.type()), c.name,
+                                &merged)
+                .ok()) {
+          v = std::move(merged);
+        }
+      }
+      if (stored == v && stored.type() == v.type()) continue;
     }
     changes[c.attribute] = std::move(v);
   }
@@ -741,7 +766,8 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
         }
       }
       AttributeValue v;
-      s = PlainToAttribute(plain, hint, name, &v);
+      s = MergePlainAttribute(was != old.item.end() ? &was->second : nullptr, plain, hint, name,
+                              &v);
       if (!s.ok()) return s;
       if (is_key(name)) {
         if (v != change->key[name]) {

@@ -281,6 +281,56 @@ Status PlainToAttribute(AttributeValue plain, const std::string& hint, const std
   return Status::OK();
 }
 
+Status MergePlainAttribute(const AttributeValue* old, AttributeValue plain, const std::string& hint,
+                           const std::string& attribute, AttributeValue* out) {
+  if (old == nullptr) return PlainToAttribute(std::move(plain), hint, attribute, out);
+  // Numbers compare by value: the item column may show 1.50 as 1.5.
+  auto same_number = [](const std::string& a, const AttributeValue& b) {
+    return b.type() == Type::kN && dynamodb::CompareNumbers(a, b.scalar()) == 0;
+  };
+  bool same = false;
+  if (old->type() == Type::kN) {
+    same = same_number(old->scalar(), plain);
+  } else if (old->type() == Type::kNS && plain.type() == Type::kL &&
+             plain.list().size() == old->set().size()) {
+    same = true;
+    for (size_t i = 0; i < plain.list().size() && same; ++i) {
+      same = same_number(old->set()[i], plain.list()[i]);
+    }
+  } else {
+    same = dynamodb::ToPlainJson(*old) == dynamodb::ToPlainJson(plain);
+  }
+  if (same) {
+    *out = *old;  // unchanged: exactly as stored
+    return Status::OK();
+  }
+  if (old->type() == Type::kM && plain.type() == Type::kM) {
+    dynamodb::AttributeMap merged;
+    for (const auto& [name, value] : plain.map()) {
+      auto it = old->map().find(name);
+      Status s = MergePlainAttribute(it != old->map().end() ? &it->second : nullptr, value, "",
+                                     attribute + "." + name, &merged[name]);
+      if (!s.ok()) return s;
+    }
+    *out = AttributeValue::M(std::move(merged));
+    return Status::OK();
+  }
+  if (old->type() == Type::kL && plain.type() == Type::kL) {
+    dynamodb::AttributeList merged;
+    const auto& was = old->list();
+    for (size_t i = 0; i < plain.list().size(); ++i) {
+      AttributeValue v;
+      Status s = MergePlainAttribute(i < was.size() ? &was[i] : nullptr, plain.list()[i], "",
+                                     attribute + "[" + std::to_string(i) + "]", &v);
+      if (!s.ok()) return s;
+      merged.push_back(std::move(v));
+    }
+    *out = AttributeValue::L(std::move(merged));
+    return Status::OK();
+  }
+  return PlainToAttribute(std::move(plain), AttributeValue::TypeName(old->type()), attribute, out);
+}
+
 size_t AttributeSize(const std::string& name, const AttributeValue& v) {
   return name.size() + ValueSize(v);
 }

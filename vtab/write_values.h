@@ -47,6 +47,14 @@ Status SqlToKeyAttribute(sqlite3_value* v, const std::string& key_type, const st
 Status PlainToAttribute(dynamodb::AttributeValue plain, const std::string& hint,
                         const std::string& attribute, dynamodb::AttributeValue* out);
 
+// PlainToAttribute for an attribute the item holds as `old` (null: it
+// does not): where the JSON still says what `old` says, at any depth, the
+// stored value is kept as it is (B, sets, number text), so that rewriting
+// `item` changes only what the statement changed.
+Status MergePlainAttribute(const dynamodb::AttributeValue* old, dynamodb::AttributeValue plain,
+                           const std::string& hint, const std::string& attribute,
+                           dynamodb::AttributeValue* out);
+
 // DynamoDB's size of an attribute (its name and value) and of an item.
 size_t AttributeSize(const std::string& name, const dynamodb::AttributeValue& v);
 size_t ItemSize(const dynamodb::Item& item);
