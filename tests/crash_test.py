@@ -329,6 +329,28 @@ class CrashMatrixTest(cli_support.CliTestCase):
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(self.objects(), {refs[("k", "c1")], refs[("k", "c2")]})
 
+    def test_a_shared_object_with_other_content_is_refused(self):
+        # Two S3Backed columns under one template, one gzip'd and one not:
+        # the same value names the same object with other bytes.
+        catalog = os.path.join(self.home, "clash.json")
+        with open(catalog, "w") as f:
+            json.dump({"tables": {TABLE: {"columns": {
+                "sb": {"codec": "S3BackedUnicodeAttribute", "bucket": BUCKET},
+                "sr": {"codec": "S3BackedUnicodeAttribute", "bucket": BUCKET,
+                       "compressed": False}}}}}, f)
+        run = lambda script: self.run_cli(["--catalog", catalog, "--ledger", self.ledger],  # noqa
+                                          self.env(), input=script)
+        r = run(f"INSERT INTO {TABLE}(id, sb) VALUES ('b', 'same value');")
+        self.assertEqual(r.returncode, 0, r)
+        objects = self.objects()
+        r = run(f"INSERT INTO {TABLE}(id, sr) VALUES ('c', 'same value');")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("exists with other content", r.stderr)
+        self.assertIn("column sr", r.stderr)
+        self.assertEqual(self.objects(), objects)
+        r = run(f"SELECT id, sb, sr FROM {TABLE};")
+        self.assertEqual((r.returncode, r.stdout), (0, "b|same value|\n"), r)
+
     def test_sweep_keeps_objects_other_tables_share(self):
         # S3Backed objects are named by content: another declared table's
         # item holding the same value references the same object.

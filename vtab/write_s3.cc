@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/dynamodb/number.h"
+#include "engine/encoding.h"
 #include "engine/s3/client.h"
 #include "vtab/values.h"
+#include "vtab/write_values.h"
 
 namespace ddb::vtab {
 
@@ -125,6 +127,20 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
       s3::ObjectInfo info;
       Status h = connection->s3()->HeadObject(w.upload->bucket, w.upload->key, &info);
       if (h.ok()) {
+        // Named by the value's fingerprint, the object must hold what this
+        // write would upload; another column with other settings (say, not
+        // compressed) under the same template writes other bytes there.
+        uint64_t size = info.object_size != 0 ? info.object_size : info.content_length;
+        bool plain_etag = info.etag.size() == 32 && info.etag.find('-') == std::string::npos;
+        if (size != w.upload->body.size() ||
+            (plain_etag && info.etag != HexEncode(Md5(w.upload->body)))) {
+          return Status::InvalidArgument(
+              "table " + item.table + ", key (" + DescribeKey(item.key) + "), column " +
+              w.attribute + ": " + w.upload->uri +
+              " exists with other content (another column or table writes this key template "
+              "with other settings, e.g. compressed); give the column a key_template of its "
+              "own; nothing written");
+        }
         existing.insert(w.upload->key);
       } else if (h.code() != Status::Code::kNotFound) {
         return h.WithContext("nothing written");
