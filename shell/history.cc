@@ -132,6 +132,15 @@ bool CarriesSecret(std::string_view entry) {
   for (std::string_view word : kSecretWords) {
     if (ContainsWordIgnoringCase(entry, word)) return true;
   }
+  // A URL with user info (http://user:password@host) carries a password.
+  for (size_t at = entry.find("://"); at != std::string_view::npos;
+       at = entry.find("://", at + 3)) {
+    size_t end = entry.find_first_of("/?# \t'\"", at + 3);
+    if (entry.substr(at + 3, end == std::string_view::npos ? end : end - at - 3).find('@') !=
+        std::string_view::npos) {
+      return true;
+    }
+  }
   return HasAccessKeyId(entry) || HasKeyAssignment(entry) || HasLongRandomRun(entry);
 }
 

@@ -27,6 +27,13 @@ TEST(HistoryTest, SecretWordsAreNeverRecorded) {
   }
 }
 
+TEST(HistoryTest, UrlsWithUserInfoAreNeverRecorded) {
+  EXPECT_TRUE(CarriesSecret(".endpoint http://admin:pw@127.0.0.1:8000"));
+  EXPECT_TRUE(CarriesSecret("SELECT 'https://u:p@host/path';"));
+  EXPECT_FALSE(CarriesSecret(".endpoint http://127.0.0.1:8000"));
+  EXPECT_FALSE(CarriesSecret("SELECT 'http://host/a@b';"));  // '@' after the host
+}
+
 TEST(HistoryTest, AccessKeyIdsAreNeverRecorded) {
   EXPECT_TRUE(CarriesSecret("SELECT * FROM keys WHERE id = 'AKIAIOSFODNN7EXAMPLE';"));
   EXPECT_TRUE(CarriesSecret("x ASIAY34FZKBOKMUTVV7A y"));

@@ -311,6 +311,11 @@ class BadInputTest(cli_support.CliTestCase):
         self.assertIn("missing scheme", line)
         env["AWS_ENDPOINT_URL_DYNAMODB"] = "ftp://x"
         self.check(["-c", NEEDS_DYNAMODB], env, "ftp://x", "AWS_ENDPOINT_URL_DYNAMODB")
+        # A password in the URL's user info is never shown.
+        line = self.check(["--endpoint-url", "http://admin:S3cretPass@127.0.0.1:1", "-c",
+                           "SELECT 1"], env, "http://***@127.0.0.1:1", "user info", status=2)
+        self.assertNotIn("S3cretPass", line)
+        self.assertNotIn("admin", line)
 
     def test_no_region_anywhere(self):
         env = self.base_env(AWS_ENDPOINT_URL=self.endpoint(), **self.creds())

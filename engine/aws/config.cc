@@ -541,9 +541,19 @@ std::string Endpoint::HostHeader() const {
 
 std::string Endpoint::BaseUrl() const { return scheme + "://" + HostHeader() + base_path; }
 
+std::string RedactUrlUserInfo(std::string_view url) {
+  size_t sep = url.find("://");
+  size_t from = sep == std::string_view::npos ? 0 : sep + 3;
+  size_t end = url.find_first_of("/?#", from);
+  size_t at = url.rfind('@', end == std::string_view::npos ? url.size() : end);
+  if (at == std::string_view::npos || at < from) return std::string(url);
+  return std::string(url.substr(0, from)) + "***" + std::string(url.substr(at));
+}
+
 Status ParseEndpointUrl(std::string_view url, Endpoint* out) {
   auto bad = [&](const std::string& why) {
-    return Status::InvalidArgument("invalid endpoint URL \"" + std::string(url) + "\": " + why);
+    return Status::InvalidArgument("invalid endpoint URL \"" + RedactUrlUserInfo(url) +
+                                   "\": " + why);
   };
   for (char c : url) {
     if (std::isspace(static_cast<unsigned char>(c)) ||

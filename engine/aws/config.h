@@ -139,5 +139,7 @@ Status ResolveEndpoint(const std::string& service, const GetEnv& env, const Conf
 // or whitespace. A port equal to the scheme's default is dropped (port 0) so
 // the Host header matches what SDKs sign. Sets custom = true.
 Status ParseEndpointUrl(std::string_view url, Endpoint* out);
+// `url` with its user info (user:password@) shown as ***, for messages.
+std::string RedactUrlUserInfo(std::string_view url);
 
 }  // namespace ddb::aws
