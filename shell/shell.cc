@@ -603,19 +603,8 @@ bool Shell::ConfirmScan(const vtab::ScanEstimate& e) {
                e.table.c_str(), static_cast<long long>(e.items), static_cast<double>(e.bytes) / 1e6,
                e.read_units);
   std::fflush(stderr);
-  // Line mode with echo, whatever the line editor left behind.
-  struct termios saved {};
-  bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
-  if (tty) {
-    struct termios line = saved;
-    line.c_lflag |= ICANON | ECHO;
-    tcsetattr(STDIN_FILENO, TCSANOW, &line);
-  }
-  char answer[16] = {0};
-  bool got = std::fgets(answer, sizeof(answer), stdin) != nullptr;
-  if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-  if (!got) std::fputs("\n", stderr);
-  bool yes = got && (answer[0] == 'y' || answer[0] == 'Y');
+  // Echoed as typed; Ctrl-C answers no (write_confirm.cc).
+  bool yes = ReadYesNo(stdin);
   if (active_progress_) active_progress_->Resume();
   return yes;
 }

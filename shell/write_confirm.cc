@@ -1,6 +1,12 @@
 #include "shell/write_confirm.h"
 
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -72,11 +78,61 @@ bool ConfirmWrite(sqlite3* db, sqlite3_stmt* stmt, vtab::ModuleContext* ctx, std
     std::fprintf(stderr, "%s of %s has no key condition: %s. Run it? [y/N] ", verb.c_str(),
                  table.c_str(), size.c_str());
     std::fflush(stderr);
-    char answer[16] = {0};
-    if (!std::fgets(answer, sizeof(answer), answers)) return false;
-    if (answer[0] != 'y' && answer[0] != 'Y') return false;
+    if (!ReadYesNo(answers)) return false;
   }
   return true;
+}
+
+namespace {
+volatile std::sig_atomic_t g_answer_interrupted = 0;  // set by the prompt's SIGINT handler
+void OnAnswerSigint(int) { g_answer_interrupted = 1; }
+}  // namespace
+
+bool ReadYesNo(std::FILE* answers) {
+  if (answers != stdin || !isatty(STDIN_FILENO)) {
+    char answer[16] = {0};
+    if (!std::fgets(answer, sizeof(answer), answers)) return false;
+    return answer[0] == 'y' || answer[0] == 'Y';
+  }
+  // Line mode with echo, whatever the line editor left behind; Ctrl-C
+  // answers no.
+  struct termios saved {};
+  bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    struct termios line = saved;
+    line.c_lflag |= ICANON | ECHO | ISIG;
+    tcsetattr(STDIN_FILENO, TCSANOW, &line);
+  }
+  struct sigaction sa {};
+  struct sigaction old {};
+  sa.sa_handler = OnAnswerSigint;
+  sigemptyset(&sa.sa_mask);
+  g_answer_interrupted = 0;
+  sigaction(SIGINT, &sa, &old);
+  std::string answer;
+  bool got = false;
+  for (;;) {
+    // The signal may land on any thread: look at the flag every 100 ms.
+    struct pollfd p {
+      STDIN_FILENO, POLLIN, 0
+    };
+    int ready = poll(&p, 1, 100);
+    if (g_answer_interrupted) break;
+    if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+    char c = 0;
+    ssize_t n = ready > 0 ? read(STDIN_FILENO, &c, 1) : -1;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // end of input or an error: no
+    if (c == '\n') {
+      got = true;
+      break;
+    }
+    if (answer.size() < 16) answer.push_back(c);
+  }
+  sigaction(SIGINT, &old, nullptr);
+  if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+  if (!got) std::fputs("\n", stderr);
+  return got && !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
 }  // namespace ddb::shell

@@ -16,4 +16,9 @@ namespace ddb::shell {
 // on stderr, answering on `answers`) said yes.
 bool ConfirmWrite(sqlite3* db, sqlite3_stmt* stmt, vtab::ModuleContext* ctx, std::FILE* answers);
 
+// Reads a y/N answer to a question already printed on stderr. On a terminal
+// (`answers` is stdin and a tty) the line is read with echo on, and Ctrl-C
+// answers no at once; elsewhere a line of `answers`. True only for y/Y.
+bool ReadYesNo(std::FILE* answers);
+
 }  // namespace ddb::shell

@@ -32,6 +32,23 @@ class WriteConfirmTest(repl_test.ReplTestCase):
         screen = term.wait_text("│ again")
         self.assertEqual(screen.count("Error"), 1, screen)  # only the declined one
 
+    def test_ctrl_c_at_the_question_declines(self):
+        # Ctrl-C answers no at once; the next line is a statement again, and
+        # a later question waits for its answer as usual.
+        term = self.start()
+        term.line("DELETE FROM demo WHERE score < 0;")
+        term.wait_text("Run it? [y/N]")
+        term.keys("C-c")
+        term.wait_text("statement declined: nothing was written")
+        term.line("SELECT 'next' AS d;")
+        term.wait_text("│ next")
+        term.line("UPDATE demo SET score = score + 0 WHERE score >= 0;")
+        term.wait_count("Run it? [y/N]", 2)
+        term.line("y")
+        term.line("SELECT 'after' AS d;")
+        screen = term.wait_text("│ after")
+        self.assertEqual(screen.count("statement declined"), 1, screen)
+
     def test_readonly_shows_in_the_prompt(self):
         term = self.start()
         term.line(".readonly on")
