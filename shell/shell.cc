@@ -456,7 +456,20 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     active_progress_ = nullptr;
     RunTimes elapsed = RunTimes::Now() - t0;
     std::string err = rc == SQLITE_DONE || rc == SQLITE_OK ? "" : sqlite3_errmsg(db_);
-    if (rc == SQLITE_INTERRUPT) err = "interrupted";
+    if (rc == SQLITE_INTERRUPT) {
+      err = "interrupted";
+      const vtab::Stats& st = module_->stats();
+      if (st.write_requests() > 0) {
+        // Outside BEGIN the writes sent so far stay; those in flight may
+        // or may not have reached DynamoDB.
+        err += " (" + std::to_string(st.items_written.load()) + " items written";
+        if (uint64_t c = st.writes_cancelled.load(); c > 0) {
+          err += "; " + std::to_string(c) +
+                 " write requests were cancelled in flight: DynamoDB may have applied them";
+        }
+        err += ")";
+      }
+    }
     sqlite3_finalize(stmt);
     std::fflush(out());
     input_written_ += module_->stats().items_written.load();

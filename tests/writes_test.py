@@ -305,6 +305,33 @@ class WritesTest(cli_support.CliTestCase):
         self.assertEqual(self.count("items"), 1 + 2 + 30 + 1)
         self.assertIsNone(self.get("items", {"id": {"S": "t"}}))
 
+    def test_ctrl_c_during_a_write_says_what_was_written(self):
+        # Interrupted outside BEGIN: the items written stay, and the message
+        # counts them and the requests cancelled in flight (which DynamoDB
+        # may have applied).
+        import re
+        import signal
+        import time
+
+        proc = subprocess.Popen(
+            [cli_support.DDBSQL, "--endpoint-url", self.url, "-c",
+             "INSERT INTO items(id) SELECT 'c' || value FROM " + series(1, 50000)],
+            env=self.env(), cwd=self.home, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        deadline = time.time() + 20
+        while self.count("items") < 50 and time.time() < deadline:
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 1, err)
+        m = re.search(r"interrupted \((\d+) items written(?:; (\d+) write requests were "
+                      r"cancelled in flight: DynamoDB may have applied them)?\)", err)
+        self.assertIsNotNone(m, err)
+        written, cancelled = int(m.group(1)), int(m.group(2) or 0)
+        stored = self.count("items")
+        self.assertGreaterEqual(stored, written)
+        self.assertLessEqual(stored, written + cancelled)
+
     def test_deterministic_pynamodb_mate_values_are_written_bit_exact(self):
         """Each deterministic vector of tests/data/pynamodb_mate/vectors.json,
         INSERTed as its plain value, is stored byte for byte as pynamodb_mate

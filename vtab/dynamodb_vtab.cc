@@ -2328,7 +2328,8 @@ void Stats::Reset() {
                   &transact_write_items,
                   &write_capacity_milli,
                   &items_written,
-                  &items_refused}) {
+                  &items_refused,
+                  &writes_cancelled}) {
     a->store(0);
   }
 }

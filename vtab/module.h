@@ -70,6 +70,9 @@ struct Stats {
   std::atomic<uint64_t> write_capacity_milli{0};
   std::atomic<uint64_t> items_written{0};
   std::atomic<uint64_t> items_refused{0};
+  // Write requests Ctrl-C cancelled in flight: DynamoDB may have applied
+  // them or not.
+  std::atomic<uint64_t> writes_cancelled{0};
 
   void Reset();
   uint64_t write_requests() const {

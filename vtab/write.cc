@@ -965,6 +965,7 @@ WriteOutcome Execute(dynamodb::DynamoDbClient* client, Stats* stats, const std::
     out.conflicts = 1;
     out.conflict_keys.push_back(DescribeKey(*change.key));
   } else if (!s.ok()) {
+    if (s.IsCancelled()) ++stats->writes_cancelled;
     out.status = s.WithContext(*change.what);
   } else {
     out.written = 1;
@@ -1120,6 +1121,7 @@ Status TableWriter::FlushBatch() {
     stats->batch_write_item += (entries.size() + kBatchWriteSize - 1) / kBatchWriteSize;
     Status s = client->BatchWriteItem(entries, &capacity);
     stats->write_capacity_milli += MilliUnits(capacity);
+    if (s.IsCancelled()) ++stats->writes_cancelled;
     if (s.ok()) {
       out.written = entries.size();
       stats->items_written += entries.size();
