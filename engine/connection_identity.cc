@@ -10,7 +10,11 @@ Status Connection::WhoAmI(aws::CallerIdentity* out, std::string* source) {
   if (!s.ok()) return s;
   aws::StsClient sts(http_.get(), sts_endpoint_, settings_.region);
   s = sts.GetCallerIdentity(creds, out);
-  if (!s.ok()) return s.WithContext("GetCallerIdentity at " + sts_endpoint_.BaseUrl());
+  if (!s.ok()) {
+    // Transport errors name the action and endpoint already.
+    if (s.message().find(sts_endpoint_.BaseUrl()) != std::string::npos) return s;
+    return s.WithContext("GetCallerIdentity at " + sts_endpoint_.BaseUrl());
+  }
   *source = creds.source;
   std::lock_guard<std::mutex> lock(identity_mu_);
   whoami_account_ = out->account;

@@ -14,7 +14,8 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-"$DDBSQL_REPO/scripts/setup.sh"
+# The demo needs the shell only (the test suite builds the rest).
+DDBSQL_BUILD_TARGET=ddbsql "$DDBSQL_REPO/scripts/setup.sh"
 python="$(ddb_find_python)" || ddb_die "no Python with boto3 and moto: run scripts/setup.sh"
 
 # One demo owns the instance "demo"; a second one while it runs gets its own.
@@ -49,6 +50,8 @@ export AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_ENDPOINT_URL_DYNAMODB="$DDBSQL_TEST_DYNAMODB_URL"
 export AWS_ENDPOINT_URL_S3="$DDBSQL_TEST_S3_URL"
+# moto answers STS on the same port: .whoami stays local too.
+export AWS_ENDPOINT_URL_STS="$DDBSQL_TEST_S3_URL"
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
 # The password of web_pages' encrypted column (scripts/demo_catalog.json names it).

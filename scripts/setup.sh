@@ -160,21 +160,25 @@ setup_dynamodb_local() {
 setup_build() {
   command -v cmake >/dev/null 2>&1 || ddb_die "cmake not found: run scripts/setup.sh --deps first"
   # Warnings are errors only where DDBSQL_WERROR=ON says so (scripts/test.sh).
-  local werror="${DDBSQL_WERROR:-OFF}"
+  # Unset (the demo, a user's build), an existing tree keeps its setting:
+  # switching it would rebuild everything.
+  local werror="${DDBSQL_WERROR:-}"
   local cache="$DDBSQL_BUILD_DIR/CMakeCache.txt"
   # ccache, where installed, makes rebuilds of a second checkout cheap.
   local launcher=""
   command -v ccache >/dev/null 2>&1 && launcher=ccache
-  if [[ ! -f "$cache" ]] || ! grep -qx "DDBSQL_WERROR:BOOL=$werror" "$cache"; then
+  if [[ ! -f "$cache" ]] || { [[ -n "$werror" ]] && ! grep -qx "DDBSQL_WERROR:BOOL=$werror" "$cache"; }; then
     [[ -f "$cache" ]] || ddb_say "configuring $DDBSQL_BUILD_DIR and building (log: $DDBSQL_LOG_DIR/build.log)"
     ddb_run_logged "$DDBSQL_LOG_DIR/configure.log" \
       cmake -S "$DDBSQL_REPO" -B "$DDBSQL_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DDDBSQL_WERROR="$werror" \
+      -DDDBSQL_WERROR="${werror:-OFF}" \
       ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} ||
       ddb_die "cmake configure failed"
   fi
+  # DDBSQL_BUILD_TARGET (the demo: ddbsql) builds just that; else everything.
   ddb_run_logged "$DDBSQL_LOG_DIR/build.log" \
-    cmake --build "$DDBSQL_BUILD_DIR" -j "$DDBSQL_JOBS" ||
+    cmake --build "$DDBSQL_BUILD_DIR" -j "$DDBSQL_JOBS" \
+    ${DDBSQL_BUILD_TARGET:+--target "$DDBSQL_BUILD_TARGET"} ||
     ddb_die "build failed"
   [[ -x "$DDBSQL_BUILD_DIR/ddbsql" ]] || ddb_die "build finished but $DDBSQL_BUILD_DIR/ddbsql is missing"
 }
