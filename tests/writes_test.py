@@ -83,6 +83,20 @@ class WritesTest(cli_support.CliTestCase):
         self.assert_ok(self.sql("REPLACE INTO items(id, item) VALUES ('a', '{\"v\": \"new\"}');"))
         self.assertEqual(self.get("items", {"id": {"S": "a"}})["v"], {"S": "new"})
 
+    def test_one_key_twice_in_a_statement_is_written_in_order(self):
+        # As in SQLite: the first row is written first; the second clashes
+        # (INSERT), is skipped (OR IGNORE) or overwrites it (REPLACE).
+        for i in range(3):
+            rows = "VALUES ('{0}', '{{\"n\": 1}}'), ('{0}', '{{\"n\": 2}}');"
+            r = self.sql("INSERT INTO items(id, item) " + rows.format(f"d{i}"))
+            self.assertEqual(r.returncode, 1, r)
+            self.assertIn("1 item was written", r.stderr)
+            self.assert_ok(self.sql("INSERT OR IGNORE INTO items(id, item) " +
+                                    rows.format(f"i{i}")))
+            self.assert_ok(self.sql("REPLACE INTO items(id, item) " + rows.format(f"r{i}")))
+            for key, n in ((f"d{i}", "1"), (f"i{i}", "1"), (f"r{i}", "2")):
+                self.assertEqual(self.get("items", {"id": {"S": key}})["n"], {"N": n}, key)
+
     def test_replace_many_goes_in_batches(self):
         r = self.sql("REPLACE INTO items(id, item) SELECT 'r' || value, json_object('n', value)"
                      " FROM " + series(1, 260) + ";")

@@ -132,6 +132,11 @@ WriteOutcome WritePipeline::Take() {
   return out;
 }
 
+void WritePipeline::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return queue_.empty() && running_ == 0; });
+}
+
 bool WritePipeline::failed() {
   std::lock_guard<std::mutex> lock(mu_);
   return !total_.status.ok();
@@ -1059,10 +1064,12 @@ Status TableWriter::Send(Change change, int* code) {
     // An unconditional put: BatchWriteItem, 25 a request. A key twice in
     // one request is refused, and two requests in flight race: wait first.
     std::string id = dynamodb::ItemToPlainJson(change.key);
-    if (batch_keys_.count(id)) {
+    if (batch_keys_.count(id) || sent_keys_.count(id)) {
       Status s = FlushBatch();
-      if (s.ok()) s = Finish(code);
       if (!s.ok()) return s;
+      pipeline_.Wait();
+      batch_keys_.clear();
+      sent_keys_.clear();
     }
     batch_keys_.insert(id);
     batch_.push_back({table_, dynamodb::BatchWriteEntry::Kind::kPut, std::move(change.item)});
@@ -1071,6 +1078,16 @@ Status TableWriter::Send(Change change, int* code) {
   }
   std::string table = table_;
   std::string hash = key_.hash.name;
+  // One item written twice by a statement: in order, as SQLite would.
+  if (std::string id = dynamodb::ItemToPlainJson(change.key);
+      !sent_keys_.insert(id).second || batch_keys_.count(id)) {
+    Status s = FlushBatch();
+    if (!s.ok()) return s;
+    pipeline_.Wait();
+    batch_keys_.clear();
+    sent_keys_.clear();
+    sent_keys_.insert(std::move(id));
+  }
   if (change.s3.empty()) {
     Stats* stats = &ctx_->stats();
     pipeline_.Submit([client, stats, table, hash, change = std::move(change)]() {
@@ -1138,6 +1155,7 @@ Status TableWriter::FlushBatch() {
 
 Status TableWriter::Finish(int* code) {
   FlushBatch();
+  sent_keys_.clear();
   WriteOutcome out = pipeline_.Take();
   *code = SQLITE_OK;
   if (!out.status.ok()) {
@@ -1180,6 +1198,7 @@ int TableWriter::Rollback() {
   // Unsent puts are dropped; requests in flight cannot be called back.
   batch_.clear();
   batch_keys_.clear();
+  sent_keys_.clear();
   pipeline_.Take();
   active_ = false;
   rows_.clear();

@@ -107,6 +107,8 @@ class WritePipeline {
   void Submit(Task task);
   // Waits for every task; returns what they did since the last Take().
   WriteOutcome Take();
+  // Waits for every task, keeping what they did for Take().
+  void Wait();
   // True once a task has failed (not counting conflicts).
   bool failed();
 
@@ -268,6 +270,9 @@ class TableWriter {
 
   bool active_ = false;  // between xBegin and xCommit/xRollback
   std::map<sqlite3_int64, Row> rows_;
+  // Keys of the single writes this statement has sent: a key sent again
+  // waits for the first write to finish (else the two race).
+  std::set<std::string> sent_keys_;
   WritePipeline pipeline_{kInFlight};
   std::vector<dynamodb::BatchWriteEntry> batch_;
   std::set<std::string> batch_keys_;
