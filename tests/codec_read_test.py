@@ -366,6 +366,13 @@ class CodecReadTest(cli_support.CliTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("people", r.stderr)
         self.assertIn("ssn", r.stderr)
+        # A codec stores B: a key of type S cannot be declared with one.
+        doc = {"tables": {"pages": {"columns": {"id": {
+            "codec": "EncryptedUnicodeAttribute", "key": f"env:{PASSWORD_ENV}"}}}}}
+        path = self.write_catalog(doc, os.path.join(self.home, "skey.json"))
+        r = self.run_cli(["--catalog", path, "-c", "SELECT count(*) FROM pages"], self.env())
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("table pages, column id: the key attribute is of DynamoDB type S", r.stderr)
 
     def test_codec_dot_command_and_schema(self):
         script = (".codec people name {\"chain\": [], \"as\": \"text\"}\n"

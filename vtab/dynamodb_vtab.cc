@@ -288,6 +288,15 @@ Status CheckCodecKeys(const DdbTable& t,
                                      "not " +
                                      c->codec());
     }
+    // Codecs without S3 store B: a key of type S or N cannot hold it.
+    const std::string& type =
+        name == t.desc.key.hash.name ? t.desc.key.hash.type : t.desc.key.range->type;
+    if (type != "B") {
+      return Status::InvalidArgument(
+          "table " + t.table + ", column " + name + ": the key attribute is of DynamoDB type " +
+          type + ", but its codec (" + c->codec() +
+          ") stores binary (B) values; a key column can only have a codec when its type is B");
+    }
   }
   return Status::OK();
 }
