@@ -38,6 +38,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import importlib.util
@@ -314,9 +315,16 @@ class SchemaCacheTest(cli_support.CliTestCase):
             _, result = self.operations(
                 "SELECT item->>'nickname' FROM orders WHERE customer = 'zz-late';\n")
             self.assertEqual(result.stdout, "x\n", result)
-            # users was sampled whole: nothing to suggest.
-            _, result = self.operations("SELECT nope FROM users;\n")
+            # users sampled whole just now: nothing to suggest.
+            env = self.env()
+            env["XDG_CACHE_HOME"] = os.path.join(self.home, "fresh-cache-" + str(time.time()))
+            result = self.run_cli(["-batch"], env, input="SELECT nope FROM users;\n")
             self.assertIn("no such column: nope\n", result.stderr)
+            # From the cache, a whole sample may be older than the table's
+            # newest attributes: the hint is given.
+            result = self.run_cli(["-batch"], env, input="SELECT nope FROM users;\n")
+            self.assertIn("no such column: nope (the columns of users come from a sample",
+                          result.stderr)
         finally:
             self.client.delete_item(TableName="orders", Key=key)
 

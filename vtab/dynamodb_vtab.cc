@@ -433,7 +433,10 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     AttachCodecs(t.get(), codec_decls);
     EstimateTableStats(t->desc, t->sample_summary, &t->stats);
     t->stats.consistent = t->consistent;
-    ctx->NoteSample(t->table, declared.empty() && sample > 0 && !t->sample_summary.complete);
+    // A sample may miss attributes: a partial one, or a cached one (items
+    // written since may hold new attributes).
+    ctx->NoteSample(t->table, declared.empty() && sample > 0 &&
+                                  (!t->sample_summary.complete || t->sampled_from_cache));
     if (save) {
       ctx->schema_cache().SaveTable(
           scope, t->table, CachedSchema{t->desc, t->sampled_attributes, t->sample_summary, 0});
