@@ -1,5 +1,6 @@
 #include "shell/args.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,12 +15,20 @@ const std::set<std::string>& ModeFlags() {
                                                "quote",  "table", "tabs"};
   return kModes;
 }
-// A lone argument that is meant as a script: it ends in ".sql" or holds a
-// '/' and has no blank (SQL text has blanks; "a/b" alone is no statement).
+// A lone argument that is meant as a script: no blank (SQL text has
+// blanks) and a '/' or a file extension ("query.txt"; no single word with a
+// dot is a statement, and ".tables" has no name before its dot).
 bool LooksLikeFileName(const std::string& arg) {
   if (arg.find_first_of(" \t\n;") != std::string::npos) return false;
-  bool dot_sql = arg.size() > 4 && arg.compare(arg.size() - 4, 4, ".sql") == 0;
-  return dot_sql || arg.find('/') != std::string::npos;
+  if (arg.find('/') != std::string::npos) return true;
+  size_t dot = arg.rfind('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == arg.size() || arg.size() - dot > 9) {
+    return false;
+  }
+  for (size_t i = dot + 1; i < arg.size(); ++i) {
+    if (!std::isalnum(static_cast<unsigned char>(arg[i]))) return false;
+  }
+  return true;
 }
 
 Status MissingFile(const std::string& path) {

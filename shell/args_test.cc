@@ -25,7 +25,7 @@ TEST(ArgsTest, CommandsAndFilesKeepTheirOrder) {
 
 TEST(ArgsTest, AMissingFileThatLooksLikeOneIsAUsageError) {
   Args a;
-  for (const char* name : {"nosuchfile.sql", "no/such/file", "./x"}) {
+  for (const char* name : {"nosuchfile.sql", "no/such/file", "./x", "query.txt"}) {
     Status s = Parse({name}, &a);
     EXPECT_FALSE(s.ok()) << name;
     EXPECT_EQ(s.ToString(), std::string("cannot open \"") + name + "\": No such file or directory");
@@ -33,8 +33,11 @@ TEST(ArgsTest, AMissingFileThatLooksLikeOneIsAUsageError) {
   Status s = Parse({"-f", "gone.sql"}, &a);
   EXPECT_EQ(s.ToString(), "cannot open \"gone.sql\": No such file or directory");
   // SQL words stay SQL, even with a '/' or ".sql" in them.
-  for (std::vector<const char*> sql :
-       {std::vector<const char*>{"SELECT 6/2"}, {"SELECT", "6/2"}, {"SELECT 'a.sql'"}}) {
+  for (std::vector<const char*> sql : {std::vector<const char*>{"SELECT 6/2"},
+                                       {"SELECT", "6/2"},
+                                       {"SELECT 'a.sql'"},
+                                       {".tables"},
+                                       {"VACUUM"}}) {
     ASSERT_TRUE(Parse(sql, &a).ok());
     ASSERT_EQ(a.inputs.size(), 1u);
     EXPECT_EQ(a.inputs[0].kind, Input::kSql);
