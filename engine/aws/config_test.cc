@@ -374,8 +374,13 @@ TEST(ParseEndpointUrlTest, RejectsMalformedUrls) {
     Endpoint e;
     Status s = ParseEndpointUrl(bad, &e);
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << bad;
-    EXPECT_NE(s.message().find(std::string("\"") + bad + "\""), std::string::npos) << s.message();
+    // User info (a password) is shown as ***.
+    EXPECT_NE(s.message().find("\"" + RedactUrlUserInfo(bad) + "\""), std::string::npos)
+        << s.message();
+    EXPECT_EQ(s.message().find("u:p@"), std::string::npos) << s.message();
   }
+  EXPECT_EQ(RedactUrlUserInfo("http://u:p@host:1/x@y"), "http://***@host:1/x@y");
+  EXPECT_EQ(RedactUrlUserInfo("http://host/a@b"), "http://host/a@b");
 }
 
 class EndpointTest : public ::testing::Test {
