@@ -366,6 +366,10 @@ void TableWriter::RememberRow(sqlite3_int64 rowid, const Item& item, bool whole)
 
 bool TableWriter::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
+bool TableWriter::IsKey(const std::string& attribute) const {
+  return attribute == key_.hash.name || (key_.range && attribute == key_.range->name);
+}
+
 int TableWriter::Fail(sqlite3_vtab* vtab, const Status& s, int code) {
   std::string msg = s.ToString();
   if (msg.find(table_) == std::string::npos) msg = "table " + table_ + ": " + msg;
@@ -427,7 +431,7 @@ Status TableWriter::BuildInsert(sqlite3_value** values, Change* change) {
     const WriteColumn& c = columns_[i];
     if (static_cast<int>(i) == item_column_ || c.attribute.empty() || c.codec) continue;
     sqlite3_value* v = values[i];
-    bool is_key = c.attribute == key_.hash.name || (key_.range && c.attribute == key_.range->name);
+    bool is_key = IsKey(c.attribute);
     if (sqlite3_value_type(v) == SQLITE_NULL && !(is_key && !item->count(c.attribute))) continue;
     Status s = is_key ? SqlToKeyAttribute(v, c.type, c.name, &(*item)[c.attribute])
                       : SqlToAttribute(v, c.type, c.name, &(*item)[c.attribute]);
@@ -435,12 +439,9 @@ Status TableWriter::BuildInsert(sqlite3_value** values, Change* change) {
   }
   // A key that is a codec column (deterministic, without S3: the catalog
   // allows no other) is encoded first; its context is table and column only.
-  auto is_key = [this](const std::string& a) {
-    return a == key_.hash.name || (key_.range && a == key_.range->name);
-  };
   for (size_t i = 0; i < columns_.size(); ++i) {
     const WriteColumn& c = columns_[i];
-    if (!c.codec || !is_key(c.attribute) || sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
+    if (!c.codec || !IsKey(c.attribute) || sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
     Status s = EncodeCodec(c, values[i], Item(), &(*item)[c.attribute], change);
     if (!s.ok()) return s;
   }
@@ -457,7 +458,7 @@ Status TableWriter::BuildInsert(sqlite3_value** values, Change* change) {
   Item key = KeyOf(*item);
   for (size_t i = 0; i < columns_.size(); ++i) {
     const WriteColumn& c = columns_[i];
-    if (!c.codec || is_key(c.attribute) || sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
+    if (!c.codec || IsKey(c.attribute) || sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
     Status s = EncodeCodec(c, values[i], key, &(*item)[c.attribute], change);
     if (!s.ok()) return s;
   }
@@ -617,15 +618,12 @@ Status TableWriter::MoveWithS3Refused(const WriteColumn& c) const {
 }
 
 Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change) {
-  auto is_key = [this](const std::string& a) {
-    return a == key_.hash.name || (key_.range && a == key_.range->name);
-  };
   // The new key, when a key column is set to another value.
   Item new_key = change->key;
   bool key_changed = false;
   for (size_t i = 0; i < columns_.size(); ++i) {
     const WriteColumn& c = columns_[i];
-    if (!is_key(c.attribute) || sqlite3_value_nochange(values[i])) continue;
+    if (!IsKey(c.attribute) || sqlite3_value_nochange(values[i])) continue;
     AttributeValue v;
     Status s;
     if (c.codec && sqlite3_value_type(values[i]) != SQLITE_NULL) {
@@ -647,7 +645,7 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
   std::set<std::string> set_by_column;
   for (size_t i = 0; i < columns_.size(); ++i) {
     const WriteColumn& c = columns_[i];
-    if (static_cast<int>(i) == item_column_ || c.attribute.empty() || is_key(c.attribute) ||
+    if (static_cast<int>(i) == item_column_ || c.attribute.empty() || IsKey(c.attribute) ||
         sqlite3_value_nochange(values[i])) {
       continue;
     }
@@ -700,13 +698,10 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
     if (was != old.item.end()) {
       // A statement over many rows hands over every column's value, also
       // the ones it does not set: what still reads as the stored value is
-      // unchanged (1.50 read as 1.5; a document's binary and set members
-      // read as JSON keep their types where the JSON did not change).
+      // unchanged (== compares numbers by value: 1.50 read as 1.5; a
+      // document's binary and set members read as JSON keep their types
+      // where the JSON did not change).
       const AttributeValue& stored = was->second;
-      if (stored.type() == AttributeValue::Type::kN && v.type() == AttributeValue::Type::kN &&
-          dynamodb::CompareNumbers(stored.scalar(), v.scalar()) == 0) {
-        continue;
-      }
       if ((stored.type() == AttributeValue::Type::kM || stored.type() == AttributeValue::Type::kL ||
            stored.is_set()) &&
           sqlite3_value_type(values[i]) == SQLITE_TEXT) {
@@ -774,7 +769,7 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
       s = MergePlainAttribute(was != old.item.end() ? &was->second : nullptr, plain, hint, name,
                               &v);
       if (!s.ok()) return s;
-      if (is_key(name)) {
+      if (IsKey(name)) {
         if (v != change->key[name]) {
           return Status::InvalidArgument("key " + name +
                                          " cannot change through the item column; set its column");
@@ -785,7 +780,7 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
       changes[name] = std::move(v);
     }
     for (const auto& [name, v] : old.item) {
-      if (!is_key(name) && !set_by_column.count(name) && !parsed.map().count(name)) {
+      if (!IsKey(name) && !set_by_column.count(name) && !parsed.map().count(name)) {
         changes[name] = std::nullopt;
       }
     }
@@ -829,7 +824,7 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
     // Codec values bound to the old key (AEAD associated data) are written
     // again for the new one; others move as they are stored.
     for (const WriteColumn& c : columns_) {
-      if (!c.codec || is_key(c.attribute) || set_by_column.count(c.attribute)) continue;
+      if (!c.codec || IsKey(c.attribute) || set_by_column.count(c.attribute)) continue;
       auto it = item.find(c.attribute);
       if (it == item.end() || !c.codec->BindsItemKey()) continue;
       if (c.codec->s3()) return MoveWithS3Refused(c);
@@ -946,8 +941,8 @@ WriteOutcome Execute(dynamodb::DynamoDbClient* client, Stats* stats, const std::
       req.entries = {std::move(del), std::move(put)};
       ++stats->transact_write_items;
       s = client->TransactWriteItems(req, &result.consumed_capacity);
-      if (IsConditionFailure(s) ||
-          s.message().find("ConditionalCheckFailed") != std::string::npos) {
+      // Cancelled, not ConditionalCheckFailedException: the reasons say.
+      if (s.message().find("ConditionalCheckFailed") != std::string::npos) {
         ++stats->items_refused;
       }
       if (s.message().find("entry 1: ConditionalCheckFailed") != std::string::npos) {
@@ -966,7 +961,7 @@ WriteOutcome Execute(dynamodb::DynamoDbClient* client, Stats* stats, const std::
   }
   stats->write_capacity_milli += MilliUnits(result.consumed_capacity);
   if (IsConditionFailure(s)) {
-    if (change.kind != Kind::kMove) ++stats->items_refused;
+    ++stats->items_refused;
     out.conflicts = 1;
     out.conflict_keys.push_back(DescribeKey(*change.key));
   } else if (!s.ok()) {
@@ -1063,15 +1058,8 @@ Status TableWriter::Send(Change change, int* code) {
   if (change.kind == Kind::kPut && !change.insert && change.s3.empty()) {
     // An unconditional put: BatchWriteItem, 25 a request. A key twice in
     // one request is refused, and two requests in flight race: wait first.
-    std::string id = dynamodb::ItemToPlainJson(change.key);
-    if (batch_keys_.count(id) || sent_keys_.count(id)) {
-      Status s = FlushBatch();
-      if (!s.ok()) return s;
-      pipeline_.Wait();
-      batch_keys_.clear();
-      sent_keys_.clear();
-    }
-    batch_keys_.insert(id);
+    Status s = OrderWrite(change.key);
+    if (!s.ok()) return s;
     batch_.push_back({table_, dynamodb::BatchWriteEntry::Kind::kPut, std::move(change.item)});
     if (batch_.size() >= kBatchWriteSize) return FlushBatch();
     return Status::OK();
@@ -1079,15 +1067,7 @@ Status TableWriter::Send(Change change, int* code) {
   std::string table = table_;
   std::string hash = key_.hash.name;
   // One item written twice by a statement: in order, as SQLite would.
-  if (std::string id = dynamodb::ItemToPlainJson(change.key);
-      !sent_keys_.insert(id).second || batch_keys_.count(id)) {
-    Status s = FlushBatch();
-    if (!s.ok()) return s;
-    pipeline_.Wait();
-    batch_keys_.clear();
-    sent_keys_.clear();
-    sent_keys_.insert(std::move(id));
-  }
+  if (Status s = OrderWrite(change.key); !s.ok()) return s;
   if (change.s3.empty()) {
     Stats* stats = &ctx_->stats();
     pipeline_.Submit([client, stats, table, hash, change = std::move(change)]() {
@@ -1127,6 +1107,18 @@ Status TableWriter::Send(Change change, int* code) {
   return Status::OK();
 }
 
+Status TableWriter::OrderWrite(const Item& key) {
+  std::string id = dynamodb::ItemToPlainJson(key);
+  if (pending_keys_.count(id)) {
+    Status s = FlushBatch();
+    if (!s.ok()) return s;
+    pipeline_.Wait();
+    pending_keys_.clear();
+  }
+  pending_keys_.insert(std::move(id));
+  return Status::OK();
+}
+
 Status TableWriter::FlushBatch() {
   if (batch_.empty()) return Status::OK();
   dynamodb::DynamoDbClient* client = &conn_->dynamodb();
@@ -1149,13 +1141,12 @@ Status TableWriter::FlushBatch() {
     return out;
   });
   batch_.clear();
-  batch_keys_.clear();
   return Status::OK();
 }
 
 Status TableWriter::Finish(int* code) {
   FlushBatch();
-  sent_keys_.clear();
+  pending_keys_.clear();
   WriteOutcome out = pipeline_.Take();
   *code = SQLITE_OK;
   if (!out.status.ok()) {
@@ -1197,8 +1188,7 @@ int TableWriter::Commit() {
 int TableWriter::Rollback() {
   // Unsent puts are dropped; requests in flight cannot be called back.
   batch_.clear();
-  batch_keys_.clear();
-  sent_keys_.clear();
+  pending_keys_.clear();
   pipeline_.Take();
   active_ = false;
   rows_.clear();

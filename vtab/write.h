@@ -239,6 +239,11 @@ class TableWriter {
 
   int Fail(sqlite3_vtab* vtab, const Status& s, int code = SQLITE_ERROR);
   bool InTransaction() const;
+  // Notes a write of the item with key `key`; when the statement already
+  // has one pending, sends the batch and waits for every write first.
+  Status OrderWrite(const dynamodb::Item& key);
+  // Whether `attribute` is the table's partition or sort key.
+  bool IsKey(const std::string& attribute) const;
   Status BuildInsert(sqlite3_value** values, Change* change);
   // Encodes codec column `c` (its value `v`) for the item with key `key`:
   // the stored value, and the S3 object to put, if any.
@@ -270,12 +275,11 @@ class TableWriter {
 
   bool active_ = false;  // between xBegin and xCommit/xRollback
   std::map<sqlite3_int64, Row> rows_;
-  // Keys of the single writes this statement has sent: a key sent again
-  // waits for the first write to finish (else the two race).
-  std::set<std::string> sent_keys_;
+  // Keys this statement has batched or sent and not yet seen finish: a key
+  // written again first waits for them (OrderWrite), else the two race.
+  std::set<std::string> pending_keys_;
   WritePipeline pipeline_{kInFlight};
   std::vector<dynamodb::BatchWriteEntry> batch_;
-  std::set<std::string> batch_keys_;
   std::optional<ledger::Session> session_;  // who writes, for the ledger
 };
 

@@ -284,22 +284,17 @@ Status PlainToAttribute(AttributeValue plain, const std::string& hint, const std
 Status MergePlainAttribute(const AttributeValue* old, AttributeValue plain, const std::string& hint,
                            const std::string& attribute, AttributeValue* out) {
   if (old == nullptr) return PlainToAttribute(std::move(plain), hint, attribute, out);
-  // Numbers compare by value: the item column may show 1.50 as 1.5.
-  auto same_number = [](const std::string& a, const AttributeValue& b) {
-    return b.type() == Type::kN && dynamodb::CompareNumbers(a, b.scalar()) == 0;
-  };
-  bool same = false;
-  if (old->type() == Type::kN) {
-    same = same_number(old->scalar(), plain);
-  } else if (old->type() == Type::kNS && plain.type() == Type::kL &&
-             plain.list().size() == old->set().size()) {
-    same = true;
+  // Same type: == compares numbers by value (the item column may show 1.50
+  // as 1.5). A number set reads as a list of numbers; other values by
+  // their JSON (binary shows as base64 text, sets as lists).
+  bool same = *old == plain;
+  if (!same && old->type() == Type::kNS && plain.type() == Type::kL) {
+    same = plain.list().size() == old->set().size();
     for (size_t i = 0; i < plain.list().size() && same; ++i) {
-      same = same_number(old->set()[i], plain.list()[i]);
+      same = AttributeValue::N(old->set()[i]) == plain.list()[i];
     }
-  } else {
-    same = dynamodb::ToPlainJson(*old) == dynamodb::ToPlainJson(plain);
   }
+  if (!same) same = dynamodb::ToPlainJson(*old) == dynamodb::ToPlainJson(plain);
   if (same) {
     *out = *old;  // unchanged: exactly as stored
     return Status::OK();
