@@ -1,6 +1,10 @@
 #include "engine/ledger/backend.h"
 
 #include <ctime>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -94,25 +98,31 @@ Status Sweep(Connection& connection, const SweepRequest& request, SweepResult* r
   // What the items reference, first: an object uploaded after this scan
   // began is younger than any sensible grace period.
   std::set<std::string> referenced;
-  std::vector<std::pair<std::string, std::string>> sources = {{request.table, request.attribute}};
-  sources.insert(sources.end(), request.also.begin(), request.also.end());
+  // One scan per table, projecting each of its attributes that may refer.
+  std::map<std::string, std::vector<std::string>> sources = {{request.table, {request.attribute}}};
+  for (const auto& [table, attribute] : request.also) sources[table].push_back(attribute);
   Status s;
-  for (const auto& [table, attribute] : sources) {
+  for (const auto& [table, attributes] : sources) {
     dynamodb::ScanRequest scan;
     scan.table = table;
-    scan.projection = "#a";
-    scan.names["#a"] = attribute;
     scan.consistent_read = true;
+    for (size_t i = 0; i < attributes.size(); ++i) {
+      std::string name = "#a" + std::to_string(i);
+      scan.projection += (i > 0 ? ", " : "") + name;
+      scan.names[name] = attributes[i];
+    }
     s = connection.dynamodb().ScanAll(scan, [&](dynamodb::ItemPage&& page) {
       for (const auto& item : page.items) {
-        auto it = item.find(attribute);
-        if (it != item.end()) ObjectReferences(it->second, request.bucket, &referenced);
+        for (const std::string& attribute : attributes) {
+          auto it = item.find(attribute);
+          if (it != item.end()) ObjectReferences(it->second, request.bucket, &referenced);
+        }
       }
       return Status::OK();
     });
     // A declared table that does not exist here references nothing.
     if (!s.ok() && s.aws_code() == "ResourceNotFoundException" && table != request.table) continue;
-    if (!s.ok()) return s.WithContext("reading the references of " + table + "." + attribute);
+    if (!s.ok()) return s.WithContext("reading the references of table " + table);
   }
   s3::ListRequest list;
   list.bucket = request.bucket;
