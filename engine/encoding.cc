@@ -103,6 +103,15 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+std::string Sha1(std::string_view data) {
+  std::string out(EVP_MAX_MD_SIZE, '\0');
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
+             EVP_sha1(), nullptr);
+  out.resize(len);
+  return out;
+}
+
 std::string Md5(std::string_view data) {
   std::string out(EVP_MAX_MD_SIZE, '\0');
   unsigned int len = 0;

@@ -19,6 +19,7 @@ uint32_t Crc32(std::string_view bytes, uint32_t seed = 0);
 
 std::string Sha256(std::string_view data);                            // 32 raw bytes
 std::string HmacSha256(std::string_view key, std::string_view data);  // 32 raw bytes
-std::string Md5(std::string_view data);                               // 16 raw bytes
+std::string Sha1(std::string_view data);  // 20 raw bytes (the AWS CLI's cache file names)
+std::string Md5(std::string_view data);   // 16 raw bytes
 
 }  // namespace ddb

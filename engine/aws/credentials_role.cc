@@ -2,7 +2,6 @@
 #include "engine/aws/credentials_role.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include <utility>
 
 #include "engine/codec/formats.h"
+#include "engine/encoding.h"
 
 namespace ddb::aws {
 
@@ -302,20 +302,7 @@ std::string RoleCacheFile(const std::string& home, const AssumeRoleParams& param
   if (!codec::PythonJsonDumps(args.dump(), &text).ok()) return {};
   std::string dir = home;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  return dir + "/.aws/cli/cache/" + Sha1Hex(text) + ".json";
-}
-
-std::string Sha1Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha1(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return dir + "/.aws/cli/cache/" + HexEncode(Sha1(text)) + ".json";
 }
 
 Status WriteFileAtomically(const std::string& path, const std::string& text) {

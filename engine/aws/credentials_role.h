@@ -46,9 +46,6 @@ std::unique_ptr<CredentialsFetcher> NewAssumeRoleFetcher(
 std::string RoleCacheFile(const std::string& home, const AssumeRoleParams& params,
                           bool session_name_given);
 
-// SHA-1 of `text`, lower-case hex (the CLI's cache file names).
-std::string Sha1Hex(std::string_view text);
-
 // Replaces `path` atomically with `text`, readable by the owner only (the
 // file holds secrets), creating its directory (0700) when missing, as the
 // CLI's JSONFileCache does.

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/aws/credentials_role.h"
+#include "engine/encoding.h"
 
 namespace ddb::aws {
 
@@ -89,7 +90,7 @@ Status ReadSsoProfile(const ConfigFiles& files, const std::string& profile, SsoP
 }
 
 std::string SsoCacheFileName(const SsoProfile& sso) {
-  return Sha1Hex(sso.session_name.empty() ? sso.start_url : sso.session_name) + ".json";
+  return HexEncode(Sha1(sso.session_name.empty() ? sso.start_url : sso.session_name)) + ".json";
 }
 
 SsoCredentialsFetcher::SsoCredentialsFetcher(SsoProfile sso, GetEnv env,
