@@ -547,38 +547,30 @@ std::string Shell::MissingColumnHint(const std::string& message, const char* sql
 void Shell::PrintStats() {
   vtab::Stats& st = module_->stats();
   aws::CallCounters* calls = connection_ ? &connection_->dynamodb().aws().counters() : nullptr;
-  uint64_t requests = st.get_item + st.batch_get_item + st.query + st.scan + st.execute_statement;
-  uint64_t writes = st.write_requests();
-  bool s3 = st.s3_gets.load() + st.s3_cache_hits.load() > 0;
+  using ull = unsigned long long;
+  auto n = [](const std::atomic<uint64_t>& counter) { return static_cast<ull>(counter.load()); };
+  ull requests =
+      n(st.get_item) + n(st.batch_get_item) + n(st.query) + n(st.scan) + n(st.execute_statement);
+  ull writes = st.write_requests();
+  bool s3 = n(st.s3_gets) + n(st.s3_cache_hits) > 0;
   if (requests > 0 || (writes == 0 && s3)) {
     // "returned": items DynamoDB sent back (after its filter); "rows": rows
     // SQLite got, some from copies the statement had read already ("reused").
     std::string reused;
     if (st.reused > 0) {
-      reused = "  reused: " + std::to_string(st.reused.load()) + " scans (" +
-               std::to_string(st.reused_rows.load()) + " rows) from this statement's copies";
+      reused = "  reused: " + std::to_string(n(st.reused)) + " scans (" +
+               std::to_string(n(st.reused_rows)) + " rows) from this statement's copies";
     }
     std::fprintf(
         stderr,
         "requests: %llu (GetItem %llu, BatchGetItem %llu, Query %llu, Scan %llu, ExecuteStatement "
         "%llu)  pages: %llu  items scanned: %llu  returned: %llu  rows: %llu  bytes: %llu  "
         "capacity: %.1f RCU  retries: %llu%s\n",
-        static_cast<unsigned long long>(requests),
-        static_cast<unsigned long long>(st.get_item.load()),
-        static_cast<unsigned long long>(st.batch_get_item.load()),
-        static_cast<unsigned long long>(st.query.load()),
-        static_cast<unsigned long long>(st.scan.load()),
-        static_cast<unsigned long long>(st.execute_statement.load()),
-        static_cast<unsigned long long>(st.pages.load()),
-        static_cast<unsigned long long>(st.items_scanned.load()),
-        static_cast<unsigned long long>(st.items_returned.load()),
-        static_cast<unsigned long long>(st.rows.load()),
-        static_cast<unsigned long long>(connection_ ? calls->bytes_received.load() - bytes_baseline_
-                                                    : 0),
+        requests, n(st.get_item), n(st.batch_get_item), n(st.query), n(st.scan),
+        n(st.execute_statement), n(st.pages), n(st.items_scanned), n(st.items_returned), n(st.rows),
+        calls ? static_cast<ull>(calls->bytes_received.load() - bytes_baseline_) : 0,
         static_cast<double>(st.capacity_milli.load()) / 1000.0,
-        static_cast<unsigned long long>(connection_ ? calls->retries.load() - retries_baseline_
-                                                    : 0),
-        reused.c_str());
+        calls ? static_cast<ull>(calls->retries.load() - retries_baseline_) : 0, reused.c_str());
   }
   if (writes > 0) {
     // "conditional failures": writes DynamoDB declined (the item changed
@@ -587,21 +579,13 @@ void Shell::PrintStats() {
                  "writes: %llu (PutItem %llu, UpdateItem %llu, DeleteItem %llu, BatchWriteItem "
                  "%llu, TransactWriteItems %llu)  items written: %llu  conditional failures: %llu  "
                  "capacity: %.1f WCU\n",
-                 static_cast<unsigned long long>(writes),
-                 static_cast<unsigned long long>(st.put_item.load()),
-                 static_cast<unsigned long long>(st.update_item.load()),
-                 static_cast<unsigned long long>(st.delete_item.load()),
-                 static_cast<unsigned long long>(st.batch_write_item.load()),
-                 static_cast<unsigned long long>(st.transact_write_items.load()),
-                 static_cast<unsigned long long>(st.items_written.load()),
-                 static_cast<unsigned long long>(st.items_refused.load()),
-                 static_cast<double>(st.write_capacity_milli.load()) / 1000.0);
+                 writes, n(st.put_item), n(st.update_item), n(st.delete_item),
+                 n(st.batch_write_item), n(st.transact_write_items), n(st.items_written),
+                 n(st.items_refused), static_cast<double>(st.write_capacity_milli.load()) / 1000.0);
   }
   if (s3) {
-    std::fprintf(stderr, "S3: %llu GETs, %llu bytes, %llu cache hits\n",
-                 static_cast<unsigned long long>(st.s3_gets.load()),
-                 static_cast<unsigned long long>(st.s3_bytes.load()),
-                 static_cast<unsigned long long>(st.s3_cache_hits.load()));
+    std::fprintf(stderr, "S3: %llu GETs, %llu bytes, %llu cache hits\n", n(st.s3_gets),
+                 n(st.s3_bytes), n(st.s3_cache_hits));
   }
 }
 

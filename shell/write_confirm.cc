@@ -117,10 +117,10 @@ bool ReadYesNo(std::FILE* answers) {
       STDIN_FILENO, POLLIN, 0
     };
     int ready = poll(&p, 1, 100);
-    if (g_answer_interrupted) break;
-    if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+    if (g_answer_interrupted || (ready < 0 && errno != EINTR)) break;
+    if (ready <= 0) continue;
     char c = 0;
-    ssize_t n = ready > 0 ? read(STDIN_FILENO, &c, 1) : -1;
+    ssize_t n = read(STDIN_FILENO, &c, 1);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // end of input or an error: no
     if (c == '\n') {
