@@ -161,6 +161,32 @@ class CliTestCase(unittest.TestCase):
         self.assert_no_secret(result)
         return result
 
+    def run_cli_interleaved(self, args, env, before, between, after):
+        """Runs ddbsql with `args` on the script `before`, then calls
+        `between()` (another writer, say) while the session waits for more
+        input, then feeds it `after`; returns a Result."""
+        argv = [DDBSQL] + list(args)
+        start = time.monotonic()
+        with subprocess.Popen(argv, env=env, cwd=self.home, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+            proc.stdin.write((before + ".print @@ready\n").encode("utf-8"))
+            proc.stdin.flush()
+            seen = []
+            for line in proc.stdout:  # the marker comes once `before` has run
+                if line.strip() == b"@@ready":
+                    break
+                seen.append(line)
+            between()
+            try:
+                out, err = proc.communicate(after.encode("utf-8"), timeout=TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                self.fail(f"{argv} did not finish within {TIMEOUT_SECONDS} s")
+        result = Result(argv, proc.returncode, b"".join(seen) + out, err,
+                        time.monotonic() - start)
+        self.assert_no_secret(result)
+        return result
+
     def assert_no_secret(self, result):
         for secret in SECRETS:
             for name, data in (("stdout", result.stdout_bytes), ("stderr", result.stderr_bytes)):

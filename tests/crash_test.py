@@ -405,11 +405,37 @@ class CrashMatrixTest(cli_support.CliTestCase):
         expect = {("t1", "c1"): "one", ("t2", "c1"): "two", ("t2", "c2"): "deux"}
         self.check_invariants("committed", expect)
         # One write refused: the whole transaction, S3 included, is undone.
-        r = self.sql(f"BEGIN;\nUPDATE {TABLE} SET c1 = 'changed' WHERE id = 't2';\n"
-                     f"INSERT INTO {TABLE}(id, c1) VALUES ('t1', 'clash');\nCOMMIT;\n")
+        # (Another writer creates t3 after the INSERT found no such key.)
+        r = self.run_cli_interleaved(
+            ["--catalog", self.catalog, "--ledger", self.ledger], self.env(),
+            f"BEGIN;\nUPDATE {TABLE} SET c1 = 'changed' WHERE id = 't2';\n"
+            f"INSERT INTO {TABLE}(id, c1) VALUES ('t3', 'clash');\n",
+            lambda: self.ddb.put_item(TableName=TABLE, Item={"id": {"S": "t3"}}), "COMMIT;\n")
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("COMMIT: nothing written", r.stderr)
+        self.ddb.delete_item(TableName=TABLE, Key={"id": {"S": "t3"}})
         self.check_invariants("cancelled", expect)
+
+    def test_a_transaction_reads_its_pending_s3_objects(self):
+        # Inside BEGIN an S3 column's object is only put at COMMIT: the
+        # transaction reads it from memory. INSERT then UPDATE puts only the
+        # last object; DELETE then INSERT removes the old objects.
+        r = self.sql(f"BEGIN;\nINSERT INTO {TABLE}(id, c1) VALUES ('t', 'one');\n"
+                     f"SELECT c1 FROM {TABLE} WHERE id = 't';\n"
+                     f"UPDATE {TABLE} SET c1 = 'two', c2 = 'second' WHERE id = 't';\n"
+                     f"SELECT c1, c2 FROM {TABLE};\nCOMMIT;\n"
+                     f"SELECT c1, c2 FROM {TABLE} WHERE id = 't';\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout, "one\ntwo|second\ntwo|second\n")
+        self.check_invariants("combined", {("t", "c1"): "two", ("t", "c2"): "second"})
+        self.assertEqual(len(self.objects()), 2)  # 'one' never reached S3
+        r = self.sql(f"BEGIN;\nDELETE FROM {TABLE} WHERE id = 't';\n"
+                     f"INSERT INTO {TABLE}(id, c1) VALUES ('t', 'three');\n"
+                     f"SELECT c1, c2 FROM {TABLE} WHERE id = 't';\nCOMMIT;\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout, "three|\n")
+        self.check_invariants("replaced", {("t", "c1"): "three"})
+        self.assertEqual(self.pending(), 0)
 
     def test_a_bucket_that_does_not_exist_leaves_nothing_pending(self):
         catalog = os.path.join(self.home, "nobucket.json")

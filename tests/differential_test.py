@@ -24,6 +24,15 @@ t's visible columns there, because a plain table cannot hide `item`.
 A second TestCase checks plans (EXPLAIN QUERY PLAN) and DynamoDB request
 counts (.stats) for the main query shapes.
 
+A third, WriteDifferentialTest, writes: seeded random INSERT, INSERT OR
+IGNORE, REPLACE, UPDATE, DELETE and SELECT statements (tests/differential/
+writes.py) run through ddbsql on two small DynamoDB tables and through
+sqlite3 on plain tables with the same rows and declared types, in
+transactions (BEGIN ... COMMIT, ROLLBACK, SAVEPOINT ... ROLLBACK TO) and
+outside them. Each statement's output, and whether it failed, must agree;
+so must the tables after each transaction (and DynamoDB's items, read with
+boto3, at the end).
+
 Usage: differential_test.py --ddbsql PATH [unittest args]
 Needs DDBSQL_TEST_DYNAMODB_URL (skips without it unless
 DDBSQL_REQUIRE_EMULATORS=1) and the sqlite3 command-line shell.
@@ -48,6 +57,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "differential"))
 
 import dataset  # noqa: E402  (needs the path above)
+import writes  # noqa: E402
 
 DDBSQL = None  # set by main()
 MARK = "@@diff@@"
@@ -158,19 +168,7 @@ class Fixture:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def env(self):
-        env = dict(os.environ)
-        env.update({
-            "AWS_ACCESS_KEY_ID": self.key_id,
-            "AWS_SECRET_ACCESS_KEY": "secret",
-            "AWS_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL_DYNAMODB": self.endpoint,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "HOME": self.tmp,  # no ~/.ddbsqlrc, no ~/.aws of the user
-        })
-        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
-                  "AWS_SHARED_CREDENTIALS_FILE"):
-            env.pop(k, None)
-        return env
+        return ddbsql_env(self.endpoint, self.key_id, self.tmp)
 
     def ddbsql(self, script, mode="-csv"):
         """Runs `script` through one ddbsql process; stdout and stderr merged."""
@@ -282,6 +280,24 @@ class Fixture:
 
     def star_columns(self, table):
         return ", ".join(quote_ident(n) for n, _, hidden in self.columns[table] if not hidden)
+
+
+def ddbsql_env(endpoint, key_id, home):
+    """The environment of a ddbsql (or sqlite3) child: DynamoDB Local's
+    database of `key_id`, and a HOME of its own."""
+    env = dict(os.environ)
+    env.update({
+        "AWS_ACCESS_KEY_ID": key_id,
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "HOME": home,  # no ~/.ddbsqlrc, no ~/.aws of the user
+    })
+    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
+              "AWS_SHARED_CREDENTIALS_FILE"):
+        env.pop(k, None)
+    return env
 
 
 def quote_ident(name):
@@ -474,6 +490,152 @@ class PlanAndRequestsTest(unittest.TestCase):
 
     def test_count_only_fetches_keys(self):
         self.assertRegex(self.plan("SELECT count(*) FROM orders"), r"project=pk,sk\b")
+
+
+class WriteDifferentialTest(unittest.TestCase):
+    """Random writes, inside transactions and outside, leave ddbsql's
+    DynamoDB tables as sqlite3 leaves plain ones, and every SELECT between
+    them (a transaction's reads of its own writes too) answers alike."""
+
+    # Errors are told apart by the line of the statement they name.
+    DDBSQL_ERROR = re.compile(r"^script\.sql:(\d+): ", re.M)
+    SQLITE3_ERROR_LINE = re.compile(r"near line (\d+)")
+
+    def setUp(self):
+        import boto3
+
+        self.endpoint = os.environ["DDBSQL_TEST_DYNAMODB_URL"]
+        self.key_id = "diffwrite" + uuid.uuid4().hex[:12]  # a database of its own
+        self.client = boto3.client("dynamodb", endpoint_url=self.endpoint,
+                                   region_name="us-east-1", aws_access_key_id=self.key_id,
+                                   aws_secret_access_key="secret")
+        self.tmp = tempfile.mkdtemp(prefix="ddbsql-write-differential-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        rows = writes.initial_rows()
+        for spec in writes.tables():
+            self.client.create_table(**spec)
+        for spec in writes.tables():
+            self.client.get_waiter("table_exists").wait(TableName=spec["TableName"])
+        for table, items in rows.items():
+            for row in items:
+                self.client.put_item(TableName=table, Item=writes.wire_item(row))
+        self.db = os.path.join(self.tmp, "expected.db")
+        db = sqlite3.connect(self.db)
+        try:
+            for sql in writes.local_schema_sql():
+                db.execute(sql)
+            for table, items in rows.items():
+                for row in items:
+                    names = list(row)
+                    db.execute("INSERT INTO %s(%s) VALUES (%s)" % (
+                        table, ", ".join(names), ", ".join("?" * len(names))),
+                        [row[n] for n in names])
+            db.commit()
+        finally:
+            db.close()
+
+    def run_script(self, command, statements):
+        """Runs `statements` (one a line, each after a marker) from a file;
+        per statement its output, and whether the error output names its line."""
+        path = os.path.join(self.tmp, "script.sql")
+        lines = [".nullvalue NULL", ".headers off"]
+        line_of = []
+        for n, sql in enumerate(statements):
+            lines.append(".print %s%d" % (MARK, n))
+            lines.append(sql)
+            line_of.append(len(lines))
+        lines.append(".print %send" % MARK)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        args, stdin, pattern = command(path)
+        with open(stdin or os.devnull, "rb") as f:
+            proc = subprocess.run(args, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  cwd=self.tmp,
+                                  env=ddbsql_env(self.endpoint, self.key_id, self.tmp),
+                                  timeout=RUN_TIMEOUT)
+        out = proc.stdout.decode("utf-8", errors="surrogateescape")
+        err = proc.stderr.decode("utf-8", errors="surrogateescape")
+        parts, _ = split_marked(out, len(statements))
+        errors = {}
+        for line in err.splitlines():
+            m = pattern.search(line)
+            if m:
+                errors.setdefault(int(m.group(1)), line)
+        return [(p, errors.get(line_of[n])) for n, p in enumerate(parts)], err
+
+    def ddbsql_command(self, path):
+        # A script file: errors name FILE:LINE.
+        return [DDBSQL, "-batch", "-csv", os.path.basename(path)], None, self.DDBSQL_ERROR
+
+    def sqlite3_command(self, path):
+        # The script on stdin: errors say "near line LINE".
+        return (["sqlite3", "-init", os.devnull, "-batch", "-csv", self.db], path,
+                self.SQLITE3_ERROR_LINE)
+
+    def check(self, script, label):
+        self.assertGreaterEqual(len(script), 200)
+        started = time.monotonic()
+        got, got_err = self.run_script(self.ddbsql_command, [g for g, _ in script])
+        seconds = time.monotonic() - started
+        want, want_err = self.run_script(self.sqlite3_command, [w for _, w in script])
+        print("%s: ddbsql ran %d statements in %.1f s" % (label, len(script), seconds))
+        mismatches = []
+        for n, ((sql, _), (g_out, g_err), (w_out, w_err)) in enumerate(zip(script, got, want)):
+            if g_out != w_out or (g_err is None) != (w_err is None):
+                mismatches.append(n)
+        report = []
+        for n in mismatches[:8]:
+            # The statements of its transaction before it, for context.
+            first = n
+            while first > 0 and script[first][0] not in ("BEGIN;",) and n - first < 25:
+                first -= 1
+            report.append("---- statement %d: %s" % (n, script[n][0]))
+            report.append("  after: " + " | ".join(s for s, _ in script[first:n]))
+            report.append("  sqlite3: %r, error: %s" % (want[n][0], want[n][1]))
+            report.append("  ddbsql:  %r, error: %s" % (got[n][0], got[n][1]))
+        errors = sum(1 for _, e in want if e)
+        print("%s: %d statements, %d failed alike on both sides, %d differ"
+              % (label, len(script), errors, len(mismatches)))
+        if mismatches:
+            print("\n".join(report))
+            print("ddbsql stderr (end):\n" + got_err[-3000:])
+            print("sqlite3 stderr (end):\n" + want_err[-3000:])
+        sys.stdout.flush()
+        self.assertEqual([], mismatches, "%s: statements whose outcome differs" % label)
+        # DynamoDB itself, read by a peer client, holds what sqlite3's table does.
+        db = sqlite3.connect(self.db)
+        try:
+            for table, columns in (("kvt", writes.KVT_COLUMNS), ("evt", writes.EVT_COLUMNS)):
+                names = [c for c, _ in columns]
+                want_rows = sorted(tuple(r) for r in db.execute(
+                    "SELECT %s FROM %s" % (", ".join(names), table)))
+                items = self.client.scan(TableName=table, ConsistentRead=True)["Items"]
+                got_rows = sorted(tuple(self.plain(it.get(c)) for c in names) for it in items)
+                self.assertEqual(want_rows, got_rows, "%s: %s differs in DynamoDB" % (label, table))
+        finally:
+            db.close()
+
+    @staticmethod
+    def plain(av):
+        if av is None:
+            return None
+        if "S" in av:
+            return av["S"]
+        value = float(av["N"])
+        return int(value) if value.is_integer() else value
+
+    def seed(self, offset):
+        return int(os.environ.get("DDBSQL_DIFF_SEED", writes.SEED)) + offset
+
+    def test_random_transactions_match_sqlite(self):
+        # Reads inside a transaction see its own writes; writes of one item
+        # combine into one action; ROLLBACK TO and failed statements undo.
+        self.check(writes.script(self.seed(0), transactions=True, statements=400),
+                   "inside BEGIN (seed %d)" % self.seed(0))
+
+    def test_random_writes_outside_begin_match_sqlite(self):
+        self.check(writes.script(self.seed(1), transactions=False, statements=240),
+                   "outside BEGIN (seed %d)" % self.seed(1))
 
 
 def main():

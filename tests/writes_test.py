@@ -29,6 +29,31 @@ class WritesTest(cli_support.CliTestCase):
         cli_support.create_table(cls.ddb, "items")
         cli_support.create_table(cls.ddb, "events", key="pk", range_key=("sk", "N"))
         cli_support.create_table(cls.ddb, "blobs", key="k", key_type="B")
+        # Indexed, and large enough that lookups beat a Scan (BatchGetItem).
+        cls.ddb.create_table(
+            TableName="txn", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t}
+                                  for n, t in (("pk", "S"), ("sk", "N"), ("g", "S"), ("n", "N"))],
+            GlobalSecondaryIndexes=[{"IndexName": "by_g", "Projection": {"ProjectionType": "ALL"},
+                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                   {"AttributeName": "n", "KeyType": "RANGE"}]}],
+            LocalSecondaryIndexes=[{"IndexName": "by_n", "Projection": {"ProjectionType": "ALL"},
+                                    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                  {"AttributeName": "n", "KeyType": "RANGE"}]}])
+        cls.txn_rows = []
+        for p in range(20):
+            for sk in range(1, 21):
+                row = {"pk": "p%02d" % p, "sk": sk, "n": sk, "v": "v%d" % (sk % 5)}
+                if sk % 4:
+                    row["g"] = "g%d" % (sk % 3)  # a sparse index
+                cls.txn_rows.append(row)
+        for k in range(0, len(cls.txn_rows), 25):
+            cls.ddb.batch_write_item(RequestItems={"txn": [
+                {"PutRequest": {"Item": {c: ({"N": str(v)} if isinstance(v, int) else {"S": v})
+                                         for c, v in row.items()}}}
+                for row in cls.txn_rows[k:k + 25]]})
 
     def setUp(self):
         super().setUp()
@@ -172,14 +197,42 @@ class WritesTest(cli_support.CliTestCase):
         self.assertEqual(self.get("items", {"id": {"S": "newer"}}),
                          {"id": {"S": "newer"}, "v": {"N": "6"}, "w": {"S": "x"}})
 
+    def interleaved(self, before, between, after, *flags):
+        """Runs ddbsql on `before`, then `between()` (boto3, as another
+        writer would) while the session waits, then `after`."""
+        return self.run_cli_interleaved(["--endpoint-url", self.url, *flags], self.env(), before,
+                                        between, after)
+
     def test_transaction_all_or_nothing(self):
-        self.ddb.put_item(TableName="items", Item={"id": {"S": "exists"}})
-        r = self.sql("BEGIN;\nINSERT INTO items(id) VALUES ('t1');\n"
-                     "INSERT INTO items(id) VALUES ('exists');\nCOMMIT;\n")
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "exists"}, "v": {"N": "0"}})
+        # Another writer creates 'late' after the INSERT found no such key:
+        # COMMIT's put is still conditioned on it, and nothing is written.
+        r = self.interleaved("BEGIN;\nINSERT INTO items(id) VALUES ('t1');\n"
+                             "INSERT INTO items(id) VALUES ('late');\n",
+                             lambda: self.ddb.put_item(TableName="items",
+                                                       Item={"id": {"S": "late"}}),
+                             "COMMIT;\n")
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("COMMIT: nothing written", r.stderr)
-        self.assertIn("id='exists'", r.stderr)
+        self.assertIn("INSERT into items (id='late'): UNIQUE constraint failed", r.stderr)
         self.assertIsNone(self.get("items", {"id": {"S": "t1"}}))
+        # A key that exists when the INSERT runs fails that statement, as in
+        # SQLite; the transaction goes on and COMMIT writes the rest.
+        r = self.sql("BEGIN;\nINSERT INTO items(id) VALUES ('t2');\n"
+                     "INSERT INTO items(id) VALUES ('exists');\nCOMMIT;\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(r.stderr, "<stdin>:3: UNIQUE constraint failed: INSERT into items "
+                                   "(id='exists'): an item with this key exists\n")
+        self.assertIsNotNone(self.get("items", {"id": {"S": "t2"}}))
+        r = self.sql("BEGIN;\nINSERT OR IGNORE INTO items(id, v) VALUES ('exists', 1), ('t3', 2);"
+                     "\nCOMMIT;\n")
+        self.assert_ok(r)
+        self.assertEqual(self.get("items", {"id": {"S": "exists"}}),
+                         {"id": {"S": "exists"}, "v": {"N": "0"}})
+        self.assertEqual(self.get("items", {"id": {"S": "t3"}}),
+                         {"id": {"S": "t3"}, "v": {"N": "2"}})
+        self.ddb.delete_item(TableName="items", Key={"id": {"S": "t2"}})
+        self.ddb.delete_item(TableName="items", Key={"id": {"S": "t3"}})
         r = self.sql("BEGIN;\nINSERT INTO items(id) VALUES ('t1');\n"
                      "INSERT INTO events(pk, sk) VALUES ('x', 1);\nROLLBACK;\n")
         self.assert_ok(r)
@@ -207,11 +260,190 @@ class WritesTest(cli_support.CliTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("malformed JSON", r.stderr)
         self.assertIn("invalid JSON", r.stderr)
-        self.assertIn("the same item is written twice in this transaction", r.stderr)
+        self.assertIn("<stdin>:7: UNIQUE constraint failed: INSERT into items (id='ok')", r.stderr)
         self.assertNotIn("COMMIT:", r.stderr)
         ids = sorted(i["id"]["S"] for i in self.ddb.scan(TableName="items",
                                                          ConsistentRead=True)["Items"])
         self.assertEqual(ids, ["kept", "m1", "m2", "ok"])
+
+    def test_a_transaction_sees_its_own_writes_on_every_access_path(self):
+        """Inside BEGIN every plan sees the transaction's writes: each query
+        answers as sqlite3 does on a local copy of the table with the same
+        writes, and is served by the access path named beside it."""
+        import sqlite3
+
+        writes = [
+            "INSERT INTO txn(pk, sk, g, n, v) VALUES ('p01', 100, 'g1', 100, 'new')",
+            "DELETE FROM txn WHERE pk = 'p01' AND sk = 2",
+            "UPDATE txn SET n = 50, g = 'g2' WHERE pk = 'p01' AND sk = 3",
+            "UPDATE txn SET g = NULL WHERE pk = 'p01' AND sk = 5",  # out of the sparse index
+            "DELETE FROM txn WHERE pk = 'p02' AND sk = 7",
+            "INSERT INTO txn(pk, sk, n, v) VALUES ('p02', 7, 70, 'again')",  # DELETE then INSERT
+            "UPDATE txn SET v = 'twice' WHERE pk = 'p02' AND sk = 7",
+            "INSERT INTO txn(pk, sk, g, n, v) VALUES ('p02', 0, 'g0', 0, 'gone')",
+            "DELETE FROM txn WHERE pk = 'p02' AND sk = 0",  # INSERT then DELETE
+        ]
+        queries = [
+            ("GetItem", "SELECT v, n FROM txn WHERE pk = 'p01' AND sk = 100"),
+            ("GetItem", "SELECT v FROM txn WHERE pk = 'p01' AND sk = 2"),
+            ("BatchGetItem", "SELECT sk, v FROM txn WHERE pk = 'p01' AND sk IN (2, 3, 100, 4)"
+                             " ORDER BY sk"),
+            ("order=desc limit", "SELECT sk FROM txn WHERE pk = 'p01' ORDER BY sk DESC LIMIT 3"),
+            ("Query key=(pk=?1, sk<", "SELECT sk, v FROM txn WHERE pk = 'p01' AND sk < 6"
+                                      " ORDER BY sk"),
+            ("index=by_g", "SELECT n FROM txn WHERE g = 'g2' AND n >= 14 ORDER BY n"),
+            ("index=by_g", "SELECT n FROM txn WHERE g = 'g0' AND n IS NOT NULL ORDER BY n DESC"),
+            ("Query", "SELECT n, sk FROM txn WHERE pk = 'p01' AND n > 17 ORDER BY n"),
+            ("Scan", "SELECT count(*), sum(n) FROM txn"),
+            ("filter=(g IS NULL)", "SELECT pk, sk FROM txn WHERE g IS NULL AND sk % 4 != 0"
+                                   " ORDER BY pk, sk"),
+            ("project=*", "SELECT item ->> 'v' FROM txn WHERE pk = 'p02' AND sk = 7"),
+            ("", "SELECT a.sk, b.sk FROM txn a JOIN txn b ON b.pk = a.pk AND b.n = a.n * 2"
+                 " WHERE a.pk = 'p01' ORDER BY 1"),
+            # 60 lookups: after a few the table is read once, and the copy
+            # answers the rest.
+            ("GetItem", "SELECT count(*), sum(t.n), group_concat(t.v) FROM want w"
+                        " CROSS JOIN txn t ON t.pk = w.pk AND t.sk = w.sk"),
+        ]
+        setup = ("CREATE TEMP TABLE want(pk TEXT, sk INTEGER);\n"
+                 "INSERT INTO want VALUES ('p01', 100), ('p01', 2), ('p02', 7), ('p02', 0);\n"
+                 "INSERT INTO want SELECT printf('p%02d', value / 20), value % 20 + 1 FROM " +
+                 series(40, 95) + ";\n")
+        script = [setup, "BEGIN;"] + [w + ";" for w in writes]
+        for n, (_, q) in enumerate(queries):
+            script += [".print @@%d" % n, "EXPLAIN QUERY PLAN " + q + ";", ".print @@q%d" % n,
+                       q + ";"]
+        script += [".print @@end", "COMMIT;"]
+        r = self.sql("\n".join(script) + "\n", "-list")
+        self.assert_ok(r)
+        local = sqlite3.connect(":memory:")
+        local.execute("CREATE TABLE txn(pk TEXT, sk NUMERIC, g TEXT, n NUMERIC, v TEXT, "
+                      "PRIMARY KEY(pk, sk))")
+        for row in self.txn_rows:
+            local.execute("INSERT INTO txn(pk, sk, g, n, v) VALUES (?, ?, ?, ?, ?)",
+                          (row["pk"], row["sk"], row.get("g"), row["n"], row["v"]))
+        local.executescript(setup)
+        for w in writes:
+            local.execute(w)
+        for n, (path, q) in enumerate(queries):
+            with self.subTest(query=q):
+                plan = r.stdout.split("@@%d\n" % n)[1].split("@@q%d\n" % n)[0]
+                got = r.stdout.split("@@q%d\n" % n)[1].split("@@")[0]
+                self.assertIn(path, plan)
+                want = "\n".join("|".join("" if v is None else str(v) for v in row)
+                                 for row in local.execute(q.replace("item ->> 'v'", "v")))
+                self.assertEqual(got.strip("\n"), want)
+        # And DynamoDB holds what the local copy does.
+        items = {(i["pk"]["S"], int(i["sk"]["N"])): i for i in self.ddb.scan(
+            TableName="txn", ConsistentRead=True)["Items"]}
+        self.assertEqual(len(items), local.execute("SELECT count(*) FROM txn").fetchone()[0])
+        self.assertEqual(items[("p02", 7)], {"pk": {"S": "p02"}, "sk": {"N": "7"},
+                                             "n": {"N": "70"}, "v": {"S": "twice"}})
+        self.assertNotIn(("p02", 0), items)
+        self.assertNotIn(("p01", 2), items)
+        self.assertEqual(items[("p01", 3)]["g"], {"S": "g2"})
+        # Put the table back as it was for the other tests.
+        self.ddb.delete_item(TableName="txn", Key={"pk": {"S": "p01"}, "sk": {"N": "100"}})
+        for row in self.txn_rows:
+            if (row["pk"], row["sk"]) in (("p01", 2), ("p01", 3), ("p01", 5), ("p02", 7)):
+                self.ddb.put_item(TableName="txn", Item={
+                    c: ({"N": str(v)} if isinstance(v, int) else {"S": v})
+                    for c, v in row.items()})
+
+    def other_writer_sets(self, item_id, attribute, value):
+        self.ddb.update_item(TableName="items", Key={"id": {"S": item_id}},
+                             UpdateExpression="SET #a = :v",
+                             ExpressionAttributeNames={"#a": attribute},
+                             ExpressionAttributeValues={":v": value})
+
+    def test_writes_of_one_item_combine_into_one_action(self):
+        # The issue's two cases: INSERT then DELETE leaves nothing; DELETE
+        # then INSERT replaces the row (one put, not "written twice").
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "k03"}, "a": {"N": "1"},
+                                                   "b": {"S": "b"}, "old": {"S": "x"}})
+        r = self.sql(".stats on\nBEGIN;\nINSERT INTO items (id, a) VALUES ('z1', 41);\n"
+                     "DELETE FROM items WHERE id = 'z1';\n"
+                     "DELETE FROM items WHERE id = 'k03';\n"
+                     "INSERT INTO items (id, a) VALUES ('k03', 2);\n"
+                     "SELECT id, a, old FROM items ORDER BY id;\nCOMMIT;\n", "-csv")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("k03,2,\n", r.stdout)
+        self.assertNotIn("z1", r.stdout)
+        self.assertRegex(r.stderr, r"writes: 1 \(.*TransactWriteItems 1\)  items written: 1 ")
+        self.assertIsNone(self.get("items", {"id": {"S": "z1"}}))
+        self.assertEqual(self.get("items", {"id": {"S": "k03"}}),
+                         {"id": {"S": "k03"}, "a": {"N": "2"}})
+        # INSERT then UPDATE: one put of the new values. UPDATE then UPDATE:
+        # one UpdateItem with the final values, which leaves what another
+        # writer changed meanwhile in other attributes alone.
+        r = self.interleaved(
+            "BEGIN;\nINSERT INTO items (id, a) VALUES ('n1', 1);\n"
+            "UPDATE items SET a = a + 10, b = 'x' WHERE id = 'n1';\n"
+            "UPDATE items SET a = a + 1 WHERE id = 'k03';\n"
+            "UPDATE items SET a = a * 10, b = 'y' WHERE id = 'k03';\n"
+            "SELECT id, a, b FROM items WHERE id IN ('k03', 'n1') ORDER BY id;\n",
+            lambda: self.other_writer_sets("k03", "theirs", {"S": "yes"}),
+            "COMMIT;\n", "-csv")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout, "k03,30,y\nn1,11,x\n")
+        self.assertEqual(self.get("items", {"id": {"S": "n1"}}),
+                         {"id": {"S": "n1"}, "a": {"N": "11"}, "b": {"S": "x"}})
+        self.assertEqual(self.get("items", {"id": {"S": "k03"}}),
+                         {"id": {"S": "k03"}, "a": {"N": "30"}, "b": {"S": "y"},
+                          "theirs": {"S": "yes"}})
+        # The combined UPDATE keeps the first one's condition on what it read
+        # from DynamoDB: another writer changing `a` in between wins, and
+        # COMMIT writes nothing.
+        r = self.interleaved(
+            "BEGIN;\nUPDATE items SET a = a + 1 WHERE id = 'k03';\n"
+            "UPDATE items SET a = a + 1 WHERE id = 'k03';\n"
+            "INSERT INTO items (id) VALUES ('n2');\n",
+            lambda: self.other_writer_sets("k03", "a", {"N": "-1"}),
+            "COMMIT;\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("COMMIT: nothing written, DynamoDB cancelled the transaction; UPDATE items "
+                      "(id='k03'): the item changed or was deleted since it was read", r.stderr)
+        self.assertEqual(self.get("items", {"id": {"S": "k03"}})["a"], {"N": "-1"})
+        self.assertIsNone(self.get("items", {"id": {"S": "n2"}}))
+        # DELETE then INSERT is a put on condition the item still exists.
+        r = self.interleaved(
+            "BEGIN;\nDELETE FROM items WHERE id = 'k03';\n"
+            "INSERT INTO items (id, a) VALUES ('k03', 5);\n",
+            lambda: self.ddb.delete_item(TableName="items", Key={"id": {"S": "k03"}}),
+            "COMMIT;\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("DELETE from items (id='k03'): the item changed or was deleted since it "
+                      "was read", r.stderr)
+        self.assertIsNone(self.get("items", {"id": {"S": "k03"}}))
+
+    def test_rollback_to_restores_a_combined_write(self):
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "r"}, "a": {"N": "1"},
+                                                   "b": {"S": "b"}})
+        r = self.sql("BEGIN;\nUPDATE items SET a = 2 WHERE id = 'r';\nSAVEPOINT s;\n"
+                     "UPDATE items SET a = 3, b = 'x' WHERE id = 'r';\n"
+                     "DELETE FROM items WHERE id = 'r';\nROLLBACK TO s;\n"
+                     "SELECT a, b FROM items WHERE id = 'r';\n"
+                     # a statement failing at its second row leaves the first undone too
+                     "UPDATE items SET a = 4 WHERE id = 'r';\n"
+                     "INSERT INTO items (id) VALUES ('r2'), ('r');\n"
+                     "SELECT count(*) FROM items WHERE id = 'r2';\n"
+                     "COMMIT;\n", "-csv")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(r.stdout, "2,b\n0\n")
+        self.assertIn("<stdin>:9: UNIQUE constraint failed: INSERT into items (id='r')", r.stderr)
+        self.assertEqual(self.get("items", {"id": {"S": "r"}}),
+                         {"id": {"S": "r"}, "a": {"N": "4"}, "b": {"S": "b"}})
+        self.assertIsNone(self.get("items", {"id": {"S": "r2"}}))
+
+    def test_the_100_item_limit_counts_items_after_combining(self):
+        # 100 items, each written twice: one action each, 100 in all.
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "seed"}, "v": {"N": "0"}})
+        r = self.sql("BEGIN;\nINSERT INTO items(id, v) SELECT 'x' || value, value FROM " +
+                     series(1, 100) + ";\nUPDATE items SET v = v + 1 WHERE id != 'seed';\n"
+                     "COMMIT;\n")
+        self.assert_ok(r)
+        self.assertEqual(self.count("items"), 101)
+        self.assertEqual(self.get("items", {"id": {"S": "x7"}})["v"], {"N": "8"})
 
     def test_transaction_over_the_limit_writes_nothing(self):
         r = self.sql("BEGIN;\nINSERT INTO items(id) SELECT 'x' || value FROM " + series(1, 101) + ";"
@@ -303,10 +535,9 @@ class WritesTest(cli_support.CliTestCase):
             "changes: 30   total_changes: 32",
             "changes: 30   total_changes: 32",  # BEGIN (as sqlite3: the last count)
             "changes: 1   total_changes: 33",  # inside BEGIN: counted by SQLite
+            # INSERT of 'a' inside BEGIN: a UNIQUE error at once, no count
+            "changes: 0   total_changes: 33",  # COMMIT wrote 't'
             "changes: 1   total_changes: 34",
-            # COMMIT writes nothing (as sqlite3, total_changes keeps the rows)
-            "changes: 0   total_changes: 34   conditional failures: 1",
-            "changes: 1   total_changes: 35",
         ])
         writes = [line for line in r.stderr.splitlines() if line.startswith("writes:")]
         self.assertEqual(len(writes), 4, r.stderr)
@@ -314,10 +545,21 @@ class WritesTest(cli_support.CliTestCase):
         self.assertIn("items written: 2  conditional failures: 1  capacity: 2.0 WCU", writes[0])
         self.assertIn("BatchWriteItem 2,", writes[1])  # 30 puts, 25 a request
         self.assertIn("items written: 30  conditional failures: 0", writes[1])
-        self.assertIn("TransactWriteItems 1)  items written: 0  conditional failures: 1",
+        self.assertIn("TransactWriteItems 1)  items written: 1  conditional failures: 0",
                       writes[2])
-        self.assertEqual(self.count("items"), 1 + 2 + 30 + 1)
-        self.assertIsNone(self.get("items", {"id": {"S": "t"}}))
+        self.assertEqual(self.count("items"), 1 + 2 + 30 + 1 + 1)
+        self.assertIsNotNone(self.get("items", {"id": {"S": "t"}}))
+        # COMMIT refused by DynamoDB (another writer created the key after
+        # the INSERT looked): nothing written, the refusal counted.
+        r = self.interleaved(".changes on\n.stats on\nBEGIN;\nINSERT INTO items(id) VALUES "
+                             "('u');\n",
+                             lambda: self.ddb.put_item(TableName="items", Item={"id": {"S": "u"}}),
+                             "COMMIT;\n")
+        self.assertEqual(r.returncode, 1, r)
+        changes = [line for line in r.stdout.splitlines() if line.startswith("changes:")]
+        self.assertEqual(changes[-1], "changes: 0   total_changes: 1   conditional failures: 1")
+        self.assertIn("TransactWriteItems 1)  items written: 0  conditional failures: 1",
+                      r.stderr)
 
     def test_ctrl_c_during_a_write_says_what_was_written(self):
         # Interrupted outside BEGIN: the items written stay, and the message
@@ -345,6 +587,32 @@ class WritesTest(cli_support.CliTestCase):
         stored = self.count("items")
         self.assertGreaterEqual(stored, written)
         self.assertLessEqual(stored, written + cancelled)
+
+    def test_a_transaction_reads_its_own_encrypted_values(self):
+        import json
+
+        catalog = os.path.join(self.home, "catalog.json")
+        key = "env:DDBSQL_WRITES_TEST_KEY"
+        with open(catalog, "w") as f:
+            json.dump({"tables": {"items": {"columns": {
+                "secret": {"chain": [{"aead": "aes-256-siv", "key": key}], "as": "text"},
+                "sealed": {"chain": [{"aead": "aes-256-gcm", "key": key}], "as": "text"},
+            }}}}, f)
+        env = self.env()
+        env["DDBSQL_WRITES_TEST_KEY"] = "ab" * 32
+        r = self.run_cli(["--endpoint-url", self.url, "--catalog", catalog, "-csv"], env, input=(
+            "BEGIN;\nINSERT INTO items(id, secret, sealed) VALUES ('e1', 'abc', 'xyz');\n"
+            "EXPLAIN QUERY PLAN SELECT id FROM items WHERE secret = 'abc';\n"
+            "SELECT id, sealed FROM items WHERE secret = 'abc';\n"
+            "UPDATE items SET sealed = 'new', secret = 'def' WHERE id = 'e1';\n"
+            "SELECT id, secret, sealed FROM items WHERE id = 'e1';\n"
+            "SELECT count(*) FROM items WHERE secret = 'abc';\n"
+            "COMMIT;\nSELECT id, secret, sealed FROM items WHERE secret = 'def';\n"))
+        self.assert_ok(r)
+        lines = r.stdout.splitlines()
+        self.assertIn("filter=(secret=?1)", lines[1])  # the encrypted literal is pushed down
+        self.assertEqual(lines[2:], ["e1,xyz", "e1,def,new", "0", "e1,def,new"])
+        self.assertIn("B", self.get("items", {"id": {"S": "e1"}})["sealed"])
 
     def test_deterministic_pynamodb_mate_values_are_written_bit_exact(self):
         """Each deterministic vector of tests/data/pynamodb_mate/vectors.json,

@@ -19,12 +19,34 @@ namespace {
 // Counts what a resolver did for one batch into the statement's Stats.
 class CountingFetcher : public codec::BatchFetcher {
  public:
-  CountingFetcher(codec::S3Resolver* resolver, Stats* stats) : resolver_(resolver), stats_(stats) {}
+  CountingFetcher(codec::S3Resolver* resolver, Stats* stats,
+                  const CursorCodecs::Source* source = nullptr)
+      : resolver_(resolver), stats_(stats), source_(source) {}
   void Fetch(const std::vector<std::string>& uris,
              std::vector<codec::FetchResult>* results) override {
+    // Objects of the open transaction's pending writes are served from
+    // memory: they reach S3 only at COMMIT.
+    std::vector<std::string> rest;
+    std::vector<size_t> rest_at;
+    results->assign(uris.size(), codec::FetchResult());
+    for (size_t i = 0; i < uris.size(); ++i) {
+      std::shared_ptr<const std::string> body;
+      if (source_ && source_->pending_object) body = source_->pending_object(uris[i]);
+      if (body) {
+        (*results)[i].body = std::move(body);
+      } else {
+        rest.push_back(uris[i]);
+        rest_at.push_back(i);
+      }
+    }
+    if (rest.empty()) return;
     codec::S3Stats before = resolver_->stats();
-    resolver_->Fetch(uris, results);
+    std::vector<codec::FetchResult> fetched;
+    resolver_->Fetch(rest, &fetched);
     codec::S3Stats after = resolver_->stats();
+    for (size_t k = 0; k < rest_at.size() && k < fetched.size(); ++k) {
+      (*results)[rest_at[k]] = std::move(fetched[k]);
+    }
     if (stats_) {
       stats_->s3_gets += after.gets - before.gets;
       stats_->s3_bytes += after.bytes - before.bytes;
@@ -35,6 +57,7 @@ class CountingFetcher : public codec::BatchFetcher {
  private:
   codec::S3Resolver* resolver_;
   Stats* stats_;
+  const CursorCodecs::Source* source_;
 };
 
 // Attribute `name` of row `row` of `page`.
@@ -257,7 +280,7 @@ Status CursorCodecs::Result(sqlite3_context* ctx, const Source& source, int col,
     std::unique_ptr<CountingFetcher> fetcher;
     if (c->s3()) {
       fetcher = std::make_unique<CountingFetcher>(source.session->Resolver(source.connection),
-                                                  source.stats);
+                                                  source.stats, &source);
     }
     codec::DecodeBatch(*c, requests, fetcher.get(), &w.values);
   }

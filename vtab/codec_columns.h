@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -152,6 +153,9 @@ class CursorCodecs {
     CodecSession* session = nullptr;
     std::shared_ptr<Connection> connection;
     Stats* stats = nullptr;
+    // The body of an object a pending write of the open transaction will
+    // put at COMMIT (not in S3 yet), or null: read from S3.
+    std::function<std::shared_ptr<const std::string>(const std::string& uri)> pending_object;
   };
 
   // Sets `ctx` to the decoded value of codec column `col` at row `row` of

@@ -27,8 +27,10 @@
 // says, written to idxStr; xFilter reads it back and runs GetItem,
 // BatchGetItem, Query or a parallel Scan, streaming pages with the next one
 // already requested, or reads a copy the statement already holds
-// (scan_cache.h). Descriptions and sampled columns come from the schema
-// cache when fresh (schema_cache.h).
+// (scan_cache.h). Inside BEGIN every scan sees the open transaction's own
+// writes laid over DynamoDB's items (PendingSource, vtab/transaction.h).
+// Descriptions and sampled columns come from the schema cache when fresh
+// (schema_cache.h).
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -40,6 +42,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/dynamodb/client.h"
 #include "engine/dynamodb/number.h"
@@ -321,6 +325,9 @@ void AttachCodecs(DdbTable* t,
   t->codec_source.session = &t->ctx->codecs();
   t->codec_source.connection = t->conn;
   t->codec_source.stats = &t->ctx->stats();
+  t->codec_source.pending_object = [ctx = t->ctx](const std::string& uri) {
+    return ctx->writes().PendingObject(uri);
+  };
 }
 
 std::string CreateTableSql(const DdbTable& t) {
@@ -1087,6 +1094,102 @@ class ScanSource : public PageSource {
   size_t next_ = 0;
 };
 
+// A scan's pages with the open transaction's own writes laid over them
+// (inside BEGIN; vtab/transaction.h): the items the transaction writes are
+// dropped from DynamoDB's pages, and those it puts or updates that the plan
+// selects (`pending`: matched as a lookup from a copy is, on the plan's key
+// conditions, index and exact filters) are added, first when the plan has
+// no order, else merged into DynamoDB's pages in the sort key's order. What
+// the plan leaves to SQLite, SQLite checks on these rows as on the others.
+// Pages come out as item texts.
+class PendingSource : public PageSource {
+ public:
+  struct Row {
+    AttributeValue order;  // the sort key's value when the plan has an order
+    std::string text;
+  };
+  PendingSource(std::unique_ptr<PageSource> inner, std::shared_ptr<const TableView> view,
+                std::vector<std::string> key_names, std::vector<Row> pending,
+                std::string order_attribute, bool descending)
+      : inner_(std::move(inner)),
+        view_(std::move(view)),
+        key_names_(std::move(key_names)),
+        pending_(std::move(pending)),
+        order_attribute_(std::move(order_attribute)),
+        descending_(descending) {}
+
+  Status Next(ItemPage* page, bool* done) override {
+    ItemPage in;
+    bool in_done = true;
+    Status s = inner_->Next(&in, &in_done);
+    if (!s.ok()) return s;
+    std::vector<std::string> texts;
+    if (order_attribute_.empty()) {
+      while (next_ < pending_.size()) texts.push_back(std::move(pending_[next_++].text));
+    }
+    auto add = [&](std::string text) -> Status {
+      dynamodb::CheckedItemAttributes attrs;
+      attrs.Reset(text);
+      Item key;
+      for (const auto& name : key_names_) {
+        std::string_view wire;
+        bool found = false;
+        Status st = attrs.Find(name, &wire, &found);
+        if (st.ok() && found) st = dynamodb::FromWireJsonText(wire, &key[name]);
+        if (!st.ok()) return st;
+      }
+      if (view_->keys.count(KeyId(key))) return Status::OK();  // as the transaction has it
+      if (!order_attribute_.empty()) {
+        std::string_view wire;
+        bool found = false;
+        AttributeValue v;
+        Status st = attrs.Find(order_attribute_, &wire, &found);
+        if (st.ok() && found) st = dynamodb::FromWireJsonText(wire, &v);
+        if (!st.ok()) return st;
+        while (next_ < pending_.size() && Before(pending_[next_].order, v)) {
+          texts.push_back(std::move(pending_[next_++].text));
+        }
+      }
+      texts.push_back(std::move(text));
+      return Status::OK();
+    };
+    for (const auto& item : in.items) {
+      s = add(dynamodb::ItemToWireJson(item).dump());
+      if (!s.ok()) return s;
+    }
+    for (auto text : in.item_texts) {
+      s = add(std::string(text));
+      if (!s.ok()) return s;
+    }
+    if (in_done) {
+      while (next_ < pending_.size()) texts.push_back(std::move(pending_[next_++].text));
+    }
+    *page = PageOfTexts(texts);
+    // What DynamoDB returned and consumed, for .stats.
+    page->count = in.count;
+    page->scanned_count = in.scanned_count;
+    page->consumed_capacity = in.consumed_capacity;
+    page->last_evaluated_key = std::move(in.last_evaluated_key);
+    *done = in_done;
+    return Status::OK();
+  }
+
+  // Whether a pending row with sort key `a` comes before DynamoDB's `b`.
+  bool Before(const AttributeValue& a, const AttributeValue& b) const {
+    int c = CompareKeyValues(a, b);
+    return descending_ ? c > 0 : c < 0;
+  }
+
+ private:
+  std::unique_ptr<PageSource> inner_;
+  std::shared_ptr<const TableView> view_;
+  std::vector<std::string> key_names_;
+  std::vector<Row> pending_;
+  size_t next_ = 0;
+  std::string order_attribute_;
+  bool descending_;
+};
+
 }  // namespace
 }  // namespace ddb::vtab
 
@@ -1592,8 +1695,53 @@ LookupSpec LookupFromCopy(
   return spec;
 }
 
+// Inside BEGIN, when the transaction writes the table: `*source` wrapped
+// in a PendingSource, so that the scan sees the transaction's own writes;
+// `keys` are the plan's key values, as sent.
+Status WithPendingWrites(
+    DdbTable* t, const Plan& plan,
+    const std::vector<std::pair<const KeyCondition*, std::vector<AttributeValue>>>& keys,
+    std::unique_ptr<PageSource>* source) {
+  std::shared_ptr<const TableView> view = t->ctx->writes().View(&t->conn->dynamodb(), t->table);
+  if (!view) return Status::OK();
+  LookupSpec spec = LookupFromCopy(*t, plan, keys);
+  std::vector<PendingSource::Row> pending;
+  for (const auto& text : view->items) {
+    bool match = false;
+    Status s = MatchesLookup(text, spec, &match);
+    if (!s.ok()) return s;
+    if (!match) continue;
+    PendingSource::Row row;
+    row.text = text;
+    if (!spec.order_attribute.empty()) {
+      dynamodb::CheckedItemAttributes attrs;
+      attrs.Reset(row.text);
+      std::string_view wire;
+      bool found = false;
+      s = attrs.Find(spec.order_attribute, &wire, &found);
+      if (s.ok() && found) s = dynamodb::FromWireJsonText(wire, &row.order);
+      if (!s.ok()) return s;
+    }
+    pending.push_back(std::move(row));
+  }
+  if (!spec.order_attribute.empty()) {
+    std::stable_sort(pending.begin(), pending.end(), [&spec](const auto& a, const auto& b) {
+      int c = CompareKeyValues(a.order, b.order);
+      return spec.descending ? c > 0 : c < 0;
+    });
+  }
+  std::vector<std::string> key_names = {t->desc.key.hash.name};
+  if (t->desc.key.range) key_names.push_back(t->desc.key.range->name);
+  *source =
+      std::make_unique<PendingSource>(std::move(*source), std::move(view), std::move(key_names),
+                                      std::move(pending), spec.order_attribute, spec.descending);
+  return Status::OK();
+}
+
 // Builds the page source for `plan`. Returns OK with an empty FixedSource
 // when a key value can never match (a NULL, a text for a binary key, ...).
+// Inside BEGIN the scan sees the transaction's own writes (WithPendingWrites);
+// a lookup answered from a copy sees them through the copy.
 Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
                  std::unique_ptr<PageSource>* out, sqlite3_int64* cap,
                  const ScanCache::EntryPtr& copy = nullptr) {
@@ -1656,7 +1804,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       if (req.filter.empty()) req.limit = static_cast<int>(*cap);
     }
     *out = std::make_unique<ScanSource>(&client, gate, req, segments);
-    return Status::OK();
+    return WithPendingWrites(t, plan, {}, out);
   }
 
   // Key values, typed as the key attributes; an impossible one matches nothing.
@@ -1784,7 +1932,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       page.consumed_capacity = res.consumed_capacity;
     }
     *out = std::make_unique<FixedSource>(std::move(page));
-    return Status::OK();
+    return WithPendingWrites(t, plan, keys, out);
   }
 
   // Query: one request per partition key value.
@@ -1855,7 +2003,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
     requests.push_back(std::move(req));
   }
   *out = std::make_unique<QuerySource>(&client, gate, std::move(requests));
-  return Status::OK();
+  return WithPendingWrites(t, plan, keys, out);
 }
 
 // Pages of a copy this statement already read.
@@ -2206,9 +2354,9 @@ int DdbUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64*
   t->ctx->scan_cache().Forget(t);
   // Inside BEGIN a failed row leaves none of its writes (a key change is
   // two); SQLite's statement savepoint undoes the statement's earlier rows.
-  size_t before = t->ctx->writes().size();
+  size_t before = t->ctx->writes().mark();
   int rc = t->writer->Update(vtab, argc, argv, rowid);
-  if (rc != SQLITE_OK) t->ctx->writes().Truncate(before);
+  if (rc != SQLITE_OK) t->ctx->writes().UndoTo(before);
   return rc;
 }
 

@@ -115,8 +115,18 @@ Status ItemMatches(std::string_view text, const LookupSpec& spec, bool* match) {
   return Status::OK();
 }
 
-// One page whose body holds `texts` back to back.
-ItemPage PageOf(const std::vector<std::string>& texts) {
+}  // namespace
+
+Status MatchesLookup(std::string_view item_text, const LookupSpec& spec, bool* match) {
+  return ItemMatches(item_text, spec, match);
+}
+
+int CompareKeyValues(const AttributeValue& a, const AttributeValue& b) {
+  bool same = false;
+  return CompareKey(a, b, &same);
+}
+
+ItemPage PageOfTexts(const std::vector<std::string>& texts) {
   auto body = std::make_shared<std::string>();
   size_t total = 0;
   for (const auto& t : texts) total += t.size();
@@ -132,6 +142,8 @@ ItemPage PageOf(const std::vector<std::string>& texts) {
   page.count = page.scanned_count = static_cast<int64_t>(texts.size());
   return page;
 }
+
+namespace {
 
 Status SqliteError(sqlite3* db, const char* what) {
   return Status::IOError(std::string("scan copy: ") + what + ": " + sqlite3_errmsg(db));
@@ -256,7 +268,7 @@ Status ScanCache::ReadSpilled(const Entry& entry, int64_t from, int64_t count, I
                        static_cast<size_t>(sqlite3_column_bytes(raw, 0)));
   }
   if (rc != SQLITE_DONE) return SqliteError(db, "read");
-  *page = PageOf(texts);
+  *page = PageOfTexts(texts);
   return Status::OK();
 }
 
@@ -293,7 +305,7 @@ void ScanCache::Recorder::Add(const ItemPage& page) {
   if (!page.items.empty()) {
     std::vector<std::string> texts;
     for (const auto& item : page.items) texts.push_back(dynamodb::ItemToWireJson(item).dump());
-    copy = PageOf(texts);
+    copy = PageOfTexts(texts);
   } else {
     copy.item_texts = page.item_texts;
     copy.body = page.body;
@@ -392,7 +404,7 @@ Status ScanCache::Lookup(const EntryPtr& entry, const LookupSpec& spec, ItemPage
     texts.clear();
     for (auto& [v, t] : keyed) texts.push_back(std::move(t));
   }
-  *out = PageOf(texts);
+  *out = PageOfTexts(texts);
   return Status::OK();
 }
 

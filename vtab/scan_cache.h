@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/dynamodb/attribute_value.h"
@@ -46,6 +47,17 @@ struct LookupSpec {
   std::string order_attribute;  // sort the result by it (empty: no order)
   bool descending = false;
 };
+
+// Whether `item_text` (one item's wire JSON, as a page holds it) is an
+// item the lookup `spec` returns, matched as DynamoDB would match it.
+Status MatchesLookup(std::string_view item_text, const LookupSpec& spec, bool* match);
+
+// One page of item texts (wire JSON of one item each), held in one body.
+dynamodb::ItemPage PageOfTexts(const std::vector<std::string>& texts);
+
+// <0, 0 or >0 as DynamoDB orders two key values (S and B by bytes, N by
+// value); 0 when they are not of one key type.
+int CompareKeyValues(const dynamodb::AttributeValue& a, const dynamodb::AttributeValue& b);
 
 class ScanCache {
  public:

@@ -145,38 +145,45 @@ bool WritePipeline::failed() {
 // ---------------------------------------------------------------------------
 // WriteSession
 
-Status WriteSession::Add(Action action, size_t bytes, const std::string& key_id) {
-  std::string why;
-  if (!actions_.empty() && actions_[0].client != action.client) {
-    why = "one transaction can only write tables of one account, region and endpoint";
-  } else if (keys_.count(key_id)) {
-    why = "the same item is written twice in this transaction (DynamoDB allows one write per item)";
-  } else if (actions_.size() + 1 > kMaxTransactionWrites) {
-    why =
-        "a transaction holds at most 100 writes (DynamoDB's TransactWriteItems limit); this is "
-        "write 101";
-  } else if (bytes_ + bytes > kMaxTransactionBytes) {
-    why =
-        "a transaction holds at most 4 MB (DynamoDB's TransactWriteItems limit); with this write "
-        "it would be " +
-        std::to_string((bytes_ + bytes) / 1024) + " KB";
+Status WriteSession::Add(ItemWrite write, dynamodb::DynamoDbClient* client) {
+  std::string what = write.what;
+  Status s;
+  if (client_ != nullptr && !pending_.empty() && client_ != client) {
+    s = Status::InvalidArgument(
+        what + ": one transaction can only write tables of one account, region and endpoint");
+  } else {
+    s = pending_.Add(std::move(write));
   }
-  if (!why.empty()) {
+  if (!s.ok()) {
     // SQLite undoes the statement (RollbackTo); the transaction goes on.
-    return Status::InvalidArgument(action.what + ": " + why +
+    return Status::InvalidArgument(s.message() +
                                    "; this statement is undone (COMMIT sends the transaction's "
                                    "other writes, ROLLBACK drops them; or write in smaller "
                                    "transactions, or outside BEGIN)");
   }
-  keys_.insert(key_id);
-  bytes_ += bytes;
-  action.key_id = key_id;
-  action.bytes = bytes;
-  actions_.push_back(std::move(action));
+  client_ = client;
   return Status::OK();
 }
 
-void WriteSession::Savepoint(int n) { marks_.try_emplace(n, actions_.size()); }
+PendingWrites::Seen WriteSession::Find(const dynamodb::DynamoDbClient* client,
+                                       const std::string& table, const Item& key,
+                                       const Item** item) const {
+  if (pending_.empty() || client != client_) return PendingWrites::Seen::kUnknown;
+  return pending_.Find(table, key, item);
+}
+
+std::shared_ptr<const TableView> WriteSession::View(const dynamodb::DynamoDbClient* client,
+                                                    const std::string& table) {
+  if (pending_.empty() || client != client_) return nullptr;
+  return pending_.View(table);
+}
+
+std::shared_ptr<const std::string> WriteSession::PendingObject(const std::string& uri) {
+  if (pending_.empty()) return nullptr;
+  return pending_.Object(uri);
+}
+
+void WriteSession::Savepoint(int n) { marks_.try_emplace(n, pending_.mark()); }
 
 void WriteSession::RollbackTo(int n) {
   // The savepoint itself stays (ROLLBACK TO keeps it); later ones go.
@@ -184,20 +191,13 @@ void WriteSession::RollbackTo(int n) {
   if (it == marks_.end()) return;
   size_t mark = it->second;
   marks_.erase(std::next(it), marks_.end());
-  Truncate(mark);
+  pending_.UndoTo(mark);
 }
 
-void WriteSession::Release(int n) { marks_.erase(marks_.lower_bound(n), marks_.end()); }
-
-void WriteSession::Truncate(size_t n) {
-  if (n >= actions_.size()) return;
-  actions_.resize(n);
-  keys_.clear();
-  bytes_ = 0;
-  for (const auto& a : actions_) {
-    keys_.insert(a.key_id);
-    bytes_ += a.bytes;
-  }
+void WriteSession::Release(int n) {
+  marks_.erase(marks_.lower_bound(n), marks_.end());
+  // No savepoint left to return to: the journal has served.
+  if (marks_.empty()) pending_.ForgetJournal();
 }
 
 Status WriteSession::Commit(int* sqlite_code) {
@@ -207,21 +207,26 @@ Status WriteSession::Commit(int* sqlite_code) {
   }
   sent_ = true;
   result_code_ = SQLITE_ERROR;
-  if (!actions_.empty()) {
+  std::vector<const PendingWrite*> writes = pending_.Ordered();
+  if (!writes.empty()) {
     dynamodb::TransactWriteRequest req;
     req.client_request_token = ClientToken();
-    for (const auto& a : actions_) req.entries.push_back(a.entry);
+    for (const PendingWrite* w : writes) req.entries.push_back(w->Entry());
     double capacity = 0;
     auto send = [&] {
       if (stats_ != nullptr) ++stats_->transact_write_items;
-      return actions_[0].client->TransactWriteItems(req, &capacity);
+      return client_->TransactWriteItems(req, &capacity);
     };
     std::vector<S3ItemWrites> items;
     std::shared_ptr<Connection> connection;
-    for (const auto& a : actions_) {
-      if (a.s3.writes.empty()) continue;
-      items.push_back(a.s3);
-      connection = a.connection;
+    for (const PendingWrite* w : writes) {
+      S3ItemWrites item{w->table, w->key, {}};
+      for (const auto& x : w->s3) {
+        if (x.upload || !x.old_keys.empty()) item.writes.push_back(x);
+      }
+      if (item.writes.empty()) continue;
+      items.push_back(std::move(item));
+      connection = w->connection;
     }
     Status s;
     if (items.empty()) {
@@ -238,7 +243,7 @@ Status WriteSession::Commit(int* sqlite_code) {
       result_code_ = SQLITE_OK;
       result_ = s;
       if (stats_ != nullptr) {
-        for (const auto& a : actions_) stats_->items_written += a.row ? 1 : 0;
+        for (const PendingWrite* w : writes) stats_->items_written += w->row ? 1 : 0;
       }
     } else {
       // "entry 3: ConditionalCheckFailed" for each refused write.
@@ -247,13 +252,13 @@ Status WriteSession::Commit(int* sqlite_code) {
       const std::string& m = s.message();
       for (std::sregex_iterator it(m.begin(), m.end(), kEntry), end; it != end; ++it) {
         size_t i = std::stoul((*it)[1].str());
-        if (i >= actions_.size()) continue;
-        const Action& a = actions_[i];
+        if (i >= writes.size()) continue;
+        const PendingWrite& w = *writes[i];
         if (stats_ != nullptr) ++stats_->items_refused;
-        if (a.insert) result_code_ = SQLITE_CONSTRAINT;
-        detail += "; " + a.what +
-                  (a.insert ? ": UNIQUE constraint failed: the key exists"
-                            : ": the item changed or was deleted since it was read");
+        if (w.inserted) result_code_ = SQLITE_CONSTRAINT;
+        detail += "; " + w.what +
+                  (w.inserted ? ": UNIQUE constraint failed: the key exists"
+                              : ": the item changed or was deleted since it was read");
       }
       result_ = detail.empty()
                     ? s.WithContext("COMMIT: nothing written")
@@ -269,9 +274,8 @@ Status WriteSession::Commit(int* sqlite_code) {
 
 void WriteSession::Reset() {
   marks_.clear();
-  actions_.clear();
-  keys_.clear();
-  bytes_ = 0;
+  pending_.Clear();
+  client_ = nullptr;
   sent_ = false;
   result_ = Status::OK();
   result_code_ = SQLITE_OK;
@@ -344,6 +348,12 @@ struct TableWriter::Change {
   std::string what;          // "INSERT into t (id='a')"
   std::vector<S3Write> s3;   // S3 columns it changes
   bool read_old_s3 = false;  // their old objects are not known yet (ReadOldObjects)
+  // For a transaction, which combines writes (transaction.h): the condition
+  // as a structure, and for kUpdate what it changes and, when
+  // `item_known`, the whole item after it (`item`).
+  Expect expect;
+  AttributeChanges changes;
+  bool item_known = false;
 };
 
 TableWriter::TableWriter(sqlite3* db, ModuleContext* ctx, std::shared_ptr<Connection> conn,
@@ -519,6 +529,9 @@ Status TableWriter::ReadOldObjects(Change* change) {
     std::string n = std::to_string(i);
     change->names["#s" + n] = change->s3[i].attribute;
     auto it = res.item.find(change->s3[i].attribute);
+    change->expect.attributes.emplace(
+        change->s3[i].attribute,
+        it != res.item.end() ? std::optional<AttributeValue>(it->second) : std::nullopt);
     if (it != res.item.end()) {
       change->values[":s" + n] = it->second;
       condition += (condition.empty() ? "" : " AND ") + ("#s" + n) + " = :s" + n;
@@ -568,6 +581,7 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
     change.key = KeyOf(change.item);
     change.insert = mode != SQLITE_REPLACE;
     change.ignore = mode == SQLITE_IGNORE;
+    change.expect.existence = change.insert ? Expect::Existence::kAbsent : Expect::Existence::kAny;
     if (!change.insert) {
       // REPLACE supersedes whatever objects the item had: the S3 columns
       // it does not set as well.
@@ -591,6 +605,7 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
     if (is_delete) {
       change.kind = Change::Kind::kDelete;
       change.condition = "attribute_exists(#k0)";
+      change.expect.existence = Expect::Existence::kExists;
       change.names["#k0"] = key_.hash.name;
       change.what = What("DELETE from", change.key);
       change.s3 = S3Deletes();
@@ -606,6 +621,14 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
     }
   }
   int code = SQLITE_ERROR;
+  if (InTransaction()) {
+    bool ignored = false;
+    Status s = Stage(std::move(change), &code, &ignored);
+    if (!s.ok()) return Fail(vtab, s, code);
+    // OR IGNORE met an existing key: with SQLITE_VTAB_CONSTRAINT_SUPPORT,
+    // SQLite skips the row when told of the clash (nothing was changed).
+    return ignored ? SQLITE_CONSTRAINT : SQLITE_OK;
+  }
   Status s = Send(std::move(change), &code);
   if (!s.ok()) return Fail(vtab, s, code);
   return SQLITE_OK;
@@ -727,18 +750,13 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
   if (item_set || key_changed) {
     if (!old.whole) {
       // Removals and a move need the whole item: read it again, consistently.
-      dynamodb::GetItemRequest req;
-      req.table = table_;
-      req.key = change->key;
-      req.consistent_read = true;
-      dynamodb::GetItemResult res;
-      Status s = conn_->dynamodb().GetItem(req, &res);
+      bool found = false;
+      Status s = ReadCurrent(change->key, &old.item, &found);
       if (!s.ok()) return s;
-      if (!res.found) {
+      if (!found) {
         return Status::InvalidArgument(What("UPDATE", change->key) +
                                        ": the item was deleted since it was read");
       }
-      old.item = std::move(res.item);
       old.whole = true;
     }
   }
@@ -789,6 +807,7 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
   // The condition: the item exists and what changes still holds what was read.
   change->names["#k0"] = key_.hash.name;
   std::string condition = "attribute_exists(#k0)";
+  change->expect.existence = Expect::Existence::kExists;
   std::string set;
   std::string remove;
   int n = 0;
@@ -799,8 +818,10 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
     if (was != old.item.end()) {
       change->values[":o" + i] = was->second;
       condition += " AND #u" + i + " = :o" + i;
+      change->expect.attributes[name] = was->second;
     } else if (old.whole) {
       condition += " AND attribute_not_exists(#u" + i + ")";
+      change->expect.attributes[name] = std::nullopt;
     }
     if (v) {
       change->values[":u" + i] = *v;
@@ -851,6 +872,7 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
   }
   change->kind = Change::Kind::kUpdate;
   change->update = set + (set.empty() || remove.empty() ? "" : " ") + remove;
+  change->changes = changes;
   if (old.whole && !change->update.empty()) {
     Item item = old.item;
     for (const auto& [name, v] : changes) {
@@ -860,7 +882,9 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
         item.erase(name);
       }
     }
-    return CheckItemSize(item, change->what);
+    change->item = std::move(item);
+    change->item_known = true;
+    return CheckItemSize(change->item, change->what);
   }
   return Status::OK();
 }
@@ -997,64 +1021,6 @@ Status TableWriter::Send(Change change, int* code) {
   if (change.kind == Kind::kMove && !change.s3.empty()) {
     return Status::NotSupported(change.what + ": moving an item with S3 columns is not supported");
   }
-  if (InTransaction()) {
-    WriteSession& session = ctx_->writes();
-    Status s = ReadOldObjects(&change);
-    if (!s.ok()) return s;
-    auto action = [&](dynamodb::TransactWriteEntry::Kind kind) {
-      WriteSession::Action a;
-      a.entry.kind = kind;
-      a.entry.table = table_;
-      a.what = change.what;
-      a.client = client;
-      return a;
-    };
-    auto with_s3 = [&](WriteSession::Action* a) {
-      if (change.s3.empty()) return;
-      a->connection = conn_;
-      a->s3 = S3ItemWrites{table_, change.key, change.s3};
-    };
-    std::string id = table_ + "\n" + dynamodb::ItemToPlainJson(change.key);
-    if (change.kind == Kind::kPut || change.kind == Kind::kMove) {
-      if (change.kind == Kind::kMove) {
-        WriteSession::Action del = action(dynamodb::TransactWriteEntry::Kind::kDelete);
-        del.row = false;
-        del.entry.item = change.key;
-        del.entry.condition = change.condition;
-        del.entry.names = change.names;
-        del.entry.values = change.values;
-        s = session.Add(std::move(del), ItemSize(change.key), id);
-        if (!s.ok()) return s;
-        id = table_ + "\n" + dynamodb::ItemToPlainJson(KeyOf(change.item));
-      }
-      WriteSession::Action put = action(dynamodb::TransactWriteEntry::Kind::kPut);
-      put.entry.item = change.item;
-      put.insert = change.insert || change.kind == Kind::kMove;
-      if (put.insert) {
-        put.entry.condition = "attribute_not_exists(#k0)";
-        put.entry.names["#k0"] = key_.hash.name;
-      } else {
-        put.entry.condition = change.condition;
-        put.entry.names = change.names;
-        put.entry.values = change.values;
-      }
-      with_s3(&put);
-      return session.Add(std::move(put), ItemSize(change.item), id);
-    }
-    WriteSession::Action a =
-        action(change.kind == Kind::kUpdate ? dynamodb::TransactWriteEntry::Kind::kUpdate
-                                            : dynamodb::TransactWriteEntry::Kind::kDelete);
-    a.entry.item = change.key;
-    a.entry.update = change.update;
-    a.entry.condition = change.condition;
-    a.entry.names = change.names;
-    a.entry.values = change.values;
-    with_s3(&a);
-    size_t bytes = ItemSize(change.key);
-    for (const auto& [k, v] : change.values) bytes += AttributeSize(k, v);
-    return session.Add(std::move(a), bytes, id);
-  }
-
   if (change.kind == Kind::kPut && !change.insert && change.s3.empty()) {
     // An unconditional put: BatchWriteItem, 25 a request. A key twice in
     // one request is refused, and two requests in flight race: wait first.
@@ -1104,6 +1070,142 @@ Status TableWriter::Send(Change change, int* code) {
         }
         return out;
       });
+  return Status::OK();
+}
+
+Status TableWriter::ReadCurrent(const Item& key, Item* item, bool* found) {
+  if (InTransaction()) {
+    const Item* seen = nullptr;
+    switch (ctx_->writes().Find(&conn_->dynamodb(), table_, key, &seen)) {
+      case PendingWrites::Seen::kPresent:
+        *item = *seen;
+        *found = true;
+        return Status::OK();
+      case PendingWrites::Seen::kAbsent:
+        *found = false;
+        return Status::OK();
+      case PendingWrites::Seen::kUnknown:
+        break;
+    }
+  }
+  dynamodb::GetItemRequest req;
+  req.table = table_;
+  req.key = key;
+  req.consistent_read = true;
+  dynamodb::GetItemResult res;
+  Status s = conn_->dynamodb().GetItem(req, &res);
+  if (!s.ok()) return s;
+  *found = res.found;
+  *item = std::move(res.item);
+  return Status::OK();
+}
+
+Status TableWriter::CheckKeyFree(const Item& key, const std::string& what, bool new_key,
+                                 bool* ignored, int* code) {
+  *ignored = false;
+  const Item* seen = nullptr;
+  PendingWrites::Seen state = ctx_->writes().Find(&conn_->dynamodb(), table_, key, &seen);
+  if (state == PendingWrites::Seen::kAbsent) return Status::OK();  // this transaction deleted it
+  bool exists = state == PendingWrites::Seen::kPresent;
+  if (state == PendingWrites::Seen::kUnknown) {
+    // As DynamoDB holds it now; COMMIT's put is still conditioned on the key
+    // not existing, against a writer in between.
+    dynamodb::GetItemRequest req;
+    req.table = table_;
+    req.key = key;
+    req.consistent_read = true;
+    req.projection = "#k0";
+    req.names["#k0"] = key_.hash.name;
+    dynamodb::GetItemResult res;
+    ++ctx_->stats().get_item;
+    ++ctx_->stats().requests;
+    Status s = conn_->dynamodb().GetItem(req, &res);
+    if (!s.ok()) return s.WithContext(what);
+    exists = res.found;
+  }
+  if (!exists) return Status::OK();
+  if (sqlite3_vtab_on_conflict(db_) == SQLITE_IGNORE) {
+    *ignored = true;
+    return Status::OK();
+  }
+  *code = SQLITE_CONSTRAINT;
+  return Status::InvalidArgument(
+      "UNIQUE constraint failed: " + what +
+      (new_key ? ": an item with the new key exists" : ": an item with this key exists"));
+}
+
+Status TableWriter::Stage(Change change, int* code, bool* ignored) {
+  using Kind = Change::Kind;
+  *ignored = false;
+  if (change.kind == Kind::kMove && !change.s3.empty()) {
+    return Status::NotSupported(change.what + ": moving an item with S3 columns is not supported");
+  }
+  dynamodb::DynamoDbClient* client = &conn_->dynamodb();
+  WriteSession& session = ctx_->writes();
+  // An INSERT, or the new key of a move, must find no item: as in SQLite,
+  // a clash fails this statement (or skips the row under OR IGNORE).
+  if ((change.kind == Kind::kPut && change.insert) || change.kind == Kind::kMove) {
+    bool move = change.kind == Kind::kMove;
+    Status s =
+        CheckKeyFree(move ? KeyOf(change.item) : change.key, change.what, move, ignored, code);
+    if (!s.ok() || *ignored) return s;
+  }
+  Status s = ReadOldObjects(&change);
+  if (!s.ok()) return s;
+  if (change.kind == Kind::kUpdate && !change.item_known) {
+    // The transaction's reads need the whole item after the update.
+    bool found = false;
+    s = ReadCurrent(change.key, &change.item, &found);
+    if (!s.ok()) return s;
+    if (!found) {
+      return Status::InvalidArgument(change.what + ": the item was deleted since it was read");
+    }
+    ApplyChanges(change.changes, &change.item);
+  }
+  ItemWrite w;
+  w.table = table_;
+  w.key = change.key;
+  w.expect = change.expect;
+  w.what = change.what;
+  if (!change.s3.empty()) {
+    w.connection = conn_;
+    w.s3 = change.s3;
+  }
+  switch (change.kind) {
+    case Kind::kPut:
+      w.kind = ItemWrite::Kind::kPut;
+      w.item = std::move(change.item);
+      w.insert = change.insert;
+      return session.Add(std::move(w), client);
+    case Kind::kUpdate:
+      w.kind = ItemWrite::Kind::kUpdate;
+      w.item = std::move(change.item);
+      w.changes = std::move(change.changes);
+      return session.Add(std::move(w), client);
+    case Kind::kDelete:
+      w.kind = ItemWrite::Kind::kDelete;
+      return session.Add(std::move(w), client);
+    case Kind::kMove: {
+      // The old key's delete (on the UPDATE's conditions), then a put of
+      // the new key, which must not exist.
+      w.kind = ItemWrite::Kind::kDelete;
+      w.row = false;
+      size_t mark = session.mark();
+      s = session.Add(std::move(w), client);
+      if (!s.ok()) return s;
+      ItemWrite put;
+      put.kind = ItemWrite::Kind::kPut;
+      put.table = table_;
+      put.key = KeyOf(change.item);
+      put.item = std::move(change.item);
+      put.insert = true;
+      put.expect.existence = Expect::Existence::kAbsent;
+      put.what = change.what;
+      s = session.Add(std::move(put), client);
+      if (!s.ok()) session.UndoTo(mark);
+      return s;
+    }
+  }
   return Status::OK();
 }
 

@@ -22,9 +22,13 @@
 // reported when the statement ends, as an error naming their keys.
 //
 // Inside BEGIN ... COMMIT nothing is sent until COMMIT, which sends every
-// write of every table in one TransactWriteItems (at most 100 writes and
-// 4 MB: more is an error at the write that crosses the limit, and COMMIT
-// then writes nothing). ROLLBACK sends nothing.
+// write of every table in one TransactWriteItems (at most 100 items and
+// 4 MB: more is an error at the write that crosses the limit, and the
+// statement is undone). ROLLBACK sends nothing. The writes of one item are
+// combined into the one action DynamoDB allows, and the transaction's reads
+// see its own writes (vtab/transaction.h). An INSERT first reads whether the
+// key exists (the transaction's own writes, else a consistent GetItem), so
+// that a clash is the statement's UNIQUE constraint error, as in SQLite.
 //
 // Codec columns are encoded (engine/codec); those whose bytes live in S3
 // go through write_s3.h: intents in the ledger, objects put, then DynamoDB,
@@ -53,6 +57,7 @@
 #include "engine/ledger/backend.h"
 #include "engine/ledger/ledger.h"
 #include "engine/status.h"
+#include "vtab/transaction.h"
 #include "vtab/write_s3.h"
 
 namespace ddb::vtab {
@@ -60,9 +65,6 @@ namespace ddb::vtab {
 class ModuleContext;
 struct Stats;  // vtab/module.h
 
-// DynamoDB's limits on one TransactWriteItems.
-inline constexpr size_t kMaxTransactionWrites = 100;
-inline constexpr size_t kMaxTransactionBytes = 4 * 1024 * 1024;
 // Requests one statement has in flight at most.
 inline constexpr int kInFlight = 32;
 // Puts a BatchWriteItem request carries (DynamoDB's limit).
@@ -129,38 +131,37 @@ class WritePipeline {
 // being built between BEGIN and COMMIT. Owned by ModuleContext.
 class WriteSession {
  public:
-  struct Action {
-    dynamodb::TransactWriteEntry entry;
-    std::string what;  // "INSERT into t (id='a')", for messages
-    bool insert = false;
-    // False for the delete half of a key change: one row, two writes.
-    bool row = true;
-    std::string key_id;  // set by Add: table and item key, one write per item
-    size_t bytes = 0;    // set by Add: its share of the 4 MB limit
-    dynamodb::DynamoDbClient* client = nullptr;
-    // S3 columns: their objects are put at COMMIT, before the transaction.
-    std::shared_ptr<Connection> connection;
-    S3ItemWrites s3;
-  };
-  // Adds a write to the open transaction; over DynamoDB's limits, or a key
-  // written twice, it is an error (and the statement is undone).
-  Status Add(Action action, size_t bytes, const std::string& key_id);
-  size_t size() const { return actions_.size(); }
-  // Drops the writes after the first `n` (a failed xUpdate's partial ones).
-  void Truncate(size_t n);
+  // Adds a row's write to the open transaction, combined with the
+  // transaction's earlier writes of its item (transaction.h). Over
+  // DynamoDB's limits, or for a table of another connection, it is an error
+  // that changes nothing (and SQLite undoes the statement).
+  Status Add(ItemWrite write, dynamodb::DynamoDbClient* client);
+  // The item of `table` (read through `client`) as the transaction sees it.
+  PendingWrites::Seen Find(const dynamodb::DynamoDbClient* client, const std::string& table,
+                           const dynamodb::Item& key, const dynamodb::Item** item) const;
+  // What reads of `table` through `client` see of the transaction's writes
+  // (null: nothing).
+  std::shared_ptr<const TableView> View(const dynamodb::DynamoDbClient* client,
+                                        const std::string& table);
+  // The body of an S3 object COMMIT will put (a pending item's S3 column), or null.
+  std::shared_ptr<const std::string> PendingObject(const std::string& uri);
+  // A mark of the transaction as it is, and undoing every write since (a
+  // failed xUpdate's partial writes).
+  size_t mark() const { return pending_.mark(); }
+  void UndoTo(size_t mark) { pending_.UndoTo(mark); }
   // Sends the transaction (once; later calls return the first result).
   Status Commit(int* sqlite_code);
   // Forgets the transaction (after COMMIT or ROLLBACK).
   void Reset();
   // SQLite's savepoints, among them the one around each statement inside
-  // BEGIN: Savepoint(n) marks the writes so far (the first table to mark
-  // level n sets it), RollbackTo(n) drops the writes (and a failure)
-  // added since, so a failed statement leaves nothing in the transaction,
-  // as in SQLite; Release(n) forgets the marks from n up.
+  // BEGIN: Savepoint(n) marks the transaction as it is (the first table to
+  // mark level n sets it), RollbackTo(n) restores it as it was at the mark
+  // (combined writes included), so a failed statement leaves nothing in
+  // the transaction, as in SQLite; Release(n) forgets the marks from n up.
   void Savepoint(int n);
   void RollbackTo(int n);
   void Release(int n);
-  bool empty() const { return actions_.empty(); }
+  bool empty() const { return pending_.empty(); }
 
   // The ledger of S3 writes: the one the shell set, else the default file
   // (opened on first use).
@@ -175,10 +176,9 @@ class WriteSession {
 
  private:
   Stats* stats_ = nullptr;
-  std::map<int, size_t> marks_;  // savepoint level -> writes before it
-  std::vector<Action> actions_;
-  std::set<std::string> keys_;
-  size_t bytes_ = 0;
+  std::map<int, size_t> marks_;  // savepoint level -> journal mark
+  PendingWrites pending_;
+  dynamodb::DynamoDbClient* client_ = nullptr;  // of the first write
   bool sent_ = false;
   Status result_;
   int result_code_ = SQLITE_OK;
@@ -259,6 +259,16 @@ class TableWriter {
   // value named after the key.
   Status MoveWithS3Refused(const WriteColumn& c) const;
   Status BuildUpdate(sqlite3_value** values, Row old, Change* change);
+  // The item with `key` as this statement must see it: inside BEGIN the
+  // transaction's own write of it, else a consistent GetItem.
+  Status ReadCurrent(const dynamodb::Item& key, dynamodb::Item* item, bool* found);
+  // Inside BEGIN, before an INSERT (or a key change) of `key`: whether an
+  // item with that key exists as the transaction sees it. A clash is a
+  // UNIQUE constraint error, or *ignored under OR IGNORE.
+  Status CheckKeyFree(const dynamodb::Item& key, const std::string& what, bool new_key,
+                      bool* ignored, int* code);
+  // Inside BEGIN: adds the change to the transaction (WriteSession::Add).
+  Status Stage(Change change, int* code, bool* ignored);
   Status Send(Change change, int* code);
   Status FlushBatch();
   Status Finish(int* code);  // outside BEGIN: waits for everything sent
