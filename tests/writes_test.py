@@ -5,6 +5,7 @@ by ddbsql against DynamoDB Local and checked with boto3 as the peer that
 reads what was written."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -249,6 +250,54 @@ class WritesTest(cli_support.CliTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("read-only", r.stderr)
         self.assertEqual(self.count("items"), 1)
+
+    def test_a_readonly_session_stays_readonly(self):
+        # As sqlite3's -readonly: the script it runs cannot switch it off.
+        script = os.path.join(self.home, "s.sql")
+        with open(script, "w") as f:
+            f.write(".readonly off\nINSERT INTO items(id) VALUES ('x');\n")
+        r = self.run_cli(["--endpoint-url", self.url, "--readonly", script], self.env())
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("s.sql:1: .readonly off: this session was started with --readonly",
+                      r.stderr)
+        self.assertIn("s.sql:2: table items: read-only session (--readonly)", r.stderr)
+        self.assertEqual(self.count("items"), 0)
+        r = self.sql(".readonly\n", "--readonly")
+        self.assertEqual(r.stdout, "readonly: on (--readonly)\n")
+
+    def test_readonly_allows_local_work(self):
+        # Read-only means nothing is written to DynamoDB or S3: temp tables,
+        # an attached database (README's slice workflow) and .import into a
+        # local table are local work.
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "a"}, "n": {"N": "1"}})
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "b"}, "n": {"N": "2"}})
+        slice_db = os.path.join(self.home, "slice.db")
+        data = os.path.join(self.home, "data.csv")
+        with open(data, "w") as f:
+            f.write("k,v\nx,1\ny,2\n")
+        r = self.sql(
+            "CREATE TEMP TABLE t AS SELECT id, n FROM items;\n"
+            "SELECT sum(n) FROM t;\n"
+            f"ATTACH '{slice_db}' AS s;\n"
+            "CREATE TABLE s.items AS SELECT * FROM items WHERE n > 1;\n"
+            "SELECT id FROM s.items;\n"
+            f".import --csv {data} imported\n"
+            "SELECT sum(v) FROM imported;\n"
+            "CREATE TABLE local(x); INSERT INTO local VALUES (1); SELECT x FROM local;\n",
+            "--readonly")
+        self.assert_ok(r)
+        self.assertEqual(r.stdout, "3\nb\n3\n1\n")
+        with sqlite3.connect(slice_db) as db:
+            self.assertEqual(db.execute("SELECT id, n FROM items").fetchall(), [("b", 2)])
+        # DynamoDB tables stay untouched, whatever the way in.
+        for sql in ("INSERT INTO items(id) SELECT id || '2' FROM items;",
+                    "UPDATE items SET n = 9;", "DELETE FROM items;",
+                    f".import --csv {data} items"):
+            with self.subTest(sql=sql):
+                r = self.sql(sql + "\n", "--readonly")
+                self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(self.count("items"), 2)
+        self.assertEqual(self.get("items", {"id": {"S": "a"}})["n"], {"N": "1"})
 
     def test_drop_and_alter_are_refused(self):
         r = self.sql("DROP TABLE items;\n")

@@ -395,8 +395,8 @@ std::string TableWriter::What(const char* verb, const Item& key) const {
 int TableWriter::Begin(sqlite3_vtab* vtab) {
   if (ctx_->options().read_only) {
     return Fail(vtab,
-                Status::InvalidArgument("read-only session (--readonly or .readonly on): writes "
-                                        "to DynamoDB are refused; .readonly off allows them"),
+                Status::InvalidArgument(ctx_->options().ReadOnlySession() +
+                                        ": writes to DynamoDB are refused"),
                 SQLITE_READONLY);
   }
   active_ = true;
