@@ -242,6 +242,53 @@ class WritesTest(cli_support.CliTestCase):
         self.assertIn("body (", r.stderr)
         self.assertIn("S3-backed column", r.stderr)
 
+    def test_writes_keep_each_attributes_stored_type(self):
+        # Other programs read these tables with fixed models: a value that
+        # converts keeps the stored type, one that does not is an error that
+        # names attribute, type and value, and the item is left as it was.
+        stored = {"id": {"S": "t"}, "count": {"N": "5"}, "nums": {"NS": ["1", "2"]},
+                  "doc": {"M": {"a": {"N": "1"}}}, "tags": {"SS": ["x", "y"]},
+                  "flag": {"BOOL": True}, "raw": {"B": b"\x00\x01"}, "lst": {"L": []},
+                  "name": {"S": "n"}}
+        self.ddb.put_item(TableName="items", Item=stored)
+        refused = [
+            ("count = 'abc'", "count holds DynamoDB type N", "TEXT 'abc'"),
+            ("count = x'01'", "count holds DynamoDB type N", "BLOB x'01'"),
+            ("nums = '[1, \"a\"]'", "nums holds DynamoDB type NS", "TEXT '[1, \"a\"]'"),
+            ("doc = 'plain'", "doc holds DynamoDB type M", "TEXT 'plain'"),
+            ("doc = '[1]'", "doc holds DynamoDB type M", "TEXT '[1]'"),
+            ("tags = 'z'", "tags holds DynamoDB type SS", "TEXT 'z'"),
+            ("flag = 7", "flag holds DynamoDB type BOOL", "INTEGER 7"),
+            ("raw = 'text'", "raw holds DynamoDB type B", "TEXT 'text'"),
+            ("lst = '{}'", "lst holds DynamoDB type L", "TEXT '{}'"),
+            ("name = x'00'", "name holds DynamoDB type S", "BLOB x'00'"),
+        ]
+        for assignment, *needles in refused:
+            with self.subTest(assignment=assignment):
+                r = self.sql(f"UPDATE items SET {assignment} WHERE id = 't';\n")
+                self.assert_one_line_error(r, 1, "UPDATE items (id='t')", *needles,
+                                           "through the item column")
+        self.assertEqual(self.get("items", {"id": {"S": "t"}}), stored)
+        # Values that convert keep the stored type.
+        self.assert_ok(self.sql(
+            "UPDATE items SET count = '12', nums = '[3, 4.5]', doc = '{\"b\": 2}',"
+            " tags = json_array('z'), flag = '0', raw = x'ff', lst = '[\"q\"]', name = 42"
+            " WHERE id = 't';\n"))
+        self.assertEqual(self.get("items", {"id": {"S": "t"}}), {
+            "id": {"S": "t"}, "count": {"N": "12"}, "nums": {"NS": ["3", "4.5"]},
+            "doc": {"M": {"b": {"N": "2"}}}, "tags": {"SS": ["z"]}, "flag": {"BOOL": False},
+            "raw": {"B": b"\xff"}, "lst": {"L": [{"S": "q"}]}, "name": {"S": "42"}})
+        # A new item gets the column's type: 'abc' is no number for count.
+        r = self.sql("INSERT INTO items(id, count) VALUES ('new', 'abc');\n")
+        self.assert_one_line_error(r, 1, "count holds DynamoDB type N", "TEXT 'abc'")
+        self.assertIsNone(self.get("items", {"id": {"S": "new"}}))
+        # On purpose, through the item column: its JSON says the type.
+        self.assert_ok(self.sql(
+            "UPDATE items SET item = json_set(item, '$.count', 'abc', '$.doc', 'plain')"
+            " WHERE id = 't';\n"))
+        t = self.get("items", {"id": {"S": "t"}})
+        self.assertEqual((t["count"], t["doc"]), ({"S": "abc"}, {"S": "plain"}))
+
     def test_readonly_refuses_every_write(self):
         r = self.sql("INSERT INTO items(id) VALUES ('ro');", "--readonly")
         self.assert_one_line_error(r, 1, "read-only")
