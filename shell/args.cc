@@ -207,7 +207,7 @@ Connection:
                         (default 30; 0: never; profile key cli_read_timeout)
   --consistent          strongly consistent reads
   --parallel N          parallel scan segments (default: by table size)
-  --readonly            refuse every write
+  --readonly            refuse writes to DynamoDB and S3 for the whole session
   --ledger FILE         the S3 write ledger (default:
                         $XDG_STATE_HOME/ddbsql/ledger.db)
   --catalog FILE        codec column declarations (default: $DDBSQL_CATALOG,

@@ -43,6 +43,7 @@ void Shell::ConfigureModule(vtab::ModuleContext* module) {
   module->options().scan_segments = args_.parallel;
   module->options().consistent_read = args_.consistent;
   module->options().read_only = args_.readonly;
+  module->options().read_only_fixed = readonly_fixed_;
   // Schema on start from the cache: a script's point lookup costs the lookup.
   module->options().schema_cache_dir = vtab::SchemaCache::DefaultDir();
   // Scripts never ask: only a person at the terminal is asked before a

@@ -123,8 +123,9 @@ constexpr HelpEntry kHelp[] = {
      ""},
     {".quit", "Leave the shell", ""},
     {".read FILE", "Run the statements and commands in FILE", ""},
-    {".readonly ?on|off?", "Refuse every write, to DynamoDB and local tables (ddbsql)",
-     "   The prompt shows \"ro\" while it is on; --readonly starts that way.\n"},
+    {".readonly ?on|off?", "Refuse writes to DynamoDB and S3; local tables stay writable (ddbsql)",
+     "   The prompt shows \"ro\" while it is on. --readonly starts that way for the\n"
+     "   whole session: .readonly off is then refused.\n"},
     {".recover", "Resolve the S3 writes a crash left pending in the ledger (ddbsql)",
      "   Each pending entry is settled by reading its item: objects it references\n"
      "   are kept, the others deleted. ddbsql also does this when it starts.\n"},
@@ -1333,9 +1334,21 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
       return Status::InvalidArgument(
           ".readonly: not inside a transaction (COMMIT or ROLLBACK first)");
     }
-    Status s = w.size() == 1 ? Status::OK() : toggle(&args_.readonly, ".readonly ?on|off?");
+    bool on = args_.readonly;
+    Status s = w.size() == 1 ? Status::OK() : toggle(&on, ".readonly ?on|off?");
+    if (s.ok() && !on && readonly_fixed_) {
+      // The script a --readonly session runs must not be able to undo it.
+      return Status::InvalidArgument(
+          ".readonly off: this session was started with --readonly, which holds until it ends");
+    }
+    args_.readonly = on;
     module_->options().read_only = args_.readonly;
-    if (w.size() == 1) std::fprintf(out(), "readonly: %s\n", args_.readonly ? "on" : "off");
+    if (w.size() == 1) {
+      std::fprintf(out(), "readonly: %s\n",
+                   readonly_fixed_  ? "on (--readonly)"
+                   : args_.readonly ? "on"
+                                    : "off");
+    }
     return s;
   }
   if (cmd == "consistent") return toggle(&module_->options().consistent_read, ".consistent on|off");

@@ -155,7 +155,7 @@ int LineOfOffset(const std::string& text, size_t offset, int first_line) {
 
 }  // namespace
 
-Shell::Shell(Args args) : args_(std::move(args)) {}
+Shell::Shell(Args args) : args_(std::move(args)), readonly_fixed_(args_.readonly) {}
 
 Shell::~Shell() {
   CloseOutput();
@@ -414,14 +414,6 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     if (!stmt) {  // a comment or a lone ';'
       tail = next;
       continue;
-    }
-    if (args_.readonly && !sqlite3_stmt_readonly(stmt)) {
-      sqlite3_finalize(stmt);
-      Status s = Status::InvalidArgument(
-          "read-only session (--readonly or .readonly on): statement refused; .readonly off "
-          "allows writes");
-      ReportError(s, source, stmt_line);
-      return s;
     }
     if (interactive_ && !ConfirmWrite(db_, stmt, module_.get(), stdin)) {
       sqlite3_finalize(stmt);

@@ -128,6 +128,9 @@ class Shell {
   Status SweepCommand(const std::vector<std::string>& words);
 
   Args args_;
+  // --readonly: the session stays read-only whatever a script says (as
+  // sqlite3's -readonly); args_.readonly is the current state.
+  const bool readonly_fixed_;
   ConnectionOptions connection_options_;
   std::shared_ptr<Connection> connection_;
   std::unique_ptr<vtab::ModuleContext> module_;

@@ -67,14 +67,17 @@ Status Shell::Recover(bool quiet) {
   if (module_->options().read_only) {
     // Recovery deletes S3 objects: a read-only session leaves it for later.
     if (!quiet) {
-      return Status::InvalidArgument("recover: read-only session (--readonly or .readonly on): " +
+      return Status::InvalidArgument("recover: " + module_->options().ReadOnlySession() + ": " +
                                      std::to_string(pending.size()) +
                                      " pending S3 writes left as they are");
     }
     std::fprintf(stderr,
                  "warning: %zu S3 writes pending in %s are left as they are in a read-only "
-                 "session (.readonly off, then .recover)\n",
-                 pending.size(), ledger_->path().c_str());
+                 "session (%s)\n",
+                 pending.size(), ledger_->path().c_str(),
+                 module_->options().read_only_fixed
+                     ? "a session without --readonly recovers them when it starts"
+                     : ".readonly off, then .recover");
     return Status::OK();
   }
   if (!connection_) {
@@ -148,9 +151,8 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
     }
   }
   if (req.remove && module_->options().read_only) {
-    return Status::InvalidArgument(
-        ".sweep ... delete: read-only session (--readonly or .readonly on): S3 objects are not "
-        "deleted; .readonly off allows it");
+    return Status::InvalidArgument(".sweep ... delete: " + module_->options().ReadOnlySession() +
+                                   ": S3 objects are not deleted");
   }
   if (!connection_) return connect_error_.WithContext(".sweep");
   ledger::SweepResult result;

@@ -27,6 +27,7 @@ import pynamodb_mate_writer as writer  # noqa: E402
 
 PASSWORD_ENV = "PAGES_PASSWORD"
 COUNT = 10
+SPARSE_ITEMS = 250
 
 
 def require_s3(test):
@@ -88,6 +89,7 @@ class CodecReadTest(cli_support.CliTestCase):
         cls.catalog_doc["tables"]["bad"] = {"columns": dict(pages_columns)}
         # Items that are each wrong in one way, in a table of their own.
         cls.write_bad_items()
+        cls.write_sparse_table()
 
     @classmethod
     def write_bad_items(cls):
@@ -111,6 +113,41 @@ class CodecReadTest(cli_support.CliTestCase):
             item["id"] = {"S": key}
             stored.append(item)
         writer.batch_put(cls.ddb, "bad", stored)
+
+    @classmethod
+    def write_sparse_table(cls):
+        """`sparse`: SPARSE_ITEMS items, of which only the last a Scan reads
+        holds `ssn` (the key of the index by_ssn) and `tin` (no index), both
+        pynamodb_mate's deterministic AES-ECB. A key check that reads the
+        first 100 items of the table finds neither."""
+        table = "sparse"
+        if table in cls.ddb.list_tables()["TableNames"]:
+            cls.ddb.delete_table(TableName=table)
+            cls.ddb.get_waiter("table_not_exists").wait(TableName=table)
+        cls.ddb.create_table(
+            TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                                  {"AttributeName": "ssn", "AttributeType": "B"}],
+            GlobalSecondaryIndexes=[{"IndexName": "by_ssn",
+                                     "KeySchema": [{"AttributeName": "ssn", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}],
+            BillingMode="PAY_PER_REQUEST")
+        cls.ddb.get_waiter("table_exists").wait(TableName=table)
+        writer.batch_put(cls.ddb, table,
+                         [{"id": {"S": f"s{i:04d}"}} for i in range(SPARSE_ITEMS)])
+        ids = [it["id"]["S"] for page in cls.ddb.get_paginator("scan").paginate(TableName=table)
+               for it in page["Items"]]
+        cls.sparse_id = ids[-1]
+        cls.ddb.update_item(
+            TableName=table, Key={"id": {"S": cls.sparse_id}},
+            UpdateExpression="SET ssn = :s, tin = :t",
+            ExpressionAttributeValues={
+                ":s": {"B": writer.pmate_encrypt(cls.password, b"900-00-0000")},
+                ":t": {"B": writer.pmate_encrypt(cls.password, b"tin-1")}})
+        key = f"env:{PASSWORD_ENV}"
+        cls.catalog_doc["tables"][table] = {"columns": {
+            name: {"codec": "EncryptedUnicodeAttribute", "key": key, "determinative": True}
+            for name in ("ssn", "tin")}}
 
     def setUp(self):
         super().setUp()
@@ -147,11 +184,16 @@ class CodecReadTest(cli_support.CliTestCase):
         self.assert_ok(r)
         return r.stdout
 
-    def stats(self, sql):
-        """(rows as CSV, the .stats lines) of one statement."""
-        r = self.ddbsql("-csv", "-cmd", ".stats on", "-c", sql)
+    def stats(self, sql, warm_up=True):
+        """(rows as CSV, the .stats lines) of one statement; with `warm_up`
+        the same statement runs once before in the session, so that what
+        it counts leaves out the key check (once per session: see
+        test_the_key_is_checked_once_per_session)."""
+        first = ["-c", sql] if warm_up else []
+        r = self.ddbsql("-csv", *first, "-c", ".stats on", "-c", sql)
         self.assertEqual(r.returncode, 0, r)
-        return list(csv.reader(io.StringIO(r.stdout))), r.stderr
+        out = r.stdout[len(r.stdout) // 2:] if warm_up else r.stdout
+        return list(csv.reader(io.StringIO(out))), r.stderr
 
     # --- values -------------------------------------------------------------
 
@@ -265,6 +307,64 @@ class CodecReadTest(cli_support.CliTestCase):
         self.assertEqual(self.csv_rows("SELECT id, body FROM pages WHERE id LIKE 'mv-%'"),
                          [["mv-2", "b"]])
 
+    # --- a deterministic cipher's key is checked before it finds rows -------
+
+    def test_a_wrong_key_is_an_error_not_an_empty_answer(self):
+        # Equality on a deterministic cipher is sent as the literal's
+        # ciphertext: with a wrong key it would match nothing and the answer
+        # would be empty, exit 0. Every path that encrypts a literal checks
+        # the key against stored values first.
+        wrong = cli_support.new_secret("wrong")
+        env = self.env(**{PASSWORD_ENV: wrong})
+        cases = [
+            ("SELECT id FROM pages WHERE ssn = '101-00-0001'", "pages"),  # FilterExpression
+            ("SELECT id FROM pages WHERE ssn IN ('100-00-0000', '103-00-0003')", "pages"),
+            ("SELECT name FROM people WHERE ssn = '102-00-0002'", "people"),  # GetItem
+            ("SELECT name FROM people WHERE ssn IN ('100-00-0000', '101-00-0001')",
+             "people"),  # BatchGetItem
+            ("WITH w(s) AS (VALUES ('102-00-0002')) SELECT q.name FROM w JOIN people q"
+             " ON q.ssn = w.s", "people"),  # a lookup per outer row
+            ("SELECT id FROM sparse WHERE ssn = '900-00-0000'", "sparse"),  # Query on by_ssn
+            # No value among the items the check reads: not pushed down, and
+            # the first value SQLite decodes fails.
+            ("SELECT id FROM sparse WHERE tin = 'tin-1'", "sparse"),
+        ]
+        for sql, table in cases:
+            with self.subTest(sql=sql):
+                r = self.assert_error(sql, f"table {table}", "column ", env=env)
+                self.assertEqual(r.stdout, "")
+                self.assertNotIn(wrong, r.stderr)
+                if "tin" not in sql:
+                    self.assertIn(f"the key env:{PASSWORD_ENV} does not decrypt", r.stderr)
+                    self.assertIn("wrong key?", r.stderr)
+        # The right key answers each of them.
+        self.assertEqual(len(self.csv_rows(cases[0][0])), 3)
+        self.assertEqual(self.csv_rows(cases[2][0]), [["person 102-00-0002"]])
+        self.assertEqual(self.csv_rows(cases[4][0]), [["person 102-00-0002"]])
+        self.assertEqual(self.csv_rows(cases[5][0]), [[self.sparse_id]])
+        self.assertEqual(self.csv_rows(cases[6][0]), [[self.sparse_id]])
+
+    def test_the_key_is_checked_once_per_session(self):
+        # One small Scan per table, column and key, in the first statement
+        # that needs it: Limit'ed, projecting the attribute and the key.
+        sql = "SELECT name FROM people WHERE ssn = '102-00-0002'"
+        r = self.ddbsql("-csv", "-cmd", ".stats on", "-c", sql, "-c", sql)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout, "\"person 102-00-0002\"\n" * 2)
+        first, second = r.stderr.splitlines()
+        self.assertIn("(GetItem 1, BatchGetItem 0, Query 0, Scan 1,", first)
+        self.assertIn("items scanned: 5 ", first)  # 4 for the check (of 200 and more), 1 found
+        self.assertIn("(GetItem 1, BatchGetItem 0, Query 0, Scan 0,", second)
+        # A sparse attribute of an index: the index is read, one item.
+        rows, stats = self.stats("SELECT id FROM sparse WHERE ssn = '900-00-0000'", warm_up=False)
+        self.assertEqual(rows, [[self.sparse_id]])
+        self.assertIn("(GetItem 0, BatchGetItem 0, Query 1, Scan 1,", stats)
+        self.assertIn("items scanned: 2 ", stats)
+        # No value in the first 100 items: the literal is not sent.
+        rows, stats = self.stats("SELECT id FROM sparse WHERE tin = 'tin-1'")
+        self.assertEqual(rows, [[self.sparse_id]])
+        self.assertIn(f"returned: {SPARSE_ITEMS} ", stats)
+
     def test_non_searchable_columns_stay_with_sqlite(self):
         # A compressed column, an S3 column, a non-deterministic cipher and a
         # range on an encrypted one: none may reach DynamoDB as a condition.
@@ -301,16 +401,16 @@ class CodecReadTest(cli_support.CliTestCase):
         self.assertEqual(got, [[str(COUNT), str(total), "text", "4"]])
 
     def test_s3_objects_counted_and_cached(self):
-        rows, stats = self.stats("SELECT count(*), sum(length(html)) FROM pages")
+        rows, stats = self.stats("SELECT count(*), sum(length(html)) FROM pages", warm_up=False)
         self.assertEqual(rows, [[str(COUNT), str(sum(len(r["html"]) for r in self.rows))]])
         self.assertIn(f"S3: {COUNT} GETs", stats)
         # The same objects twice in one statement: the second read is cached.
         rows, stats = self.stats("SELECT sum(length(a.html)) FROM pages a JOIN pages b USING (id)"
-                                 " WHERE length(b.html) > 0")
+                                 " WHERE length(b.html) > 0", warm_up=False)
         self.assertRegex(stats, r"S3: \d+ GETs, \d+ bytes, [1-9]\d* cache hits")
 
     def test_unused_codec_column_costs_nothing(self):
-        rows, stats = self.stats("SELECT id, team FROM pages WHERE id = 'p00001'")
+        rows, stats = self.stats("SELECT id, team FROM pages WHERE id = 'p00001'", warm_up=False)
         self.assertEqual(rows, [["p00001", "team-1"]])
         self.assertNotIn("S3:", stats)
 

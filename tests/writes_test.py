@@ -5,6 +5,7 @@ by ddbsql against DynamoDB Local and checked with boto3 as the peer that
 reads what was written."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -473,6 +474,53 @@ class WritesTest(cli_support.CliTestCase):
         self.assertIn("body (", r.stderr)
         self.assertIn("S3-backed column", r.stderr)
 
+    def test_writes_keep_each_attributes_stored_type(self):
+        # Other programs read these tables with fixed models: a value that
+        # converts keeps the stored type, one that does not is an error that
+        # names attribute, type and value, and the item is left as it was.
+        stored = {"id": {"S": "t"}, "count": {"N": "5"}, "nums": {"NS": ["1", "2"]},
+                  "doc": {"M": {"a": {"N": "1"}}}, "tags": {"SS": ["x", "y"]},
+                  "flag": {"BOOL": True}, "raw": {"B": b"\x00\x01"}, "lst": {"L": []},
+                  "name": {"S": "n"}}
+        self.ddb.put_item(TableName="items", Item=stored)
+        refused = [
+            ("count = 'abc'", "count holds DynamoDB type N", "TEXT 'abc'"),
+            ("count = x'01'", "count holds DynamoDB type N", "BLOB x'01'"),
+            ("nums = '[1, \"a\"]'", "nums holds DynamoDB type NS", "TEXT '[1, \"a\"]'"),
+            ("doc = 'plain'", "doc holds DynamoDB type M", "TEXT 'plain'"),
+            ("doc = '[1]'", "doc holds DynamoDB type M", "TEXT '[1]'"),
+            ("tags = 'z'", "tags holds DynamoDB type SS", "TEXT 'z'"),
+            ("flag = 7", "flag holds DynamoDB type BOOL", "INTEGER 7"),
+            ("raw = 'text'", "raw holds DynamoDB type B", "TEXT 'text'"),
+            ("lst = '{}'", "lst holds DynamoDB type L", "TEXT '{}'"),
+            ("name = x'00'", "name holds DynamoDB type S", "BLOB x'00'"),
+        ]
+        for assignment, *needles in refused:
+            with self.subTest(assignment=assignment):
+                r = self.sql(f"UPDATE items SET {assignment} WHERE id = 't';\n")
+                self.assert_one_line_error(r, 1, "UPDATE items (id='t')", *needles,
+                                           "through the item column")
+        self.assertEqual(self.get("items", {"id": {"S": "t"}}), stored)
+        # Values that convert keep the stored type.
+        self.assert_ok(self.sql(
+            "UPDATE items SET count = '12', nums = '[3, 4.5]', doc = '{\"b\": 2}',"
+            " tags = json_array('z'), flag = '0', raw = x'ff', lst = '[\"q\"]', name = 42"
+            " WHERE id = 't';\n"))
+        self.assertEqual(self.get("items", {"id": {"S": "t"}}), {
+            "id": {"S": "t"}, "count": {"N": "12"}, "nums": {"NS": ["3", "4.5"]},
+            "doc": {"M": {"b": {"N": "2"}}}, "tags": {"SS": ["z"]}, "flag": {"BOOL": False},
+            "raw": {"B": b"\xff"}, "lst": {"L": [{"S": "q"}]}, "name": {"S": "42"}})
+        # A new item gets the column's type: 'abc' is no number for count.
+        r = self.sql("INSERT INTO items(id, count) VALUES ('new', 'abc');\n")
+        self.assert_one_line_error(r, 1, "count holds DynamoDB type N", "TEXT 'abc'")
+        self.assertIsNone(self.get("items", {"id": {"S": "new"}}))
+        # On purpose, through the item column: its JSON says the type.
+        self.assert_ok(self.sql(
+            "UPDATE items SET item = json_set(item, '$.count', 'abc', '$.doc', 'plain')"
+            " WHERE id = 't';\n"))
+        t = self.get("items", {"id": {"S": "t"}})
+        self.assertEqual((t["count"], t["doc"]), ({"S": "abc"}, {"S": "plain"}))
+
     def test_readonly_refuses_every_write(self):
         r = self.sql("INSERT INTO items(id) VALUES ('ro');", "--readonly")
         self.assert_one_line_error(r, 1, "read-only")
@@ -481,6 +529,54 @@ class WritesTest(cli_support.CliTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("read-only", r.stderr)
         self.assertEqual(self.count("items"), 1)
+
+    def test_a_readonly_session_stays_readonly(self):
+        # As sqlite3's -readonly: the script it runs cannot switch it off.
+        script = os.path.join(self.home, "s.sql")
+        with open(script, "w") as f:
+            f.write(".readonly off\nINSERT INTO items(id) VALUES ('x');\n")
+        r = self.run_cli(["--endpoint-url", self.url, "--readonly", script], self.env())
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("s.sql:1: .readonly off: this session was started with --readonly",
+                      r.stderr)
+        self.assertIn("s.sql:2: table items: read-only session (--readonly)", r.stderr)
+        self.assertEqual(self.count("items"), 0)
+        r = self.sql(".readonly\n", "--readonly")
+        self.assertEqual(r.stdout, "readonly: on (--readonly)\n")
+
+    def test_readonly_allows_local_work(self):
+        # Read-only means nothing is written to DynamoDB or S3: temp tables,
+        # an attached database (README's slice workflow) and .import into a
+        # local table are local work.
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "a"}, "n": {"N": "1"}})
+        self.ddb.put_item(TableName="items", Item={"id": {"S": "b"}, "n": {"N": "2"}})
+        slice_db = os.path.join(self.home, "slice.db")
+        data = os.path.join(self.home, "data.csv")
+        with open(data, "w") as f:
+            f.write("k,v\nx,1\ny,2\n")
+        r = self.sql(
+            "CREATE TEMP TABLE t AS SELECT id, n FROM items;\n"
+            "SELECT sum(n) FROM t;\n"
+            f"ATTACH '{slice_db}' AS s;\n"
+            "CREATE TABLE s.items AS SELECT * FROM items WHERE n > 1;\n"
+            "SELECT id FROM s.items;\n"
+            f".import --csv {data} imported\n"
+            "SELECT sum(v) FROM imported;\n"
+            "CREATE TABLE local(x); INSERT INTO local VALUES (1); SELECT x FROM local;\n",
+            "--readonly")
+        self.assert_ok(r)
+        self.assertEqual(r.stdout, "3\nb\n3\n1\n")
+        with sqlite3.connect(slice_db) as db:
+            self.assertEqual(db.execute("SELECT id, n FROM items").fetchall(), [("b", 2)])
+        # DynamoDB tables stay untouched, whatever the way in.
+        for sql in ("INSERT INTO items(id) SELECT id || '2' FROM items;",
+                    "UPDATE items SET n = 9;", "DELETE FROM items;",
+                    f".import --csv {data} items"):
+            with self.subTest(sql=sql):
+                r = self.sql(sql + "\n", "--readonly")
+                self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(self.count("items"), 2)
+        self.assertEqual(self.get("items", {"id": {"S": "a"}})["n"], {"N": "1"})
 
     def test_drop_and_alter_are_refused(self):
         r = self.sql("DROP TABLE items;\n")

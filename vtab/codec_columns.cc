@@ -9,6 +9,7 @@
 
 #include "engine/dynamodb/client.h"
 #include "vtab/module.h"
+#include "vtab/write_values.h"
 
 namespace ddb::vtab {
 
@@ -149,6 +150,17 @@ codec::S3Resolver* CodecSession::Resolver(const std::shared_ptr<Connection>& con
   return slot.second.get();
 }
 
+CodecSession::KeyCheck CodecSession::key_check(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = key_checks_.find(id);
+  return it == key_checks_.end() ? KeyCheck::kUnknown : it->second;
+}
+
+void CodecSession::set_key_check(const std::string& id, KeyCheck check) {
+  std::lock_guard<std::mutex> lock(mu_);
+  key_checks_[id] = check;
+}
+
 void CodecSession::set_concurrency(size_t n) {
   std::lock_guard<std::mutex> lock(mu_);
   concurrency_ = n;
@@ -238,6 +250,53 @@ Status TableCodecs::EncodeLiteral(int col, sqlite3_value* v, AttributeValue* out
   Status s = c->EncodeForQuery(ctx, plain, out);
   if (!s.ok()) return WithContext(s, ctx);
   *matches = true;
+  return Status::OK();
+}
+
+std::string TableCodecs::KeyCheckId(const std::string& scope, int col) const {
+  const codec::Column* c = At(col);
+  if (!c) return "";
+  // NUL separates the parts: none of them can hold one.
+  std::string id = scope;
+  for (const std::string& part : {table_, c->name(), c->chain().KeyReferences()}) {
+    id += '\0';
+    id += part;
+  }
+  return id;
+}
+
+Status TableCodecs::CheckKey(int col, const std::vector<dynamodb::Item>& items,
+                             const std::vector<std::string>& keys, size_t* checked) const {
+  *checked = 0;
+  const codec::Column* c = At(col);
+  if (!c) return Status::InvalidArgument("column " + std::to_string(col) + " has no codec");
+  for (const dynamodb::Item& item : items) {
+    auto stored = item.find(c->name());
+    if (stored == item.end()) continue;
+    codec::Context ctx;
+    ctx.table = table_;
+    ctx.attribute = c->name();
+    for (const auto& k : keys) {
+      auto it = item.find(k);
+      if (it != item.end()) ctx.key.push_back({k, it->second});
+    }
+    codec::PlainValue plain;
+    Status s = c->Decode(ctx, stored->second, {}, &plain);
+    // A key that cannot be read, or a value of another type, says so itself.
+    if (!s.ok() && s.code() != Status::Code::kCorruption) return WithContext(s, ctx);
+    if (!s.ok()) {
+      std::string refs = c->chain().KeyReferences();
+      dynamodb::Item key;
+      for (const auto& k : ctx.key) key[k.name] = k.value;
+      return Status::InvalidArgument(
+          "table " + table_ + ", column " + c->name() + ": the key " +
+          (refs.empty() ? std::string("of the column") : refs) +
+          " does not decrypt the column's stored values (wrong key?), so no value can be looked "
+          "up by it; item (" +
+          DescribeKey(key) + "): " + s.message());
+    }
+    ++*checked;
+  }
   return Status::OK();
 }
 

@@ -81,6 +81,20 @@ class CodecSession {
   size_t concurrency() const { return concurrency_; }
   void set_concurrency(size_t n);
 
+  // What is known of a deterministic column's key: an equality literal is
+  // encrypted with it and compared with what DynamoDB stores, so a wrong key
+  // would find nothing instead of failing. dynamodb_vtab.cc checks the key
+  // against stored values of the column before the first such lookup and
+  // remembers the outcome here for the session, by `id` (endpoint, region,
+  // table, column and key references: KeyCheckId).
+  enum class KeyCheck {
+    kUnknown,       // not checked yet (or the column held no value when checked)
+    kVerified,      // the key read the stored values checked
+    kUnverifiable,  // no stored value was found cheaply: literals are not pushed down
+  };
+  KeyCheck key_check(const std::string& id) const;
+  void set_key_check(const std::string& id, KeyCheck check);
+
   // Objects read as NULL under `.s3missing null` since the last call.
   uint64_t TakeMissingAsNull() { return missing_as_null_.exchange(0); }
   void CountMissingAsNull() { ++missing_as_null_; }
@@ -91,7 +105,8 @@ class CodecSession {
   S3Missing s3missing_ = S3Missing::kError;
   size_t concurrency_ = kDefaultConcurrency;
   std::atomic<uint64_t> missing_as_null_{0};
-  std::mutex mu_;  // guards resolvers_
+  mutable std::mutex mu_;  // guards resolvers_ and key_checks_
+  std::map<std::string, KeyCheck> key_checks_;
   std::map<const Connection*,
            std::pair<std::shared_ptr<Connection>, std::unique_ptr<codec::S3Resolver>>>
       resolvers_;
@@ -134,6 +149,20 @@ class TableCodecs {
   // column ...).
   Status EncodeLiteral(int col, sqlite3_value* v, dynamodb::AttributeValue* out,
                        bool* matches) const;
+
+  // CodecSession's key of the check of column `col`'s key in the table
+  // `scope` (endpoint and region) names.
+  std::string KeyCheckId(const std::string& scope, int col) const;
+
+  // Checks codec column `col`'s key against `items` (the column's attribute
+  // and the item keys `keys`; items without the attribute are skipped): each
+  // stored value must decode to a value of the column's type (authenticated
+  // ciphers fail on a wrong key; pynamodb_mate's AES-ECB usually shows bad
+  // padding, and a TEXT column's value must also be UTF-8). The first that
+  // does not is an error naming the table, column, key reference and item;
+  // the key itself never shows. *checked counts the values decoded.
+  Status CheckKey(int col, const std::vector<dynamodb::Item>& items,
+                  const std::vector<std::string>& keys, size_t* checked) const;
 
  private:
   std::string table_;

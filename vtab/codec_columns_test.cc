@@ -11,12 +11,14 @@
 namespace ddb::vtab {
 namespace {
 
-// A column declared as a catalog would, its password given to the key store.
-std::shared_ptr<const codec::Column> Declare(const std::string& json) {
+// Column `json` declared as a catalog would, with `password` under
+// env:CODEC_COLUMNS_TEST_PASSWORD.
+std::shared_ptr<const codec::Column> Declare(const std::string& json,
+                                             const std::string& password = "my-password") {
   auto keys = std::make_shared<codec::KeyStore>();
   codec::KeyRef ref;
   EXPECT_TRUE(codec::KeyRef::Parse("env:CODEC_COLUMNS_TEST_PASSWORD", &ref).ok());
-  keys->Set(ref, "my-password");
+  keys->Set(ref, password);
   codec::Catalog catalog(keys);
   std::shared_ptr<const codec::Column> column;
   Status s = catalog.ParseColumn("t", "c", json, "test", &column);
@@ -109,6 +111,61 @@ TEST(TableCodecs, EncodesLiteralsAsPynamodbMateStoresThem) {
   ASSERT_TRUE(codecs.EncodeLiteral(1, blob.get(), &stored, &matches).ok());
   EXPECT_TRUE(matches);
   EXPECT_EQ(stored.type(), dynamodb::AttributeValue::Type::kB);
+}
+
+TEST(TableCodecs, CheckKeyReadsStoredValuesWithTheColumnsKey) {
+  constexpr const char* kSiv =
+      R"({"chain": [{"aead": "aes-256-siv", "key": "env:CODEC_COLUMNS_TEST_PASSWORD"}],
+          "as": "text"})";
+  for (const char* json : {kEcb, kEcbBinary, kSiv}) {
+    TableCodecs right("t", {nullptr, Declare(json, "right")});
+    TableCodecs wrong("t", {nullptr, Declare(json, "wrong")});
+    std::vector<dynamodb::Item> items;
+    for (int i = 0; i < 4; ++i) {
+      dynamodb::AttributeValue stored;
+      bool matches = false;
+      SqlValue v(std::string(json == kEcbBinary ? "x'" : "'") + "0" + std::to_string(i) + "'");
+      ASSERT_TRUE(right.EncodeLiteral(1, v.get(), &stored, &matches).ok());
+      ASSERT_TRUE(matches);
+      items.push_back(
+          {{"id", dynamodb::AttributeValue::S("k" + std::to_string(i))}, {"c", stored}});
+    }
+    items.push_back({{"id", dynamodb::AttributeValue::S("no-value")}});
+    size_t checked = 0;
+    Status s = right.CheckKey(1, items, {"id"}, &checked);
+    EXPECT_TRUE(s.ok()) << json << ": " << s.ToString();
+    EXPECT_EQ(checked, 4u) << json;
+    s = wrong.CheckKey(1, items, {"id"}, &checked);
+    ASSERT_FALSE(s.ok()) << json;
+    // Table, column, key reference and the item; never the key.
+    for (const char* needle :
+         {"table t, column c", "env:CODEC_COLUMNS_TEST_PASSWORD", "item (id='k", "wrong key"}) {
+      EXPECT_NE(s.ToString().find(needle), std::string::npos) << json << ": " << s.ToString();
+    }
+    EXPECT_EQ(s.ToString().find("right"), std::string::npos) << s.ToString();
+    // Nothing to check is not an error: the caller decides.
+    ASSERT_TRUE(wrong.CheckKey(1, {items.back()}, {"id"}, &checked).ok());
+    EXPECT_EQ(checked, 0u);
+  }
+}
+
+TEST(TableCodecs, KeyCheckIdsDifferByScopeTableColumnAndKey) {
+  TableCodecs a("t", {nullptr, Declare(kEcb), Declare(kEcbBinary)});
+  TableCodecs b("u", {nullptr, Declare(kEcb)});
+  EXPECT_EQ(a.KeyCheckId("http://h r", 1), a.KeyCheckId("http://h r", 1));
+  EXPECT_NE(a.KeyCheckId("http://h r", 1), a.KeyCheckId("http://h s", 1));
+  EXPECT_NE(a.KeyCheckId("http://h r", 1), b.KeyCheckId("http://h r", 1));
+  EXPECT_EQ(a.KeyCheckId("http://h r", 0), "");
+  auto other_key = std::make_shared<codec::KeyStore>();
+  codec::Catalog catalog(other_key);
+  std::shared_ptr<const codec::Column> column;
+  ASSERT_TRUE(catalog
+                  .ParseColumn("t", "c",
+                               R"({"codec": "EncryptedUnicodeAttribute", "key": "env:OTHER"})",
+                               "test", &column)
+                  .ok());
+  TableCodecs c("t", {nullptr, column});
+  EXPECT_NE(a.KeyCheckId("http://h r", 1), c.KeyCheckId("http://h r", 1));
 }
 
 TEST(TableCodecs, KeyErrorsNameTheColumnNotTheKey) {

@@ -1599,22 +1599,119 @@ bool BuildFilter(const DdbTable& t, const Plan& plan, sqlite3_value** argv, Filt
   return true;
 }
 
+// Items a key check reads: a few values suffice (an authenticated cipher
+// fails on the first; a wrong AES-ECB key passes PKCS7's padding check about
+// once in 256 values, and must then also give UTF-8 in a TEXT column).
+constexpr int kKeyCheckValues = 4;
+// Items a key check of an attribute that is no key may read to find values.
+constexpr int kKeyCheckItems = 100;
+
+// Checks the key of codec column `col` before its first literal is encrypted
+// to find rows (a GetItem, BatchGetItem or Query key, or a FilterExpression):
+// with a wrong key that ciphertext matches nothing and the statement would
+// answer no rows with no error. The key is checked against values the table
+// stores (TableCodecs::CheckKey), once per session, table, column and key
+// reference (CodecSession::KeyCheck), read by one Scan that projects the
+// attribute and the item key:
+//   - a key of the table: kKeyCheckValues items (every item has it);
+//   - a key of an index: kKeyCheckValues items of that index (which holds
+//     only items that have it);
+//   - another attribute: the first kKeyCheckItems items, filtered by
+//     attribute_exists.
+// Never a Scan of a large table. When that read finds no value:
+//   - it read the whole table or index: the column holds no value, so no
+//     literal can match and the answer (no rows) is right; checked again by
+//     the next statement, as values may have been written since;
+//   - else (a sparse attribute of a larger table) *pushable is set false
+//     and stays so for the session: the literal is not sent, SQLite compares
+//     decoded values, and a wrong key fails on the first value read, as
+//     selecting the column does. A key column is never left unverified.
+Status CheckLiteralKey(DdbTable* t, int col, bool* pushable) {
+  *pushable = true;
+  CodecSession& session = t->ctx->codecs();
+  std::string id = t->codecs->KeyCheckId(
+      t->conn->dynamodb_endpoint().BaseUrl() + " " + t->conn->settings().region, col);
+  switch (session.key_check(id)) {
+    case CodecSession::KeyCheck::kVerified:
+      return Status::OK();
+    case CodecSession::KeyCheck::kUnverifiable:
+      *pushable = false;
+      return Status::OK();
+    case CodecSession::KeyCheck::kUnknown:
+      break;
+  }
+  const std::string& attribute = t->columns[static_cast<size_t>(col)].attribute;
+  auto has_key = [&](const dynamodb::KeySchema& k) {
+    return k.hash.name == attribute || (k.range && k.range->name == attribute);
+  };
+  dynamodb::ScanRequest req;
+  req.table = t->table;
+  req.limit = kKeyCheckValues;
+  bool key = has_key(t->desc.key);
+  for (const auto* list : {&t->desc.global_indexes, &t->desc.local_indexes}) {
+    for (const auto& ix : *list) {
+      if (key || !has_key(ix.key) || (!ix.status.empty() && ix.status != "ACTIVE")) continue;
+      req.index = ix.name;
+      key = true;
+    }
+  }
+  std::vector<std::string> projected = t->codec_source.keys;
+  if (std::find(projected.begin(), projected.end(), attribute) == projected.end()) {
+    projected.push_back(attribute);
+  }
+  for (size_t i = 0; i < projected.size(); ++i) {
+    std::string alias = "#k" + std::to_string(i);
+    req.names[alias] = projected[i];
+    req.projection += (i ? ", " : "") + alias;
+  }
+  if (!key) {
+    req.limit = kKeyCheckItems;
+    req.filter = "attribute_exists(#k" + std::to_string(projected.size() - 1) + ")";  // attribute
+  }
+  ItemPage page;
+  Stats& stats = t->ctx->stats();
+  stats.requests++;
+  Status s = t->conn->dynamodb().Scan(req, &page);
+  if (!s.ok()) return s.WithContext("table " + t->table + ", column " + attribute + ": key check");
+  CountPage(stats, page, Plan::Op::kScan);
+  size_t checked = 0;
+  s = t->codecs->CheckKey(col, page.items, t->codec_source.keys, &checked);
+  if (!s.ok()) return s;
+  if (checked > 0) {
+    session.set_key_check(id, CodecSession::KeyCheck::kVerified);
+  } else if (!page.last_evaluated_key.empty()) {
+    if (key) {
+      return Status::InvalidArgument("table " + t->table + ", column " + attribute +
+                                     ": no stored value was found to check the key " +
+                                     t->codecs->At(col)->chain().KeyReferences() + " against");
+    }
+    session.set_key_check(id, CodecSession::KeyCheck::kUnverifiable);
+    *pushable = false;
+  }
+  return Status::OK();
+}
+
 // Adds the plan's predicates on codec columns (equality or IN on a
-// searchable codec) with their literals encoded as stored. *possible is
-// false when no value can match.
-Status AddCodecFilters(const DdbTable& t, const Plan& plan, sqlite3_value** argv,
-                       FilterBuilder* filter, bool* possible) {
+// searchable codec) with their literals encoded as stored, once their key
+// is checked (CheckLiteralKey; a predicate whose key cannot be checked is
+// left to SQLite). *possible is false when no value can match.
+Status AddCodecFilters(DdbTable* t, const Plan& plan, sqlite3_value** argv, FilterBuilder* filter,
+                       bool* possible) {
   *possible = true;
-  if (!t.codecs) return Status::OK();
+  if (!t->codecs) return Status::OK();
   for (const auto& f : plan.filter) {
-    int col = t.ColumnOf(f.attribute);
-    if (!t.codecs->At(col) || f.op != FilterCondition::Op::kEq || f.argv <= 0) continue;
+    int col = t->ColumnOf(f.attribute);
+    if (!t->codecs->At(col) || f.op != FilterCondition::Op::kEq || f.argv <= 0) continue;
+    bool pushable = true;
+    Status checked = CheckLiteralKey(t, col, &pushable);
+    if (!checked.ok()) return checked;
+    if (!pushable) continue;  // SQLite compares the decoded values
     std::vector<AttributeValue> values;
     Status status;
     auto add = [&](sqlite3_value* v) {
       AttributeValue stored;
       bool matches = false;
-      Status s = t.codecs->EncodeLiteral(col, v, &stored, &matches);
+      Status s = t->codecs->EncodeLiteral(col, v, &stored, &matches);
       if (!s.ok()) status = s;
       if (matches) values.push_back(std::move(stored));
     };
@@ -1767,7 +1864,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
   FilterBuilder filter;
   if (!BuildFilter(*t, plan, argv, &filter)) return empty();
   bool possible = true;
-  Status codec_status = AddCodecFilters(*t, plan, argv, &filter, &possible);
+  Status codec_status = AddCodecFilters(t, plan, argv, &filter, &possible);
   if (!codec_status.ok()) return codec_status;
   if (!possible) return empty();
 
@@ -1825,6 +1922,11 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       continue;
     }
     int codec_col = t->codecs ? t->ColumnOf(k.attribute) : -1;
+    if (t->codecs && t->codecs->At(codec_col)) {
+      bool pushable = true;  // a key column's check always settles
+      Status checked = CheckLiteralKey(t, codec_col, &pushable);
+      if (!checked.ok()) return checked;
+    }
     Status encode_status;
     ForEachArgValue(k, argv, [&](sqlite3_value* v) {
       KeyValue kv;

@@ -93,7 +93,18 @@ struct ModuleOptions {
   // checked with DynamoDB again.
   std::string schema_cache_dir;
   double schema_max_age_seconds = 3600;
-  bool read_only = false;  // --readonly / .readonly on: every write refused (vtab/write.h)
+  // --readonly / .readonly on: nothing is written to DynamoDB or S3 (writes
+  // to DynamoDB tables are refused in vtab/write.cc; the shell refuses S3
+  // deletes). Local tables, temp tables and attached databases stay writable.
+  bool read_only = false;
+  bool read_only_fixed = false;  // --readonly: the session stays read-only
+
+  // "read-only session (--readonly)", or with .readonly on how to end it:
+  // the start of every refusal's message.
+  std::string ReadOnlySession() const {
+    return read_only_fixed ? "read-only session (--readonly)"
+                           : "read-only session (.readonly on; .readonly off ends it)";
+  }
 };
 
 // What a full Scan is estimated to cost, for the question asked before it.

@@ -405,8 +405,8 @@ std::string TableWriter::What(const char* verb, const Item& key) const {
 int TableWriter::Begin(sqlite3_vtab* vtab) {
   if (ctx_->options().read_only) {
     return Fail(vtab,
-                Status::InvalidArgument("read-only session (--readonly or .readonly on): writes "
-                                        "to DynamoDB are refused; .readonly off allows them"),
+                Status::InvalidArgument(ctx_->options().ReadOnlySession() +
+                                        ": writes to DynamoDB are refused"),
                 SQLITE_READONLY);
   }
   active_ = true;
@@ -705,19 +705,16 @@ Status TableWriter::BuildUpdate(sqlite3_value** values, Row old, Change* change)
       if (was != old.item.end() || !old.whole) changes[c.attribute] = std::nullopt;
       continue;
     }
-    // The column's type decides; in a column of mixed types a document, set
-    // or BOOL attribute keeps its type when the new value can have it.
+    // The item's stored type is kept (write_values.h): a value that does not
+    // convert to it is an error. The column's type stands in when the item
+    // does not hold the attribute (or holds NULL).
     std::string type = c.type;
-    if (type.empty() && was != old.item.end()) {
-      auto t = was->second.type();
-      if (t != AttributeValue::Type::kS && t != AttributeValue::Type::kN &&
-          t != AttributeValue::Type::kB && t != AttributeValue::Type::kNull) {
-        type = AttributeValue::TypeName(t);
-      }
+    if (was != old.item.end() && was->second.type() != AttributeValue::Type::kNull) {
+      type = AttributeValue::TypeName(was->second.type());
     }
     AttributeValue v;
     Status s = SqlToAttribute(values[i], type, c.name, &v);
-    if (!s.ok()) return s;
+    if (!s.ok()) return s.WithContext(What("UPDATE", change->key));
     if (was != old.item.end()) {
       // A statement over many rows hands over every column's value, also
       // the ones it does not set: what still reads as the stored value is

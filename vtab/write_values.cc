@@ -1,8 +1,10 @@
 #include "vtab/write_values.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <set>
 
 #include "engine/dynamodb/number.h"
@@ -68,6 +70,27 @@ Status SqlNumber(sqlite3_value* v, const std::string& column, AttributeValue* ou
                                    " cannot be stored as a DynamoDB number");
   }
   return Number(ShortestDouble(d), column, out);
+}
+
+// `v` for a message: TEXT 'abc', INTEGER 7, BLOB x'00ff' (shortened).
+std::string ShowValue(sqlite3_value* v) {
+  int storage = sqlite3_value_type(v);
+  if (storage == SQLITE_BLOB) {
+    std::string b = Blob(v);
+    return std::string("BLOB x'") + HexEncode(b.substr(0, 16)) + (b.size() > 16 ? "...'" : "'");
+  }
+  std::string text = Text(v);
+  if (text.size() > 40) text = text.substr(0, 40) + "...";
+  if (storage == SQLITE_TEXT) return "TEXT '" + text + "'";
+  return std::string(StorageName(storage)) + " " + text;
+}
+
+// The JSON path of top-level attribute `name`: $.name, or $."a b" when it
+// is not a plain identifier.
+std::string JsonPath(const std::string& name) {
+  bool plain = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+  for (char c : name) plain &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  return plain ? "$." + name : "$.\"" + name + "\"";
 }
 
 // True when `text` is a number DynamoDB accepts as written (" 5" is not:
@@ -191,41 +214,80 @@ std::string Kilobytes(size_t bytes) {
 Status SqlToAttribute(sqlite3_value* v, const std::string& type, const std::string& column,
                       AttributeValue* out) {
   int storage = sqlite3_value_type(v);
-  if (storage == SQLITE_BLOB) {
+  auto refuse = [&](const char* why) {
+    return Status::InvalidArgument(
+        "column " + column + " holds DynamoDB type " + type + ": " + ShowValue(v) + " " + why +
+        "; to store another type on purpose, write the attribute through the item column "
+        "(item = json_set(item, '" +
+        JsonPath(column) + "', ...))");
+  };
+  if (type.empty() || type == "NULL") {
+    // No single type to keep: the value's own.
+    if (storage == SQLITE_BLOB) {
+      *out = AttributeValue::B(Blob(v));
+      return Status::OK();
+    }
+    if (storage == SQLITE_TEXT) {
+      *out = AttributeValue::S(Text(v));
+      return Status::OK();
+    }
+    return SqlNumber(v, column, out);
+  }
+  if (type == "B") {
+    if (storage != SQLITE_BLOB) return refuse("is not a BLOB (CAST(... AS BLOB) stores its bytes)");
     *out = AttributeValue::B(Blob(v));
     return Status::OK();
   }
+  if (storage == SQLITE_BLOB) return refuse("is a BLOB");
   if (type == "S") {
     // TEXT affinity: numbers are stored as their text.
     *out = AttributeValue::S(Text(v));
     return Status::OK();
   }
-  if (storage == SQLITE_INTEGER || storage == SQLITE_FLOAT) {
-    if (type == "BOOL" && storage == SQLITE_INTEGER &&
-        (sqlite3_value_int64(v) == 0 || sqlite3_value_int64(v) == 1)) {
-      *out = AttributeValue::Bool(sqlite3_value_int64(v) == 1);
+  if (type == "N" || type == "BOOL") {
+    AttributeValue n;
+    if (storage == SQLITE_TEXT && IsDynamoNumber(Text(v))) {
+      // Exact: all 38 digits, where SQLite's affinity would round to a double.
+      Status s = Number(Text(v), column, &n);
+      if (!s.ok()) return s;
+    } else {
+      // NUMERIC (and INTEGER) affinity: text that reads as a number (" 12 ") is one.
+      std::unique_ptr<sqlite3_value, void (*)(sqlite3_value*)> numeric(sqlite3_value_dup(v),
+                                                                       sqlite3_value_free);
+      if (!numeric) return Status::IOError("out of memory");
+      int t = sqlite3_value_numeric_type(numeric.get());
+      if (t != SQLITE_INTEGER && t != SQLITE_FLOAT) return refuse("is not a number");
+      Status s = SqlNumber(numeric.get(), column, &n);
+      if (!s.ok()) return s;
+    }
+    if (type == "N") {
+      *out = std::move(n);
       return Status::OK();
     }
-    return SqlNumber(v, column, out);
+    if (n.scalar() != "0" && n.scalar() != "1") return refuse("is not 0 or 1");
+    *out = AttributeValue::Bool(n.scalar() == "1");
+    return Status::OK();
   }
-  // TEXT.
-  std::string text = Text(v);
-  if (type == "N" || type == "BOOL") {
-    if (IsDynamoNumber(text)) {
-      Status s = Number(text, column, out);
-      if (s.ok() && type == "BOOL" && (out->scalar() == "0" || out->scalar() == "1")) {
-        *out = AttributeValue::Bool(out->scalar() == "1");
-      }
-      return s;
-    }
-  } else if (type == "M" || type == "L" || type == "SS" || type == "NS" || type == "BS") {
-    AttributeValue parsed;
-    if (dynamodb::FromPlainJson(text, &parsed).ok()) {
-      bool shape = type == "M" ? parsed.type() == Type::kM : parsed.type() == Type::kL;
-      if (shape) return PlainToAttribute(std::move(parsed), type, column, out);
-    }
+  bool document = type == "M" || type == "L";
+  bool set = type == "SS" || type == "NS" || type == "BS";
+  if (!document && !set)
+    return Status::InvalidArgument("column " + column + ": unknown type " + type);
+  const char* shape = type == "M"    ? "is not a JSON object"
+                      : type == "L"  ? "is not a JSON array"
+                      : type == "SS" ? "is not a JSON array of strings"
+                      : type == "NS" ? "is not a JSON array of numbers"
+                                     : "is not a JSON array of base64 strings";
+  AttributeValue parsed;
+  if (storage != SQLITE_TEXT || !dynamodb::FromPlainJson(Text(v), &parsed).ok()) {
+    return refuse(shape);
   }
-  *out = AttributeValue::S(std::move(text));
+  if (parsed.type() != (type == "M" ? Type::kM : Type::kL)) return refuse(shape);
+  if (document) return PlainToAttribute(std::move(parsed), type, column, out);
+  Type set_type = type == "SS" ? Type::kSS : type == "NS" ? Type::kNS : Type::kBS;
+  bool converted = false;
+  Status s = SetFromList(parsed, set_type, column, out, &converted);
+  if (!s.ok()) return s;
+  if (!converted) return refuse(shape);
   return Status::OK();
 }
 

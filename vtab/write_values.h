@@ -1,14 +1,24 @@
 // SQL values to DynamoDB values, for writes: values.h's reading rules in
-// reverse, the column's DynamoDB type (its declared type) first.
+// reverse. The DynamoDB type to write is the one the attribute has (the
+// item's stored type on UPDATE, the column's sampled type on INSERT), and it
+// is kept: other programs read these tables with fixed models. A value is
+// converted as SQLite's affinity for the column's declared type would
+// convert it; one that does not convert is an error naming the column, the
+// type and the value, never a quiet change of type.
 //
-//   column type  INTEGER        REAL             TEXT                      BLOB
-//   S            S (its text)   S (its text)     S                         B
-//   N            N              N (shortest)     N when a DynamoDB number, else S    B
-//   BOOL         BOOL if 0/1, else N             as N, 0/1 -> BOOL         B
-//   B            N              N                S                         B
-//   M, L         N              N                M/L when JSON of that shape, else S   B
-//   SS, NS, BS   N              N                the set when a JSON array of its members, else S B
-//   "" (mixed)   N              N                S                         B
+//   type         INTEGER, REAL      TEXT                                  BLOB
+//   S            S (its text)       S                                     error
+//   N            N (shortest)       N when it reads as a number           error
+//                                   (all 38 digits kept), else error
+//   BOOL         BOOL if 0 or 1     BOOL if it reads as 0 or 1            error
+//   B            error              error (CAST(x AS BLOB) gives bytes)    B
+//   M / L        error              a JSON object / array, else error     error
+//   SS, NS, BS   error              a JSON array of the set's members     error
+//                                   (base64 for BS), else error
+//   "" (mixed, NULL or unknown)  N  S                                     B
+//
+// The item column is the way to change a type on purpose: its JSON says
+// the type (a string is S, a number N, an object M; PlainToAttribute).
 //
 // SQL NULL is no attribute (INSERT leaves it out, UPDATE removes it). Key
 // columns are strict: the key's type or an error. Everything DynamoDB would
@@ -29,8 +39,8 @@ namespace ddb::vtab {
 // DynamoDB's largest item, in its own size accounting.
 inline constexpr size_t kMaxItemBytes = 400 * 1024;
 
-// `v` (not NULL) as the value of column `column` whose DynamoDB type is
-// `type`, as the table above says. Errors name the column.
+// `v` (not NULL) as a value of DynamoDB type `type` for column `column`, as
+// the table above says. Errors name the column, the type and the value.
 Status SqlToAttribute(sqlite3_value* v, const std::string& type, const std::string& column,
                       dynamodb::AttributeValue* out);
 

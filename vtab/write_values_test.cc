@@ -38,21 +38,72 @@ AttributeValue Convert(const std::string& expr, const std::string& type, Status*
   return out;
 }
 
-TEST(WriteValuesTest, DeclaredTypeDecides) {
+TEST(WriteValuesTest, TheTypeIsKeptWhenTheValueConverts) {
   EXPECT_EQ(Convert("42", "S"), AttributeValue::S("42"));
+  EXPECT_EQ(Convert("1.5", "S"), AttributeValue::S("1.5"));
   EXPECT_EQ(Convert("42", ""), AttributeValue::N("42"));
+  EXPECT_EQ(Convert("'42'", ""), AttributeValue::S("42"));
+  EXPECT_EQ(Convert("x'00ff'", ""), AttributeValue::B(std::string("\0\xff", 2)));
+  EXPECT_EQ(Convert("'42'", "NULL"), AttributeValue::S("42"));
   EXPECT_EQ(Convert("'42'", "N"), AttributeValue::N("42"));
+  EXPECT_EQ(Convert("' 12 '", "N"), AttributeValue::N("12"));  // as NUMERIC affinity reads it
+  EXPECT_EQ(Convert("'1.50'", "N"), AttributeValue::N("1.5"));
   EXPECT_EQ(Convert("'12345678901234567890123'", "N"),
             AttributeValue::N("12345678901234567890123"));
-  EXPECT_EQ(Convert("'abc'", "N"), AttributeValue::S("abc"));
   EXPECT_EQ(Convert("0.1", "N"), AttributeValue::N("0.1"));
   EXPECT_EQ(Convert("1", "BOOL"), AttributeValue::Bool(true));
-  EXPECT_EQ(Convert("7", "BOOL"), AttributeValue::N("7"));
-  EXPECT_EQ(Convert("x'00ff'", "S"), AttributeValue::B(std::string("\0\xff", 2)));
+  EXPECT_EQ(Convert("0.0", "BOOL"), AttributeValue::Bool(false));
+  EXPECT_EQ(Convert("'1'", "BOOL"), AttributeValue::Bool(true));
+  EXPECT_EQ(Convert("x'00ff'", "B"), AttributeValue::B(std::string("\0\xff", 2)));
   EXPECT_EQ(Convert("'[\"a\",\"b\"]'", "SS"), AttributeValue::SS({"a", "b"}));
-  EXPECT_EQ(Convert("'[1,\"b\"]'", "SS").type(), AttributeValue::Type::kL);
+  EXPECT_EQ(Convert("'[2, 1.50]'", "NS"), AttributeValue::NS({"2", "1.5"}));
+  EXPECT_EQ(Convert("'[\"AP8=\"]'", "BS"), AttributeValue::BS({std::string("\0\xff", 2)}));
   EXPECT_EQ(Convert("'{\"a\":1}'", "M").type(), AttributeValue::Type::kM);
+  EXPECT_EQ(Convert("'[1, \"a\"]'", "L").type(), AttributeValue::Type::kL);
   EXPECT_EQ(Convert("'{\"a\":1}'", ""), AttributeValue::S("{\"a\":1}"));
+}
+
+TEST(WriteValuesTest, AValueThatDoesNotConvertIsAnErrorNotAnotherType) {
+  struct Case {
+    const char* expr;
+    const char* type;
+    const char* shown;  // how the message shows the value
+  } cases[] = {
+      {"'abc'", "N", "TEXT 'abc'"},
+      {"'0x10'", "N", "TEXT '0x10'"},
+      {"x'00ff'", "N", "BLOB x'00ff'"},
+      {"x'00ff'", "S", "BLOB x'00ff'"},
+      {"7", "BOOL", "INTEGER 7"},
+      {"'yes'", "BOOL", "TEXT 'yes'"},
+      {"'abc'", "B", "TEXT 'abc'"},
+      {"5", "B", "INTEGER 5"},
+      {"'text'", "M", "TEXT 'text'"},
+      {"'[1]'", "M", "TEXT '[1]'"},
+      {"5", "M", "INTEGER 5"},
+      {"'{\"a\":1}'", "L", "TEXT '{\"a\":1}'"},
+      {"'a'", "SS", "TEXT 'a'"},
+      {"'[1,\"b\"]'", "SS", "TEXT '[1,\"b\"]'"},
+      {"'[1,\"b\"]'", "NS", "TEXT '[1,\"b\"]'"},
+      {"'[\"a\"]'", "NS", "TEXT '[\"a\"]'"},
+      {"'[\"not base64!\"]'", "BS", "TEXT '[\"not base64!\"]'"},
+      {"'{\"a\":1}'", "SS", "TEXT '{\"a\":1}'"},
+  };
+  for (const auto& c : cases) {
+    Status s;
+    Convert(c.expr, c.type, &s);
+    ASSERT_FALSE(s.ok()) << c.expr << " as " << c.type;
+    // Names the column, the type it keeps and the value given, and says how
+    // to change the type on purpose.
+    for (std::string needle : {std::string("column c holds DynamoDB type ") + c.type + ":",
+                               std::string(c.shown), std::string("json_set(item, '$.c'")}) {
+      EXPECT_NE(s.message().find(needle), std::string::npos) << c.expr << ": " << s.message();
+    }
+  }
+  Status s;
+  SqlValue v("'a'");
+  AttributeValue out;
+  s = SqlToAttribute(v.get(), "N", "a b", &out);
+  EXPECT_NE(s.message().find("json_set(item, '$.\"a b\"'"), std::string::npos) << s.message();
 }
 
 TEST(WriteValuesTest, WhatDynamoDbRejectsIsAnError) {

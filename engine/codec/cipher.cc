@@ -84,6 +84,8 @@ class KeyHolder {
  public:
   KeyHolder(KeyRef ref, std::shared_ptr<KeyStore> keys) : ref_(std::move(ref)), keys_(keys) {}
 
+  const KeyRef& ref() const { return ref_; }
+
   template <typename Derive>
   Status Get(Derive derive, KeyPtr* key) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -149,6 +151,7 @@ class PynamoEcbCodec : public Codec {
   PynamoEcbCodec(KeyRef ref, std::shared_ptr<KeyStore> keys) : key_(std::move(ref), keys) {}
   std::string_view name() const override { return "pynamodb-mate-ecb"; }
   bool deterministic() const override { return true; }
+  std::string key_reference() const override { return key_.ref().ToString(); }
 
   Status Encode(const Context&, std::string_view plain, std::string* out) const override {
     KeyPtr key;
@@ -177,6 +180,7 @@ class PynamoCtrCodec : public Codec {
   PynamoCtrCodec(KeyRef ref, std::shared_ptr<KeyStore> keys) : key_(std::move(ref), keys) {}
   std::string_view name() const override { return "pynamodb-mate-ctr"; }
   bool deterministic() const override { return false; }
+  std::string key_reference() const override { return key_.ref().ToString(); }
 
   // json.dumps({"nonce": b85(nonce), "token": b85(ciphertext)}).
   Status Encode(const Context&, std::string_view plain, std::string* out) const override {
@@ -390,6 +394,7 @@ class AeadCodec : public Codec {
 
   std::string_view name() const override { return SchemeName(scheme_); }
   bool deterministic() const override { return scheme_ == Scheme::kAes256Siv; }
+  std::string key_reference() const override { return material_.ref().ToString(); }
 
   Status Encode(const Context& ctx, std::string_view plain, std::string* out) const override {
     KeyPtr material;

@@ -102,6 +102,17 @@ std::string Chain::Describe() const {
   return out;
 }
 
+std::string Chain::KeyReferences() const {
+  std::string out;
+  for (const auto& s : steps_) {
+    std::string ref = s->key_reference();
+    if (ref.empty()) continue;
+    if (!out.empty()) out += ", ";
+    out += ref;
+  }
+  return out;
+}
+
 Status Chain::Encode(const Context& ctx, std::string_view plain, std::string* out) const {
   std::string cur(plain);
   for (const auto& s : steps_) {

@@ -67,6 +67,9 @@ class Codec {
   // (not compression: writers differ in levels and timestamps), so that
   // equality on the decoded value can be pushed down by encoding a literal.
   virtual bool deterministic() const = 0;
+  // The reference of the key this step uses ("env:SSN_PASSWORD", safe to
+  // print: KeyRef::ToString), empty for a step without a key.
+  virtual std::string key_reference() const { return {}; }
 
   virtual Status Encode(const Context& ctx, std::string_view plain, std::string* out) const = 0;
   virtual Status Decode(const Context& ctx, std::string_view stored, std::string* out) const = 0;
@@ -87,6 +90,9 @@ class Chain {
   bool BindsItemKey() const;
   // "zstd, aes-256-gcm"
   std::string Describe() const;
+  // The key references of the steps that have one, in step order, joined
+  // by ", " ("env:A, file:~/k"); empty when no step has a key.
+  std::string KeyReferences() const;
 
   Status Encode(const Context& ctx, std::string_view plain, std::string* out) const;
   Status Decode(const Context& ctx, std::string_view stored, std::string* out) const;

@@ -86,6 +86,13 @@ TEST_F(CodecTest, ChainsRunInWriteOrderAndUndoInReverse) {
   ASSERT_TRUE(chain.Decode(ctx_, stored, &back).ok());
   EXPECT_EQ(back, plain);
   EXPECT_EQ(chain.Describe(), "zstd, aes-256-gcm");
+  EXPECT_EQ(chain.KeyReferences(), "env:K");
+  EXPECT_EQ(Chain({Cipher(Scheme::kPynamoDbMateEcb, "pw", "env:A"),
+                   std::shared_ptr<const Codec>(NewBase64Codec()),
+                   Cipher(Scheme::kAes256Siv, kHexKey, "file:/k")})
+                .KeyReferences(),
+            "env:A, file:/k");
+  EXPECT_EQ(Chain({std::shared_ptr<const Codec>(NewGzipCodec())}).KeyReferences(), "");
   EXPECT_FALSE(chain.deterministic());
   EXPECT_TRUE(
       Chain({std::shared_ptr<const Codec>(NewBase64Codec()), Cipher(Scheme::kAes256Siv, kHexKey)})
