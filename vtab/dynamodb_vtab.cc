@@ -19,9 +19,10 @@
 //
 // Columns: the key attributes first (typed from the key schema), then the
 // other attributes found by sampling (or declared), each typed by the
-// DynamoDB type most seen; plus the hidden column `item`, the whole item as
-// JSON, so no attribute is ever out of reach. See values.h for how values
-// map.
+// DynamoDB type most seen, then the key attributes of the indexes that
+// neither named (every key attribute typed by AttributeDefinitions); plus
+// the hidden column `item`, the whole item as JSON, so no attribute is ever
+// out of reach. See values.h for how values map.
 //
 // Each scan is planned by xBestIndex into a Plan (plan.h), costed as cost.h
 // says, written to idxStr; xFilter reads it back and runs GetItem,
@@ -213,7 +214,20 @@ Status DescribeCached(DdbTable* t, bool cacheable, std::string* scope, bool* sav
   return Status::OK();
 }
 
-// Builds the column list: keys, then sampled (or declared) attributes, then `item`.
+// The key attributes of the table's indexes, by name, with their types.
+std::map<std::string, std::string> IndexKeyAttributes(const dynamodb::TableDescription& desc) {
+  std::map<std::string, std::string> out;
+  for (const auto* list : {&desc.global_indexes, &desc.local_indexes}) {
+    for (const auto& ix : *list) {
+      out.emplace(ix.key.hash.name, ix.key.hash.type);
+      if (ix.key.range) out.emplace(ix.key.range->name, ix.key.range->type);
+    }
+  }
+  return out;
+}
+
+// Builds the column list: keys, then sampled (or declared) attributes, then
+// the index keys neither named, then `item`.
 Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
   std::vector<Column> cols;
   auto add = [&](const std::string& attr, const std::string& type) {
@@ -267,6 +281,13 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
     Status s = SampleAttributes(t, sample);
     if (!s.ok()) return s;
     for (const auto& [name, type] : t->sampled_attributes) add(name, type);
+  }
+  // Every index's key attributes are columns whatever the sample saw (a
+  // sparse index's key may be on one item in thousands) or the declaration
+  // named, and every key attribute has its AttributeDefinitions type.
+  for (const auto& [name, type] : IndexKeyAttributes(t->desc)) add(name, type);
+  for (auto& c : cols) {
+    if (std::string type = t->KeyType(c.attribute); !type.empty()) c.type = type;
   }
   cols.push_back({"item", "", "", true});
   t->item_column = static_cast<int>(cols.size()) - 1;
