@@ -93,6 +93,49 @@ def create_table(client, name, key="id", key_type="S", range_key=None):
                         BillingMode="PAY_PER_REQUEST")
 
 
+def load_test_module(name, relative_path):
+    """The Python file tests/`relative_path` (a data set beside the tests),
+    loaded as module `name`."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(os.path.dirname(os.path.abspath(__file__)), relative_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def marked_statements(statements, mark):
+    """A script (for ddbsql or the sqlite3 shell) running `statements` with
+    .stats on, each after a line `.print MARK<n>`, so that split_at_marks
+    finds each one's output; no headers, NULL as an empty string."""
+    lines = [".headers off", ".nullvalue ''", ".stats on"]
+    for n, sql in enumerate(statements):
+        lines.append(".print %s%d" % (mark, n))
+        lines.append(sql + ";")
+    lines.append(".print %send" % mark)
+    return "\n".join(lines) + "\n"
+
+
+def split_at_marks(out, count, mark):
+    """The output of each of the `count` statements of a marked_statements
+    script (None for one that printed no mark)."""
+    import re
+
+    parts = re.split(re.escape(mark) + r"(\w+)\n", out)
+    found = dict(zip(parts[1::2], parts[2::2]))
+    return [found.get(str(n)) for n in range(count)]
+
+
+def sqlite3_answers(db_path, statements, mark):
+    """What the sqlite3 shell prints (-csv) for each of `statements` on the
+    database `db_path`: the oracle ddbsql's answers are compared with."""
+    script = marked_statements(statements, mark).replace(".stats on\n", "")
+    out = subprocess.run(["sqlite3", "-init", os.devnull, "-batch", "-csv", db_path],
+                         input=script, capture_output=True, text=True).stdout
+    return split_at_marks(out, len(statements), mark)
+
+
 class Result:
     def __init__(self, args, returncode, stdout_bytes, stderr_bytes, elapsed):
         self.args = args

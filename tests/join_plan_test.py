@@ -41,22 +41,14 @@ import tempfile
 import time
 import unittest
 
-import importlib.util
 
 import cli_support
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load_module(name, path):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-joins = load_module("join_data", "joins/dataset.py")
-diffdata = load_module("differential_data", "differential/dataset.py")
+joins = cli_support.load_test_module("join_data", "joins/dataset.py")
+diffdata = cli_support.load_test_module("differential_data", "differential/dataset.py")
 
 MARK = "@@join@@"
 LOOKUPS_BEFORE_SCAN = 3
@@ -122,18 +114,11 @@ JOINS = [
 
 
 def marked(statements):
-    lines = [".headers off", ".nullvalue ''", ".stats on"]
-    for n, sql in enumerate(statements):
-        lines.append(".print %s%d" % (MARK, n))
-        lines.append(sql + ";")
-    lines.append(".print %send" % MARK)
-    return "\n".join(lines) + "\n"
+    return cli_support.marked_statements(statements, MARK)
 
 
 def split(out, count):
-    parts = re.split(re.escape(MARK) + r"(\w+)\n", out)
-    found = dict(zip(parts[1::2], parts[2::2]))
-    return [found.get(str(n)) for n in range(count)]
+    return cli_support.split_at_marks(out, count, MARK)
 
 
 class JoinPlanTest(cli_support.CliTestCase):
@@ -189,10 +174,7 @@ class JoinPlanTest(cli_support.CliTestCase):
         got = split(result.stdout, len(JOINS))
         stat_lines = [l for l in result.stderr.splitlines() if l.startswith("requests:")]
         self.assertEqual(len(stat_lines), len(JOINS), result)
-        want = split(subprocess.run(
-            ["sqlite3", "-init", os.devnull, "-batch", "-csv", self.expected_db()],
-            input=marked(statements).replace(".stats on\n", ""), capture_output=True,
-            text=True).stdout, len(JOINS))
+        want = cli_support.sqlite3_answers(self.expected_db(), statements, MARK)
         for (name, sql, cheapest, extra, absent), g, w, line in zip(JOINS, got, want, stat_lines):
             with self.subTest(name):
                 self.assertEqual(g, w, "%s\n%s" % (sql, line))

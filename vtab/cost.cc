@@ -17,6 +17,10 @@ constexpr double kUnknownItems = 10000;
 constexpr double kDefaultItemBytes = 400;
 // Items per partition key value when the sample cannot tell.
 constexpr double kDefaultPartitionItems = 10;
+// An index entry without a size from DescribeTable: DynamoDB's overhead
+// per entry, and a key attribute's value and name.
+constexpr double kIndexEntryOverheadBytes = 100;
+constexpr double kKeyAttributeBytes = 32;
 
 // DynamoDB's size of a value: names and values in bytes, numbers about
 // one byte per two digits, plus a little for each nested value.
@@ -134,6 +138,19 @@ void EstimateTableStats(const dynamodb::TableDescription& desc, const SampleSumm
         items = std::max(1.0, s.items * fraction);
       }
       s.index_items[ix.name] = items;
+      double entry = s.item_bytes;
+      if (ix.item_count > 0 && ix.size_bytes > 0) {
+        entry = static_cast<double>(ix.size_bytes) / static_cast<double>(ix.item_count);
+      } else if (ix.projection.type != "ALL") {
+        double keys = 2 + (desc.key.range ? 1 : 0) + (ix.key.range ? 1 : 0);
+        entry = kIndexEntryOverheadBytes + keys * kKeyAttributeBytes;
+        if (ix.projection.type == "INCLUDE" && !s.present.empty()) {
+          double share = static_cast<double>(ix.projection.non_key_attributes.size()) /
+                         static_cast<double>(s.present.size());
+          entry += s.item_bytes * std::min(1.0, share);
+        }
+      }
+      s.index_entry_bytes[ix.name] = std::max(1.0, std::min(entry, s.item_bytes + 100));
       // A local index shares the table's partitions (holding fewer items
       // when sparse); a global one has partitions of its own.
       s.index_partition_items[ix.name] =
@@ -157,10 +174,17 @@ Cost BatchGetCost(const TableStats& s, double keys) {
   return {std::ceil(keys / 100.0), keys * ReadUnits(s, s.item_bytes)};
 }
 
-Cost QueryCost(const TableStats& s, double partitions, double items) {
-  double bytes = std::max(1.0, items) * s.item_bytes;
+Cost QueryCost(const TableStats& s, double partitions, double items, const std::string& index) {
+  double bytes = std::max(1.0, items) * EntryBytes(s, index);
   double pages = std::max(1.0, std::ceil(bytes / kPageBytes));
   return {partitions * pages, partitions * ReadUnits(s, bytes)};
+}
+
+Cost IndexFetchCost(const TableStats& s, const std::string& index, double partitions,
+                    double items) {
+  // Every key found is fetched: BatchGetItem reads each item on its own.
+  return QueryCost(s, partitions, items, index) +
+         BatchGetCost(s, partitions * std::max(1.0, items));
 }
 
 Cost ScanCost(const TableStats& s) {
@@ -186,6 +210,12 @@ double PartitionItems(const TableStats& s, const std::string& index) {
   if (index.empty()) return s.partition_items;
   auto it = s.index_partition_items.find(index);
   return it == s.index_partition_items.end() ? kDefaultPartitionItems : it->second;
+}
+
+double EntryBytes(const TableStats& s, const std::string& index) {
+  if (index.empty()) return s.item_bytes;
+  auto it = s.index_entry_bytes.find(index);
+  return it == s.index_entry_bytes.end() ? s.item_bytes : it->second;
 }
 
 }  // namespace ddb::vtab

@@ -11,7 +11,11 @@
 //
 // Sizes come from DescribeTable (ItemCount, TableSizeBytes, per index);
 // where it reports none (a new table: DynamoDB refreshes them about every
-// six hours), from the sample page read to find the columns.
+// six hours), from the sample page read to find the columns. An entry of a
+// KEYS_ONLY or INCLUDE index DescribeTable gives no size for is estimated
+// as DynamoDB's 100 bytes of index overhead plus 32 per key attribute, plus
+// for INCLUDE the share of the item its included attributes are of the
+// attributes the sample saw.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +41,9 @@ struct Cost {
   double Total() const {
     return round_trips * kRoundTripMs + read_units * kReadUnitMs + items * kItemMs;
   }
+  Cost operator+(const Cost& o) const {
+    return {round_trips + o.round_trips, read_units + o.read_units, items + o.items};
+  }
 };
 
 // What is known of one table's contents.
@@ -49,9 +56,12 @@ struct TableStats {
   int sampled = 0;
   std::map<std::string, int> distinct;
   std::map<std::string, int> present;
-  // Per index: items (sparse indexes hold fewer) and items per partition.
+  // Per index: items (sparse indexes hold fewer), items per partition, and
+  // the size of an index entry (smaller than the item unless the index
+  // projects ALL).
   std::map<std::string, double> index_items;
   std::map<std::string, double> index_partition_items;
+  std::map<std::string, double> index_entry_bytes;
 };
 
 // What the sample page (read to find the columns) says about the table;
@@ -75,8 +85,11 @@ double ReadUnits(const TableStats& s, double bytes);
 Cost GetItemCost(const TableStats& s);
 Cost BatchGetCost(const TableStats& s, double keys);
 // A Query of `partitions` partition key values, reading `items` items each,
-// on the table (index empty) or an index.
-Cost QueryCost(const TableStats& s, double partitions, double items);
+// on the table (index empty) or an index (entries of that index's size).
+Cost QueryCost(const TableStats& s, double partitions, double items, const std::string& index = "");
+// The same Query of an index that lacks attributes the statement needs,
+// then BatchGetItem of the table's items for every key it found.
+Cost IndexFetchCost(const TableStats& s, const std::string& index, double partitions, double items);
 // A full Scan of the table.
 Cost ScanCost(const TableStats& s);
 
@@ -89,5 +102,7 @@ inline constexpr double kPrefixSelectivity = 1.0 / 10;
 
 // Items per partition of `index` (empty: the table).
 double PartitionItems(const TableStats& s, const std::string& index);
+// Bytes of one entry of `index` (empty: an item of the table).
+double EntryBytes(const TableStats& s, const std::string& index);
 
 }  // namespace ddb::vtab

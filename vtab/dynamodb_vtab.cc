@@ -19,9 +19,10 @@
 //
 // Columns: the key attributes first (typed from the key schema), then the
 // other attributes found by sampling (or declared), each typed by the
-// DynamoDB type most seen; plus the hidden column `item`, the whole item as
-// JSON, so no attribute is ever out of reach. See values.h for how values
-// map.
+// DynamoDB type most seen, then the key attributes of the indexes that
+// neither named (every key attribute typed by AttributeDefinitions); plus
+// the hidden column `item`, the whole item as JSON, so no attribute is ever
+// out of reach. See values.h for how values map.
 //
 // Each scan is planned by xBestIndex into a Plan (plan.h), costed as cost.h
 // says, written to idxStr; xFilter reads it back and runs GetItem,
@@ -50,6 +51,7 @@
 #include "vtab/codec_columns.h"
 #include "vtab/cost.h"
 #include "vtab/functions.h"
+#include "vtab/index_fetch.h"
 #include "vtab/module.h"
 #include "vtab/plan.h"
 #include "vtab/rate_limiter.h"
@@ -217,7 +219,20 @@ Status DescribeCached(DdbTable* t, bool cacheable, std::string* scope, bool* sav
   return Status::OK();
 }
 
-// Builds the column list: keys, then sampled (or declared) attributes, then `item`.
+// The key attributes of the table's indexes, by name, with their types.
+std::map<std::string, std::string> IndexKeyAttributes(const dynamodb::TableDescription& desc) {
+  std::map<std::string, std::string> out;
+  for (const auto* list : {&desc.global_indexes, &desc.local_indexes}) {
+    for (const auto& ix : *list) {
+      out.emplace(ix.key.hash.name, ix.key.hash.type);
+      if (ix.key.range) out.emplace(ix.key.range->name, ix.key.range->type);
+    }
+  }
+  return out;
+}
+
+// Builds the column list: keys, then sampled (or declared) attributes, then
+// the index keys neither named, then `item`.
 Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
   std::vector<Column> cols;
   auto add = [&](const std::string& attr, const std::string& type) {
@@ -271,6 +286,13 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
     Status s = SampleAttributes(t, sample);
     if (!s.ok()) return s;
     for (const auto& [name, type] : t->sampled_attributes) add(name, type);
+  }
+  // Every index's key attributes are columns whatever the sample saw (a
+  // sparse index's key may be on one item in thousands) or the declaration
+  // named, and every key attribute has its AttributeDefinitions type.
+  for (const auto& [name, type] : IndexKeyAttributes(t->desc)) add(name, type);
+  for (auto& c : cols) {
+    if (std::string type = t->KeyType(c.attribute); !type.empty()) c.type = type;
   }
   cols.push_back({"item", "", "", true});
   t->item_column = static_cast<int>(cols.size()) - 1;
@@ -526,10 +548,12 @@ KeyCondition::Op CondOpOf(unsigned char op) {
 }
 
 // Plans key access through `key` (the table's key schema when `index` is
-// empty, else that index's). Returns false when the hash key has no usable
-// equality.
+// empty, else that index's); `fetch`: the index lacks attributes the
+// statement needs, read afterwards with BatchGetItem (plan.h). Returns false
+// when the hash key has no usable equality.
 bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vector<Offered>& offered,
-                   const std::string& index, const dynamodb::KeySchema& key, Candidate* out) {
+                   const std::string& index, const dynamodb::KeySchema& key, bool fetch,
+                   Candidate* out) {
   int hash_col = t.ColumnOf(key.hash.name);
   int range_col = key.range ? t.ColumnOf(key.range->name) : -1;
   if (hash_col < 0) return false;
@@ -636,7 +660,10 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
   }
   items = std::max(1.0, items);
   double partitions = hash_in ? kAssumedInValues : 1;
-  c.cost = QueryCost(t.stats, partitions, items).Total();
+  c.plan.fetch = fetch;
+  c.cost = (fetch ? IndexFetchCost(t.stats, index, partitions, items)
+                  : QueryCost(t.stats, partitions, items, index))
+               .Total();
   c.rows = static_cast<sqlite3_int64>(std::ceil(items * partitions));
   // ORDER BY the sort key: DynamoDB returns a partition in sort-key order.
   if (!hash_in && key.range && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == range_col &&
@@ -670,17 +697,24 @@ void ChooseProjection(const DdbTable& t, sqlite3_index_info* info, Plan* plan) {
   if (t.desc.key.range) add(t.desc.key.range->name);
 }
 
+// True when entries of `index` hold `attribute`: ALL, a key of the table or
+// the index, or an INCLUDE attribute.
+bool IndexProjects(const DdbTable& t, const dynamodb::IndexDescription& index,
+                   const std::string& a) {
+  if (index.projection.type == "ALL") return true;
+  bool key = a == t.desc.key.hash.name || (t.desc.key.range && a == t.desc.key.range->name) ||
+             a == index.key.hash.name || (index.key.range && a == index.key.range->name);
+  const auto& included = index.projection.non_key_attributes;
+  return key || (index.projection.type == "INCLUDE" &&
+                 std::find(included.begin(), included.end(), a) != included.end());
+}
+
 // True when `index` projects every attribute in `plan->project` (or ALL).
 bool IndexCovers(const DdbTable& t, const dynamodb::IndexDescription& index, const Plan& plan) {
   if (index.projection.type == "ALL") return true;
   if (plan.project_all) return false;
   for (const auto& a : plan.project) {
-    bool key = a == t.desc.key.hash.name || (t.desc.key.range && a == t.desc.key.range->name) ||
-               a == index.key.hash.name || (index.key.range && a == index.key.range->name);
-    bool included = std::find(index.projection.non_key_attributes.begin(),
-                              index.projection.non_key_attributes.end(),
-                              a) != index.projection.non_key_attributes.end();
-    if (!key && !(index.projection.type == "INCLUDE" && included)) return false;
+    if (!IndexProjects(t, index, a)) return false;
   }
   return true;
 }
@@ -792,13 +826,18 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       best = std::move(cand);
     }
   };
-  if (PlanKeyAccess(*t, info, offered, "", t->desc.key, &c)) consider(std::move(c));
+  if (PlanKeyAccess(*t, info, offered, "", t->desc.key, false, &c)) consider(std::move(c));
+  // An index that lacks attributes the statement uses is queried for keys
+  // and the items fetched (fetch=BatchGetItem), when that costs less.
+  std::string fetch_lost;  // such an index, when a Scan cost less
   for (const auto* list : {&t->desc.global_indexes, &t->desc.local_indexes}) {
     for (const auto& index : *list) {
       if (!index.status.empty() && index.status != "ACTIVE") continue;
-      if (!IndexCovers(*t, index, projection)) continue;
+      bool fetch = !IndexCovers(*t, index, projection);
       Candidate ic;
-      if (PlanKeyAccess(*t, info, offered, index.name, index.key, &ic)) consider(std::move(ic));
+      if (!PlanKeyAccess(*t, info, offered, index.name, index.key, fetch, &ic)) continue;
+      if (fetch && ic.cost >= best.cost) fetch_lost = index.name;
+      consider(std::move(ic));
     }
   }
 
@@ -814,6 +853,12 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     best.usage.emplace_back(index, true);
   }
   if (best.plan.op == Plan::Op::kScan) best.plan.note = SparseIndexNote(*t, offered);
+  if (best.plan.op == Plan::Op::kScan && best.plan.note.empty() && !fetch_lost.empty()) {
+    best.plan.note =
+        "a Query of " + fetch_lost + " and BatchGetItem of the attributes it lacks would cost more";
+  }
+  const dynamodb::IndexDescription* fetch_index =
+      best.plan.fetch ? t->desc.FindIndex(best.plan.index) : nullptr;
   // Predicates on other columns go to DynamoDB as a FilterExpression (less
   // to transfer and decode; the read capacity is the same). IN lists stay
   // with SQLite: a constraint used here without sqlite3_vtab_in would make
@@ -825,6 +870,10 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       if (used || o.column < 0 || o.column == t->item_column) continue;
       FilterCondition f;
       f.attribute = t->columns[static_cast<size_t>(o.column)].attribute;
+      // An index Query's filter sees only what the index projects: on any
+      // other attribute it would drop every item. With fetch= such a term
+      // is left to SQLite, which checks it on the fetched items.
+      if (fetch_index && !IndexProjects(*t, *fetch_index, f.attribute)) continue;
       // A Query's filter may not name the keys it queries by.
       if (best.plan.op == Plan::Op::kQuery) {
         const dynamodb::IndexDescription* ix = t->desc.FindIndex(best.plan.index);
@@ -879,7 +928,10 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         default:
           continue;
       }
-      if (exact) {
+      if (exact && fetch_index) {
+        // Tested on the index entry, and the fetched item may have changed
+        // since: SQLite tests the row again.
+      } else if (exact) {
         info->aConstraintUsage[o.index].omit = 1;
         best.usage.emplace_back(o.index, true);  // consumed, no argv
       } else {
@@ -1015,6 +1067,116 @@ class QuerySource : public PageSource {
   RequestGate gate_;
   std::vector<dynamodb::QueryRequest> requests_;
   size_t current_ = 0;
+  std::future<PageResult> pending_;
+};
+
+// Index entries fetched together: the first time one BatchGetItem request
+// (a LIMIT or EXISTS may need no more), then 8 requests in flight.
+constexpr size_t kFirstFetchKeys = 100;
+constexpr size_t kFetchKeys = 800;
+
+// A Query of an index that lacks attributes the statement needs, then
+// BatchGetItem of the table's items for the keys it found (plan.h,
+// fetch=BatchGetItem). Each page handed out holds the items of up to
+// kFetchKeys index entries in the index's order (index_fetch.h); the next is
+// fetched while the current one is consumed, unless `cap` (the rows a
+// pushed LIMIT still allows, -1 none) is already met. Counts its own
+// requests, pages and capacity in `stats` (the cursor does not): the
+// index's pages as Query pages, the fetched items as the items returned.
+class FetchSource : public PageSource {
+ public:
+  FetchSource(dynamodb::DynamoDbClient* client, RequestGate gate, std::unique_ptr<PageSource> index,
+              dynamodb::BatchGetRequest fetch, dynamodb::KeySchema table_key,
+              dynamodb::KeySchema index_key, Stats* stats, sqlite3_int64 cap)
+      : client_(client),
+        gate_(gate),
+        index_(std::move(index)),
+        fetch_(std::move(fetch)),
+        table_key_(std::move(table_key)),
+        index_key_(std::move(index_key)),
+        stats_(stats),
+        remaining_(cap) {
+    Launch();
+  }
+  ~FetchSource() override {
+    gate_.closed->store(true);
+    if (pending_.valid()) pending_.wait();
+  }
+  Status Next(ItemPage* page, bool* done) override {
+    PageResult r = pending_.get();
+    if (!r.status.ok()) return r.status;
+    *page = std::move(r.page);
+    if (remaining_ > 0) {
+      remaining_ -= std::min(remaining_, static_cast<sqlite3_int64>(page->items.size()));
+    }
+    *done = (index_done_ && entries_.empty()) || remaining_ == 0;
+    if (!*done) Launch();
+    return Status::OK();
+  }
+
+ private:
+  void Launch() {
+    pending_ = std::async(std::launch::async, [this] { return FetchChunk(); });
+  }
+
+  // Runs on the prefetch thread, one at a time: Next waits for it first.
+  PageResult FetchChunk() {
+    PageResult r;
+    size_t want = first_ ? kFirstFetchKeys : kFetchKeys;
+    first_ = false;
+    if (remaining_ > 0) want = std::min(want, static_cast<size_t>(remaining_));
+    while (entries_.size() < want && !index_done_) {
+      ItemPage page;
+      r.status = index_->Next(&page, &index_done_);
+      if (!r.status.ok()) return r;
+      stats_->query++;
+      stats_->pages++;
+      stats_->items_scanned += static_cast<uint64_t>(std::max<int64_t>(page.scanned_count, 0));
+      stats_->capacity_milli += static_cast<uint64_t>(std::llround(page.consumed_capacity * 1000));
+      for (auto& item : page.items) entries_.push_back(std::move(item));
+      for (std::string_view text : page.item_texts) {
+        Item entry;
+        r.status = dynamodb::ItemFromWireJsonText(text, &entry);
+        if (!r.status.ok()) return r;
+        entries_.push_back(std::move(entry));
+      }
+    }
+    size_t take = std::min(want, entries_.size());
+    std::vector<Item> chunk(std::make_move_iterator(entries_.begin()),
+                            std::make_move_iterator(entries_.begin() + static_cast<long>(take)));
+    entries_.erase(entries_.begin(), entries_.begin() + static_cast<long>(take));
+    dynamodb::BatchGetRequest req = fetch_;
+    r.status = FetchKeys(table_key_, chunk, &req.keys);
+    if (!r.status.ok() || req.keys.empty()) return r;
+    dynamodb::BatchGetResult res;
+    r = gate_.Run([&](ItemPage* page) {
+      Status s = client_->BatchGetItem(req, &res);
+      page->consumed_capacity = res.consumed_capacity;
+      return s;
+    });
+    uint64_t requests = (req.keys.size() + 99) / 100;
+    stats_->batch_get_item += requests;
+    stats_->requests += requests;
+    stats_->capacity_milli += static_cast<uint64_t>(std::llround(res.consumed_capacity * 1000));
+    if (!r.status.ok()) return r;
+    stats_->items_returned += res.items.size();
+    r.page.items = MatchFetched(table_key_, index_key_, chunk, std::move(res.items));
+    r.page.count = r.page.scanned_count = static_cast<int64_t>(r.page.items.size());
+    return r;
+  }
+
+  dynamodb::DynamoDbClient* client_;
+  RequestGate gate_;
+  std::unique_ptr<PageSource> index_;
+  dynamodb::BatchGetRequest fetch_;  // all but the keys
+  dynamodb::KeySchema table_key_;
+  dynamodb::KeySchema index_key_;
+  Stats* stats_;
+  sqlite3_int64 remaining_;
+  // Index entries read and not yet fetched; the index has no more.
+  std::vector<Item> entries_;
+  bool index_done_ = false;
+  bool first_ = true;
   std::future<PageResult> pending_;
 };
 
@@ -1213,7 +1375,8 @@ struct DdbCursor {
   // ascending order such items are held back and come last, sorted as text;
   // with descending order they would have had to come first: an error.
   Plan::Op op = Plan::Op::kScan;
-  bool whole_item = true;  // no projection: the writer may rely on absent attributes
+  bool counted_by_source = false;  // FetchSource counts its own requests
+  bool whole_item = true;          // no projection: the writer may rely on absent attributes
   std::string order_attribute;
   Plan::Order order = Plan::Order::kNone;
   std::vector<Item> deferred;
@@ -1341,7 +1504,7 @@ Status Advance(DdbCursor* c, Stats& stats) {
       SetPage(c, ItemPage());
       Status s = c->source->Next(&c->page, &c->source_done);
       if (!s.ok()) return s;
-      if (!c->from_copy) CountPage(stats, c->page, c->op);
+      if (!c->from_copy && !c->counted_by_source) CountPage(stats, c->page, c->op);
       if (c->recorder) {
         c->recorder->Add(c->page);
         if (c->source_done) {
@@ -1389,6 +1552,17 @@ Status Advance(DdbCursor* c, Stats& stats) {
   }
   c->eof = false;
   return Status::OK();
+}
+
+// The key attributes of the table and of an index, without repeats.
+std::vector<std::string> KeyAttributes(const dynamodb::KeySchema& table,
+                                       const dynamodb::KeySchema& index) {
+  std::vector<std::string> out;
+  for (const auto* k : {&table.hash, table.range ? &*table.range : nullptr, &index.hash,
+                        index.range ? &*index.range : nullptr}) {
+    if (k && std::find(out.begin(), out.end(), k->name) == out.end()) out.push_back(k->name);
+  }
+  return out;
 }
 
 std::string ProjectionExpression(const Plan& plan, dynamodb::NameMap* names) {
@@ -2046,7 +2220,15 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
   for (const auto& g : t->desc.global_indexes) global_index |= g.name == plan.index;
   base.consistent_read = t->consistent && !global_index;
   base.scan_forward = plan.order != Plan::Order::kDesc;
-  base.projection = ProjectionExpression(plan, &base.names);
+  // With fetch=, the index is asked for the keys; the items come after.
+  const dynamodb::IndexDescription* index = t->desc.FindIndex(plan.index);
+  Plan keys_only;
+  if (plan.fetch) {
+    if (!index) return Status::Corruption("fetch= in a plan without an index: " + plan.ToString());
+    keys_only.project_all = false;
+    keys_only.project = KeyAttributes(t->desc.key, index->key);
+  }
+  base.projection = ProjectionExpression(plan.fetch ? keys_only : plan, &base.names);
   ApplyFilter(filter, &base);
   if (*cap > 0 && *cap <= 1000 && base.filter.empty()) base.limit = static_cast<int>(*cap);
   // One sort key condition: =, a comparison, BETWEEN (two bounds; an
@@ -2104,7 +2286,30 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
     req.values[":k0"] = h;
     requests.push_back(std::move(req));
   }
-  *out = std::make_unique<QuerySource>(&client, gate, std::move(requests));
+  auto query = std::make_unique<QuerySource>(&client, gate, std::move(requests));
+  if (!plan.fetch) {
+    *out = std::move(query);
+    return WithPendingWrites(t, plan, keys, out);
+  }
+  // The fetch reads what the statement uses, and the index keys that tell
+  // whether the item still matches its index entry (index_fetch.h).
+  dynamodb::BatchGetRequest fetch;
+  fetch.table = t->table;
+  fetch.consistent_read = t->consistent;
+  Plan fetched = plan;
+  if (!plan.project_all) {
+    for (const auto& a : keys_only.project) {
+      if (std::find(fetched.project.begin(), fetched.project.end(), a) == fetched.project.end()) {
+        fetched.project.push_back(a);
+      }
+    }
+  }
+  fetch.projection = ProjectionExpression(fetched, &fetch.names);
+  // Inside BEGIN the transaction's deletes may drop fetched items: the
+  // fetch then cannot stop at the LIMIT (the cursor still does).
+  bool overlaid = t->ctx->writes().View(&client, t->table) != nullptr;
+  *out = std::make_unique<FetchSource>(&client, gate, std::move(query), std::move(fetch),
+                                       t->desc.key, index->key, &stats, overlaid ? -1 : *cap);
   return WithPendingWrites(t, plan, keys, out);
 }
 
@@ -2165,7 +2370,9 @@ std::string RepeatKey(const Plan& plan, const char* idx_str, int argc, sqlite3_v
 Cost LookupCost(const DdbTable& t, const Plan& plan) {
   if (plan.op == Plan::Op::kGetItem) return GetItemCost(t.stats);
   if (plan.op == Plan::Op::kBatchGetItem) return BatchGetCost(t.stats, kAssumedInValues);
-  return QueryCost(t.stats, 1, PartitionItems(t.stats, plan.index));
+  double items = PartitionItems(t.stats, plan.index);
+  return plan.fetch ? IndexFetchCost(t.stats, plan.index, 1, items)
+                    : QueryCost(t.stats, 1, items, plan.index);
 }
 double PlanRows(const DdbTable& t, const Plan& plan) {
   switch (plan.op) {
@@ -2329,6 +2536,7 @@ int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int ar
   c->order_attribute.clear();
   c->order = Plan::Order::kNone;
   c->op = plan.op;
+  c->counted_by_source = plan.fetch;
   c->whole_item = plan.project_all;
   if (s.ok() && plan.order != Plan::Order::kNone) {
     const dynamodb::IndexDescription* ix = t->desc.FindIndex(plan.index);

@@ -159,6 +159,7 @@ std::string Plan::ToString() const {
   if (order != Order::kNone) out += order == Order::kAsc ? " order=asc" : " order=desc";
   if (limit_argv > 0) out.append(" limit=?").append(std::to_string(limit_argv));
   if (offset_argv > 0) out.append(" offset=?").append(std::to_string(offset_argv));
+  if (fetch) out += " fetch=BatchGetItem";
   out += " project=";
   if (project_all) {
     out += "*";
@@ -262,6 +263,8 @@ Status ParsePlan(const std::string& text, Plan* plan) {
       if (!r.Arg(&plan->limit_argv)) return bad();
     } else if (r.Consume("offset=")) {
       if (!r.Arg(&plan->offset_argv)) return bad();
+    } else if (r.Consume("fetch=BatchGetItem")) {
+      plan->fetch = true;
     } else if (r.Consume("project=")) {
       if (r.Consume("*")) {
         plan->project_all = true;

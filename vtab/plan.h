@@ -7,6 +7,7 @@
 //   GetItem key=(pk=?1, sk=?2) project=pk,sk,total
 //   BatchGetItem key=(pk IN ?1) project=*
 //   Query index=by_email key=(email=?1, created>=?2, created<?3) order=desc limit=?4
+//   Query index=by_g key=(g=?1) fetch=BatchGetItem project=pk,g,total
 //   Scan segments=auto project=pk,name
 //
 // Each "?N" is argv[N-1] of xFilter. The tokens are:
@@ -24,7 +25,18 @@
 //                        ATTR IS NULL, ATTR IS NOT NULL
 //   order=asc|desc     rows come out sorted by the sort key (ORDER BY consumed)
 //   limit=?N           LIMIT value; offset=?N the OFFSET value
-//   project=A,B|*      attributes to fetch (ProjectionExpression); * for all
+//   fetch=BatchGetItem (Query of an index) the index lacks attributes the
+//                      statement needs (KEYS_ONLY, INCLUDE): the Query asks
+//                      for the keys only, and the table's items for the keys
+//                      found are read with BatchGetItem (100 keys a request,
+//                      several in flight), put back in the index's order and
+//                      dropped when their index key no longer matches the
+//                      index entry (an index is updated after its table).
+//                      filter= then holds only what the index projects; the
+//                      other WHERE terms are left to SQLite (not omitted),
+//                      and SQLite checks every filter= term again
+//   project=A,B|*      attributes to fetch (ProjectionExpression); * for all;
+//                      with fetch=, what BatchGetItem reads
 //   -- TEXT            a note for EXPLAIN QUERY PLAN, to the end: why an
 //                      index that matches the partition key was not used
 //
@@ -39,8 +51,12 @@
 // sample's values per attribute: GetItem 1 trip and 0.5 RCU per 4 KB item,
 // BatchGetItem one trip per 100 keys (3 assumed for an IN list), Query one
 // trip per MB of a partition (the sample's items per partition key value,
-// a third of it per sort-key bound), Scan one trip per MB of the table and
-// half a unit per 4 KB of it. estimatedRows is the items read less what
+// a third of it per sort-key bound; an index's entries are its own size),
+// Scan one trip per MB of the table and half a unit per 4 KB of it. A Query
+// with fetch= adds BatchGetItem of every item the Query finds (half a unit
+// per 4 KB of each item, one trip per 100): cheaper than a Scan for a few
+// items of a large table, dearer for a small table or a large partition,
+// and xBestIndex takes whichever costs less. estimatedRows is the items read less what
 // the other WHERE terms keep (1/values seen for =, 1/3 for a range).
 //
 // How SQLite uses them: for each join order it tries, the solver (where.c,
@@ -75,7 +91,8 @@ struct KeyCondition {
 
 // A predicate sent as FilterExpression (Query, Scan). The expression is
 // built so that it keeps every item SQLite could keep (see FilterExpression
-// in dynamodb_vtab.cc); SQLite re-checks all but IS [NOT] NULL.
+// in dynamodb_vtab.cc); SQLite re-checks all but IS [NOT] NULL (and those
+// too with fetch=, where the filter saw the index entry, not the item).
 struct FilterCondition {
   enum class Op { kEq, kGt, kGe, kLt, kLe, kGlob, kIsNull, kIsNotNull };
   std::string attribute;
@@ -93,6 +110,8 @@ struct Plan {
   Order order = Order::kNone;
   int limit_argv = 0;   // 0: no LIMIT pushed
   int offset_argv = 0;  // 0: none
+  // Query of an index that lacks attributes: BatchGetItem reads the items.
+  bool fetch = false;
   bool project_all = true;
   std::vector<std::string> project;  // when !project_all
   // Said after " -- " at the end: why a better-looking access was not used.

@@ -39,6 +39,25 @@ TEST(PlanTest, ReadableTextAndRoundTrip) {
   EXPECT_EQ(back.limit_argv, 4);
 }
 
+TEST(PlanTest, IndexQueryWithFetch) {
+  Plan p;
+  p.op = Plan::Op::kQuery;
+  p.index = "by_g";
+  p.key = {{"g", KeyCondition::Op::kEq, true, 1}};
+  p.order = Plan::Order::kAsc;
+  p.limit_argv = 2;
+  p.fetch = true;
+  p.project_all = false;
+  p.project = {"n", "pk"};
+  EXPECT_EQ(p.ToString(),
+            "Query index=by_g key=(g=?1) order=asc limit=?2 fetch=BatchGetItem project=n,pk");
+  Plan back = RoundTrip(p);
+  EXPECT_TRUE(back.fetch);
+  EXPECT_EQ(back.limit_argv, 2);
+  p.fetch = false;
+  EXPECT_FALSE(RoundTrip(p).fetch);
+}
+
 TEST(PlanTest, EveryOperationAndCondition) {
   for (auto op : {Plan::Op::kScan, Plan::Op::kGetItem, Plan::Op::kBatchGetItem, Plan::Op::kQuery}) {
     Plan p;
