@@ -136,8 +136,9 @@ constexpr HelpEntry kHelp[] = {
      "   types (finding them costs a DescribeTable and a sample Scan, so only\n"
      "   when at most 25 DynamoDB tables match).\n"},
     {".refresh ?TABLE?", "Describe and sample TABLE (or every table) again (ddbsql)",
-     "   Lists the tables again. Lists, descriptions and sampled columns are cached\n"
-     "   for an hour in $XDG_CACHE_HOME/ddbsql (else ~/.cache/ddbsql).\n"},
+     "   Lists the tables again. The table list (for an hour) and sampled columns\n"
+     "   (while the table is the same) are cached in $XDG_CACHE_HOME/ddbsql (else\n"
+     "   ~/.cache/ddbsql).\n"},
     {".separator COL ?ROW?", "Column and row separators of list and csv output", ""},
     {".show", "Print the current settings", ""},
     {".stats ?on|off?", "DynamoDB requests of the last statement (ddbsql)",

@@ -27,8 +27,9 @@
 // says, written to idxStr; xFilter reads it back and runs GetItem,
 // BatchGetItem, Query or a parallel Scan, streaming pages with the next one
 // already requested, or reads a copy the statement already holds
-// (scan_cache.h). Descriptions and sampled columns come from the schema
-// cache when fresh (schema_cache.h).
+// (scan_cache.h). Each table is described once a session; its sampled
+// columns come from the schema cache when that description shows the table
+// they were sampled from (schema_cache.h).
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -184,28 +185,36 @@ Status SampleAttributes(DdbTable* t, int sample) {
   return Status::OK();
 }
 
-// Describes the table: from the schema cache while fresh (no request), else
-// with DescribeTable, keeping the cached sampled columns when it shows the
-// same table (ARN and creation time). `*scope` is set when the result is to
-// be saved.
-Status DescribeCached(DdbTable* t, bool cacheable, std::string* scope, bool* save) {
+// True when a cached description is of the very table DescribeTable just
+// described: a table deleted and created again under the same name has the
+// same ARN but another creation time (and maybe another key).
+bool SameTable(const dynamodb::TableDescription& cached, const dynamodb::TableDescription& now) {
+  auto key = [](const dynamodb::KeySchema& k) {
+    return k.hash.name + "\n" + k.hash.type + "\n" +
+           (k.range ? k.range->name + "\n" + k.range->type : "");
+  };
+  return cached.arn == now.arn && cached.creation_time == now.creation_time &&
+         key(cached.key) == key(now.key);
+}
+
+// Describes the table with DescribeTable (it costs no capacity), once per
+// session on the session's own connection: the key schema never comes from
+// a file that may be older than the table. The sampled columns come from
+// the schema cache when its entry is of this very table (SameTable). `*scope`
+// is set when the result is to be saved.
+Status DescribeCached(DdbTable* t, bool cacheable, std::string* scope) {
   SchemaCache cache = t->ctx->schema_cache();
-  *save = false;
   if (cacheable && cache.enabled()) *scope = ModuleContext::SchemaScope(*t->conn);
-  CachedSchema cached;
-  bool fresh = false;
-  bool have = !scope->empty() && cache.LoadTable(*scope, t->table, &cached, &fresh);
-  if (have && fresh) {
-    t->desc = cached.desc;
-  } else {
+  bool own = t->conn == t->ctx->shared_connection();
+  if (!own || !t->ctx->DescribedBefore(t->table, &t->desc)) {
     Status s = t->conn->dynamodb().DescribeTable(t->table, &t->desc);
     t->ctx->stats().requests++;
     if (!s.ok()) return s;
-    have = have && cached.desc.arn == t->desc.arn &&
-           cached.desc.creation_time == t->desc.creation_time;
-    *save = !scope->empty();
+    if (own) t->ctx->NoteDescribed(t->table, t->desc);
   }
-  if (have) {
+  CachedSchema cached;
+  if (!scope->empty() && cache.LoadTable(*scope, t->table, &cached) &&
+      SameTable(cached.desc, t->desc)) {
     t->sampled_attributes = std::move(cached.attributes);
     t->sample_summary = std::move(cached.sample);
     t->sampled_from_cache = true;
@@ -425,8 +434,7 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
   // Only tables sampled the default way share the cache.
   bool cacheable = declared.empty() && sample == ctx->options().sample_items;
   std::string scope;
-  bool save = false;
-  s = DescribeCached(t.get(), cacheable, &scope, &save);
+  s = DescribeCached(t.get(), cacheable, &scope);
   if (s.ok()) s = CheckCodecKeys(*t, codec_decls);
   if (s.ok()) s = BuildColumns(t.get(), declared, sample);
   if (s.ok()) {
@@ -437,7 +445,7 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     // written since may hold new attributes).
     ctx->NoteSample(t->table, declared.empty() && sample > 0 &&
                                   (!t->sample_summary.complete || t->sampled_from_cache));
-    if (save) {
+    if (!scope.empty()) {
       ctx->schema_cache().SaveTable(
           scope, t->table, CachedSchema{t->desc, t->sampled_attributes, t->sample_summary, 0});
     }
@@ -2399,6 +2407,7 @@ std::string ModuleContext::SchemaScope(Connection& connection) {
 Status RefreshTables(sqlite3* db, ModuleContext* context, const std::string& table) {
   SchemaCache cache = context->schema_cache();
   if (cache.enabled()) cache.Forget(ModuleContext::SchemaScope(context->connection()), table);
+  context->ForgetDescribed(table);
   // The list too: a table created since shows up.
   Status s = AttachTables(db, context, "ddb", nullptr, /*relist=*/true);
   if (!s.ok() || table.empty()) return s;

@@ -88,9 +88,8 @@ struct ModuleOptions {
   // asks ModuleContext::confirm_scan first (set by the shell only when it
   // is interactive); 0: never ask.
   int64_t confirm_scan_items = 100000;
-  // Where table lists, descriptions and sampled columns are cached
-  // (schema_cache.h); empty: not cached. Entries older than this are
-  // checked with DynamoDB again.
+  // Where table lists and sampled columns are cached (schema_cache.h);
+  // empty: not cached. A table list older than this is listed again.
   std::string schema_cache_dir;
   double schema_max_age_seconds = 3600;
   bool read_only = false;  // --readonly / .readonly on: every write refused (vtab/write.h)
@@ -141,6 +140,28 @@ class ModuleContext {
     std::lock_guard<std::mutex> lock(mu_);
     sample_may_miss_[table] = may_miss;
   }
+  // The tables the session's own connection described (DynamoDB names): a
+  // table is described once a session, however often SQLite connects it.
+  bool DescribedBefore(const std::string& table, dynamodb::TableDescription* out) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = described_.find(table);
+    if (it == described_.end()) return false;
+    *out = it->second;
+    return true;
+  }
+  void NoteDescribed(const std::string& table, const dynamodb::TableDescription& desc) {
+    std::lock_guard<std::mutex> lock(mu_);
+    described_[table] = desc;
+  }
+  // `.refresh`: forgets `table` (empty: every table).
+  void ForgetDescribed(const std::string& table) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (table.empty()) {
+      described_.clear();
+    } else {
+      described_.erase(table);
+    }
+  }
   // The transaction being built between BEGIN and COMMIT (vtab/write.cc).
   WriteSession& writes();
   CodecSession& codecs() { return *codecs_; }
@@ -160,6 +181,7 @@ class ModuleContext {
   ScanCache scan_cache_;
   mutable std::mutex mu_;
   std::map<std::string, bool> sample_may_miss_;
+  std::map<std::string, dynamodb::TableDescription> described_;
   std::shared_ptr<WriteSession> writes_;
   std::shared_ptr<CodecSession> codecs_ = std::make_shared<CodecSession>();
 };
