@@ -138,7 +138,7 @@ constexpr HelpEntry kHelp[] = {
     {".refresh ?TABLE?", "Describe and sample TABLE (or every table) again (ddbsql)",
      "   Lists the tables again. The table list (for an hour) and sampled columns\n"
      "   (while the table is the same) are cached in $XDG_CACHE_HOME/ddbsql (else\n"
-     "   ~/.cache/ddbsql).\n"},
+     "   ~/.cache/ddbsql). TABLE is its DynamoDB name or its name in SQL.\n"},
     {".separator COL ?ROW?", "Column and row separators of list and csv output", ""},
     {".show", "Print the current settings", ""},
     {".stats ?on|off?", "DynamoDB requests of the last statement (ddbsql)",
@@ -571,8 +571,9 @@ std::string DescribeProjection(const dynamodb::Projection& p) {
   return out;
 }
 
-Status DescribeDynamoIndexes(sqlite3* db, dynamodb::DynamoDbClient* client,
-                             const std::string& pattern, std::FILE* out) {
+Status DescribeDynamoIndexes(sqlite3* db, const vtab::ModuleContext& module,
+                             dynamodb::DynamoDbClient* client, const std::string& pattern,
+                             std::FILE* out) {
   if (!HasDynamoSchema(db)) return Status::OK();
   std::vector<std::string> names;
   Status s = ForEachRow(
@@ -582,7 +583,7 @@ Status DescribeDynamoIndexes(sqlite3* db, dynamodb::DynamoDbClient* client,
   Status first_error;
   for (const auto& name : names) {
     dynamodb::TableDescription d;
-    s = client->DescribeTable(name, &d);
+    s = client->DescribeTable(module.DynamoNameOf(name), &d);
     if (!s.ok()) {
       if (first_error.ok()) first_error = s;
       continue;
@@ -1467,7 +1468,7 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
       std::string pattern = w.size() > 1 ? w[1] : "%";
       s = ListObjects(db_, pattern, cmd != "tables", out());
       if (s.ok() && cmd != "tables" && tables_listed_) {
-        s = DescribeDynamoIndexes(db_, &connection_->dynamodb(), pattern, out());
+        s = DescribeDynamoIndexes(db_, *module_, &connection_->dynamodb(), pattern, out());
       }
     } else {
       s = cmd == "schema" ? SchemaCommand(db_, w, out()) : DumpCommand(db_, w, out());

@@ -107,9 +107,18 @@ class Shell {
   std::FILE* out() { return out_ ? out_ : stdout; }
   void CloseOutput();
   void PrintStats();
-  // For "no such column: X" in a statement over a DynamoDB table: how to
-  // reach an attribute its sample missed. Empty otherwise.
+  // Hints (shell/hints.cc) appended to SQLite's prepare errors. For "no
+  // such column: X" or INSERT's "table T has no column named X" in a
+  // statement `sql` over a DynamoDB table: which columns stand for the
+  // attributes named X but for case, else how to read an attribute its
+  // sample missed.
   std::string MissingColumnHint(const std::string& message, const char* sql);
+  // For "no such table: X" when DynamoDB has tables named X but for case:
+  // the names they have in SQL. Empty otherwise.
+  std::string MissingTableHint(const std::string& message);
+  // Prints the module's warnings (vtab::ModuleContext::Warn) on stderr, once
+  // each.
+  void PrintWarnings();
   // A non-zero `.exit CODE`, else 1 after any error, else 0 (as sqlite3).
   int ExitStatus() const { return exit_code_ > 0 ? exit_code_ : (errors_ > 0 ? 1 : 0); }
   bool ConfirmScan(const vtab::ScanEstimate& e);

@@ -71,7 +71,7 @@ bool ConfirmWrite(sqlite3* db, sqlite3_stmt* stmt, vtab::ModuleContext* ctx, std
   for (const std::string& table : ScannedTables(db, stmt)) {
     dynamodb::TableDescription desc;
     std::string size = "it must scan the whole table to find the rows";
-    if (ctx->connection().dynamodb().DescribeTable(table, &desc).ok()) {
+    if (ctx->connection().dynamodb().DescribeTable(ctx->DynamoNameOf(table), &desc).ok()) {
       size += " (about " + std::to_string(desc.item_count) +
               " items, DynamoDB's estimate); every matching item is written";
     }
