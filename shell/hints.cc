@@ -53,6 +53,13 @@ std::string Literal(const std::string& s) {
   return out + "'";
 }
 
+// The JSON path of the member `name` ('$.n', or '$."a b"').
+std::string JsonPath(const std::string& name) {
+  bool plain = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+  for (char c : name) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  return Literal(plain ? "$." + name : "$.\"" + name + "\"");
+}
+
 }  // namespace
 
 std::string Shell::MissingColumnHint(const std::string& message, const char* sql) {
@@ -109,9 +116,23 @@ std::string Shell::MissingColumnHint(const std::string& message, const char* sql
            " differ only in case, which SQL names do not tell apart: they are columns " +
            JoinNames(columns) + ")";
   }
-  if (message.compare(0, kNoSuchColumn.size(), kNoSuchColumn) != 0) return "";
   std::string refresh = notes.sample_may_miss ? ", or sample again with .refresh " + table : "";
   std::string sample = " (the columns of " + table + " come from a sample of its items";
+  // INSERT's column list names a column to write; "no such column" in an
+  // INSERT is a read (of its SELECT or VALUES).
+  if (message.compare(0, kNoSuchColumn.size(), kNoSuchColumn) != 0) {
+    // Writing an attribute no item has yet is no mistake: say how.
+    return sample + ", and none of them is " + column +
+           ": write an attribute no column holds through the column item, as in INSERT INTO " +
+           QuoteIdentifier(table) + "(..., item) VALUES (..., json_object(" + Literal(column) +
+           ", value))" + refresh + ")";
+  }
+  if (FirstKeyword(sql) == "UPDATE") {
+    return sample + ", and none of them is " + column +
+           ": read an attribute no column holds as item->>" + Literal(column) +
+           " and write it as SET item = json_set(item, " + JsonPath(column) + ", value)" + refresh +
+           ")";
+  }
   // A sample that read the whole table missed nothing.
   if (refresh.empty()) return "";
   return sample + ": read an attribute the sample missed as item->>" + Literal(column) + refresh +
@@ -134,6 +155,27 @@ std::string Shell::MissingTableHint(const std::string& message) {
   return " (DynamoDB tables " + JoinNames(tables) +
          " differ only in case, which SQL names do not tell apart: they are tables " +
          JoinNames(names) + ")";
+}
+
+std::string Shell::FirstKeyword(const char* sql) {
+  const char* p = sql;
+  while (*p) {
+    if (std::isspace(static_cast<unsigned char>(*p))) {
+      ++p;
+    } else if (p[0] == '-' && p[1] == '-') {
+      while (*p && *p != '\n') ++p;
+    } else if (p[0] == '/' && p[1] == '*') {
+      const char* end = std::strstr(p + 2, "*/");
+      p = end ? end + 2 : p + std::strlen(p);
+    } else {
+      break;
+    }
+  }
+  std::string word;
+  while (std::isalpha(static_cast<unsigned char>(*p))) {
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(*p++)));
+  }
+  return word;
 }
 
 void Shell::PrintWarnings() {

@@ -110,8 +110,8 @@ class Shell {
   // Hints (shell/hints.cc) appended to SQLite's prepare errors. For "no
   // such column: X" or INSERT's "table T has no column named X" in a
   // statement `sql` over a DynamoDB table: which columns stand for the
-  // attributes named X but for case, else how to read an attribute its
-  // sample missed.
+  // attributes named X but for case, else how to read and write an
+  // attribute no column holds (through `item`) and when `.refresh` may help.
   std::string MissingColumnHint(const std::string& message, const char* sql);
   // For "no such table: X" when DynamoDB has tables named X but for case:
   // the names they have in SQL. Empty otherwise.
@@ -119,6 +119,8 @@ class Shell {
   // Prints the module's warnings (vtab::ModuleContext::Warn) on stderr, once
   // each.
   void PrintWarnings();
+  // The first keyword of `sql`, upper-cased ("SELECT", "INSERT", ...).
+  static std::string FirstKeyword(const char* sql);
   // A non-zero `.exit CODE`, else 1 after any error, else 0 (as sqlite3).
   int ExitStatus() const { return exit_code_ > 0 ? exit_code_ : (errors_ > 0 ? 1 : 0); }
   bool ConfirmScan(const vtab::ScanEstimate& e);

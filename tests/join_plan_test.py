@@ -418,6 +418,32 @@ class SchemaCacheTest(cli_support.CliTestCase):
         self.assertNotIn("Scan", ops)
         self.assertEqual(r.stdout, "1\n", r)
 
+    def test_writes_naming_an_attribute_no_column_holds_get_a_hint(self):
+        self.create("hint_t", "id")
+        # Described while empty: its columns are the key alone.
+        _, r = self.operations("SELECT count(*) FROM hint_t;\n")
+        self.assertEqual(r.stdout, "0\n", r)
+        self.client.put_item(TableName="hint_t", Item={"id": {"S": "x"}, "n": {"N": "1"}})
+        _, r = self.operations("INSERT INTO hint_t (id, n) VALUES ('y', 2);\n")
+        self.assertIn("table hint_t has no column named n (the columns of hint_t come from a "
+                      "sample of its items, and none of them is n: write an attribute no column holds "
+                      "through the column item, as in INSERT INTO hint_t(..., item) VALUES "
+                      "(..., json_object('n', value)), or sample again with .refresh hint_t)",
+                      r.stderr)
+        _, r = self.operations("UPDATE hint_t SET n = 3 WHERE id = 'x';\n")
+        self.assertIn("no such column: n (the columns of hint_t come from a sample of its items, "
+                      "and none of them is n: read an attribute no column holds as item->>'n' and write "
+                      "it as SET item = json_set(item, '$.n', value), or sample again with "
+                      ".refresh hint_t)", r.stderr)
+        # The hinted statements do it.
+        _, r = self.operations(
+            "INSERT INTO hint_t(id, item) VALUES ('y', json_object('n', 2));\n"
+            "UPDATE hint_t SET item = json_set(item, '$.n', 3) WHERE id = 'x';\n")
+        self.assertEqual(r.stderr, "", r)
+        items = self.client.scan(TableName="hint_t", ConsistentRead=True)["Items"]
+        self.assertEqual(sorted((i["id"]["S"], i["n"]) for i in items),
+                         [("x", {"N": "3"}), ("y", {"N": "2"})])
+
     def test_other_accounts_do_not_share_the_cache(self):
         script = "SELECT count(*) FROM users WHERE user_id = 'c0001';\n"
         self.operations(script)
