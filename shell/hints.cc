@@ -1,6 +1,7 @@
 // What the shell adds to SQLite's errors and says besides them about the
-// DynamoDB tables: how to reach an attribute no column holds, and which
-// names stand for attributes or tables whose names differ only in case.
+// DynamoDB tables: how to reach an attribute no column holds, which names
+// stand for attributes or tables whose names differ only in case, and which
+// local tables hide a DynamoDB table.
 #include <sqlite3.h>
 
 #include <cctype>
@@ -180,6 +181,34 @@ std::string Shell::FirstKeyword(const char* sql) {
 
 void Shell::PrintWarnings() {
   if (!module_) return;
+  if (tables_listed_ && check_hidden_) {
+    check_hidden_ = false;
+    // SQLite finds an unqualified name in main, temp and the databases
+    // attached before ddb first: a table or view there hides the DynamoDB
+    // table of that name.
+    std::vector<std::string> before;
+    StmtPtr list = Prepare(db_, "SELECT name FROM pragma_database_list ORDER BY seq");
+    while (list && sqlite3_step(list.get()) == SQLITE_ROW) {
+      std::string schema = Text(list.get(), 0);
+      if (schema == "ddb") break;
+      before.push_back(schema);
+    }
+    for (const auto& schema : before) {
+      StmtPtr q = Prepare(db_, "SELECT l.type, l.name, d.name FROM " + QuoteIdentifier(schema) +
+                                   ".sqlite_schema l JOIN ddb.sqlite_schema d ON d.name = l.name "
+                                   "COLLATE NOCASE WHERE l.type IN ('table', 'view')");
+      while (q && sqlite3_step(q.get()) == SQLITE_ROW) {
+        std::string local = QuoteIdentifier(Text(q.get(), 1));
+        std::string dynamo = QuoteIdentifier(Text(q.get(), 2));
+        module_->Warn("the local " + Text(q.get(), 0) + " " +
+                      (schema == "main"   ? ""
+                       : schema == "temp" ? "temp."
+                                          : QuoteIdentifier(schema) + ".") +
+                      local + " hides the DynamoDB table " + dynamo + ": statements that name " +
+                      dynamo + " use the local one; name the DynamoDB table as ddb." + dynamo);
+      }
+    }
+  }
   for (const auto& w : module_->TakeWarnings()) std::fprintf(stderr, "warning: %s\n", w.c_str());
   std::fflush(stderr);
 }

@@ -336,7 +336,8 @@ bool Shell::RunText(const std::string& text, const InputSource& source, int firs
     bool quit = false;
     Status s = RunDotCommand(t, source, &quit);
     std::fflush(out());
-    PrintWarnings();  // of the tables it connected
+    check_hidden_ = true;  // .import, .open and others may create tables
+    PrintWarnings();
     if (!s.ok()) {
       ++errors_;
       ReportError(s, source, first_line);
@@ -480,8 +481,11 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
         err += ")";
       }
     }
+    std::string keyword = FirstKeyword(sqlite3_sql(stmt));
+    if (keyword == "CREATE" || keyword == "ALTER" || keyword == "ATTACH") check_hidden_ = true;
     sqlite3_finalize(stmt);
     std::fflush(out());
+    PrintWarnings();
     input_written_ += module_->stats().items_written.load();
     input_refused_ += module_->stats().items_refused.load();
     if (timer_) {
@@ -631,6 +635,7 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   live_connection_ = connection_.get();
   connect_error_ = Status::OK();
   tables_listed_ = s.ok();
+  check_hidden_ = true;
   dynamo_reported_ = false;
   quiet_try_failed_ = false;
   if (s.ok()) Recover(true);  // S3 writes a crash left for this place

@@ -117,7 +117,8 @@ class Shell {
   // the names they have in SQL. Empty otherwise.
   std::string MissingTableHint(const std::string& message);
   // Prints the module's warnings (vtab::ModuleContext::Warn) on stderr, once
-  // each.
+  // each; first, when check_hidden_ says the schema may have changed, warns
+  // of local tables that hide a DynamoDB table.
   void PrintWarnings();
   // The first keyword of `sql`, upper-cased ("SELECT", "INSERT", ...).
   static std::string FirstKeyword(const char* sql);
@@ -186,6 +187,9 @@ class Shell {
   bool dynamo_reported_ = false;
   bool quiet_try_failed_ = false;       // TryListDynamoTables failed (said nothing)
   std::set<std::string> relisted_for_;  // RelistForMissingTable's names
+  // A table may hide a DynamoDB table since PrintWarnings last looked: the
+  // tables were listed, or a statement or dot-command may have created one.
+  bool check_hidden_ = false;
   // The running statement's progress line, paused while ConfirmScan asks.
   Progress* active_progress_ = nullptr;
   std::vector<std::unique_ptr<vtab::ModuleContext>> retired_modules_;
