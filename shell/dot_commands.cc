@@ -294,16 +294,6 @@ std::string QuoteId(const std::string& name) {
   return out + "\"";
 }
 
-// A string literal, as sqlite3_mprintf's %Q writes it.
-std::string QuoteLiteral(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
 // Runs `sql` with `params` bound as ?1, ?2, ... and calls `row` for each row.
 Status ForEachRow(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
                   const std::function<void(sqlite3_stmt*)>& row) {

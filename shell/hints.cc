@@ -6,13 +6,13 @@
 
 #include <cctype>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "shell/completion.h"
 #include "shell/shell.h"
+#include "shell/text_util.h"
 #include "vtab/sql_names.h"
 
 namespace ddb::shell {
@@ -44,21 +44,11 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return out;
 }
 
-// `s` as an SQL string literal.
-std::string Literal(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
 // The JSON path of the member `name` ('$.n', or '$."a b"').
 std::string JsonPath(const std::string& name) {
   bool plain = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
   for (char c : name) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-  return Literal(plain ? "$." + name : "$.\"" + name + "\"");
+  return QuoteLiteral(plain ? "$." + name : "$.\"" + name + "\"");
 }
 
 }  // namespace
@@ -125,19 +115,19 @@ std::string Shell::MissingColumnHint(const std::string& message, const char* sql
     // Writing an attribute no item has yet is no mistake: say how.
     return sample + ", and none of them is " + column +
            ": write an attribute no column holds through the column item, as in INSERT INTO " +
-           QuoteIdentifier(table) + "(..., item) VALUES (..., json_object(" + Literal(column) +
+           QuoteIdentifier(table) + "(..., item) VALUES (..., json_object(" + QuoteLiteral(column) +
            ", value))" + refresh + ")";
   }
   if (FirstKeyword(sql) == "UPDATE") {
     return sample + ", and none of them is " + column +
-           ": read an attribute no column holds as item->>" + Literal(column) +
+           ": read an attribute no column holds as item->>" + QuoteLiteral(column) +
            " and write it as SET item = json_set(item, " + JsonPath(column) + ", value)" + refresh +
            ")";
   }
   // A sample that read the whole table missed nothing.
   if (refresh.empty()) return "";
-  return sample + ": read an attribute the sample missed as item->>" + Literal(column) + refresh +
-         ")";
+  return sample + ": read an attribute the sample missed as item->>" + QuoteLiteral(column) +
+         refresh + ")";
 }
 
 std::string Shell::MissingTableHint(const std::string& message) {
@@ -156,27 +146,6 @@ std::string Shell::MissingTableHint(const std::string& message) {
   return " (DynamoDB tables " + JoinNames(tables) +
          " differ only in case, which SQL names do not tell apart: they are tables " +
          JoinNames(names) + ")";
-}
-
-std::string Shell::FirstKeyword(const char* sql) {
-  const char* p = sql;
-  while (*p) {
-    if (std::isspace(static_cast<unsigned char>(*p))) {
-      ++p;
-    } else if (p[0] == '-' && p[1] == '-') {
-      while (*p && *p != '\n') ++p;
-    } else if (p[0] == '/' && p[1] == '*') {
-      const char* end = std::strstr(p + 2, "*/");
-      p = end ? end + 2 : p + std::strlen(p);
-    } else {
-      break;
-    }
-  }
-  std::string word;
-  while (std::isalpha(static_cast<unsigned char>(*p))) {
-    word += static_cast<char>(std::toupper(static_cast<unsigned char>(*p++)));
-  }
-  return word;
 }
 
 void Shell::PrintWarnings() {

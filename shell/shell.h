@@ -120,8 +120,6 @@ class Shell {
   // each; first, when check_hidden_ says the schema may have changed, warns
   // of local tables that hide a DynamoDB table.
   void PrintWarnings();
-  // The first keyword of `sql`, upper-cased ("SELECT", "INSERT", ...).
-  static std::string FirstKeyword(const char* sql);
   // A non-zero `.exit CODE`, else 1 after any error, else 0 (as sqlite3).
   int ExitStatus() const { return exit_code_ > 0 ? exit_code_ : (errors_ > 0 ? 1 : 0); }
   bool ConfirmScan(const vtab::ScanEstimate& e);
