@@ -106,6 +106,7 @@ Status Shell::ListDynamoTables() {
   }
   if (s.ok()) {
     tables_listed_ = true;
+    check_hidden_ = true;
     return s;
   }
   dynamo_reported_ = true;

@@ -137,8 +137,9 @@ constexpr HelpEntry kHelp[] = {
      "   types (finding them costs a DescribeTable and a sample Scan, so only\n"
      "   when at most 25 DynamoDB tables match).\n"},
     {".refresh ?TABLE?", "Describe and sample TABLE (or every table) again (ddbsql)",
-     "   Lists the tables again. Lists, descriptions and sampled columns are cached\n"
-     "   for an hour in $XDG_CACHE_HOME/ddbsql (else ~/.cache/ddbsql).\n"},
+     "   Lists the tables again. The table list (for an hour) and sampled columns\n"
+     "   (while the table is the same) are cached in $XDG_CACHE_HOME/ddbsql (else\n"
+     "   ~/.cache/ddbsql). TABLE is its DynamoDB name or its name in SQL.\n"},
     {".separator COL ?ROW?", "Column and row separators of list and csv output", ""},
     {".show", "Print the current settings", ""},
     {".stats ?on|off?", "DynamoDB requests of the last statement (ddbsql)",
@@ -292,16 +293,6 @@ std::string QuoteId(const std::string& name) {
     if (c == '"') out += '"';
   }
   return out + "\"";
-}
-
-// A string literal, as sqlite3_mprintf's %Q writes it.
-std::string QuoteLiteral(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
 }
 
 // Runs `sql` with `params` bound as ?1, ?2, ... and calls `row` for each row.
@@ -571,8 +562,9 @@ std::string DescribeProjection(const dynamodb::Projection& p) {
   return out;
 }
 
-Status DescribeDynamoIndexes(sqlite3* db, dynamodb::DynamoDbClient* client,
-                             const std::string& pattern, std::FILE* out) {
+Status DescribeDynamoIndexes(sqlite3* db, const vtab::ModuleContext& module,
+                             dynamodb::DynamoDbClient* client, const std::string& pattern,
+                             std::FILE* out) {
   if (!HasDynamoSchema(db)) return Status::OK();
   std::vector<std::string> names;
   Status s = ForEachRow(
@@ -582,7 +574,7 @@ Status DescribeDynamoIndexes(sqlite3* db, dynamodb::DynamoDbClient* client,
   Status first_error;
   for (const auto& name : names) {
     dynamodb::TableDescription d;
-    s = client->DescribeTable(name, &d);
+    s = client->DescribeTable(module.DynamoNameOf(name), &d);
     if (!s.ok()) {
       if (first_error.ok()) first_error = s;
       continue;
@@ -1479,7 +1471,7 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
       std::string pattern = w.size() > 1 ? w[1] : "%";
       s = ListObjects(db_, pattern, cmd != "tables", out());
       if (s.ok() && cmd != "tables" && tables_listed_) {
-        s = DescribeDynamoIndexes(db_, &connection_->dynamodb(), pattern, out());
+        s = DescribeDynamoIndexes(db_, *module_, &connection_->dynamodb(), pattern, out());
       }
     } else {
       s = cmd == "schema" ? SchemaCommand(db_, w, out()) : DumpCommand(db_, w, out());

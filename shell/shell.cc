@@ -168,6 +168,11 @@ Status Shell::Open() {
     return Status::IOError("cannot open SQLite: " + std::string(sqlite3_errstr(rc)));
   // Schemas are ours alone: nothing from a file may reach the network.
   sqlite3_db_config(db_, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  // A double-quoted name that is no column is an error, not a string (the
+  // misfeature SQLite's documentation advises turning off): a column renamed
+  // because its name differs from another only in case (vtab/sql_names.h),
+  // or a misspelt one, must never compare as the text of its name.
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
   // DynamoDB is connected lazily (shell/connect.cc): local work needs no AWS.
   OpenConnection();
   // Codec columns: a bad catalog stops here, before any request.
@@ -331,6 +336,8 @@ bool Shell::RunText(const std::string& text, const InputSource& source, int firs
     bool quit = false;
     Status s = RunDotCommand(t, source, &quit);
     std::fflush(out());
+    check_hidden_ = true;  // .import, .open and others may create tables
+    PrintWarnings();
     if (!s.ok()) {
       ++errors_;
       ReportError(s, source, first_line);
@@ -396,7 +403,8 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
         return s;
       }
     }
-    if (rc != SQLITE_OK && RelistForMissingTable(sqlite3_errmsg(db_))) {
+    if (rc != SQLITE_OK && MissingTableHint(sqlite3_errmsg(db_)).empty() &&
+        RelistForMissingTable(sqlite3_errmsg(db_))) {
       // The table list came from the schema cache; the table may be newer.
       sqlite3_finalize(stmt);
       stmt = nullptr;
@@ -406,7 +414,9 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       std::string refused = vtab::TakeRefusal(module_.get());  // DROP of a DynamoDB table
       std::string message = sqlite3_errmsg(db_);
       Status s = Status::InvalidArgument(
-          refused.empty() ? message + MissingColumnHint(message, tail) : refused);
+          refused.empty() ? message + MissingColumnHint(message, tail) + MissingTableHint(message)
+                          : refused);
+      PrintWarnings();
       ReportError(s, source, stmt_line);
       sqlite3_finalize(stmt);
       return s;
@@ -415,6 +425,7 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       tail = next;
       continue;
     }
+    PrintWarnings();  // of the tables preparing it connected
     if (interactive_ && !ConfirmWrite(db_, stmt, module_.get(), stdin)) {
       sqlite3_finalize(stmt);
       Status s = Status::InvalidArgument("statement declined: nothing was written");
@@ -462,8 +473,11 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
         err += ")";
       }
     }
+    std::string keyword = FirstKeyword(sqlite3_sql(stmt));
+    if (keyword == "CREATE" || keyword == "ALTER" || keyword == "ATTACH") check_hidden_ = true;
     sqlite3_finalize(stmt);
     std::fflush(out());
+    PrintWarnings();
     input_written_ += module_->stats().items_written.load();
     input_refused_ += module_->stats().items_refused.load();
     if (timer_) {
@@ -507,33 +521,6 @@ Status Shell::BindParameters(sqlite3_stmt* stmt) {
   }
   sqlite3_finalize(lookup);
   return Status::OK();
-}
-
-std::string Shell::MissingColumnHint(const std::string& message, const char* sql) {
-  const std::string kPrefix = "no such column: ";
-  if (message.compare(0, kPrefix.size(), kPrefix) != 0) return "";
-  std::string column = message.substr(kPrefix.size());
-  if (size_t dot = column.rfind('.'); dot != std::string::npos) column = column.substr(dot + 1);
-  // The first DynamoDB table the statement names (as a word).
-  sqlite3_stmt* q = nullptr;
-  if (sqlite3_prepare_v2(db_,
-                         "SELECT name FROM ddb.sqlite_schema WHERE type = 'table' AND "
-                         "(' ' || lower(?1) || ' ') GLOB ('*[^a-z0-9_]' || lower(name) || "
-                         "'[^a-z0-9_]*') ORDER BY length(name) DESC LIMIT 1",
-                         -1, &q, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(q);
-    return "";
-  }
-  sqlite3_bind_text(q, 1, sql, -1, SQLITE_TRANSIENT);
-  std::string table;
-  if (sqlite3_step(q) == SQLITE_ROW)
-    table = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
-  sqlite3_finalize(q);
-  // A sample that read the whole table missed nothing.
-  if (table.empty() || !module_->SampleMayMiss(table)) return "";
-  return " (the columns of " + table + " come from a sample of its items: read an attribute " +
-         "the sample missed as item->>'" + column + "', or sample again with .refresh " + table +
-         ")";
 }
 
 void Shell::PrintStats() {
@@ -640,6 +627,7 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   live_connection_ = connection_.get();
   connect_error_ = Status::OK();
   tables_listed_ = s.ok();
+  check_hidden_ = true;
   dynamo_reported_ = false;
   quiet_try_failed_ = false;
   if (s.ok()) Recover(true);  // S3 writes a crash left for this place

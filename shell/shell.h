@@ -107,9 +107,19 @@ class Shell {
   std::FILE* out() { return out_ ? out_ : stdout; }
   void CloseOutput();
   void PrintStats();
-  // For "no such column: X" in a statement over a DynamoDB table: how to
-  // reach an attribute its sample missed. Empty otherwise.
+  // Hints (shell/hints.cc) appended to SQLite's prepare errors. For "no
+  // such column: X" or INSERT's "table T has no column named X" in a
+  // statement `sql` over a DynamoDB table: which columns stand for the
+  // attributes named X but for case, else how to read and write an
+  // attribute no column holds (through `item`) and when `.refresh` may help.
   std::string MissingColumnHint(const std::string& message, const char* sql);
+  // For "no such table: X" when DynamoDB has tables named X but for case:
+  // the names they have in SQL. Empty otherwise.
+  std::string MissingTableHint(const std::string& message);
+  // Prints the module's warnings (vtab::ModuleContext::Warn) on stderr, once
+  // each; first, when check_hidden_ says the schema may have changed, warns
+  // of local tables that hide a DynamoDB table.
+  void PrintWarnings();
   // A non-zero `.exit CODE`, else 1 after any error, else 0 (as sqlite3).
   int ExitStatus() const { return exit_code_ > 0 ? exit_code_ : (errors_ > 0 ? 1 : 0); }
   bool ConfirmScan(const vtab::ScanEstimate& e);
@@ -178,6 +188,9 @@ class Shell {
   bool dynamo_reported_ = false;
   bool quiet_try_failed_ = false;       // TryListDynamoTables failed (said nothing)
   std::set<std::string> relisted_for_;  // RelistForMissingTable's names
+  // A table may hide a DynamoDB table since PrintWarnings last looked: the
+  // tables were listed, or a statement or dot-command may have created one.
+  bool check_hidden_ = false;
   // The running statement's progress line, paused while ConfirmScan asks.
   Progress* active_progress_ = nullptr;
   std::vector<std::unique_ptr<vtab::ModuleContext>> retired_modules_;

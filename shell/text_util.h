@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cctype>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,38 @@ inline std::vector<std::string> SplitWords(const std::string& line) {
     words.push_back(std::move(w));
   }
   return words;
+}
+
+// The first keyword of `sql`, upper case, past spaces and comments
+// ("SELECT", "INSERT", ...; empty when none).
+inline std::string FirstKeyword(const char* sql) {
+  const char* p = sql;
+  for (;;) {
+    while (*p && std::isspace(static_cast<unsigned char>(*p))) ++p;
+    if (p[0] == '-' && p[1] == '-') {
+      while (*p && *p != '\n') ++p;
+    } else if (p[0] == '/' && p[1] == '*') {
+      const char* end = std::strstr(p + 2, "*/");
+      p = end ? end + 2 : p + std::strlen(p);
+    } else {
+      break;
+    }
+  }
+  std::string word;
+  while (*p && std::isalpha(static_cast<unsigned char>(*p))) {
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(*p++)));
+  }
+  return word;
+}
+
+// A string literal, as sqlite3_mprintf's %Q writes it.
+inline std::string QuoteLiteral(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
 }
 
 inline bool ParseBool(const std::string& s, bool* out) {

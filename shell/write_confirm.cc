@@ -1,5 +1,7 @@
 #include "shell/write_confirm.h"
 
+#include "shell/text_util.h"
+
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
@@ -14,27 +16,6 @@
 namespace ddb::shell {
 
 namespace {
-
-// The first keyword of `sql`, upper case, past spaces and comments.
-std::string FirstWord(const char* sql) {
-  const char* p = sql;
-  for (;;) {
-    while (*p && std::isspace(static_cast<unsigned char>(*p))) ++p;
-    if (p[0] == '-' && p[1] == '-') {
-      while (*p && *p != '\n') ++p;
-    } else if (p[0] == '/' && p[1] == '*') {
-      const char* end = std::strstr(p + 2, "*/");
-      p = end ? end + 2 : p + std::strlen(p);
-    } else {
-      break;
-    }
-  }
-  std::string word;
-  while (*p && std::isalpha(static_cast<unsigned char>(*p))) {
-    word += static_cast<char>(std::toupper(static_cast<unsigned char>(*p++)));
-  }
-  return word;
-}
 
 // The DynamoDB tables EXPLAIN QUERY PLAN shows `stmt` reaching by a Scan:
 // rows such as "SCAN orders VIRTUAL TABLE INDEX 0:Scan ...".
@@ -66,12 +47,12 @@ std::vector<std::string> ScannedTables(sqlite3* db, sqlite3_stmt* stmt) {
 
 bool ConfirmWrite(sqlite3* db, sqlite3_stmt* stmt, vtab::ModuleContext* ctx, std::FILE* answers) {
   if (sqlite3_stmt_readonly(stmt)) return true;
-  std::string verb = FirstWord(sqlite3_sql(stmt));
+  std::string verb = FirstKeyword(sqlite3_sql(stmt));
   if (verb != "UPDATE" && verb != "DELETE") return true;
   for (const std::string& table : ScannedTables(db, stmt)) {
     dynamodb::TableDescription desc;
     std::string size = "it must scan the whole table to find the rows";
-    if (ctx->connection().dynamodb().DescribeTable(table, &desc).ok()) {
+    if (ctx->connection().dynamodb().DescribeTable(ctx->DynamoNameOf(table), &desc).ok()) {
       size += " (about " + std::to_string(desc.item_count) +
               " items, DynamoDB's estimate); every matching item is written";
     }

@@ -267,9 +267,11 @@ class SchemaCacheTest(cli_support.CliTestCase):
         script = "SELECT total FROM orders WHERE customer = 'c0001' AND order_no = 0;\n"
         first, r1 = self.operations(script)
         self.assertEqual(first, ["ListTables", "DescribeTable", "Scan", "GetItem"], r1)
-        second, r2 = self.operations(script)
-        self.assertEqual(second, ["GetItem"], r2)
-        self.assertEqual(r1.stdout, r2.stdout)
+        # The list and the sampled columns from the cache; the key schema
+        # never: one DescribeTable a session.
+        second, r2 = self.operations(script + script)
+        self.assertEqual(second, ["DescribeTable", "GetItem", "GetItem"], r2)
+        self.assertEqual(r1.stdout * 2, r2.stdout)
         self.assertTrue(os.path.isdir(os.path.join(self.home, ".cache", "ddbsql", "schema")))
         # .refresh TABLE: that table is described and sampled again.
         third, r3 = self.operations(".refresh orders\n" + script)
@@ -328,6 +330,101 @@ class SchemaCacheTest(cli_support.CliTestCase):
             self.assertEqual(ops.count("ListTables"), 2, ops)
         finally:
             self.client.delete_table(TableName=name)
+
+    def create(self, name, key):
+        self.client.create_table(
+            TableName=name, KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST")
+        self.addCleanup(self.drop, name)
+
+    def drop(self, name):
+        try:
+            self.client.delete_table(TableName=name)
+        except self.client.exceptions.ResourceNotFoundException:
+            pass
+
+    def test_a_table_deleted_and_created_again_is_the_new_table(self):
+        self.create("kx_t", "id")
+        self.client.put_item(TableName="kx_t", Item={"id": {"S": "a"}, "v_id": {"N": "1"}})
+        _, r = self.operations(".headers on\nSELECT * FROM kx_t;\n")
+        self.assertEqual(r.stdout, "id|v_id\na|1\n", r)
+        self.client.delete_table(TableName="kx_t")
+        self.create("kx_t", "pk")
+        self.client.put_item(TableName="kx_t", Item={"pk": {"S": "a"}, "v_pk": {"N": "1"}})
+        # The cached sample is of another table: described and sampled anew,
+        # with no .refresh.
+        ops, r = self.operations(".headers on\nSELECT * FROM kx_t;\n"
+                                 "SELECT v_pk FROM kx_t WHERE pk = 'a';\n")
+        self.assertEqual(r.stdout, "pk|v_pk\na|1\nv_pk\n1\n", r)
+        self.assertEqual(r.stderr, "", r)
+        self.assertEqual(ops[:2], ["DescribeTable", "Scan"], ops)
+        # The same table again: its sample is reused.
+        ops, r = self.operations("SELECT v_pk FROM kx_t WHERE pk = 'a';\n")
+        self.assertEqual(r.stdout, "1\n", r)
+        self.assertEqual(ops[0], "DescribeTable", ops)
+        self.assertEqual(ops.count("DescribeTable"), 1, ops)
+        self.assertEqual(len(ops), 2, ops)  # and the lookup, no sample Scan
+
+    def test_a_table_created_again_with_the_same_key_is_sampled_again(self):
+        self.create("kc_t", "id")
+        self.client.put_item(TableName="kc_t", Item={"id": {"S": "a"}, "old": {"N": "1"}})
+        _, r = self.operations(".headers on\nSELECT * FROM kc_t;\n")
+        self.assertEqual(r.stdout, "id|old\na|1\n", r)
+        self.client.delete_table(TableName="kc_t")
+        time.sleep(1.1)  # a creation time of its own, whatever the clock's resolution
+        self.create("kc_t", "id")
+        self.client.put_item(TableName="kc_t", Item={"id": {"S": "a"}, "new": {"N": "2"}})
+        _, r = self.operations(".headers on\nSELECT * FROM kc_t;\n")
+        self.assertEqual(r.stdout, "id|new\na|2\n", r)
+
+    def test_the_table_list_expires(self):
+        import json
+        script = "SELECT count(*) FROM users WHERE user_id = 'c0001';\n"
+        self.operations(script)
+        ops, _ = self.operations(script)
+        self.assertNotIn("ListTables", ops)
+        # An hour later (the files say), the list is asked for again; the
+        # sampled columns of the same table are still used.
+        root = os.path.join(self.home, ".cache", "ddbsql", "schema")
+        for folder, _, files in os.walk(root):
+            for name in files:
+                path = os.path.join(folder, name)
+                with open(path) as f:
+                    entry = json.load(f)
+                entry["saved_at"] -= 3601
+                with open(path, "w") as f:
+                    json.dump(entry, f)
+        ops, r = self.operations(script)
+        self.assertEqual(ops[:2], ["ListTables", "DescribeTable"], ops)
+        self.assertNotIn("Scan", ops)
+        self.assertEqual(r.stdout, "1\n", r)
+
+    def test_writes_naming_an_attribute_no_column_holds_get_a_hint(self):
+        self.create("hint_t", "id")
+        # Described while empty: its columns are the key alone.
+        _, r = self.operations("SELECT count(*) FROM hint_t;\n")
+        self.assertEqual(r.stdout, "0\n", r)
+        self.client.put_item(TableName="hint_t", Item={"id": {"S": "x"}, "n": {"N": "1"}})
+        _, r = self.operations("INSERT INTO hint_t (id, n) VALUES ('y', 2);\n")
+        self.assertIn("table hint_t has no column named n (the columns of hint_t come from a "
+                      "sample of its items, and none of them is n: write an attribute no column holds "
+                      "through the column item, as in INSERT INTO hint_t(..., item) VALUES "
+                      "(..., json_object('n', value)), or sample again with .refresh hint_t)",
+                      r.stderr)
+        _, r = self.operations("UPDATE hint_t SET n = 3 WHERE id = 'x';\n")
+        self.assertIn("no such column: n (the columns of hint_t come from a sample of its items, "
+                      "and none of them is n: read an attribute no column holds as item->>'n' and write "
+                      "it as SET item = json_set(item, '$.n', value), or sample again with "
+                      ".refresh hint_t)", r.stderr)
+        # The hinted statements do it.
+        _, r = self.operations(
+            "INSERT INTO hint_t(id, item) VALUES ('y', json_object('n', 2));\n"
+            "UPDATE hint_t SET item = json_set(item, '$.n', 3) WHERE id = 'x';\n")
+        self.assertEqual(r.stderr, "", r)
+        items = self.client.scan(TableName="hint_t", ConsistentRead=True)["Items"]
+        self.assertEqual(sorted((i["id"]["S"], i["n"]) for i in items),
+                         [("x", {"N": "3"}), ("y", {"N": "2"})])
 
     def test_other_accounts_do_not_share_the_cache(self):
         script = "SELECT count(*) FROM users WHERE user_id = 'c0001';\n"

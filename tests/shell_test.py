@@ -425,10 +425,39 @@ class SchemaCommandsTest(ShellTestCase):
             self.assertIn(column, lines[2])
         self.assertEqual(len(lines), 3, result)
 
+    def hides(self, local, kind="table"):
+        return (f"warning: the local {kind} {local} hides the DynamoDB table {TABLE}: statements "
+                f"that name {TABLE} use the local one; name the DynamoDB table as ddb.{TABLE}\n")
+
     def test_a_local_table_hides_a_dynamodb_table_of_the_same_name(self):
+        # Created before the DynamoDB tables are listed: said when they are.
         result = self.ddbsql(["-c", f"CREATE TABLE {TABLE}(x)", "-c", ".tables shell%"])
-        self.assert_ok(result)
+        self.assertEqual(result.returncode, 0, result)
         self.assertEqual(result.stdout.split(), [f"ddb.{TABLE}", INDEXED, TABLE])
+        self.assertEqual(result.stderr, self.hides(TABLE))
+        # Created after: said at once, and once.
+        result = self.ddbsql(["-c", f"SELECT count(*) FROM {TABLE}",
+                              "-c", f"CREATE TABLE {TABLE.upper()}(x)",
+                              "-c", f"INSERT INTO {TABLE} VALUES (1)",
+                              "-c", f"SELECT count(*) FROM {TABLE}",
+                              "-c", f"CREATE TABLE IF NOT EXISTS {TABLE}(x)",
+                              "-c", f"SELECT count(*) FROM ddb.{TABLE}"])
+        self.assertEqual(result.returncode, 0, result)
+        self.assertEqual(result.stdout, "3\n1\n3\n")
+        self.assertEqual(result.stderr, self.hides(TABLE.upper()))
+        # A temporary table or a view hides it as well.
+        for create, local, kind in ((f"CREATE TEMP TABLE {TABLE}(x)", f"temp.{TABLE}", "table"),
+                                    (f"CREATE VIEW {TABLE} AS SELECT 1", TABLE, "view")):
+            with self.subTest(create=create):
+                result = self.ddbsql(["-c", f"SELECT count(*) FROM {TABLE}", "-c", create])
+                self.assertEqual(result.returncode, 0, result)
+                self.assertEqual(result.stderr, self.hides(local, kind))
+        # A table of another name, or in a database attached after the
+        # DynamoDB tables were listed, hides nothing.
+        result = self.ddbsql(["-c", f"SELECT count(*) FROM {TABLE}", "-c", "CREATE TABLE t(x)",
+                              "-c", "ATTACH ':memory:' AS aux",
+                              "-c", f"CREATE TABLE aux.{TABLE}(x)"])
+        self.assert_ok(result)
 
     def test_dynamodb_indexes(self):
         result = self.ddbsql(["-c", ".indexes shell%"])

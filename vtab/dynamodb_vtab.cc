@@ -22,7 +22,10 @@
 // DynamoDB type most seen, then the key attributes of the indexes that
 // neither named (every key attribute typed by AttributeDefinitions); plus
 // the hidden column `item`, the whole item as JSON, so no attribute is ever
-// out of reach. See values.h for how values map.
+// out of reach. See values.h for how values map. Attributes whose names SQL
+// would confuse (they differ only in case, or one is named `item`) get
+// column names of their own (sql_names.h); the plan, filters and writes
+// always name the attribute a column stands for.
 //
 // Each scan is planned by xBestIndex into a Plan (plan.h), costed as cost.h
 // says, written to idxStr; xFilter reads it back and runs GetItem,
@@ -30,7 +33,8 @@
 // already requested, or reads a copy the statement already holds
 // (scan_cache.h). Inside BEGIN every scan sees the open transaction's own
 // writes laid over DynamoDB's items (PendingSource, vtab/transaction.h).
-// Descriptions and sampled columns come from the schema cache when fresh
+// Each table is described once a session; its sampled columns come from the
+// schema cache when that description shows the table they were sampled from
 // (schema_cache.h).
 #include <sqlite3.h>
 
@@ -56,6 +60,7 @@
 #include "vtab/plan.h"
 #include "vtab/rate_limiter.h"
 #include "vtab/scan_cache.h"
+#include "vtab/sql_names.h"
 #include "vtab/values.h"
 #include "vtab/write.h"
 
@@ -161,10 +166,6 @@ std::string QuoteIdent(const std::string& name) {
   return out + "\"";
 }
 
-bool EqualsNoCase(const std::string& a, const std::string& b) {
-  return sqlite3_stricmp(a.c_str(), b.c_str()) == 0;
-}
-
 // Fills t->sampled_attributes from a page of `sample` items (one Scan),
 // unless the schema cache had them already.
 Status SampleAttributes(DdbTable* t, int sample) {
@@ -190,28 +191,36 @@ Status SampleAttributes(DdbTable* t, int sample) {
   return Status::OK();
 }
 
-// Describes the table: from the schema cache while fresh (no request), else
-// with DescribeTable, keeping the cached sampled columns when it shows the
-// same table (ARN and creation time). `*scope` is set when the result is to
-// be saved.
-Status DescribeCached(DdbTable* t, bool cacheable, std::string* scope, bool* save) {
+// True when a cached description is of the very table DescribeTable just
+// described: a table deleted and created again under the same name has the
+// same ARN but another creation time (and maybe another key).
+bool SameTable(const dynamodb::TableDescription& cached, const dynamodb::TableDescription& now) {
+  auto key = [](const dynamodb::KeySchema& k) {
+    return k.hash.name + "\n" + k.hash.type + "\n" +
+           (k.range ? k.range->name + "\n" + k.range->type : "");
+  };
+  return cached.arn == now.arn && cached.creation_time == now.creation_time &&
+         key(cached.key) == key(now.key);
+}
+
+// Describes the table with DescribeTable (it costs no capacity), once per
+// session on the session's own connection: the key schema never comes from
+// a file that may be older than the table. The sampled columns come from
+// the schema cache when its entry is of this very table (SameTable). `*scope`
+// is set when the result is to be saved.
+Status DescribeCached(DdbTable* t, bool cacheable, std::string* scope) {
   SchemaCache cache = t->ctx->schema_cache();
-  *save = false;
   if (cacheable && cache.enabled()) *scope = ModuleContext::SchemaScope(*t->conn);
-  CachedSchema cached;
-  bool fresh = false;
-  bool have = !scope->empty() && cache.LoadTable(*scope, t->table, &cached, &fresh);
-  if (have && fresh) {
-    t->desc = cached.desc;
-  } else {
+  bool own = t->conn == t->ctx->shared_connection();
+  if (!own || !t->ctx->DescribedBefore(t->table, &t->desc)) {
     Status s = t->conn->dynamodb().DescribeTable(t->table, &t->desc);
     t->ctx->stats().requests++;
     if (!s.ok()) return s;
-    have = have && cached.desc.arn == t->desc.arn &&
-           cached.desc.creation_time == t->desc.creation_time;
-    *save = !scope->empty();
+    if (own) t->ctx->NoteDescribed(t->table, t->desc);
   }
-  if (have) {
+  CachedSchema cached;
+  if (!scope->empty() && cache.LoadTable(*scope, t->table, &cached) &&
+      SameTable(cached.desc, t->desc)) {
     t->sampled_attributes = std::move(cached.attributes);
     t->sample_summary = std::move(cached.sample);
     t->sampled_from_cache = true;
@@ -232,14 +241,20 @@ std::map<std::string, std::string> IndexKeyAttributes(const dynamodb::TableDescr
 }
 
 // Builds the column list: keys, then sampled (or declared) attributes, then
-// the index keys neither named, then `item`.
-Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
+// the index keys neither named, then declared codec columns the sample did
+// not find, then `item`. Each column is named after its attribute, except
+// where SQL would confuse two of them (sql_names.h): attributes that differ
+// only in case, or an attribute named like the hidden column `item`.
+// `*renamed` gets those attributes, in groups of (attribute, column) that
+// SQL cannot tell apart.
+Status BuildColumns(DdbTable* t, const std::string& declared, int sample,
+                    const std::map<std::string, std::shared_ptr<const codec::Column>>& codec_decls,
+                    std::vector<RenamedGroup>* renamed) {
   std::vector<Column> cols;
   auto add = [&](const std::string& attr, const std::string& type) {
     for (const auto& c : cols) {
-      if (EqualsNoCase(c.name, attr)) return;  // SQL names are case-insensitive
+      if (c.attribute == attr) return;
     }
-    if (EqualsNoCase(attr, "item")) return;  // reachable through the item column
     cols.push_back({attr, attr, type, false});
   };
   add(t->desc.key.hash.name, t->desc.key.hash.type);
@@ -294,10 +309,52 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample) {
   for (auto& c : cols) {
     if (std::string type = t->KeyType(c.attribute); !type.empty()) c.type = type;
   }
+  for (const auto& [name, c] : codec_decls) add(name, "");
+  std::vector<std::string> attributes;
+  for (const auto& c : cols) attributes.push_back(c.attribute);
+  std::vector<std::string> names = DistinctSqlNames(attributes, {"item"});
+  std::map<std::string, RenamedGroup> groups;  // by folded name
+  for (size_t i = 0; i < cols.size(); ++i) {
+    cols[i].name = names[i];
+    if (names[i] != cols[i].attribute) {
+      groups[FoldCase(cols[i].attribute)].emplace_back(cols[i].attribute, names[i]);
+    }
+  }
+  renamed->clear();
+  for (auto& [folded, group] : groups) {
+    std::sort(group.begin(), group.end());
+    renamed->push_back(std::move(group));
+  }
   cols.push_back({"item", "", "", true});
   t->item_column = static_cast<int>(cols.size()) - 1;
   t->columns = std::move(cols);
   return Status::OK();
+}
+
+// The warning for the columns BuildColumns renamed, one sentence a group:
+// "attributes Name and name differ only in case, which SQL names do not
+// tell apart: they are columns Name_1 and name_0".
+std::string RenamedColumnsWarning(const std::string& table,
+                                  const std::vector<RenamedGroup>& renamed) {
+  std::string out;
+  for (const auto& group : renamed) {
+    out += out.empty() ? "table " + table + ": " : "; ";
+    if (group.size() == 1) {
+      out += "attribute " + group[0].first + " is column " + group[0].second +
+             " (the column item is the whole item)";
+      continue;
+    }
+    std::string attributes;
+    std::string columns;
+    for (size_t i = 0; i < group.size(); ++i) {
+      const char* sep = i == 0 ? "" : i + 1 == group.size() ? " and " : ", ";
+      attributes += sep + group[i].first;
+      columns += sep + group[i].second;
+    }
+    out += "attributes " + attributes +
+           " differ only in case, which SQL names do not tell apart: they are columns " + columns;
+  }
+  return out;
 }
 
 // Refuses codec declarations the table's keys cannot have (codec::Catalog).
@@ -327,17 +384,11 @@ Status CheckCodecKeys(const DdbTable& t,
   return Status::OK();
 }
 
-// Adds the declared codec columns sampling did not find (before `item`) and
-// indexes the declarations by column.
+// Indexes the declared codec columns (BuildColumns gave each a column) by
+// column.
 void AttachCodecs(DdbTable* t,
                   const std::map<std::string, std::shared_ptr<const codec::Column>>& decls) {
   if (decls.empty()) return;
-  for (const auto& [name, c] : decls) {
-    if (t->ColumnOf(name) < 0) {
-      t->columns.insert(t->columns.begin() + t->item_column, Column{name, name, "", false});
-      ++t->item_column;
-    }
-  }
   std::vector<std::shared_ptr<const codec::Column>> by_column(t->columns.size());
   for (const auto& [name, c] : decls) by_column[static_cast<size_t>(t->ColumnOf(name))] = c;
   t->codecs = std::make_unique<TableCodecs>(t->table, std::move(by_column));
@@ -454,19 +505,23 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
   // Only tables sampled the default way share the cache.
   bool cacheable = declared.empty() && sample == ctx->options().sample_items;
   std::string scope;
-  bool save = false;
-  s = DescribeCached(t.get(), cacheable, &scope, &save);
+  std::vector<RenamedGroup> renamed;
+  s = DescribeCached(t.get(), cacheable, &scope);
   if (s.ok()) s = CheckCodecKeys(*t, codec_decls);
-  if (s.ok()) s = BuildColumns(t.get(), declared, sample);
+  if (s.ok()) s = BuildColumns(t.get(), declared, sample, codec_decls, &renamed);
   if (s.ok()) {
     AttachCodecs(t.get(), codec_decls);
     EstimateTableStats(t->desc, t->sample_summary, &t->stats);
     t->stats.consistent = t->consistent;
     // A sample may miss attributes: a partial one, or a cached one (items
     // written since may hold new attributes).
-    ctx->NoteSample(t->table, declared.empty() && sample > 0 &&
-                                  (!t->sample_summary.complete || t->sampled_from_cache));
-    if (save) {
+    TableNotes notes;
+    notes.sample_may_miss =
+        declared.empty() && sample > 0 && (!t->sample_summary.complete || t->sampled_from_cache);
+    notes.renamed = renamed;
+    ctx->NoteTable(std::string(argv[1]) + "." + argv[2], std::move(notes));
+    if (!renamed.empty()) ctx->Warn(RenamedColumnsWarning(t->table, renamed));
+    if (!scope.empty()) {
       ctx->schema_cache().SaveTable(
           scope, t->table, CachedSchema{t->desc, t->sampled_attributes, t->sample_summary, 0});
     }
@@ -2856,20 +2911,25 @@ std::string ModuleContext::SchemaScope(Connection& connection) {
 
 Status RefreshTables(sqlite3* db, ModuleContext* context, const std::string& table) {
   SchemaCache cache = context->schema_cache();
-  if (cache.enabled()) cache.Forget(ModuleContext::SchemaScope(context->connection()), table);
+  std::string scope = cache.enabled() ? ModuleContext::SchemaScope(context->connection()) : "";
+  if (table.empty()) {
+    if (!scope.empty()) cache.Forget(scope, "");
+    context->ForgetDescribed("");
+  }
   // The list too: a table created since shows up.
   Status s = AttachTables(db, context, "ddb", nullptr, /*relist=*/true);
   if (!s.ok() || table.empty()) return s;
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM ddb.sqlite_schema WHERE name = ?1", -1, &raw,
-                         nullptr) != SQLITE_OK) {
-    return Status::IOError(std::string("sqlite: ") + sqlite3_errmsg(db));
+  // TABLE is the DynamoDB name, or the SQL name it was declared under.
+  std::string dynamo;
+  for (const auto& [name, sql_name] : context->ListedTables()) {
+    if (name == table) dynamo = name;
   }
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
-  sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(raw) != SQLITE_ROW) {
-    return Status::InvalidArgument(".refresh: no DynamoDB table named " + table);
+  for (const auto& [name, sql_name] : context->ListedTables()) {
+    if (dynamo.empty() && sqlite3_stricmp(sql_name.c_str(), table.c_str()) == 0) dynamo = name;
   }
+  if (dynamo.empty()) return Status::InvalidArgument(".refresh: no DynamoDB table named " + table);
+  if (!scope.empty()) cache.Forget(scope, dynamo);
+  context->ForgetDescribed(dynamo);
   return Status::OK();
 }
 
@@ -2895,23 +2955,23 @@ Status AttachTables(sqlite3* db, ModuleContext* context, const std::string& sche
   std::string q = QuoteIdent(schema);
   std::string sql = "PRAGMA " + q + ".writable_schema=ON; DELETE FROM " + q +
                     ".sqlite_schema WHERE sql LIKE 'CREATE VIRTUAL TABLE % USING dynamodb(%';";
-  // DynamoDB names are case-sensitive, SQLite's are not: of names equal
-  // but for case only the first is declared (the others stay reachable with
-  // CREATE VIRTUAL TABLE temp.x USING dynamodb(table='Name')).
-  std::vector<std::string> declared;
-  for (const auto& name : names) {
-    bool clash = false;
-    for (const auto& d : declared) clash |= sqlite3_stricmp(d.c_str(), name.c_str()) == 0;
-    if (clash) continue;
-    declared.push_back(name);
-    std::string create = "CREATE VIRTUAL TABLE " + QuoteIdent(name) +
-                         " USING dynamodb(table=" + QuoteLiteral(name) + ")";
+  // DynamoDB names are case-sensitive, SQLite's are not: tables whose names
+  // differ only in case get names of their own (sql_names.h), and none of
+  // them the name they share.
+  std::vector<std::string> sql_names = DistinctSqlNames(names);
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (size_t i = 0; i < names.size(); ++i) {
+    listed.emplace_back(names[i], sql_names[i]);
+    std::string create = "CREATE VIRTUAL TABLE " + QuoteIdent(sql_names[i]) +
+                         " USING dynamodb(table=" + QuoteLiteral(names[i]) + ")";
     sql += "INSERT INTO " + q + ".sqlite_schema(type,name,tbl_name,rootpage,sql) VALUES('table'," +
-           QuoteLiteral(name) + "," + QuoteLiteral(name) + ",0," + QuoteLiteral(create) + ");";
+           QuoteLiteral(sql_names[i]) + "," + QuoteLiteral(sql_names[i]) + ",0," +
+           QuoteLiteral(create) + ");";
   }
   sql += "PRAGMA " + q + ".writable_schema=RESET;";
   s = Exec(db, sql);
   if (!s.ok()) return s;
+  context->NoteListedTables(std::move(listed));
   if (count) *count = names.size();
   return Status::OK();
 }

@@ -20,7 +20,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/connection.h"
 #include "engine/status.h"
@@ -88,9 +91,8 @@ struct ModuleOptions {
   // asks ModuleContext::confirm_scan first (set by the shell only when it
   // is interactive); 0: never ask.
   int64_t confirm_scan_items = 100000;
-  // Where table lists, descriptions and sampled columns are cached
-  // (schema_cache.h); empty: not cached. Entries older than this are
-  // checked with DynamoDB again.
+  // Where table lists and sampled columns are cached (schema_cache.h);
+  // empty: not cached. A table list older than this is listed again.
   std::string schema_cache_dir;
   double schema_max_age_seconds = 3600;
   // --readonly / .readonly on: nothing is written to DynamoDB or S3 (writes
@@ -117,6 +119,21 @@ struct ScanEstimate {
 
 class WriteSession;  // vtab/write.h
 
+// Names SQL would confuse (sql_names.h), given names of their own: pairs of
+// (DynamoDB name, SQL name), all equal but for ASCII case (or, alone, an
+// attribute named like the hidden column `item`).
+using RenamedGroup = std::vector<std::pair<std::string, std::string>>;
+
+// What the shell knows of a connected table for its error hints.
+struct TableNotes {
+  // Its columns come from a sample that may have missed attributes: a
+  // partial one, or one from the schema cache (items written since may
+  // hold new attributes).
+  bool sample_may_miss = false;
+  // Its attributes that have columns of other names.
+  std::vector<RenamedGroup> renamed;
+};
+
 // State shared by all virtual tables of one SQLite connection.
 class ModuleContext {
  public:
@@ -140,17 +157,70 @@ class ModuleContext {
   // The schema cache's scope of `connection` (endpoint, region, account).
   static std::string SchemaScope(Connection& connection);
 
-  // Whether the columns of `table` (a DynamoDB table name) may lack an
-  // attribute: its sample read only part of it. False for tables not
-  // connected yet, with declared columns, or sampled whole.
-  bool SampleMayMiss(const std::string& table) const {
+  // What the shell's hints need to know of a connected table, by its SQL
+  // name qualified by its schema ("ddb.orders").
+  void NoteTable(const std::string& qualified, TableNotes notes) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = sample_may_miss_.find(table);
-    return it != sample_may_miss_.end() && it->second;
+    notes_[qualified] = std::move(notes);
   }
-  void NoteSample(const std::string& table, bool may_miss) {
+  // Empty notes for a table not connected yet.
+  TableNotes NotesOf(const std::string& qualified) const {
     std::lock_guard<std::mutex> lock(mu_);
-    sample_may_miss_[table] = may_miss;
+    auto it = notes_.find(qualified);
+    return it == notes_.end() ? TableNotes() : it->second;
+  }
+  // The tables AttachTables declared: (DynamoDB name, SQL name) pairs, the
+  // names equal but where DynamoDB has names that differ only in case.
+  void NoteListedTables(std::vector<std::pair<std::string, std::string>> tables) {
+    std::lock_guard<std::mutex> lock(mu_);
+    listed_tables_ = std::move(tables);
+  }
+  std::vector<std::pair<std::string, std::string>> ListedTables() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return listed_tables_;
+  }
+  // The DynamoDB name of the listed table SQL knows as `sql_name` (as SQL
+  // finds it, ignoring ASCII case); `sql_name` itself when none is.
+  std::string DynamoNameOf(const std::string& sql_name) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [dynamo, name] : listed_tables_) {
+      if (sqlite3_stricmp(name.c_str(), sql_name.c_str()) == 0) return dynamo;
+    }
+    return sql_name;
+  }
+
+  // A warning for the user, kept for the shell to print (TakeWarnings); the
+  // same text is kept once a session.
+  void Warn(const std::string& text) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (warned_.insert(text).second) warnings_.push_back(text);
+  }
+  std::vector<std::string> TakeWarnings() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::exchange(warnings_, {});
+  }
+
+  // The tables the session's own connection described (DynamoDB names): a
+  // table is described once a session, however often SQLite connects it.
+  bool DescribedBefore(const std::string& table, dynamodb::TableDescription* out) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = described_.find(table);
+    if (it == described_.end()) return false;
+    *out = it->second;
+    return true;
+  }
+  void NoteDescribed(const std::string& table, const dynamodb::TableDescription& desc) {
+    std::lock_guard<std::mutex> lock(mu_);
+    described_[table] = desc;
+  }
+  // `.refresh`: forgets `table` (empty: every table).
+  void ForgetDescribed(const std::string& table) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (table.empty()) {
+      described_.clear();
+    } else {
+      described_.erase(table);
+    }
   }
   // The transaction being built between BEGIN and COMMIT (vtab/write.cc).
   WriteSession& writes();
@@ -170,7 +240,11 @@ class ModuleContext {
   RateLimiter rate_limiter_;
   ScanCache scan_cache_;
   mutable std::mutex mu_;
-  std::map<std::string, bool> sample_may_miss_;
+  std::map<std::string, TableNotes> notes_;
+  std::vector<std::pair<std::string, std::string>> listed_tables_;
+  std::set<std::string> warned_;
+  std::vector<std::string> warnings_;
+  std::map<std::string, dynamodb::TableDescription> described_;
   std::shared_ptr<WriteSession> writes_;
   std::shared_ptr<CodecSession> codecs_ = std::make_shared<CodecSession>();
 };

@@ -144,18 +144,18 @@ void SchemaCache::SaveTables(const std::string& scope,
             {{"format", kFormat}, {"scope", scope}, {"saved_at", Now()}, {"tables", names}});
 }
 
-bool SchemaCache::LoadTable(const std::string& scope, const std::string& table, CachedSchema* out,
-                            bool* fresh) const {
+bool SchemaCache::LoadTable(const std::string& scope, const std::string& table,
+                            CachedSchema* out) const {
   if (!enabled()) return false;
   try {
-    return LoadTableOrThrow(scope, table, out, fresh);
+    return LoadTableOrThrow(scope, table, out);
   } catch (const std::exception&) {
     return false;  // a damaged file: as if there were none
   }
 }
 
 bool SchemaCache::LoadTableOrThrow(const std::string& scope, const std::string& table,
-                                   CachedSchema* out, bool* fresh) const {
+                                   CachedSchema* out) const {
   json j;
   if (!ReadJson(PathOf(scope, table), &j)) return false;
   if (j.value("scope", "") != scope || j.value("table", "") != table) return false;
@@ -185,7 +185,6 @@ bool SchemaCache::LoadTableOrThrow(const std::string& scope, const std::string& 
   c.sample.distinct = s.value("distinct", std::map<std::string, int>());
   c.sample.present = s.value("present", std::map<std::string, int>());
   c.saved_at = j.value("saved_at", 0.0);
-  *fresh = Now() - c.saved_at <= max_age_;
   *out = std::move(c);
   return true;
 }

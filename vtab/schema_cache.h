@@ -1,13 +1,17 @@
-// Schema on start without requests: each table's description (DescribeTable)
-// and sampled columns, and the account's table list (ListTables), kept in
-// files under the user's cache directory ($XDG_CACHE_HOME/ddbsql, else
-// ~/.cache/ddbsql) for `max_age` seconds.
+// What ddbsql keeps of DynamoDB between sessions, in files under the user's
+// cache directory ($XDG_CACHE_HOME/ddbsql, else ~/.cache/ddbsql):
+//
+//  - the account's table list (ListTables), used while younger than
+//    `max_age` seconds (a name SQLite does not know lists the tables again);
+//  - each table's sampled columns and sample summary, with the description
+//    they were sampled under. A table is described (DescribeTable) once a
+//    session all the same: the sample is reused only when that description
+//    shows the very table it was taken from (the same ARN, creation time and
+//    key schema), so a table deleted and created again is sampled anew.
 //
 // A file belongs to a scope (endpoint, region, access key id: different
-// accounts never share one) and a table name; it holds the table's ARN and
-// creation time, so that once stale, a DescribeTable that shows the same
-// table keeps the sampled columns (no sample Scan) and only a new table is
-// sampled again. `.refresh [TABLE]` forgets them.
+// accounts never share one) and a table name. `.refresh [TABLE]` forgets
+// them.
 //
 // Files are written whole to a temporary name and renamed, so a reader never
 // sees half a file; a file that cannot be read is ignored (and rewritten).
@@ -24,6 +28,8 @@
 namespace ddb::vtab {
 
 struct CachedSchema {
+  // The description the sample was taken under (its ARN, creation time and
+  // key schema tell which table it was).
   dynamodb::TableDescription desc;
   // The sampled attributes that became columns, with their DynamoDB type
   // ("" when mixed), in column order.
@@ -51,9 +57,8 @@ class SchemaCache {
   bool LoadTables(const std::string& scope, std::vector<std::string>* names) const;
   void SaveTables(const std::string& scope, const std::vector<std::string>& names) const;
 
-  // A table's schema; `fresh` tells whether it is younger than max_age.
-  bool LoadTable(const std::string& scope, const std::string& table, CachedSchema* out,
-                 bool* fresh) const;
+  // A table's schema, whatever its age.
+  bool LoadTable(const std::string& scope, const std::string& table, CachedSchema* out) const;
   void SaveTable(const std::string& scope, const std::string& table,
                  const CachedSchema& schema) const;
 
@@ -65,8 +70,8 @@ class SchemaCache {
   // nlohmann::json reports a damaged file by throwing: these may throw,
   // their callers catch.
   bool LoadTablesOrThrow(const std::string& scope, std::vector<std::string>* names) const;
-  bool LoadTableOrThrow(const std::string& scope, const std::string& table, CachedSchema* out,
-                        bool* fresh) const;
+  bool LoadTableOrThrow(const std::string& scope, const std::string& table,
+                        CachedSchema* out) const;
   std::string dir_;
   double max_age_;
 };
