@@ -46,7 +46,8 @@ Status Statement::Prepare(sqlite3* db, std::string_view sql) {
     stmt_ = nullptr;
     return s;
   }
-  if (stmt_ == nullptr) return Status::InvalidArgument("no SQL statement in '" + std::string(sql) + "'");
+  if (stmt_ == nullptr)
+    return Status::InvalidArgument("no SQL statement in '" + std::string(sql) + "'");
   return Status::OK();
 }
 

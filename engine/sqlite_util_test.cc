@@ -50,8 +50,9 @@ TEST(SqliteUtilTest, QuotedTextRoundTripsThroughSqlite) {
 
 TEST(SqliteUtilTest, StatementBindsStepsAndResets) {
   auto db = OpenMemory();
-  ASSERT_TRUE(Exec(db.get(), "CREATE TABLE t(k TEXT, n INTEGER); "
-                             "INSERT INTO t VALUES ('a', 1), ('b', NULL)")
+  ASSERT_TRUE(Exec(db.get(),
+                   "CREATE TABLE t(k TEXT, n INTEGER); "
+                   "INSERT INTO t VALUES ('a', 1), ('b', NULL)")
                   .ok());
   Statement stmt;
   ASSERT_TRUE(stmt.Prepare(db.get(), "SELECT n FROM t WHERE k = ?1").ok());
