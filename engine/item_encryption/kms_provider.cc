@@ -56,6 +56,17 @@ Status KeyValue(const dynamodb::Item& item, std::string_view name, std::string* 
   }
 }
 
+// The client's keys from a KMS data key: HKDF-SHA256 with info
+// "Encryption" for AES, "Signing" for HMAC.
+Status DeriveKeys(std::string_view data_key, size_t enc_bytes, size_t sig_bytes, Materials* m) {
+  std::string mac;
+  Status s = HkdfSha256(data_key, "Encryption", enc_bytes, &m->encryption_key);
+  if (s.ok()) s = HkdfSha256(data_key, "Signing", sig_bytes, &mac);
+  if (!s.ok()) return s;
+  m->signature_key = SignatureKey::Hmac(std::move(mac));
+  return Status::OK();
+}
+
 }  // namespace
 
 Status KmsEncryptionContext(const EncryptionContext& context, const std::string& content_algorithm,
@@ -120,11 +131,8 @@ Status KmsProvider::EncryptionMaterials(const EncryptionContext& context,
   s = client->GenerateDataKey(request, &key);
   if (!s.ok()) return s;
   auto m = std::make_shared<Materials>();
-  std::string mac;
-  s = HkdfSha256(key.plaintext, "Encryption", enc_bytes, &m->encryption_key);
-  if (s.ok()) s = HkdfSha256(key.plaintext, "Signing", sig_bytes, &mac);
+  s = DeriveKeys(key.plaintext, enc_bytes, sig_bytes, m.get());
   if (!s.ok()) return s;
-  m->signature_key = SignatureKey::Hmac(std::move(mac));
   m->description[kDescKmsCoveredAttributes] = "*keys*";
   m->description[kDescWrappingAlgorithm] = "kms";
   m->description[kDescContentAlgorithm] = kDefaultContentAlgorithm;
@@ -189,11 +197,8 @@ Status KmsProvider::DecryptionMaterials(const EncryptionContext& context,
   }
   if (!s.ok()) return s;
   auto m = std::make_shared<Materials>();
-  std::string mac;
-  s = HkdfSha256(key.plaintext, "Encryption", enc_bytes, &m->encryption_key);
-  if (s.ok()) s = HkdfSha256(key.plaintext, "Signing", sig_bytes, &mac);
+  s = DeriveKeys(key.plaintext, enc_bytes, sig_bytes, m.get());
   if (!s.ok()) return s;
-  m->signature_key = SignatureKey::Hmac(std::move(mac));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = cache_.find(cache_key);
   if (it == cache_.end() && capacity_ > 0) {

@@ -1,11 +1,10 @@
 #include "engine/item_encryption/kms_provider.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-#include "engine/aws/config.h"
 #include "engine/item_encryption/item_encryptor.h"
 #include "tests/support/emulators.h"
+#include "tests/support/moto_kms.h"
 
 namespace ddb::item_encryption {
 namespace {
@@ -41,25 +40,8 @@ class KmsProviderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     REQUIRE_S3();
-    aws::Endpoint endpoint;
-    ASSERT_TRUE(aws::ParseEndpointUrl(*test::S3Url(), &endpoint).ok());
-    aws::Credentials creds;
-    creds.access_key_id = test::kTestAccessKeyId;
-    creds.secret_access_key = test::kTestSecretAccessKey;
-    creds.source = "test";
-    auto aws = std::make_shared<aws::AwsClient>(
-        kms::KmsTraits(), endpoint, test::kTestRegion, aws::StaticCredentials(creds),
-        std::make_shared<aws::HttpClient>(), aws::RetryPolicy(),
-        std::make_shared<aws::RetryQuota>());
-    client_ = std::make_shared<kms::KmsClient>(aws);
-    aws::ServiceRequest request;
-    request.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-                       {"X-Amz-Target", "TrentService.CreateKey"}};
-    request.body = "{}";
-    aws::HttpResponse response;
-    Status s = aws->Call(request, &response);
+    Status s = test::MotoKms(&client_, &key_id_);
     ASSERT_TRUE(s.ok()) << s.ToString();
-    key_id_ = nlohmann::json::parse(response.body)["KeyMetadata"]["Arn"].get<std::string>();
     key_.hash = {"pk", "S"};
     key_.range = dynamodb::KeyAttribute{"sk", "N"};
   }

@@ -3,10 +3,8 @@
 // tests/ddb_item_encryption_reader.py (Python's cryptography, written from
 // the format and checked against the client's vectors by
 // tests/item_encryption_reader_test.py).
-#include <sys/wait.h>
+#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -15,27 +13,13 @@
 
 #include "engine/item_encryption/factory.h"
 #include "engine/item_encryption/test_vectors.h"
+#include "tests/support/run_python.h"
 
 namespace ddb::item_encryption {
 namespace {
 
 using dynamodb::AttributeValue;
 using dynamodb::Item;
-
-std::string RunPeer(const std::string& input_path, int* status) {
-  const char* py = std::getenv("DDBSQL_PYTHON");
-  std::string cmd = std::string(py != nullptr && *py != '\0' ? py : "python3") + " '" +
-                    DDBSQL_SOURCE_DIR + "/tests/item_encryption_peer.py' '" + input_path + "'";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  if (!pipe) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
-  int rc = pclose(pipe.release());
-  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return out;
-}
 
 TEST(ItemEncryptionPeerTest, PythonReaderVerifiesWhatWeWrite) {
   nlohmann::json cases = nlohmann::json::array();
@@ -110,7 +94,7 @@ TEST(ItemEncryptionPeerTest, PythonReaderVerifiesWhatWeWrite) {
     out << cases.dump();
   }
   int status = -1;
-  std::string output = RunPeer(path.string(), &status);
+  std::string output = test::RunPythonScript("item_encryption_peer.py", path.string(), &status);
   std::filesystem::remove(path);
   ASSERT_EQ(status, 0) << output;
   nlohmann::json result = nlohmann::json::parse(output, nullptr, false);

@@ -1,10 +1,10 @@
 #include "engine/kms/client.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "engine/aws/config.h"
 #include "tests/support/emulators.h"
+#include "tests/support/moto_kms.h"
 
 namespace ddb::kms {
 namespace {
@@ -52,39 +52,11 @@ class KmsClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     REQUIRE_S3();
-    aws::Endpoint endpoint;
-    ASSERT_TRUE(aws::ParseEndpointUrl(*test::S3Url(), &endpoint).ok());
-    aws::Credentials creds;
-    creds.access_key_id = test::kTestAccessKeyId;
-    creds.secret_access_key = test::kTestSecretAccessKey;
-    creds.source = "test";
-    aws_ = std::make_shared<aws::AwsClient>(KmsTraits(), endpoint, test::kTestRegion,
-                                            aws::StaticCredentials(creds),
-                                            std::make_shared<aws::HttpClient>(), aws::RetryPolicy(),
-                                            std::make_shared<aws::RetryQuota>());
-    client_ = std::make_unique<KmsClient>(aws_);
-    key_id_ = CreateKey(aws_.get());
-    ASSERT_FALSE(key_id_.empty());
+    Status s = test::MotoKms(&client_, &key_id_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
- public:
-  // CreateKey is no operation of KmsClient: the test sends it raw.
-  static std::string CreateKey(aws::AwsClient* aws) {
-    aws::ServiceRequest request;
-    request.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-                       {"X-Amz-Target", "TrentService.CreateKey"}};
-    request.body = R"({"Description": "ddbsql test"})";
-    aws::HttpResponse response;
-    Status s = aws->Call(request, &response);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    if (!s.ok()) return "";
-    auto doc = nlohmann::json::parse(response.body);
-    return doc["KeyMetadata"]["Arn"].get<std::string>();
-  }
-
- protected:
-  std::shared_ptr<aws::AwsClient> aws_;
-  std::unique_ptr<KmsClient> client_;
+  std::shared_ptr<KmsClient> client_;
   std::string key_id_;
 };
 
