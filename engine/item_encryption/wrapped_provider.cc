@@ -92,8 +92,13 @@ Status WrappedProvider::LoadForReading() {
 
 Status WrappedProvider::EncryptionMaterials(const EncryptionContext&,
                                             std::shared_ptr<const Materials>* out) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Status s = LoadForWriting();
+  Status s;
+  {
+    // Keys are loaded once and never change after: only loading is locked,
+    // so that items are wrapped (an RSA operation, perhaps) in parallel.
+    std::lock_guard<std::mutex> lock(mu_);
+    s = LoadForWriting();
+  }
   if (!s.ok()) return s;
   if (!keys_.wrapping) return Status::InvalidArgument("no wrapping key: cannot write");
   if (keys_.signing.kind == SignatureKey::Kind::kNone) {
@@ -127,8 +132,11 @@ Status WrappedProvider::EncryptionMaterials(const EncryptionContext&,
 
 Status WrappedProvider::DecryptionMaterials(const EncryptionContext& context,
                                             std::shared_ptr<const Materials>* out) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Status s = LoadForReading();
+  Status s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);  // as above: unwrapping runs in parallel
+    s = LoadForReading();
+  }
   if (!s.ok()) return s;
   if (!keys_.unwrapping) return Status::InvalidArgument("no unwrapping key: cannot read");
   const MaterialDescription& d = context.description;

@@ -57,7 +57,7 @@ class WrappedProvider : public MaterialsProvider {
   std::optional<KeySource> wrapping_source_, unwrapping_source_, signing_source_,
       verification_source_;
   MaterialDescription description_;
-  std::mutex mu_;
+  std::mutex mu_;  // guards loading; loaded keys are never changed again
   bool write_loaded_ = false;
   bool read_loaded_ = false;
   WrappedKeys keys_;
