@@ -18,6 +18,7 @@
 #include "engine/codec/codec.h"
 #include "engine/codec/keys.h"
 #include "engine/encoding.h"
+#include "tests/support/run_python.h"
 
 #ifndef DDBSQL_SOURCE_DIR
 #error "DDBSQL_SOURCE_DIR must be defined (the CMake build does)"
@@ -35,21 +36,6 @@ struct Item {
   std::string plain;
   std::shared_ptr<const Codec> codec;
 };
-
-std::string RunPeer(const std::string& input_path, int* status) {
-  const char* py = std::getenv("DDBSQL_PYTHON");
-  std::string cmd = std::string(py != nullptr && *py != '\0' ? py : "python3") + " '" +
-                    DDBSQL_SOURCE_DIR + "/tests/codec_peer.py' '" + input_path + "'";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  if (!pipe) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
-  int rc = pclose(pipe.release());
-  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return out;
-}
 
 TEST(CodecPeerTest, PythonReadsOurValuesAndWeReadPythons) {
   auto keys = std::make_shared<KeyStore>();
@@ -101,7 +87,7 @@ TEST(CodecPeerTest, PythonReadsOurValuesAndWeReadPythons) {
                                ("ddbsql_codec_peer_" + std::to_string(getpid()) + ".json");
   std::ofstream(path) << doc.dump();
   int status = -1;
-  std::string out = RunPeer(path.string(), &status);
+  std::string out = test::RunPythonScript("codec_peer.py", path.string(), &status);
   std::filesystem::remove(path);
   if (status == 3) GTEST_SKIP() << "Python's cryptography package is not installed";
   ASSERT_EQ(status, 0) << out;

@@ -1,0 +1,39 @@
+// The item signature, "*amzn-ddb-map-sig*" (B).
+//
+// The string to sign is SHA-256("TABLE>" + table name + "<TABLE"), then,
+// for each attribute of the item as stored (encrypted attributes as their
+// ciphertext) in order of name, skipping the two reserved attributes and
+// those whose action is "nothing", three SHA-256 digests:
+//
+//   SHA-256(name) || SHA-256("ENCRYPTED" or "PLAINTEXT") || SHA-256(serialised value)
+//
+// (attribute_serialization.h). The signature is HMAC-SHA256 or
+// SHA256withRSA of that string. Names sort by their bytes in the Python
+// order and by UTF-16 code units in the Java order (attribute_serialization.h).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/dynamodb/attribute_value.h"
+#include "engine/item_encryption/attribute_serialization.h"
+#include "engine/item_encryption/crypto.h"
+#include "engine/item_encryption/materials.h"
+#include "engine/status.h"
+
+namespace ddb::item_encryption {
+
+// *out = the string to sign. InvalidArgument for a value that cannot be
+// serialised (a malformed number).
+Status StringToSign(std::string_view table, const dynamodb::Item& item, const Actions& actions,
+                    Ordering order, CryptoContext* crypto, std::string* out);
+
+Status Sign(const SignatureKey& key, std::string_view string_to_sign, CryptoContext* crypto,
+            std::string* signature);
+
+// OK when `signature` is right; InvalidArgument "signature does not verify"
+// otherwise (compared in constant time for HMAC).
+Status Verify(const SignatureKey& key, std::string_view string_to_sign, std::string_view signature,
+              CryptoContext* crypto);
+
+}  // namespace ddb::item_encryption
