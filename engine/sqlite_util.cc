@@ -85,6 +85,15 @@ Status Exec(sqlite3* db, const std::string& sql) {
 // %.*Q and %.*w take the length first: `text` need not end in a NUL.
 std::string QuoteLiteral(std::string_view text) { return Printf("%.*Q", text); }
 
-std::string QuoteIdentifier(std::string_view name) { return "\"" + Printf("%.*w", name) + "\""; }
+std::string QuoteIdentifier(std::string_view name) {
+  // Appending in steps (not "\"" + ... + "\"") keeps GCC 12's -Wrestrict
+  // false positive on std::string's operator+ away from -Werror builds.
+  std::string quoted;
+  quoted.reserve(name.size() + 2);
+  quoted.push_back('"');
+  quoted.append(Printf("%.*w", name));
+  quoted.push_back('"');
+  return quoted;
+}
 
 }  // namespace ddb::sql
