@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <span>
+
+#include "shell/dot_command_table.h"
 
 namespace ddb::shell {
 
@@ -254,10 +257,11 @@ CompletionResult CompleteDotCommand(const CompletionRequest& req, size_t dot,
   CompletionResult result;
   std::string_view line = req.line;
   std::string word = req.line.substr(req.start, req.end - req.start);
-  std::vector<DotCommandHelp> commands = ParseDotHelp(catalog->DotHelp());
+  std::span<const DotCommand> commands = DotCommands();
   if (req.start <= dot) {
-    for (const auto& c : commands) {
-      if (("." + c.name).compare(0, word.size(), word) == 0) result.matches.push_back("." + c.name);
+    for (const DotCommand& c : commands) {
+      std::string name = "." + std::string(c.name);
+      if (name.compare(0, word.size(), word) == 0) result.matches.push_back(name);
     }
   } else {
     // The words before the one being completed: the command, then arguments.
@@ -273,25 +277,24 @@ CompletionResult CompleteDotCommand(const CompletionRequest& req, size_t dot,
       i = j;
     }
     if (words.empty()) return result;
-    const DotCommandHelp* command = nullptr;
-    for (const auto& c : commands) {
-      if (c.name == words[0]) command = &c;
-    }
-    if (!command) {  // an abbreviation: ".header" for ".headers"
-      for (const auto& c : commands) {
-        if (c.name.compare(0, words[0].size(), words[0]) == 0) {
+    const DotCommand* command = FindDotCommand(words[0]);
+    if (!command) {  // an abbreviation: ".hea" for ".headers"
+      for (const DotCommand& c : commands) {
+        if (c.name.substr(0, words[0].size()) == words[0]) {
           if (command) return result;  // ambiguous
           command = &c;
         }
       }
     }
-    if (!command || command->args.empty()) return result;
+    if (!command) return result;
+    std::vector<std::string> args = command->ArgWords();
+    if (args.empty()) return result;
     size_t index = words.size() - 1;
     std::string spec;
-    if (index < command->args.size()) {
-      spec = command->args[index];
-    } else if (command->args.back().find("...") != std::string::npos) {
-      spec = command->args.back();
+    if (index < args.size()) {
+      spec = args[index];
+    } else if (args.back().find("...") != std::string::npos) {
+      spec = args.back();
     } else {
       return result;
     }
@@ -446,37 +449,6 @@ std::vector<TableRef> TablesInStatement(std::string_view sql) {
     }
   }
   return refs;
-}
-
-std::vector<DotCommandHelp> ParseDotHelp(std::string_view help) {
-  std::vector<DotCommandHelp> out;
-  size_t pos = 0;
-  while (pos < help.size()) {
-    size_t eol = help.find('\n', pos);
-    std::string_view line =
-        help.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-    pos = eol == std::string_view::npos ? help.size() : eol + 1;
-    if (line.empty() || line[0] != '.') continue;
-    size_t desc = line.find("  ");
-    std::string_view spec = line.substr(1, desc == std::string_view::npos ? line.npos : desc - 1);
-    DotCommandHelp c;
-    size_t i = 0;
-    while (i < spec.size()) {
-      while (i < spec.size() && spec[i] == ' ') ++i;
-      size_t j = i;
-      while (j < spec.size() && spec[j] != ' ') ++j;
-      if (j > i) {
-        if (c.name.empty()) {
-          c.name = std::string(spec.substr(i, j - i));
-        } else {
-          c.args.emplace_back(spec.substr(i, j - i));
-        }
-      }
-      i = j;
-    }
-    if (!c.name.empty()) out.push_back(std::move(c));
-  }
-  return out;
 }
 
 CompletionResult Complete(const CompletionRequest& req, CompletionCatalog* catalog) {

@@ -36,168 +36,6 @@ constexpr const char* kDynamoSchema = "ddb";
 constexpr int kMaxDescribedTables = 25;
 constexpr int kMaxReadDepth = 64;
 
-struct HelpEntry {
-  const char* usage;
-  const char* summary;
-  const char* details;  // further lines, each indented; may be empty
-};
-
-// Alphabetical, as .help prints them. Commands sqlite3 lacks are marked
-// "(ddbsql)" in their summary.
-constexpr HelpEntry kHelp[] = {
-    {".bail on|off", "Stop a script at its first error (default off)", ""},
-    {".changes on|off", "After each input, print how many rows it changed", ""},
-    {".codec ?TABLE COLUMN JSON?", "List codec columns, or declare one for the session (ddbsql)",
-     "   JSON as a column of a catalog file, e.g.\n"
-     "   .codec pages title {\"codec\": \"CompressedUnicodeAttribute\"}\n"},
-    {".consistent on|off", "Strongly consistent reads of DynamoDB tables (ddbsql)",
-     "   They cost twice the read capacity of the default, eventually consistent,\n"
-     "   reads.\n"},
-    {".databases", "List the attached databases and their files", ""},
-    {".dump ?OBJECTS?", "Write the local database as SQL that rebuilds it",
-     "   --data-only   only the INSERT statements\n"
-     "   --nosys       leave out the sqlite_* tables\n"
-     "   OBJECTS are LIKE patterns naming tables, views, indexes or triggers.\n"
-     "   Only the local database \"main\" is written; to dump a DynamoDB table,\n"
-     "   copy it first: CREATE TABLE t AS SELECT * FROM orders;\n"},
-    {".echo on|off", "Repeat each input line of a script before running it", ""},
-    {".endpoint ?URL?", "Show the DynamoDB endpoint, or switch to URL (ddbsql)",
-     "   \".endpoint default\" drops the override. The DynamoDB tables are listed\n"
-     "   again; local tables, parameters and settings stay.\n"},
-    {".eqp on|off|full", "Print each statement's query plan before its rows",
-     "   For DynamoDB tables the plan names the request: GetItem, BatchGetItem,\n"
-     "   Query (of the table or an index) or Scan. \"full\" adds the bytecode.\n"},
-    {".exit ?CODE?", "Leave the shell with exit status CODE (default 0)", ""},
-    {".explain ?on|off|auto?", "How EXPLAIN output is laid out (default auto)", ""},
-    {".headers on|off", "Print column names above the rows", ""},
-    {".help ?-all? ?PATTERN?", "This text; -all adds details, PATTERN picks commands", ""},
-    {".import FILE TABLE", "Load a CSV (or separated) file into a local table",
-     "   --csv         fields separated by \",\", rows by newlines, \"quoting\"\n"
-     "   --ascii       fields separated by 0x1F, rows by 0x1E\n"
-     "   --skip N      ignore the first N rows\n"
-     "   --schema S    the table is S.TABLE\n"
-     "   -v            report the rows added\n"
-     "   Without --csv or --ascii the current .mode and .separator decide.\n"
-     "   A missing TABLE is created with one TEXT column per field of the first\n"
-     "   row, which names them; an existing one takes the first row as data.\n"
-     "   DynamoDB tables cannot be the target.\n"},
-    {".indexes ?TABLE?", "List indexes of tables matching LIKE pattern TABLE",
-     "   Local indexes by name; for each DynamoDB table its key schema and each\n"
-     "   global (GSI) and local (LSI) secondary index with its keys and\n"
-     "   projection (one DescribeTable request per table).\n"},
-    {".mode MODE ?OPTIONS?", "Choose how rows are printed",
-     "   Modes: ascii box column csv html insert json line list markdown qbox\n"
-     "   quote table tabs tcl, each printing exactly as in the sqlite3 shell.\n"
-     "   Options of box, column, markdown and table:\n"
-     "     --wrap N       wrap cells wider than N characters (0: never)\n"
-     "     --wordwrap B   wrap at word boundaries (on/off); --ww is \"--wordwrap on\"\n"
-     "     --quote        print values as SQL literals; --noquote does not\n"
-     "   .mode insert TABLE names the table of the INSERT statements.\n"},
-    {".nullvalue STRING", "Print STRING for NULL values", ""},
-    {".once ?--bom? ?FILE?", "Send only the next command's output to FILE",
-     "   --bom   start the file with a UTF-8 byte order mark\n"},
-    {".output ?--bom? ?FILE?", "Send output to FILE, or back to stdout without FILE", ""},
-    {".pager on|off|CMD", "Page the results of statements (ddbsql, interactive; default off)",
-     "   CMD is the pager to run; on uses $PAGER, else \"less -FRX\" (results that\n"
-     "   fit the screen stay as they are). Scripts ignore .pager.\n"},
-    {".parallel N", "Parallel Scan segments; 0 picks by size (ddbsql)", ""},
-    {".parameter CMD ...", "Values for the :name, @name, $name and ?N parameters",
-     "   set NAME VALUE   VALUE is evaluated as an SQL expression when it is\n"
-     "                    one (42, abs(-3), 'text'), else taken as text\n"
-     "   unset NAME       forget one\n"
-     "   list             show them all\n"
-     "   clear            forget them all\n"
-     "   init             create the table that keeps them\n"
-     "   They live in temp.sqlite_parameters, as in sqlite3; a parameter never\n"
-     "   set is NULL.\n"},
-    {".print STRING...", "Print the words, separated by spaces", ""},
-    {".profile ?NAME?", "Show the AWS profile, or switch to NAME (ddbsql)",
-     "   The DynamoDB tables are listed again; local tables stay.\n"},
-    {".progress on|off", "Progress line for slow statements (ddbsql)", ""},
-    {".ratelimit RCU|off", "Cap read capacity consumed per second, all scans together (ddbsql)",
-     ""},
-    {".s3missing ?error|null?", "A missing S3 object of a codec column: error, or NULL (ddbsql)",
-     "   With null, each statement warns once with the count.\n"},
-    {".s3parallel ?N?", "S3 objects of codec columns fetched at once (ddbsql)", ""},
-    {".scanconfirm N|off", "Ask before a full scan of a table above N items (ddbsql, interactive)",
-     ""},
-    {".quit", "Leave the shell", ""},
-    {".read FILE", "Run the statements and commands in FILE", ""},
-    {".readonly ?on|off?", "Refuse writes to DynamoDB and S3; local tables stay writable (ddbsql)",
-     "   The prompt shows \"ro\" while it is on. --readonly starts that way for the\n"
-     "   whole session: .readonly off is then refused.\n"},
-    {".recover", "Resolve the S3 writes a crash left pending in the ledger (ddbsql)",
-     "   Each pending entry is settled by reading its item: objects it references\n"
-     "   are kept, the others deleted. ddbsql also does this when it starts.\n"},
-    {".region ?NAME?", "Show the AWS region, or switch to NAME (ddbsql)",
-     "   The DynamoDB tables are listed again; local tables stay.\n"},
-    {".schema ?PATTERN?", "Print the CREATE statements of matching tables",
-     "   --nosys   leave out the sqlite_* tables\n"
-     "   A DynamoDB table is followed by a comment with its columns and their\n"
-     "   types (finding them costs a DescribeTable and a sample Scan, so only\n"
-     "   when at most 25 DynamoDB tables match).\n"},
-    {".refresh ?TABLE?", "Describe and sample TABLE (or every table) again (ddbsql)",
-     "   Lists the tables again. The table list (for an hour) and sampled columns\n"
-     "   (while the table is the same) are cached in $XDG_CACHE_HOME/ddbsql (else\n"
-     "   ~/.cache/ddbsql). TABLE is its DynamoDB name or its name in SQL.\n"},
-    {".separator COL ?ROW?", "Column and row separators of list and csv output", ""},
-    {".show", "Print the current settings", ""},
-    {".stats ?on|off?", "DynamoDB requests of the last statement (ddbsql)",
-     "   With on, after every statement. The line goes to stderr.\n"},
-    {".sweep TABLE COLUMN ?GRACE? ?delete?", "S3 objects of a column no item references (ddbsql)",
-     "   Lists the objects under the column's bucket and prefix that no item\n"
-     "   references and that are older than GRACE (default 1d; s, m, h, d),\n"
-     "   scanning the table. With \"delete\" it deletes them.\n"},
-    {".tables ?TABLE?", "List tables and views matching the LIKE pattern TABLE",
-     "   DynamoDB tables appear under the name that queries them.\n"},
-    {".timer on|off", "Print how long each statement took", ""},
-    {".whoami", "Account and ARN of the AWS identity in use (ddbsql)",
-     "   Asks STS GetCallerIdentity with the session's credentials.\n"},
-    {".width NUM1 NUM2 ...", "Minimum widths of columns in column mode",
-     "   A negative width aligns that column to the right.\n"},
-};
-
-// The words of a help entry's usage up to the first blank: ".bail".
-std::string HelpName(const HelpEntry& e) {
-  std::string u = e.usage;
-  return u.substr(1, u.find(' ') == std::string::npos ? std::string::npos : u.find(' ') - 1);
-}
-
-void PrintHelpEntry(std::FILE* out, const HelpEntry& e, bool details) {
-  std::fprintf(out, "%-24s %s\n", e.usage, e.summary);
-  if (details) std::fputs(e.details, out);
-}
-
-Status Help(const std::vector<std::string>& w, std::FILE* out) {
-  bool all = w.size() > 1 && (w[1] == "-all" || w[1] == "--all");
-  std::string pattern = w.size() > (all ? 2u : 1u) ? w.back() : "";
-  if (pattern.empty()) {
-    for (const auto& e : kHelp) PrintHelpEntry(out, e, all);
-    return Status::OK();
-  }
-  // As sqlite3: commands whose name starts with PATTERN, else entries whose
-  // text mentions it.
-  int shown = 0;
-  for (const auto& e : kHelp) {
-    std::string name = pattern[0] == '.' ? pattern.substr(1) : pattern;  // ".help .exit"
-    if (!name.empty() && HelpName(e).rfind(name, 0) == 0) {
-      PrintHelpEntry(out, e, true);
-      ++shown;
-    }
-  }
-  if (shown == 0) {
-    for (const auto& e : kHelp) {
-      std::string text = std::string(e.usage) + " " + e.summary + "\n" + e.details;
-      if (text.find(pattern) != std::string::npos) {
-        PrintHelpEntry(out, e, true);
-        ++shown;
-      }
-    }
-  }
-  if (shown == 0) return Status::InvalidArgument("no help for \"" + pattern + "\"");
-  return Status::OK();
-}
-
 // ---------------------------------------------------------------------------
 // Arguments
 
@@ -1211,6 +1049,17 @@ Status ModeCommand(OutputSettings* output, const std::vector<std::string>& args,
   return Status::InvalidArgument(msg);
 }
 
+// "usage: .name ARGS", from the table.
+Status Usage(const DotCall& c) { return Status::InvalidArgument("usage: " + c.command.Usage()); }
+
+// An on|off command: sets *flag from its one argument.
+Status Toggle(const DotCall& c, bool* flag) {
+  bool v;
+  if (c.words.size() != 2 || !ParseBool(c.words[1], &v)) return Usage(c);
+  *flag = v;
+  return Status::OK();
+}
+
 }  // namespace
 
 void Shell::ShowQueryPlan(sqlite3_stmt* stmt) {
@@ -1259,312 +1108,383 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
   (void)source;
   std::vector<std::string> w = SplitDotArgs(line.substr(1));
   if (w.empty()) return Status::InvalidArgument("empty dot-command (see .help)");
-  const std::string& cmd = w[0];
-  auto usage = [](const char* text) {
-    return Status::InvalidArgument(std::string("usage: ") + text);
+  const DotCommand* command = FindDotCommand(w[0]);
+  if (!command) return Status::InvalidArgument("unknown command: ." + w[0] + " (see .help)");
+  return (this->*(command->handler))(DotCall{*command, line, w, quit});
+}
+
+// ---------------------------------------------------------------------------
+// Settings
+
+Status Shell::DotQuit(const DotCall& c) {
+  *c.quit = true;
+  if (c.command.name == "exit" && c.words.size() > 1) {
+    exit_code_ = std::atoi(c.words[1].c_str()) & 0xff;
+  }
+  return Status::OK();
+}
+
+Status Shell::DotHelp(const DotCall& c) { return PrintDotHelp(c.words, out()); }
+
+// The interactive REPL handles .pager itself (shell/repl.cc); elsewhere
+// (scripts, -c, an init file read by a script) there is nothing to page.
+Status Shell::DotPager(const DotCall&) { return Status::OK(); }
+
+Status Shell::DotHeaders(const DotCall& c) {
+  Status s = Toggle(c, &output_.headers);
+  if (s.ok()) output_.headers_set = true;
+  return s;
+}
+
+Status Shell::DotExplain(const DotCall& c) {
+  const auto& w = c.words;
+  bool on = true;
+  if (w.size() > 2 || (w.size() == 2 && w[1] != "auto" && !ParseBool(w[1], &on))) {
+    return Usage(c);
+  }
+  output_.auto_explain = on;
+  return Status::OK();
+}
+
+Status Shell::DotBail(const DotCall& c) { return Toggle(c, &bail_); }
+Status Shell::DotEcho(const DotCall& c) { return Toggle(c, &echo_); }
+Status Shell::DotTimer(const DotCall& c) { return Toggle(c, &timer_); }
+Status Shell::DotChanges(const DotCall& c) { return Toggle(c, &changes_); }
+Status Shell::DotProgress(const DotCall& c) { return Toggle(c, &progress_); }
+Status Shell::DotConsistent(const DotCall& c) {
+  return Toggle(c, &module_->options().consistent_read);
+}
+
+Status Shell::DotLimit(const DotCall& c) {
+  const auto& w = c.words;
+  bool rate = c.command.name == "ratelimit";
+  if (w.size() == 1) {
+    double v = rate ? module_->rate_limiter().rate()
+                    : static_cast<double>(module_->options().confirm_scan_items);
+    std::fprintf(out(), "%s\n", v > 0 ? std::to_string(static_cast<long long>(v)).c_str() : "off");
+    return Status::OK();
+  }
+  char* end = nullptr;
+  double n = w[1] == "off" ? 0 : std::strtod(w[1].c_str(), &end);
+  if (w.size() != 2 || (w[1] != "off" && (w[1].empty() || *end != '\0' || n <= 0))) {
+    return Status::InvalidArgument(
+        rate ? "usage: .ratelimit RCU|off (read capacity units per second)"
+             : "usage: .scanconfirm N|off (items)");
+  }
+  if (rate) {
+    module_->rate_limiter().SetRate(n);
+  } else {
+    module_->options().confirm_scan_items = static_cast<int64_t>(n);
+  }
+  return Status::OK();
+}
+
+Status Shell::DotRecover(const DotCall& c) {
+  return c.words.size() == 1 ? Recover(false) : Usage(c);
+}
+
+Status Shell::DotSweep(const DotCall& c) { return SweepCommand(c.words); }
+
+Status Shell::DotReadonly(const DotCall& c) {
+  const auto& w = c.words;
+  // Writes already made inside BEGIN would still go out at COMMIT.
+  if (w.size() > 1 && !sqlite3_get_autocommit(db_)) {
+    return Status::InvalidArgument(
+        ".readonly: not inside a transaction (COMMIT or ROLLBACK first)");
+  }
+  bool on = args_.readonly;
+  Status s = w.size() == 1 ? Status::OK() : Toggle(c, &on);
+  if (s.ok() && !on && readonly_fixed_) {
+    // The script a --readonly session runs must not be able to undo it.
+    return Status::InvalidArgument(
+        ".readonly off: this session was started with --readonly, which holds until it ends");
+  }
+  args_.readonly = on;
+  module_->options().read_only = args_.readonly;
+  if (w.size() == 1) {
+    std::fprintf(out(), "readonly: %s\n",
+                 readonly_fixed_  ? "on (--readonly)"
+                 : args_.readonly ? "on"
+                                  : "off");
+  }
+  return s;
+}
+
+Status Shell::DotEqp(const DotCall& c) {
+  const auto& w = c.words;
+  bool on;
+  if (w.size() == 2 && w[1] == "full") {
+    eqp_ = 2;
+  } else if (w.size() == 2 && ParseBool(w[1], &on)) {
+    eqp_ = on ? 1 : 0;
+  } else {
+    return Usage(c);
+  }
+  return Status::OK();
+}
+
+Status Shell::DotRefresh(const DotCall& c) {
+  const auto& w = c.words;
+  if (w.size() > 2) return Usage(c);
+  // The connection is lazy: a refresh needs the tables declared first.
+  Status listed = ListDynamoTables();
+  if (!listed.ok()) return listed;
+  return vtab::RefreshTables(db_, module_.get(), w.size() == 2 ? w[1] : "");
+}
+
+Status Shell::DotStats(const DotCall& c) {
+  if (c.words.size() == 1) {
+    PrintStats();
+    return Status::OK();
+  }
+  return Toggle(c, &stats_on_);
+}
+
+Status Shell::DotMode(const DotCall& c) {
+  return ModeCommand(&output_, {c.words.begin() + 1, c.words.end()}, out());
+}
+
+Status Shell::DotNullValue(const DotCall& c) {
+  if (c.words.size() != 2) return Usage(c);
+  output_.null_value = c.words[1];
+  return Status::OK();
+}
+
+Status Shell::DotSeparator(const DotCall& c) {
+  const auto& w = c.words;
+  if (w.size() < 2 || w.size() > 3) return Usage(c);
+  output_.column_separator = w[1];
+  if (w.size() > 2) output_.row_separator = w[2];
+  return Status::OK();
+}
+
+Status Shell::DotWidth(const DotCall& c) {
+  output_.widths.clear();
+  for (size_t i = 1; i < c.words.size(); ++i) {
+    output_.widths.push_back(static_cast<int>(std::strtol(c.words[i].c_str(), nullptr, 10)));
+  }
+  return Status::OK();
+}
+
+Status Shell::DotPrint(const DotCall& c) {
+  std::string text;
+  for (size_t i = 1; i < c.words.size(); ++i) text += (i > 1 ? " " : "") + c.words[i];
+  std::fprintf(out(), "%s\n", text.c_str());
+  return Status::OK();
+}
+
+Status Shell::DotParallel(const DotCall& c) {
+  const auto& w = c.words;
+  char* end = nullptr;
+  long n = w.size() == 2 ? std::strtol(w[1].c_str(), &end, 10) : -1;
+  if (w.size() != 2 || w[1].empty() || *end != '\0' || n < 0 || n > 64) {
+    return Status::InvalidArgument("usage: .parallel N (0 to 64 scan segments; 0: by table size)");
+  }
+  module_->options().scan_segments = static_cast<int>(n);
+  return Status::OK();
+}
+
+Status Shell::DotShow(const DotCall& c) {
+  if (c.words.size() != 1) return Usage(c);
+  static const char* const kEqp[] = {"off", "on", "full"};
+  auto show = [&](const char* name, const std::string& value) {
+    std::fprintf(out(), "%12.12s: %s\n", name, value.c_str());
   };
-  auto toggle = [&](bool* flag, const char* text) -> Status {
-    bool v;
-    if (w.size() != 2 || !ParseBool(w[1], &v)) return usage(text);
-    *flag = v;
-    return Status::OK();
-  };
-  if (cmd == "quit" || cmd == "q" || cmd == "exit") {
-    *quit = true;
-    if (cmd == "exit" && w.size() > 1) exit_code_ = std::atoi(w[1].c_str()) & 0xff;
-    return Status::OK();
-  }
-  if (cmd == "help") return Help(w, out());
-  // The interactive REPL handles .pager itself (shell/repl.cc); elsewhere
-  // (scripts, -c, an init file read by a script) there is nothing to page.
-  if (cmd == "pager") return Status::OK();
-  if (cmd == "headers" || cmd == "header") {
-    Status s = toggle(&output_.headers, ".headers on|off");
-    if (s.ok()) output_.headers_set = true;
-    return s;
-  }
-  if (cmd == "explain") {
-    bool on = true;
-    if (w.size() > 2 || (w.size() == 2 && w[1] != "auto" && !ParseBool(w[1], &on))) {
-      return usage(".explain ?on|off|auto?");
-    }
-    output_.auto_explain = on;
-    return Status::OK();
-  }
-  if (cmd == "bail") return toggle(&bail_, ".bail on|off");
-  if (cmd == "echo") return toggle(&echo_, ".echo on|off");
-  if (cmd == "timer") return toggle(&timer_, ".timer on|off");
-  if (cmd == "changes") return toggle(&changes_, ".changes on|off");
-  if (cmd == "progress") return toggle(&progress_, ".progress on|off");
-  if (cmd == "ratelimit" || cmd == "scanconfirm") {
-    bool rate = cmd == "ratelimit";
-    if (w.size() == 1) {
-      double v = rate ? module_->rate_limiter().rate()
-                      : static_cast<double>(module_->options().confirm_scan_items);
-      std::fprintf(out(), "%s\n",
-                   v > 0 ? std::to_string(static_cast<long long>(v)).c_str() : "off");
-      return Status::OK();
-    }
-    char* end = nullptr;
-    double n = w[1] == "off" ? 0 : std::strtod(w[1].c_str(), &end);
-    if (w.size() != 2 || (w[1] != "off" && (w[1].empty() || *end != '\0' || n <= 0))) {
-      return usage(rate ? ".ratelimit RCU|off (read capacity units per second)"
-                        : ".scanconfirm N|off (items)");
-    }
-    if (rate) {
-      module_->rate_limiter().SetRate(n);
+  std::string widths;
+  for (int wd : output_.widths) widths += std::to_string(wd) + " ";
+  show("echo", echo_ ? "on" : "off");
+  show("eqp", kEqp[eqp_]);
+  show("explain", output_.auto_explain ? "auto" : "off");
+  show("headers", output_.headers ? "on" : "off");
+  show("mode", DescribeMode(output_));
+  show("nullvalue", CString(output_.null_value));
+  show("output", out_ ? out_name_ : "stdout");
+  show("colseparator", CString(output_.column_separator));
+  show("rowseparator", CString(output_.row_separator));
+  show("stats", stats_on_ ? "on" : "off");
+  show("width", widths);
+  show("filename", ":memory:");
+  show("bail", bail_ ? "on" : "off");
+  show("changes", changes_ ? "on" : "off");
+  show("timer", timer_ ? "on" : "off");
+  show("connection", DescribeConnection());
+  show("consistent", module_->options().consistent_read ? "on" : "off");
+  show("parallel", std::to_string(module_->options().scan_segments));
+  double rate = module_->rate_limiter().rate();
+  show("ratelimit", rate > 0 ? std::to_string(static_cast<long long>(rate)) : "off");
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------
+// Files
+
+Status Shell::DotOutput(const DotCall& c) {
+  const auto& w = c.words;
+  const std::string cmd(c.command.name);
+  bool bom = false;
+  std::string file;
+  for (size_t i = 1; i < w.size(); ++i) {
+    if (w[i] == "--bom" || w[i] == "-bom") {
+      bom = true;
+    } else if (w[i].size() > 1 && w[i][0] == '-') {
+      return Status::NotSupported("." + cmd + " " + w[i] + " is not supported (usage: ." + cmd +
+                                  " ?--bom? ?FILE?)");
+    } else if (file.empty()) {
+      file = w[i];
     } else {
-      module_->options().confirm_scan_items = static_cast<int64_t>(n);
+      return Usage(c);
     }
-    return Status::OK();
   }
-  if (cmd == "recover") return w.size() == 1 ? Recover(false) : usage(".recover");
-  if (cmd == "sweep") return SweepCommand(w);
-  if (cmd == "readonly") {
-    // Writes already made inside BEGIN would still go out at COMMIT.
-    if (w.size() > 1 && !sqlite3_get_autocommit(db_)) {
-      return Status::InvalidArgument(
-          ".readonly: not inside a transaction (COMMIT or ROLLBACK first)");
+  CloseOutput();
+  if (!file.empty() && file[0] == '|') {
+    return Status::NotSupported("." + cmd + " to a command is not supported");
+  }
+  if (!file.empty() && file != "stdout") {
+    out_ = std::fopen(file.c_str(), "wb");
+    if (!out_) {
+      return Status::IOError("cannot write to \"" + file + "\": " + std::strerror(errno));
     }
-    bool on = args_.readonly;
-    Status s = w.size() == 1 ? Status::OK() : toggle(&on, ".readonly ?on|off?");
-    if (s.ok() && !on && readonly_fixed_) {
-      // The script a --readonly session runs must not be able to undo it.
-      return Status::InvalidArgument(
-          ".readonly off: this session was started with --readonly, which holds until it ends");
-    }
-    args_.readonly = on;
-    module_->options().read_only = args_.readonly;
-    if (w.size() == 1) {
-      std::fprintf(out(), "readonly: %s\n",
-                   readonly_fixed_  ? "on (--readonly)"
-                   : args_.readonly ? "on"
-                                    : "off");
+    out_name_ = file;
+  }
+  if (bom) std::fputs("\xEF\xBB\xBF", out());
+  if (cmd == "once") once_left_ = 2;  // this command, then the next one
+  return Status::OK();
+}
+
+Status Shell::DotRead(const DotCall& c) {
+  const auto& w = c.words;
+  if (w.size() != 2) return Usage(c);
+  if (!w[1].empty() && w[1][0] == '|') {
+    return Status::NotSupported(".read from a command is not supported");
+  }
+  UniqueFile probe;
+  Status s = OpenInputFile(w[1], &probe);
+  if (!s.ok()) return s;
+  probe.reset();
+  if (read_depth_ >= kMaxReadDepth) {
+    return Status::InvalidArgument(".read nested more than " + std::to_string(kMaxReadDepth) +
+                                   " deep (does a file read itself?)");
+  }
+  int before = errors_;
+  ++read_depth_;
+  bool go_on = RunFile(w[1], false);
+  --read_depth_;
+  if (!go_on && quit_) *c.quit = true;
+  if (errors_ > before) {
+    // Each error was reported where it happened; this one only carries
+    // the failure (and -bail) to the caller without another message.
+    errors_ = before;
+    return Status::IOError("");
+  }
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------
+// Tables
+
+Status Shell::WithDynamoTables(const std::function<Status()>& command) {
+  // When declaring them fails the local ones are still shown, then the
+  // reason is the command's error (once).
+  Status listed = ListDynamoTables();
+  Status s = command();
+  if (s.ok() && !listed.ok() && !listed.message().empty()) return listed;
+  return s;
+}
+
+Status Shell::DotTables(const DotCall& c) {
+  return WithDynamoTables([&]() -> Status {
+    const auto& w = c.words;
+    bool tables = c.command.name == "tables";
+    if (w.size() > 2) return Usage(c);
+    std::string pattern = w.size() > 1 ? w[1] : "%";
+    Status s = ListObjects(db_, pattern, !tables, out());
+    if (s.ok() && !tables && tables_listed_) {
+      s = DescribeDynamoIndexes(db_, *module_, &connection_->dynamodb(), pattern, out());
     }
     return s;
-  }
-  if (cmd == "consistent") return toggle(&module_->options().consistent_read, ".consistent on|off");
-  if (cmd == "eqp") {
-    bool on;
-    if (w.size() == 2 && w[1] == "full") {
-      eqp_ = 2;
-    } else if (w.size() == 2 && ParseBool(w[1], &on)) {
-      eqp_ = on ? 1 : 0;
-    } else {
-      return usage(".eqp on|off|full");
+  });
+}
+
+Status Shell::DotSchema(const DotCall& c) {
+  return WithDynamoTables([&] {
+    const auto& w = c.words;
+    Status s = SchemaCommand(db_, w, out());
+    if (s.ok()) {
+      // Codec declarations follow the tables they belong to.
+      bool pattern = w.size() > 1 && !w.back().empty() && w.back()[0] != '-';
+      PrintCodecSchema(&module_->codecs(), pattern ? w.back() : "", out());
     }
-    return Status::OK();
-  }
-  if (cmd == "refresh") {
-    if (w.size() > 2) return usage(".refresh ?TABLE?");
-    // The connection is lazy: a refresh needs the tables declared first.
-    Status listed = ListDynamoTables();
-    if (!listed.ok()) return listed;
-    return vtab::RefreshTables(db_, module_.get(), w.size() == 2 ? w[1] : "");
-  }
-  if (cmd == "stats") {
-    if (w.size() == 1) {
-      PrintStats();
-      return Status::OK();
-    }
-    return toggle(&stats_on_, ".stats ?on|off?");
-  }
-  if (cmd == "mode") return ModeCommand(&output_, {w.begin() + 1, w.end()}, out());
-  if (cmd == "nullvalue") {
-    if (w.size() != 2) return usage(".nullvalue STRING");
-    output_.null_value = w[1];
-    return Status::OK();
-  }
-  if (cmd == "separator") {
-    if (w.size() < 2 || w.size() > 3) return usage(".separator COL ?ROW?");
-    output_.column_separator = w[1];
-    if (w.size() > 2) output_.row_separator = w[2];
-    return Status::OK();
-  }
-  if (cmd == "width") {
-    output_.widths.clear();
-    for (size_t i = 1; i < w.size(); ++i) {
-      output_.widths.push_back(static_cast<int>(std::strtol(w[i].c_str(), nullptr, 10)));
-    }
-    return Status::OK();
-  }
-  if (cmd == "print") {
-    std::string text;
-    for (size_t i = 1; i < w.size(); ++i) text += (i > 1 ? " " : "") + w[i];
-    std::fprintf(out(), "%s\n", text.c_str());
-    return Status::OK();
-  }
-  if (cmd == "parallel") {
-    char* end = nullptr;
-    long n = w.size() == 2 ? std::strtol(w[1].c_str(), &end, 10) : -1;
-    if (w.size() != 2 || w[1].empty() || *end != '\0' || n < 0 || n > 64) {
-      return usage(".parallel N (0 to 64 scan segments; 0: by table size)");
-    }
-    module_->options().scan_segments = static_cast<int>(n);
-    return Status::OK();
-  }
-  if (cmd == "output" || cmd == "once") {
-    bool bom = false;
-    std::string file;
-    for (size_t i = 1; i < w.size(); ++i) {
-      if (w[i] == "--bom" || w[i] == "-bom") {
-        bom = true;
-      } else if (w[i].size() > 1 && w[i][0] == '-') {
-        return Status::NotSupported("." + cmd + " " + w[i] + " is not supported (usage: ." + cmd +
-                                    " ?--bom? ?FILE?)");
-      } else if (file.empty()) {
-        file = w[i];
-      } else {
-        return usage(cmd == "once" ? ".once ?--bom? ?FILE?" : ".output ?--bom? ?FILE?");
-      }
-    }
-    CloseOutput();
-    if (!file.empty() && file[0] == '|') {
-      return Status::NotSupported("." + cmd + " to a command is not supported");
-    }
-    if (!file.empty() && file != "stdout") {
-      out_ = std::fopen(file.c_str(), "wb");
-      if (!out_) {
-        return Status::IOError("cannot write to \"" + file + "\": " + std::strerror(errno));
-      }
-      out_name_ = file;
-    }
-    if (bom) std::fputs("\xEF\xBB\xBF", out());
-    if (cmd == "once") once_left_ = 2;  // this command, then the next one
-    return Status::OK();
-  }
-  if (cmd == "read") {
-    if (w.size() != 2) return usage(".read FILE");
-    if (!w[1].empty() && w[1][0] == '|') {
-      return Status::NotSupported(".read from a command is not supported");
-    }
-    UniqueFile probe;
-    Status s = OpenInputFile(w[1], &probe);
-    if (!s.ok()) return s;
-    probe.reset();
-    if (read_depth_ >= kMaxReadDepth) {
-      return Status::InvalidArgument(".read nested more than " + std::to_string(kMaxReadDepth) +
-                                     " deep (does a file read itself?)");
-    }
-    int before = errors_;
-    ++read_depth_;
-    bool go_on = RunFile(w[1], false);
-    --read_depth_;
-    if (!go_on && quit_) *quit = true;
-    if (errors_ > before) {
-      // Each error was reported where it happened; this one only carries
-      // the failure (and -bail) to the caller without another message.
-      errors_ = before;
-      return Status::IOError("");
-    }
-    return Status::OK();
-  }
-  if (cmd == "tables" || cmd == "indexes" || cmd == "indices" || cmd == "schema" ||
-      (cmd == "dump" && w.size() > 1)) {
-    // These show DynamoDB tables too: declare them first (the connection is
-    // lazy). When that fails the local ones are still shown, then the
-    // reason is the command's error (once).
-    Status listed = ListDynamoTables();
-    Status s;
-    if (cmd == "tables" || cmd == "indexes" || cmd == "indices") {
-      if (w.size() > 2) return usage(cmd == "tables" ? ".tables ?TABLE?" : ".indexes ?TABLE?");
-      std::string pattern = w.size() > 1 ? w[1] : "%";
-      s = ListObjects(db_, pattern, cmd != "tables", out());
-      if (s.ok() && cmd != "tables" && tables_listed_) {
-        s = DescribeDynamoIndexes(db_, *module_, &connection_->dynamodb(), pattern, out());
-      }
-    } else {
-      s = cmd == "schema" ? SchemaCommand(db_, w, out()) : DumpCommand(db_, w, out());
-      if (s.ok() && cmd == "schema") {
-        // Codec declarations follow the tables they belong to.
-        bool pattern = w.size() > 1 && !w.back().empty() && w.back()[0] != '-';
-        PrintCodecSchema(&module_->codecs(), pattern ? w.back() : "", out());
-      }
-    }
-    if (s.ok() && !listed.ok() && !listed.message().empty()) return listed;
     return s;
-  }
-  bool codec_command = false;
-  Status codec_status = CodecCommand(db_, &module_->codecs(), line, w, out(), &codec_command);
-  if (codec_command) return codec_status;
-  if (cmd == "dump") return DumpCommand(db_, w, out());
-  if (cmd == "import") {
-    // Refusing a DynamoDB table as the target needs their names; a failure
-    // to list them is left for a statement that needs DynamoDB to say.
-    if (w.size() > 1) TryListDynamoTables();
-    return ImportCommand(db_, &output_, w, out());
-  }
-  if (cmd == "parameter" || cmd == "param") return ParameterCommand(db_, w, out());
-  if (cmd == "databases") {
-    if (w.size() != 1) return usage(".databases");
-    return ForEachRow(
-        db_, "SELECT name, file FROM pragma_database_list ORDER BY seq", {}, [&](sqlite3_stmt* st) {
-          std::string name = ColumnText(st, 0);
-          if (name == kDynamoSchema) {
-            std::fprintf(out(), "%s: DynamoDB %s\n", name.c_str(), DescribeConnection().c_str());
-            return;
-          }
-          std::string file = ColumnText(st, 1);
-          bool ro = sqlite3_db_readonly(db_, name.c_str()) == 1;
-          std::fprintf(out(), "%s: %s %s\n", name.c_str(), file.empty() ? "\"\"" : file.c_str(),
-                       ro ? "r/o" : "r/w");
-        });
-  }
-  if (cmd == "profile" || cmd == "region" || cmd == "endpoint") {
-    if (w.size() == 1) {
-      if (!connection_) return connect_error_.WithContext("." + cmd);
-      const aws::Settings& st = connection_->settings();
-      std::string value = cmd == "profile"  ? st.profile
-                          : cmd == "region" ? st.region
-                                            : connection_->dynamodb_endpoint().BaseUrl();
-      std::fprintf(out(), "%s\n", value.c_str());
-      return Status::OK();
-    }
-    if (w.size() != 2 || w[1].empty()) return usage(("." + cmd + " ?VALUE?").c_str());
-    aws::Overrides o = connection_options_.overrides;
-    if (cmd == "profile") o.profile = w[1];
-    if (cmd == "region") o.region = w[1];
-    if (cmd == "endpoint") o.endpoint_url = w[1] == "default" ? "" : w[1];
-    Status s = Reconnect(o);
-    if (!s.ok()) return s.WithContext("." + cmd + " " + w[1]);
-    if (interactive_) std::fprintf(stderr, "connected: %s\n", connection_->Describe().c_str());
+  });
+}
+
+Status Shell::DotDump(const DotCall& c) {
+  // A bare .dump writes "main" alone: no need for the DynamoDB tables.
+  if (c.words.size() == 1) return DumpCommand(db_, c.words, out());
+  return WithDynamoTables([&] { return DumpCommand(db_, c.words, out()); });
+}
+
+Status Shell::DotImport(const DotCall& c) {
+  // Refusing a DynamoDB table as the target needs their names; a failure
+  // to list them is left for a statement that needs DynamoDB to say.
+  if (c.words.size() > 1) TryListDynamoTables();
+  return ImportCommand(db_, &output_, c.words, out());
+}
+
+Status Shell::DotParameter(const DotCall& c) { return ParameterCommand(db_, c.words, out()); }
+
+Status Shell::DotCodec(const DotCall& c) {
+  bool handled = false;
+  return CodecCommand(db_, &module_->codecs(), c.line, c.words, out(), &handled);
+}
+
+Status Shell::DotDatabases(const DotCall& c) {
+  if (c.words.size() != 1) return Usage(c);
+  return ForEachRow(
+      db_, "SELECT name, file FROM pragma_database_list ORDER BY seq", {}, [&](sqlite3_stmt* st) {
+        std::string name = ColumnText(st, 0);
+        if (name == kDynamoSchema) {
+          std::fprintf(out(), "%s: DynamoDB %s\n", name.c_str(), DescribeConnection().c_str());
+          return;
+        }
+        std::string file = ColumnText(st, 1);
+        bool ro = sqlite3_db_readonly(db_, name.c_str()) == 1;
+        std::fprintf(out(), "%s: %s %s\n", name.c_str(), file.empty() ? "\"\"" : file.c_str(),
+                     ro ? "r/o" : "r/w");
+      });
+}
+
+// ---------------------------------------------------------------------------
+// The connection
+
+Status Shell::DotConnection(const DotCall& c) {
+  const auto& w = c.words;
+  const std::string cmd(c.command.name);
+  if (w.size() == 1) {
+    if (!connection_) return connect_error_.WithContext("." + cmd);
+    const aws::Settings& st = connection_->settings();
+    std::string value = cmd == "profile"  ? st.profile
+                        : cmd == "region" ? st.region
+                                          : connection_->dynamodb_endpoint().BaseUrl();
+    std::fprintf(out(), "%s\n", value.c_str());
     return Status::OK();
   }
-  if (cmd == "whoami") {
-    if (!connection_) return connect_error_.WithContext(".whoami");
-    return WhoamiCommand(*connection_, w, out());
+  if (w.size() != 2 || w[1].empty()) {
+    return Status::InvalidArgument("usage: ." + cmd + " ?VALUE?");
   }
-  if (cmd == "show") {
-    if (w.size() != 1) return usage(".show");
-    static const char* const kEqp[] = {"off", "on", "full"};
-    auto show = [&](const char* name, const std::string& value) {
-      std::fprintf(out(), "%12.12s: %s\n", name, value.c_str());
-    };
-    std::string widths;
-    for (int wd : output_.widths) widths += std::to_string(wd) + " ";
-    show("echo", echo_ ? "on" : "off");
-    show("eqp", kEqp[eqp_]);
-    show("explain", output_.auto_explain ? "auto" : "off");
-    show("headers", output_.headers ? "on" : "off");
-    show("mode", DescribeMode(output_));
-    show("nullvalue", CString(output_.null_value));
-    show("output", out_ ? out_name_ : "stdout");
-    show("colseparator", CString(output_.column_separator));
-    show("rowseparator", CString(output_.row_separator));
-    show("stats", stats_on_ ? "on" : "off");
-    show("width", widths);
-    show("filename", ":memory:");
-    show("bail", bail_ ? "on" : "off");
-    show("changes", changes_ ? "on" : "off");
-    show("timer", timer_ ? "on" : "off");
-    show("connection", DescribeConnection());
-    show("consistent", module_->options().consistent_read ? "on" : "off");
-    show("parallel", std::to_string(module_->options().scan_segments));
-    double rate = module_->rate_limiter().rate();
-    show("ratelimit", rate > 0 ? std::to_string(static_cast<long long>(rate)) : "off");
-    return Status::OK();
-  }
-  return Status::InvalidArgument("unknown command: ." + cmd + " (see .help)");
+  aws::Overrides o = connection_options_.overrides;
+  if (cmd == "profile") o.profile = w[1];
+  if (cmd == "region") o.region = w[1];
+  if (cmd == "endpoint") o.endpoint_url = w[1] == "default" ? "" : w[1];
+  Status s = Reconnect(o);
+  if (!s.ok()) return s.WithContext("." + cmd + " " + w[1]);
+  if (interactive_) std::fprintf(stderr, "connected: %s\n", connection_->Describe().c_str());
+  return Status::OK();
+}
+
+Status Shell::DotWhoami(const DotCall& c) {
+  if (!connection_) return connect_error_.WithContext(".whoami");
+  return WhoamiCommand(*connection_, c.words, out());
 }
 
 }  // namespace ddb::shell

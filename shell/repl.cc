@@ -250,8 +250,8 @@ class SqliteCatalog : public CompletionCatalog {
  public:
   // `list_tables` declares the DynamoDB tables before the first completion
   // of a table name (the connection is lazy).
-  SqliteCatalog(sqlite3* db, std::string dot_help, std::function<void()> list_tables)
-      : db_(db), dot_help_(std::move(dot_help)), list_tables_(std::move(list_tables)) {}
+  SqliteCatalog(sqlite3* db, std::function<void()> list_tables)
+      : db_(db), list_tables_(std::move(list_tables)) {}
 
   std::vector<std::string> Tables(const std::string& schema) override {
     if (list_tables_) list_tables_();
@@ -300,7 +300,6 @@ class SqliteCatalog : public CompletionCatalog {
     }
     return out;
   }
-  std::string DotHelp() override { return dot_help_; }
 
  private:
   std::vector<std::string> Query(const std::string& sql, const std::vector<std::string>& args) {
@@ -322,7 +321,6 @@ class SqliteCatalog : public CompletionCatalog {
   }
 
   sqlite3* db_;
-  std::string dot_help_;
   std::function<void()> list_tables_;
 };
 
@@ -455,35 +453,9 @@ std::string Shell::Prompt(bool continuation) const {
 
 void Shell::RunInteractive() {
   InputSource source{"", true};
-  // The banner comes first also because stdio picks stdout's buffering at
-  // its first write: it must see the terminal (line buffering), not the
-  // file .help is captured into below.
   std::printf("ddbsql %s on %s. Enter \".help\" for usage hints.\n", DDBSQL_VERSION,
               DescribeConnection().c_str());
   std::fflush(stdout);
-
-  // What .help says, for completing dot-commands and their arguments; the
-  // pager is the REPL's own.
-  std::string dot_help;
-  {
-    std::FILE* capture = std::tmpfile();
-    int saved = capture ? dup(STDOUT_FILENO) : -1;
-    if (saved >= 0 && dup2(fileno(capture), STDOUT_FILENO) >= 0) {
-      std::FILE* saved_out = out_;
-      out_ = nullptr;
-      bool quit = false;
-      RunDotCommand(".help", source, &quit);
-      out_ = saved_out;
-      std::fflush(stdout);
-      dup2(saved, STDOUT_FILENO);
-      std::rewind(capture);
-      char buf[4096];
-      size_t n;
-      while ((n = std::fread(buf, 1, sizeof(buf), capture)) > 0) dot_help.append(buf, n);
-    }
-    if (saved >= 0) close(saved);
-    if (capture) std::fclose(capture);
-  }
 
   HistoryFile history(HistoryPath(std::getenv("XDG_STATE_HOME"), std::getenv("HOME")));
   using_history();
@@ -566,7 +538,7 @@ void Shell::RunInteractive() {
 
   // Completing a table name lists the DynamoDB tables first. A failure is
   // not printed over the line being edited: the next statement says it.
-  SqliteCatalog catalog(db_, dot_help, [this] { TryListDynamoTables(); });
+  SqliteCatalog catalog(db_, [this] { TryListDynamoTables(); });
   std::string pending;
   int pending_line = 0;
   int line_no = 0;
