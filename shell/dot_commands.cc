@@ -1,4 +1,7 @@
-// Dot-commands: every `.name` the shell understands, and `.help`.
+// Dot-commands: Shell's handlers of the commands in the table
+// (dot_command_table.h), splitting a command line into words, and the
+// helpers dot_commands.h shares with the files of the larger commands
+// (schema_commands.cc, dump_command.cc, import_command.cc).
 //
 // Where sqlite3 3.40 has a command, ddbsql's behaves and prints the same way
 // (.tables lays names out in columns, .schema adds the column comment to
@@ -16,11 +19,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "shell/codec_commands.h"
+#include "shell/dot_commands.h"
 #include "shell/shell.h"
 #include "shell/text_util.h"
 #include "shell/whoami.h"
@@ -29,11 +32,6 @@ namespace ddb::shell {
 
 namespace {
 
-// The schema AttachTables declares the DynamoDB tables in.
-constexpr const char* kDynamoSchema = "ddb";
-// .schema describes a DynamoDB table's columns (a DescribeTable and a sample
-// Scan each) only when it shows at most this many of them.
-constexpr int kMaxDescribedTables = 25;
 constexpr int kMaxReadDepth = 64;
 
 // ---------------------------------------------------------------------------
@@ -115,15 +113,16 @@ std::vector<std::string> SplitDotArgs(const std::string& line) {
   return words;
 }
 
+}  // namespace
+
 // ---------------------------------------------------------------------------
-// SQL helpers
+// What the dot-command files share (dot_commands.h)
 
 std::string ColumnText(sqlite3_stmt* stmt, int i) {
   const unsigned char* t = sqlite3_column_text(stmt, i);
   return t ? reinterpret_cast<const char*>(t) : "";
 }
 
-// An identifier in double quotes, always (for SQL we build).
 std::string QuoteId(const std::string& name) {
   std::string out = "\"";
   for (char c : name) {
@@ -133,7 +132,6 @@ std::string QuoteId(const std::string& name) {
   return out + "\"";
 }
 
-// Runs `sql` with `params` bound as ?1, ?2, ... and calls `row` for each row.
 Status ForEachRow(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
                   const std::function<void(sqlite3_stmt*)>& row) {
   sqlite3_stmt* stmt = nullptr;
@@ -162,8 +160,6 @@ Status Exec(sqlite3* db, const std::string& sql) {
   return Status::OK();
 }
 
-// The attached databases in sqlite3's order: main, temp (once used), then
-// the others as attached.
 std::vector<std::string> DatabaseNames(sqlite3* db) {
   std::vector<std::string> names;
   ForEachRow(db, "SELECT name FROM pragma_database_list ORDER BY seq", {},
@@ -173,8 +169,6 @@ std::vector<std::string> DatabaseNames(sqlite3* db) {
 
 bool HasDynamoSchema(sqlite3* db) { return sqlite3_db_filename(db, kDynamoSchema) != nullptr; }
 
-// True when `name` is a table or view of a local database, which then wins
-// over a DynamoDB table of the same name for an unqualified reference.
 bool IsLocalTable(sqlite3* db, const std::string& name) {
   bool found = false;
   for (const auto& schema : DatabaseNames(db)) {
@@ -195,534 +189,6 @@ bool IsDynamoTable(sqlite3* db, const std::string& name) {
   return found;
 }
 
-// sqlite3's layout for .tables and .indexes: names in columns down the page,
-// each padded to the longest, two spaces apart, as many as fit 80 columns.
-void PrintInColumns(std::FILE* out, std::vector<std::string> names) {
-  if (names.empty()) return;
-  std::sort(names.begin(), names.end());
-  int width = 0;
-  for (const auto& n : names) width = std::max(width, static_cast<int>(n.size()));
-  int columns = std::max(1, 80 / (width + 2));
-  int n = static_cast<int>(names.size());
-  int rows = (n + columns - 1) / columns;
-  for (int i = 0; i < rows; ++i) {
-    for (int j = i; j < n; j += rows) {
-      std::fprintf(out, "%s%-*s", j < rows ? "" : "  ", width, names[j].c_str());
-    }
-    std::fputc('\n', out);
-  }
-}
-
-// "aux." for objects of schema aux; temp is never quoted, as in sqlite3.
-std::string SchemaPrefix(const std::string& schema) {
-  return (schema == "temp" ? schema : QuoteInsertTable(schema)) + ".";
-}
-
-// Lists tables and views (or, with `indexes`, the indexes of tables) whose
-// name matches the LIKE `pattern`, qualified by their schema except in main
-// and, unless a local table hides them, DynamoDB's.
-Status ListObjects(sqlite3* db, const std::string& pattern, bool indexes, std::FILE* out) {
-  std::vector<std::string> shown;
-  for (const auto& schema : DatabaseNames(db)) {
-    bool dynamo = schema == kDynamoSchema;
-    if (dynamo && indexes) continue;
-    std::string sql = "SELECT name FROM " + QuoteId(schema) + ".sqlite_schema WHERE " +
-                      (indexes ? "type='index' AND tbl_name LIKE ?1"
-                               : "type IN ('table','view') AND name LIKE ?1") +
-                      " AND name NOT LIKE 'sqlite_%'";
-    Status s = ForEachRow(db, sql, {pattern}, [&](sqlite3_stmt* st) {
-      std::string name = ColumnText(st, 0);
-      bool bare = schema == "main" || (dynamo && !IsLocalTable(db, name));
-      shown.push_back(bare ? name : SchemaPrefix(schema) + name);
-    });
-    if (!s.ok()) return s;
-  }
-  PrintInColumns(out, shown);
-  return Status::OK();
-}
-
-// sqlite3's printSchemaLine: a statement ending in a comment gets what closes
-// it before `tail`, and a table whose name is quoted prints as CREATE TABLE
-// IF NOT EXISTS.
-void PrintSchemaLine(std::FILE* out, std::string sql, const char* tail) {
-  if (tail[0] == ';' &&
-      (sql.find("/*") != std::string::npos || sql.find("--") != std::string::npos)) {
-    for (const char* end : {"", "*/", "\n"}) {
-      std::string t = sql + end + ";";
-      if (sqlite3_complete(t.c_str())) {
-        sql += end;
-        break;
-      }
-    }
-  }
-  if (sqlite3_strglob("CREATE TABLE ['\"]*", sql.c_str()) == 0) {
-    std::fprintf(out, "CREATE TABLE IF NOT EXISTS %s%s", sql.c_str() + 13, tail);
-  } else {
-    std::fprintf(out, "%s%s", sql.c_str(), tail);
-  }
-}
-
-// "name(col1,col2)" as sqlite3 comments views and virtual tables in .schema;
-// with `types` (DynamoDB tables) each column also shows its declared type,
-// and hidden columns are marked HIDDEN. Empty if the columns are unknown,
-// with the reason in *error.
-std::string ColumnSummary(sqlite3* db, const std::string& schema, bool qualify,
-                          const std::string& name, bool types, std::string* error) {
-  std::string out = (qualify ? SchemaPrefix(schema) : "") + QuoteInsertTable(name);
-  const char* sep = "(";
-  int n = 0;
-  Status s = ForEachRow(db, "SELECT name, type, hidden FROM pragma_table_xinfo(?1, ?2)",
-                        {name, schema}, [&](sqlite3_stmt* st) {
-                          bool hidden = sqlite3_column_int(st, 2) != 0;
-                          if (hidden && !types) return;
-                          out += sep;
-                          sep = ",";
-                          out += QuoteInsertTable(ColumnText(st, 0));
-                          std::string type = ColumnText(st, 1);
-                          if (types && !type.empty()) out += " " + type;
-                          if (types && hidden) out += " HIDDEN";
-                          ++n;
-                        });
-  if (!s.ok()) {
-    *error = s.message();
-    return "";
-  }
-  if (n == 0) return "";
-  return out + ")";
-}
-
-// shell_add_schema: "CREATE TABLE t" of schema aux reads "CREATE TABLE aux.t".
-std::string AddSchemaPrefix(const std::string& sql, const std::string& schema) {
-  static const char* const kKinds[] = {"TABLE",   "INDEX", "UNIQUE INDEX",
-                                       "TRIGGER", "VIEW",  "VIRTUAL TABLE"};
-  if (sql.rfind("CREATE ", 0) != 0) return sql;
-  for (const char* kind : kKinds) {
-    size_t n = std::strlen(kind);
-    if (sql.compare(7, n, kind) == 0 && sql.size() > 7 + n && sql[7 + n] == ' ') {
-      bool quote = schema != "temp" && QuoteInsertTable(schema) != schema;
-      return sql.substr(0, 7 + n) + " " + (quote ? QuoteId(schema) : schema) + "." +
-             sql.substr(8 + n);
-    }
-  }
-  return sql;
-}
-
-struct SchemaRow {
-  std::string schema, sql, type, name;
-};
-
-Status SchemaCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* out) {
-  bool nosys = false;
-  std::string pattern;
-  bool have_pattern = false;
-  for (size_t i = 1; i < w.size(); ++i) {
-    if (w[i] == "--nosys" || w[i] == "-nosys") {
-      nosys = true;
-    } else if (!w[i].empty() && w[i][0] == '-') {
-      return Status::InvalidArgument("unknown option: " + w[i] +
-                                     " (usage: .schema ?--nosys? ?PATTERN?)");
-    } else if (have_pattern) {
-      return Status::InvalidArgument("usage: .schema ?--nosys? ?PATTERN?");
-    } else {
-      pattern = w[i];
-      have_pattern = true;
-    }
-  }
-  // As sqlite3: PATTERN matches the table an object belongs to; with a '.'
-  // it matches "schema.table"; with a GLOB character it is a GLOB.
-  bool glob = pattern.find_first_of("*?[") != std::string::npos;
-  std::string subject =
-      pattern.find('.') != std::string::npos ? "lower(?2 || '.' || tbl_name)" : "lower(tbl_name)";
-  std::vector<SchemaRow> rows;
-  for (const auto& schema : DatabaseNames(db)) {
-    std::string sql =
-        "SELECT sql, type, name FROM " + QuoteId(schema) + ".sqlite_schema WHERE sql IS NOT NULL";
-    if (have_pattern) {
-      sql += " AND " + subject + (glob ? " GLOB ?1" : " LIKE ?1 ESCAPE '\\'");
-    }
-    if (nosys) sql += " AND name NOT LIKE 'sqlite_%'";
-    sql += " ORDER BY rowid";
-    std::vector<std::string> params;
-    if (have_pattern) params = {pattern, schema};
-    Status s = ForEachRow(db, sql, params, [&](sqlite3_stmt* st) {
-      rows.push_back({schema, ColumnText(st, 0), ColumnText(st, 1), ColumnText(st, 2)});
-    });
-    if (!s.ok()) return s;
-  }
-  int dynamo_tables = 0;
-  for (const auto& r : rows) dynamo_tables += r.schema == kDynamoSchema;
-  bool describe_dynamo = dynamo_tables <= kMaxDescribedTables;
-  for (const auto& r : rows) {
-    bool dynamo = r.schema == kDynamoSchema;
-    std::string sql = dynamo || r.schema == "main" ? r.sql : AddSchemaPrefix(r.sql, r.schema);
-    bool is_dynamo_vtab = r.sql.find(" USING dynamodb(") != std::string::npos;
-    bool comment = r.type == "view" || r.sql.rfind("CREATE VIRTUAL TABLE", 0) == 0;
-    if (comment && (!dynamo || describe_dynamo)) {
-      std::string error;
-      std::string summary = ColumnSummary(db, r.schema, !dynamo && r.schema != "main", r.name,
-                                          is_dynamo_vtab, &error);
-      if (dynamo && summary.empty() && !error.empty()) {
-        // Still list the table; say why its columns are missing.
-        std::fflush(out);
-        std::fprintf(stderr, "warning: %s: %s\n", r.name.c_str(), error.c_str());
-      }
-      if (!summary.empty()) sql += "\n/* " + summary + " */";
-    }
-    PrintSchemaLine(out, sql, ";\n");
-  }
-  if (!describe_dynamo) {
-    std::fprintf(out,
-                 "/* %d DynamoDB tables: their columns show when at most %d match "
-                 "(.schema PATTERN) */\n",
-                 dynamo_tables, kMaxDescribedTables);
-  }
-  return Status::OK();
-}
-
-// ---------------------------------------------------------------------------
-// .indexes of DynamoDB tables: the key schema and every secondary index.
-
-std::string DescribeKey(const dynamodb::KeySchema& key) {
-  std::string out = "(" + QuoteInsertTable(key.hash.name) + " HASH " + key.hash.type;
-  if (key.range) out += ", " + QuoteInsertTable(key.range->name) + " RANGE " + key.range->type;
-  return out + ")";
-}
-
-std::string DescribeProjection(const dynamodb::Projection& p) {
-  std::string out = "PROJECTION " + p.type;
-  if (p.type == "INCLUDE") {
-    out += " (";
-    for (size_t i = 0; i < p.non_key_attributes.size(); ++i) {
-      out += (i ? ", " : "") + QuoteInsertTable(p.non_key_attributes[i]);
-    }
-    out += ")";
-  }
-  return out;
-}
-
-Status DescribeDynamoIndexes(sqlite3* db, const vtab::ModuleContext& module,
-                             dynamodb::DynamoDbClient* client, const std::string& pattern,
-                             std::FILE* out) {
-  if (!HasDynamoSchema(db)) return Status::OK();
-  std::vector<std::string> names;
-  Status s = ForEachRow(
-      db, "SELECT name FROM ddb.sqlite_schema WHERE type='table' AND name LIKE ?1 ORDER BY name",
-      {pattern}, [&](sqlite3_stmt* st) { names.push_back(ColumnText(st, 0)); });
-  if (!s.ok()) return s;
-  Status first_error;
-  for (const auto& name : names) {
-    dynamodb::TableDescription d;
-    s = client->DescribeTable(module.DynamoNameOf(name), &d);
-    if (!s.ok()) {
-      if (first_error.ok()) first_error = s;
-      continue;
-    }
-    std::string table = QuoteInsertTable(name);
-    std::fprintf(out, "%s: PRIMARY KEY %s\n", table.c_str(), DescribeKey(d.key).c_str());
-    for (const auto& i : d.global_indexes) {
-      std::string status = i.status.empty() || i.status == "ACTIVE" ? "" : " " + i.status;
-      std::fprintf(out, "%s: GSI %s %s %s%s\n", table.c_str(), QuoteInsertTable(i.name).c_str(),
-                   DescribeKey(i.key).c_str(), DescribeProjection(i.projection).c_str(),
-                   status.c_str());
-    }
-    for (const auto& i : d.local_indexes) {
-      std::fprintf(out, "%s: LSI %s %s %s\n", table.c_str(), QuoteInsertTable(i.name).c_str(),
-                   DescribeKey(i.key).c_str(), DescribeProjection(i.projection).c_str());
-    }
-  }
-  return first_error;
-}
-
-// ---------------------------------------------------------------------------
-// .dump, as sqlite3 writes it for the database "main".
-
-struct DumpState {
-  sqlite3* db;
-  std::FILE* out;
-  bool data_only = false;
-  bool nosys = false;
-  bool writable_schema = false;  // "PRAGMA writable_schema=ON" was written
-  int errors = 0;
-  bool interrupted = false;  // Ctrl-C: no further table
-};
-
-void DumpTable(DumpState* d, const std::string& name, const std::string& type,
-               const std::string& sql) {
-  if (name == "sqlite_sequence" && !d->nosys) {
-    if (!d->data_only) std::fputs("DELETE FROM sqlite_sequence;\n", d->out);
-  } else if (sqlite3_strglob("sqlite_stat?", name.c_str()) == 0 && !d->nosys) {
-    if (!d->data_only) std::fputs("ANALYZE sqlite_schema;\n", d->out);
-  } else if (name.rfind("sqlite_", 0) == 0) {
-    return;
-  } else if (d->data_only) {
-    // rows only
-  } else if (sql.rfind("CREATE VIRTUAL TABLE", 0) == 0) {
-    // A virtual table is recreated through the schema table, its rows are
-    // not read (for a DynamoDB table that would be a full Scan).
-    if (!d->writable_schema) {
-      std::fputs("PRAGMA writable_schema=ON;\n", d->out);
-      d->writable_schema = true;
-    }
-    std::string l = QuoteLiteral(name);
-    std::fprintf(d->out,
-                 "INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)"
-                 "VALUES('table',%s,%s,0,%s);\n",
-                 l.c_str(), l.c_str(), QuoteLiteral(sql).c_str());
-    return;
-  } else {
-    PrintSchemaLine(d->out, sql, ";\n");
-  }
-  if (type != "table") return;
-  std::vector<std::string> columns;
-  Status s = ForEachRow(d->db, "SELECT name FROM pragma_table_info(?1, 'main')", {name},
-                        [&](sqlite3_stmt* st) { columns.push_back(ColumnText(st, 0)); });
-  if (!s.ok() || columns.empty()) {
-    ++d->errors;
-    return;
-  }
-  std::string select = "SELECT ";
-  for (size_t i = 0; i < columns.size(); ++i) {
-    select += (i ? "," : "") + QuoteInsertTable(columns[i]);
-  }
-  select += " FROM main." + QuoteInsertTable(name);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(d->db, select.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(stmt);
-    ++d->errors;
-    return;
-  }
-  OutputSettings insert;
-  SetMode(&insert, Mode::kInsert);
-  insert.insert_table = QuoteInsertTable(name);
-  insert.headers = false;
-  int rc = RenderResults(stmt, insert, d->out);
-  if (rc == SQLITE_INTERRUPT) d->interrupted = true;
-  if (rc != SQLITE_DONE && rc != SQLITE_OK) ++d->errors;
-  sqlite3_finalize(stmt);
-}
-
-Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* out) {
-  DumpState d{db, out};
-  std::vector<std::string> patterns;
-  for (size_t i = 1; i < w.size(); ++i) {
-    std::string o = w[i];
-    if (o.rfind("--", 0) == 0) o = o.substr(1);
-    if (o == "-data-only") {
-      d.data_only = true;
-    } else if (o == "-nosys") {
-      d.nosys = true;
-    } else if (!o.empty() && o[0] == '-') {
-      return Status::InvalidArgument("unknown option: " + w[i] +
-                                     " (usage: .dump ?--data-only? ?--nosys? ?OBJECTS?)");
-    } else {
-      patterns.push_back(w[i]);
-    }
-  }
-  // DynamoDB tables live outside "main": a pattern naming only such a table
-  // would silently dump nothing, so say why.
-  std::vector<std::string> dynamo;
-  if (HasDynamoSchema(db)) {
-    for (const auto& p : patterns) {
-      ForEachRow(db, "SELECT name FROM ddb.sqlite_schema WHERE name LIKE ?1 ESCAPE '\\'", {p},
-                 [&](sqlite3_stmt* st) {
-                   std::string name = ColumnText(st, 0);
-                   if (!IsLocalTable(db, name)) dynamo.push_back(name);
-                 });
-    }
-  }
-  std::string like;
-  for (const auto& p : patterns) {
-    std::string q = QuoteLiteral(p);
-    if (!like.empty()) like += " OR ";
-    like += "name LIKE " + q +
-            " ESCAPE '\\' OR EXISTS (SELECT 1 FROM main.sqlite_schema WHERE name LIKE " + q +
-            " ESCAPE '\\' AND sql LIKE 'CREATE VIRTUAL TABLE%' AND "
-            "substr(o.name, 1, length(name)+1) == (name||'_'))";
-  }
-  if (like.empty()) like = "true";
-  if (!d.data_only) std::fputs("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n", out);
-  // writable_schema makes SQLite load what it can of a damaged schema.
-  Exec(db, "SAVEPOINT dump; PRAGMA writable_schema=ON");
-  struct Table {
-    std::string name, type, sql;
-  };
-  std::vector<Table> tables;
-  Status s =
-      ForEachRow(db,
-                 "SELECT name, type, sql FROM main.sqlite_schema AS o WHERE (" + like +
-                     ") AND type=='table' AND sql NOT NULL"
-                     " ORDER BY tbl_name='sqlite_sequence', rowid",
-                 {}, [&](sqlite3_stmt* st) {
-                   tables.push_back({ColumnText(st, 0), ColumnText(st, 1), ColumnText(st, 2)});
-                 });
-  if (!s.ok()) ++d.errors;
-  for (const auto& t : tables) {
-    if (!d.interrupted) DumpTable(&d, t.name, t.type, t.sql);
-  }
-  if (!d.data_only) {
-    s = ForEachRow(db,
-                   "SELECT sql FROM main.sqlite_schema AS o WHERE (" + like +
-                       ") AND sql NOT NULL AND type IN ('index','trigger','view')",
-                   {}, [&](sqlite3_stmt* st) {
-                     std::string sql = ColumnText(st, 0);
-                     // A statement ending in a -- comment needs its ';' on a line of its own.
-                     size_t dash = sql.find("--");
-                     std::fprintf(out, "%s%s", sql.c_str(),
-                                  dash != std::string::npos ? "\n;\n" : ";\n");
-                   });
-    if (!s.ok()) ++d.errors;
-  }
-  if (d.writable_schema) std::fputs("PRAGMA writable_schema=OFF;\n", out);
-  Exec(db, "PRAGMA writable_schema=OFF; RELEASE dump;");
-  if (!d.data_only) std::fputs(d.errors ? "ROLLBACK; -- due to errors\n" : "COMMIT;\n", out);
-  if (!dynamo.empty()) {
-    return Status::InvalidArgument(
-        QuoteInsertTable(dynamo[0]) +
-        " is a DynamoDB table: .dump writes local tables only (copy it first: CREATE TABLE "
-        "copy AS SELECT * FROM " +
-        QuoteInsertTable(dynamo[0]) + ")");
-  }
-  if (d.interrupted) return Status::Cancelled();
-  if (d.errors) return Status::IOError(".dump: " + std::to_string(d.errors) + " table(s) failed");
-  return Status::OK();
-}
-
-// ---------------------------------------------------------------------------
-// .import
-
-// Splits delimited text into fields the way sqlite3's .import does: a field
-// starting with '"' is quoted ("" is one quote, and separators inside are
-// text); unquoted fields end at the column or row separator, and a '\r'
-// before the row separator is dropped. With ASCII separators (0x1F, 0x1E)
-// there is no quoting at all. A UTF-8 byte order mark at the start is
-// skipped.
-class ImportReader {
- public:
-  static constexpr int kEnd = EOF;
-
-  ImportReader(std::FILE* in, std::string name, char column, char row, bool quoting)
-      : in_(in), name_(std::move(name)), column_(column), row_(row), quoting_(quoting) {}
-
-  // Reads the next field; false at the end of input (no field then).
-  bool Next() {
-    field_.clear();
-    if (first_) {
-      first_ = false;
-      SkipByteOrderMark();
-    }
-    int c = Get();
-    if (c == EOF) {
-      term_ = kEnd;
-      return false;
-    }
-    if (quoting_ && c == '"') return ReadQuoted();
-    while (c != EOF && c != column_ && c != row_) {
-      field_ += static_cast<char>(c);
-      c = Get();
-    }
-    if (c == row_) {
-      ++line_;
-      if (quoting_ && !field_.empty() && field_.back() == '\r') field_.pop_back();
-    }
-    term_ = c;
-    return true;
-  }
-
-  const std::string& field() const { return field_; }
-  int term() const { return term_; }  // what ended the field: column, row or kEnd
-  int line() const { return line_; }
-
- private:
-  int Get() {
-    if (pushback_.empty()) return std::fgetc(in_);
-    int c = pushback_.back();
-    pushback_.pop_back();
-    return c;
-  }
-  void Unget(int c) {
-    if (c != EOF) pushback_.push_back(c);
-  }
-
-  void SkipByteOrderMark() {
-    int a = Get();
-    if (a == 0xEF) {
-      int b = Get();
-      if (b == 0xBB) {
-        int c = Get();
-        if (c == 0xBF) return;
-        Unget(c);
-      }
-      Unget(b);
-    }
-    Unget(a);
-  }
-
-  // After an opening quote: up to the quote that a separator or the end
-  // follows.
-  bool ReadQuoted() {
-    int start = line_;
-    while (true) {
-      int c = Get();
-      if (c == row_) ++line_;
-      if (c == EOF) {
-        std::fprintf(stderr, "%s:%d: unterminated \"-quoted field\n", name_.c_str(), start);
-        term_ = kEnd;
-        return true;
-      }
-      if (c != '"') {
-        field_ += static_cast<char>(c);
-        continue;
-      }
-      int next = Get();
-      if (next == '"') {  // "" is one quote
-        field_ += '"';
-        continue;
-      }
-      if (next == '\r') {
-        int after = Get();
-        if (after == row_) {
-          next = after;
-        } else {
-          Unget(after);
-        }
-      }
-      if (next == column_ || next == row_ || next == EOF) {
-        if (next == row_) ++line_;
-        term_ = next;
-        return true;
-      }
-      // A lone quote inside the field stays, as in sqlite3.
-      std::fprintf(stderr, "%s:%d: unescaped \" character\n", name_.c_str(), line_);
-      field_ += '"';
-      Unget(next);
-    }
-  }
-
-  std::FILE* in_;
-  std::string name_;
-  char column_, row_;
-  bool quoting_;
-  bool first_ = true;
-  std::vector<int> pushback_;
-  std::string field_;
-  int term_ = 0;
-  int line_ = 1;
-};
-
-struct FileCloser {
-  void operator()(std::FILE* f) const {
-    if (f) std::fclose(f);
-  }
-};
-using UniqueFile = std::unique_ptr<std::FILE, FileCloser>;
-
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using UniqueStmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
-
-// Opens `path` for reading; a directory or a missing file is an error that
-// names it.
 Status OpenInputFile(const std::string& path, UniqueFile* out) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
@@ -734,180 +200,7 @@ Status OpenInputFile(const std::string& path, UniqueFile* out) {
   return Status::OK();
 }
 
-constexpr const char* kImportUsage =
-    "usage: .import ?--csv|--ascii? ?--skip N? ?--schema S? ?-v? FILE TABLE";
-
-Status ImportCommand(sqlite3* db, OutputSettings* output, const std::vector<std::string>& w,
-                     std::FILE* out) {
-  std::string file, table, schema;
-  int skip = 0;
-  int verbose = 0;
-  char column = 0, row = 0;
-  bool explicit_format = false;
-  for (size_t i = 1; i < w.size(); ++i) {
-    std::string o = w[i];
-    if (o.rfind("--", 0) == 0) o = o.substr(1);
-    if (o == "-csv") {
-      column = ',', row = '\n', explicit_format = true;
-    } else if (o == "-ascii") {
-      column = '\x1f', row = '\x1e', explicit_format = true;
-    } else if (o == "-skip" && i + 1 < w.size()) {
-      skip = std::atoi(w[++i].c_str());
-    } else if (o == "-schema" && i + 1 < w.size()) {
-      schema = w[++i];
-    } else if (o == "-v") {
-      ++verbose;
-    } else if (!o.empty() && o[0] == '-' && o.size() > 1) {
-      return Status::InvalidArgument("unknown option: " + w[i] + " (" + kImportUsage + ")");
-    } else if (file.empty()) {
-      file = w[i];
-    } else if (table.empty()) {
-      table = w[i];
-    } else {
-      return Status::InvalidArgument(std::string("extra argument: \"") + w[i] + "\" (" +
-                                     kImportUsage + ")");
-    }
-  }
-  if (file.empty() || table.empty()) return Status::InvalidArgument(kImportUsage);
-  if (!explicit_format) {
-    // Like sqlite3: the separators of the output mode, one character each.
-    // In csv mode a "\r\n" row separator reads as "\n", and (a quirk of
-    // sqlite3 that scripts diffing the two shells see) stays "\n" for output.
-    std::string col = output->column_separator;
-    if (output->mode == Mode::kCsv && output->row_separator == "\r\n") {
-      output->row_separator = "\n";
-    }
-    std::string rowsep = output->row_separator;
-    if (col.size() != 1 || rowsep.size() != 1) {
-      return Status::InvalidArgument(
-          ".import needs one-character column and row separators (use --csv, or .separator)");
-    }
-    column = col[0];
-    row = rowsep[0];
-  }
-  if (file[0] == '|') return Status::NotSupported(".import from a command is not supported");
-  if (schema == kDynamoSchema ||
-      (schema.empty() && IsDynamoTable(db, table) && !IsLocalTable(db, table))) {
-    return Status::InvalidArgument(QuoteInsertTable(table) +
-                                   " is a DynamoDB table: .import loads local tables only");
-  }
-  UniqueFile in;
-  Status s = OpenInputFile(file, &in);
-  if (!s.ok()) return s;
-  bool quoting = !(column == '\x1f' && row == '\x1e');
-  ImportReader reader(in.get(), file, column, row, quoting);
-  for (int i = 0; i < skip; ++i) {
-    while (reader.Next() && reader.term() == column) {
-    }
-  }
-  std::string target = (schema.empty() ? "" : QuoteId(schema) + ".") + QuoteId(table);
-  sqlite3_stmt* raw = nullptr;
-  bool exists =
-      sqlite3_prepare_v2(db, ("SELECT * FROM " + target).c_str(), -1, &raw, nullptr) == SQLITE_OK;
-  sqlite3_finalize(raw);
-  raw = nullptr;
-  if (!exists) {
-    // The first row names the columns, all TEXT, as sqlite3 3.40 makes them.
-    std::string create = "CREATE TABLE " + target + "(\n";
-    const char* sep = "";
-    while (reader.Next()) {
-      create += sep + QuoteId(reader.field()) + " TEXT";
-      sep = ", ";
-      if (reader.term() != column) break;
-    }
-    if (!*sep) return Status::InvalidArgument(file + ": empty file");
-    create += ")";
-    if (verbose) std::fprintf(out, "%s\n\n", create.c_str());
-    s = Exec(db, create);
-    if (!s.ok()) return Status::InvalidArgument(create + " failed: " + s.message());
-  }
-  if (sqlite3_prepare_v2(db, ("SELECT * FROM " + target).c_str(), -1, &raw, nullptr) != SQLITE_OK) {
-    Status e = Status::InvalidArgument(sqlite3_errmsg(db));
-    sqlite3_finalize(raw);
-    return e;
-  }
-  int ncol = sqlite3_column_count(raw);
-  sqlite3_finalize(raw);
-  raw = nullptr;
-  std::string insert = "INSERT INTO " + target + " VALUES(";
-  for (int i = 0; i < ncol; ++i) insert += i ? ",?" : "?";
-  insert += ")";
-  if (sqlite3_prepare_v2(db, insert.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
-    Status e = Status::InvalidArgument(sqlite3_errmsg(db));
-    sqlite3_finalize(raw);
-    return e;
-  }
-  UniqueStmt stmt(raw);
-  bool commit = sqlite3_get_autocommit(db) != 0;
-  if (commit) Exec(db, "BEGIN");
-  int rows = 0, failed = 0;
-  bool interrupted = false;
-  do {
-    int start = reader.line();
-    int i = 0;
-    bool stop = false;
-    for (; i < ncol; ++i) {
-      bool got = reader.Next();
-      if (!got && i == 0) {
-        stop = true;
-        break;
-      }
-      if (!quoting && i == 0 && (!got || reader.field().empty())) {
-        stop = true;
-        break;
-      }
-      if (got) {
-        sqlite3_bind_text(stmt.get(), i + 1, reader.field().data(),
-                          static_cast<int>(reader.field().size()), SQLITE_TRANSIENT);
-      } else {
-        sqlite3_bind_null(stmt.get(), i + 1);
-      }
-      if (i < ncol - 1 && reader.term() != column) {
-        std::fprintf(stderr,
-                     "%s:%d: expected %d columns but found %d - filling the rest with NULL\n",
-                     file.c_str(), start, ncol, i + 1);
-        for (int j = i + 2; j <= ncol; ++j) sqlite3_bind_null(stmt.get(), j);
-        i = ncol;
-        break;
-      }
-    }
-    if (stop) break;
-    if (reader.term() == column) {
-      do {
-        reader.Next();
-        ++i;
-      } while (reader.term() == column);
-      std::fprintf(stderr, "%s:%d: expected %d columns but found %d - extras ignored\n",
-                   file.c_str(), start, ncol, i);
-    }
-    sqlite3_step(stmt.get());
-    int rc = sqlite3_reset(stmt.get());
-    if (rc == SQLITE_INTERRUPT) {  // Ctrl-C: keep what is in, stop reading
-      interrupted = true;
-      break;
-    }
-    if (rc != SQLITE_OK) {
-      std::fprintf(stderr, "%s:%d: INSERT failed: %s\n", file.c_str(), start, sqlite3_errmsg(db));
-      ++failed;
-    } else {
-      ++rows;
-    }
-  } while (reader.term() != ImportReader::kEnd);
-  if (commit) Exec(db, "COMMIT");
-  if (verbose) {
-    std::fprintf(out, "Added %d rows with %d errors using %d lines of input\n", rows, failed,
-                 reader.line() - 1);
-  }
-  if (interrupted) {
-    return Status::Cancelled(".import " + file + " interrupted after " + std::to_string(rows) +
-                             " rows");
-  }
-  if (failed) {
-    return Status::InvalidArgument(".import " + file + ": " + std::to_string(failed) + " of " +
-                                   std::to_string(rows + failed) + " rows failed");
-  }
-  return Status::OK();
-}
+namespace {
 
 // ---------------------------------------------------------------------------
 // .parameter, kept where sqlite3 keeps it so Shell::BindParameters (and a
