@@ -13,7 +13,8 @@
 //    UPDATE, INTO, anywhere in the statement, also after the cursor), table
 //    names and aliases, SQL keywords (in the case the user types them in)
 //    and function names.
-// Identifiers that need quotes are offered quoted: "my-table".
+// Identifiers that need quotes are offered quoted: "my-table" (as insert
+// mode quotes table names, output.h's QuoteInsertTable).
 #pragma once
 
 #include <cstddef>
@@ -71,10 +72,5 @@ struct TableRef {
 // strings and comments understood; subqueries in parentheses are skipped as
 // names but scanned for their own tables).
 std::vector<TableRef> TablesInStatement(std::string_view sql);
-
-// `name` as it must be written in SQL: bare when it is a plain identifier
-// ([A-Za-z_][A-Za-z0-9_]*) and no keyword, else in double quotes with
-// embedded double quotes doubled.
-std::string QuoteIdentifier(std::string_view name);
 
 }  // namespace ddb::shell

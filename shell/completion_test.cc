@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "shell/output.h"
+
 namespace ddb::shell {
 namespace {
 
@@ -190,14 +192,15 @@ TEST(CompletionTest, TablesInStatement) {
   EXPECT_EQ(refs[0].alias, "");
 }
 
-TEST(CompletionTest, QuoteIdentifier) {
-  EXPECT_EQ(QuoteIdentifier("demo"), "demo");
-  EXPECT_EQ(QuoteIdentifier("_x9"), "_x9");
-  EXPECT_EQ(QuoteIdentifier("my-table"), "\"my-table\"");
-  EXPECT_EQ(QuoteIdentifier("9lives"), "\"9lives\"");
-  EXPECT_EQ(QuoteIdentifier("select"), "\"select\"");
-  EXPECT_EQ(QuoteIdentifier("a\"b"), "\"a\"\"b\"");
-  EXPECT_EQ(QuoteIdentifier(""), "\"\"");
+// Names are offered quoted as insert mode quotes table names.
+TEST(CompletionTest, QuoteInsertTable) {
+  EXPECT_EQ(QuoteInsertTable("demo"), "demo");
+  EXPECT_EQ(QuoteInsertTable("_x9"), "_x9");
+  EXPECT_EQ(QuoteInsertTable("my-table"), "\"my-table\"");
+  EXPECT_EQ(QuoteInsertTable("9lives"), "\"9lives\"");
+  EXPECT_EQ(QuoteInsertTable("select"), "\"select\"");
+  EXPECT_EQ(QuoteInsertTable("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(QuoteInsertTable(""), "\"\"");
 }
 
 }  // namespace

@@ -123,41 +123,14 @@ std::string ColumnText(sqlite3_stmt* stmt, int i) {
   return t ? reinterpret_cast<const char*>(t) : "";
 }
 
-std::string QuoteId(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
-
 Status ForEachRow(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
                   const std::function<void(sqlite3_stmt*)>& row) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    Status s = Status::InvalidArgument(sqlite3_errmsg(db));
-    sqlite3_finalize(stmt);
-    return s;
-  }
-  for (size_t i = 0; i < params.size(); ++i) {
-    sqlite3_bind_text(stmt, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
-  }
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) row(stmt);
-  Status s = rc == SQLITE_DONE ? Status::OK() : Status::InvalidArgument(sqlite3_errmsg(db));
-  sqlite3_finalize(stmt);
+  sql::Statement stmt;
+  Status s = stmt.Prepare(db, sql);
+  if (!s.ok()) return s;
+  for (size_t i = 0; i < params.size(); ++i) stmt.BindText(static_cast<int>(i + 1), params[i]);
+  while (stmt.Step(&s)) row(stmt.get());
   return s;
-}
-
-Status Exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    Status s = Status::InvalidArgument(err ? err : sqlite3_errmsg(db));
-    sqlite3_free(err);
-    return s;
-  }
-  return Status::OK();
 }
 
 std::vector<std::string> DatabaseNames(sqlite3* db) {
@@ -174,7 +147,7 @@ bool IsLocalTable(sqlite3* db, const std::string& name) {
   for (const auto& schema : DatabaseNames(db)) {
     if (schema == kDynamoSchema) continue;
     ForEachRow(db,
-               "SELECT 1 FROM " + QuoteId(schema) +
+               "SELECT 1 FROM " + sql::QuoteIdentifier(schema) +
                    ".sqlite_schema WHERE type IN ('table','view') AND name = ?1 COLLATE NOCASE",
                {name}, [&](sqlite3_stmt*) { found = true; });
   }
@@ -216,11 +189,11 @@ Status InitParameterTable(sqlite3* db) {
   sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 0, nullptr);
   sqlite3_db_config(db, SQLITE_DBCONFIG_WRITABLE_SCHEMA, -1, &writable);
   sqlite3_db_config(db, SQLITE_DBCONFIG_WRITABLE_SCHEMA, 1, nullptr);
-  Status s = Exec(db,
-                  "CREATE TABLE IF NOT EXISTS temp.sqlite_parameters(\n"
-                  "  key TEXT PRIMARY KEY,\n"
-                  "  value\n"
-                  ") WITHOUT ROWID;");
+  Status s = sql::Exec(db,
+                       "CREATE TABLE IF NOT EXISTS temp.sqlite_parameters(\n"
+                       "  key TEXT PRIMARY KEY,\n"
+                       "  value\n"
+                       ") WITHOUT ROWID;");
   sqlite3_db_config(db, SQLITE_DBCONFIG_WRITABLE_SCHEMA, writable, nullptr);
   sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, defensive, nullptr);
   return s;
@@ -230,7 +203,7 @@ Status ParameterCommand(sqlite3* db, const std::vector<std::string>& w, std::FIL
   std::string sub = w.size() > 1 ? w[1] : "";
   if (sub == "init" && w.size() == 2) return InitParameterTable(db);
   if (sub == "clear" && w.size() == 2)
-    return Exec(db, "DROP TABLE IF EXISTS temp.sqlite_parameters;");
+    return sql::Exec(db, "DROP TABLE IF EXISTS temp.sqlite_parameters;");
   if (sub == "list" && w.size() == 2) {
     int width = 0;
     ForEachRow(db, "SELECT max(length(key)) FROM temp.sqlite_parameters", {},
@@ -243,11 +216,8 @@ Status ParameterCommand(sqlite3* db, const std::vector<std::string>& w, std::FIL
                       });
   }
   if (sub == "unset" && w.size() == 3) {
-    sqlite3_stmt* probe = nullptr;
-    bool table = sqlite3_prepare_v2(db, "SELECT 1 FROM temp.sqlite_parameters", -1, &probe,
-                                    nullptr) == SQLITE_OK;
-    sqlite3_finalize(probe);
-    if (!table) return Status::OK();
+    sql::Statement probe;
+    if (!probe.Prepare(db, "SELECT 1 FROM temp.sqlite_parameters").ok()) return Status::OK();
     return ForEachRow(db, "DELETE FROM temp.sqlite_parameters WHERE key = ?1", {w[2]},
                       [](sqlite3_stmt*) {});
   }
@@ -262,21 +232,14 @@ Status ParameterCommand(sqlite3* db, const std::vector<std::string>& w, std::FIL
     // VALUE is an SQL expression when it parses as one, else text: 42 is a
     // number, 'x' and x are both the text x.
     std::string prefix =
-        "REPLACE INTO temp.sqlite_parameters(key,value) VALUES(" + QuoteLiteral(key) + ",";
-    sqlite3_stmt* stmt = nullptr;
-    std::string sql = prefix + w[3] + ");";
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      sqlite3_finalize(stmt);
-      stmt = nullptr;
-      sql = prefix + QuoteLiteral(w[3]) + ");";
-      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-        s = Status::InvalidArgument(sqlite3_errmsg(db));
-        sqlite3_finalize(stmt);
-        return s;
-      }
+        "REPLACE INTO temp.sqlite_parameters(key,value) VALUES(" + sql::QuoteLiteral(key) + ",";
+    sql::Statement stmt;
+    if (!stmt.Prepare(db, prefix + w[3] + ");").ok()) {
+      s = stmt.Prepare(db, prefix + sql::QuoteLiteral(w[3]) + ");");
+      if (!s.ok()) return s;
     }
-    UniqueStmt owned(stmt);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
+    Status step;
+    if (stmt.Step(&step) || !step.ok()) {
       return Status::InvalidArgument(std::string(".parameter set ") + key + ": " +
                                      sqlite3_errmsg(db));
     }
@@ -327,7 +290,7 @@ Status ModeCommand(OutputSettings* output, const std::vector<std::string>& args,
     if (!msg.empty()) std::fputs(msg.c_str(), stderr);  // warnings
     return Status::OK();
   }
-  msg = Trim(msg);
+  msg = std::string(str::Trim(msg));
   if (msg.rfind("Error: ", 0) == 0) msg = msg.substr(7);
   if (msg.rfind("mode should be", 0) == 0) {
     std::string name;
@@ -356,17 +319,14 @@ Status Toggle(const DotCall& c, bool* flag) {
 }  // namespace
 
 void Shell::ShowQueryPlan(sqlite3_stmt* stmt) {
-  std::string sql = Trim(sqlite3_sql(stmt));
+  std::string sql(str::Trim(sqlite3_sql(stmt)));
   OutputSettings explain = output_;
   explain.auto_explain = true;
   std::vector<std::string> prefixes = {"EXPLAIN QUERY PLAN "};
   if (eqp_ >= 2) prefixes.push_back("EXPLAIN ");  // .eqp full: the bytecode too
   for (const auto& prefix : prefixes) {
-    sqlite3_stmt* plan = nullptr;
-    if (sqlite3_prepare_v2(db_, (prefix + sql).c_str(), -1, &plan, nullptr) == SQLITE_OK) {
-      RenderResults(plan, explain, out());
-    }
-    sqlite3_finalize(plan);
+    sql::Statement plan;
+    if (plan.Prepare(db_, prefix + sql).ok()) RenderResults(plan.get(), explain, out());
   }
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/dynamodb/client.h"
+#include "engine/sqlite_util.h"
 #include "engine/status.h"
 #include "shell/output.h"
 #include "vtab/module.h"
@@ -30,19 +31,12 @@ struct FileCloser {
 };
 using UniqueFile = std::unique_ptr<std::FILE, FileCloser>;
 
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using UniqueStmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
-
 // Column `i` of the current row as text ("" for NULL).
 std::string ColumnText(sqlite3_stmt* stmt, int i);
-// An identifier in double quotes, always (for SQL we build).
-std::string QuoteId(const std::string& name);
-// Runs `sql` with `params` bound as ?1, ?2, ... and calls `row` for each row.
+// Runs `sql` with `params` bound as ?1, ?2, ... and calls `row` for each row
+// (quoting, statements and sql::Exec are engine/sqlite_util.h's).
 Status ForEachRow(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
                   const std::function<void(sqlite3_stmt*)>& row);
-Status Exec(sqlite3* db, const std::string& sql);
 // The attached databases in sqlite3's order: main, temp (once used), then
 // the others as attached.
 std::vector<std::string> DatabaseNames(sqlite3* db);

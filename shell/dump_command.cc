@@ -38,11 +38,11 @@ void DumpTable(DumpState* d, const std::string& name, const std::string& type,
       std::fputs("PRAGMA writable_schema=ON;\n", d->out);
       d->writable_schema = true;
     }
-    std::string l = QuoteLiteral(name);
+    std::string l = sql::QuoteLiteral(name);
     std::fprintf(d->out,
                  "INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)"
                  "VALUES('table',%s,%s,0,%s);\n",
-                 l.c_str(), l.c_str(), QuoteLiteral(sql).c_str());
+                 l.c_str(), l.c_str(), sql::QuoteLiteral(sql).c_str());
     return;
   } else {
     PrintSchemaLine(d->out, sql, ";\n");
@@ -60,9 +60,8 @@ void DumpTable(DumpState* d, const std::string& name, const std::string& type,
     select += (i ? "," : "") + QuoteInsertTable(columns[i]);
   }
   select += " FROM main." + QuoteInsertTable(name);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(d->db, select.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(stmt);
+  sql::Statement stmt;
+  if (!stmt.Prepare(d->db, select).ok()) {
     ++d->errors;
     return;
   }
@@ -70,10 +69,9 @@ void DumpTable(DumpState* d, const std::string& name, const std::string& type,
   SetMode(&insert, Mode::kInsert);
   insert.insert_table = QuoteInsertTable(name);
   insert.headers = false;
-  int rc = RenderResults(stmt, insert, d->out);
+  int rc = RenderResults(stmt.get(), insert, d->out);
   if (rc == SQLITE_INTERRUPT) d->interrupted = true;
   if (rc != SQLITE_DONE && rc != SQLITE_OK) ++d->errors;
-  sqlite3_finalize(stmt);
 }
 
 }  // namespace
@@ -109,7 +107,7 @@ Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* ou
   }
   std::string like;
   for (const auto& p : patterns) {
-    std::string q = QuoteLiteral(p);
+    std::string q = sql::QuoteLiteral(p);
     if (!like.empty()) like += " OR ";
     like += "name LIKE " + q +
             " ESCAPE '\\' OR EXISTS (SELECT 1 FROM main.sqlite_schema WHERE name LIKE " + q +
@@ -119,7 +117,7 @@ Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* ou
   if (like.empty()) like = "true";
   if (!d.data_only) std::fputs("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n", out);
   // writable_schema makes SQLite load what it can of a damaged schema.
-  Exec(db, "SAVEPOINT dump; PRAGMA writable_schema=ON");
+  sql::Exec(db, "SAVEPOINT dump; PRAGMA writable_schema=ON");
   struct Table {
     std::string name, type, sql;
   };
@@ -150,7 +148,7 @@ Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* ou
     if (!s.ok()) ++d.errors;
   }
   if (d.writable_schema) std::fputs("PRAGMA writable_schema=OFF;\n", out);
-  Exec(db, "PRAGMA writable_schema=OFF; RELEASE dump;");
+  sql::Exec(db, "PRAGMA writable_schema=OFF; RELEASE dump;");
   if (!d.data_only) std::fputs(d.errors ? "ROLLBACK; -- due to errors\n" : "COMMIT;\n", out);
   if (!dynamo.empty()) {
     return Status::InvalidArgument(

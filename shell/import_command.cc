@@ -198,46 +198,35 @@ Status ImportCommand(sqlite3* db, OutputSettings* output, const std::vector<std:
     while (reader.Next() && reader.term() == column) {
     }
   }
-  std::string target = (schema.empty() ? "" : QuoteId(schema) + ".") + QuoteId(table);
-  sqlite3_stmt* raw = nullptr;
-  bool exists =
-      sqlite3_prepare_v2(db, ("SELECT * FROM " + target).c_str(), -1, &raw, nullptr) == SQLITE_OK;
-  sqlite3_finalize(raw);
-  raw = nullptr;
-  if (!exists) {
+  std::string target =
+      (schema.empty() ? "" : sql::QuoteIdentifier(schema) + ".") + sql::QuoteIdentifier(table);
+  sql::Statement probe;
+  if (!probe.Prepare(db, "SELECT * FROM " + target).ok()) {
     // The first row names the columns, all TEXT, as sqlite3 3.40 makes them.
     std::string create = "CREATE TABLE " + target + "(\n";
     const char* sep = "";
     while (reader.Next()) {
-      create += sep + QuoteId(reader.field()) + " TEXT";
+      create += sep + sql::QuoteIdentifier(reader.field()) + " TEXT";
       sep = ", ";
       if (reader.term() != column) break;
     }
     if (!*sep) return Status::InvalidArgument(file + ": empty file");
     create += ")";
     if (verbose) std::fprintf(out, "%s\n\n", create.c_str());
-    s = Exec(db, create);
+    s = sql::Exec(db, create);
     if (!s.ok()) return Status::InvalidArgument(create + " failed: " + s.message());
   }
-  if (sqlite3_prepare_v2(db, ("SELECT * FROM " + target).c_str(), -1, &raw, nullptr) != SQLITE_OK) {
-    Status e = Status::InvalidArgument(sqlite3_errmsg(db));
-    sqlite3_finalize(raw);
-    return e;
-  }
-  int ncol = sqlite3_column_count(raw);
-  sqlite3_finalize(raw);
-  raw = nullptr;
+  s = probe.Prepare(db, "SELECT * FROM " + target);
+  if (!s.ok()) return s;
+  int ncol = sqlite3_column_count(probe.get());
   std::string insert = "INSERT INTO " + target + " VALUES(";
   for (int i = 0; i < ncol; ++i) insert += i ? ",?" : "?";
   insert += ")";
-  if (sqlite3_prepare_v2(db, insert.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
-    Status e = Status::InvalidArgument(sqlite3_errmsg(db));
-    sqlite3_finalize(raw);
-    return e;
-  }
-  UniqueStmt stmt(raw);
+  sql::Statement stmt;
+  s = stmt.Prepare(db, insert);
+  if (!s.ok()) return s;
   bool commit = sqlite3_get_autocommit(db) != 0;
-  if (commit) Exec(db, "BEGIN");
+  if (commit) sql::Exec(db, "BEGIN");
   int rows = 0, failed = 0;
   bool interrupted = false;
   do {
@@ -255,16 +244,15 @@ Status ImportCommand(sqlite3* db, OutputSettings* output, const std::vector<std:
         break;
       }
       if (got) {
-        sqlite3_bind_text(stmt.get(), i + 1, reader.field().data(),
-                          static_cast<int>(reader.field().size()), SQLITE_TRANSIENT);
+        stmt.BindText(i + 1, reader.field());
       } else {
-        sqlite3_bind_null(stmt.get(), i + 1);
+        stmt.BindNull(i + 1);
       }
       if (i < ncol - 1 && reader.term() != column) {
         std::fprintf(stderr,
                      "%s:%d: expected %d columns but found %d - filling the rest with NULL\n",
                      file.c_str(), start, ncol, i + 1);
-        for (int j = i + 2; j <= ncol; ++j) sqlite3_bind_null(stmt.get(), j);
+        for (int j = i + 2; j <= ncol; ++j) stmt.BindNull(j);
         i = ncol;
         break;
       }
@@ -291,7 +279,7 @@ Status ImportCommand(sqlite3* db, OutputSettings* output, const std::vector<std:
       ++rows;
     }
   } while (reader.term() != ImportReader::kEnd);
-  if (commit) Exec(db, "COMMIT");
+  if (commit) sql::Exec(db, "COMMIT");
   if (verbose) {
     std::fprintf(out, "Added %d rows with %d errors using %d lines of input\n", rows, failed,
                  reader.line() - 1);

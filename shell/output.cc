@@ -9,6 +9,8 @@
 #include <initializer_list>
 #include <memory>
 
+#include "engine/sqlite_util.h"
+
 namespace ddb::shell {
 
 namespace {
@@ -279,16 +281,6 @@ bool NeedsIdentifierQuote(std::string_view name) {
     if (!IsAlnumAscii(static_cast<unsigned char>(c)) && c != '_') return true;
   }
   return sqlite3_keyword_check(name.data(), static_cast<int>(name.size())) != 0;
-}
-
-std::string DoubleQuoteIdentifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  out += '"';
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -885,7 +877,7 @@ class StreamPrinter {
           w_.Put('(');
           for (int i = 0; i < ncol_; ++i) {
             if (i > 0) w_.Put(',');
-            w_.Put(NeedsIdentifierQuote(names_[i]) ? DoubleQuoteIdentifier(names_[i]) : names_[i]);
+            w_.Put(NeedsIdentifierQuote(names_[i]) ? sql::QuoteIdentifier(names_[i]) : names_[i]);
           }
           w_.Put(')');
         }
@@ -1382,7 +1374,7 @@ void SetModeFromFlag(OutputSettings* s, Mode m) {
 }
 
 std::string QuoteInsertTable(std::string_view name) {
-  return NeedsIdentifierQuote(name) ? DoubleQuoteIdentifier(name) : std::string(name);
+  return NeedsIdentifierQuote(name) ? sql::QuoteIdentifier(name) : std::string(name);
 }
 
 std::string DescribeMode(const OutputSettings& s) {

@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/sqlite_util.h"
 #include "shell/completion.h"
 #include "shell/history.h"
 #include "shell/shell.h"
@@ -304,19 +305,12 @@ class SqliteCatalog : public CompletionCatalog {
  private:
   std::vector<std::string> Query(const std::string& sql, const std::vector<std::string>& args) {
     std::vector<std::string> out;
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      sqlite3_finalize(stmt);
-      return out;
+    sql::Statement stmt;
+    if (!stmt.Prepare(db_, sql).ok()) return out;
+    for (size_t i = 0; i < args.size(); ++i) stmt.BindText(static_cast<int>(i + 1), args[i]);
+    while (stmt.Step()) {
+      if (!stmt.ColumnIsNull(0)) out.push_back(stmt.ColumnText(0));
     }
-    for (size_t i = 0; i < args.size(); ++i) {
-      sqlite3_bind_text(stmt, static_cast<int>(i + 1), args[i].c_str(), -1, SQLITE_TRANSIENT);
-    }
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      const unsigned char* text = sqlite3_column_text(stmt, 0);
-      if (text) out.emplace_back(reinterpret_cast<const char*>(text));
-    }
-    sqlite3_finalize(stmt);
     return out;
   }
 
@@ -483,7 +477,7 @@ void Shell::RunInteractive() {
   bool pager_on = false;
   std::string pager_command;
   auto pager_dot_command = [&](const std::string& t) {
-    std::string rest = Trim(std::string_view(t).substr(6));  // after ".pager"
+    std::string rest(str::Trim(std::string_view(t).substr(6)));  // after ".pager"
     bool on = false;
     if (rest.empty()) {
       if (pager_on) {
@@ -559,7 +553,7 @@ void Shell::RunInteractive() {
     // several: take them one by one, as if typed.
     for (const std::string& line : SplitLines(input)) {
       ++line_no;
-      std::string t = Trim(line);
+      std::string t(str::Trim(line));
       // As psql and most shells: exit, quit or \q alone on an empty prompt
       // leave, help shows .help (scripts keep SQLite's meaning).
       if (pending.empty() && (t == "exit" || t == "quit" || t == "\\q")) {
@@ -584,7 +578,7 @@ void Shell::RunInteractive() {
       }
       pending += line + "\n";
       if (sqlite3_complete(pending.c_str())) {
-        remember(Trim(pending));
+        remember(std::string(str::Trim(pending)));
         std::string text;
         text.swap(pending);
         run_sql(text, pending_line);

@@ -49,7 +49,7 @@ Status ListObjects(sqlite3* db, const std::string& pattern, bool indexes, std::F
   for (const auto& schema : DatabaseNames(db)) {
     bool dynamo = schema == kDynamoSchema;
     if (dynamo && indexes) continue;
-    std::string sql = "SELECT name FROM " + QuoteId(schema) + ".sqlite_schema WHERE " +
+    std::string sql = "SELECT name FROM " + sql::QuoteIdentifier(schema) + ".sqlite_schema WHERE " +
                       (indexes ? "type='index' AND tbl_name LIKE ?1"
                                : "type IN ('table','view') AND name LIKE ?1") +
                       " AND name NOT LIKE 'sqlite_%'";
@@ -125,7 +125,7 @@ std::string AddSchemaPrefix(const std::string& sql, const std::string& schema) {
     size_t n = std::strlen(kind);
     if (sql.compare(7, n, kind) == 0 && sql.size() > 7 + n && sql[7 + n] == ' ') {
       bool quote = schema != "temp" && QuoteInsertTable(schema) != schema;
-      return sql.substr(0, 7 + n) + " " + (quote ? QuoteId(schema) : schema) + "." +
+      return sql.substr(0, 7 + n) + " " + (quote ? sql::QuoteIdentifier(schema) : schema) + "." +
              sql.substr(8 + n);
     }
   }
@@ -162,8 +162,8 @@ Status SchemaCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* 
       pattern.find('.') != std::string::npos ? "lower(?2 || '.' || tbl_name)" : "lower(tbl_name)";
   std::vector<SchemaRow> rows;
   for (const auto& schema : DatabaseNames(db)) {
-    std::string sql =
-        "SELECT sql, type, name FROM " + QuoteId(schema) + ".sqlite_schema WHERE sql IS NOT NULL";
+    std::string sql = "SELECT sql, type, name FROM " + sql::QuoteIdentifier(schema) +
+                      ".sqlite_schema WHERE sql IS NOT NULL";
     if (have_pattern) {
       sql += " AND " + subject + (glob ? " GLOB ?1" : " LIKE ?1 ESCAPE '\\'");
     }
