@@ -258,10 +258,10 @@ class SqliteCatalog : public CompletionCatalog {
     if (list_tables_) list_tables_();
     std::vector<std::string> out;
     for (const auto& s : schema.empty() ? Schemas() : std::vector<std::string>{schema}) {
-      std::string sql = "SELECT name FROM \"" + s +
-                        "\".sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE "
-                        "'sqlite\\_%' ESCAPE '\\'";
-      for (auto& n : Query(sql, {})) out.push_back(std::move(n));
+      std::string query = "SELECT name FROM " + sql::QuoteIdentifier(s) +
+                          ".sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE "
+                          "'sqlite\\_%' ESCAPE '\\'";
+      for (auto& n : Query(query, {})) out.push_back(std::move(n));
     }
     return out;
   }
