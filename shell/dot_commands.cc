@@ -123,10 +123,10 @@ std::string ColumnText(sqlite3_stmt* stmt, int i) {
   return t ? reinterpret_cast<const char*>(t) : "";
 }
 
-Status ForEachRow(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
+Status ForEachRow(sqlite3* db, const std::string& query, const std::vector<std::string>& params,
                   const std::function<void(sqlite3_stmt*)>& row) {
   sql::Statement stmt;
-  Status s = stmt.Prepare(db, sql);
+  Status s = stmt.Prepare(db, query);
   if (!s.ok()) return s;
   for (size_t i = 0; i < params.size(); ++i) stmt.BindText(static_cast<int>(i + 1), params[i]);
   while (stmt.Step(&s)) row(stmt.get());
