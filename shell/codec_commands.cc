@@ -1,4 +1,5 @@
 #include "shell/codec_commands.h"
+#include "engine/sqlite_util.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -44,12 +45,8 @@ Status CodecCommand(sqlite3* db, vtab::CodecSession* codecs, const std::string& 
     if (!s.ok()) return s;
     // Tables already described keep their old columns until SQLite connects
     // them again: reload the schema so the next statement does.
-    char* err = nullptr;
-    if (sqlite3_exec(db, "PRAGMA writable_schema=RESET", nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "schema reset failed";
-      sqlite3_free(err);
-      return Status::IOError(".codec: " + msg);
-    }
+    s = sql::Exec(db, "PRAGMA writable_schema=RESET");
+    if (!s.ok()) return Status::IOError(".codec: " + s.message());
     return Status::OK();
   }
   if (cmd == "s3missing") {

@@ -5,6 +5,12 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <span>
+
+#include "engine/sqlite_util.h"
+#include "engine/strings.h"
+#include "shell/dot_command_table.h"
+#include "shell/output.h"
 
 namespace ddb::shell {
 
@@ -84,24 +90,12 @@ std::vector<Token> Tokenize(std::string_view s) {
   return tokens;
 }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool IsKeyword(std::string_view word) {
   return sqlite3_keyword_check(word.data(), static_cast<int>(word.size())) != 0;
 }
 
 bool IsWord(const Token& t, std::string_view upper) {
-  return t.kind == TokenKind::kWord && Upper(t.text) == upper;
+  return t.kind == TokenKind::kWord && str::Upper(t.text) == upper;
 }
 
 bool IsPunct(const std::vector<Token>& tokens, size_t i, char c) {
@@ -124,22 +118,7 @@ bool IsTableName(const std::vector<Token>& tokens, size_t i) {
   if (t.kind != TokenKind::kWord) return false;
   static const std::set<std::string> kNever = {"SELECT", "VALUES", "WITH", "WHERE",  "OR",
                                                "ON",     "USING",  "SET",  "LATERAL"};
-  return kNever.count(Upper(t.text)) == 0;
-}
-
-bool StartsWithIgnoringCase(std::string_view s, std::string_view prefix) {
-  if (prefix.size() > s.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && StartsWithIgnoringCase(a, b);
+  return kNever.count(str::Upper(t.text)) == 0;
 }
 
 // Keywords are offered in the case the user writes them in.
@@ -161,21 +140,10 @@ std::string Unquote(std::string_view word) {
   return ScanQuoted(word, 0, word[0] == '[' ? ']' : word[0], &next);
 }
 
+// `name` as it reads inside double quotes: its quotes doubled.
 std::string DoubleQuotes(std::string_view name) {
-  std::string out;
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out;
-}
-
-// "name" with its quotes doubled. Built piecewise: GCC 12 -O2 warns
-// (-Wrestrict, falsely) about "literal" + std::string temporaries.
-std::string Quoted(std::string_view name) {
-  std::string out = "\"";
-  out.append(DoubleQuotes(name)).push_back('"');
-  return out;
+  std::string quoted = sql::QuoteIdentifier(name);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 // Offsets of the '.' separating a qualifier in `word` ("d.na", "\"a.b\".x"),
@@ -210,13 +178,13 @@ class Matcher {
         prefix_(std::move(prefix)) {}
 
   void Name(const std::string& name) {
-    if (!StartsWithIgnoringCase(name, typed_)) return;
+    if (!str::StartsWithIgnoreCase(name, typed_)) return;
     if (quoted_context_) {
       Add(DoubleQuotes(name));
     } else if (force_quotes_) {
-      Add(Quoted(name));
+      Add(sql::QuoteIdentifier(name));
     } else {
-      Add(QuoteIdentifier(name));
+      Add(QuoteInsertTable(name));
     }
   }
   void Names(const std::vector<std::string>& names) {
@@ -224,13 +192,13 @@ class Matcher {
   }
   // Words offered as they are spelled (schema prefixes, function names).
   void Literal(const std::string& word) {
-    if (!quoted_context_ && !force_quotes_ && StartsWithIgnoringCase(word, typed_)) Add(word);
+    if (!quoted_context_ && !force_quotes_ && str::StartsWithIgnoreCase(word, typed_)) Add(word);
   }
   void Keywords(const std::vector<std::string>& keywords) {
     if (quoted_context_ || force_quotes_ || typed_.empty()) return;
     bool lower = PrefersLowerCase(typed_);
     for (const auto& k : keywords) {
-      if (StartsWithIgnoringCase(k, typed_)) Add(lower ? Lower(k) : k);
+      if (str::StartsWithIgnoreCase(k, typed_)) Add(lower ? str::Lower(k) : k);
     }
   }
   bool empty() const { return matches_.empty(); }
@@ -254,10 +222,11 @@ CompletionResult CompleteDotCommand(const CompletionRequest& req, size_t dot,
   CompletionResult result;
   std::string_view line = req.line;
   std::string word = req.line.substr(req.start, req.end - req.start);
-  std::vector<DotCommandHelp> commands = ParseDotHelp(catalog->DotHelp());
+  std::span<const DotCommand> commands = DotCommands();
   if (req.start <= dot) {
-    for (const auto& c : commands) {
-      if (("." + c.name).compare(0, word.size(), word) == 0) result.matches.push_back("." + c.name);
+    for (const DotCommand& c : commands) {
+      std::string name = "." + std::string(c.name);
+      if (name.compare(0, word.size(), word) == 0) result.matches.push_back(name);
     }
   } else {
     // The words before the one being completed: the command, then arguments.
@@ -273,25 +242,24 @@ CompletionResult CompleteDotCommand(const CompletionRequest& req, size_t dot,
       i = j;
     }
     if (words.empty()) return result;
-    const DotCommandHelp* command = nullptr;
-    for (const auto& c : commands) {
-      if (c.name == words[0]) command = &c;
-    }
-    if (!command) {  // an abbreviation: ".header" for ".headers"
-      for (const auto& c : commands) {
-        if (c.name.compare(0, words[0].size(), words[0]) == 0) {
+    const DotCommand* command = FindDotCommand(words[0]);
+    if (!command) {  // an abbreviation: ".hea" for ".headers"
+      for (const DotCommand& c : commands) {
+        if (c.name.substr(0, words[0].size()) == words[0]) {
           if (command) return result;  // ambiguous
           command = &c;
         }
       }
     }
-    if (!command || command->args.empty()) return result;
+    if (!command) return result;
+    std::vector<std::string> args = command->ArgWords();
+    if (args.empty()) return result;
     size_t index = words.size() - 1;
     std::string spec;
-    if (index < command->args.size()) {
-      spec = command->args[index];
-    } else if (command->args.back().find("...") != std::string::npos) {
-      spec = command->args.back();
+    if (index < args.size()) {
+      spec = args[index];
+    } else if (args.back().find("...") != std::string::npos) {
+      spec = args.back();
     } else {
       return result;
     }
@@ -317,7 +285,7 @@ CompletionResult CompleteDotCommand(const CompletionRequest& req, size_t dot,
       return result;
     }
     for (const auto& c : candidates) {
-      if (!StartsWithIgnoringCase(c, word)) continue;
+      if (!str::StartsWithIgnoreCase(c, word)) continue;
       bool plain = std::none_of(
           c.begin(), c.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); });
       result.matches.push_back(plain || req.quote ? c : "\"" + c + "\"");
@@ -353,7 +321,7 @@ Context ContextBefore(const std::vector<Token>& tokens) {
         --depth;
       }
       if (depth != 0 || t.kind != TokenKind::kWord) continue;
-      std::string u = Upper(t.text);
+      std::string u = str::Upper(t.text);
       if (u == "FROM") return Context::kTable;
       if (u == "SELECT" || u == "WHERE" || u == "ON" || u == "GROUP" || u == "ORDER" ||
           u == "SET" || u == "VALUES" || u == "HAVING" || u == "BY") {
@@ -366,17 +334,17 @@ Context ContextBefore(const std::vector<Token>& tokens) {
 
 const TableRef* FindRef(const std::vector<TableRef>& refs, const std::string& qualifier) {
   for (const auto& r : refs) {
-    if (!r.alias.empty() && EqualsIgnoringCase(r.alias, qualifier)) return &r;
+    if (!r.alias.empty() && str::EqualsIgnoreCase(r.alias, qualifier)) return &r;
   }
   for (const auto& r : refs) {
-    if (EqualsIgnoringCase(r.name, qualifier)) return &r;
+    if (str::EqualsIgnoreCase(r.name, qualifier)) return &r;
   }
   return nullptr;
 }
 
 bool IsSchema(CompletionCatalog* catalog, const std::string& name, std::string* canonical) {
   for (const auto& s : catalog->Schemas()) {
-    if (EqualsIgnoringCase(s, name)) {
+    if (str::EqualsIgnoreCase(s, name)) {
       *canonical = s;
       return true;
     }
@@ -405,22 +373,12 @@ std::vector<std::string> CompleteQualified(const std::string& qualifier, const s
 
 }  // namespace
 
-std::string QuoteIdentifier(std::string_view name) {
-  bool plain =
-      !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
-  for (char c : name) {
-    plain &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  }
-  if (plain && !IsKeyword(name)) return std::string(name);
-  return Quoted(name);
-}
-
 std::vector<TableRef> TablesInStatement(std::string_view sql) {
   std::vector<Token> t = Tokenize(sql);
   std::vector<TableRef> refs;
   for (size_t i = 0; i < t.size(); ++i) {
     if (t[i].kind != TokenKind::kWord) continue;
-    std::string u = Upper(t[i].text);
+    std::string u = str::Upper(t[i].text);
     bool from = u == "FROM";
     if (!from && u != "JOIN" && u != "UPDATE" && u != "INTO") continue;
     size_t j = i + 1;
@@ -446,37 +404,6 @@ std::vector<TableRef> TablesInStatement(std::string_view sql) {
     }
   }
   return refs;
-}
-
-std::vector<DotCommandHelp> ParseDotHelp(std::string_view help) {
-  std::vector<DotCommandHelp> out;
-  size_t pos = 0;
-  while (pos < help.size()) {
-    size_t eol = help.find('\n', pos);
-    std::string_view line =
-        help.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-    pos = eol == std::string_view::npos ? help.size() : eol + 1;
-    if (line.empty() || line[0] != '.') continue;
-    size_t desc = line.find("  ");
-    std::string_view spec = line.substr(1, desc == std::string_view::npos ? line.npos : desc - 1);
-    DotCommandHelp c;
-    size_t i = 0;
-    while (i < spec.size()) {
-      while (i < spec.size() && spec[i] == ' ') ++i;
-      size_t j = i;
-      while (j < spec.size() && spec[j] != ' ') ++j;
-      if (j > i) {
-        if (c.name.empty()) {
-          c.name = std::string(spec.substr(i, j - i));
-        } else {
-          c.args.emplace_back(spec.substr(i, j - i));
-        }
-      }
-      i = j;
-    }
-    if (!c.name.empty()) out.push_back(std::move(c));
-  }
-  return out;
 }
 
 CompletionResult Complete(const CompletionRequest& req, CompletionCatalog* catalog) {

@@ -4,8 +4,8 @@
 //
 // What is offered where:
 //  - a dot-command name at the start of a line (".mo" -> ".mode"), then its
-//    arguments as .help spells them: the alternatives of "on|off", output
-//    modes for MODE, table names for TABLE and PATTERN, file names for FILE;
+//    arguments as the dot-command table (dot_command_table.h) spells them: the alternatives of
+//    "on|off", output modes for MODE, table names for TABLE and PATTERN, file names for FILE;
 //  - table names after FROM, JOIN, UPDATE, INTO, TABLE and after a comma in
 //    a FROM clause, schema names ("ddb.") too;
 //  - "schema.": the tables of that schema; "table." or "alias.": its columns;
@@ -13,7 +13,8 @@
 //    UPDATE, INTO, anywhere in the statement, also after the cursor), table
 //    names and aliases, SQL keywords (in the case the user types them in)
 //    and function names.
-// Identifiers that need quotes are offered quoted: "my-table".
+// Identifiers that need quotes are offered quoted: "my-table" (as insert
+// mode quotes table names, output.h's QuoteInsertTable).
 #pragma once
 
 #include <cstddef>
@@ -40,8 +41,6 @@ class CompletionCatalog {
   virtual std::vector<std::string> Functions() = 0;
   // Output mode names, for `.mode`.
   virtual std::vector<std::string> Modes() = 0;
-  // The dot-commands as `.help` lists them: ".name ARGS   description" lines.
-  virtual std::string DotHelp() = 0;
 };
 
 struct CompletionRequest {
@@ -73,20 +72,5 @@ struct TableRef {
 // strings and comments understood; subqueries in parentheses are skipped as
 // names but scanned for their own tables).
 std::vector<TableRef> TablesInStatement(std::string_view sql);
-
-// `name` as it must be written in SQL: bare when it is a plain identifier
-// ([A-Za-z_][A-Za-z0-9_]*) and no keyword, else in double quotes with
-// embedded double quotes doubled.
-std::string QuoteIdentifier(std::string_view name);
-
-// A dot-command as `.help` describes it.
-struct DotCommandHelp {
-  std::string name;               // without the dot
-  std::vector<std::string> args;  // "MODE", "?TABLE?", "on|off"
-};
-
-// Parses `.help` output: every line that starts with '.'; the arguments end
-// where two spaces start the description.
-std::vector<DotCommandHelp> ParseDotHelp(std::string_view help);
 
 }  // namespace ddb::shell

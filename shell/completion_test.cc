@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "shell/output.h"
+
 namespace ddb::shell {
 namespace {
 
@@ -28,15 +30,6 @@ class FakeCatalog : public CompletionCatalog {
   std::vector<std::string> Keywords() override { return {"SELECT", "SET", "FROM", "WHERE", "NOT"}; }
   std::vector<std::string> Functions() override { return {"sum", "substr"}; }
   std::vector<std::string> Modes() override { return {"box", "csv", "json", "list"}; }
-  std::string DotHelp() override {
-    return ".headers on|off         Show column names\n"
-           ".help                   Show this message\n"
-           ".mode MODE ?TABLE?      Set output mode: ascii box column csv html insert json\n"
-           "                        list markdown quote table tabs\n"
-           ".pager on|off|CMD       Page long results\n"
-           ".read FILE              Run the statements in FILE\n"
-           ".schema ?PATTERN?       Show the CREATE statements\n";
-  }
 
   std::map<std::string, std::vector<std::string>> columns = {
       {"demo", {"id", "name", "nickname", "score"}},
@@ -161,9 +154,12 @@ TEST(CompletionTest, MinusIsAnOperatorWhenNoNameMatches) {
 TEST(CompletionTest, DotCommands) {
   FakeCatalog c;
   EXPECT_EQ(CompleteAtEnd(&c, ".he").matches, Names({".headers", ".help"}));
-  EXPECT_EQ(CompleteAtEnd(&c, "  .p").matches, Names({".pager"}));
+  EXPECT_EQ(CompleteAtEnd(&c, "  .pa").matches, Names({".pager", ".parallel", ".parameter"}));
   EXPECT_EQ(CompleteAtEnd(&c, ".headers o").matches, Names({"off", "on"}));
-  EXPECT_EQ(CompleteAtEnd(&c, ".header of").matches, Names({"off"}));
+  EXPECT_EQ(CompleteAtEnd(&c, ".header of").matches, Names({"off"}));  // an alias
+  EXPECT_EQ(CompleteAtEnd(&c, ".hea of").matches, Names({"off"}));     // an abbreviation
+  EXPECT_EQ(CompleteAtEnd(&c, ".eqp ").matches, Names({"full", "off", "on"}));
+  EXPECT_EQ(CompleteAtEnd(&c, ".s3missing n").matches, Names({"null"}));
   EXPECT_EQ(CompleteAtEnd(&c, ".pager ").matches, Names({"off", "on"}));
   EXPECT_EQ(CompleteAtEnd(&c, ".mode j").matches, Names({"json"}));
   EXPECT_EQ(CompleteAtEnd(&c, ".schema my").matches, Names({"my-table"}));
@@ -196,27 +192,15 @@ TEST(CompletionTest, TablesInStatement) {
   EXPECT_EQ(refs[0].alias, "");
 }
 
-TEST(CompletionTest, QuoteIdentifier) {
-  EXPECT_EQ(QuoteIdentifier("demo"), "demo");
-  EXPECT_EQ(QuoteIdentifier("_x9"), "_x9");
-  EXPECT_EQ(QuoteIdentifier("my-table"), "\"my-table\"");
-  EXPECT_EQ(QuoteIdentifier("9lives"), "\"9lives\"");
-  EXPECT_EQ(QuoteIdentifier("select"), "\"select\"");
-  EXPECT_EQ(QuoteIdentifier("a\"b"), "\"a\"\"b\"");
-  EXPECT_EQ(QuoteIdentifier(""), "\"\"");
-}
-
-TEST(CompletionTest, ParseDotHelp) {
-  auto cmds = ParseDotHelp(
-      ".mode MODE ?TABLE?      Set output mode: ascii box\n"
-      "                        list markdown\n"
-      ".help                   Show this message\n"
-      "not a command\n");
-  ASSERT_EQ(cmds.size(), 2u);
-  EXPECT_EQ(cmds[0].name, "mode");
-  EXPECT_EQ(cmds[0].args, Names({"MODE", "?TABLE?"}));
-  EXPECT_EQ(cmds[1].name, "help");
-  EXPECT_TRUE(cmds[1].args.empty());
+// Names are offered quoted as insert mode quotes table names.
+TEST(CompletionTest, QuoteInsertTable) {
+  EXPECT_EQ(QuoteInsertTable("demo"), "demo");
+  EXPECT_EQ(QuoteInsertTable("_x9"), "_x9");
+  EXPECT_EQ(QuoteInsertTable("my-table"), "\"my-table\"");
+  EXPECT_EQ(QuoteInsertTable("9lives"), "\"9lives\"");
+  EXPECT_EQ(QuoteInsertTable("select"), "\"select\"");
+  EXPECT_EQ(QuoteInsertTable("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(QuoteInsertTable(""), "\"\"");
 }
 
 }  // namespace

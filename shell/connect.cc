@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/strings.h"
 #include "shell/progress.h"
 #include "shell/shell.h"
 #include "vtab/codec_functions.h"
@@ -83,9 +84,7 @@ bool Shell::NeedsDynamoDb(const std::string& message) const {
 
 bool Shell::ReadsSchema(const char* sql) const {
   if (tables_listed_ || !connection_) return false;
-  std::string lower;
-  for (const char* p = sql; *p; ++p)
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(*p))));
+  std::string lower = str::Lower(sql);
   for (const char* word : {"table_info", "table_xinfo", "table_list", "index_list", "sqlite_schema",
                            "sqlite_master"}) {
     if (lower.find(word) != std::string::npos) return true;

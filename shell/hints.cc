@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "shell/completion.h"
+#include "engine/sqlite_util.h"
 #include "shell/shell.h"
 #include "shell/text_util.h"
 #include "vtab/sql_names.h"
@@ -18,22 +18,6 @@
 namespace ddb::shell {
 
 namespace {
-
-using StmtPtr = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
-
-StmtPtr Prepare(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(raw);
-    raw = nullptr;
-  }
-  return StmtPtr(raw, sqlite3_finalize);
-}
-
-std::string Text(sqlite3_stmt* st, int i) {
-  const unsigned char* t = sqlite3_column_text(st, i);
-  return t ? reinterpret_cast<const char*>(t) : "";
-}
 
 // "a", "a and b", "a, b and c".
 std::string JoinNames(const std::vector<std::string>& names) {
@@ -48,7 +32,7 @@ std::string JoinNames(const std::vector<std::string>& names) {
 std::string JsonPath(const std::string& name) {
   bool plain = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
   for (char c : name) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-  return QuoteLiteral(plain ? "$." + name : "$.\"" + name + "\"");
+  return sql::QuoteLiteral(plain ? "$." + name : "$.\"" + name + "\"");
 }
 
 }  // namespace
@@ -63,13 +47,14 @@ std::string Shell::MissingColumnHint(const std::string& message, const char* sql
     column = message.substr(kNoSuchColumn.size());
     if (size_t dot = column.rfind('.'); dot != std::string::npos) column = column.substr(dot + 1);
     // The first DynamoDB table the statement names (as a word).
-    StmtPtr q = Prepare(db_,
-                        "SELECT name FROM ddb.sqlite_schema WHERE type = 'table' AND "
-                        "(' ' || lower(?1) || ' ') GLOB ('*[^a-z0-9_]' || lower(name) || "
-                        "'[^a-z0-9_]*') ORDER BY length(name) DESC LIMIT 1");
-    if (!q) return "";
-    sqlite3_bind_text(q.get(), 1, sql, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(q.get()) == SQLITE_ROW) table = Text(q.get(), 0);
+    sql::Statement q;
+    Status s = q.Prepare(db_,
+                         "SELECT name FROM ddb.sqlite_schema WHERE type = 'table' AND "
+                         "(' ' || lower(?1) || ' ') GLOB ('*[^a-z0-9_]' || lower(name) || "
+                         "'[^a-z0-9_]*') ORDER BY length(name) DESC LIMIT 1");
+    if (!s.ok()) return "";
+    q.BindText(1, sql);
+    if (q.Step()) table = q.ColumnText(0);
   } else if (size_t at = message.find(kNoColumnNamed);
              message.compare(0, 6, "table ") == 0 && at != std::string::npos) {
     column = message.substr(at + kNoColumnNamed.size());
@@ -80,15 +65,16 @@ std::string Shell::MissingColumnHint(const std::string& message, const char* sql
       return "";  // a table of another database
     }
     // A local table of that name is the one SQLite wrote to.
-    StmtPtr q = Prepare(
+    sql::Statement q;
+    Status s = q.Prepare(
         db_,
         "SELECT name FROM ddb.sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE "
         "AND (?2 OR NOT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE name = ?1 COLLATE "
         "NOCASE UNION ALL SELECT 1 FROM temp.sqlite_schema WHERE name = ?1 COLLATE NOCASE))");
-    if (!q) return "";
-    sqlite3_bind_text(q.get(), 1, named.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(q.get(), 2, message.compare(6, 4, "ddb.") == 0);
-    if (sqlite3_step(q.get()) == SQLITE_ROW) table = Text(q.get(), 0);
+    if (!s.ok()) return "";
+    q.BindText(1, named);
+    q.BindInt(2, message.compare(6, 4, "ddb.") == 0);
+    if (q.Step()) table = q.ColumnText(0);
   } else {
     return "";
   }
@@ -101,7 +87,7 @@ std::string Shell::MissingColumnHint(const std::string& message, const char* sql
     std::vector<std::string> columns;
     for (const auto& [attribute, name] : group) {
       attributes.push_back(attribute);
-      columns.push_back(QuoteIdentifier(name));
+      columns.push_back(QuoteInsertTable(name));
     }
     return " (attributes " + JoinNames(attributes) + " of " + table +
            " differ only in case, which SQL names do not tell apart: they are columns " +
@@ -115,18 +101,18 @@ std::string Shell::MissingColumnHint(const std::string& message, const char* sql
     // Writing an attribute no item has yet is no mistake: say how.
     return sample + ", and none of them is " + column +
            ": write an attribute no column holds through the column item, as in INSERT INTO " +
-           QuoteIdentifier(table) + "(..., item) VALUES (..., json_object(" + QuoteLiteral(column) +
-           ", value))" + refresh + ")";
+           QuoteInsertTable(table) + "(..., item) VALUES (..., json_object(" +
+           sql::QuoteLiteral(column) + ", value))" + refresh + ")";
   }
   if (FirstKeyword(sql) == "UPDATE") {
     return sample + ", and none of them is " + column +
-           ": read an attribute no column holds as item->>" + QuoteLiteral(column) +
+           ": read an attribute no column holds as item->>" + sql::QuoteLiteral(column) +
            " and write it as SET item = json_set(item, " + JsonPath(column) + ", value)" + refresh +
            ")";
   }
   // A sample that read the whole table missed nothing.
   if (refresh.empty()) return "";
-  return sample + ": read an attribute the sample missed as item->>" + QuoteLiteral(column) +
+  return sample + ": read an attribute the sample missed as item->>" + sql::QuoteLiteral(column) +
          refresh + ")";
 }
 
@@ -140,7 +126,7 @@ std::string Shell::MissingTableHint(const std::string& message) {
   for (const auto& [dynamo, sql_name] : module_->ListedTables()) {
     if (dynamo == sql_name || vtab::FoldCase(dynamo) != vtab::FoldCase(name)) continue;
     tables.push_back(dynamo);
-    names.push_back(QuoteIdentifier(sql_name));
+    names.push_back(QuoteInsertTable(sql_name));
   }
   if (tables.empty()) return "";
   return " (DynamoDB tables " + JoinNames(tables) +
@@ -156,23 +142,26 @@ void Shell::PrintWarnings() {
     // attached before ddb first: a table or view there hides the DynamoDB
     // table of that name.
     std::vector<std::string> before;
-    StmtPtr list = Prepare(db_, "SELECT name FROM pragma_database_list ORDER BY seq");
-    while (list && sqlite3_step(list.get()) == SQLITE_ROW) {
-      std::string schema = Text(list.get(), 0);
+    sql::Statement list;
+    Status s = list.Prepare(db_, "SELECT name FROM pragma_database_list ORDER BY seq");
+    while (s.ok() && list.Step()) {
+      std::string schema = list.ColumnText(0);
       if (schema == "ddb") break;
       before.push_back(schema);
     }
     for (const auto& schema : before) {
-      StmtPtr q = Prepare(db_, "SELECT l.type, l.name, d.name FROM " + QuoteIdentifier(schema) +
-                                   ".sqlite_schema l JOIN ddb.sqlite_schema d ON d.name = l.name "
-                                   "COLLATE NOCASE WHERE l.type IN ('table', 'view')");
-      while (q && sqlite3_step(q.get()) == SQLITE_ROW) {
-        std::string local = QuoteIdentifier(Text(q.get(), 1));
-        std::string dynamo = QuoteIdentifier(Text(q.get(), 2));
-        module_->Warn("the local " + Text(q.get(), 0) + " " +
+      sql::Statement q;
+      Status listed =
+          q.Prepare(db_, "SELECT l.type, l.name, d.name FROM " + QuoteInsertTable(schema) +
+                             ".sqlite_schema l JOIN ddb.sqlite_schema d ON d.name = "
+                             "l.name COLLATE NOCASE WHERE l.type IN ('table', 'view')");
+      while (listed.ok() && q.Step()) {
+        std::string local = QuoteInsertTable(q.ColumnText(1));
+        std::string dynamo = QuoteInsertTable(q.ColumnText(2));
+        module_->Warn("the local " + q.ColumnText(0) + " " +
                       (schema == "main"   ? ""
                        : schema == "temp" ? "temp."
-                                          : QuoteIdentifier(schema) + ".") +
+                                          : QuoteInsertTable(schema) + ".") +
                       local + " hides the DynamoDB table " + dynamo + ": statements that name " +
                       dynamo + " use the local one; name the DynamoDB table as ddb." + dynamo);
       }

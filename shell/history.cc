@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/strings.h"
+
 namespace ddb::shell {
 
 namespace {
@@ -27,7 +29,7 @@ bool ContainsWordIgnoringCase(std::string_view text, std::string_view word) {
   if (word.size() > text.size()) return false;
   for (size_t i = 0; i + word.size() <= text.size(); ++i) {
     size_t j = 0;
-    while (j < word.size() && std::tolower(static_cast<unsigned char>(text[i + j])) == word[j]) {
+    while (j < word.size() && str::AsciiLower(text[i + j]) == word[j]) {
       ++j;
     }
     if (j == word.size()) return true;
@@ -86,9 +88,7 @@ size_t RunLength(std::string_view text, size_t i) {
 
 bool HasKeyAssignment(std::string_view text) {
   for (size_t i = 0; i + 3 <= text.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != 'k' ||
-        std::tolower(static_cast<unsigned char>(text[i + 1])) != 'e' ||
-        std::tolower(static_cast<unsigned char>(text[i + 2])) != 'y') {
+    if (!str::StartsWithIgnoreCase(text.substr(i), "key")) {
       continue;
     }
     size_t j = i + 3;

@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/sqlite_util.h"
 #include "shell/completion.h"
 #include "shell/history.h"
 #include "shell/shell.h"
@@ -250,17 +251,17 @@ class SqliteCatalog : public CompletionCatalog {
  public:
   // `list_tables` declares the DynamoDB tables before the first completion
   // of a table name (the connection is lazy).
-  SqliteCatalog(sqlite3* db, std::string dot_help, std::function<void()> list_tables)
-      : db_(db), dot_help_(std::move(dot_help)), list_tables_(std::move(list_tables)) {}
+  SqliteCatalog(sqlite3* db, std::function<void()> list_tables)
+      : db_(db), list_tables_(std::move(list_tables)) {}
 
   std::vector<std::string> Tables(const std::string& schema) override {
     if (list_tables_) list_tables_();
     std::vector<std::string> out;
     for (const auto& s : schema.empty() ? Schemas() : std::vector<std::string>{schema}) {
-      std::string sql = "SELECT name FROM \"" + s +
-                        "\".sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE "
-                        "'sqlite\\_%' ESCAPE '\\'";
-      for (auto& n : Query(sql, {})) out.push_back(std::move(n));
+      std::string query = "SELECT name FROM " + sql::QuoteIdentifier(s) +
+                          ".sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE "
+                          "'sqlite\\_%' ESCAPE '\\'";
+      for (auto& n : Query(query, {})) out.push_back(std::move(n));
     }
     return out;
   }
@@ -300,29 +301,20 @@ class SqliteCatalog : public CompletionCatalog {
     }
     return out;
   }
-  std::string DotHelp() override { return dot_help_; }
 
  private:
   std::vector<std::string> Query(const std::string& sql, const std::vector<std::string>& args) {
     std::vector<std::string> out;
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      sqlite3_finalize(stmt);
-      return out;
+    sql::Statement stmt;
+    if (!stmt.Prepare(db_, sql).ok()) return out;
+    for (size_t i = 0; i < args.size(); ++i) stmt.BindText(static_cast<int>(i + 1), args[i]);
+    while (stmt.Step()) {
+      if (!stmt.ColumnIsNull(0)) out.push_back(stmt.ColumnText(0));
     }
-    for (size_t i = 0; i < args.size(); ++i) {
-      sqlite3_bind_text(stmt, static_cast<int>(i + 1), args[i].c_str(), -1, SQLITE_TRANSIENT);
-    }
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      const unsigned char* text = sqlite3_column_text(stmt, 0);
-      if (text) out.emplace_back(reinterpret_cast<const char*>(text));
-    }
-    sqlite3_finalize(stmt);
     return out;
   }
 
   sqlite3* db_;
-  std::string dot_help_;
   std::function<void()> list_tables_;
 };
 
@@ -455,35 +447,9 @@ std::string Shell::Prompt(bool continuation) const {
 
 void Shell::RunInteractive() {
   InputSource source{"", true};
-  // The banner comes first also because stdio picks stdout's buffering at
-  // its first write: it must see the terminal (line buffering), not the
-  // file .help is captured into below.
   std::printf("ddbsql %s on %s. Enter \".help\" for usage hints.\n", DDBSQL_VERSION,
               DescribeConnection().c_str());
   std::fflush(stdout);
-
-  // What .help says, for completing dot-commands and their arguments; the
-  // pager is the REPL's own.
-  std::string dot_help;
-  {
-    std::FILE* capture = std::tmpfile();
-    int saved = capture ? dup(STDOUT_FILENO) : -1;
-    if (saved >= 0 && dup2(fileno(capture), STDOUT_FILENO) >= 0) {
-      std::FILE* saved_out = out_;
-      out_ = nullptr;
-      bool quit = false;
-      RunDotCommand(".help", source, &quit);
-      out_ = saved_out;
-      std::fflush(stdout);
-      dup2(saved, STDOUT_FILENO);
-      std::rewind(capture);
-      char buf[4096];
-      size_t n;
-      while ((n = std::fread(buf, 1, sizeof(buf), capture)) > 0) dot_help.append(buf, n);
-    }
-    if (saved >= 0) close(saved);
-    if (capture) std::fclose(capture);
-  }
 
   HistoryFile history(HistoryPath(std::getenv("XDG_STATE_HOME"), std::getenv("HOME")));
   using_history();
@@ -511,7 +477,7 @@ void Shell::RunInteractive() {
   bool pager_on = false;
   std::string pager_command;
   auto pager_dot_command = [&](const std::string& t) {
-    std::string rest = Trim(std::string_view(t).substr(6));  // after ".pager"
+    std::string rest(str::Trim(std::string_view(t).substr(6)));  // after ".pager"
     bool on = false;
     if (rest.empty()) {
       if (pager_on) {
@@ -566,7 +532,7 @@ void Shell::RunInteractive() {
 
   // Completing a table name lists the DynamoDB tables first. A failure is
   // not printed over the line being edited: the next statement says it.
-  SqliteCatalog catalog(db_, dot_help, [this] { TryListDynamoTables(); });
+  SqliteCatalog catalog(db_, [this] { TryListDynamoTables(); });
   std::string pending;
   int pending_line = 0;
   int line_no = 0;
@@ -587,7 +553,7 @@ void Shell::RunInteractive() {
     // several: take them one by one, as if typed.
     for (const std::string& line : SplitLines(input)) {
       ++line_no;
-      std::string t = Trim(line);
+      std::string t(str::Trim(line));
       // As psql and most shells: exit, quit or \q alone on an empty prompt
       // leave, help shows .help (scripts keep SQLite's meaning).
       if (pending.empty() && (t == "exit" || t == "quit" || t == "\\q")) {
@@ -612,7 +578,7 @@ void Shell::RunInteractive() {
       }
       pending += line + "\n";
       if (sqlite3_complete(pending.c_str())) {
-        remember(Trim(pending));
+        remember(std::string(str::Trim(pending)));
         std::string text;
         text.swap(pending);
         run_sql(text, pending_line);

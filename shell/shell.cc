@@ -1,5 +1,6 @@
 #include "shell/shell.h"
 
+#include "engine/sqlite_util.h"
 #include "shell/progress.h"
 #include "shell/text_util.h"
 #include "shell/write_confirm.h"
@@ -291,7 +292,7 @@ bool Shell::RunStream(std::FILE* in, const InputSource& source) {
     // as in sqlite3.
     int ignored = 0;
     if (pending.empty() || !*SkipSpaceAndComments(pending.c_str(), &ignored)) {
-      std::string t = Trim(line);
+      std::string t(str::Trim(line));
       if (!t.empty() && t[0] == '.') {
         pending.clear();
         go_on = RunText(t, source, line_no);
@@ -309,7 +310,7 @@ bool Shell::RunStream(std::FILE* in, const InputSource& source) {
     }
   }
   std::free(buf);
-  if (go_on && !Trim(pending).empty()) {
+  if (go_on && !str::Trim(pending).empty()) {
     // As sqlite3, the end of input ends a last statement that lacks its ';'.
     // An unterminated string or comment is an error at the line it opens.
     int token_line = pending_line;
@@ -326,7 +327,7 @@ bool Shell::RunStream(std::FILE* in, const InputSource& source) {
 }
 
 bool Shell::RunText(const std::string& text, const InputSource& source, int first_line) {
-  std::string t = Trim(text);
+  std::string t(str::Trim(text));
   if (t.empty()) return true;
   // As sqlite3: -echo repeats each input (dot-commands too) of a script,
   // stdin or the terminal as read; -c and -cmd text is not echoed.
@@ -505,21 +506,18 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
 Status Shell::BindParameters(sqlite3_stmt* stmt) {
   int n = sqlite3_bind_parameter_count(stmt);
   if (n == 0) return Status::OK();
-  sqlite3_stmt* lookup = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT value FROM temp.sqlite_parameters WHERE key = ?1", -1,
-                         &lookup, nullptr) != SQLITE_OK) {
+  sql::Statement lookup;
+  if (!lookup.Prepare(db_, "SELECT value FROM temp.sqlite_parameters WHERE key = ?1").ok()) {
     return Status::OK();  // no parameters were ever set
   }
   for (int i = 1; i <= n; ++i) {
     // A nameless "?" is looked up as "?N", as sqlite3 does.
     const char* name = sqlite3_bind_parameter_name(stmt, i);
     std::string key = name ? name : std::string("?").append(std::to_string(i));
-    sqlite3_bind_text(lookup, 1, key.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(lookup) == SQLITE_ROW)
-      sqlite3_bind_value(stmt, i, sqlite3_column_value(lookup, 0));
-    sqlite3_reset(lookup);
+    lookup.BindText(1, key);
+    if (lookup.Step()) sqlite3_bind_value(stmt, i, sqlite3_column_value(lookup.get(), 0));
+    lookup.Reset();
   }
-  sqlite3_finalize(lookup);
   return Status::OK();
 }
 

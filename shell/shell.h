@@ -19,6 +19,7 @@
 #include "engine/ledger/ledger.h"
 #include "engine/status.h"
 #include "shell/args.h"
+#include "shell/dot_command_table.h"
 #include "shell/output.h"
 #include "shell/run_times.h"
 #include "vtab/module.h"
@@ -64,6 +65,9 @@ class Shell {
   static std::string VersionText();
 
  private:
+  // The dot-command table names the handlers below.
+  friend std::span<const DotCommand> DotCommands();
+
   Status Open();
 
   // Lazy DynamoDB (shell/connect.cc). OpenConnection resolves settings and
@@ -100,8 +104,51 @@ class Shell {
 
   // Runs one complete SQL text; `line` is the line its first character is on.
   Status RunSql(const std::string& sql, const InputSource& source, int line);
-  // Runs one dot-command line. Sets *quit on .quit/.exit.
+  // Runs one dot-command line through the table (dot_command_table.h).
+  // Sets *quit on .quit/.exit.
   Status RunDotCommand(const std::string& line, const InputSource& source, bool* quit);
+  // The dot-commands' handlers (dot_commands.cc unless named otherwise);
+  // one handler may serve several commands (call.command says which).
+  Status DotBail(const DotCall& call);
+  Status DotChanges(const DotCall& call);
+  Status DotCodec(const DotCall& call);  // .codec, .s3missing, .s3parallel
+  Status DotConsistent(const DotCall& call);
+  Status DotConnection(const DotCall& call);  // .profile, .region, .endpoint
+  Status DotDatabases(const DotCall& call);
+  Status DotDump(const DotCall& call);
+  Status DotEcho(const DotCall& call);
+  Status DotEqp(const DotCall& call);
+  Status DotExplain(const DotCall& call);
+  Status DotHeaders(const DotCall& call);
+  Status DotHelp(const DotCall& call);
+  Status DotImport(const DotCall& call);
+  Status DotLimit(const DotCall& call);  // .ratelimit, .scanconfirm
+  Status DotMode(const DotCall& call);
+  Status DotNullValue(const DotCall& call);
+  Status DotOutput(const DotCall& call);  // .output, .once
+  Status DotPager(const DotCall& call);
+  Status DotParallel(const DotCall& call);
+  Status DotParameter(const DotCall& call);
+  Status DotPrint(const DotCall& call);
+  Status DotProgress(const DotCall& call);
+  Status DotQuit(const DotCall& call);  // .quit, .exit
+  Status DotRead(const DotCall& call);
+  Status DotReadonly(const DotCall& call);
+  Status DotRecover(const DotCall& call);
+  Status DotRefresh(const DotCall& call);
+  Status DotSchema(const DotCall& call);
+  Status DotSeparator(const DotCall& call);
+  Status DotShow(const DotCall& call);
+  Status DotStats(const DotCall& call);
+  Status DotSweep(const DotCall& call);
+  Status DotTables(const DotCall& call);  // .tables, .indexes
+  Status DotTimer(const DotCall& call);
+  Status DotWhoami(const DotCall& call);
+  Status DotWidth(const DotCall& call);
+  // .tables, .indexes, .schema and .dump show DynamoDB tables too: declares
+  // them first (the connection is lazy), runs `command`, and returns a
+  // failure to declare them (once) when `command` succeeded.
+  Status WithDynamoTables(const std::function<Status()>& command);
   void ReportError(const Status& s, const InputSource& source, int line);
   std::string Prompt(bool continuation) const;
   std::FILE* out() { return out_ ? out_ : stdout; }

@@ -1,5 +1,6 @@
 #include "shell/write_confirm.h"
 
+#include "engine/sqlite_util.h"
 #include "shell/text_util.h"
 
 #include <poll.h>
@@ -22,24 +23,19 @@ namespace {
 std::vector<std::string> ScannedTables(sqlite3* db, sqlite3_stmt* stmt) {
   std::vector<std::string> out;
   std::string sql = std::string("EXPLAIN QUERY PLAN ") + sqlite3_sql(stmt);
-  sqlite3_stmt* eqp = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &eqp, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(eqp);
-    return out;
-  }
+  sql::Statement eqp;
+  if (!eqp.Prepare(db, sql).ok()) return out;
   for (int i = 1; i <= sqlite3_bind_parameter_count(stmt); ++i) {
     // Parameters only change key values, not whether there is a key.
-    sqlite3_bind_null(eqp, i);
+    eqp.BindNull(i);
   }
-  while (sqlite3_step(eqp) == SQLITE_ROW) {
-    const char* d = reinterpret_cast<const char*>(sqlite3_column_text(eqp, 3));
-    std::string detail = d ? d : "";
+  while (eqp.Step()) {
+    std::string detail = eqp.ColumnText(3);
     size_t v = detail.find(" VIRTUAL TABLE INDEX ");
     if (detail.rfind("SCAN ", 0) != 0 || v == std::string::npos) continue;
     if (detail.find(":Scan", v) == std::string::npos) continue;
     out.push_back(detail.substr(5, v - 5));
   }
-  sqlite3_finalize(eqp);
   return out;
 }
 
