@@ -1,9 +1,9 @@
 #include "vtab/write.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <random>
-#include <regex>
 
 #include "engine/dynamodb/number.h"
 #include "vtab/module.h"
@@ -20,6 +20,17 @@ constexpr size_t kConflictKeysShown = 5;
 
 bool IsConditionFailure(const Status& s) {
   return s.aws_code() == "ConditionalCheckFailedException";
+}
+
+// The entries of a cancelled transaction whose condition failed, in order
+// (none when `s` is not a cancellation).
+std::vector<size_t> RefusedEntries(const Status& s, const dynamodb::TransactWriteResult& result) {
+  std::vector<size_t> out;
+  if (s.aws_code() != "TransactionCanceledException") return out;
+  for (size_t i = 0; i < result.cancellation_reasons.size(); ++i) {
+    if (result.cancellation_reasons[i].condition_failed()) out.push_back(i);
+  }
+  return out;
 }
 
 std::string ClientToken() {
@@ -212,10 +223,10 @@ Status WriteSession::Commit(int* sqlite_code) {
     dynamodb::TransactWriteRequest req;
     req.client_request_token = ClientToken();
     for (const PendingWrite* w : writes) req.entries.push_back(w->Entry());
-    double capacity = 0;
+    dynamodb::TransactWriteResult sent;
     auto send = [&] {
       if (stats_ != nullptr) ++stats_->transact_write_items;
-      return client_->TransactWriteItems(req, &capacity);
+      return client_->TransactWriteItems(req, &sent);
     };
     std::vector<S3ItemWrites> items;
     std::shared_ptr<Connection> connection;
@@ -238,7 +249,7 @@ Status WriteSession::Commit(int* sqlite_code) {
       if (s.ok()) s = ledger::SessionOf(*connection, &who);
       if (s.ok()) s = WriteWithS3(ledger, connection, who, items, send);
     }
-    if (stats_ != nullptr) stats_->write_capacity_milli += MilliUnits(capacity);
+    if (stats_ != nullptr) stats_->write_capacity_milli += MilliUnits(sent.consumed_capacity);
     if (s.ok()) {
       result_code_ = SQLITE_OK;
       result_ = s;
@@ -246,12 +257,9 @@ Status WriteSession::Commit(int* sqlite_code) {
         for (const PendingWrite* w : writes) stats_->items_written += w->row ? 1 : 0;
       }
     } else {
-      // "entry 3: ConditionalCheckFailed" for each refused write.
+      // The writes DynamoDB refused: their conditions failed.
       std::string detail;
-      static const std::regex kEntry("entry ([0-9]+): ConditionalCheckFailed");
-      const std::string& m = s.message();
-      for (std::sregex_iterator it(m.begin(), m.end(), kEntry), end; it != end; ++it) {
-        size_t i = std::stoul((*it)[1].str());
+      for (size_t i : RefusedEntries(s, sent)) {
         if (i >= writes.size()) continue;
         const PendingWrite& w = *writes[i];
         if (stats_ != nullptr) ++stats_->items_refused;
@@ -961,18 +969,24 @@ WriteOutcome Execute(dynamodb::DynamoDbClient* client, Stats* stats, const std::
       put.names["#k0"] = hash;
       req.entries = {std::move(del), std::move(put)};
       ++stats->transact_write_items;
-      s = client->TransactWriteItems(req, &result.consumed_capacity);
-      // Cancelled, not ConditionalCheckFailedException: the reasons say.
-      if (s.message().find("ConditionalCheckFailed") != std::string::npos) {
-        ++stats->items_refused;
-      }
-      if (s.message().find("entry 1: ConditionalCheckFailed") != std::string::npos) {
+      dynamodb::TransactWriteResult sent;
+      s = client->TransactWriteItems(req, &sent);
+      result.consumed_capacity = sent.consumed_capacity;
+      // Cancelled, not ConditionalCheckFailedException: the reasons say
+      // which condition failed, the put's (entry 1: the new key exists) or
+      // the delete's (entry 0: the item changed).
+      std::vector<size_t> refused = RefusedEntries(s, sent);
+      if (!refused.empty()) ++stats->items_refused;
+      auto refused_entry = [&refused](size_t i) {
+        return std::find(refused.begin(), refused.end(), i) != refused.end();
+      };
+      if (refused_entry(1)) {
         out.status = Status::InvalidArgument("UNIQUE constraint failed: " + *change.what +
                                              ": an item with the new key exists");
         out.sqlite_code = SQLITE_CONSTRAINT;
         return out;
       }
-      if (s.message().find("entry 0: ConditionalCheckFailed") != std::string::npos) {
+      if (refused_entry(0)) {
         out.conflicts = 1;
         out.conflict_keys.push_back(DescribeKey(*change.key));
         return out;
