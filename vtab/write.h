@@ -30,6 +30,11 @@
 // key exists (the transaction's own writes, else a consistent GetItem), so
 // that a clash is the statement's UNIQUE constraint error, as in SQLite.
 //
+// Files: this one (TableWriter: a row's change decided, staged or sent),
+// write_update.{h,cc} (an UPDATE in its steps), write_pipeline.{h,cc} (the
+// statement's requests outside BEGIN), write_session.{h,cc} (the
+// connection's transaction, savepoints and ledger).
+//
 // Codec columns are encoded (engine/codec); those whose bytes live in S3
 // go through write_s3.h: intents in the ledger, objects put, then DynamoDB,
 // then superseded objects deleted by the ledger. REPLACE and DELETE of a
@@ -39,17 +44,11 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
-#include <cstdint>
-#include <deque>
-#include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "engine/connection.h"
@@ -58,17 +57,14 @@
 #include "engine/ledger/ledger.h"
 #include "engine/status.h"
 #include "vtab/transaction.h"
+#include "vtab/write_pipeline.h"
 #include "vtab/write_s3.h"
+#include "vtab/write_session.h"
 
 namespace ddb::vtab {
 
 class ModuleContext;
 struct Stats;  // vtab/module.h
-
-// Requests one statement has in flight at most.
-inline constexpr int kInFlight = 32;
-// Puts a BatchWriteItem request carries (DynamoDB's limit).
-inline constexpr size_t kBatchWriteSize = 25;
 
 // A column as the writer sees it.
 struct WriteColumn {
@@ -81,116 +77,6 @@ struct WriteColumn {
 // The rowid of an item: a 64-bit FNV-1a hash of its primary key, the same in
 // every scan (SQLite drops duplicates of an OR by rowid) and for an INSERT.
 sqlite3_int64 KeyRowid(const dynamodb::KeySchema& key, const dynamodb::Item& item);
-
-// The message refusing `statement` ("DROP TABLE") on DynamoDB table `table`.
-std::string SchemaChangeRefused(const std::string& statement, const std::string& table);
-
-// What a group of writes did.
-struct WriteOutcome {
-  Status status;                           // the first failure
-  int sqlite_code = SQLITE_OK;             // its SQLite code (SQLITE_CONSTRAINT for a key clash)
-  uint64_t written = 0;                    // items written
-  uint64_t conflicts = 0;                  // conditional writes refused: the item had changed
-  std::vector<std::string> conflict_keys;  // the first few, for the message
-
-  void Add(WriteOutcome other);
-};
-
-// Runs write requests on a few threads, at most `limit` queued or running.
-class WritePipeline {
- public:
-  using Task = std::function<WriteOutcome()>;
-  explicit WritePipeline(int limit);
-  ~WritePipeline();
-  WritePipeline(const WritePipeline&) = delete;
-  WritePipeline& operator=(const WritePipeline&) = delete;
-
-  // Queues `task`, waiting while `limit` tasks are queued or running.
-  void Submit(Task task);
-  // Waits for every task; returns what they did since the last Take().
-  WriteOutcome Take();
-  // Waits for every task, keeping what they did for Take().
-  void Wait();
-  // True once a task has failed (not counting conflicts).
-  bool failed();
-
- private:
-  void Work();
-
-  const int limit_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Task> queue_;
-  int running_ = 0;
-  bool stop_ = false;
-  WriteOutcome total_;
-  std::vector<std::thread> threads_;
-};
-
-// The writes of one SQLite connection that span tables: the transaction
-// being built between BEGIN and COMMIT. Owned by ModuleContext.
-class WriteSession {
- public:
-  // Adds a row's write to the open transaction, combined with the
-  // transaction's earlier writes of its item (transaction.h). Over
-  // DynamoDB's limits, or for a table of another connection, it is an error
-  // that changes nothing (and SQLite undoes the statement).
-  Status Add(ItemWrite write, dynamodb::DynamoDbClient* client);
-  // The item of `table` (read through `client`) as the transaction sees it.
-  PendingWrites::Seen Find(const dynamodb::DynamoDbClient* client, const std::string& table,
-                           const dynamodb::Item& key, const dynamodb::Item** item) const;
-  // What reads of `table` through `client` see of the transaction's writes
-  // (null: nothing).
-  std::shared_ptr<const TableView> View(const dynamodb::DynamoDbClient* client,
-                                        const std::string& table);
-  // The body of an S3 object COMMIT will put (a pending item's S3 column), or null.
-  std::shared_ptr<const std::string> PendingObject(const std::string& uri);
-  // A mark of the transaction as it is, and undoing every write since (a
-  // failed xUpdate's partial writes).
-  size_t mark() const { return pending_.mark(); }
-  void UndoTo(size_t mark) { pending_.UndoTo(mark); }
-  // Sends the transaction (once; later calls return the first result).
-  Status Commit(int* sqlite_code);
-  // Forgets the transaction (after COMMIT or ROLLBACK).
-  void Reset();
-  // SQLite's savepoints, among them the one around each statement inside
-  // BEGIN: Savepoint(n) marks the transaction as it is (the first table to
-  // mark level n sets it), RollbackTo(n) restores it as it was at the mark
-  // (combined writes included), so a failed statement leaves nothing in
-  // the transaction, as in SQLite; Release(n) forgets the marks from n up.
-  void Savepoint(int n);
-  void RollbackTo(int n);
-  void Release(int n);
-  bool empty() const { return pending_.empty(); }
-
-  // The ledger of S3 writes: the one the shell set, else the default file
-  // (opened on first use).
-  void set_ledger(std::shared_ptr<ledger::Ledger> ledger) { ledger_ = std::move(ledger); }
-  Status GetLedger(ledger::Ledger** out);
-  // A statement refused at prepare time (DROP TABLE of a DynamoDB table):
-  // its message, kept until taken.
-  void Refuse(std::string message) { refusal_ = std::move(message); }
-  std::string TakeRefusal();
-  // Where COMMIT counts its request, capacity and items (`.stats`).
-  void set_stats(Stats* stats) { stats_ = stats; }
-
- private:
-  Stats* stats_ = nullptr;
-  std::map<int, size_t> marks_;  // savepoint level -> journal mark
-  PendingWrites pending_;
-  dynamodb::DynamoDbClient* client_ = nullptr;  // of the first write
-  bool sent_ = false;
-  Status result_;
-  int result_code_ = SQLITE_OK;
-  std::string refusal_;
-  std::shared_ptr<ledger::Ledger> ledger_;
-};
-
-// Refuses DROP TABLE and ALTER TABLE of the listed DynamoDB tables (an
-// authorizer on `db`). The message of the last refusal, for the shell to
-// show instead of SQLite's "not authorized", is TakeRefusal's.
-void InstallWriteGuard(sqlite3* db, ModuleContext* ctx);
-std::string TakeRefusal(ModuleContext* ctx);
 
 // The write side of one virtual table.
 class TableWriter {
@@ -215,27 +101,8 @@ class TableWriter {
     dynamodb::Item item;
     bool whole = false;
   };
-  // One change to send: what Insert/UpdateRow/Delete decided.
-  struct Change;
-
- public:
-  // A read-only view of a Change, for the requests that send it.
-  struct ChangeView {
-    enum class Kind { kPut, kUpdate, kDelete, kMove };
-    Kind kind = Kind::kPut;
-    const dynamodb::Item* key = nullptr;
-    const dynamodb::Item* item = nullptr;
-    const std::string* update = nullptr;
-    const std::string* condition = nullptr;
-    const dynamodb::NameMap* names = nullptr;
-    const dynamodb::AttributeMap* values = nullptr;
-    bool insert = false;
-    bool ignore = false;
-    const std::string* what = nullptr;
-  };
-
- private:
-  static ChangeView View(const Change& c);
+  // One change to send: what an INSERT, UPDATE or DELETE decided.
+  using Change = WriteChange;
 
   int Fail(sqlite3_vtab* vtab, const Status& s, int code = SQLITE_ERROR);
   bool InTransaction() const;
@@ -258,7 +125,29 @@ class TableWriter {
   // The error for a key change of an item whose S3 column `c` holds a
   // value named after the key.
   Status MoveWithS3Refused(const WriteColumn& c) const;
+  // An UPDATE (write_update.cc), in its steps: the new key (*changed when a
+  // key column sets another value), the changes of the columns it sets, the
+  // whole item read when needed, and a key move.
   Status BuildUpdate(sqlite3_value** values, Row old, Change* change);
+  Status NewKey(sqlite3_value** values, const dynamodb::Item& key, dynamodb::Item* new_key,
+                bool* changed);
+  Status ColumnChanges(sqlite3_value** values, const Row& old, const dynamodb::Item& key,
+                       const dynamodb::Item& new_key, bool key_changed, AttributeChanges* changes,
+                       std::set<std::string>* set_by_column, Change* change);
+  // Codec column `c` set to `v`, encoded for the item with `key` (its new
+  // key when it moves); its S3 objects go into change->s3.
+  Status CodecColumnChange(const WriteColumn& c, sqlite3_value* v, const Row& old,
+                           const dynamodb::Item& key, bool key_changed, AttributeChanges* changes,
+                           Change* change);
+  // Column `c` set to `v`: in the item's stored type, no change when it still
+  // reads as what is stored.
+  Status PlainColumnChange(const WriteColumn& c, sqlite3_value* v, const Row& old,
+                           const dynamodb::Item& key, AttributeChanges* changes) const;
+  // Reads the item with `key` again, consistently, unless `old` is whole.
+  Status ReadWhole(const dynamodb::Item& key, Row* old);
+  // Makes `change` (conditions built) a move of the item to `new_key`.
+  Status MoveItem(const dynamodb::Item& new_key, const Row& old, const AttributeChanges& changes,
+                  const std::set<std::string>& set_by_column, Change* change);
   // The item with `key` as this statement must see it: inside BEGIN the
   // transaction's own write of it, else a consistent GetItem.
   Status ReadCurrent(const dynamodb::Item& key, dynamodb::Item* item, bool* found);

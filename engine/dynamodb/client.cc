@@ -460,7 +460,8 @@ Status ParseResponse(const char* operation, const std::string& context, const st
 // X-Amz-Target and a JSON body, sent through AwsClient::Call (signing,
 // retries, CRC check).
 Status DynamoDbClient::InvokeRaw(const char* operation, const std::string& context,
-                                 const json& body, std::string* response_body) {
+                                 const json& body, std::string* response_body,
+                                 std::string* error_body) {
   aws::ServiceRequest request;
   request.method = "POST";
   request.path = "/";
@@ -475,7 +476,10 @@ Status DynamoDbClient::InvokeRaw(const char* operation, const std::string& conte
   }
   aws::HttpResponse http;
   Status s = aws_->Call(request, &http);
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    if (error_body != nullptr) *error_body = std::move(http.body);
+    return s;
+  }
   *response_body = std::move(http.body);
   return Status::OK();
 }
@@ -872,8 +876,33 @@ Status DynamoDbClient::BatchWriteItem(const std::vector<BatchWriteEntry>& entrie
   return Status::OK();
 }
 
+std::vector<CancellationReason> ParseCancellationReasons(std::string_view body) {
+  std::vector<CancellationReason> out;
+  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const json* reasons = Member(doc, "CancellationReasons");
+  if (reasons == nullptr || !reasons->is_array()) return out;
+  for (const json& r : *reasons) {
+    CancellationReason reason;
+    reason.code = StringMember(r, "Code");
+    reason.message = StringMember(r, "Message");
+    const json* item = Member(r, "Item");
+    // An item that does not decode is left out: the code is what counts.
+    if (item != nullptr && !ItemFromWireJson(*item, &reason.item).ok()) reason.item.clear();
+    out.push_back(std::move(reason));
+  }
+  return out;
+}
+
 Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
                                           double* consumed_capacity) {
+  TransactWriteResult result;
+  Status s = TransactWriteItems(request, &result);
+  if (consumed_capacity != nullptr) *consumed_capacity = result.consumed_capacity;
+  return s;
+}
+
+Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
+                                          TransactWriteResult* result) {
   json items = json::array();
   std::set<std::string> tables;
   for (const TransactWriteEntry& e : request.entries) {
@@ -881,6 +910,7 @@ Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
     json op = {{"TableName", e.table}};
     AddIfNotEmpty("ConditionExpression", e.condition, &op);
     AddExpressionParams(e.names, e.values, &op);
+    if (e.return_old_on_condition_failure) op["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD";
     const char* kind = "Put";
     switch (e.kind) {
       case TransactWriteEntry::Kind::kPut:
@@ -904,11 +934,19 @@ Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
   }
   json body = {{"TransactItems", std::move(items)}, {"ReturnConsumedCapacity", "TOTAL"}};
   AddIfNotEmpty("ClientRequestToken", request.client_request_token, &body);
-  json response;
-  Status s = Invoke("TransactWriteItems", TablesContext(tables), body, &response);
-  if (s.ok() && consumed_capacity != nullptr) {
-    *consumed_capacity = ConsumedCapacityUnits(response);
+  const std::string context = TablesContext(tables);
+  std::string text;
+  std::string error_body;
+  Status s = InvokeRaw("TransactWriteItems", context, body, &text, &error_body);
+  if (!s.ok()) {
+    if (result != nullptr && s.aws_code() == "TransactionCanceledException") {
+      result->cancellation_reasons = ParseCancellationReasons(error_body);
+    }
+    return s;
   }
+  json response;
+  s = ParseResponse("TransactWriteItems", context, text, &response);
+  if (s.ok() && result != nullptr) result->consumed_capacity = ConsumedCapacityUnits(response);
   return s;
 }
 

@@ -240,12 +240,39 @@ struct TransactWriteEntry {
   std::string condition;  // required for kConditionCheck
   NameMap names;
   AttributeMap values;
+  // When its condition fails, the cancellation reason carries the item as
+  // it was (ReturnValuesOnConditionCheckFailure ALL_OLD).
+  bool return_old_on_condition_failure = false;
 };
 
 struct TransactWriteRequest {
   std::vector<TransactWriteEntry> entries;  // up to 100
   std::string client_request_token;         // idempotency token; empty for none
 };
+
+// Why DynamoDB cancelled one entry of a transaction (its CancellationReasons,
+// in the order of the request's entries).
+struct CancellationReason {
+  std::string code;  // "None" (not the cause), "ConditionalCheckFailed", "TransactionConflict", ...
+  std::string message;  // DynamoDB's text; may be empty
+  Item item;            // the item as it was, when the entry asked for it and its condition failed
+
+  bool condition_failed() const { return code == kConditionalCheckFailed; }
+  static constexpr char kNone[] = "None";
+  static constexpr char kConditionalCheckFailed[] = "ConditionalCheckFailed";
+  static constexpr char kTransactionConflict[] = "TransactionConflict";
+};
+
+struct TransactWriteResult {
+  double consumed_capacity = 0;
+  // A cancelled transaction (TransactionCanceledException): one reason per
+  // entry, in order; empty otherwise, or when DynamoDB gave none.
+  std::vector<CancellationReason> cancellation_reasons;
+};
+
+// The CancellationReasons of a TransactionCanceledException's error
+// document `body`. An unparsable body, or one without reasons, gives none.
+std::vector<CancellationReason> ParseCancellationReasons(std::string_view body);
 
 // ---- PartiQL ----
 
@@ -318,7 +345,9 @@ class DynamoDbClient {
 
   // All entries succeed or none does. A cancelled transaction is
   // AwsError("TransactionCanceledException") whose message lists each
-  // failing entry's index and reason.
+  // failing entry's index and reason; `result` (may be null) has the
+  // reasons as data, one per entry.
+  Status TransactWriteItems(const TransactWriteRequest& request, TransactWriteResult* result);
   Status TransactWriteItems(const TransactWriteRequest& request,
                             double* consumed_capacity = nullptr);
 
@@ -334,8 +363,9 @@ class DynamoDbClient {
                 nlohmann::json* response);
   // The same, leaving the response body unparsed (Query and Scan pages are
   // decoded straight from the text: no JSON tree of a 1 MB page is built).
+  // On an error, `error_body` (if not null) receives the error document.
   Status InvokeRaw(const char* operation, const std::string& context, const nlohmann::json& body,
-                   std::string* response_body);
+                   std::string* response_body, std::string* error_body = nullptr);
   // One BatchGetItem request of at most 100 keys, repeated for its
   // UnprocessedKeys.
   Status BatchGetChunk(const BatchGetRequest& request, std::vector<Item> keys, BatchGetResult* out);

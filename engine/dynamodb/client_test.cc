@@ -76,6 +76,42 @@ TEST(DynamoDbTraitsTest, CancellationReasonsAreListedByEntry) {
   EXPECT_EQ(s.message().find("secret"), std::string::npos) << s.message();
 }
 
+// Error documents as DynamoDB sends them (recorded), their reasons as data.
+TEST(CancellationReasonsTest, OnePerEntryWithCodeMessageAndItem) {
+  std::vector<CancellationReason> reasons = ParseCancellationReasons(
+      R"({"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",)"
+      R"("CancellationReasons":[{"Code":"None"},{"Code":"ConditionalCheckFailed",)"
+      R"("Item":{"pk":{"S":"alice"},"balance":{"N":"40"}},)"
+      R"("Message":"The conditional request failed"},)"
+      R"({"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}],)"
+      R"("Message":"Transaction cancelled, please refer cancellation reasons for specific )"
+      R"(reasons [None, ConditionalCheckFailed, TransactionConflict]"})");
+  ASSERT_EQ(reasons.size(), 3u);
+  EXPECT_EQ(reasons[0].code, CancellationReason::kNone);
+  EXPECT_TRUE(reasons[0].message.empty());
+  EXPECT_TRUE(reasons[0].item.empty());
+  EXPECT_FALSE(reasons[0].condition_failed());
+  EXPECT_TRUE(reasons[1].condition_failed());
+  EXPECT_EQ(reasons[1].message, "The conditional request failed");
+  EXPECT_EQ(reasons[1].item, (Item{{"pk", AV::S("alice")}, {"balance", AV::N("40")}}));
+  EXPECT_EQ(reasons[2].code, CancellationReason::kTransactionConflict);
+  EXPECT_EQ(reasons[2].message, "Transaction is ongoing for the item");
+}
+
+TEST(CancellationReasonsTest, NoneFromOtherOrBrokenDocuments) {
+  EXPECT_TRUE(ParseCancellationReasons("").empty());
+  EXPECT_TRUE(ParseCancellationReasons("<html>proxy</html>").empty());
+  EXPECT_TRUE(
+      ParseCancellationReasons(R"({"__type":"x#ValidationException","message":"m"})").empty());
+  EXPECT_TRUE(ParseCancellationReasons(R"({"CancellationReasons":{"Code":"None"}})").empty());
+  // A reason whose item does not decode keeps its code.
+  std::vector<CancellationReason> reasons = ParseCancellationReasons(
+      R"({"CancellationReasons":[{"Code":"ConditionalCheckFailed","Item":{"a":{"Q":"1"}}}]})");
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_TRUE(reasons[0].condition_failed());
+  EXPECT_TRUE(reasons[0].item.empty());
+}
+
 TEST(DynamoDbTraitsTest, Crc32HeaderMustMatchBody) {
   auto validate = DynamoDbTraits().validate;
   aws::HttpResponse r = Response(200, R"({"TableNames":[]})");
@@ -763,6 +799,44 @@ TEST_F(DynamoDbClientTest, TransactWriteItemsCommitsOrCancelsAll) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_TRUE(client_->GetItem({"ledger", {{"pk", AV::S("t1")}}, true, "", {}}, &r).ok());
   EXPECT_FALSE(r.found);
+}
+
+TEST_F(DynamoDbClientTest, TransactWriteItemsReturnsCancellationReasons) {
+  CreateSimpleTable("accounts", false);
+  Put("accounts", {{"pk", AV::S("alice")}, {"balance", AV::N("40")}});
+  TransactWriteRequest t;
+  TransactWriteEntry put;
+  put.kind = TransactWriteEntry::Kind::kPut;
+  put.table = "accounts";
+  put.item = {{"pk", AV::S("bob")}, {"balance", AV::N("1")}};
+  TransactWriteEntry debit;
+  debit.kind = TransactWriteEntry::Kind::kUpdate;
+  debit.table = "accounts";
+  debit.item = {{"pk", AV::S("alice")}};
+  debit.update = "SET balance = balance - :a";
+  debit.condition = "balance >= :a";
+  debit.values = {{":a", AV::N("50")}};
+  debit.return_old_on_condition_failure = true;
+  t.entries = {put, debit};
+
+  TransactWriteResult result;
+  Status s = client_->TransactWriteItems(t, &result);
+  EXPECT_EQ(s.aws_code(), "TransactionCanceledException") << s.ToString();
+  // The message is as before: the failing entries by index.
+  EXPECT_NE(s.message().find("entry 1: ConditionalCheckFailed"), std::string::npos) << s.message();
+  ASSERT_EQ(result.cancellation_reasons.size(), 2u);
+  EXPECT_EQ(result.cancellation_reasons[0].code, CancellationReason::kNone);
+  EXPECT_TRUE(result.cancellation_reasons[1].condition_failed());
+  EXPECT_EQ(result.cancellation_reasons[1].item,
+            (Item{{"pk", AV::S("alice")}, {"balance", AV::N("40")}}));
+
+  // Written: no reasons, the capacity.
+  t.entries[1].values[":a"] = AV::N("40");
+  result = TransactWriteResult();
+  s = client_->TransactWriteItems(t, &result);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(result.cancellation_reasons.empty());
+  EXPECT_GT(result.consumed_capacity, 0);
 }
 
 TEST_F(DynamoDbClientTest, MissingTableErrorNamesTheTable) {
