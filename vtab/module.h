@@ -117,7 +117,7 @@ struct ScanEstimate {
   double read_units = 0;  // eventually consistent: 0.5 per 4 KB read
 };
 
-class WriteSession;  // vtab/write.h
+class WriteSession;  // vtab/write_session.h
 
 // Names SQL would confuse (sql_names.h), given names of their own: pairs of
 // (DynamoDB name, SQL name), all equal but for ASCII case (or, alone, an
@@ -222,7 +222,7 @@ class ModuleContext {
       described_.erase(table);
     }
   }
-  // The transaction being built between BEGIN and COMMIT (vtab/write.cc).
+  // The transaction being built between BEGIN and COMMIT (vtab/write_session.h).
   WriteSession& writes();
   CodecSession& codecs() { return *codecs_; }
   // Uses `other`'s codec session (its catalog, .codec declarations and
