@@ -85,6 +85,10 @@ constexpr HelpEntry kHelp[] = {
      "   Local indexes by name; for each DynamoDB table its key schema and each\n"
      "   global (GSI) and local (LSI) secondary index with its keys and\n"
      "   projection (one DescribeTable request per table).\n"},
+    {".ledger ?forget ID|all?", "Pending S3 writes in the ledger, or abandon them (ddbsql)",
+     "   Lists id, age, host, endpoints, bucket, table, key and state of each\n"
+     "   pending entry. forget marks entries abandoned (asking first on a\n"
+     "   terminal): nobody resolves them, their objects stay in S3.\n"},
     {".mode MODE ?OPTIONS?", "Choose how rows are printed",
      "   Modes: ascii box column csv html insert json line list markdown qbox\n"
      "   quote table tabs tcl, each printing exactly as in the sqlite3 shell.\n"
@@ -126,9 +130,11 @@ constexpr HelpEntry kHelp[] = {
     {".readonly ?on|off?", "Refuse writes to DynamoDB and S3; local tables stay writable (ddbsql)",
      "   The prompt shows \"ro\" while it is on. --readonly starts that way for the\n"
      "   whole session: .readonly off is then refused.\n"},
-    {".recover", "Resolve the S3 writes a crash left pending in the ledger (ddbsql)",
+    {".recover ?--other-hosts?",
+     "Resolve the S3 writes a crash left pending in the ledger (ddbsql)",
      "   Each pending entry is settled by reading its item: objects it references\n"
-     "   are kept, the others deleted. ddbsql also does this when it starts.\n"},
+     "   are kept, the others deleted. ddbsql also does this when it starts.\n"
+     "   --other-hosts: also other hosts' entries younger than a day.\n"},
     {".region ?NAME?", "Show the AWS region, or switch to NAME (ddbsql)",
      "   The DynamoDB tables are listed again; local tables stay.\n"},
     {".schema ?PATTERN?", "Print the CREATE statements of matching tables",
@@ -1318,7 +1324,8 @@ Status Shell::RunDotCommand(const std::string& line, const InputSource& source, 
     }
     return Status::OK();
   }
-  if (cmd == "recover") return w.size() == 1 ? Recover(false) : usage(".recover");
+  if (cmd == "recover") return RecoverCommand(w);
+  if (cmd == "ledger") return LedgerCommand(w);
   if (cmd == "sweep") return SweepCommand(w);
   if (cmd == "readonly") {
     // Writes already made inside BEGIN would still go out at COMMIT.
