@@ -788,5 +788,78 @@ class CrashMatrixTest(cli_support.CliTestCase):
         print("\ncrashes beyond single rows:\n" + "\n".join(lines))
 
 
+    def proxy(self, target):
+        """A fault proxy (tests/fault_proxy.py) in front of `target`: its URL
+        and a function that sets its plan."""
+        import urllib.request
+
+        proxy = subprocess.Popen(
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                          "fault_proxy.py"), target, "--max-seconds", "300"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(proxy.wait, 5)
+        self.addCleanup(proxy.terminate)
+        url = f"http://127.0.0.1:{int(proxy.stdout.readline().strip())}"
+        proxy.stdout.close()
+
+        def control(path, plan=None):
+            data = json.dumps(plan or {}).encode()
+            request = urllib.request.Request(url + path, data=data if path != "/log" else None,
+                                             method="GET" if path == "/log" else "POST")
+            with urllib.request.urlopen(request, timeout=5) as resp:
+                return json.loads(resp.read())
+        return url, lambda plan: control("/__fault__", plan), lambda: control("/__fault__/log")
+
+    def requests_before(self, log, wanted):
+        """How many requests of `log` came before the first `wanted` one."""
+        for n, e in enumerate(log["requests"]):
+            if wanted(e):
+                return n
+        self.fail(f"no such request in {log}")
+
+    def test_applied_but_the_answer_was_lost(self):
+        url, plan, log = self.proxy(self.url)
+        via = dict(AWS_ENDPOINT_URL_DYNAMODB=url, AWS_MAX_ATTEMPTS="1")
+        # Two probes: the first fills the schema cache, the second counts.
+        for key in ("p1", "p2"):
+            plan({"plan": []})
+            r = self.sql(f"INSERT INTO {TABLE}(id, c1) VALUES ('{key}', 'probe');", **via)
+            self.assertEqual(r.returncode, 0, r)
+        n = self.requests_before(log(), lambda e: e["target"].endswith("PutItem"))
+        self.clear()
+        # PutItem reaches DynamoDB, its answer does not come back; so does
+        # the GetItem that would tell: the entry stays for recovery.
+        plan({"plan": ["ok"] * n, "then": "lost"})
+        r = self.sql(f"INSERT INTO {TABLE}(id, c1) VALUES ('k', 'applied');", **via)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(self.pending(), 1)
+        plan({"plan": []})
+        r = self.sql("SELECT 1;", **via)
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+        self.check_invariants("applied, answer lost", {("k", "c1"): "applied"})
+
+    def test_an_s3_fault_in_the_middle_of_a_write(self):
+        url, plan, log = self.proxy(s3_url())
+        via = dict(AWS_ENDPOINT_URL_S3=url, AWS_MAX_ATTEMPTS="1")
+        setup = f"INSERT INTO {TABLE}(id, c1, c2) VALUES ('k', 'old c1', 'old c2');"
+        update = f"UPDATE {TABLE} SET c1 = 'new c1', c2 = 'new c2' WHERE id = 'k';"
+        self.assertEqual(self.sql(setup, **via).returncode, 0)
+        plan({"plan": []})
+        self.assertEqual(self.sql(update, **via).returncode, 0)
+        puts = [n for n, e in enumerate(log()["requests"]) if e["method"] == "PUT"]
+        self.assertEqual(len(puts), 2, log())
+        self.clear()
+        self.assertEqual(self.sql(setup, **via).returncode, 0)
+        # The first object goes up, the second PUT fails, and so does every
+        # S3 request after it (the clean-up too): recovery finishes.
+        plan({"plan": ["ok"] * puts[1], "then": "500"})
+        r = self.sql(update, **via)
+        self.assertEqual(r.returncode, 1, r)
+        plan({"plan": []})
+        r = self.sql("SELECT 1;", **via)
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+        self.check_invariants("S3 failed mid-write", {("k", "c1"): "old c1", ("k", "c2"): "old c2"})
+
+
 if __name__ == "__main__":
     cli_support.main()
