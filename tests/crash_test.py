@@ -784,7 +784,8 @@ class CrashMatrixTest(cli_support.CliTestCase):
         lines = []
         for label, catalog, setup, statement, atomic in scenarios:
             killed, unreached = self.run_scenario(label, catalog, setup, statement, steps, atomic)
-            lines.append(f"  {label}: {killed} crashes recovered, {unreached} steps not on its path")
+            lines.append(f"  {label}: {killed} crashes recovered, "
+                         f"{unreached} steps not on its path")
             self.assertGreater(killed, 0, label)
         print("\ncrashes beyond single rows:\n" + "\n".join(lines))
 
