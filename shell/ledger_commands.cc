@@ -102,8 +102,8 @@ bool Shell::CanWriteS3() const {
 std::string Shell::LedgerUnreadableText(const Status& s) const {
   std::string why = s.message();
   if (why.rfind("ledger: ", 0) == 0) why.erase(0, 8);
-  return "ledger " + ledger_->path() + " cannot be read (" + why +
-         "); move it aside (mv " + ledger_->path() + " " + ledger_->path() +
+  return "ledger " + ledger_->path() + " cannot be read (" + why + "); move it aside (mv " +
+         ledger_->path() + " " + ledger_->path() +
          ".broken) and start again: its pending S3 writes are then not recovered "
          "(.sweep finds the objects they leave)";
 }
