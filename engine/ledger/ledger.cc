@@ -16,6 +16,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -123,6 +124,24 @@ int64_t ParseUtc(const std::string& t) {
   std::tm tm{};
   if (!strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
   return static_cast<int64_t>(timegm(&tm));
+}
+
+// True when /proc shows process `pid`, started at `start`, as a zombie
+// (or dying): it has been killed or has exited.
+bool Dying(int64_t pid, int64_t start) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string state;
+  std::string field;
+  rest >> state;
+  for (int n = 4; n <= 22 && rest >> field; ++n) {
+    if (n == 22)
+      return (state == "Z" || state == "X") && std::strtoll(field.c_str(), nullptr, 10) == start;
+  }
+  return false;
 }
 
 enum class LockProbe { kHeld, kFree, kMissing, kError };
@@ -395,6 +414,15 @@ Owner Ledger::OwnerOf(const Intent& i) {
   const bool same_kernel = !boot.empty() && i.owner_boot == boot;
   if (!i.owner_lock.empty()) {
     LockProbe p = Probe(LockPath(i.owner_lock));
+    // A process killed while several threads run shows its first thread as
+    // a zombie while the others are still closing its files (and its lock):
+    // a dying owner of ours is given a moment to let go.
+    for (int n = 0; n < 40 && p == LockProbe::kHeld && same_kernel && i.owner_host == host &&
+                    Dying(i.owner_pid, i.owner_start);
+         ++n) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      p = Probe(LockPath(i.owner_lock));
+    }
     if (p == LockProbe::kHeld || p == LockProbe::kError) return Owner::kRunning;
     if (p == LockProbe::kMissing) return Owner::kGone;  // its owner ended and removed it
     // Free: the kernel vouches when it is ours; on the same host name a
