@@ -35,7 +35,13 @@ trap 'exit 129' HUP
 # fails has stopped what it started itself (and a watchdog stops them if
 # this script is killed in between).
 "$DDBSQL_REPO/scripts/emulators.sh" start "$instance"
-trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$instance"' EXIT
+# The demo's S3 write ledger and schema cache are its own, gone with its
+# emulators: never the user's ~/.local/state/ddbsql nor ~/.cache/ddbsql.
+demo_state="$(mktemp -d "${TMPDIR:-/tmp}/ddbsql-demo.XXXXXX")"
+trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$instance"; rm -rf "$demo_state"' EXIT
+export XDG_STATE_HOME="$demo_state/state"
+export XDG_CACHE_HOME="$demo_state/cache"
+mkdir -p "$XDG_STATE_HOME" "$XDG_CACHE_HOME"
 eval "$("$DDBSQL_REPO/scripts/emulators.sh" env "$instance")"
 
 # Only the demo's settings: nothing from the user's AWS profile may point

@@ -66,6 +66,12 @@ std::span<const DotCommand> DotCommands() {
        "   global (GSI) and local (LSI) secondary index with its keys and\n"
        "   projection (one DescribeTable request per table).\n",
        &Shell::DotTables},
+      {"ledger", "", "?forget ID|all?",
+       "Pending S3 writes in the ledger, or abandon them (ddbsql)",
+       "   Lists id, age, host, endpoints, bucket, table, key and state of each\n"
+       "   pending entry. forget marks entries abandoned (asking first on a\n"
+       "   terminal): nobody resolves them, their objects stay in S3.\n",
+       &Shell::DotLedger},
       {"mode", "", "MODE ?OPTIONS?", "Choose how rows are printed",
        "   Modes: ascii box column csv html insert json line list markdown qbox\n"
        "   quote table tabs tcl, each printing exactly as in the sqlite3 shell.\n"
@@ -111,9 +117,11 @@ std::span<const DotCommand> DotCommands() {
        "   The prompt shows \"ro\" while it is on. --readonly starts that way for the\n"
        "   whole session: .readonly off is then refused.\n",
        &Shell::DotReadonly},
-      {"recover", "", "", "Resolve the S3 writes a crash left pending in the ledger (ddbsql)",
+      {"recover", "", "?--other-hosts?",
+       "Resolve the S3 writes a crash left pending in the ledger (ddbsql)",
        "   Each pending entry is settled by reading its item: objects it references\n"
-       "   are kept, the others deleted. ddbsql also does this when it starts.\n",
+       "   are kept, the others deleted. ddbsql also does this when it starts.\n"
+       "   --other-hosts: also other hosts' entries younger than a day.\n",
        &Shell::DotRecover},
       {"refresh", "", "?TABLE?", "Describe and sample TABLE (or every table) again (ddbsql)",
        "   Lists the tables again. The table list (for an hour) and sampled columns\n"

@@ -3,7 +3,7 @@
 // dispatches through it, `.help` prints it and completion.cc completes
 // command names and their arguments from it, so the three cannot disagree.
 // The handlers are Shell's (dot_commands.cc, dump_command.cc,
-// import_command.cc, codec_commands.cc, write_commands.cc).
+// import_command.cc, codec_commands.cc, ledger_commands.cc).
 #pragma once
 
 #include <cstdio>

@@ -432,9 +432,9 @@ Status Shell::DotLimit(const DotCall& c) {
   return Status::OK();
 }
 
-Status Shell::DotRecover(const DotCall& c) {
-  return c.words.size() == 1 ? Recover(false) : Usage(c);
-}
+Status Shell::DotRecover(const DotCall& c) { return RecoverCommand(c.words); }
+
+Status Shell::DotLedger(const DotCall& c) { return LedgerCommand(c.words); }
 
 Status Shell::DotSweep(const DotCall& c) { return SweepCommand(c.words); }
 

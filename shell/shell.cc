@@ -180,9 +180,9 @@ Status Shell::Open() {
   Status s = module_->codecs().LoadCatalog(args_.catalog);
   if (!s.ok()) return s;
   if (args_.s3_parallel > 0) module_->codecs().set_concurrency(args_.s3_parallel);
-  // The ledger of S3 writes, and recovery of what a crash left
-  // (write_commands.cc).
-  return OpenLedger();
+  // The ledger of S3 writes (ledger_commands.cc): opened when needed.
+  SetUpLedger();
+  return Status::OK();
 }
 
 int Shell::Run() {
@@ -229,6 +229,12 @@ int Shell::Run() {
     return 1;
   }
   InterruptWatcher watcher(db_, &live_connection_);
+  // What a crash left in the ledger, where Ctrl-C skips it.
+  s = RecoverAtStart();
+  if (!s.ok()) {
+    std::fprintf(stderr, "ddbsql: %s\n", s.ToString().c_str());
+    return 1;
+  }
 
   // Init file, then -cmd, then the input.
   if (args_.init) {

@@ -135,6 +135,7 @@ class Shell {
   Status DotRead(const DotCall& call);
   Status DotReadonly(const DotCall& call);
   Status DotRecover(const DotCall& call);
+  Status DotLedger(const DotCall& call);
   Status DotRefresh(const DotCall& call);
   Status DotSchema(const DotCall& call);
   Status DotSeparator(const DotCall& call);
@@ -178,11 +179,20 @@ class Shell {
   // `.changes on`: after an input that succeeded, or failed after writing
   // DynamoDB items (`failed`).
   void PrintChanges(bool failed = false);
-  // The S3 write ledger (write_commands.cc): opened at start, pending
-  // entries recovered; .recover and .sweep.
-  Status OpenLedger();
-  Status Recover(bool quiet);
+  // The S3 write ledger (ledger_commands.cc): set up at start but opened
+  // only when needed; what a crash left is recovered by RecoverAtStart,
+  // once Ctrl-C can skip it; .recover, .ledger and .sweep.
+  void SetUpLedger();
+  Status RecoverAtStart();
+  Status Recover(bool quiet, bool other_hosts = false);
+  Status RecoverCommand(const std::vector<std::string>& words);
+  Status LedgerCommand(const std::vector<std::string>& words);
   Status SweepCommand(const std::vector<std::string>& words);
+  // True unless read-only or without S3 columns in the catalog: whether
+  // an unreadable ledger is an error (else a warning).
+  bool CanWriteS3() const;
+  std::string LedgerUnreadableText(const Status& s) const;
+  Status LedgerUnreadable(const Status& s);
 
   Args args_;
   // --readonly: the session stays read-only whatever a script says (as

@@ -6,6 +6,12 @@ statement), and boto3 then checks S3 and DynamoDB: zero orphaned objects,
 zero dangling references, no committed write lost, no uncommitted write
 visible, nothing left pending in the ledger. The kill comes from the
 test-only hook DDBSQL_TEST_CRASH_AT (engine/ledger/ledger.h: TestCrashPoint).
+Some restarts run while the killed process is still a zombie (not reaped),
+and an owner stopped mid-write (DDBSQL_TEST_PAUSE_AT) holds its lock: its
+entry is left alone. Beyond single rows: a transaction's COMMIT, a batched
+multi-row INSERT, shared S3Backed objects. (A key move writes no S3: an
+S3Backed URI is copied as stored, and the rest is refused, so it has no
+ledger step to crash at.)
 
 Also the failure paths without a crash: DynamoDB refuses the write (the key
 exists, the item is too large, throttling past the retry budget through the
@@ -14,8 +20,11 @@ fault proxy) and S3 is left exactly as it was."""
 import json
 import os
 import signal
+import socket
 import sqlite3
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_support  # noqa: E402
@@ -186,6 +195,7 @@ class CrashMatrixTest(cli_support.CliTestCase):
               f"orphaned objects {orphans}, dangling references {dangling}, "
               f"committed writes lost {lost}, uncommitted writes visible {visible}")
         self.assertEqual(runs, 63)
+        self.assertEqual((orphans, dangling, lost, visible), (0, 0, 0, 0))
 
     def test_refused_writes_leave_s3_as_it_was(self):
         r = self.sql(f"INSERT INTO {TABLE}(id, c1, c2) VALUES ('k', 'one', 'two');")
@@ -517,6 +527,341 @@ class CrashMatrixTest(cli_support.CliTestCase):
         self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
         self.assertEqual({k: self.body(k) for k in self.objects()}, before)
         self.assertEqual(self.pending(), 0)
+
+
+    # --- Owners that are zombies or alive, recovery that never waits (issue 20) ---
+
+    def remove_ledger(self):
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.ledger + suffix):
+                os.remove(self.ledger + suffix)
+
+    def start(self, script, catalog=None, **extra):
+        """ddbsql on `script`, not waited for (nor reaped)."""
+        p = subprocess.Popen([cli_support.DDBSQL, "--catalog", catalog or self.catalog,
+                              "--ledger", self.ledger], env=self.env(**extra), cwd=self.home,
+                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        p.stdin.write(script)
+        p.stdin.close()
+        return p
+
+    def wait_state(self, pid, states):
+        """Waits until /proc says `pid` is in one of `states` ("Z", "T")."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            state = stat[stat.rindex(")") + 2]
+            if state in states:
+                return state
+            time.sleep(0.005)
+        self.fail(f"process {pid} never reached state {states}")
+
+    def test_restarts_while_the_killed_process_is_a_zombie(self):
+        # A container whose PID 1 does not reap keeps the killed ddbsql as a
+        # zombie with its pid and start time: its lock is free all the same.
+        runs = lost = visible = 0
+        slowest = 0.0
+        for op in ("INSERT", "UPDATE", "DELETE"):
+            if op == "INSERT":
+                statement, _, new = self.statements(op, 1)
+                setup, old = None, {}
+                steps = ["after-ledger", "after-put-1", "before-dynamodb", "after-dynamodb"]
+            else:
+                statement, setup, old, new = self.statements(op, 1)
+                steps = (["after-ledger"] + (["after-put-1"] if op == "UPDATE" else []) +
+                         ["before-dynamodb", "after-dynamodb", "before-delete-1",
+                          "after-delete-1"])
+            for step in steps:
+                label = f"{op}, kill -9 at {step}, restart beside the zombie"
+                with self.subTest(label):
+                    self.clear()
+                    self.remove_ledger()
+                    if setup:
+                        self.assertEqual(self.sql(setup).returncode, 0)
+                    p = self.start(statement, DDBSQL_TEST_CRASH_AT=step)
+                    self.assertEqual(self.wait_state(p.pid, "Z"), "Z", label)
+                    r = self.sql("SELECT 1;")  # the zombie is still there
+                    slowest = max(slowest, r.elapsed)
+                    self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+                    self.assertNotIn("stay pending", r.stderr, r)
+                    self.assertEqual(p.wait(), -signal.SIGKILL)
+                    runs += 1
+                    committed = step.startswith("after-dynamodb") or "delete" in step
+                    objects = self.objects()
+                    got = {ref: self.body(key) for ref, key in self.references().items()
+                           if key in objects}
+                    lost += committed and got != new
+                    visible += (not committed) and got != old
+                    self.check_invariants(label, new if committed else old)
+        print(f"\nzombie restarts: {runs} runs, committed writes lost {lost}, uncommitted "
+              f"writes visible {visible}; slowest restart {slowest:.2f} s")
+        self.assertEqual(runs, 15)
+        self.assertEqual((lost, visible), (0, 0))
+
+    def test_an_owner_that_holds_its_lock_is_left_alone(self):
+        p = self.start(f"INSERT INTO {TABLE}(id, c1) VALUES ('k', 'v');",
+                       DDBSQL_TEST_PAUSE_AT="before-dynamodb")
+        self.assertEqual(self.wait_state(p.pid, "T"), "T")
+        objects = self.objects()
+        self.assertEqual(len(objects), 1)
+        r = self.sql("SELECT 1;")
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+        self.assertIn("1 of processes still running", r.stderr)
+        self.assertEqual(self.objects(), objects)  # not deleted under the writer
+        self.assertEqual(self.pending(), 1)
+        os.kill(p.pid, signal.SIGCONT)
+        self.assertEqual(p.wait(30), 0)
+        self.check_invariants("the owner went on", {("k", "c1"): "v"})
+
+    def dead_url(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return f"http://127.0.0.1:{s.getsockname()[1]}"  # nobody listens once closed
+
+    def test_an_unreachable_s3_costs_one_attempt_and_one_line(self):
+        r = self.sql(f"INSERT INTO {TABLE}(id, c1) VALUES ('k0', 'v');",
+                     DDBSQL_TEST_CRASH_AT="before-dynamodb")
+        self.assertEqual(r.returncode, -signal.SIGKILL, r)
+        dead = self.dead_url()
+        # 20 entries of a session whose S3 endpoint is now down.
+        with sqlite3.connect(self.ledger) as db:
+            db.execute("UPDATE intents SET s3_endpoint = replace(s3_endpoint, ?, ?)",
+                       (s3_url().rstrip("/"), dead))
+            cols = [c[1] for c in db.execute("PRAGMA table_info(intents)") if c[1] != "id"]
+            values = ", ".join("?" if c == "item_key" else c for c in cols)
+            for n in range(1, 20):
+                db.execute(f"INSERT INTO intents({', '.join(cols)}) SELECT {values}"
+                           " FROM intents WHERE id = 1", (json.dumps({"id": {"S": f"k{n}"}}),))
+        self.assertEqual(self.pending(), 20)
+        s3_dead = dict(AWS_ENDPOINT_URL_S3=dead)
+        r = self.sql(".ledger\n", **s3_dead)
+        self.assertEqual(r.returncode, 0, r)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["id", "age", "host", "endpoint", "bucket", "table",
+                                            "key", "state"])
+        self.assertEqual(len(lines), 22, r)
+        self.assertIn("owner gone", lines[1])
+        self.assertIn('"k0"', lines[1])
+        r = self.sql("SELECT 1;", **s3_dead)
+        print(f"\nSELECT 1 with 20 entries pending for an unreachable S3: {r.elapsed:.2f} s")
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r)
+        self.assertIn("20 S3 writes left pending", r.stderr)
+        self.assertIn(dead, r.stderr)
+        self.assertIn(".recover once it answers", r.stderr)
+        self.assertLess(r.elapsed, 3.0, r)  # about 0.1 s alone; the machine is shared
+        self.assertEqual(self.pending(), 20)
+        r = self.sql(".recover\n", **s3_dead)
+        self.assertIn("cannot be reached", r.stderr)
+        # Forgotten: nobody resolves them; the objects they leave are named.
+        r = self.sql(".ledger forget 1\n.ledger forget all\n.ledger\n", **s3_dead)
+        self.assertEqual(r.returncode, 0, r)
+        (kept,) = self.objects()
+        self.assertIn(f"forgot 1: left s3://{BUCKET}/{kept}", r.stdout)
+        self.assertIn("19 entries marked abandoned", r.stdout)
+        self.assertIn("nothing pending", r.stdout)
+        self.assertEqual(self.pending(), 0)
+        r = self.sql(".ledger forget 1\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("no pending entry 1", r.stderr)
+
+    def test_a_corrupt_ledger_warns_unless_the_session_writes_s3(self):
+        with open(self.ledger, "w") as f:
+            f.write("not a database\n" * 1000)
+        r = self.run_cli(["--readonly", "--catalog", self.catalog, "--ledger", self.ledger],
+                         self.env(), input="SELECT 1;\n")
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+        self.assertIn(f"warning: ledger {self.ledger} cannot be read", r.stderr)
+        r = self.run_cli(["--ledger", self.ledger], self.env(), input="SELECT 1;\n")
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)  # no S3 column: a warning
+        r = self.sql("SELECT 1;")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn(f"ledger {self.ledger} cannot be read", r.stderr)
+        self.assertIn(f"mv {self.ledger} {self.ledger}.broken", r.stderr)
+
+    def test_no_state_file_until_an_s3_write_and_never_a_missing_home(self):
+        state = os.path.join(self.home, "state")
+        r = self.run_cli(["--catalog", self.catalog], self.env(), input="SELECT 1;\n")
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+        self.assertFalse(os.path.exists(state))
+        missing = os.path.join(self.home, "nonexistent")
+        r = self.run_cli([], self.env(HOME=missing, XDG_STATE_HOME=None, XDG_CACHE_HOME=None),
+                         input="SELECT 1;\n")
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+        self.assertFalse(os.path.exists(missing))
+        # An S3 write creates ddbsql's own folder below XDG_STATE_HOME ...
+        os.makedirs(state)
+        r = self.run_cli(["--catalog", self.catalog], self.env(),
+                         input=f"INSERT INTO {TABLE}(id, c1) VALUES ('k', 'v');\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertTrue(os.path.exists(os.path.join(state, "ddbsql", "ledger.db")))
+        # ... but never a missing XDG_STATE_HOME: the write is refused first.
+        r = self.run_cli(["--catalog", self.catalog],
+                         self.env(XDG_STATE_HOME=os.path.join(self.home, "gone")),
+                         input=f"INSERT INTO {TABLE}(id, c1) VALUES ('k2', 'v');\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("does not exist", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "gone")))
+
+    def run_scenario(self, label, catalog, setup, statement, steps, atomic):
+        """Crashes `statement` at each of `steps` after `setup`, restarts, and
+        checks: no orphan, no dangling reference, nothing pending, and the
+        items all before or all after (`atomic`), else each item before or
+        after. Returns (runs killed, steps never reached)."""
+        def run(sql, **extra):
+            return self.run_cli(["--catalog", catalog, "--ledger", self.ledger],
+                                self.env(**extra), input=sql)
+
+        def state():
+            items = {}
+            for ref, key in self.references().items():
+                # Bytes: S3Backed objects are compressed.
+                items.setdefault(ref[0], {})[ref[1]] = self.s3.get_object(
+                    Bucket=BUCKET, Key=key)["Body"].read()
+            return items
+
+        self.clear()
+        self.remove_ledger()
+        if setup:
+            self.assertEqual(run(setup).returncode, 0)
+        before = state()
+        r = run(statement)
+        self.assertEqual(r.returncode, 0, r)
+        after = state()
+        self.assertNotEqual(before, after, label)
+        killed = unreached = 0
+        for step in steps:
+            with self.subTest(f"{label}, kill -9 at {step}"):
+                self.clear()
+                self.remove_ledger()
+                if setup:
+                    self.assertEqual(run(setup).returncode, 0)
+                r = run(statement, DDBSQL_TEST_CRASH_AT=step)
+                if r.returncode == 0:
+                    unreached += 1
+                    continue
+                self.assertEqual(r.returncode, -signal.SIGKILL, r)
+                killed += 1
+                r = run("SELECT 1;")
+                self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+                objects = self.objects()
+                refs = self.references()
+                self.assertEqual(objects - set(refs.values()), set(), f"{label} {step}: orphans")
+                self.assertEqual({k for k in refs.values() if k not in objects}, set(),
+                                 f"{label} {step}: dangling")
+                self.assertEqual(self.pending(), 0)
+                got = state()
+                if atomic:
+                    self.assertIn(got, (before, after), f"{label} {step}")
+                else:
+                    for item in set(before) | set(after) | set(got):
+                        self.assertIn(got.get(item), (before.get(item), after.get(item)),
+                                      f"{label} {step}: item {item}")
+        return killed, unreached
+
+    def test_crashes_beyond_single_row_statements(self):
+        shared = os.path.join(self.home, "shared.json")
+        with open(shared, "w") as f:
+            json.dump({"tables": {TABLE: {"columns": {c: {
+                "codec": "S3BackedUnicodeAttribute", "bucket": BUCKET} for c in COLUMNS}}}}, f)
+        steps = (["after-ledger"] + [f"after-put-{i}" for i in range(1, 4)] +
+                 ["before-dynamodb", "after-dynamodb"] +
+                 [f"{w}-delete-{i}" for i in range(1, 3) for w in ("before", "after")])
+        scenarios = [
+            ("COMMIT of a transaction", self.catalog,
+             f"INSERT INTO {TABLE}(id, c1) VALUES ('t0', 'zero');",
+             f"BEGIN;\nINSERT INTO {TABLE}(id, c1, c2) VALUES ('t1', 'one', 'un');\n"
+             f"UPDATE {TABLE} SET c1 = 'nil' WHERE id = 't0';\nCOMMIT;", True),
+            ("batched multi-row INSERT", self.catalog, None,
+             f"INSERT INTO {TABLE}(id, c1) VALUES ('a', 'x'), ('b', 'y'), ('c', 'z');", False),
+            ("shared S3Backed objects", shared,
+             f"INSERT INTO {TABLE}(id, c1) VALUES ('a', 'same'), ('b', 'same');",
+             f"UPDATE {TABLE} SET c1 = 'other' WHERE id = 'a';", False),
+        ]
+        lines = []
+        for label, catalog, setup, statement, atomic in scenarios:
+            killed, unreached = self.run_scenario(label, catalog, setup, statement, steps, atomic)
+            lines.append(f"  {label}: {killed} crashes recovered, "
+                         f"{unreached} steps not on its path")
+            self.assertGreater(killed, 0, label)
+        print("\ncrashes beyond single rows:\n" + "\n".join(lines))
+
+
+    def proxy(self, target):
+        """A fault proxy (tests/fault_proxy.py) in front of `target`: its URL
+        and a function that sets its plan."""
+        import urllib.request
+
+        proxy = subprocess.Popen(
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                          "fault_proxy.py"), target, "--max-seconds", "300"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(proxy.wait, 5)
+        self.addCleanup(proxy.terminate)
+        url = f"http://127.0.0.1:{int(proxy.stdout.readline().strip())}"
+        proxy.stdout.close()
+
+        def control(path, plan=None):
+            data = json.dumps(plan or {}).encode()
+            get = path.endswith("/log")
+            request = urllib.request.Request(url + path, data=None if get else data,
+                                             method="GET" if get else "POST")
+            with urllib.request.urlopen(request, timeout=5) as resp:
+                return json.loads(resp.read())
+        return url, lambda plan: control("/__fault__", plan), lambda: control("/__fault__/log")
+
+    def requests_before(self, log, wanted):
+        """How many requests of `log` came before the first `wanted` one."""
+        for n, e in enumerate(log["requests"]):
+            if wanted(e):
+                return n
+        self.fail(f"no such request in {log}")
+
+    def test_applied_but_the_answer_was_lost(self):
+        url, plan, log = self.proxy(self.url)
+        via = dict(AWS_ENDPOINT_URL_DYNAMODB=url, AWS_MAX_ATTEMPTS="1")
+        # Two probes: the first fills the schema cache, the second counts.
+        for key in ("p1", "p2"):
+            plan({"plan": []})
+            r = self.sql(f"INSERT INTO {TABLE}(id, c1) VALUES ('{key}', 'probe');", **via)
+            self.assertEqual(r.returncode, 0, r)
+        n = self.requests_before(log(), lambda e: e["target"].endswith("PutItem"))
+        self.clear()
+        # PutItem reaches DynamoDB, its answer does not come back; so does
+        # the GetItem that would tell: the entry stays for recovery.
+        plan({"plan": ["ok"] * n, "then": "lost"})
+        r = self.sql(f"INSERT INTO {TABLE}(id, c1) VALUES ('k', 'applied');", **via)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(self.pending(), 1)
+        plan({"plan": []})
+        r = self.sql("SELECT 1;", **via)
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+        self.check_invariants("applied, answer lost", {("k", "c1"): "applied"})
+
+    def test_an_s3_fault_in_the_middle_of_a_write(self):
+        url, plan, log = self.proxy(s3_url())
+        via = dict(AWS_ENDPOINT_URL_S3=url, AWS_MAX_ATTEMPTS="1")
+        setup = f"INSERT INTO {TABLE}(id, c1, c2) VALUES ('k', 'old c1', 'old c2');"
+        update = f"UPDATE {TABLE} SET c1 = 'new c1', c2 = 'new c2' WHERE id = 'k';"
+        self.assertEqual(self.sql(setup, **via).returncode, 0)
+        plan({"plan": []})
+        self.assertEqual(self.sql(update, **via).returncode, 0)
+        puts = [n for n, e in enumerate(log()["requests"]) if e["method"] == "PUT"]
+        self.assertEqual(len(puts), 2, log())
+        self.clear()
+        self.assertEqual(self.sql(setup, **via).returncode, 0)
+        # The first object goes up, the second PUT fails, and so does every
+        # S3 request after it (the clean-up too): recovery finishes.
+        plan({"plan": ["ok"] * puts[1], "then": "500"})
+        r = self.sql(update, **via)
+        self.assertEqual(r.returncode, 1, r)
+        plan({"plan": []})
+        r = self.sql("SELECT 1;", **via)
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+        self.check_invariants("S3 failed mid-write", {("k", "c1"): "old c1", ("k", "c2"): "old c2"})
 
 
 if __name__ == "__main__":

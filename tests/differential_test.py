@@ -324,6 +324,7 @@ def ddbsql_env(endpoint, key_id, home):
         "HOME": home,  # no ~/.ddbsqlrc, no ~/.aws of the user
     })
     for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
+              "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME",  # the ledger, caches: HOME's
               "AWS_SHARED_CREDENTIALS_FILE"):
         env.pop(k, None)
     return env

@@ -29,6 +29,8 @@ Faults:
   503          503 ServiceUnavailable (DynamoDB JSON) / SlowDown (S3 XML)
   denied       403 AccessDeniedException (DynamoDB JSON) / AccessDenied (S3 XML)
   reset        read the request, then close the socket with an RST, no answer
+  lost         forward (the request is applied), then close with an RST: the
+               answer is lost
   stall        read the request, then say nothing for stall_seconds
   crc          forward, but answer with a wrong x-amz-crc32 header
   delay:MS     forward after MS milliseconds
@@ -54,7 +56,7 @@ import zlib
 
 kDynamoDbErrorPrefix = "com.amazonaws.dynamodb.v20120810#"
 kSimpleFaults = {"ok", "throttle", "provisioned", "500", "503", "denied", "reset", "stall",
-                 "crc"}
+                 "crc", "lost"}
 kHopByHopHeaders = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
     "trailer", "transfer-encoding", "upgrade", "expect", "content-length",
@@ -213,6 +215,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             self.aws_error(403, "AccessDeniedException", "AccessDenied", "Access Denied", seq)
         elif fault == "reset":
             self.reset_connection()
+        elif fault == "lost":
+            self.forward(body, corrupt_crc=False, lose_answer=True)
         elif fault == "stall":
             state.stop.wait(stall_seconds)
             self.close_connection = True
@@ -247,7 +251,7 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             return
         self.reply_json(404, {"error": f"no control endpoint {self.command} {self.path}"})
 
-    def forward(self, body, corrupt_crc):
+    def forward(self, body, corrupt_crc, lose_answer=False):
         host, port = self.server.target
         upstream = http.client.HTTPConnection(host, port, timeout=kUpstreamTimeoutSeconds)
         try:
@@ -266,6 +270,9 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             return
         finally:
             upstream.close()
+        if lose_answer:
+            self.reset_connection()
+            return
 
         self.send_response_only(response.status, response.reason)
         saw_crc = False

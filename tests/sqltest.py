@@ -200,6 +200,13 @@ def run_file_in(path, ddbsql, endpoint, tmp):
     })
     env.pop("AWS_PROFILE", None)
     env.pop("AWS_SESSION_TOKEN", None)
+    # A private HOME and XDG directories: not the user's ~/.ddbsqlrc, catalog,
+    # schema cache nor S3 write ledger.
+    home = os.path.join(tmp, "home")
+    os.makedirs(home, exist_ok=True)
+    env["HOME"] = home
+    for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        env.pop(name, None)
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                           aws_access_key_id=key_id, aws_secret_access_key="secret")
     records = parse(path)
