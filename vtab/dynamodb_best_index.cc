@@ -279,6 +279,95 @@ std::string SparseIndexNote(const DdbTable& t, const std::vector<Offered>& offer
   return "";
 }
 
+// Adds the predicates on other columns to best's plan as filter= (plan.h),
+// each with the next argv (after *next_argv) unless it takes none.
+void PlanFilters(const DdbTable* t, sqlite3_index_info* info, const std::vector<Offered>& offered,
+                 Candidate* best, int* next_argv) {
+  const dynamodb::IndexDescription* fetch_index =
+      best->plan.fetch ? t->desc.FindIndex(best->plan.index) : nullptr;
+  // Predicates on other columns go to DynamoDB as a FilterExpression (less
+  // to transfer and decode; the read capacity is the same). IN lists stay
+  // with SQLite: a constraint used here without sqlite3_vtab_in would make
+  // SQLite run the whole scan once per value.
+  if (best->plan.op != Plan::Op::kScan && best->plan.op != Plan::Op::kQuery) return;
+  for (const auto& o : offered) {
+    bool used = false;
+    for (const auto& u : best->usage) used |= u.first == o.index;
+    if (used || o.column < 0 || o.column == t->item_column) continue;
+    FilterCondition f;
+    f.attribute = t->columns[static_cast<size_t>(o.column)].attribute;
+    // An index Query's filter sees only what the index projects: on any
+    // other attribute it would drop every item. With fetch= such a term
+    // is left to SQLite, which checks it on the fetched items.
+    if (fetch_index && !IndexProjects(*t, *fetch_index, f.attribute)) continue;
+    // A Query's filter may not name the keys it queries by.
+    if (best->plan.op == Plan::Op::kQuery) {
+      const dynamodb::IndexDescription* ix = t->desc.FindIndex(best->plan.index);
+      const dynamodb::KeySchema& k = ix ? ix->key : t->desc.key;
+      if (f.attribute == k.hash.name || (k.range && f.attribute == k.range->name)) continue;
+    }
+    bool exact = false;  // IS [NOT] NULL is exactly DynamoDB's test
+    // A value that changes from row to row of an outer loop (a join) is
+    // not sent: the Scan is then the same on every row and is read once
+    // (scan_cache.h); SQLite compares. Filters save transfer, not capacity.
+    // An IN list on an encrypted column is the exception: its values are
+    // only known in xFilter, and sending them is what makes it cheap.
+    sqlite3_value* rhs = nullptr;
+    bool codec_in = o.op == SQLITE_INDEX_CONSTRAINT_EQ && t->codecs && t->codecs->At(o.column) &&
+                    sqlite3_vtab_in(info, o.index, -1);
+    if (o.op != SQLITE_INDEX_CONSTRAINT_ISNULL && o.op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL &&
+        !codec_in && sqlite3_vtab_rhs_value(info, o.index, &rhs) != SQLITE_OK) {
+      continue;
+    }
+    switch (o.op) {
+      case SQLITE_INDEX_CONSTRAINT_EQ:
+        if (sqlite3_vtab_in(info, o.index, -1)) {
+          // An encrypted column's IN list becomes one FilterExpression.
+          if (!t->codecs || !t->codecs->At(o.column)) continue;
+          sqlite3_vtab_in(info, o.index, 1);
+        }
+        f.op = FilterCondition::Op::kEq;
+        break;
+      case SQLITE_INDEX_CONSTRAINT_GT:
+        f.op = FilterCondition::Op::kGt;
+        break;
+      case SQLITE_INDEX_CONSTRAINT_GE:
+        f.op = FilterCondition::Op::kGe;
+        break;
+      case SQLITE_INDEX_CONSTRAINT_LT:
+        f.op = FilterCondition::Op::kLt;
+        break;
+      case SQLITE_INDEX_CONSTRAINT_LE:
+        f.op = FilterCondition::Op::kLe;
+        break;
+      case SQLITE_INDEX_CONSTRAINT_GLOB:
+        f.op = FilterCondition::Op::kGlob;
+        break;
+      case SQLITE_INDEX_CONSTRAINT_ISNULL:
+        f.op = FilterCondition::Op::kIsNull;
+        exact = true;
+        break;
+      case SQLITE_INDEX_CONSTRAINT_ISNOTNULL:
+        f.op = FilterCondition::Op::kIsNotNull;
+        exact = true;
+        break;
+      default:
+        continue;
+    }
+    if (exact && fetch_index) {
+      // Tested on the index entry, and the fetched item may have changed
+      // since: SQLite tests the row again.
+    } else if (exact) {
+      info->aConstraintUsage[o.index].omit = 1;
+      best->usage.emplace_back(o.index, true);  // consumed, no argv
+    } else {
+      f.argv = ++*next_argv;
+      info->aConstraintUsage[o.index].argvIndex = f.argv;
+    }
+    best->plan.filter.push_back(std::move(f));
+  }
+}
+
 }  // namespace
 
 // Contract: chooses the cheapest access that returns exactly the rows
@@ -363,90 +452,7 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     best.plan.note =
         "a Query of " + fetch_lost + " and BatchGetItem of the attributes it lacks would cost more";
   }
-  const dynamodb::IndexDescription* fetch_index =
-      best.plan.fetch ? t->desc.FindIndex(best.plan.index) : nullptr;
-  // Predicates on other columns go to DynamoDB as a FilterExpression (less
-  // to transfer and decode; the read capacity is the same). IN lists stay
-  // with SQLite: a constraint used here without sqlite3_vtab_in would make
-  // SQLite run the whole scan once per value.
-  if (best.plan.op == Plan::Op::kScan || best.plan.op == Plan::Op::kQuery) {
-    for (const auto& o : offered) {
-      bool used = false;
-      for (const auto& u : best.usage) used |= u.first == o.index;
-      if (used || o.column < 0 || o.column == t->item_column) continue;
-      FilterCondition f;
-      f.attribute = t->columns[static_cast<size_t>(o.column)].attribute;
-      // An index Query's filter sees only what the index projects: on any
-      // other attribute it would drop every item. With fetch= such a term
-      // is left to SQLite, which checks it on the fetched items.
-      if (fetch_index && !IndexProjects(*t, *fetch_index, f.attribute)) continue;
-      // A Query's filter may not name the keys it queries by.
-      if (best.plan.op == Plan::Op::kQuery) {
-        const dynamodb::IndexDescription* ix = t->desc.FindIndex(best.plan.index);
-        const dynamodb::KeySchema& k = ix ? ix->key : t->desc.key;
-        if (f.attribute == k.hash.name || (k.range && f.attribute == k.range->name)) continue;
-      }
-      bool exact = false;  // IS [NOT] NULL is exactly DynamoDB's test
-      // A value that changes from row to row of an outer loop (a join) is
-      // not sent: the Scan is then the same on every row and is read once
-      // (scan_cache.h); SQLite compares. Filters save transfer, not capacity.
-      // An IN list on an encrypted column is the exception: its values are
-      // only known in xFilter, and sending them is what makes it cheap.
-      sqlite3_value* rhs = nullptr;
-      bool codec_in = o.op == SQLITE_INDEX_CONSTRAINT_EQ && t->codecs && t->codecs->At(o.column) &&
-                      sqlite3_vtab_in(info, o.index, -1);
-      if (o.op != SQLITE_INDEX_CONSTRAINT_ISNULL && o.op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL &&
-          !codec_in && sqlite3_vtab_rhs_value(info, o.index, &rhs) != SQLITE_OK) {
-        continue;
-      }
-      switch (o.op) {
-        case SQLITE_INDEX_CONSTRAINT_EQ:
-          if (sqlite3_vtab_in(info, o.index, -1)) {
-            // An encrypted column's IN list becomes one FilterExpression.
-            if (!t->codecs || !t->codecs->At(o.column)) continue;
-            sqlite3_vtab_in(info, o.index, 1);
-          }
-          f.op = FilterCondition::Op::kEq;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_GT:
-          f.op = FilterCondition::Op::kGt;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_GE:
-          f.op = FilterCondition::Op::kGe;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_LT:
-          f.op = FilterCondition::Op::kLt;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_LE:
-          f.op = FilterCondition::Op::kLe;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_GLOB:
-          f.op = FilterCondition::Op::kGlob;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_ISNULL:
-          f.op = FilterCondition::Op::kIsNull;
-          exact = true;
-          break;
-        case SQLITE_INDEX_CONSTRAINT_ISNOTNULL:
-          f.op = FilterCondition::Op::kIsNotNull;
-          exact = true;
-          break;
-        default:
-          continue;
-      }
-      if (exact && fetch_index) {
-        // Tested on the index entry, and the fetched item may have changed
-        // since: SQLite tests the row again.
-      } else if (exact) {
-        info->aConstraintUsage[o.index].omit = 1;
-        best.usage.emplace_back(o.index, true);  // consumed, no argv
-      } else {
-        f.argv = ++next_argv;
-        info->aConstraintUsage[o.index].argvIndex = f.argv;
-      }
-      best.plan.filter.push_back(std::move(f));
-    }
-  }
+  PlanFilters(t, info, offered, &best, &next_argv);
   // What is not consumed exactly is filtered by SQLite after us, so a LIMIT
   // may only be pushed when nothing is.
   bool all_omittable = true;  // every WHERE term consumed exactly

@@ -374,7 +374,8 @@ int DdbOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
 }
 
 // Contract: starts the scan idxStr describes (plan.h), with argv in the
-// order documented there; positions on the first row. A scan this statement
+// order DdbBestIndex documents where it sets them (dynamodb_best_index.cc);
+// idxNum is not read. Positions on the first row. A scan this statement
 // already read, or a lookup on a table it holds a full copy of, is read from
 // that copy (scan_cache.h) without a request. Errors name the
 // table; Ctrl-C surfaces as SQLITE_INTERRUPT.
@@ -436,6 +437,7 @@ int DdbNext(sqlite3_vtab_cursor* cur) {
   return SQLITE_OK;
 }
 
+// Contract: true once the rows are exhausted (or a pushed LIMIT is met).
 int DdbEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<DdbCursor*>(cur)->eof; }
 
 // Contract: the value of column `i` of the current row: the attribute as
