@@ -38,6 +38,8 @@ std::vector<std::string> KeyAttributes(const dynamodb::KeySchema& table,
   return out;
 }
 
+// The ProjectionExpression of the plan's project= attributes, as #pN
+// placeholders added to *names; empty for every attribute.
 std::string ProjectionExpression(const Plan& plan, dynamodb::NameMap* names) {
   if (plan.project_all) return "";
   std::string expr;

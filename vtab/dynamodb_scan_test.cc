@@ -76,15 +76,15 @@ TEST_F(ScanStepsTest, GetItemKeyFromArgv) {
   Plan plan = PlanOf("GetItem key=(pk=?1, sk=?2)");
   KeyValues keys;
   bool nothing = true;
-  ASSERT_TRUE(KeyValuesOf(&t_, plan, Argv({"'cust#1'", "5"}), &keys, &nothing).ok());
+  ASSERT_TRUE(KeyValuesOf(&t_, plan, Argv({"'cust#1'", "'2024-01'"}), &keys, &nothing).ok());
   EXPECT_FALSE(nothing);
   ASSERT_EQ(keys.size(), 2u);
   EXPECT_EQ(keys[0].second, std::vector<AttributeValue>{AttributeValue::S("cust#1")});
-  EXPECT_EQ(keys[1].second, std::vector<AttributeValue>{AttributeValue::S("5")});  // an S key
+  EXPECT_EQ(keys[1].second, std::vector<AttributeValue>{AttributeValue::S("2024-01")});
   std::vector<dynamodb::Item> wanted = LookupKeys(keys);
   ASSERT_EQ(wanted.size(), 1u);
   EXPECT_EQ(wanted[0].at("pk"), AttributeValue::S("cust#1"));
-  EXPECT_EQ(wanted[0].at("sk"), AttributeValue::S("5"));
+  EXPECT_EQ(wanted[0].at("sk"), AttributeValue::S("2024-01"));
   EXPECT_EQ(SourceKindOf(plan, nothing, false, wanted.size()), SourceKind::kGetItem);
   EXPECT_EQ(SourceKindOf(plan, nothing, true, wanted.size()), SourceKind::kCopy);
 }
