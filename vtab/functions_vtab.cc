@@ -33,31 +33,30 @@
 // Columns: `item`, the whole item as JSON text (as the `item` column of
 // tables; values.h), then the arguments as hidden columns of the names
 // above. Pages stream in as the rows are consumed, the next one requested
-// as soon as the previous arrives. Binary values cannot be given as
-// arguments (plain JSON has no binary type).
+// as soon as the previous arrives (SequentialSource, page_source.h). Binary
+// values cannot be given as arguments (plain JSON has no binary type).
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cctype>
-#include <chrono>
 #include <cmath>
 #include <cstring>
-#include <functional>
-#include <future>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "engine/dynamodb/client.h"
+#include "engine/sqlite_util.h"
+#include "engine/strings.h"
 #include "vtab/codec_functions.h"
 #include "vtab/functions.h"
 #include "vtab/module.h"
+#include "vtab/page_source.h"
 #include "vtab/query_hint.h"
 #include "vtab/values.h"
 
@@ -65,6 +64,7 @@ namespace ddb::vtab {
 
 using dynamodb::AttributeValue;
 using dynamodb::Item;
+using dynamodb::ItemPage;
 
 namespace {
 
@@ -129,97 +129,6 @@ void SetError(sqlite3_vtab* vtab, const std::string& msg) {
 }
 
 // ---------------------------------------------------------------------------
-// Pages
-
-// One page of either function's results.
-struct FnPage {
-  std::vector<Item> items;
-  int64_t scanned = 0;  // items DynamoDB read for it (before a filter)
-  double capacity = 0;
-  bool last = true;
-};
-
-struct PageResult {
-  Status status;
-  FnPage page;
-};
-
-// Fetches the pages of one call one request ahead: when a page arrives the
-// next one is requested at once, so DynamoDB works while SQLite consumes.
-// Each request first waits for the session's rate limit (.ratelimit);
-// Ctrl-C while waiting gives Status::Cancelled.
-class Prefetcher {
- public:
-  // Fills the next page and remembers where the one after starts. It runs
-  // on another thread, but never twice at once.
-  using Fetch = std::function<Status(FnPage*)>;
-
-  // `op_count` (may be null) counts the requests for `.stats` (Stats::query).
-  Prefetcher(Fetch fetch, ModuleContext* ctx, std::atomic<uint64_t>* op_count)
-      : fetch_(std::move(fetch)),
-        ctx_(ctx),
-        op_count_(op_count),
-        http_(&ctx->connection().http()),
-        generation_(http_->cancel_generation()) {
-    Launch();
-  }
-  ~Prefetcher() {
-    // A request never started (deferred) is simply dropped.
-    if (pending_.valid() &&
-        pending_.wait_for(std::chrono::seconds(0)) != std::future_status::deferred) {
-      pending_.wait();
-    }
-  }
-  Prefetcher(const Prefetcher&) = delete;
-  Prefetcher& operator=(const Prefetcher&) = delete;
-
-  // The page requested last; requests the one after unless it was the last.
-  Status Next(FnPage* page) {
-    PageResult r = pending_.get();
-    if (!r.status.ok()) return r.status;
-    // Counted as the table's pages are: when they arrive.
-    Stats& stats = ctx_->stats();
-    stats.requests++;
-    if (op_count_ != nullptr) (*op_count_)++;
-    stats.pages++;
-    stats.items_scanned += static_cast<uint64_t>(std::max<int64_t>(r.page.scanned, 0));
-    stats.capacity_milli += static_cast<uint64_t>(std::llround(r.page.capacity * 1000));
-    *page = std::move(r.page);
-    if (!page->last) Launch();
-    return Status::OK();
-  }
-
- private:
-  void Launch() {
-    auto task = [this] { return Run(); };
-    try {
-      pending_ = std::async(std::launch::async, task);
-    } catch (const std::system_error&) {
-      pending_ = std::async(std::launch::deferred, task);  // no thread: fetch on demand
-    }
-  }
-
-  PageResult Run() {
-    PageResult r;
-    RateLimiter& limiter = ctx_->rate_limiter();
-    if (!limiter.Acquire([this] { return http_->cancel_generation() != generation_; })) {
-      r.status = Status::Cancelled();
-      return r;
-    }
-    r.status = fetch_(&r.page);
-    if (r.status.ok()) limiter.Consume(r.page.capacity);
-    return r;
-  }
-
-  Fetch fetch_;
-  ModuleContext* ctx_;
-  std::atomic<uint64_t>* op_count_;
-  aws::HttpClient* http_;
-  uint64_t generation_;  // Ctrl-C since the call started: cancel_generation moved
-  std::future<PageResult> pending_;
-};
-
-// ---------------------------------------------------------------------------
 // Cursor
 
 struct ValueFree {
@@ -231,8 +140,8 @@ using ValuePtr = std::unique_ptr<sqlite3_value, ValueFree>;
 struct FnCursor {
   sqlite3_vtab_cursor base;
   std::array<ValuePtr, kMaxArguments> args;  // as given; null when absent
-  std::unique_ptr<Prefetcher> pages;
-  FnPage page;
+  std::unique_ptr<PageSource> pages;         // page_source.h
+  ItemPage page;
   size_t pos = 0;
   bool more = false;  // pages after `page`
   bool eof = true;
@@ -240,6 +149,11 @@ struct FnCursor {
 };
 
 const FnTable* TableOf(sqlite3_vtab_cursor* cur) { return reinterpret_cast<FnTable*>(cur->pVtab); }
+
+// The Stats count of the function's requests.
+std::atomic<uint64_t>& OpCount(const FnTable& t) {
+  return t.spec->kind == Kind::kPartiql ? t.ctx->stats().execute_statement : t.ctx->stats().query;
+}
 
 // Argument `a` as text: false when it was not given or is NULL.
 bool ArgText(const FnCursor& c, int a, std::string* out) {
@@ -259,17 +173,24 @@ bool ArgBool(const FnCursor& c, int a, bool fallback) {
 }
 
 // Moves to the next row, fetching pages as needed (a page may be empty: a
-// filter can drop all it read).
-Status Advance(FnCursor* c) {
+// filter can drop all it read). Each page is counted as it arrives, as the
+// tables' pages are; `op_count` is the request's own count in Stats.
+Status Advance(FnCursor* c, Stats& stats, std::atomic<uint64_t>& op_count) {
   while (c->pos >= c->page.items.size()) {
     if (!c->more) {
       c->eof = true;
       return Status::OK();
     }
     c->pos = 0;
-    Status s = c->pages->Next(&c->page);
+    bool done = true;
+    Status s = c->pages->Next(&c->page, &done);
     if (!s.ok()) return s;
-    c->more = !c->page.last;
+    c->more = !done;
+    stats.requests++;
+    op_count++;
+    stats.pages++;
+    stats.items_scanned += static_cast<uint64_t>(std::max<int64_t>(c->page.scanned_count, 0));
+    stats.capacity_milli += static_cast<uint64_t>(std::llround(c->page.consumed_capacity * 1000));
   }
   c->eof = false;
   return Status::OK();
@@ -298,12 +219,12 @@ std::string FirstKeyword(std::string_view s) {
   }
   std::string word;
   for (; i < s.size() && std::isalpha(static_cast<unsigned char>(s[i])); ++i) {
-    word.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(s[i]))));
+    word.push_back(str::AsciiUpper(s[i]));
   }
   return word;
 }
 
-Status StartPartiql(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<Prefetcher>* out) {
+Status StartPartiql(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<PageSource>* out) {
   dynamodb::ExecuteStatementRequest req;
   if (!ArgText(c, kStatement, &req.statement)) {
     return Status::InvalidArgument("the statement is NULL");
@@ -332,18 +253,19 @@ Status StartPartiql(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<Prefe
   req.consistent_read = ArgBool(c, kConsistent, ctx->options().consistent_read);
 
   std::shared_ptr<Connection> conn = ctx->shared_connection();
-  Prefetcher::Fetch fetch = [conn, req = std::move(req)](FnPage* page) mutable {
+  auto fetch = [conn, req = std::move(req)](ItemPage* page, bool* last) mutable {
     dynamodb::StatementPage p;
     Status s = conn->dynamodb().ExecuteStatement(req, &p);
     if (!s.ok()) return s;
-    page->scanned = static_cast<int64_t>(p.items.size());  // no ScannedCount in PartiQL
+    page->scanned_count = static_cast<int64_t>(p.items.size());  // no ScannedCount in PartiQL
     page->items = std::move(p.items);
-    page->capacity = p.consumed_capacity;
-    page->last = p.next_token.empty();
+    page->consumed_capacity = p.consumed_capacity;
+    *last = p.next_token.empty();
     req.next_token = std::move(p.next_token);
     return Status::OK();
   };
-  *out = std::make_unique<Prefetcher>(std::move(fetch), ctx, &ctx->stats().execute_statement);
+  *out = std::make_unique<SequentialSource>(
+      RequestGate::Open(&ctx->rate_limiter(), &ctx->connection().http()), std::move(fetch));
   return Status::OK();
 }
 
@@ -450,7 +372,7 @@ class NameRewriter {
   std::map<std::string, std::string> quoted_;  // name -> placeholder
 };
 
-Status StartQuery(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<Prefetcher>* out) {
+Status StartQuery(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<PageSource>* out) {
   dynamodb::QueryRequest req;
   if (!ArgText(c, kTableName, &req.table) || req.table.empty()) {
     return Status::InvalidArgument("the table name is NULL or empty");
@@ -489,18 +411,15 @@ Status StartQuery(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<Prefetc
   req.consistent_read = ctx->options().consistent_read && req.index.empty();
 
   std::shared_ptr<Connection> conn = ctx->shared_connection();
-  Prefetcher::Fetch fetch = [conn, req = std::move(req)](FnPage* page) mutable {
-    dynamodb::QueryPage p;
-    Status st = conn->dynamodb().Query(req, &p);
+  auto fetch = [conn, req = std::move(req)](ItemPage* page, bool* last) mutable {
+    Status st = conn->dynamodb().Query(req, page);
     if (!st.ok()) return QueryIndexHint(&conn->dynamodb(), req, st);
-    page->items = std::move(p.items);
-    page->scanned = p.scanned_count;
-    page->capacity = p.consumed_capacity;
-    page->last = p.last_evaluated_key.empty();
-    req.exclusive_start_key = std::move(p.last_evaluated_key);
+    *last = page->last_evaluated_key.empty();
+    req.exclusive_start_key = std::move(page->last_evaluated_key);
     return Status::OK();
   };
-  *out = std::make_unique<Prefetcher>(std::move(fetch), ctx, &ctx->stats().query);
+  *out = std::make_unique<SequentialSource>(
+      RequestGate::Open(&ctx->rate_limiter(), &ctx->connection().http()), std::move(fetch));
   return Status::OK();
 }
 
@@ -510,7 +429,7 @@ Status StartQuery(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<Prefetc
 std::string SchemaSql(const FunctionSpec& spec) {
   std::string sql = "CREATE TABLE x(item";
   for (int a = 0; a < spec.argument_count; ++a) {
-    sql += std::string(", \"") + spec.arguments[a] + "\" HIDDEN";
+    sql += ", " + sql::QuoteIdentifier(spec.arguments[a]) + " HIDDEN";
   }
   return sql + ")";
 }
@@ -641,7 +560,7 @@ int FnFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlit
   const FnTable* t = TableOf(cur);
   const FunctionSpec& spec = *t->spec;
   c->pages.reset();
-  c->page = FnPage();
+  c->page = ItemPage();
   c->pos = 0;
   c->rowid = 1;
   c->more = false;
@@ -656,7 +575,7 @@ int FnFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlit
                                          : StartQuery(t->ctx, *c, &c->pages);
   if (s.ok()) {
     c->more = true;
-    s = Advance(c);
+    s = Advance(c, t->ctx->stats(), OpCount(*t));
   }
   if (!s.ok()) return Fail(cur, s);
   if (!c->eof) {
@@ -672,7 +591,7 @@ int FnNext(sqlite3_vtab_cursor* cur) {
   const FnTable* t = TableOf(cur);
   ++c->pos;
   ++c->rowid;
-  Status s = Advance(c);
+  Status s = Advance(c, t->ctx->stats(), OpCount(*t));
   if (!s.ok()) return Fail(cur, s);
   if (!c->eof) {
     t->ctx->stats().items_returned++;  // every item DynamoDB returns is a row here

@@ -9,7 +9,8 @@
 //                     tables lazily).
 //
 // `CREATE VIRTUAL TABLE x USING dynamodb(table='name', ...)` binds a name of
-// the user's choice; see dynamodb_vtab.cc for the arguments.
+// the user's choice; see dynamodb_table.h for the arguments. The module's
+// bodies are in module.cc (ModuleContext::writes() in write.cc).
 #pragma once
 
 #include <sqlite3.h>

@@ -1,5 +1,5 @@
 // Plan: how one scan of a DynamoDB virtual table is served, chosen by
-// xBestIndex and carried to xFilter in idxStr.
+// xBestIndex (dynamodb_best_index.cc) and carried to xFilter in idxStr.
 //
 // idxStr is the plan written out readably, because SQLite's EXPLAIN QUERY
 // PLAN prints it as is:
@@ -69,7 +69,7 @@
 // it a Scan that SQLite also multiplies; the product over-counts repeated
 // Scans, which are read once (scan_cache.h), and lookups that xFilter turns
 // into one Scan when they would cost more (see ScanInsteadOfLookups in
-// dynamodb_vtab.cc). A non-key join value (sqlite3_vtab_rhs_value finds no
+// dynamodb_cursor.cc). A non-key join value (sqlite3_vtab_rhs_value finds no
 // constant) is left to SQLite, so the Scan stays the same on every outer
 // row. colUsed decides the projection; a plan needing `item` fetches all.
 #pragma once
@@ -90,8 +90,8 @@ struct KeyCondition {
 };
 
 // A predicate sent as FilterExpression (Query, Scan). The expression is
-// built so that it keeps every item SQLite could keep (see FilterExpression
-// in dynamodb_vtab.cc); SQLite re-checks all but IS [NOT] NULL (and those
+// built so that it keeps every item SQLite could keep (see FilterBuilder
+// in filter_expression.h); SQLite re-checks all but IS [NOT] NULL (and those
 // too with fetch=, where the filter saw the index entry, not the item).
 struct FilterCondition {
   enum class Op { kEq, kGt, kGe, kLt, kLe, kGlob, kIsNull, kIsNotNull };
