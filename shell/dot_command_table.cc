@@ -66,8 +66,7 @@ std::span<const DotCommand> DotCommands() {
        "   global (GSI) and local (LSI) secondary index with its keys and\n"
        "   projection (one DescribeTable request per table).\n",
        &Shell::DotTables},
-      {"ledger", "", "?forget ID|all?",
-       "Pending S3 writes in the ledger, or abandon them (ddbsql)",
+      {"ledger", "", "?forget ID|all?", "Pending S3 writes in the ledger, or abandon them (ddbsql)",
        "   Lists id, age, host, endpoints, bucket, table, key and state of each\n"
        "   pending entry. forget marks entries abandoned (asking first on a\n"
        "   terminal): nobody resolves them, their objects stay in S3.\n",

@@ -1,5 +1,5 @@
 // Codec columns in the "dynamodb" virtual table: the glue between the
-// cursor of dynamodb_vtab.cc and engine/codec.
+// cursor of dynamodb_cursor.cc and engine/codec.
 //
 //   CodecSession   one per ModuleContext: the catalog (file, .codec, the
 //                  catalog= argument), one S3Resolver per connection (its
@@ -83,7 +83,7 @@ class CodecSession {
 
   // What is known of a deterministic column's key: an equality literal is
   // encrypted with it and compared with what DynamoDB stores, so a wrong key
-  // would find nothing instead of failing. dynamodb_vtab.cc checks the key
+  // would find nothing instead of failing. dynamodb_scan.cc checks the key
   // against stored values of the column before the first such lookup and
   // remembers the outcome here for the session, by `id` (endpoint, region,
   // table, column and key references: KeyCheckId).

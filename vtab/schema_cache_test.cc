@@ -77,7 +77,7 @@ TEST_F(SchemaCacheTest, ATableEntryKeepsWhatItWasSampledUnderWhateverItsAge) {
   CachedSchema back;
   ASSERT_TRUE(cache.LoadTable(scope_, "t", &back));
   // What the vtab compares with DescribeTable's answer before reusing the
-  // sample (vtab/dynamodb_vtab.cc, SameTable).
+  // sample (vtab/dynamodb_connect.cc, SameTable).
   EXPECT_EQ(back.desc.arn, "arn:t");
   EXPECT_EQ(back.desc.creation_time, 1700000000.25);
   EXPECT_EQ(back.desc.key.hash.name, "id");

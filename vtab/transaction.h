@@ -25,7 +25,7 @@
 // savepoint, a failed statement), combined actions included.
 //
 // Reads. Find() and View() give the items as the transaction sees them; the
-// read path (dynamodb_vtab.cc) lays them over what DynamoDB returns.
+// read path (dynamodb_scan.cc, page_source.cc) lays them over what DynamoDB returns.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Writes through a DynamoDB virtual table: xUpdate, xBegin, xSync, xCommit
-// and xRollback of the "dynamodb" module land here (dynamodb_vtab.cc only
+// and xRollback of the "dynamodb" module land here (module.cc only
 // forwards to a TableWriter).
 //
 //   INSERT          PutItem conditioned on the key not existing; a clash is
