@@ -75,6 +75,19 @@ def require_dynamodb(test):
     raise unittest.SkipTest(message)
 
 
+def skip_unless_installed(available, what):
+    """Skips the test (raises SkipTest) when `what`, something
+    scripts/setup.sh installs, is missing; fails instead when
+    DDBSQL_REQUIRE_EMULATORS=1 (scripts/test.sh, CI), where a skip would hide
+    a broken setup."""
+    if available:
+        return
+    if emulators_required():
+        raise AssertionError(f"{what} is missing but DDBSQL_REQUIRE_EMULATORS=1 "
+                             "(scripts/setup.sh installs it)")
+    raise unittest.SkipTest(f"{what} is missing (scripts/setup.sh installs it)")
+
+
 def boto_client(url, key_id, secret, region=REGION):
     import boto3  # imported here so --help works without boto3
 
