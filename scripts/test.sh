@@ -159,6 +159,9 @@ if ((sanitize)); then
   export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:exitcode=86:detect_stack_use_after_return=0"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86"
   export LSAN_OPTIONS="exitcode=86"
+  # The sanitized binary runs a few times slower: the tests' own timeouts
+  # (a hung ddbsql) stretch by this factor.
+  export DDBSQL_TEST_TIME_SCALE=4
   filter=()
   [[ " $* " == *" -R "* || " $* " == *" -E "* ]] || filter=(-E "$kSanitizeExclude")
   started=$SECONDS
