@@ -64,7 +64,7 @@ import writes  # noqa: E402
 DDBSQL = None  # set by main()
 MARK = "@@diff@@"
 CORPUS = os.path.join(HERE, "differential", "queries.sql")
-RUN_TIMEOUT = 300
+RUN_TIMEOUT = 300 * cli_support.TIME_SCALE
 # How the sqlite3 shell reports a failed statement.
 SQLITE3_ERROR = re.compile(r"^(Parse error|Runtime error|Error)\b", re.M)
 

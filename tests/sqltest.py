@@ -225,7 +225,7 @@ def run_file_in(path, ddbsql, endpoint, tmp):
     script.append(".print %send" % MARK)
     proc = subprocess.run([ddbsql, "-batch"], input="\n".join(script) + "\n", env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=600)
+                          timeout=600 * cli_support.TIME_SCALE)
     out = proc.stdout
     chunks = {}
     for m in re.finditer(re.escape(MARK) + r"(\w+)\n", out):
