@@ -83,7 +83,9 @@ def check_divergence(intent, got, want):
     the documented divergence in `intent` says, else what is wrong."""
     if got == want:
         return "no longer diverges: remove the KNOWN DIVERGENCE mark"
-    errors = [line for line in got.split("\n") if SQLITE3_ERROR.search(line)]
+    # ddbsql names the input line of an error as the sqlite3 shell does.
+    errors = [line for line in got.split("\n")
+              if SQLITE3_ERROR.search(line) or re.match(r"<stdin>:\d+: ", line)]
     if DIVERGENCE_DESC_ERROR in intent:
         # The descending scan stops with the error README promises, naming
         # the key and the way around it.
