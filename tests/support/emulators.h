@@ -62,15 +62,16 @@ std::string UniqueBucketName(std::string_view prefix = "ddbsql");
 // scripts/setup.sh installs is missing (`what`: "a de_DE locale"), or fails it
 // when DDBSQL_REQUIRE_EMULATORS=1 (scripts/test.sh, CI), where a skip would
 // hide a broken setup.
-#define REQUIRE_INSTALLED(available, what)                                              \
-  do {                                                                                  \
-    if (!(available)) {                                                                 \
-      if (::ddb::test::EmulatorsRequired()) {                                           \
-        FAIL() << (what) << " is missing but DDBSQL_REQUIRE_EMULATORS=1 (scripts/setup.sh " \
-                  "installs it)";                                                       \
-      }                                                                                 \
-      GTEST_SKIP() << (what) << " is missing (scripts/setup.sh installs it)";           \
-    }                                                                                   \
+#define REQUIRE_INSTALLED(available, what)                                        \
+  do {                                                                            \
+    if (!(available)) {                                                           \
+      if (::ddb::test::EmulatorsRequired()) {                                     \
+        FAIL() << (what)                                                          \
+               << " is missing but DDBSQL_REQUIRE_EMULATORS=1 (scripts/setup.sh " \
+                  "installs it)";                                                 \
+      }                                                                           \
+      GTEST_SKIP() << (what) << " is missing (scripts/setup.sh installs it)";     \
+    }                                                                             \
   } while (0)
 
 #define DDBSQL_REQUIRE_EMULATOR_(url, kind)                                            \

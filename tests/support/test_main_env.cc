@@ -16,10 +16,10 @@
 namespace {
 struct IsolateEnvironment {
   IsolateEnvironment() {
-    for (const char* name : {"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID",
-                             "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "XDG_CONFIG_HOME",
-                             "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
-                             "DDBSQL_CATALOG"}) {
+    for (const char* name :
+         {"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+          "AWS_SESSION_TOKEN", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
+          "XDG_DATA_HOME", "DDBSQL_CATALOG"}) {
       unsetenv(name);
     }
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
