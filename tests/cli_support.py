@@ -31,7 +31,10 @@ import uuid
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "us-east-1"
-TIMEOUT_SECONDS = 20
+# How much slower than an ordinary build the binary under test is allowed to
+# be: scripts/test.sh --sanitize sets 4 (ASan and UBSan at -O0).
+TIME_SCALE = float(os.environ.get("DDBSQL_TEST_TIME_SCALE") or 1)
+TIMEOUT_SECONDS = 20 * TIME_SCALE
 
 # Set by main(): the binary under test.
 DDBSQL = os.path.join(REPO, "build", "ddbsql")
@@ -73,6 +76,19 @@ def require_dynamodb(test):
     if emulators_required():
         raise AssertionError(message + " and DDBSQL_REQUIRE_EMULATORS=1")
     raise unittest.SkipTest(message)
+
+
+def skip_unless_installed(available, what):
+    """Skips the test (raises SkipTest) when `what`, something
+    scripts/setup.sh installs, is missing; fails instead when
+    DDBSQL_REQUIRE_EMULATORS=1 (scripts/test.sh, CI), where a skip would hide
+    a broken setup."""
+    if available:
+        return
+    if emulators_required():
+        raise AssertionError(f"{what} is missing but DDBSQL_REQUIRE_EMULATORS=1 "
+                             "(scripts/setup.sh installs it)")
+    raise unittest.SkipTest(f"{what} is missing (scripts/setup.sh installs it)")
 
 
 def boto_client(url, key_id, secret, region=REGION):
@@ -136,6 +152,53 @@ def sqlite3_answers(db_path, statements, mark):
     return split_at_marks(out, len(statements), mark)
 
 
+class FaultProxy:
+    """tests/fault_proxy.py in front of `target` (an http:// URL), ended by
+    stop() (a test registers it with addCleanup)."""
+
+    def __init__(self, target, max_seconds=300):
+        import json  # noqa: F401 (used by the methods)
+
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                          "fault_proxy.py"), target,
+             "--max-seconds", str(max_seconds)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.url = "http://127.0.0.1:%d" % int(self.proc.stdout.readline().strip())
+
+    def control(self, path, request=None):
+        import json
+        import urllib.request
+
+        data = json.dumps(request or {}).encode()
+        method = "POST" if request is not None or path != "/log" else "GET"
+        req = urllib.request.Request(self.url + "/__fault__" + path,
+                                     data=data if method == "POST" else None, method=method)
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return json.loads(r.read() or b"{}")
+
+    def log(self):
+        return self.control("/log")
+
+    def wait_held(self, count, timeout=TIMEOUT_SECONDS):
+        """Waits until `count` requests are held; returns the log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.log()
+            if log["held"] >= count or time.monotonic() > deadline:
+                return log
+            time.sleep(0.05)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+
+
 class Result:
     def __init__(self, args, returncode, stdout_bytes, stderr_bytes, elapsed):
         self.args = args
@@ -151,6 +214,37 @@ class Result:
                 f" stdout={self.stdout!r}, stderr={self.stderr!r}>")
 
 
+# Passed on to every child: how a sanitizer build (scripts/test.sh --sanitize)
+# reports, and how a pyenv shim finds its Python (the AWS CLI may be one).
+PASSED_ON = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "PYENV_ROOT", "PYENV_VERSION")
+
+
+def hermetic_env(home, **extra):
+    """The environment of a ddbsql (or AWS CLI, sqlite3) child, built from
+    scratch: HOME is `home` (a private folder) and no XDG_* variable is set,
+    so ~/.ddbsqlrc, the catalog, the schema cache, the ledger and ~/.aws are
+    all the test's own; no AWS setting of the runner; instance metadata
+    disabled; then `extra` (None removes)."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        # Config files that do not exist, unless a test writes them.
+        "AWS_CONFIG_FILE": os.path.join(home, "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "no-credentials"),
+    }
+    for name in PASSED_ON:
+        if name in os.environ:
+            env[name] = os.environ[name]
+    for name, value in extra.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
 class CliTestCase(unittest.TestCase):
     """A TestCase with a private HOME and the run_cli helper."""
 
@@ -161,24 +255,7 @@ class CliTestCase(unittest.TestCase):
     def base_env(self, **extra):
         """The minimal environment of a child: an empty HOME, no AWS
         settings, instance metadata disabled, then `extra` (None removes)."""
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": self.home,
-            "LANG": "C.UTF-8",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            # Config files that do not exist, unless a test writes them.
-            "AWS_CONFIG_FILE": os.path.join(self.home, "no-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": os.path.join(self.home, "no-credentials"),
-        }
-        # The AWS CLI may be a pyenv shim that finds its Python through these.
-        for name in ("PYENV_ROOT", "PYENV_VERSION"):
-            if name in os.environ:
-                env[name] = os.environ[name]
-        for name, value in extra.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
+        env = hermetic_env(self.home, **extra)
         for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
             if env.get(name):
                 SECRETS.add(env[name])
@@ -261,4 +338,23 @@ def main():
     DDBSQL = os.path.abspath(known.ddbsql)
     if not os.access(DDBSQL, os.X_OK):
         sys.exit(f"{sys.argv[0]}: no ddbsql binary at {DDBSQL} (pass --ddbsql PATH)")
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    prog = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
+    sys.exit(exit_status(prog.result))
+
+
+# The exit status ctest reads as "Skipped" (SKIP_RETURN_CODE in CMakeLists.txt).
+SKIP_RETURN_CODE = 77
+
+
+def exit_status(result):
+    """0 when every test ran and passed, 1 on a failure, SKIP_RETURN_CODE when
+    none failed but some skipped (ctest then shows the file as Skipped, not
+    Passed, and the output above names what skipped and why)."""
+    if not result.wasSuccessful():
+        return 1
+    if result.skipped:
+        print(f"{len(result.skipped)} of {result.testsRun} tests skipped:", file=sys.stderr)
+        for test, reason in result.skipped:
+            print(f"  {test.id()}: {reason}", file=sys.stderr)
+        return SKIP_RETURN_CODE
+    return 0

@@ -216,8 +216,9 @@ class UsageTest(cli_support.CliTestCase):
             self.assertRegex(man, r"(?<![\w-])" + re.escape(option) + r"(?![\w-])", option)
         # `cmake --install` puts the binary and the page where packagers expect.
         build = os.path.dirname(os.path.abspath(cli_support.DDBSQL))
-        if not os.path.isfile(os.path.join(build, "CMakeCache.txt")) or not shutil.which("cmake"):
-            self.skipTest("no CMake build tree beside the binary")
+        cli_support.skip_unless_installed(
+            os.path.isfile(os.path.join(build, "CMakeCache.txt")) and shutil.which("cmake"),
+            "a CMake build tree beside the binary")
         prefix = os.path.join(self.home, "prefix")
         subprocess.run(["cmake", "--install", build, "--prefix", prefix], check=True,
                        capture_output=True, timeout=60)

@@ -409,6 +409,18 @@ class CodecReadTest(cli_support.CliTestCase):
                                  " WHERE length(b.html) > 0", warm_up=False)
         self.assertRegex(stats, r"S3: \d+ GETs, \d+ bytes, [1-9]\d* cache hits")
 
+    def test_read_ahead_starts_small(self):
+        # The objects of the next rows are fetched together, 4 rows at first
+        # (README "Reading codec columns"): LIMIT 1 costs a few GETs, not
+        # the page's ten.
+        import re
+        rows, stats = self.stats("SELECT length(html) FROM pages LIMIT 1", warm_up=False)
+        self.assertEqual(len(rows), 1, rows)
+        m = re.search(r"S3: (\d+) GETs", stats)
+        self.assertIsNotNone(m, stats)
+        self.assertGreaterEqual(int(m.group(1)), 1, stats)
+        self.assertLessEqual(int(m.group(1)), 4, stats)
+
     def test_unused_codec_column_costs_nothing(self):
         rows, stats = self.stats("SELECT id, team FROM pages WHERE id = 'p00001'", warm_up=False)
         self.assertEqual(rows, [["p00001", "team-1"]])

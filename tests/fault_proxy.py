@@ -15,6 +15,14 @@ Control API (these requests are neither forwarded nor logged):
       request gets `then` (default "ok"). Clears the request log.
   POST /__fault__/reset
       Same as {"plan": []}.
+  POST /__fault__      {"hold": ["UpdateItem", "DeleteItem"], ...}
+      Also holds every DynamoDB request of these operations (the end of its
+      X-Amz-Target) before its fault applies, until POST /__fault__/release
+      (at most hold_seconds, default 60): a test can let another writer act
+      between a statement's read and its write. `held` in the log counts the
+      requests held so far.
+  POST /__fault__/release
+      Lets the held requests (and any later ones) go on.
   GET  /__fault__/log
       {"count": N, "requests": [{"seq", "t", "method", "path", "target",
       "fault"}], "pending": [...], "then": "..."}: `target` is the request's
@@ -83,13 +91,34 @@ class FaultState:
         self.then = "ok"
         self.stall_seconds = 30.0
         self.log = []
+        self.hold = set()
+        self.hold_seconds = 60.0
+        self.held = 0
+        self.released = threading.Event()
 
-    def configure(self, plan, then, stall_seconds):
+    def configure(self, plan, then, stall_seconds, hold=(), hold_seconds=60.0):
         with self.lock:
             self.plan = collections.deque(plan)
             self.then = then
             self.stall_seconds = stall_seconds
             self.log = []
+            self.hold = set(hold)
+            self.hold_seconds = hold_seconds
+            self.held = 0
+            self.released = threading.Event()
+
+    # Waits while `target` is an operation the plan holds (until released).
+    def wait_if_held(self, target):
+        with self.lock:
+            if not self.hold or target.rsplit(".", 1)[-1] not in self.hold:
+                return
+            self.held += 1
+            released, seconds = self.released, self.hold_seconds
+        released.wait(seconds)
+
+    def release(self):
+        with self.lock:
+            self.released.set()
 
     # Takes the fault for the next request and records the request.
     def next_fault(self, method, path, target):
@@ -112,6 +141,7 @@ class FaultState:
                 "requests": list(self.log),
                 "pending": list(self.plan),
                 "then": self.then,
+                "held": self.held,
             }
 
 
@@ -197,6 +227,7 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             return
         target = self.headers.get("X-Amz-Target", "")
         fault, seq, stall_seconds = state.next_fault(self.command, self.path, target)
+        state.wait_if_held(target)
         if fault == "throttle" and self.is_dynamodb():
             self.aws_error(400, "ThrottlingException", None, "Rate exceeded", seq)
         elif fault == "throttle":
@@ -229,6 +260,11 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         if self.command == "GET" and self.path == "/__fault__/log":
             self.reply_json(200, state.snapshot())
             return
+        if self.command == "POST" and self.path == "/__fault__/release":
+            self.read_body()
+            state.release()
+            self.reply_json(200, {"ok": True})
+            return
         if self.command == "POST" and self.path in ("/__fault__", "/__fault__/reset"):
             try:
                 body = self.read_body()
@@ -236,6 +272,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
                 plan = request.get("plan", [])
                 then = request.get("then", "ok")
                 stall_seconds = float(request.get("stall_seconds", 30))
+                hold = [str(op) for op in request.get("hold", [])]
+                hold_seconds = float(request.get("hold_seconds", 60))
             except (ValueError, AttributeError, TypeError) as e:
                 self.reply_json(400, {"error": f"bad control request: {e}"})
                 return
@@ -246,8 +284,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             if bad:
                 self.reply_json(400, {"error": f"unknown faults: {bad}"})
                 return
-            state.configure(plan, then, stall_seconds)
-            self.reply_json(200, {"ok": True, "pending": plan, "then": then})
+            state.configure(plan, then, stall_seconds, hold, hold_seconds)
+            self.reply_json(200, {"ok": True, "pending": plan, "then": then, "hold": hold})
             return
         self.reply_json(404, {"error": f"no control endpoint {self.command} {self.path}"})
 

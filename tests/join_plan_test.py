@@ -378,6 +378,51 @@ class SchemaCacheTest(cli_support.CliTestCase):
         _, r = self.operations(".headers on\nSELECT * FROM kc_t;\n")
         self.assertEqual(r.stdout, "id|new\na|2\n", r)
 
+    def tamper(self, table, **changes):
+        """Edits the cached entry of `table`: `attributes` replaces the
+        sampled columns, `arn` and `created` the description's."""
+        import json
+        root = os.path.join(self.home, ".cache", "ddbsql", "schema")
+        found = 0
+        for folder, _, files in os.walk(root):
+            for name in files:
+                path = os.path.join(folder, name)
+                with open(path) as f:
+                    entry = json.load(f)
+                if entry.get("table") != table:
+                    continue
+                for key, value in changes.items():
+                    if key == "attributes":
+                        entry["attributes"] = value
+                    else:
+                        entry["desc"][key] = value
+                with open(path, "w") as f:
+                    json.dump(entry, f)
+                found += 1
+        self.assertEqual(found, 1, "one cache entry of %s" % table)
+
+    def test_a_cached_sample_is_used_only_for_the_same_arn_and_creation_time(self):
+        self.create("arn_t", "id")
+        self.client.put_item(TableName="arn_t", Item={"id": {"S": "a"}, "real": {"N": "1"}})
+        script = ".headers on\nSELECT * FROM arn_t WHERE id = 'a';\n"  # a GetItem
+        _, r = self.operations(script)
+        self.assertEqual(r.stdout, "id|real\na|1\n", r)
+        # The entry is used as it stands while it describes this very table:
+        # a column put into it shows, and nothing is sampled.
+        fake = [["id", "S"], ["real", "N"], ["ghost", "S"]]
+        self.tamper("arn_t", attributes=fake)
+        ops, r = self.operations(script)
+        self.assertEqual(r.stdout, "id|real|ghost\na|1|\n", r)
+        self.assertEqual(ops, ["DescribeTable", "GetItem"], ops)
+        # Another ARN, or another creation time: another table, sampled anew.
+        for change in ({"arn": "arn:aws:dynamodb:us-east-1:000000000000:table/other"},
+                       {"created": 1000000000.5}):
+            with self.subTest(change=change):
+                self.tamper("arn_t", attributes=fake, **change)
+                ops, r = self.operations(script)
+                self.assertEqual(r.stdout, "id|real\na|1\n", r)
+                self.assertEqual(ops, ["DescribeTable", "Scan", "GetItem"], ops)
+
     def test_the_table_list_expires(self):
         import json
         script = "SELECT count(*) FROM users WHERE user_id = 'c0001';\n"

@@ -90,8 +90,7 @@ class ShellTestCase(cli_support.CliTestCase):
     def sqlite3(self, args, input=None):
         """Runs the sqlite3 shell on an in-memory database, or skips."""
         program = shutil.which("sqlite3")
-        if not program:
-            self.skipTest("no sqlite3 shell on PATH to compare with")
+        cli_support.skip_unless_installed(program, "the sqlite3 shell (to compare with)")
         return self.run_cli(args, self.base_env(), input=input, program=program)
 
     def assert_same_as_sqlite3(self, script, ddbsql_args=(), sqlite3_args=()):

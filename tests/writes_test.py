@@ -588,29 +588,75 @@ class WritesTest(cli_support.CliTestCase):
         r = self.sql("CREATE VIRTUAL TABLE temp.x USING dynamodb(table='items');\nDROP TABLE x;\n")
         self.assert_ok(r)
 
+    def held_write(self, script, hold, between, expect_held=1):
+        """Runs `script` in ddbsql behind a fault proxy that holds its `hold`
+        requests (the writes) until `between()` has run: the statement has
+        read its rows, another writer acts, then the writes reach DynamoDB.
+        Returns the Result."""
+        proxy = cli_support.FaultProxy(self.url)
+        self.addCleanup(proxy.stop)
+        proxy.control("", {"plan": [], "hold": hold})
+        result = {}
+        thread = threading.Thread(target=lambda: result.update(
+            r=self.run_cli(["--endpoint-url", proxy.url], self.env(), input=script)))
+        thread.start()
+        try:
+            log = proxy.wait_held(expect_held)
+            self.assertGreaterEqual(log["held"], expect_held, log)
+            between()
+        finally:
+            proxy.control("/release")
+            thread.join()
+        return result["r"]
+
     def test_concurrent_updates_one_wins_one_reports_the_conflict(self):
         self.ddb.put_item(TableName="items", Item={"id": {"S": "c"}, "n": {"N": "0"}})
-        # Both read n = 0 first (the read is slow enough to overlap: a scan
-        # through sleeping rows), then write n + 1 conditioned on n = 0.
-        script = ("UPDATE items SET n = n + 1 WHERE id = 'c' AND "
-                  "(SELECT count(*) FROM " + series(1, 3000000) + ") > 0;\n")
-        results = [None, None]
+        # The first session has read n = 0 and its write waits in the proxy;
+        # the second (straight to DynamoDB) updates n to 1 meanwhile. The
+        # first write is conditioned on n still being 0: refused, not retried.
+        script = "UPDATE items SET n = n + 1 WHERE id = 'c';\n"
+        other = []
+        first = self.held_write(script, ["UpdateItem", "PutItem"],
+                                lambda: other.append(self.sql(script)))
+        self.assert_ok(other[0])
+        self.assertEqual(first.returncode, 1, first)
+        self.assertIn("table items: 1 item was not written because it changed or was deleted "
+                      "since the statement read it (", first.stderr)
+        self.assertIn("nothing was overwritten; 0 items were written", first.stderr)
+        self.assertEqual(self.get("items", {"id": {"S": "c"}})["n"]["N"], "1")
 
-        def run(i):
-            results[i] = self.sql(script)
+    def test_a_conflict_finishes_the_other_rows_then_names_the_keys(self):
+        for k in ("x", "y", "z"):
+            self.ddb.put_item(TableName="items", Item={"id": {"S": k}, "n": {"N": "0"}})
+        # One Scan reads the three rows before any write is sent; y changes
+        # while the writes are held. x and z are written, y is named.
+        r = self.held_write("UPDATE items SET n = n + 10 WHERE n = 0;\n",
+                            ["UpdateItem", "PutItem"],
+                            lambda: self.ddb.put_item(TableName="items", Item={
+                                "id": {"S": "y"}, "n": {"N": "5"}}))
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("table items: 1 item was not written because it changed or was deleted "
+                      "since the statement read it (", r.stderr)
+        self.assertIn("'y'", r.stderr)
+        self.assertNotIn("'x'", r.stderr)
+        self.assertIn("nothing was overwritten; 2 items were written", r.stderr)
+        got = {k: self.get("items", {"id": {"S": k}})["n"]["N"] for k in ("x", "y", "z")}
+        self.assertEqual(got, {"x": "10", "y": "5", "z": "10"})
 
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        n = self.get("items", {"id": {"S": "c"}})["n"]["N"]
-        failed = [r for r in results if r.returncode != 0]
-        if n == "2":
-            self.skipTest("the two updates did not overlap")
-        self.assertEqual(n, "1")
-        self.assertEqual(len(failed), 1, results)
-        self.assertIn("changed or was deleted since the statement read it", failed[0].stderr)
+    def test_delete_is_conditioned_on_the_item_still_existing(self):
+        for k in ("d1", "d2", "d3"):
+            self.ddb.put_item(TableName="items", Item={"id": {"S": k}, "n": {"N": "1"}})
+        # d2 is deleted by another writer after the statement read it: its
+        # DeleteItem is refused (the item no longer exists), d1 and d3 go.
+        r = self.held_write("DELETE FROM items WHERE n = 1;\n", ["DeleteItem"],
+                            lambda: self.ddb.delete_item(TableName="items",
+                                                         Key={"id": {"S": "d2"}}))
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("table items: 1 item was not written because it changed or was deleted "
+                      "since the statement read it (", r.stderr)
+        self.assertIn("'d2'", r.stderr)
+        self.assertIn("2 items were written", r.stderr)
+        self.assertEqual(self.count("items"), 0)
 
     def test_changes_and_stats_count_what_dynamodb_wrote(self):
         """`.changes` counts items DynamoDB wrote, not rows SQLite handed over,

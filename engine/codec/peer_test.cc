@@ -18,6 +18,7 @@
 #include "engine/codec/codec.h"
 #include "engine/codec/keys.h"
 #include "engine/encoding.h"
+#include "tests/support/emulators.h"
 #include "tests/support/run_python.h"
 
 #ifndef DDBSQL_SOURCE_DIR
@@ -89,7 +90,7 @@ TEST(CodecPeerTest, PythonReadsOurValuesAndWeReadPythons) {
   int status = -1;
   std::string out = test::RunPythonScript("codec_peer.py", path.string(), &status);
   std::filesystem::remove(path);
-  if (status == 3) GTEST_SKIP() << "Python's cryptography package is not installed";
+  REQUIRE_INSTALLED(status != 3, "Python's cryptography package");
   ASSERT_EQ(status, 0) << out;
   Json result = Json::parse(out);
   EXPECT_TRUE(result["errors"].empty()) << result["errors"].dump(2);

@@ -11,6 +11,7 @@
 
 #include "engine/aws/config.h"
 #include "engine/encoding.h"
+#include "tests/support/emulators.h"
 
 namespace ddb::s3 {
 namespace {
@@ -574,7 +575,7 @@ std::optional<std::vector<std::string>> ListWithBoto3(const std::string& url,
 TEST_F(S3IntegrationTest, AwkwardKeysAsAnotherClientSeesThem) {
   for (const auto& key : AwkwardKeys()) ASSERT_TRUE(Put(key, "x").ok()) << key;
   std::optional<std::vector<std::string>> keys = ListWithBoto3(url_, bucket_);
-  if (!keys) GTEST_SKIP() << "boto3 is not installed";
+  REQUIRE_INSTALLED(keys.has_value(), "boto3");
   std::vector<std::string> expected = AwkwardKeys();
   std::sort(expected.begin(), expected.end());
   std::sort(keys->begin(), keys->end());

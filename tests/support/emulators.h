@@ -58,6 +58,22 @@ std::string UniqueBucketName(std::string_view prefix = "ddbsql");
 // Same for the S3 endpoint.
 #define REQUIRE_S3() DDBSQL_REQUIRE_EMULATOR_(::ddb::test::S3Url(), "S3")
 
+// In a TEST body: skips the test when `available` is false because something
+// scripts/setup.sh installs is missing (`what`: "a de_DE locale"), or fails it
+// when DDBSQL_REQUIRE_EMULATORS=1 (scripts/test.sh, CI), where a skip would
+// hide a broken setup.
+#define REQUIRE_INSTALLED(available, what)                                        \
+  do {                                                                            \
+    if (!(available)) {                                                           \
+      if (::ddb::test::EmulatorsRequired()) {                                     \
+        FAIL() << (what)                                                          \
+               << " is missing but DDBSQL_REQUIRE_EMULATORS=1 (scripts/setup.sh " \
+                  "installs it)";                                                 \
+      }                                                                           \
+      GTEST_SKIP() << (what) << " is missing (scripts/setup.sh installs it)";     \
+    }                                                                             \
+  } while (0)
+
 #define DDBSQL_REQUIRE_EMULATOR_(url, kind)                                            \
   do {                                                                                 \
     if (!(url).has_value()) {                                                          \
