@@ -35,6 +35,7 @@
 #include "engine/aws/http.h"
 #include "engine/aws/sso.h"
 #include "engine/aws/sts.h"
+#include "engine/strings.h"
 
 extern char** environ;
 
@@ -66,21 +67,7 @@ constexpr long kMetadataConnectTimeoutMs = 1000;
 constexpr long kImdsRequestTimeoutMs = 2000;
 constexpr long kContainerRequestTimeoutMs = 5000;
 
-std::string_view Trim(std::string_view s) {
-  constexpr char kWs[] = " \t\r\n\f\v";
-  size_t b = s.find_first_not_of(kWs);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(kWs) - b + 1);
-}
-
-bool IsTrue(std::string_view v) {
-  v = Trim(v);
-  if (v.size() != 4) return false;
-  for (size_t i = 0; i < 4; ++i) {
-    if (std::tolower(static_cast<unsigned char>(v[i])) != "true"[i]) return false;
-  }
-  return true;
-}
+bool IsTrue(std::string_view v) { return str::EqualsIgnoreCase(str::Trim(v), "true"); }
 
 std::optional<std::string> EnvValue(const GetEnv& env, const std::string& name) {
   if (!env) return std::nullopt;
@@ -92,7 +79,7 @@ std::optional<std::string> EnvValue(const GetEnv& env, const std::string& name) 
 }  // namespace
 
 bool ParseTimestamp(std::string_view s, std::chrono::system_clock::time_point* out) {
-  s = Trim(s);
+  s = str::Trim(s);
   auto num = [&](size_t pos, size_t len, int* v) {
     if (pos + len > s.size()) return false;
     for (size_t i = pos; i < pos + len; ++i) {
@@ -253,8 +240,7 @@ Status RunProcess(const std::string& command, const std::string& what, std::stri
 std::string UrlHost(const std::string& url, std::string* scheme) {
   size_t sep = url.find("://");
   if (sep == std::string::npos) return {};
-  *scheme = url.substr(0, sep);
-  for (char& c : *scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  *scheme = str::Lower(url.substr(0, sep));
   size_t start = sep + 3;
   size_t end = url.find_first_of("/?#", start);
   std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
@@ -265,8 +251,7 @@ std::string UrlHost(const std::string& url, std::string* scheme) {
   } else {
     host = authority.substr(0, authority.find(':'));
   }
-  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return host;
+  return str::Lower(host);
 }
 
 // Plain-http container endpoints are only trusted on loopback and on the
@@ -352,7 +337,7 @@ class DefaultChain final : public CredentialsProvider {
     if (!profile_from_flag_ && EnvValue(env_, "AWS_ACCESS_KEY_ID")) return {};
     if (IsAssumeRoleProfile(profile_)) {
       // arn:PARTITION:iam::ACCOUNT:role/NAME: the fifth field.
-      std::string arn = std::string(Trim(*files_->ProfileValue(profile_, "role_arn")));
+      std::string arn = std::string(str::Trim(*files_->ProfileValue(profile_, "role_arn")));
       std::vector<std::string> fields;
       for (size_t start = 0;;) {
         size_t colon = arn.find(':', start);
@@ -366,7 +351,7 @@ class DefaultChain final : public CredentialsProvider {
       return digits ? account : std::string();
     }
     if (std::optional<std::string> id = files_->ProfileValue(profile_, "sso_account_id")) {
-      return std::string(Trim(*id));
+      return std::string(str::Trim(*id));
     }
     return {};
   }
@@ -618,18 +603,18 @@ class DefaultChain final : public CredentialsProvider {
     };
     auto get = [&](const char* key) {
       std::optional<std::string> v = files_->ProfileValue(profile, key);
-      if (v && Trim(*v).empty()) v.reset();
+      if (v && str::Trim(*v).empty()) v.reset();
       return v;
     };
     AssumeRoleParams params;
-    params.role_arn = std::string(Trim(*get("role_arn")));
+    params.role_arn = std::string(str::Trim(*get("role_arn")));
     std::optional<std::string> session_name = get("role_session_name");
     params.role_session_name = session_name.value_or(DefaultRoleSessionName());
     params.external_id = get("external_id").value_or("");
     params.mfa_serial = get("mfa_serial").value_or("");
     if (auto d = get("duration_seconds")) {
       int v = 0;
-      std::string_view t = Trim(*d);
+      std::string_view t = str::Trim(*d);
       auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
       if (ec != std::errc() || p != t.data() + t.size() || v <= 0) {
         return fail("duration_seconds must be a positive number of seconds, got \"" + *d + "\"");
@@ -648,7 +633,7 @@ class DefaultChain final : public CredentialsProvider {
     }
     std::shared_ptr<CredentialsProvider> source;
     if (credential_source) {
-      std::string cs(Trim(*credential_source));
+      std::string cs(str::Trim(*credential_source));
       Mode mode;
       if (cs == "Environment") {
         mode = Mode::kEnvironment;
@@ -663,7 +648,7 @@ class DefaultChain final : public CredentialsProvider {
       source = std::make_shared<DefaultChain>(env_, files_, profile, false, http_, true, region_,
                                               mode, visited_);
     } else {
-      std::string sp(Trim(*source_profile));
+      std::string sp(str::Trim(*source_profile));
       if (!files_->HasProfile(sp)) {
         return fail("source_profile " + sp + " does not exist in " + files_->config_path() +
                     " or " + files_->credentials_path());
@@ -759,7 +744,7 @@ class DefaultChain final : public CredentialsProvider {
         return v;
       }
       if (files_) v = files_->ProfileValue(profile_, key);
-      if (v && Trim(*v).empty()) v.reset();
+      if (v && str::Trim(*v).empty()) v.reset();
       if (v) *from = "profile " + profile_;
       return v;
     };
@@ -786,9 +771,10 @@ class DefaultChain final : public CredentialsProvider {
       return files_ ? StsEndpointError().WithContext(where)
                     : Status::InvalidArgument(where + ": web identity needs the config files");
     }
-    return UseFetcher({Status::OK(), NewWebIdentityFetcher(where, path, std::string(Trim(*role)),
-                                                           session, std::move(sts))},
-                      out);
+    return UseFetcher(
+        {Status::OK(), NewWebIdentityFetcher(where, path, std::string(str::Trim(*role)), session,
+                                             std::move(sts))},
+        out);
   }
 
   Status FromSso(Credentials* out, bool* found) {
@@ -868,7 +854,7 @@ class DefaultChain final : public CredentialsProvider {
     *found = false;
     if (!files_) return Status::OK();
     std::optional<std::string> command = files_->ProfileValue(profile_, "credential_process");
-    if (!command || Trim(*command).empty()) return Status::OK();
+    if (!command || str::Trim(*command).empty()) return Status::OK();
     const std::string what = "credential_process of profile " + profile_;
     std::string output;
     Status s = RunProcess(*command, what, &output);
@@ -920,7 +906,7 @@ class DefaultChain final : public CredentialsProvider {
       std::string text;
       Status s = ReadSmallFile(*path, 64 * 1024, &text);
       if (!s.ok()) return Status::IOError("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: " + s.message());
-      token = std::string(Trim(text));
+      token = std::string(str::Trim(text));
     } else {
       token = EnvValue(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
     }
@@ -967,7 +953,7 @@ class DefaultChain final : public CredentialsProvider {
       std::optional<std::string> mode = EnvValue(env_, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
       if (!mode && files_)
         mode = files_->ProfileValue(profile_, "ec2_metadata_service_endpoint_mode");
-      bool v6 = mode && (Trim(*mode) == "IPv6" || Trim(*mode) == "ipv6");
+      bool v6 = mode && (str::Trim(*mode) == "IPv6" || str::Trim(*mode) == "ipv6");
       base = v6 ? kImdsEndpointIpv6 : kImdsEndpoint;
     }
     while (!base.empty() && base.back() == '/') base.pop_back();
@@ -1017,7 +1003,7 @@ class DefaultChain final : public CredentialsProvider {
     }
     Headers auth;
     if (resp.status == 200) {
-      auth.emplace_back("X-aws-ec2-metadata-token", std::string(Trim(resp.body)));
+      auth.emplace_back("X-aws-ec2-metadata-token", std::string(str::Trim(resp.body)));
     } else if ((resp.status == 403 || resp.status == 404 || resp.status == 405) &&
                !ImdsV1Disabled()) {
       // IMDSv1: no token.
@@ -1033,8 +1019,8 @@ class DefaultChain final : public CredentialsProvider {
       return Status::NoCredentials(base + " role lookup answered HTTP " +
                                    std::to_string(resp.status));
     }
-    std::string_view roles = Trim(resp.body);
-    std::string role(Trim(roles.substr(0, roles.find('\n'))));
+    std::string_view roles = str::Trim(resp.body);
+    std::string role(str::Trim(roles.substr(0, roles.find('\n'))));
     if (role.empty()) return Status::NoCredentials("no IAM role attached to the instance");
 
     s = ImdsSend("GET", base + kImdsRolesPath + UriEncode(role), auth, true, &resp);

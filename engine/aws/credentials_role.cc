@@ -16,6 +16,7 @@
 
 #include "engine/codec/formats.h"
 #include "engine/encoding.h"
+#include "engine/strings.h"
 
 namespace ddb::aws {
 
@@ -26,13 +27,6 @@ constexpr size_t kMaxCacheFile = 1 << 20;
 // As botocore's CachedCredentialFetcher: a cached set with less than this
 // left is not used.
 constexpr auto kCacheExpiryWindow = std::chrono::minutes(15);
-
-std::string_view Trim(std::string_view s) {
-  constexpr char kWs[] = " \t\r\n\f\v";
-  size_t b = s.find_first_not_of(kWs);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(kWs) - b + 1);
-}
 
 // Closes a file descriptor on scope exit.
 struct Fd {
@@ -83,7 +77,7 @@ Status PromptMfaCode(const std::string& profile, const std::string& serial, std:
   if (::write(tty.fd, "\n", 1) < 0) {
     // Nothing to do: the code was read.
   }
-  *code = std::string(Trim(line));
+  *code = std::string(str::Trim(line));
   if (code->empty()) return Status::NoCredentials(why + " and none was entered");
   return Status::OK();
 }
@@ -95,7 +89,7 @@ Status ReadTokenFile(const std::string& where, const std::string& path, std::str
   Status s = ReadSmallFile(path, kMaxTokenFile, &text, &missing);
   if (missing) return Status::NoCredentials(what + ": " + std::strerror(ENOENT));
   if (!s.ok()) return Status::NoCredentials(where + ": web identity token file: " + s.message());
-  *token = std::string(Trim(text));
+  *token = std::string(str::Trim(text));
   if (token->empty()) return Status::NoCredentials(what + ": empty");
   return Status::OK();
 }
