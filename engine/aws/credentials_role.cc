@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "engine/codec/formats.h"
 #include "engine/encoding.h"
+#include "engine/python_formats.h"
 #include "engine/strings.h"
 
 namespace ddb::aws {
@@ -285,7 +285,7 @@ std::string RoleCacheFile(const std::string& home, const AssumeRoleParams& param
   // compute alike, and nlohmann would throw on it: no cache then.
   for (const std::string* v :
        {&params.role_arn, &params.role_session_name, &params.external_id, &params.mfa_serial}) {
-    if (!codec::IsValidUtf8(*v)) return {};
+    if (!IsValidUtf8(*v)) return {};
   }
   nlohmann::json args = {{"RoleArn", params.role_arn}};
   if (session_name_given) args["RoleSessionName"] = params.role_session_name;
@@ -293,7 +293,7 @@ std::string RoleCacheFile(const std::string& home, const AssumeRoleParams& param
   if (!params.mfa_serial.empty()) args["SerialNumber"] = params.mfa_serial;
   if (params.duration) args["DurationSeconds"] = *params.duration;
   std::string text;
-  if (!codec::PythonJsonDumps(args.dump(), &text).ok()) return {};
+  if (!PythonJsonDumps(args.dump(), &text).ok()) return {};
   std::string dir = home;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   return dir + "/.aws/cli/cache/" + HexEncode(Sha1(text)) + ".json";
