@@ -30,9 +30,9 @@
 #include <vector>
 
 #include "engine/codec/codec.h"
-#include "engine/codec/formats.h"
 #include "engine/codec/keys.h"
 #include "engine/encoding.h"
+#include "engine/python_formats.h"
 
 namespace ddb::codec {
 namespace {

@@ -22,26 +22,11 @@
 #include <utility>
 #include <vector>
 
+#include "engine/strings.h"
+
 namespace ddb::aws {
 
 namespace {
-
-constexpr char kWhitespace[] = " \t\r\n\f\v";
-
-std::string_view Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(kWhitespace);
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(kWhitespace);
-  return s.substr(b, e - b + 1);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool IEquals(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
 
 // An environment variable; an empty value counts as unset, as it does for
 // most SDK settings (and `export AWS_REGION=` should not mean region "").
@@ -164,7 +149,7 @@ std::string ServiceEnvSuffix(std::string_view service) {
   return out;
 }
 std::string ServiceConfigKey(std::string_view service) {
-  std::string out = Lower(service);
+  std::string out = str::Lower(service);
   for (char& c : out) {
     if (c == ' ' || c == '-') c = '_';
   }
@@ -172,7 +157,7 @@ std::string ServiceConfigKey(std::string_view service) {
 }
 
 bool ParsePositiveInt(std::string_view s, int* out) {
-  s = Trim(s);
+  s = str::Trim(s);
   if (s.empty()) return false;
   for (char c : s) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
@@ -216,23 +201,23 @@ class ConfigParser {
       auto fail = [&](const char* what) -> Status {
         return Status::InvalidArgument(path + " line " + std::to_string(line_no) + ": " + what);
       };
-      std::string_view trimmed = Trim(line);
+      std::string_view trimmed = str::Trim(line);
       if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == ';') continue;
 
       size_t indent = IndentOf(line);
       if (in_section && !key.empty() && indent > key_indent) {
-        std::string_view body = Trim(StripInlineComment(trimmed));
+        std::string_view body = str::Trim(StripInlineComment(trimmed));
         if (body.empty()) continue;
         if (section == nullptr) continue;
         std::string& parent = (*section)[key];
         if (parent.empty()) {  // sub-properties leave the parent empty
           size_t eq = body.find('=');
-          if (eq == std::string_view::npos || Trim(body.substr(0, eq)).empty()) {
+          if (eq == std::string_view::npos || str::Trim(body.substr(0, eq)).empty()) {
             if (lenient) continue;
             return fail("expected `key = value` in an indented block");
           }
-          (*section)[key + "." + Lower(Trim(body.substr(0, eq)))] =
-              std::string(Trim(body.substr(eq + 1)));
+          (*section)[key + "." + str::Lower(str::Trim(body.substr(0, eq)))] =
+              std::string(str::Trim(body.substr(eq + 1)));
         } else {
           parent += "\n";
           parent += body;
@@ -242,11 +227,12 @@ class ConfigParser {
 
       if (trimmed[0] == '[') {
         size_t close = trimmed.find(']');
-        std::string_view rest =
-            close == std::string_view::npos ? std::string_view() : Trim(trimmed.substr(close + 1));
+        std::string_view rest = close == std::string_view::npos
+                                    ? std::string_view()
+                                    : str::Trim(trimmed.substr(close + 1));
         std::string_view name = close == std::string_view::npos
                                     ? std::string_view()
-                                    : Trim(trimmed.substr(1, close - 1));
+                                    : str::Trim(trimmed.substr(1, close - 1));
         if (close == std::string_view::npos || name.empty() ||
             (!rest.empty() && rest[0] != '#' && rest[0] != ';')) {
           if (lenient) {
@@ -269,7 +255,7 @@ class ConfigParser {
       }
 
       size_t delim = trimmed.find_first_of("=:");
-      if (delim == std::string_view::npos || Trim(trimmed.substr(0, delim)).empty()) {
+      if (delim == std::string_view::npos || str::Trim(trimmed.substr(0, delim)).empty()) {
         if (lenient) continue;
         return fail("expected [section] or `key = value`");
       }
@@ -277,7 +263,7 @@ class ConfigParser {
         if (lenient) continue;
         return fail("`key = value` before any [section]");
       }
-      key = Lower(Trim(trimmed.substr(0, delim)));
+      key = str::Lower(str::Trim(trimmed.substr(0, delim)));
       key_indent = indent;
       if (section != nullptr) {
         // A property repeated later replaces the earlier one and its block.
@@ -285,7 +271,7 @@ class ConfigParser {
           if (it->first.rfind(key + ".", 0) != 0) break;
           it = section->erase(it);
         }
-        (*section)[key] = std::string(Trim(StripInlineComment(trimmed.substr(delim + 1))));
+        (*section)[key] = std::string(str::Trim(StripInlineComment(trimmed.substr(delim + 1))));
       }
     }
 
@@ -388,7 +374,7 @@ std::optional<std::string> Lookup(const std::map<std::string, ConfigFiles::Secti
                                   const std::string& name, const std::string& key) {
   auto it = sections.find(name);
   if (it == sections.end()) return std::nullopt;
-  auto kv = it->second.find(Lower(key));
+  auto kv = it->second.find(str::Lower(key));
   if (kv == it->second.end()) return std::nullopt;
   return kv->second;
 }
@@ -475,7 +461,7 @@ Status ResolveSettings(const GetEnv& env, const ConfigFiles& files, const Overri
     mode_src = profile_src + "retry_mode";
   }
   if (mode) {
-    std::string m = Lower(Trim(*mode));
+    std::string m = str::Lower(str::Trim(*mode));
     if (m == "standard") {
       s.retry_mode = RetryMode::kStandard;
     } else if (m == "legacy") {
@@ -511,7 +497,7 @@ Status ResolveSettings(const GetEnv& env, const ConfigFiles& files, const Overri
       text = files.ProfileValue(s.profile, key);
       src = profile_src + key;
     }
-    if (text && !ParseTimeoutSeconds(Trim(*text), seconds)) {
+    if (text && !ParseTimeoutSeconds(str::Trim(*text), seconds)) {
       return Status::InvalidArgument(src + ": \"" + *text +
                                      "\" is not a number of seconds (0: wait indefinitely)");
     }
@@ -565,7 +551,7 @@ Status ParseEndpointUrl(std::string_view url, Endpoint* out) {
   size_t sep = url.find("://");
   if (sep == std::string_view::npos) return bad("missing scheme (expected http:// or https://)");
   Endpoint e;
-  e.scheme = Lower(url.substr(0, sep));
+  e.scheme = str::Lower(url.substr(0, sep));
   if (e.scheme != "http" && e.scheme != "https") return bad("scheme must be http or https");
   std::string_view rest = url.substr(sep + 3);
   size_t auth_end = rest.find_first_of("/?#");
@@ -607,7 +593,7 @@ Status ParseEndpointUrl(std::string_view url, Endpoint* out) {
       }
     }
   }
-  e.host = Lower(host);
+  e.host = str::Lower(host);
   if (has_port) {
     int p = 0;
     bool digits = !port.empty() && port.size() <= 5;
@@ -641,9 +627,9 @@ Status ResolveEndpoint(const std::string& service, const GetEnv& env, const Conf
   const std::string& profile = settings.profile;
   bool ignore = false;
   if (auto v = EnvValue(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
-    ignore = IEquals(Trim(*v), "true");
+    ignore = str::EqualsIgnoreCase(str::Trim(*v), "true");
   } else if (auto pv = files.ProfileValue(profile, "ignore_configured_endpoint_urls")) {
-    ignore = IEquals(Trim(*pv), "true");
+    ignore = str::EqualsIgnoreCase(str::Trim(*pv), "true");
   }
   if (!ignore) {
     std::string service_env = "AWS_ENDPOINT_URL_" + ServiceEnvSuffix(service);
@@ -669,7 +655,7 @@ Status ResolveEndpoint(const std::string& service, const GetEnv& env, const Conf
   }
   Endpoint e;
   e.scheme = "https";
-  e.host = Lower(service) + "." + settings.region + "." + DnsSuffix(settings.region);
+  e.host = str::Lower(service) + "." + settings.region + "." + DnsSuffix(settings.region);
   e.custom = false;
   *out = std::move(e);
   return Status::OK();

@@ -12,19 +12,15 @@
 // from a chain of their own (Mode): the source_profile's settings, or the
 // one credential_source it names; source profiles that are roles nest
 // further, with the profiles visited so far to refuse loops.
+//
+// credential_process, container and instance-metadata credentials are asked
+// for in files of their own (credentials_sources.h).
 #include "engine/aws/credentials.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <cstdlib>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <utility>
@@ -32,11 +28,11 @@
 
 #include "engine/aws/config.h"
 #include "engine/aws/credentials_role.h"
+#include "engine/aws/credentials_sources.h"
 #include "engine/aws/http.h"
 #include "engine/aws/sso.h"
 #include "engine/aws/sts.h"
-
-extern char** environ;
+#include "engine/strings.h"
 
 namespace ddb::aws {
 
@@ -53,34 +49,8 @@ constexpr auto kRefreshWindow = std::chrono::minutes(5);
 // After a failed refresh while the old credentials still work, wait this long
 // before trying again so every request does not pay for the failure.
 constexpr auto kRetryRefreshAfter = std::chrono::seconds(30);
-constexpr size_t kMaxProcessOutput = 1 << 20;
 
-constexpr char kContainerHost[] = "http://169.254.170.2";
-constexpr char kImdsEndpoint[] = "http://169.254.169.254";
-constexpr char kImdsEndpointIpv6[] = "http://[fd00:ec2::254]";
-constexpr char kImdsTokenPath[] = "/latest/api/token";
-constexpr char kImdsRolesPath[] = "/latest/meta-data/iam/security-credentials/";
-constexpr char kImdsTokenTtl[] = "21600";
-// Short timeouts: on a laptop the metadata addresses usually do not answer.
-constexpr long kMetadataConnectTimeoutMs = 1000;
-constexpr long kImdsRequestTimeoutMs = 2000;
-constexpr long kContainerRequestTimeoutMs = 5000;
-
-std::string_view Trim(std::string_view s) {
-  constexpr char kWs[] = " \t\r\n\f\v";
-  size_t b = s.find_first_not_of(kWs);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(kWs) - b + 1);
-}
-
-bool IsTrue(std::string_view v) {
-  v = Trim(v);
-  if (v.size() != 4) return false;
-  for (size_t i = 0; i < 4; ++i) {
-    if (std::tolower(static_cast<unsigned char>(v[i])) != "true"[i]) return false;
-  }
-  return true;
-}
+}  // namespace
 
 std::optional<std::string> EnvValue(const GetEnv& env, const std::string& name) {
   if (!env) return std::nullopt;
@@ -89,10 +59,8 @@ std::optional<std::string> EnvValue(const GetEnv& env, const std::string& name) 
   return v;
 }
 
-}  // namespace
-
 bool ParseTimestamp(std::string_view s, std::chrono::system_clock::time_point* out) {
-  s = Trim(s);
+  s = str::Trim(s);
   auto num = [&](size_t pos, size_t len, int* v) {
     if (pos + len > s.size()) return false;
     for (size_t i = pos; i < pos + len; ++i) {
@@ -137,10 +105,6 @@ bool ParseTimestamp(std::string_view s, std::chrono::system_clock::time_point* o
   return true;
 }
 
-namespace {
-
-// Reads credentials from a JSON document. `what` names the source in errors;
-// no error repeats any part of `body`, which holds secrets.
 Status CredentialsFromJson(const std::string& body, const std::string& what, const char* token_key,
                            bool want_version, Credentials* out) {
   nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -194,91 +158,7 @@ Status CredentialsFromJson(const std::string& body, const std::string& what, con
   }
 }
 
-// Runs `command` with /bin/sh -c, stdout captured into *output, stdin and
-// stderr inherited (a process may prompt for MFA on the terminal).
-Status RunProcess(const std::string& command, const std::string& what, std::string* output) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return Status::IOError(what + ": cannot create a pipe: " + std::strerror(errno));
-  }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() {
-      if (fd >= 0) ::close(fd);
-    }
-  } read_end{fds[0]}, write_end{fds[1]};
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  std::string arg0 = "sh", arg1 = "-c", arg2 = command;
-  char* argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, "/bin/sh", &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(write_end.fd);
-  write_end.fd = -1;
-  if (rc != 0) return Status::IOError(what + ": cannot run /bin/sh: " + std::strerror(rc));
-
-  output->clear();
-  bool too_big = false;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(read_end.fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (output->size() + static_cast<size_t>(n) > kMaxProcessOutput) {
-      too_big = true;  // keep draining so the child is not killed by SIGPIPE
-    } else {
-      output->append(buf, static_cast<size_t>(n));
-    }
-  }
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0) {
-    if (errno != EINTR) return Status::IOError(what + ": waitpid: " + std::strerror(errno));
-  }
-  if (WIFSIGNALED(wstatus)) {
-    return Status::NoCredentials(what + " was killed by signal " +
-                                 std::to_string(WTERMSIG(wstatus)));
-  }
-  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-    return Status::NoCredentials(what + " exited with status " +
-                                 std::to_string(WEXITSTATUS(wstatus)));
-  }
-  if (too_big) return Status::NoCredentials(what + ": output larger than 1 MiB");
-  return Status::OK();
-}
-
-// The host part of an http(s) URL, lower-cased; empty when there is none.
-std::string UrlHost(const std::string& url, std::string* scheme) {
-  size_t sep = url.find("://");
-  if (sep == std::string::npos) return {};
-  *scheme = url.substr(0, sep);
-  for (char& c : *scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  size_t start = sep + 3;
-  size_t end = url.find_first_of("/?#", start);
-  std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
-  if (authority.find('@') != std::string::npos) return {};
-  std::string host;
-  if (!authority.empty() && authority[0] == '[') {
-    host = authority.substr(0, authority.find(']') + 1);
-  } else {
-    host = authority.substr(0, authority.find(':'));
-  }
-  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return host;
-}
-
-// Plain-http container endpoints are only trusted on loopback and on the
-// link-local addresses ECS and EKS use, as the SDKs require.
-bool AllowedPlainHttpHost(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" ||
-         host == "169.254.170.2" || host == "169.254.170.23" || host == "[fd00:ec2::23]";
-}
-
-bool Retryable(const Status& transport, long http_status) {
-  return !transport.ok() || http_status >= 500 || http_status == 429;
-}
+namespace {
 
 enum class Source {
   kNone,
@@ -352,7 +232,7 @@ class DefaultChain final : public CredentialsProvider {
     if (!profile_from_flag_ && EnvValue(env_, "AWS_ACCESS_KEY_ID")) return {};
     if (IsAssumeRoleProfile(profile_)) {
       // arn:PARTITION:iam::ACCOUNT:role/NAME: the fifth field.
-      std::string arn = std::string(Trim(*files_->ProfileValue(profile_, "role_arn")));
+      std::string arn = std::string(str::Trim(*files_->ProfileValue(profile_, "role_arn")));
       std::vector<std::string> fields;
       for (size_t start = 0;;) {
         size_t colon = arn.find(':', start);
@@ -366,7 +246,7 @@ class DefaultChain final : public CredentialsProvider {
       return digits ? account : std::string();
     }
     if (std::optional<std::string> id = files_->ProfileValue(profile_, "sso_account_id")) {
-      return std::string(Trim(*id));
+      return std::string(str::Trim(*id));
     }
     return {};
   }
@@ -496,18 +376,18 @@ class DefaultChain final : public CredentialsProvider {
       s = FromWebIdentity(out, &found);
       if (!s.ok() || found) return s;
     }
-    s = FromContainer(out, &found);
+    s = ContainerCredentials(env_, http_, out, &found);
     if (!s.ok() || found) return Chose(Source::kContainer, s);
     tried.push_back(
         "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
         "AWS_CONTAINER_CREDENTIALS_FULL_URI not set)");
 
-    if (ImdsDisabled()) {
+    if (ImdsDisabled(env_)) {
       tried.push_back("EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)");
     } else if (http_ == nullptr) {
       tried.push_back("EC2 instance metadata (no HTTP client)");
     } else {
-      s = FromInstanceMetadata(out);
+      s = InstanceMetadataCredentials(env_, files_.get(), profile_, http_, out);
       if (s.ok()) return Chose(Source::kInstanceMetadata, s);
       tried.push_back("EC2 instance metadata (" + s.message() + ")");
     }
@@ -536,10 +416,10 @@ class DefaultChain final : public CredentialsProvider {
         s = FromProcess(out, &found);
         break;
       case Source::kContainer:
-        s = FromContainer(out, &found);
+        s = ContainerCredentials(env_, http_, out, &found);
         break;
       case Source::kInstanceMetadata:
-        return FromInstanceMetadata(out);
+        return InstanceMetadataCredentials(env_, files_.get(), profile_, http_, out);
       default:
         return Resolve(out);
     }
@@ -618,18 +498,18 @@ class DefaultChain final : public CredentialsProvider {
     };
     auto get = [&](const char* key) {
       std::optional<std::string> v = files_->ProfileValue(profile, key);
-      if (v && Trim(*v).empty()) v.reset();
+      if (v && str::Trim(*v).empty()) v.reset();
       return v;
     };
     AssumeRoleParams params;
-    params.role_arn = std::string(Trim(*get("role_arn")));
+    params.role_arn = std::string(str::Trim(*get("role_arn")));
     std::optional<std::string> session_name = get("role_session_name");
     params.role_session_name = session_name.value_or(DefaultRoleSessionName());
     params.external_id = get("external_id").value_or("");
     params.mfa_serial = get("mfa_serial").value_or("");
     if (auto d = get("duration_seconds")) {
       int v = 0;
-      std::string_view t = Trim(*d);
+      std::string_view t = str::Trim(*d);
       auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
       if (ec != std::errc() || p != t.data() + t.size() || v <= 0) {
         return fail("duration_seconds must be a positive number of seconds, got \"" + *d + "\"");
@@ -648,7 +528,7 @@ class DefaultChain final : public CredentialsProvider {
     }
     std::shared_ptr<CredentialsProvider> source;
     if (credential_source) {
-      std::string cs(Trim(*credential_source));
+      std::string cs(str::Trim(*credential_source));
       Mode mode;
       if (cs == "Environment") {
         mode = Mode::kEnvironment;
@@ -663,7 +543,7 @@ class DefaultChain final : public CredentialsProvider {
       source = std::make_shared<DefaultChain>(env_, files_, profile, false, http_, true, region_,
                                               mode, visited_);
     } else {
-      std::string sp(Trim(*source_profile));
+      std::string sp(str::Trim(*source_profile));
       if (!files_->HasProfile(sp)) {
         return fail("source_profile " + sp + " does not exist in " + files_->config_path() +
                     " or " + files_->credentials_path());
@@ -721,15 +601,16 @@ class DefaultChain final : public CredentialsProvider {
         break;
       case Mode::kContainer:
         name = "EcsContainer";
-        s = Chose(Source::kContainer, FromContainer(out, &found));
+        s = Chose(Source::kContainer, ContainerCredentials(env_, http_, out, &found));
         break;
       default:
         name = "Ec2InstanceMetadata";
         found = true;
-        if (ImdsDisabled()) {
+        if (ImdsDisabled(env_)) {
           s = Status::NoCredentials("disabled by AWS_EC2_METADATA_DISABLED");
         } else {
-          s = http_ ? Chose(Source::kInstanceMetadata, FromInstanceMetadata(out))
+          s = http_ ? Chose(Source::kInstanceMetadata,
+                            InstanceMetadataCredentials(env_, files_.get(), profile_, http_, out))
                     : Status::NoCredentials("no HTTP client");
         }
         break;
@@ -759,7 +640,7 @@ class DefaultChain final : public CredentialsProvider {
         return v;
       }
       if (files_) v = files_->ProfileValue(profile_, key);
-      if (v && Trim(*v).empty()) v.reset();
+      if (v && str::Trim(*v).empty()) v.reset();
       if (v) *from = "profile " + profile_;
       return v;
     };
@@ -786,9 +667,10 @@ class DefaultChain final : public CredentialsProvider {
       return files_ ? StsEndpointError().WithContext(where)
                     : Status::InvalidArgument(where + ": web identity needs the config files");
     }
-    return UseFetcher({Status::OK(), NewWebIdentityFetcher(where, path, std::string(Trim(*role)),
-                                                           session, std::move(sts))},
-                      out);
+    return UseFetcher(
+        {Status::OK(), NewWebIdentityFetcher(where, path, std::string(str::Trim(*role)), session,
+                                             std::move(sts))},
+        out);
   }
 
   Status FromSso(Credentials* out, bool* found) {
@@ -868,187 +750,10 @@ class DefaultChain final : public CredentialsProvider {
     *found = false;
     if (!files_) return Status::OK();
     std::optional<std::string> command = files_->ProfileValue(profile_, "credential_process");
-    if (!command || Trim(*command).empty()) return Status::OK();
-    const std::string what = "credential_process of profile " + profile_;
-    std::string output;
-    Status s = RunProcess(*command, what, &output);
-    if (!s.ok()) return s;
-    Credentials c;
-    s = CredentialsFromJson(output, what, "SessionToken", /*want_version=*/true, &c);
-    if (!s.ok()) return s;
-    c.source = "credential_process (profile " + profile_ + ")";
-    *out = std::move(c);
-    *found = true;
-    return Status::OK();
-  }
-
-  Status FromContainer(Credentials* out, bool* found) {
-    *found = false;
-    std::optional<std::string> relative = EnvValue(env_, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-    std::optional<std::string> full = EnvValue(env_, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
-    if (!relative && !full) return Status::OK();
-    const std::string what = "container credentials";
-    if (http_ == nullptr) return Status::NoCredentials(what + ": no HTTP client");
-
-    std::string url;
-    if (relative) {
-      url = std::string(kContainerHost) + ((*relative)[0] == '/' ? "" : "/") + *relative;
-    } else {
-      url = *full;
-      std::string scheme;
-      std::string host = UrlHost(url, &scheme);
-      if (host.empty() || (scheme != "http" && scheme != "https")) {
-        return Status::InvalidArgument("AWS_CONTAINER_CREDENTIALS_FULL_URI is not an http(s) URL");
-      }
-      if (scheme == "http" && !AllowedPlainHttpHost(host)) {
-        return Status::InvalidArgument(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is only allowed to a loopback "
-            "address or the ECS/EKS credential addresses, not " +
-            host);
-      }
-    }
-
-    HttpRequest req;
-    req.method = "GET";
-    req.url = url;
-    req.headers.emplace_back("Accept", "application/json");
-    req.connect_timeout_ms = kMetadataConnectTimeoutMs;
-    req.request_timeout_ms = kContainerRequestTimeoutMs;
-    std::optional<std::string> token;
-    if (auto path = EnvValue(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
-      // Re-read on every refresh: EKS Pod Identity rotates the file.
-      std::string text;
-      Status s = ReadSmallFile(*path, 64 * 1024, &text);
-      if (!s.ok()) return Status::IOError("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: " + s.message());
-      token = std::string(Trim(text));
-    } else {
-      token = EnvValue(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
-    }
-    if (token) {
-      if (token->find_first_of("\r\n") != std::string::npos) {
-        return Status::InvalidArgument(what + ": the authorization token contains a line break");
-      }
-      req.headers.emplace_back("Authorization", *token);
-    }
-
-    HttpResponse resp;
-    Status s;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      resp = HttpResponse();
-      s = http_->Send(req, &resp);
-      if (!Retryable(s, resp.status)) break;
-    }
-    if (!s.ok()) return Status::NoCredentials(what + ": " + s.message());
-    if (resp.status != 200) {
-      return Status::NoCredentials(what + ": the endpoint answered HTTP " +
-                                   std::to_string(resp.status));
-    }
-    Credentials c;
-    s = CredentialsFromJson(resp.body, what, "Token", /*want_version=*/false, &c);
-    if (!s.ok()) return s;
-    c.source = "container";
-    *out = std::move(c);
-    *found = true;
-    return Status::OK();
-  }
-
-  bool ImdsDisabled() const {
-    std::optional<std::string> v = EnvValue(env_, "AWS_EC2_METADATA_DISABLED");
-    return v && IsTrue(*v);
-  }
-
-  std::string ImdsEndpoint() const {
-    std::optional<std::string> e = EnvValue(env_, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
-    if (!e && files_) e = files_->ProfileValue(profile_, "ec2_metadata_service_endpoint");
-    std::string base;
-    if (e && !e->empty()) {
-      base = *e;
-    } else {
-      std::optional<std::string> mode = EnvValue(env_, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
-      if (!mode && files_)
-        mode = files_->ProfileValue(profile_, "ec2_metadata_service_endpoint_mode");
-      bool v6 = mode && (Trim(*mode) == "IPv6" || Trim(*mode) == "ipv6");
-      base = v6 ? kImdsEndpointIpv6 : kImdsEndpoint;
-    }
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    return base;
-  }
-
-  bool ImdsV1Disabled() const {
-    std::optional<std::string> v = EnvValue(env_, "AWS_EC2_METADATA_V1_DISABLED");
-    if (!v && files_) v = files_->ProfileValue(profile_, "ec2_metadata_v1_disabled");
-    return v && IsTrue(*v);
-  }
-
-  // One metadata request with at most one retry (`retry` false: none).
-  Status ImdsSend(const std::string& method, const std::string& url, const Headers& headers,
-                  bool retry, HttpResponse* resp) {
-    HttpRequest req;
-    req.method = method;
-    req.url = url;
-    req.headers = headers;
-    req.connect_timeout_ms = kMetadataConnectTimeoutMs;
-    req.request_timeout_ms = kImdsRequestTimeoutMs;
-    Status s;
-    for (int attempt = 0; attempt < (retry ? 2 : 1); ++attempt) {
-      *resp = HttpResponse();
-      s = http_->Send(req, resp);
-      if (!Retryable(s, resp->status)) break;
-    }
+    if (!command || str::Trim(*command).empty()) return Status::OK();
+    Status s = ProcessCredentials(profile_, *command, out);
+    *found = s.ok();
     return s;
-  }
-
-  // IMDSv2: a session token, then the role name, then its credentials.
-  // Falls back to IMDSv1 when the token call is refused (403/404/405), as
-  // the SDKs do, unless v1 is disabled.
-  Status FromInstanceMetadata(Credentials* out) {
-    const std::string base = ImdsEndpoint();
-    HttpResponse resp;
-    // No retry of an unanswered token request: without IMDS it would only
-    // double the wait.
-    Status s = ImdsSend("PUT", base + kImdsTokenPath,
-                        {{"X-aws-ec2-metadata-token-ttl-seconds", kImdsTokenTtl}},
-                        /*retry=*/false, &resp);
-    if (!s.ok()) return Status::NoCredentials(s.message());
-    if (resp.status >= 500) {
-      s = ImdsSend("PUT", base + kImdsTokenPath,
-                   {{"X-aws-ec2-metadata-token-ttl-seconds", kImdsTokenTtl}}, false, &resp);
-      if (!s.ok()) return Status::NoCredentials(s.message());
-    }
-    Headers auth;
-    if (resp.status == 200) {
-      auth.emplace_back("X-aws-ec2-metadata-token", std::string(Trim(resp.body)));
-    } else if ((resp.status == 403 || resp.status == 404 || resp.status == 405) &&
-               !ImdsV1Disabled()) {
-      // IMDSv1: no token.
-    } else {
-      return Status::NoCredentials(base + " token request answered HTTP " +
-                                   std::to_string(resp.status));
-    }
-
-    s = ImdsSend("GET", base + kImdsRolesPath, auth, true, &resp);
-    if (!s.ok()) return Status::NoCredentials(s.message());
-    if (resp.status == 404) return Status::NoCredentials("no IAM role attached to the instance");
-    if (resp.status != 200) {
-      return Status::NoCredentials(base + " role lookup answered HTTP " +
-                                   std::to_string(resp.status));
-    }
-    std::string_view roles = Trim(resp.body);
-    std::string role(Trim(roles.substr(0, roles.find('\n'))));
-    if (role.empty()) return Status::NoCredentials("no IAM role attached to the instance");
-
-    s = ImdsSend("GET", base + kImdsRolesPath + UriEncode(role), auth, true, &resp);
-    if (!s.ok()) return Status::NoCredentials(s.message());
-    if (resp.status != 200) {
-      return Status::NoCredentials(base + " credentials of role " + role + " answered HTTP " +
-                                   std::to_string(resp.status));
-    }
-    Credentials c;
-    s = CredentialsFromJson(resp.body, "EC2 instance metadata", "Token", false, &c);
-    if (!s.ok()) return s;
-    c.source = "EC2 instance metadata (role " + role + ")";
-    *out = std::move(c);
-    return Status::OK();
   }
 
   const GetEnv env_;

@@ -14,8 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "engine/codec/formats.h"
 #include "engine/encoding.h"
+#include "engine/python_formats.h"
+#include "engine/strings.h"
 
 namespace ddb::aws {
 
@@ -26,13 +27,6 @@ constexpr size_t kMaxCacheFile = 1 << 20;
 // As botocore's CachedCredentialFetcher: a cached set with less than this
 // left is not used.
 constexpr auto kCacheExpiryWindow = std::chrono::minutes(15);
-
-std::string_view Trim(std::string_view s) {
-  constexpr char kWs[] = " \t\r\n\f\v";
-  size_t b = s.find_first_not_of(kWs);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(kWs) - b + 1);
-}
 
 // Closes a file descriptor on scope exit.
 struct Fd {
@@ -83,7 +77,7 @@ Status PromptMfaCode(const std::string& profile, const std::string& serial, std:
   if (::write(tty.fd, "\n", 1) < 0) {
     // Nothing to do: the code was read.
   }
-  *code = std::string(Trim(line));
+  *code = std::string(str::Trim(line));
   if (code->empty()) return Status::NoCredentials(why + " and none was entered");
   return Status::OK();
 }
@@ -95,7 +89,7 @@ Status ReadTokenFile(const std::string& where, const std::string& path, std::str
   Status s = ReadSmallFile(path, kMaxTokenFile, &text, &missing);
   if (missing) return Status::NoCredentials(what + ": " + std::strerror(ENOENT));
   if (!s.ok()) return Status::NoCredentials(where + ": web identity token file: " + s.message());
-  *token = std::string(Trim(text));
+  *token = std::string(str::Trim(text));
   if (token->empty()) return Status::NoCredentials(what + ": empty");
   return Status::OK();
 }
@@ -291,7 +285,7 @@ std::string RoleCacheFile(const std::string& home, const AssumeRoleParams& param
   // compute alike, and nlohmann would throw on it: no cache then.
   for (const std::string* v :
        {&params.role_arn, &params.role_session_name, &params.external_id, &params.mfa_serial}) {
-    if (!codec::IsValidUtf8(*v)) return {};
+    if (!IsValidUtf8(*v)) return {};
   }
   nlohmann::json args = {{"RoleArn", params.role_arn}};
   if (session_name_given) args["RoleSessionName"] = params.role_session_name;
@@ -299,7 +293,7 @@ std::string RoleCacheFile(const std::string& home, const AssumeRoleParams& param
   if (!params.mfa_serial.empty()) args["SerialNumber"] = params.mfa_serial;
   if (params.duration) args["DurationSeconds"] = *params.duration;
   std::string text;
-  if (!codec::PythonJsonDumps(args.dump(), &text).ok()) return {};
+  if (!PythonJsonDumps(args.dump(), &text).ok()) return {};
   std::string dir = home;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   return dir + "/.aws/cli/cache/" + HexEncode(Sha1(text)) + ".json";

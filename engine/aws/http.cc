@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "engine/encoding.h"
+#include "engine/strings.h"
 
 namespace ddb::aws {
 
@@ -107,8 +108,7 @@ struct Transfer {
     }
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) return size * n;
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = str::Lower(line.substr(0, colon));
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
@@ -233,7 +233,7 @@ class HttpClient::Impl {
     for (const auto& [name, value] : r.headers) {
       std::string line = name + (value.empty() ? ";" : ": " + value);
       list = curl_slist_append(list, line.c_str());
-      if (strcasecmp(name.c_str(), "content-type") == 0) has_content_type = true;
+      if (str::EqualsIgnoreCase(name, "content-type")) has_content_type = true;
     }
     list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
     if (!has_content_type) list = curl_slist_append(list, "Content-Type:");

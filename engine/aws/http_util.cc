@@ -5,18 +5,13 @@
 
 #include "engine/aws/config.h"
 #include "engine/aws/http.h"
+#include "engine/strings.h"
 
 namespace ddb::aws {
 
 std::string_view FindHeader(const Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (k.size() != name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < k.size() && same; ++i) {
-      same = std::tolower(static_cast<unsigned char>(k[i])) ==
-             std::tolower(static_cast<unsigned char>(name[i]));
-    }
-    if (same) return v;
+    if (str::EqualsIgnoreCase(k, name)) return v;
   }
   return {};
 }

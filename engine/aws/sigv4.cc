@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/encoding.h"
+#include "engine/strings.h"
 
 namespace ddb::aws {
 
@@ -20,22 +21,6 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 // drop or rewrite them after signing, which would break the signature.
 constexpr std::array<std::string_view, 6> kUnsignedHeaders = {
     "authorization", "connection", "expect", "transfer-encoding", "user-agent", "x-amzn-trace-id"};
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -75,8 +60,8 @@ std::string HostHeaderValue(const UrlParts& url) {
   size_t colon = host.rfind(':');
   if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
     std::string_view port = host.substr(colon + 1);
-    if (port.empty() || (EqualsIgnoreCase(url.scheme, "https") && port == "443") ||
-        (EqualsIgnoreCase(url.scheme, "http") && port == "80")) {
+    if (port.empty() || (str::EqualsIgnoreCase(url.scheme, "https") && port == "443") ||
+        (str::EqualsIgnoreCase(url.scheme, "http") && port == "80")) {
       host = host.substr(0, colon);
     }
   }
@@ -85,11 +70,11 @@ std::string HostHeaderValue(const UrlParts& url) {
 
 bool HasHeader(const Headers& headers, std::string_view name) {
   return std::any_of(headers.begin(), headers.end(),
-                     [&](const auto& h) { return EqualsIgnoreCase(h.first, name); });
+                     [&](const auto& h) { return str::EqualsIgnoreCase(h.first, name); });
 }
 
 void RemoveHeader(Headers* headers, std::string_view name) {
-  std::erase_if(*headers, [&](const auto& h) { return EqualsIgnoreCase(h.first, name); });
+  std::erase_if(*headers, [&](const auto& h) { return str::EqualsIgnoreCase(h.first, name); });
 }
 
 void EnsureHostHeader(HttpRequest* request) {
@@ -124,7 +109,7 @@ CanonicalHeaders CanonicalizeHeaders(const Headers& headers, const SigningParams
   std::vector<std::pair<std::string, std::string_view>> entries;
   entries.reserve(headers.size());
   for (const auto& [name, value] : headers) {
-    std::string lower = Lower(name);
+    std::string lower = str::Lower(name);
     if (std::find(kUnsignedHeaders.begin(), kUnsignedHeaders.end(), lower) !=
         kUnsignedHeaders.end()) {
       continue;

@@ -12,9 +12,9 @@
 #include <string>
 
 #include "engine/codec/codec.h"
-#include "engine/codec/formats.h"
 #include "engine/codec/keys.h"
 #include "engine/encoding.h"
+#include "engine/python_formats.h"
 
 namespace ddb::codec {
 namespace {

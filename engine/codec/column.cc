@@ -5,9 +5,9 @@
 #include <ctime>
 #include <unordered_map>
 
-#include "engine/codec/formats.h"
 #include "engine/dynamodb/number.h"
 #include "engine/encoding.h"
+#include "engine/python_formats.h"
 
 namespace ddb::codec {
 namespace {

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/codec/catalog.h"
-#include "engine/codec/formats.h"
 #include "engine/encoding.h"
+#include "engine/python_formats.h"
 
 #ifndef DDBSQL_SOURCE_DIR
 #error "DDBSQL_SOURCE_DIR must be defined (the CMake build does)"
@@ -189,39 +189,6 @@ TEST_F(PynamoDbMateVectors, WrongPasswordIsAnErrorNotGarbage) {
       EXPECT_EQ(s.ToString().find("not-my-password"), std::string::npos);
     }
   }
-}
-
-TEST(PythonFormats, FloatRepr) {
-  EXPECT_EQ(PythonFloatRepr(3.14), "3.14");
-  EXPECT_EQ(PythonFloatRepr(1e-09), "1e-09");
-  EXPECT_EQ(PythonFloatRepr(1e16), "1e+16");
-  EXPECT_EQ(PythonFloatRepr(1e15), "1000000000000000.0");
-  EXPECT_EQ(PythonFloatRepr(0.0001), "0.0001");
-  EXPECT_EQ(PythonFloatRepr(0.00001), "1e-05");
-  EXPECT_EQ(PythonFloatRepr(-2.5e-300), "-2.5e-300");
-  EXPECT_EQ(PythonFloatRepr(1.0), "1.0");
-  EXPECT_EQ(PythonFloatRepr(-0.0), "-0.0");
-  EXPECT_EQ(PythonFloatRepr(123456789.125), "123456789.125");
-  EXPECT_EQ(PythonFloatRepr(1.7976931348623157e308), "1.7976931348623157e+308");
-}
-
-TEST(PythonFormats, JsonDumps) {
-  std::string out;
-  ASSERT_TRUE(PythonJsonDumps(R"({"a":[1,2.50,{"b":null}],"s":"é😀\n/"})", &out).ok());
-  EXPECT_EQ(out, R"({"a": [1, 2.5, {"b": null}], "s": "\u00e9\ud83d\ude00\n/"})");
-  Status s = PythonJsonDumps("{\"a\": }", &out);
-  EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("offset 6"), std::string::npos) << s.message();
-}
-
-TEST(PythonFormats, Base85MatchesPython) {
-  // base64.b85encode(b"\x00\x01\x02\x03\xff") == b"009C6{{"
-  EXPECT_EQ(Base85Encode(std::string("\x00\x01\x02\x03\xff", 5)), "009C6{{");
-  EXPECT_EQ(Base85Encode("hello"), "Xk~0{Zv");
-  std::string back;
-  ASSERT_TRUE(Base85Decode("Xk~0{Zv", &back).ok());
-  EXPECT_EQ(back, "hello");
-  EXPECT_FALSE(Base85Decode("Xk\"0{", &back).ok());
 }
 
 }  // namespace

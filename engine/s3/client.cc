@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "engine/encoding.h"
+#include "engine/strings.h"
 
 namespace ddb::s3 {
 
@@ -23,12 +24,6 @@ bool IsToken(std::string_view s) {
     unsigned char u = static_cast<unsigned char>(c);
     return u < 0x80 && (std::isalnum(u) || kExtra.find(c) != std::string_view::npos);
   });
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool ParseUint64(std::string_view s, uint64_t* out) {
@@ -130,7 +125,7 @@ void FillObjectInfo(const aws::HttpResponse& r, ObjectInfo* info) {
   info->last_modified = std::string(aws::FindHeader(r.headers, "last-modified"));
   info->version_id = std::string(aws::FindHeader(r.headers, "x-amz-version-id"));
   for (const auto& [name, value] : r.headers) {
-    std::string lower = Lower(name);
+    std::string lower = str::Lower(name);
     if (lower.size() > kMetaPrefix.size() &&
         lower.compare(0, kMetaPrefix.size(), kMetaPrefix) == 0) {
       info->metadata[lower.substr(kMetaPrefix.size())] = value;
@@ -160,7 +155,7 @@ Status ValidateMetadata(const Metadata& metadata, const std::string& context) {
                                      "' must be printable ASCII without surrounding spaces")
           .WithContext(context);
     }
-    if (!seen.emplace(Lower(name), value).second) {
+    if (!seen.emplace(str::Lower(name), value).second) {
       return Status::InvalidArgument("metadata name '" + name +
                                      "' differs from another only in case")
           .WithContext(context);
@@ -337,7 +332,7 @@ Status S3Client::PutObject(const PutObjectRequest& request, PutObjectResult* res
     req.headers.emplace_back("x-amz-checksum-sha256", Base64Encode(Sha256(request.body)));
   }
   for (const auto& [name, value] : request.metadata) {
-    req.headers.emplace_back(std::string(kMetaPrefix) + Lower(name), value);
+    req.headers.emplace_back(std::string(kMetaPrefix) + str::Lower(name), value);
   }
   req.body = request.body;
 
@@ -351,7 +346,7 @@ Status S3Client::PutObject(const PutObjectRequest& request, PutObjectResult* res
   bool etag_is_md5 =
       etag.size() == 32 && sse.substr(0, 7) != "aws:kms" &&
       aws::FindHeader(resp.headers, "x-amz-server-side-encryption-customer-algorithm").empty();
-  if (etag_is_md5 && Lower(etag) != HexEncode(md5)) {
+  if (etag_is_md5 && str::Lower(etag) != HexEncode(md5)) {
     return Status::Corruption("ETag " + etag + " is not the MD5 of the bytes sent (" +
                               HexEncode(md5) + ")")
         .WithContext(context);

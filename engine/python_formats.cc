@@ -1,11 +1,12 @@
-#include "engine/codec/formats.h"
+// Python's byte formats (python_formats.h): base85, float repr, json.dumps.
+#include "engine/python_formats.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 
-namespace ddb::codec {
+namespace ddb {
 namespace {
 
 constexpr char kBase85Alphabet[] =
@@ -459,4 +460,4 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-}  // namespace ddb::codec
+}  // namespace ddb

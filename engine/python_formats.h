@@ -1,6 +1,8 @@
-// Byte formats the codecs share with Python, exposed for tests and for the
-// column layer: base85 as Python's base64.b85encode writes it, Python's
-// float repr, and Python's json.dumps output format.
+// Byte formats shared with Python: base85 as Python's base64.b85encode
+// writes it, Python's float repr, Python's json.dumps output format, and the
+// JSON number and UTF-8 checks they rest on. Used by the codecs
+// (pynamodb_mate's layouts, engine/codec) and by the AWS CLI's credential
+// cache file names (engine/aws/credentials_role.cc), so it sits below both.
 #pragma once
 
 #include <string>
@@ -8,7 +10,7 @@
 
 #include "engine/status.h"
 
-namespace ddb::codec {
+namespace ddb {
 
 // base64.b85encode(b) (pad=False) and base64.b85decode(s).
 std::string Base85Encode(std::string_view bytes);
@@ -34,4 +36,4 @@ bool IsJsonNumber(std::string_view text, bool* is_integer);
 // True when `text` is valid UTF-8 (no surrogates, no overlong forms).
 bool IsValidUtf8(std::string_view text);
 
-}  // namespace ddb::codec
+}  // namespace ddb
