@@ -7,8 +7,8 @@
 //   NlohmannThenItemFromWireJson   json::parse of the body, then
 //                                  ItemFromWireJson per element of "Items"
 //                                  (what a DOM-based client does)
-//   DecodeItemsResponse            the text decoder of attribute_value.h,
-//                                  straight from the body to Items
+//   DecodeItemsResponse            the page decoder of attribute_value.h
+//                                  (Items on simdjson), body to Items
 //   DecodeItemsResponsePlainJson   the same, then ItemToPlainJson per item
 //                                  (the `item` column of every row)
 //   ItemToPlainJson                ItemToPlainJson alone, on decoded items
