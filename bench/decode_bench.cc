@@ -8,7 +8,7 @@
 //                                  ItemFromWireJson per element of "Items"
 //                                  (what a DOM-based client does)
 //   DecodeItemsResponse            the page decoder of attribute_value.h
-//                                  (Items on simdjson), body to Items
+//                                  (wire_text.cc), body to Items
 //   DecodeItemsResponsePlainJson   the same, then ItemToPlainJson per item
 //                                  (the `item` column of every row)
 //   ItemToPlainJson                ItemToPlainJson alone, on decoded items

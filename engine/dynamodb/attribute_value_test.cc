@@ -9,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/dynamodb/wire_simdjson.h"
 #include "tests/support/emulators.h"
 
 namespace ddb::dynamodb {
@@ -578,72 +577,6 @@ TEST(WireJsonTextTest, ItemArrays) {
             "item 0: expected an item (a JSON object), got number");
   EXPECT_EQ(ItemsFromWireJsonText(R"([{}, ])", &items).message(),
             "item 1: invalid JSON at offset 5: expected '{', got \"]\"");
-}
-
-// The simdjson page decoder accepts exactly what the text reader accepts,
-// with the same Items; what it rejects goes back to the text reader.
-TEST(WireJsonTextTest, SimdjsonAgreesWithTextReader) {
-  const std::vector<std::string> accepted = {
-      "[]",
-      " [ ] ",
-      R"([{"k": {"S": "a"}}, {}, {"k": {"N": "2"}, "m": {"M": {}}}])",
-      R"([{"a": {"S": "\u00e9\ud83d\ude00\n\"x\""}, "b": {"B": "AAEC"}, "c": {"BOOL": false}}])",
-      R"([{"a": {"NULL": true, "S": null}, "b": {"L": [{"N": "-1.5e3"}, {"L": []}]}}])",
-      R"([{"s": {"SS": ["b", "a"]}, "n": {"NS": ["1", "2.0"]}, "x": {"BS": ["AA==", "AQ=="]}}])",
-      R"([{"\u0061": {"\u0053": "escaped names"}}])",
-  };
-  for (const std::string& text : accepted) {
-    std::vector<Item> fast, slow;
-    ASSERT_TRUE(ItemsFromWireJsonText(text, &slow).ok()) << text;
-    EXPECT_TRUE(wire::SimdjsonDecodeItems(text, text.size(), &fast)) << text;
-    EXPECT_EQ(fast, slow) << text;
-  }
-  const std::vector<std::string> rejected = {
-      "",
-      "[",
-      "[1]",
-      "[{}, ]",
-      "{}",
-      R"([{"a": {"S": "x"}}}])",
-      R"([{"a": {"S": "x"} "b": 1}])",
-      R"([{"a": {"S": 1}}])",
-      R"([{"a": {"S": "x", "N": "1"}}])",
-      R"([{"a": {}}])",
-      R"([{"a": {"S": null}}])",
-      R"([{"a": {"X": "1"}}])",
-      R"([{"a": {"N": "1e"}}])",
-      R"([{"a": {"B": "!"}}])",
-      R"([{"a": {"NULL": false}}])",
-      R"([{"a": {"SS": []}}])",
-      R"([{"a": {"SS": ["x", "x"]}}])",
-      R"([{"a": {"NS": ["1", "1.0"]}}])",
-      R"([{"a": {"S": "x"}, "a": {"S": "y"}}])",
-      R"([{"": {"S": "x"}}])",
-      R"([{"a": {"M": {"": {"S": "x"}}}}])",
-      R"([{"a": {"M": {"b": {"S": "x"}, "b": {"N": "1"}}}}])",
-      R"([{"a": {"S": "\udc00"}}])",
-      R"([{"a": {"S": "\x"}}])",
-      R"([{"a": {"BOOL": tru}}])",
-      R"([{"a": {"S": "x"}}] x)",
-      "[{\"a\": {\"S\": \"\x01\"}}]",
-      "[{\"a\": {\"S\": \"\xff\"}}]",
-  };
-  for (const std::string& text : rejected) {
-    std::vector<Item> fast, slow;
-    EXPECT_FALSE(ItemsFromWireJsonText(text, &slow).ok()) << text;
-    // Trailing text is the caller's to check: the decoder sees the array.
-    std::string_view array = text;
-    if (size_t end = array.rfind(']'); end != std::string_view::npos)
-      array = array.substr(0, end + 1);
-    if (text == R"([{"a": {"S": "x"}}] x)") continue;
-    EXPECT_FALSE(wire::SimdjsonDecodeItems(array, text.size(), &fast)) << text;
-  }
-  std::string deep = R"({"S": "x"})";
-  for (int i = 0; i <= kMaxValueNesting; ++i) deep = R"({"L": [)" + deep + "]}";
-  std::string text = R"([{"a": )" + deep + "}]";
-  std::vector<Item> fast, slow;
-  EXPECT_FALSE(ItemsFromWireJsonText(text, &slow).ok());
-  EXPECT_FALSE(wire::SimdjsonDecodeItems(text, text.size(), &fast));
 }
 
 TEST(WireJsonTextTest, SplitJsonObject) {

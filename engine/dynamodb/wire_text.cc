@@ -20,7 +20,6 @@
 #include "engine/dynamodb/number.h"
 #include "engine/dynamodb/plain_json.h"
 #include "engine/dynamodb/wire_rules.h"
-#include "engine/dynamodb/wire_simdjson.h"
 #include "engine/encoding.h"
 
 namespace ddb::dynamodb {
@@ -45,7 +44,6 @@ using wire::PrependPath;
 using wire::Quote;
 using wire::SetMemberNotString;
 using wire::SeveralTypes;
-using wire::SimdjsonDecodeItems;
 using wire::UnknownType;
 using wire::WrongJsonType;
 
@@ -82,23 +80,6 @@ class WireTextReader {
       if (Consume(']')) return true;
       return Expected("',' or ']'");
     }
-  }
-
-  // ReadItems through simdjson (wire_simdjson.h): the array's extent is
-  // found by its brackets and simdjson decodes it; when it does not decode,
-  // ReadItems reads it again, for the message (or, should the two ever
-  // disagree, for the result).
-  bool ReadItemsFast(std::vector<Item>* out) {
-    SkipSpace();
-    const char* start = p_;
-    const size_t size = out->size();
-    if (p_ < end_ && *p_ == '[' && SkipChecked()) {
-      std::string_view array(start, static_cast<size_t>(p_ - start));
-      if (SimdjsonDecodeItems(array, static_cast<size_t>(end_ - start), out)) return true;
-    }
-    out->resize(size);
-    p_ = start;
-    return ReadItems(out);
   }
 
   // An item into *out, or, with a null `out`, only checked as one (the
@@ -496,7 +477,7 @@ class WireTextReader {
       std::string_view name;
       if (!ReadKey(&name, &scratch)) return false;
       if ((items != nullptr || texts != nullptr) && name == items_member) {
-        if (!(texts != nullptr ? ReadItemTexts(texts) : ReadItemsFast(items))) {
+        if (!(texts != nullptr ? ReadItemTexts(texts) : ReadItems(items))) {
           return Fail(Locate("\"" + std::string(items_member) + "\"", error_));
         }
         if (Consume(',')) continue;
@@ -1217,7 +1198,7 @@ Status ItemsFromWireJsonText(std::string_view text, std::vector<Item>* out) {
   try {
     WireTextReader reader(text);
     std::vector<Item> items;
-    if (!reader.ReadItemsFast(&items) || !reader.ExpectEnd()) return reader.error();
+    if (!reader.ReadItems(&items) || !reader.ExpectEnd()) return reader.error();
     out->swap(items);
     return Status::OK();
   } catch (const std::exception& e) {
