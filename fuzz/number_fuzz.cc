@@ -40,7 +40,9 @@ void CheckOne(std::string_view a) {
   }
   std::string json;
   if (AppendJsonNumber(a, &json)) {
-    Check(CompareNumbers(a, json) == 0, "AppendJsonNumber changed the value");
+    // Text with an exponent out of range compares by its bytes (see
+    // CompareNumbers): only numbers DynamoDB accepts compare by value.
+    Check(!valid || CompareNumbers(a, json) == 0, "AppendJsonNumber changed the value");
     std::string json_again;
     Check(AppendJsonNumber(json, &json_again) && json_again == json,
           "AppendJsonNumber's output is not kept verbatim");
