@@ -4,7 +4,8 @@
 #   scripts/test.sh               everything
 #   scripts/test.sh -R Sigv4      extra arguments go to ctest
 #   CI=true scripts/test.sh       also builds ddbsql in Release and Debug with
-#                                 warnings as errors (what .ci/run does)
+#                                 warnings as errors and runs each fuzz target
+#                                 for a few seconds (what .ci/run does)
 #
 # Installs what is missing (scripts/setup.sh), starts DynamoDB Local and moto
 # S3 on free loopback ports, runs ctest with DDBSQL_TEST_DYNAMODB_URL,
@@ -36,6 +37,14 @@ if [[ "${CI:-}" == true ]]; then
       cmake --build "$dir" -j "$DDBSQL_JOBS" --target ddbsql ||
       ddb_die "the $type build failed"
   done
+fi
+
+# In CI the fuzz targets (fuzz/, scripts/fuzz.sh) run for a few seconds each
+# after replaying their committed seeds and regression inputs
+# (DDBSQL_CI_FUZZ_SECONDS, default 5; 0 skips them).
+if [[ "${CI:-}" == true && "${DDBSQL_CI_FUZZ_SECONDS:-5}" != 0 ]]; then
+  ddb_say "running the fuzz targets for ${DDBSQL_CI_FUZZ_SECONDS:-5} s each"
+  "$DDBSQL_REPO/scripts/fuzz.sh" "${DDBSQL_CI_FUZZ_SECONDS:-5}" || ddb_die "a fuzz target failed"
 fi
 
 instance="test"
