@@ -98,7 +98,7 @@ class HostileServerTest(cli_support.CliTestCase):
     def test_a_decompression_bomb_names_table_key_and_column(self):
         start = time.monotonic()
         result, requests, host = self.run_against({"GetObject": "gzip_bomb"}, catalog=True)
-        self.check_failure(result, requests, host)
+        self.check_failure(result, requests, host, "table t")
         self.assertIn("table t, key (id='a'), column doc", result.stderr)
         self.assertIn("larger than the limit of 64 MiB", result.stderr)
         self.assertLess(time.monotonic() - start, BOUND_S)
