@@ -21,6 +21,7 @@ Requests are recorded (operation, method, path) so that tests can check
 that nothing was written.
 """
 
+import functools
 import gzip
 import json
 import socket
@@ -63,6 +64,13 @@ def good_answer(operation):
          "message": f"unexpected {operation}"}).encode()
 
 
+@functools.lru_cache(maxsize=None)
+def gzip_bomb():
+    """65 MiB of zeros in about 64 KB: past the 64 MiB decoded-value limit.
+    Made once, before the server answers (it takes seconds)."""
+    return gzip.compress(bytes(65 << 20), compresslevel=9, mtime=0)
+
+
 def hostile_body(operation, mode):
     if mode == "bad_utf8":
         if operation == "GetObject":
@@ -76,8 +84,7 @@ def hostile_body(operation, mode):
             return b"<Error><Code>"  # not an object: half an XML error
         return json.dumps({"Items": 5, "Count": "one", "TableNames": {"a": 1}}).encode()
     if mode == "gzip_bomb":
-        # 65 MiB of zeros in about 64 KB: past the 64 MiB decoded-value limit.
-        return gzip.compress(bytes(65 << 20), compresslevel=9, mtime=0)
+        return gzip_bomb()
     if mode == "deep":
         depth = 100000
         return (b'{"Items":[{"id":{"S":"a"},"v":' + b'{"L":[' * depth + b'{"N":"1"}' +
@@ -185,6 +192,8 @@ class HostileServer(socketserver.ThreadingTCPServer):
     def __init__(self, modes):
         super().__init__(("127.0.0.1", 0), Handler)
         self.modes = dict(modes)
+        if "gzip_bomb" in self.modes.values():
+            gzip_bomb()
         self.requests = []
         self.lock = threading.Lock()
         self.stop = threading.Event()

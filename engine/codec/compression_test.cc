@@ -82,10 +82,10 @@ TEST(CompressionLimitTest, TheLimitCountsEveryMemberAndFrame) {
 TEST(CompressionLimitTest, AColumnErrorNamesTableKeyAndColumn) {
   Catalog catalog;
   std::shared_ptr<const Column> column;
-  ASSERT_TRUE(
-      catalog.ParseColumn("pages", "html", R"({"codec": "CompressedUnicodeAttribute"})", "test",
-                          &column)
-          .ok());
+  ASSERT_TRUE(catalog
+                  .ParseColumn("pages", "html", R"({"codec": "CompressedUnicodeAttribute"})",
+                               "test", &column)
+                  .ok());
   Context ctx{"pages", "html", {{"pk", AttributeValue::S("a")}}};
   ctx.max_decoded_bytes = size_t{1} << 20;
   std::string stored;
