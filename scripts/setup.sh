@@ -4,6 +4,7 @@
 #   scripts/setup.sh           install what is missing, fetch DynamoDB Local, build
 #   scripts/setup.sh --deps    install and fetch only
 #   scripts/setup.sh --build   configure (first time) and build only
+#   scripts/setup.sh --fuzz    install clang and libFuzzer only (scripts/fuzz.sh)
 #
 # Idempotent and quiet: a second run installs nothing, prints nothing and
 # only rebuilds what changed. Needs no terminal (CI=true, no stdin). Output of
@@ -24,6 +25,9 @@ kPackages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   tmux clang-format locales
 )
+# What the fuzz targets need (scripts/fuzz.sh asks for them with --fuzz):
+# clang with libFuzzer and the sanitizer runtimes.
+kFuzzPackages=(clang-14 libclang-rt-14-dev)
 
 # Succeeds when the Debian package is installed.
 pkg_installed() {
@@ -202,8 +206,16 @@ main() {
     "") ;;
     --deps) build=0 ;;
     --build) deps=0 ;;
+    --fuzz)
+      local missing=() pkg
+      for pkg in "${kFuzzPackages[@]}"; do
+        pkg_installed "$pkg" || missing+=("$pkg")
+      done
+      apt_install "${missing[@]}"
+      return 0
+      ;;
     -h | --help)
-      sed -n '2,10s/^# \{0,1\}//p' "$0"
+      sed -n '2,11s/^# \{0,1\}//p' "$0"
       return 0
       ;;
     *) ddb_die "unknown argument '$1' (try --help)" ;;

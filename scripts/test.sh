@@ -10,7 +10,8 @@
 #                                 tests that run the binary
 #   CI=true scripts/test.sh       also builds ddbsql in Release with warnings
 #                                 as errors, and after the suite runs the
-#                                 sanitizer pass, a Debug build (what .ci/run
+#                                 sanitizer pass, a Debug build, and runs each
+#                                 fuzz target for a few seconds (what .ci/run
 #                                 does)
 #
 # Installs what is missing (scripts/setup.sh), starts DynamoDB Local and moto
@@ -89,6 +90,14 @@ if ((sanitize)); then
     cmake --build "$sanitize_dir" -j "$DDBSQL_JOBS" --target ddbsql ddbsql_tests ||
     ddb_die "the sanitizer build failed"
   ddb_say "sanitizer build: $((SECONDS - started)) s"
+fi
+
+# In CI the fuzz targets (fuzz/, scripts/fuzz.sh) run for a few seconds each
+# after replaying their committed seeds and regression inputs
+# (DDBSQL_CI_FUZZ_SECONDS, default 5; 0 skips them).
+if [[ "${CI:-}" == true && "${DDBSQL_CI_FUZZ_SECONDS:-5}" != 0 ]]; then
+  ddb_say "running the fuzz targets for ${DDBSQL_CI_FUZZ_SECONDS:-5} s each"
+  "$DDBSQL_REPO/scripts/fuzz.sh" "${DDBSQL_CI_FUZZ_SECONDS:-5}" || ddb_die "a fuzz target failed"
 fi
 
 instance="test"

@@ -43,6 +43,9 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Below this many bytes per read timeout a transfer counts as stuck.
+constexpr size_t kMinBytesPerReadTimeout = 1024;
+
 std::string HostOf(const std::string& url) {
   size_t start = url.find("://");
   start = start == std::string::npos ? 0 : start + 3;
@@ -91,16 +94,25 @@ struct Transfer {
   uint64_t epoch = 0;
   // When the request started or last received a byte (the read timeout).
   std::chrono::steady_clock::time_point last_read;
+  // Bytes received since window_start (the first byte, then each read
+  // timeout): a server trickling a byte a second must still send
+  // kMinBytesPerReadTimeout per read timeout.
+  std::chrono::steady_clock::time_point window_start;
+  size_t window_bytes = 0;
 
   static size_t OnBody(char* data, size_t size, size_t n, void* self) {
     auto* t = static_cast<Transfer*>(self);
     t->last_read = std::chrono::steady_clock::now();
+    if (t->window_bytes == 0) t->window_start = t->last_read;  // windows start at a byte
+    t->window_bytes += size * n;
     t->response.body.append(data, size * n);
     return size * n;
   }
   static size_t OnHeader(char* data, size_t size, size_t n, void* self) {
     auto* t = static_cast<Transfer*>(self);
     t->last_read = std::chrono::steady_clock::now();
+    if (t->window_bytes == 0) t->window_start = t->last_read;  // windows start at a byte
+    t->window_bytes += size * n;
     std::string_view line(data, size * n);
     if (line.starts_with("HTTP/")) {  // a new response (after a redirect or 100): start over
       t->response.headers.clear();
@@ -309,19 +321,26 @@ class HttpClient::Impl {
     auto limit = std::chrono::milliseconds(options_.read_timeout_ms);
     for (auto it = active_.begin(); it != active_.end();) {
       Transfer* t = it->second.get();
-      if (now - t->last_read < limit) {
+      bool silent = now - t->last_read >= limit;
+      // A trickle (one byte a second) is as stuck as silence.
+      bool trickling = now - t->window_start >= limit && t->window_bytes < kMinBytesPerReadTimeout;
+      if (!silent && !trickling) {
+        if (now - t->window_start >= limit) {
+          t->window_start = now;
+          t->window_bytes = 0;
+        }
         ++it;
         continue;
       }
       char secs[32];
       std::snprintf(secs, sizeof(secs), "%g s",
                     static_cast<double>(options_.read_timeout_ms) / 1000.0);
+      std::string what = silent ? " sent nothing for " : " sent less than 1 KB in ";
       // Not reused: the connection may still deliver the late answer.
       curl_multi_remove_handle(multi_.get(), t->easy.get());
-      t->promise.set_value(
-          {Status::Transport("request timed out: " + HostOf(t->request.url) + " sent nothing for " +
-                             secs + " (--cli-read-timeout)"),
-           {}});
+      t->promise.set_value({Status::Transport("request timed out: " + HostOf(t->request.url) +
+                                              what + secs + " (--cli-read-timeout)"),
+                            {}});
       it = active_.erase(it);
     }
   }
@@ -381,7 +400,8 @@ class HttpClient::Impl {
                {}});
           continue;
         }
-        t->last_read = std::chrono::steady_clock::now();
+        t->last_read = t->window_start = std::chrono::steady_clock::now();
+        t->window_bytes = 0;
         active_.emplace(e, std::move(t));
       }
 

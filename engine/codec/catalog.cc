@@ -365,6 +365,10 @@ Status ParseJson(std::string_view text, std::string_view origin, Json* out) {
     return Status::InvalidArgument(std::string(origin) + ":" + LineColumn(text, at) +
                                    ": invalid JSON" +
                                    (pos == std::string::npos ? "" : " (" + what.substr(pos) + ")"));
+  } catch (const Json::exception& e) {
+    // out_of_range: a number beyond a double's range ("1e999"), found by
+    // fuzz/catalog_fuzz.cc (it used to end the process).
+    return Status::InvalidArgument(std::string(origin) + ": invalid JSON (" + e.what() + ")");
   }
   return Status::OK();
 }

@@ -111,6 +111,20 @@ TEST(CatalogTest, InvalidJsonNamesLineAndColumn) {
   EXPECT_NE(s.message().find("cat.json:3:"), std::string::npos) << s.message();
 }
 
+// Found by fuzz/catalog_fuzz.cc: nlohmann throws out_of_range, not
+// parse_error, for a number beyond a double, and it ended the process.
+TEST(CatalogTest, NumbersBeyondADoubleAreInvalidJson) {
+  Catalog catalog;
+  Status s =
+      catalog.Parse(R"({"tables": {"t": {"columns": {"c": {"codec": -2e1111999}}}}})", "big.json");
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("big.json: invalid JSON"), std::string::npos) << s.ToString();
+  std::shared_ptr<const Column> column;
+  s = catalog.ParseColumn("t", "c", R"({"codec": "CompressedUnicodeAttribute", "x": 1e999})",
+                          ".codec", &column);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+}
+
 TEST(CatalogTest, KeyColumnsNeedDeterministicCodecs) {
   Catalog c;
   ASSERT_TRUE(c.Parse(R"({"tables": {"users": {"columns": {

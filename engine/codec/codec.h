@@ -21,6 +21,7 @@
 // key material.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,13 @@ struct KeyAttribute {
   dynamodb::AttributeValue value;
 };
 
+// The most a compressed value may expand to when decoded (64 MiB), unless
+// Context::max_decoded_bytes says otherwise: a decompression bomb (a few KB
+// claiming gigabytes) stops with Corruption instead of exhausting memory.
+// 160 times DynamoDB's largest item; S3 objects beyond it are not values a
+// SQL shell shows.
+inline constexpr size_t kDefaultMaxDecodedBytes = size_t{64} << 20;
+
 // What a value is about. `key` may be empty when the item is unknown (SQL
 // functions on loose values): AEAD codecs then bind only table and
 // attribute, which are empty too for such calls.
@@ -47,6 +55,8 @@ struct Context {
   std::string table;
   std::string attribute;
   std::vector<KeyAttribute> key;
+  // Decompression stops with Corruption past this many bytes of output.
+  size_t max_decoded_bytes = kDefaultMaxDecodedBytes;
 
   // "table pages, key (pk='a', sk=3), column html": for error messages.
   std::string Describe() const;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -13,14 +14,24 @@
 namespace ddb::codec {
 namespace {
 
-// Decompressed output is capped so that a hostile value cannot exhaust
-// memory: far above DynamoDB's 400 KB items and typical S3 attributes.
-constexpr size_t kMaxInflated = size_t{1} << 31;
+// Decompressed output is capped at Context::max_decoded_bytes
+// (kDefaultMaxDecodedBytes, codec.h) so that a hostile value cannot exhaust
+// memory: a value that would grow past it fails with TooLarge below, while
+// the output buffer never holds more than the limit and one step of growth.
 // Size hints from the data itself (gzip's ISIZE, zstd's frame content size)
 // are trusted for one allocation up to this much, or up to what the format's
 // best ratio allows for the input; beyond, output grows as it comes.
 constexpr size_t kMaxTrustedHint = size_t{64} << 20;
 constexpr size_t kMaxDeflateRatio = 1032;
+
+// "gzip: decompressed value larger than the limit of 64 MiB": Corruption, as
+// for any value that is not what its codec writes.
+Status TooLarge(std::string_view name, size_t limit) {
+  std::string size = limit % (size_t{1} << 20) == 0 ? std::to_string(limit >> 20) + " MiB"
+                                                    : std::to_string(limit) + " bytes";
+  return Status::Corruption(std::string(name) + ": decompressed value larger than the limit of " +
+                            size);
+}
 
 // zlib's windowBits for each container: raw deflate inside our own gzip
 // framing, zlib (RFC 1950), and gzip (RFC 1952) for decoding.
@@ -82,9 +93,10 @@ Status Deflate(std::string_view name, int level, int window_bits, std::string_vi
 }
 
 // Inflates one stream (zlib or gzip member) starting at *pos; on return *pos
-// is past its end. `size_hint` reserves output.
+// is past its end. `size_hint` reserves output. All of *out (earlier members
+// included) stays within `limit` bytes.
 Status InflateOne(std::string_view name, int window_bits, std::string_view in, size_t* pos,
-                  size_t size_hint, std::string* out) {
+                  size_t size_hint, size_t limit, std::string* out) {
   ZStream z(ZStream::Mode::kInflate);
   if (!z.InitInflate(window_bits)) {
     return Status::Corruption(std::string(name) + ": cannot start decompression");
@@ -96,8 +108,13 @@ Status InflateOne(std::string_view name, int window_bits, std::string_view in, s
   s->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(rest.data()));
   s->avail_in = static_cast<uInt>(rest.size());
   size_t start = out->size();
+  if (start > limit) return TooLarge(name, limit);
+  // One byte past the limit tells a value of exactly `limit` bytes from a
+  // larger one.
+  size_t cap = limit - start < SIZE_MAX ? limit - start + 1 : SIZE_MAX;
   size_t produced = 0;
-  out->resize(start + std::max<size_t>(size_hint, std::max<size_t>(rest.size() * 3, 256)));
+  out->resize(start +
+              std::min(cap, std::max<size_t>(size_hint, std::max<size_t>(rest.size() * 3, 256))));
   for (;;) {
     size_t room = std::min<size_t>(out->size() - start - produced, UINT_MAX);
     s->next_out = reinterpret_cast<Bytef*>(out->data() + start + produced);
@@ -108,10 +125,8 @@ Status InflateOne(std::string_view name, int window_bits, std::string_view in, s
     if (rc == Z_OK || rc == Z_BUF_ERROR) {
       if (s->avail_out == 0) {
         size_t have = out->size() - start;
-        if (have >= kMaxInflated) {
-          return Status::Corruption(std::string(name) + ": decompressed value larger than 2 GiB");
-        }
-        out->resize(start + std::min(have * 2, kMaxInflated));
+        if (have >= cap) return TooLarge(name, limit);
+        out->resize(start + std::min(have * 2, cap));
         continue;
       }
       if (s->avail_in == 0 || rc == Z_BUF_ERROR) {
@@ -123,6 +138,7 @@ Status InflateOne(std::string_view name, int window_bits, std::string_view in, s
     return Status::Corruption(std::string(name) + ": not valid " + std::string(name) + " data (" +
                               msg + ")");
   }
+  if (produced >= cap) return TooLarge(name, limit);
   out->resize(start + produced);
   *pos += rest.size() - s->avail_in;
   return Status::OK();
@@ -151,7 +167,7 @@ class GzipCodec : public Codec {
   }
 
   // One or more members, as Python's gzip.decompress accepts.
-  Status Decode(const Context&, std::string_view stored, std::string* out) const override {
+  Status Decode(const Context& ctx, std::string_view stored, std::string* out) const override {
     out->clear();
     if (stored.size() < 18 || stored[0] != '\x1f' || stored[1] != '\x8b') {
       return Status::Corruption("gzip: not gzip data (no gzip header)");
@@ -162,7 +178,7 @@ class GzipCodec : public Codec {
                                     stored.size() * kMaxDeflateRatio + 1024, kMaxTrustedHint});
     size_t pos = 0;
     while (pos < stored.size()) {
-      Status s = InflateOne("gzip", kGzipFormat, stored, &pos, hint, out);
+      Status s = InflateOne("gzip", kGzipFormat, stored, &pos, hint, ctx.max_decoded_bytes, out);
       if (!s.ok()) return s;
       hint = 0;
       // Python ignores trailing zero padding after a member.
@@ -196,7 +212,7 @@ class ZlibCodec : public Codec {
     out->clear();
     return Deflate("zlib", level_, kZlibFormat, plain, out);
   }
-  Status Decode(const Context&, std::string_view stored, std::string* out) const override {
+  Status Decode(const Context& ctx, std::string_view stored, std::string* out) const override {
     out->clear();
     if (stored.size() < 2 || (static_cast<unsigned char>(stored[0]) & 0x0f) != 8 ||
         ((static_cast<unsigned char>(stored[0]) << 8) | static_cast<unsigned char>(stored[1])) %
@@ -205,7 +221,7 @@ class ZlibCodec : public Codec {
       return Status::Corruption("zlib: not zlib data (no zlib header)");
     }
     size_t pos = 0;
-    Status s = InflateOne("zlib", kZlibFormat, stored, &pos, 0, out);
+    Status s = InflateOne("zlib", kZlibFormat, stored, &pos, 0, ctx.max_decoded_bytes, out);
     if (!s.ok()) return s;
     if (pos != stored.size()) return Status::Corruption("zlib: trailing bytes after the data");
     return Status::OK();
@@ -244,8 +260,9 @@ class ZstdCodec : public Codec {
     return Status::OK();
   }
 
-  Status Decode(const Context&, std::string_view stored, std::string* out) const override {
+  Status Decode(const Context& ctx, std::string_view stored, std::string* out) const override {
     out->clear();
+    const size_t limit = ctx.max_decoded_bytes;
     if (stored.size() < 4 || std::memcmp(stored.data(), "\x28\xb5\x2f\xfd", 4) != 0) {
       return Status::Corruption("zstd: not zstd data (no zstd frame header)");
     }
@@ -253,6 +270,7 @@ class ZstdCodec : public Codec {
     if (!dctx) return Status::IOError("zstd: out of memory");
     unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
     if (size == ZSTD_CONTENTSIZE_ERROR) return Status::Corruption("zstd: not valid zstd data");
+    if (size != ZSTD_CONTENTSIZE_UNKNOWN && size > limit) return TooLarge("zstd", limit);
     if (size != ZSTD_CONTENTSIZE_UNKNOWN && size <= kMaxTrustedHint &&
         ZSTD_findFrameCompressedSize(stored.data(), stored.size()) == stored.size()) {
       out->resize(size);
@@ -267,9 +285,7 @@ class ZstdCodec : public Codec {
     size_t chunk = ZSTD_DStreamOutSize();
     size_t last = 1;
     while (in.pos < in.size) {
-      if (out->size() > kMaxInflated) {
-        return Status::Corruption("zstd: decompressed value larger than 2 GiB");
-      }
+      if (out->size() > limit) return TooLarge("zstd", limit);
       size_t used = out->size();
       out->resize(used + chunk);
       ZSTD_outBuffer o{out->data() + used, chunk, 0};
@@ -286,10 +302,12 @@ class ZstdCodec : public Codec {
         last = ZSTD_decompressStream(dctx.get(), &o, &in);
         out->resize(used + o.pos);
         if (ZSTD_isError(last)) return Error(last);
+        if (out->size() > limit) return TooLarge("zstd", limit);
         if (last == 0 || o.pos == 0) break;
       }
       if (last != 0) return Status::Corruption("zstd: truncated data");
     }
+    if (out->size() > limit) return TooLarge("zstd", limit);
     return Status::OK();
   }
 

@@ -153,9 +153,11 @@ Status ItemEncryptor::Decrypt(const Item& stored, Item* plain) {
       plain->emplace_hint(plain->end(), name, value);
       continue;
     }
+    // clang before 16 cannot capture a structured binding: capture a reference.
+    const std::string& attribute = name;
     auto fail = [&](const Status& e) {
       plain->clear();
-      return Fail(stored, e.WithContext("attribute \"" + name + "\""));
+      return Fail(stored, e.WithContext("attribute \"" + attribute + "\""));
     };
     if (value.type() != AttributeValue::Type::kB) {
       return fail(Status::InvalidArgument(std::string("declared \"encrypt\" but stored as ") +

@@ -111,9 +111,11 @@ Status Sweep(Connection& connection, const SweepRequest& request, SweepResult* r
       scan.projection += (i > 0 ? ", " : "") + name;
       scan.names[name] = attributes[i];
     }
+    // clang before 16 cannot capture a structured binding: capture a reference.
+    const std::vector<std::string>& projected = attributes;
     s = connection.dynamodb().ScanAll(scan, [&](dynamodb::ItemPage&& page) {
       for (const auto& item : page.items) {
-        for (const std::string& attribute : attributes) {
+        for (const std::string& attribute : projected) {
           auto it = item.find(attribute);
           if (it != item.end()) ObjectReferences(it->second, request.bucket, &referenced);
         }
