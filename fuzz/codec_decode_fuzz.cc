@@ -16,8 +16,8 @@
 
 #include "engine/codec/catalog.h"
 #include "engine/codec/codec.h"
-#include "engine/codec/formats.h"
 #include "engine/codec/keys.h"
+#include "engine/python_formats.h"
 
 namespace {
 
@@ -118,7 +118,7 @@ class Decoders {
       }
       return;
     }
-    (void)ddb::codec::Base85Decode(bytes, &out);
+    (void)ddb::Base85Decode(bytes, &out);
   }
 
  private:

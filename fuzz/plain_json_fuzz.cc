@@ -1,6 +1,6 @@
 // Fuzz target: the plain JSON reader (FromPlainJson, the `item` column and
 // JSON written by users) and Python's json.dumps form (PythonJsonDumps,
-// codec/formats.h). What FromPlainJson accepts must come back equal from
+// python_formats.h). What FromPlainJson accepts must come back equal from
 // ToPlainJson; what PythonJsonDumps writes must be JSON it accepts again,
 // unchanged.
 #include <cstddef>
@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/codec/formats.h"
 #include "engine/dynamodb/attribute_value.h"
+#include "engine/python_formats.h"
 
 namespace {
 
@@ -35,14 +35,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(ddb::dynamodb::ToPlainJson(again) == plain, "ToPlainJson is not stable");
   }
   std::string dumped;
-  if (ddb::codec::PythonJsonDumps(text, &dumped).ok()) {
+  if (ddb::PythonJsonDumps(text, &dumped).ok()) {
     std::string twice;
-    ddb::Status s = ddb::codec::PythonJsonDumps(dumped, &twice);
+    ddb::Status s = ddb::PythonJsonDumps(dumped, &twice);
     Check(s.ok(), "PythonJsonDumps wrote JSON it rejects");
     Check(twice == dumped, "PythonJsonDumps is not idempotent");
   }
   bool is_integer = false;
-  (void)ddb::codec::IsJsonNumber(text, &is_integer);
-  (void)ddb::codec::IsValidUtf8(text);
+  (void)ddb::IsJsonNumber(text, &is_integer);
+  (void)ddb::IsValidUtf8(text);
   return 0;
 }
