@@ -6,8 +6,8 @@
 #   scripts/fuzz.sh 30 number     the targets whose names contain "number"
 #
 # Installs clang and libFuzzer when missing (scripts/setup.sh --fuzz),
-# configures BUILD/fuzz (clang-14, DDBSQL_FUZZ=ON: AddressSanitizer,
-# UndefinedBehaviorSanitizer, leak detection) and builds it. Each target
+# configures BUILD/fuzz (clang-14, -O1 -g1 with assertions, DDBSQL_FUZZ=ON:
+# AddressSanitizer, UndefinedBehaviorSanitizer, leak detection) and builds it. Each target
 # starts from its committed seeds and regression inputs (fuzz/corpus/NAME/,
 # all replayed first) and from what earlier runs found (.cache/fuzz/NAME/,
 # not committed). A crash, hang (a run over 10 s), leak or a run above
@@ -33,6 +33,7 @@ if [[ ! -f "$dir/CMakeCache.txt" ]]; then
   ddb_say "configuring $dir (log: $DDBSQL_LOG_DIR/fuzz-configure.log)"
   ddb_run_logged "$DDBSQL_LOG_DIR/fuzz-configure.log" \
     cmake -S "$DDBSQL_REPO" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDDBSQL_FUZZ=ON \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
     -DBUILD_TESTING=OFF ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} ||
     ddb_die "configuring the fuzz build failed"
 fi

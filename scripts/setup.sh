@@ -180,14 +180,19 @@ setup_build() {
   # Unset (the demo, a user's build), an existing tree keeps its setting:
   # switching it would rebuild everything.
   local werror="${DDBSQL_WERROR:-}"
+  # DDBSQL_BUILD_TYPE (CI: Release) picks the build type; unset, a new tree
+  # is RelWithDebInfo and an existing one keeps its type.
+  local type="${DDBSQL_BUILD_TYPE:-}"
   local cache="$DDBSQL_BUILD_DIR/CMakeCache.txt"
   # ccache, where installed, makes rebuilds of a second checkout cheap.
   local launcher=""
   command -v ccache >/dev/null 2>&1 && launcher=ccache
-  if [[ ! -f "$cache" ]] || { [[ -n "$werror" ]] && ! grep -qx "DDBSQL_WERROR:BOOL=$werror" "$cache"; }; then
+  if [[ ! -f "$cache" ]] ||
+    { [[ -n "$werror" ]] && ! grep -qx "DDBSQL_WERROR:BOOL=$werror" "$cache"; } ||
+    { [[ -n "$type" ]] && ! grep -qx "CMAKE_BUILD_TYPE:STRING=$type" "$cache"; }; then
     [[ -f "$cache" ]] || ddb_say "configuring $DDBSQL_BUILD_DIR and building (log: $DDBSQL_LOG_DIR/build.log)"
     ddb_run_logged "$DDBSQL_LOG_DIR/configure.log" \
-      cmake -S "$DDBSQL_REPO" -B "$DDBSQL_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      cmake -S "$DDBSQL_REPO" -B "$DDBSQL_BUILD_DIR" -DCMAKE_BUILD_TYPE="${type:-RelWithDebInfo}" \
       -DDDBSQL_WERROR="${werror:-OFF}" \
       ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} ||
       ddb_die "cmake configure failed"

@@ -8,11 +8,11 @@
 #                                 UndefinedBehaviorSanitizer (build/sanitize/)
 #                                 instead: the unit tests and the integration
 #                                 tests that run the binary
-#   CI=true scripts/test.sh       also builds ddbsql in Release with warnings
-#                                 as errors, and after the suite runs the
-#                                 sanitizer pass, a Debug build, and runs each
-#                                 fuzz target for a few seconds (what .ci/run
-#                                 does)
+#   CI=true scripts/test.sh       builds the suite in Release (warnings are
+#                                 errors in every build here), and after it
+#                                 runs the sanitizer pass, a Debug build, and
+#                                 each fuzz target for a few seconds (what
+#                                 .ci/run does)
 #
 # Installs what is missing (scripts/setup.sh), starts DynamoDB Local and moto
 # S3 on free loopback ports, runs ctest with DDBSQL_TEST_DYNAMODB_URL,
@@ -41,34 +41,21 @@ kSanitizeExclude='^(clang_format|clone_test)$'
 # keeps CI near 20 minutes on 2 cores; `scripts/test.sh --sanitize` runs all.
 kSanitizeExcludeCi='^(clang_format|clone_test|differential_test|crash_test|shell_test|repl_test|writes_repl_test|golden_test|cli_test|cli_emulators_test|credentials_test|credentials_role_test)$'
 
+# In CI (CI=true) the binary must build clean in Release and Debug, as a
+# packager or a developer builds it. The suite's own build is the Release one
+# there (DDBSQL_BUILD_TYPE, read by setup.sh), and the Debug build is
+# the sanitizer build (a Debug build with warnings as errors, the tests and
+# the sanitizers besides): a third build would cost CI minutes for nothing.
+if [[ "${CI:-}" == true ]]; then
+  export DDBSQL_BUILD_TYPE=Release
+fi
+
 # The project's own build treats warnings as errors (a user's build does not).
 # The sanitizer pass alone needs the packages, not the ordinary build.
 if ((plain)); then
   DDBSQL_WERROR=ON "$DDBSQL_REPO/scripts/setup.sh"
 else
   "$DDBSQL_REPO/scripts/setup.sh" --deps
-fi
-
-# In CI (CI=true) the binary must also build clean in Release and Debug, as a
-# packager or a developer builds it: only the ddbsql target, without the
-# tests (BUILD_TESTING=OFF: the runtime libraries alone), into trees of their
-# own inside the build folder (ci-release/). The Debug build is the sanitizer
-# build below (a Debug build with warnings as errors, the tests and the
-# sanitizers besides): building it twice would cost CI minutes for nothing.
-if [[ "${CI:-}" == true ]]; then
-  launcher=""
-  command -v ccache >/dev/null 2>&1 && launcher=ccache
-  for type in Release; do
-    dir="$DDBSQL_BUILD_DIR/ci-${type,,}"
-    ddb_say "building ddbsql in $type with warnings as errors ($dir)"
-    ddb_run_logged "$DDBSQL_LOG_DIR/configure-${type,,}.log" \
-      cmake -S "$DDBSQL_REPO" -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DDDBSQL_WERROR=ON \
-      -DBUILD_TESTING=OFF ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} ||
-      ddb_die "configuring the $type build failed"
-    ddb_run_logged "$DDBSQL_LOG_DIR/build-${type,,}.log" \
-      cmake --build "$dir" -j "$DDBSQL_JOBS" --target ddbsql ||
-      ddb_die "the $type build failed"
-  done
 fi
 
 # The sanitizer build: ddbsql and the unit tests with AddressSanitizer and
