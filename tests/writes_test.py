@@ -722,8 +722,9 @@ class WritesTest(cli_support.CliTestCase):
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 1, err)
-        m = re.search(r"interrupted \((\d+) items written(?:; (\d+) write requests were "
-                      r"cancelled in flight: DynamoDB may have applied them)?\)", err)
+        m = re.search(r"interrupted \((\d+) items? written(?:; (\d+) write requests? "
+                      r"(?:was|were) cancelled in flight: DynamoDB may have applied "
+                      r"(?:it|them))?\)", err)
         self.assertIsNotNone(m, err)
         written, cancelled = int(m.group(1)), int(m.group(2) or 0)
         stored = self.count("items")
