@@ -375,12 +375,14 @@ class SyntaxErrorTest(cli_support.CliTestCase):
         self.assertEqual((result.returncode, result.stderr), (0, ""), result)
         with open(page, encoding="utf-8") as f:
             text = f.read()
-        for section in ("ENVIRONMENT", "EXAMPLES", "WRITES"):
-            self.assertIn(".SH " + section, text)
+        sections = dict(re.findall(r"^\.SH (.+)\n((?:(?!\.SH ).*\n)*)", text, re.M))
         for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
                      "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "DDBSQL_CATALOG",
                      "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "HOME", "PAGER"):
-            self.assertRegex(text.replace("\\-", "-"), r"\.B \$?" + name + r"\b", name)
+            self.assertRegex(sections["ENVIRONMENT"], r"(?<![\w%])" + name + r"\b", name)
+        self.assertIn("ddbsql ", sections["EXAMPLES"])
+        for word in ("TransactWriteItems", "ledger", ".recover", ".sweep TABLE COLUMN"):
+            self.assertIn(word, sections["WRITES"])
 
 
 class UnknownTableTest(EmulatorTestCase):
