@@ -662,6 +662,7 @@ class CrashMatrixTest(cli_support.CliTestCase):
         self.assertEqual(r.returncode, 0, r)
         (kept,) = self.objects()
         self.assertIn(f"forgot 1: left s3://{BUCKET}/{kept}", r.stdout)
+        self.assertIn("\n1 entry marked abandoned", r.stdout)  # a count agrees with its noun
         self.assertIn("19 entries marked abandoned", r.stdout)
         self.assertIn("nothing pending", r.stdout)
         self.assertEqual(self.pending(), 0)
