@@ -41,12 +41,14 @@ std::string JsonPath(const std::string& name) {
   return sql::QuoteLiteral(plain ? "$." + name : "$.\"" + name + "\"");
 }
 
-bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+// ASCII classes, whatever the locale (sqlite3's IsSpace is isspace in "C").
+bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsPlainNameByte(char c) { return IsAsciiAlpha(c) || (c >= '0' && c <= '9') || c == '_'; }
 
 // A byte of an unquoted SQL name (non-ASCII bytes are, as in SQLite).
 bool IsNameByte(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
-         (static_cast<unsigned char>(c) & 0x80) != 0;
+  return IsPlainNameByte(c) || c == '$' || (static_cast<unsigned char>(c) & 0x80) != 0;
 }
 
 // One token of SQL text: a word (name, keyword or number), a quoted name,
@@ -164,7 +166,7 @@ std::string HyphenatedTableHint(const std::string& message, const char* sql, int
       static_cast<size_t>(offset) >= std::strlen(sql) || sql[offset] != '-') {
     return "";
   }
-  auto plain = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  auto plain = IsPlainNameByte;
   std::string_view text(sql);
   // The name: the word before the "-", then words and "-" after it.
   size_t begin = static_cast<size_t>(offset);
@@ -185,7 +187,7 @@ std::string HyphenatedTableHint(const std::string& message, const char* sql, int
   // The keyword before it names a table.
   while (k > 0 && IsSpace(text[k - 1])) --k;
   size_t w = k;
-  while (w > 0 && std::isalpha(static_cast<unsigned char>(text[w - 1]))) --w;
+  while (w > 0 && IsAsciiAlpha(text[w - 1])) --w;
   if (w == k || (w > 0 && plain(text[w - 1]))) return "";
   std::string_view keyword = text.substr(w, k - w);
   bool names_table = false;
