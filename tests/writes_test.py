@@ -473,6 +473,9 @@ class WritesTest(cli_support.CliTestCase):
                      "printf('%.*c', 500000, 'x'), 'small', 'y'));")
         self.assertIn("body (", r.stderr)
         self.assertIn("S3-backed column", r.stderr)
+        # The key and a small attribute do not bring it over 400 KB: not listed.
+        self.assertNotIn("small (", r.stderr)
+        self.assertNotIn("(0.0 KB)", r.stderr)
 
     def test_writes_keep_each_attributes_stored_type(self):
         # Other programs read these tables with fixed models: a value that
