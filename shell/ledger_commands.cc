@@ -140,17 +140,18 @@ Status Shell::Recover(bool quiet, bool other_hosts) {
   }
   if (module_->options().read_only) {
     // Recovery deletes S3 objects: a read-only session leaves it for later.
+    const bool one = pending.size() == 1;
     if (!quiet) {
       return Status::InvalidArgument("recover: " + module_->options().ReadOnlySession() + ": " +
                                      str::Plural(pending.size(), "pending S3 write") +
-                                     " left as they are");
+                                     (one ? " left as it is" : " left as they are"));
     }
-    std::fprintf(stderr,
-                 "warning: %s pending in %s %s left as they are in a read-only session (%s)\n",
+    std::fprintf(stderr, "warning: %s pending in %s %s in a read-only session (%s)\n",
                  str::Plural(pending.size(), "S3 write").c_str(), ledger_->path().c_str(),
-                 pending.size() == 1 ? "is" : "are",
+                 one ? "is left as it is" : "are left as they are",
                  module_->options().read_only_fixed
-                     ? "a session without --readonly recovers them when it starts"
+                     ? (one ? "a session without --readonly recovers it when it starts"
+                            : "a session without --readonly recovers them when it starts")
                      : ".readonly off, then .recover");
     return Status::OK();
   }

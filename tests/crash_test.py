@@ -308,8 +308,10 @@ class CrashMatrixTest(cli_support.CliTestCase):
                          self.env(), input="SELECT 1;\n.recover\n")
         self.assertEqual(r.returncode, 1, r)
         self.assertEqual(r.stdout, "1\n")
-        self.assertIn("1 S3 writes pending", r.stderr)
+        self.assertIn("1 S3 write pending", r.stderr)  # a count agrees with its noun
+        self.assertIn("is left as it is in a read-only session", r.stderr)
         self.assertIn("recover: read-only session", r.stderr)
+        self.assertIn("1 pending S3 write left as it is", r.stderr)
         self.assertEqual(self.objects(), objects)
         self.assertEqual(self.pending(), 1)
         r = self.sql("SELECT 1;")  # not read-only: recovered
