@@ -51,6 +51,13 @@ Status Statement::Prepare(sqlite3* db, std::string_view sql) {
   return Status::OK();
 }
 
+int Statement::PrepareNext(sqlite3* db, const char* sql, const char** tail) {
+  sqlite3_finalize(stmt_);
+  stmt_ = nullptr;
+  db_ = db;
+  return sqlite3_prepare_v2(db, sql, -1, &stmt_, tail);  // no statement on an error
+}
+
 void Statement::BindText(int i, std::string_view text) {
   sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }

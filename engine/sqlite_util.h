@@ -42,6 +42,13 @@ class Statement {
   // held before. An error carries SQLite's message.
   Status Prepare(sqlite3* db, std::string_view sql);
 
+  // Prepares the first statement of the NUL-terminated `sql` as
+  // sqlite3_prepare_v2 does, finalizing any statement held before, and
+  // returns SQLite's result code; `*tail` is set past that statement. Text
+  // without a statement (a comment, a lone ';') leaves none held. After an
+  // error SQLite's message and error offset stay on `db`.
+  int PrepareNext(sqlite3* db, const char* sql, const char** tail);
+
   sqlite3_stmt* get() const { return stmt_; }
   explicit operator bool() const { return stmt_ != nullptr; }
 

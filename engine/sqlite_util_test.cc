@@ -89,5 +89,25 @@ TEST(SqliteUtilTest, EmptySqlIsAnError) {
   EXPECT_FALSE(stmt.Prepare(db.get(), "  ").ok());
 }
 
+TEST(SqliteUtilTest, PrepareNextWalksAScript) {
+  auto db = OpenMemory();
+  const std::string script = "SELECT 1; -- one\n;";
+  const char* tail = nullptr;
+  Statement stmt;
+  ASSERT_EQ(stmt.PrepareNext(db.get(), script.c_str(), &tail), SQLITE_OK);
+  ASSERT_TRUE(stmt);
+  EXPECT_STREQ(sqlite3_sql(stmt.get()), "SELECT 1;");
+  // A comment and a lone ';': no statement, and the text is used up.
+  ASSERT_EQ(stmt.PrepareNext(db.get(), tail, &tail), SQLITE_OK);
+  EXPECT_FALSE(stmt);
+  EXPECT_STREQ(tail, "");
+  // An error keeps SQLite's message and offset (of the "-") on the handle.
+  const char* text = "SELECT * FROM my-table; SELECT 3";
+  EXPECT_EQ(stmt.PrepareNext(db.get(), text, &tail), SQLITE_ERROR);
+  EXPECT_FALSE(stmt);
+  EXPECT_STREQ(sqlite3_errmsg(db.get()), "near \"-\": syntax error");
+  EXPECT_EQ(sqlite3_error_offset(db.get()), 16);
+}
+
 }  // namespace
 }  // namespace ddb::sql

@@ -1,11 +1,13 @@
 // Small ASCII text helpers shared by the engine, the vtab layer and the shell:
-// one Trim, one case fold. Hex lives in encoding.h, SQL quoting in sqlite_util.h.
+// one Trim, one case fold, one plural for counts in messages. Hex lives in
+// encoding.h, SQL quoting in sqlite_util.h.
 //
 // Case folding is ASCII only on purpose: attribute names, HTTP header names,
 // config keys and SQL keywords are compared byte for byte apart from A-Z, and
 // the result must not depend on the process locale (the shell sets LC_ALL).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -49,6 +51,24 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 inline bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
+}
+
+// A count and its noun for user-facing text: Plural(1, "orphan") is
+// "1 orphan", Plural(2, "orphan") and Plural(0, "orphan") "2 orphans" and
+// "0 orphans". The plural adds "s" unless `many` spells it ("entry",
+// "entries"); both may carry a verb ("item was", "items were").
+inline std::string Plural(uint64_t n, std::string_view one, std::string_view many = {}) {
+  std::string out = std::to_string(n);
+  out += ' ';
+  if (n == 1) {
+    out += one;
+  } else if (!many.empty()) {
+    out += many;
+  } else {
+    out += one;
+    out += 's';
+  }
+  return out;
 }
 
 }  // namespace ddb::str

@@ -197,7 +197,8 @@ interactive shell. Options take one dash or two.
 
 Connection:
   --profile NAME        AWS profile (default: $AWS_PROFILE, else "default")
-  --region REGION       AWS region (default: $AWS_REGION, then the profile's)
+  --region REGION       AWS region (default: $AWS_REGION, else
+                        $AWS_DEFAULT_REGION, else the profile's)
   --endpoint-url URL    endpoint for every service (DynamoDB Local, proxies)
   --cli-connect-timeout SECONDS
                         give up connecting after SECONDS (default 3; 0: never;

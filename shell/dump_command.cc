@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/strings.h"
 #include "shell/dot_commands.h"
 #include "shell/text_util.h"
 
@@ -158,7 +159,7 @@ Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* ou
         QuoteInsertTable(dynamo[0]) + ")");
   }
   if (d.interrupted) return Status::Cancelled();
-  if (d.errors) return Status::IOError(".dump: " + std::to_string(d.errors) + " table(s) failed");
+  if (d.errors) return Status::IOError(".dump: " + str::Plural(d.errors, "table") + " failed");
   return Status::OK();
 }
 

@@ -1,16 +1,22 @@
 // What the shell adds to SQLite's errors and says besides them about the
-// DynamoDB tables: how to reach an attribute no column holds, which names
-// stand for attributes or tables whose names differ only in case, and which
-// local tables hide a DynamoDB table.
+// DynamoDB tables: where a syntax error is, how to name a table with "-",
+// how to reach an attribute no column holds, which names stand for
+// attributes or tables whose names differ only in case, and which local
+// tables hide a DynamoDB table.
+#include "shell/hints.h"
+
 #include <sqlite3.h>
 
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/sqlite_util.h"
+#include "engine/strings.h"
 #include "shell/shell.h"
 #include "shell/text_util.h"
 #include "vtab/sql_names.h"
@@ -35,7 +41,211 @@ std::string JsonPath(const std::string& name) {
   return sql::QuoteLiteral(plain ? "$." + name : "$.\"" + name + "\"");
 }
 
+// ASCII classes, whatever the locale (sqlite3's IsSpace is isspace in "C").
+bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsPlainNameByte(char c) { return IsAsciiAlpha(c) || (c >= '0' && c <= '9') || c == '_'; }
+
+// A byte of an unquoted SQL name (non-ASCII bytes are, as in SQLite).
+bool IsNameByte(char c) {
+  return IsPlainNameByte(c) || c == '$' || (static_cast<unsigned char>(c) & 0x80) != 0;
+}
+
+// One token of SQL text: a word (name, keyword or number), a quoted name,
+// a string literal, or one byte of punctuation.
+struct Token {
+  enum Kind { kWord, kQuotedName, kString, kPunct } kind;
+  std::string_view text;
+};
+
+// The tokens of the first statement of `sql` (up to a ';' outside quotes),
+// without white space and comments. An unterminated quote ends the text.
+std::vector<Token> Tokenize(std::string_view sql) {
+  std::vector<Token> out;
+  size_t i = 0;
+  while (i < sql.size()) {
+    char c = sql[i];
+    if (IsSpace(c)) {
+      ++i;
+    } else if (sql.compare(i, 2, "--") == 0) {
+      size_t end = sql.find('\n', i);
+      i = end == std::string_view::npos ? sql.size() : end + 1;
+    } else if (sql.compare(i, 2, "/*") == 0) {
+      size_t end = sql.find("*/", i + 2);
+      i = end == std::string_view::npos ? sql.size() : end + 2;
+    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      char close = c == '[' ? ']' : c;
+      size_t j = i + 1;
+      for (;;) {
+        j = sql.find(close, j);
+        if (j == std::string_view::npos) return out;
+        // A doubled quote stands for itself ([...] has no escape).
+        if (close != ']' && j + 1 < sql.size() && sql[j + 1] == close) {
+          j += 2;
+          continue;
+        }
+        break;
+      }
+      out.push_back({c == '\'' ? Token::kString : Token::kQuotedName, sql.substr(i, j + 1 - i)});
+      i = j + 1;
+    } else if (IsNameByte(c)) {
+      size_t j = i;
+      while (j < sql.size() && IsNameByte(sql[j])) ++j;
+      out.push_back({Token::kWord, sql.substr(i, j - i)});
+      i = j;
+    } else if (c == ';') {
+      break;
+    } else {
+      out.push_back({Token::kPunct, sql.substr(i, 1)});
+      ++i;
+    }
+  }
+  return out;
+}
+
+// The name a word or quoted-name token stands for ("" for other tokens).
+std::string NameOf(const Token& t) {
+  if (t.kind == Token::kWord) return std::string(t.text);
+  if (t.kind != Token::kQuotedName) return "";
+  char close = t.text[0] == '[' ? ']' : t.text[0];
+  std::string name;
+  std::string_view inner = t.text.substr(1, t.text.size() - 2);
+  for (size_t i = 0; i < inner.size(); ++i) {
+    name += inner[i];
+    if (close != ']' && inner[i] == close) ++i;  // doubled
+  }
+  return name;
+}
+
+bool IsPunct(const Token& t, char c) { return t.kind == Token::kPunct && t.text[0] == c; }
+
+bool IsKeyword(const Token& t, std::string_view word) {
+  return t.kind == Token::kWord && str::EqualsIgnoreCase(t.text, word);
+}
+
 }  // namespace
+
+std::string ErrorContext(const char* sql, int offset) {
+  if (sql == nullptr || offset < 0 || static_cast<size_t>(offset) >= std::strlen(sql)) return "";
+  // As sqlite3: at most 50 bytes before the error, never starting inside a
+  // UTF-8 character, and at most 78 bytes in all.
+  const char* start = sql;
+  while (offset > 50) {
+    --offset;
+    ++start;
+    while ((static_cast<unsigned char>(*start) & 0xc0) == 0x80) {
+      ++start;
+      --offset;
+    }
+  }
+  // The end of the input's last line is no part of it (sqlite3 reads lines
+  // without their newline).
+  size_t len = std::strlen(start);
+  while (len > 0 && (start[len - 1] == '\n' || start[len - 1] == '\r')) --len;
+  if (len > 78) {
+    len = 78;
+    while (len > 0 && (static_cast<unsigned char>(start[len]) & 0xc0) == 0x80) --len;
+  }
+  std::string code(start, len);
+  for (char& c : code) {
+    if (IsSpace(c)) c = ' ';
+  }
+  if (offset < 25) return "\n  " + code + "\n  " + std::string(offset, ' ') + "^--- error here";
+  return "\n  " + code + "\n  " + std::string(offset - 14, ' ') + "error here ---^";
+}
+
+bool IsSyntaxError(const std::string& message) {
+  const std::string kSyntax = ": syntax error";
+  return (message.compare(0, 6, "near \"") == 0 && message.size() > kSyntax.size() &&
+          message.compare(message.size() - kSyntax.size(), kSyntax.size(), kSyntax) == 0) ||
+         message.compare(0, 20, "unrecognized token: ") == 0;
+}
+
+std::string HyphenatedTableHint(const std::string& message, const char* sql, int offset) {
+  if (message != "near \"-\": syntax error" || sql == nullptr || offset <= 0 ||
+      static_cast<size_t>(offset) >= std::strlen(sql) || sql[offset] != '-') {
+    return "";
+  }
+  auto plain = IsPlainNameByte;
+  std::string_view text(sql);
+  // The name: the word before the "-", then words and "-" after it.
+  size_t begin = static_cast<size_t>(offset);
+  while (begin > 0 && plain(text[begin - 1])) --begin;
+  size_t end = static_cast<size_t>(offset);
+  while (end < text.size() && (plain(text[end]) || text[end] == '-')) ++end;
+  if (begin == static_cast<size_t>(offset) || text[end - 1] == '-') return "";
+  // A schema before it (ddb.my-table) stays as written.
+  size_t k = begin;
+  std::string schema;
+  if (k > 0 && text[k - 1] == '.') {
+    size_t q = k - 1;
+    while (q > 0 && plain(text[q - 1])) --q;
+    if (q == k - 1) return "";
+    schema = std::string(text.substr(q, k - q));
+    k = q;
+  }
+  // The keyword before it names a table.
+  while (k > 0 && IsSpace(text[k - 1])) --k;
+  size_t w = k;
+  while (w > 0 && IsAsciiAlpha(text[w - 1])) --w;
+  if (w == k || (w > 0 && plain(text[w - 1]))) return "";
+  std::string_view keyword = text.substr(w, k - w);
+  bool names_table = false;
+  for (std::string_view kw : {"FROM", "JOIN", "INTO", "UPDATE", "TABLE"}) {
+    names_table = names_table || str::EqualsIgnoreCase(keyword, kw);
+  }
+  if (!names_table) return "";
+  return " (table names with \"-\" must be quoted: " + schema +
+         sql::QuoteIdentifier(text.substr(begin, end - begin)) + ")";
+}
+
+std::string AssignedValue(const char* sql, const std::string& column) {
+  if (sql == nullptr) return "";
+  std::vector<Token> t = Tokenize(sql);
+  if (t.empty() || !IsKeyword(t[0], "UPDATE")) return "";
+  // The SET clause: the first SET outside parentheses.
+  size_t i = 1;
+  int depth = 0;
+  for (; i < t.size(); ++i) {
+    if (IsPunct(t[i], '(')) ++depth;
+    if (IsPunct(t[i], ')')) --depth;
+    if (depth == 0 && IsKeyword(t[i], "SET")) break;
+  }
+  // Assignments "name = expr", separated by commas, up to the clause after.
+  for (++i; i < t.size();) {
+    std::string target;
+    if (IsPunct(t[i], '(')) {
+      // A column list, (a, b) = (...): its values are not told apart.
+      while (i < t.size() && !IsPunct(t[i], ')')) ++i;
+      ++i;
+    } else {
+      target = NameOf(t[i++]);
+    }
+    if (i >= t.size() || !IsPunct(t[i], '=')) return "";
+    size_t first = ++i;
+    bool reads_column = false;
+    for (depth = 0; i < t.size(); ++i) {
+      if (IsPunct(t[i], '(')) ++depth;
+      if (IsPunct(t[i], ')')) --depth;
+      if (depth == 0 &&
+          (IsPunct(t[i], ',') || IsKeyword(t[i], "FROM") || IsKeyword(t[i], "WHERE") ||
+           IsKeyword(t[i], "RETURNING") || IsKeyword(t[i], "ORDER") || IsKeyword(t[i], "LIMIT"))) {
+        break;
+      }
+      reads_column = reads_column || str::EqualsIgnoreCase(NameOf(t[i]), column);
+    }
+    if (i == first) return "";
+    if (!target.empty() && str::EqualsIgnoreCase(target, column)) {
+      if (reads_column) return "";
+      const Token& last = t[i - 1];
+      return std::string(t[first].text.data(),
+                         last.text.data() + last.text.size() - t[first].text.data());
+    }
+    if (i >= t.size() || !IsPunct(t[i], ',')) return "";
+    ++i;
+  }
+  return "";
+}
 
 std::string Shell::MissingColumnHint(const std::string& message, const char* sql) {
   if (sqlite3_db_filename(db_, "ddb") == nullptr) return "";
@@ -105,6 +315,13 @@ std::string Shell::MissingColumnHint(const std::string& message, const char* sql
            sql::QuoteLiteral(column) + ", value))" + refresh + ")";
   }
   if (FirstKeyword(sql) == "UPDATE") {
+    if (std::string value = AssignedValue(sql, column); !value.empty()) {
+      // The column is a SET target: the write, with its value.
+      return sample + ", and none of them is " + column +
+             ": write an attribute no column holds through the column item, as in SET item = "
+             "json_set(item, " +
+             JsonPath(column) + ", " + value + ")" + refresh + ")";
+    }
     return sample + ", and none of them is " + column +
            ": read an attribute no column holds as item->>" + sql::QuoteLiteral(column) +
            " and write it as SET item = json_set(item, " + JsonPath(column) + ", value)" + refresh +

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/strings.h"
 #include "shell/dot_commands.h"
 
 namespace ddb::shell {
@@ -285,12 +286,11 @@ Status ImportCommand(sqlite3* db, OutputSettings* output, const std::vector<std:
                  reader.line() - 1);
   }
   if (interrupted) {
-    return Status::Cancelled(".import " + file + " interrupted after " + std::to_string(rows) +
-                             " rows");
+    return Status::Cancelled(".import " + file + " interrupted after " + str::Plural(rows, "row"));
   }
   if (failed) {
     return Status::InvalidArgument(".import " + file + ": " + std::to_string(failed) + " of " +
-                                   std::to_string(rows + failed) + " rows failed");
+                                   str::Plural(rows + failed, "row") + " failed");
   }
   return Status::OK();
 }

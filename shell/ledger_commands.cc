@@ -20,6 +20,7 @@
 
 #include "engine/ledger/backend.h"
 #include "engine/ledger/ledger.h"
+#include "engine/strings.h"
 #include "shell/progress.h"
 #include "shell/shell.h"
 #include "shell/write_confirm.h"
@@ -139,17 +140,18 @@ Status Shell::Recover(bool quiet, bool other_hosts) {
   }
   if (module_->options().read_only) {
     // Recovery deletes S3 objects: a read-only session leaves it for later.
+    const bool one = pending.size() == 1;
     if (!quiet) {
       return Status::InvalidArgument("recover: " + module_->options().ReadOnlySession() + ": " +
-                                     std::to_string(pending.size()) +
-                                     " pending S3 writes left as they are");
+                                     str::Plural(pending.size(), "pending S3 write") +
+                                     (one ? " left as it is" : " left as they are"));
     }
-    std::fprintf(stderr,
-                 "warning: %zu S3 writes pending in %s are left as they are in a read-only "
-                 "session (%s)\n",
-                 pending.size(), ledger_->path().c_str(),
+    std::fprintf(stderr, "warning: %s pending in %s %s in a read-only session (%s)\n",
+                 str::Plural(pending.size(), "S3 write").c_str(), ledger_->path().c_str(),
+                 one ? "is left as it is" : "are left as they are",
                  module_->options().read_only_fixed
-                     ? "a session without --readonly recovers them when it starts"
+                     ? (one ? "a session without --readonly recovers it when it starts"
+                            : "a session without --readonly recovers them when it starts")
                      : ".readonly off, then .recover");
     return Status::OK();
   }
@@ -197,20 +199,20 @@ Status Shell::Recover(bool quiet, bool other_hosts) {
   if (!s.ok()) return s.WithContext("recover");
   std::FILE* to = quiet ? stderr : out();
   if (!quiet || report.resolved > 0) {
-    std::fprintf(to, "recover: %zu pending S3 writes resolved (%zu objects deleted, %zu kept)\n",
-                 report.resolved, report.objects_deleted, report.objects_kept);
+    std::fprintf(to, "recover: %s resolved (%s deleted, %zu kept)\n",
+                 str::Plural(report.resolved, "pending S3 write").c_str(),
+                 str::Plural(report.objects_deleted, "object").c_str(), report.objects_kept);
   }
   if (report.cancelled) {
     std::fprintf(stderr,
-                 "recover: skipped (Ctrl-C): %zu S3 writes left pending in %s (.recover to try "
-                 "again)\n",
-                 report.skipped, ledger_->path().c_str());
+                 "recover: skipped (Ctrl-C): %s left pending in %s (.recover to try again)\n",
+                 str::Plural(report.skipped, "S3 write").c_str(), ledger_->path().c_str());
   }
   for (const auto& [endpoint, count] : report.unreachable) {
     std::fprintf(stderr,
-                 "recover: %zu S3 writes left pending: %s cannot be reached (%s); .recover once "
-                 "it answers\n",
-                 count, endpoint.c_str(), report.unreachable_error[endpoint].c_str());
+                 "recover: %s left pending: %s cannot be reached (%s); .recover once it answers\n",
+                 str::Plural(count, "S3 write").c_str(), endpoint.c_str(),
+                 report.unreachable_error[endpoint].c_str());
   }
   size_t others = report.other_sessions + report.running + report.other_hosts;
   if (others > 0) {
@@ -222,8 +224,9 @@ Status Shell::Recover(bool quiet, bool other_hosts) {
     part(report.other_sessions, "of other endpoints or credentials");
     part(report.running, "of processes still running");
     part(report.other_hosts, "of other hosts (resolved when a day old, or .recover --other-hosts)");
-    std::fprintf(stderr, "warning: %zu S3 writes in %s stay pending: %s (.ledger lists them)\n",
-                 others, ledger_->path().c_str(), why.c_str());
+    std::fprintf(stderr, "warning: %s in %s %s pending: %s (.ledger lists them)\n",
+                 str::Plural(others, "S3 write").c_str(), ledger_->path().c_str(),
+                 others == 1 ? "stays" : "stay", why.c_str());
   }
   for (const auto& e : report.errors) std::fprintf(stderr, "recover: %s\n", e.c_str());
   return Status::OK();
@@ -283,9 +286,9 @@ Status Shell::LedgerCommand(const std::vector<std::string>& w) {
   }
   if (interactive_ && isatty(STDIN_FILENO)) {
     std::fprintf(stderr,
-                 "Forget %zu pending S3 writes? Nobody will resolve them: their objects stay in S3 "
+                 "Forget %s? Nobody will resolve them: their objects stay in S3 "
                  "(.sweep finds those no item references). [y/N] ",
-                 matching);
+                 str::Plural(matching, "pending S3 write").c_str());
     std::fflush(stderr);
     if (!ReadYesNo(stdin)) return Status::Cancelled(".ledger forget: nothing forgotten");
   }
@@ -298,8 +301,8 @@ Status Shell::LedgerCommand(const std::vector<std::string>& w) {
     std::fprintf(out(), "forgot %lld: left %s\n", static_cast<long long>(i.id),
                  objects.empty() ? "no object" : objects.c_str());
   }
-  std::fprintf(out(), "%zu entries marked abandoned in %s\n", forgotten.size(),
-               ledger_->path().c_str());
+  std::fprintf(out(), "%s marked abandoned in %s\n",
+               str::Plural(forgotten.size(), "entry", "entries").c_str(), ledger_->path().c_str());
   return Status::OK();
 }
 
@@ -357,12 +360,12 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
                  key.c_str());
   }
   std::fprintf(out(),
-               "sweep s3://%s/%s: %llu objects, %llu referenced, %llu unreferenced but younger "
-               "than the grace period, %zu orphans%s\n",
-               req.bucket.c_str(), req.prefix.c_str(),
-               static_cast<unsigned long long>(result.listed),
+               "sweep s3://%s/%s: %s, %llu referenced, %llu unreferenced but younger "
+               "than the grace period, %s%s\n",
+               req.bucket.c_str(), req.prefix.c_str(), str::Plural(result.listed, "object").c_str(),
                static_cast<unsigned long long>(result.referenced),
-               static_cast<unsigned long long>(result.young), result.orphans.size(),
+               static_cast<unsigned long long>(result.young),
+               str::Plural(result.orphans.size(), "orphan").c_str(),
                req.remove ? " deleted" : " (dry run: add delete to delete them)");
   if (!also_text.empty()) {
     std::fprintf(out(), "references also read from %s\n", also_text.c_str());

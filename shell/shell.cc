@@ -1,6 +1,8 @@
 #include "shell/shell.h"
 
 #include "engine/sqlite_util.h"
+#include "engine/strings.h"
+#include "shell/hints.h"
 #include "shell/progress.h"
 #include "shell/text_util.h"
 #include "shell/write_confirm.h"
@@ -13,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -385,7 +388,7 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
   const char* start = sql.c_str();
   const char* tail = start;
   while (*tail) {
-    sqlite3_stmt* stmt = nullptr;
+    sql::Statement stmt;
     const char* next = nullptr;
     int stmt_line = LineOfOffset(sql, static_cast<size_t>(tail - start), line);
     // Leading blank lines and comments belong to no statement.
@@ -394,16 +397,14 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     // A statement that reads the schema (pragma_table_info('orders'),
     // sqlite_schema) sees the DynamoDB tables too, once they are declared.
     if (ReadsSchema(tail)) TryListDynamoTables();
-    int rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &next);
+    int rc = stmt.PrepareNext(db_, tail, &next);
     if (rc != SQLITE_OK && NeedsDynamoDb(sqlite3_errmsg(db_))) {
       // The first statement that names a table SQLite does not know lists
       // the DynamoDB tables, then tries again.
       std::string first_error = sqlite3_errmsg(db_);
-      sqlite3_finalize(stmt);
-      stmt = nullptr;
       Status listed = ListDynamoTables();
       if (listed.ok()) {
-        rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &next);
+        rc = stmt.PrepareNext(db_, tail, &next);
       } else if (!listed.message().empty()) {
         Status s = Status::InvalidArgument(first_error + " (" + listed.ToString() + ")");
         ReportError(s, source, stmt_line);
@@ -413,19 +414,21 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     if (rc != SQLITE_OK && MissingTableHint(sqlite3_errmsg(db_)).empty() &&
         RelistForMissingTable(sqlite3_errmsg(db_))) {
       // The table list came from the schema cache; the table may be newer.
-      sqlite3_finalize(stmt);
-      stmt = nullptr;
-      rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &next);
+      rc = stmt.PrepareNext(db_, tail, &next);
     }
     if (rc != SQLITE_OK) {
-      std::string refused = vtab::TakeRefusal(module_.get());  // DROP of a DynamoDB table
+      // Read before the hints run statements of their own.
       std::string message = sqlite3_errmsg(db_);
+      int offset = sqlite3_error_offset(db_);
+      std::string refused = vtab::TakeRefusal(module_.get());  // DROP of a DynamoDB table
+      // A syntax error shows where it is, as sqlite3 shows it.
       Status s = Status::InvalidArgument(
-          refused.empty() ? message + MissingColumnHint(message, tail) + MissingTableHint(message)
+          refused.empty() ? message + MissingColumnHint(message, tail) + MissingTableHint(message) +
+                                HyphenatedTableHint(message, tail, offset) +
+                                (IsSyntaxError(message) ? ErrorContext(tail, offset) : "")
                           : refused);
       PrintWarnings();
       ReportError(s, source, stmt_line);
-      sqlite3_finalize(stmt);
       return s;
     }
     if (!stmt) {  // a comment or a lone ';'
@@ -433,13 +436,12 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       continue;
     }
     PrintWarnings();  // of the tables preparing it connected
-    if (interactive_ && !ConfirmWrite(db_, stmt, module_.get(), stdin)) {
-      sqlite3_finalize(stmt);
+    if (interactive_ && !ConfirmWrite(db_, stmt.get(), module_.get(), stdin)) {
       Status s = Status::InvalidArgument("statement declined: nothing was written");
       ReportError(s, source, stmt_line);
       return s;
     }
-    if (eqp_ && sqlite3_stmt_isexplain(stmt) == 0) ShowQueryPlan(stmt);
+    if (eqp_ && sqlite3_stmt_isexplain(stmt.get()) == 0) ShowQueryPlan(stmt.get());
     module_->stats().Reset();
     module_->codecs().TakeMissingAsNull();
     if (connection_) {
@@ -449,9 +451,8 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     }
     RunTimes t0 = RunTimes::Now();
     Progress progress(progress_ && isatty(STDERR_FILENO), &module_->stats(), WaitingFor());
-    Status bound = BindParameters(stmt);
+    Status bound = BindParameters(stmt.get());
     if (!bound.ok()) {
-      sqlite3_finalize(stmt);
       ReportError(bound, source, stmt_line);
       return bound;
     }
@@ -461,7 +462,7 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     // Tables fit the terminal they are printed on (not a file or a pager).
     output_.terminal_width = out_ == nullptr && output_.terminal ? TerminalColumns() : 0;
     active_progress_ = &progress;
-    rc = RenderResults(stmt, output_, progress.Wrap(out()));
+    rc = RenderResults(stmt.get(), output_, progress.Wrap(out()));
     progress.Finish();
     active_progress_ = nullptr;
     RunTimes elapsed = RunTimes::Now() - t0;
@@ -472,17 +473,17 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
       if (st.write_requests() > 0) {
         // Outside BEGIN the writes sent so far stay; those in flight may
         // or may not have reached DynamoDB.
-        err += " (" + std::to_string(st.items_written.load()) + " items written";
+        err += " (" + str::Plural(st.items_written.load(), "item") + " written";
         if (uint64_t c = st.writes_cancelled.load(); c > 0) {
-          err += "; " + std::to_string(c) +
-                 " write requests were cancelled in flight: DynamoDB may have applied them";
+          err += "; " + str::Plural(c, "write request was", "write requests were") +
+                 " cancelled in flight: DynamoDB may have applied " + (c == 1 ? "it" : "them");
         }
         err += ")";
       }
     }
-    std::string keyword = FirstKeyword(sqlite3_sql(stmt));
+    std::string keyword = FirstKeyword(sqlite3_sql(stmt.get()));
     if (keyword == "CREATE" || keyword == "ALTER" || keyword == "ATTACH") check_hidden_ = true;
-    sqlite3_finalize(stmt);
+    stmt = sql::Statement();  // finalized before the warnings and statistics
     std::fflush(out());
     PrintWarnings();
     input_written_ += module_->stats().items_written.load();
@@ -578,10 +579,11 @@ void Shell::PrintStats() {
 bool Shell::ConfirmScan(const vtab::ScanEstimate& e) {
   if (active_progress_) active_progress_->Suspend();
   std::fprintf(stderr,
-               "Full scan of %s: about %lld items, %.1f MB, %.0f read capacity units. "
+               "Full scan of %s: about %s, %.1f MB, %.0f read capacity units. "
                "Run it? [y/N] ",
-               e.table.c_str(), static_cast<long long>(e.items), static_cast<double>(e.bytes) / 1e6,
-               e.read_units);
+               e.table.c_str(),
+               str::Plural(static_cast<uint64_t>(std::max<int64_t>(e.items, 0)), "item").c_str(),
+               static_cast<double>(e.bytes) / 1e6, e.read_units);
   std::fflush(stderr);
   // Echoed as typed; Ctrl-C answers no (write_confirm.cc).
   bool yes = ReadYesNo(stdin);

@@ -1,12 +1,14 @@
 #include "shell/write_confirm.h"
 
 #include "engine/sqlite_util.h"
+#include "engine/strings.h"
 #include "shell/text_util.h"
 
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <csignal>
@@ -41,19 +43,27 @@ std::vector<std::string> ScannedTables(sqlite3* db, sqlite3_stmt* stmt) {
 
 }  // namespace
 
+std::string WriteQuestion(const std::string& verb, const std::string& table, int64_t items) {
+  std::string size = "it must scan the whole table to find the rows";
+  if (items >= 0) {
+    size += " (about " + str::Plural(static_cast<uint64_t>(items), "item") +
+            ", DynamoDB's estimate); every matching item is " +
+            (verb == "DELETE" ? "deleted" : "written");
+  }
+  return verb + " of " + table + " has no key condition: " + size + ". Run it? [y/N] ";
+}
+
 bool ConfirmWrite(sqlite3* db, sqlite3_stmt* stmt, vtab::ModuleContext* ctx, std::FILE* answers) {
   if (sqlite3_stmt_readonly(stmt)) return true;
   std::string verb = FirstKeyword(sqlite3_sql(stmt));
   if (verb != "UPDATE" && verb != "DELETE") return true;
   for (const std::string& table : ScannedTables(db, stmt)) {
     dynamodb::TableDescription desc;
-    std::string size = "it must scan the whole table to find the rows";
-    if (ctx->connection().dynamodb().DescribeTable(ctx->DynamoNameOf(table), &desc).ok()) {
-      size += " (about " + std::to_string(desc.item_count) +
-              " items, DynamoDB's estimate); every matching item is written";
-    }
-    std::fprintf(stderr, "%s of %s has no key condition: %s. Run it? [y/N] ", verb.c_str(),
-                 table.c_str(), size.c_str());
+    bool described =
+        ctx->connection().dynamodb().DescribeTable(ctx->DynamoNameOf(table), &desc).ok();
+    std::fprintf(
+        stderr, "%s",
+        WriteQuestion(verb, table, described ? std::max<int64_t>(desc.item_count, 0) : -1).c_str());
     std::fflush(stderr);
     if (!ReadYesNo(answers)) return false;
   }

@@ -5,7 +5,9 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <string>
 
 #include "vtab/module.h"
 
@@ -15,6 +17,11 @@ namespace ddb::shell {
 // table it writes is reached by key, or the person at the terminal (asked
 // on stderr, answering on `answers`) said yes.
 bool ConfirmWrite(sqlite3* db, sqlite3_stmt* stmt, vtab::ModuleContext* ctx, std::FILE* answers);
+
+// The question ConfirmWrite asks of an UPDATE or DELETE (`verb`) that must
+// scan `table`: "... has no key condition: ... Run it? [y/N] ". `items` is
+// DynamoDB's estimate of the table's items, or negative when unknown.
+std::string WriteQuestion(const std::string& verb, const std::string& table, int64_t items);
 
 // Reads a y/N answer to a question already printed on stderr. On a terminal
 // (`answers` is stdin and a tty) the line is read with echo on, and Ctrl-C

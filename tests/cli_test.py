@@ -327,6 +327,64 @@ class BadInputTest(cli_support.CliTestCase):
         self.check(["-c", NEEDS_DYNAMODB], env, "region")
 
 
+class SyntaxErrorTest(cli_support.CliTestCase):
+    """A syntax error shows where it is, as sqlite3 3.40 shows it, and a
+    table name with "-" says how to quote it. No emulator: SQLite alone."""
+
+    SCRIPT = "SELECT 1;\nSELECT *\n  FROM my-table WHERE x = 1;\n"
+    CARET = ["  SELECT *   FROM my-table WHERE x = 1;", "                    ^--- error here"]
+    HINT = 'near "-": syntax error (table names with "-" must be quoted: "my-table")'
+
+    def test_caret_under_the_error_in_scripts_stdin_and_c(self):
+        with open(os.path.join(self.home, "bad.sql"), "w", encoding="utf-8") as f:
+            f.write(self.SCRIPT)
+        runs = [(["bad.sql"], None, "bad.sql:2: "), ([], self.SCRIPT, "<stdin>:2: "),
+                (["-c", self.SCRIPT.split("\n", 1)[1]], None, "Error: ")]
+        for args, stdin, prefix in runs:
+            with self.subTest(args=args):
+                result = self.run_cli(args, self.base_env(), input=stdin)
+                self.assertEqual(result.returncode, 1, result)
+                self.assertEqual(result.stderr.splitlines(), [prefix + self.HINT] + self.CARET)
+        # The same lines as sqlite3's under its own first line.
+        sqlite3 = shutil.which("sqlite3")
+        cli_support.skip_unless_installed(sqlite3, "sqlite3 on PATH")
+        theirs = subprocess.run([sqlite3], input=self.SCRIPT, capture_output=True, text=True,
+                                timeout=cli_support.TIMEOUT_SECONDS)
+        self.assertEqual(theirs.stderr.splitlines()[1:], self.CARET, theirs.stderr)
+
+    def test_other_errors_keep_their_one_line(self):
+        result = self.run_cli(["-c", "SELECT nope"], self.base_env())
+        self.assertEqual(result.stderr, "Error: no such column: nope\n", result)
+        result = self.run_cli(["-c", "SELECT 1 - FROM my-table"], self.base_env())
+        self.assertEqual(result.stderr, 'Error: near "FROM": syntax error\n'
+                                        "  SELECT 1 - FROM my-table\n"
+                                        "             ^--- error here\n", result)
+
+    def test_help_names_the_region_variables(self):
+        result = self.run_cli(["--help"], self.base_env())
+        self.assert_ok(result)
+        self.assertIn("$AWS_REGION", result.stdout)
+        self.assertIn("$AWS_DEFAULT_REGION", result.stdout)
+
+    def test_man_page_renders_without_warnings(self):
+        groff = shutil.which("groff")
+        cli_support.skip_unless_installed(groff, "groff")
+        page = os.path.join(cli_support.REPO, "doc", "ddbsql.1")
+        result = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z", page], capture_output=True,
+                                text=True, timeout=cli_support.TIMEOUT_SECONDS)
+        self.assertEqual((result.returncode, result.stderr), (0, ""), result)
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        sections = dict(re.findall(r"^\.SH (.+)\n((?:(?!\.SH ).*\n)*)", text, re.M))
+        for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
+                     "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "DDBSQL_CATALOG",
+                     "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "HOME", "PAGER"):
+            self.assertRegex(sections["ENVIRONMENT"], r"(?<![\w%])" + name + r"\b", name)
+        self.assertIn("ddbsql ", sections["EXAMPLES"])
+        for word in ("TransactWriteItems", "ledger", ".recover", ".sweep TABLE COLUMN"):
+            self.assertIn(word, sections["WRITES"])
+
+
 class UnknownTableTest(EmulatorTestCase):
     def test_unknown_table(self):
         result = self.run_cli(["-c", "SELECT * FROM nope"], self.env())

@@ -308,8 +308,10 @@ class CrashMatrixTest(cli_support.CliTestCase):
                          self.env(), input="SELECT 1;\n.recover\n")
         self.assertEqual(r.returncode, 1, r)
         self.assertEqual(r.stdout, "1\n")
-        self.assertIn("1 S3 writes pending", r.stderr)
+        self.assertIn("1 S3 write pending", r.stderr)  # a count agrees with its noun
+        self.assertIn("is left as it is in a read-only session", r.stderr)
         self.assertIn("recover: read-only session", r.stderr)
+        self.assertIn("1 pending S3 write left as it is", r.stderr)
         self.assertEqual(self.objects(), objects)
         self.assertEqual(self.pending(), 1)
         r = self.sql("SELECT 1;")  # not read-only: recovered
@@ -400,7 +402,8 @@ class CrashMatrixTest(cli_support.CliTestCase):
         r = self.sql("SELECT 1;")
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(len(r.stderr.splitlines()), 1, r)
-        self.assertIn("stay pending", r.stderr)
+        self.assertIn("1 S3 write in ", r.stderr)
+        self.assertIn("stays pending", r.stderr)
         r = self.sql(".recover\n")
         self.assertIn("0 pending S3 writes resolved", r.stdout)
         self.assertEqual(self.pending(), 1)
@@ -661,6 +664,7 @@ class CrashMatrixTest(cli_support.CliTestCase):
         self.assertEqual(r.returncode, 0, r)
         (kept,) = self.objects()
         self.assertIn(f"forgot 1: left s3://{BUCKET}/{kept}", r.stdout)
+        self.assertIn("\n1 entry marked abandoned", r.stdout)  # a count agrees with its noun
         self.assertIn("19 entries marked abandoned", r.stdout)
         self.assertIn("nothing pending", r.stdout)
         self.assertEqual(self.pending(), 0)

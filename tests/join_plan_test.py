@@ -457,7 +457,14 @@ class SchemaCacheTest(cli_support.CliTestCase):
                       "through the column item, as in INSERT INTO hint_t(..., item) VALUES "
                       "(..., json_object('n', value)), or sample again with .refresh hint_t)",
                       r.stderr)
+        # A SET target is a write: the hint is the write, with the value.
         _, r = self.operations("UPDATE hint_t SET n = 3 WHERE id = 'x';\n")
+        self.assertIn("no such column: n (the columns of hint_t come from a sample of its items, "
+                      "and none of them is n: write an attribute no column holds through the "
+                      "column item, as in SET item = json_set(item, '$.n', 3), or sample again "
+                      "with .refresh hint_t)", r.stderr)
+        # Read in the WHERE clause: how to read it and how to write it.
+        _, r = self.operations("UPDATE hint_t SET id = id WHERE n = 1;\n")
         self.assertIn("no such column: n (the columns of hint_t come from a sample of its items, "
                       "and none of them is n: read an attribute no column holds as item->>'n' and write "
                       "it as SET item = json_set(item, '$.n', value), or sample again with "

@@ -376,6 +376,20 @@ class InputTest(ReplTestCase):
                 term.line(word)
                 term.wait_for(lambda s: term.dead(), f"ddbsql to exit on {word!r}")
 
+    def test_syntax_error_shows_where_it_is(self):
+        # As sqlite3 at its prompt: the statement (a newline as a space) and a
+        # caret under the error, after ddbsql's own line.
+        term = self.start()
+        term.line("SELECT *")
+        term.line("  FROM my-table;")
+        screen = term.wait_text("error here")
+        lines = screen.splitlines()
+        at = next(i for i, l in enumerate(lines) if l.startswith("Error: "))
+        self.assertEqual(lines[at:at + 3], [
+            'Error: near "-": syntax error (table names with "-" must be quoted: "my-table")',
+            "  SELECT *   FROM my-table;",
+            "                    ^--- error here"], screen)
+
     def test_pager(self):
         term = self.start()
         term.line(".pager sed s/^/PAGED:/")

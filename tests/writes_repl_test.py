@@ -17,7 +17,8 @@ class WriteConfirmTest(repl_test.ReplTestCase):
         term.line("DELETE FROM demo WHERE score < 0;")
         term.wait_text("Run it? [y/N]")
         self.assertRegex(term.screen(), r"DELETE of demo has no key condition: it must scan the "
-                                        r"whole table to find the rows \(about \d+ items")
+                                        r"whole table to find the rows \(about \d+ items, DynamoDB's "
+                                        r"estimate\); every matching item is deleted\. Run it")
         term.line("n")
         term.wait_text("statement declined: nothing was written")
         # A keyed write asks nothing.

@@ -8,6 +8,7 @@
 #include <random>
 #include <utility>
 
+#include "engine/strings.h"
 #include "vtab/module.h"
 #include "vtab/write_values.h"
 
@@ -43,10 +44,6 @@ std::string ClientToken() {
 }
 
 uint64_t MilliUnits(double units) { return static_cast<uint64_t>(std::llround(units * 1000)); }
-
-std::string Plural(uint64_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
 
 void WriteOutcome::Add(WriteOutcome other) {
   if (status.ok() && !other.status.ok()) {
@@ -262,7 +259,7 @@ WriteOutcome ExecuteBatch(dynamodb::DynamoDbClient* client, Stats* stats,
     out.written = entries.size();
     stats->items_written += entries.size();
   } else {
-    out.status = s.WithContext("BatchWriteItem of " + Plural(entries.size(), "item", "items") +
+    out.status = s.WithContext("BatchWriteItem of " + str::Plural(entries.size(), "item") +
                                " (none of them or some written)");
   }
   return out;
@@ -273,7 +270,7 @@ Status StatementResult(const std::string& table, const WriteOutcome& out, int* c
   if (!out.status.ok()) {
     *code = out.sqlite_code == SQLITE_OK ? SQLITE_ERROR : out.sqlite_code;
     return out.status.WithNote("the statement stopped; " +
-                               Plural(out.written, "item was", "items were") + " written");
+                               str::Plural(out.written, "item was", "items were") + " written");
   }
   if (out.conflicts > 0) {
     std::string keys;
@@ -281,9 +278,9 @@ Status StatementResult(const std::string& table, const WriteOutcome& out, int* c
     if (out.conflicts > out.conflict_keys.size()) keys += "; ...";
     *code = SQLITE_ERROR;
     return Status::InvalidArgument(
-        "table " + table + ": " + Plural(out.conflicts, "item was", "items were") +
+        "table " + table + ": " + str::Plural(out.conflicts, "item was", "items were") +
         " not written because it changed or was deleted since the statement read it (" + keys +
-        "); nothing was overwritten; " + Plural(out.written, "item was", "items were") +
+        "); nothing was overwritten; " + str::Plural(out.written, "item was", "items were") +
         " written");
   }
   return Status::OK();

@@ -114,9 +114,6 @@ std::string ClientToken();
 // Capacity units in the thousandths Stats counts.
 uint64_t MilliUnits(double units);
 
-// "1 item", "3 items".
-std::string Plural(uint64_t n, const char* one, const char* many);
-
 // Sends one change's DynamoDB request (outside BEGIN) and says what it did.
 // `hash` is the table's partition key attribute. Counts into `stats`.
 WriteOutcome ExecuteChange(dynamodb::DynamoDbClient* client, Stats* stats, const std::string& table,

@@ -9,6 +9,7 @@
 
 #include "engine/dynamodb/number.h"
 #include "engine/encoding.h"
+#include "engine/strings.h"
 #include "vtab/values.h"
 
 namespace ddb::vtab {
@@ -404,12 +405,18 @@ Status CheckItemSize(const dynamodb::Item& item, const std::string& what) {
   std::vector<std::pair<size_t, std::string>> sizes;
   for (const auto& [name, v] : item) sizes.emplace_back(AttributeSize(name, v), name);
   std::sort(sizes.rbegin(), sizes.rend());
+  // The three largest, leaving out those under 1 KB (a key, a flag): they
+  // are not what brings an item over 400 KB.
+  constexpr size_t kMinListedBytes = 1024;
   std::string largest;
-  for (size_t i = 0; i < sizes.size() && i < 3; ++i) {
+  for (size_t i = 0; i < sizes.size() && i < 3 && sizes[i].first >= kMinListedBytes; ++i) {
     largest += (i ? ", " : "") + sizes[i].second + " (" + Kilobytes(sizes[i].first) + ")";
   }
+  largest = largest.empty()
+                ? "no attribute is over 1 KB (" + str::Plural(sizes.size(), "attribute") + ")"
+                : "largest attributes: " + largest;
   return Status::InvalidArgument(what + ": the item is " + Kilobytes(total) +
-                                 ", over DynamoDB's 400 KB limit; largest attributes: " + largest +
+                                 ", over DynamoDB's 400 KB limit; " + largest +
                                  "; keep large values in S3 with an S3-backed column");
 }
 

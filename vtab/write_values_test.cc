@@ -160,8 +160,26 @@ TEST(WriteValuesTest, ItemSizeNamesTheLargestAttributes) {
   EXPECT_NE(s.message().find("largest attributes: body (410.0 KB)"), std::string::npos)
       << s.message();
   EXPECT_NE(s.message().find("S3-backed column"), std::string::npos);
+  // Attributes under 1 KB (the key, a note) are not listed.
+  EXPECT_EQ(s.message().find("id ("), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("note ("), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find(" (0.0 KB)"), std::string::npos) << s.message();
+  item["doc"] = AttributeValue::S(std::string(2048, 'y'));
+  s = CheckItemSize(item, "x");
+  EXPECT_NE(s.message().find("largest attributes: body (410.0 KB), doc (2.0 KB); keep"),
+            std::string::npos)
+      << s.message();
   item.erase("body");
+  item.erase("doc");
   EXPECT_TRUE(CheckItemSize(item, "x").ok());
+  // Many small attributes: none is named, their number is.
+  dynamodb::Item many;
+  for (int i = 0; i < 500; ++i)
+    many["a" + std::to_string(i)] = AttributeValue::S(std::string(900, 'z'));
+  s = CheckItemSize(many, "x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("no attribute is over 1 KB (500 attributes)"), std::string::npos)
+      << s.message();
   EXPECT_EQ(DescribeKey({{"id", AttributeValue::S("a")}, {"n", AttributeValue::N("3")}}),
             "id='a', n=3");
 }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "engine/aws/sigv4.h"
+#include "engine/strings.h"
 
 namespace ddb::aws {
 
@@ -164,12 +165,12 @@ Status AwsClient::Call(const ServiceRequest& request, HttpResponse* response) {
                      kind == ErrorKind::kTimeoutOrConnect;
     if (s.IsCancelled() || !retryable || attempt >= policy_.max_attempts) {
       if (retryable && attempt > 1) {
-        s = s.WithNote("after " + std::to_string(attempt) + " attempts");
+        s = s.WithNote("after " + str::Plural(attempt, "attempt"));
       }
       return request.context.empty() ? s : s.WithContext(request.context);
     }
     if (policy_.mode != RetryMode::kLegacy && !quota_->Acquire(kind, &retry_cost)) {
-      s = s.WithNote("retry quota exhausted after " + std::to_string(attempt) + " attempts");
+      s = s.WithNote("retry quota exhausted after " + str::Plural(attempt, "attempt"));
       return request.context.empty() ? s : s.WithContext(request.context);
     }
     std::chrono::milliseconds delay;

@@ -326,7 +326,8 @@ TEST_F(AwsClientRetryTest, ExhaustedQuotaMakesCallsFailFast) {
     s = ListTables(client);
     EXPECT_LT(SecondsSince(start), 1.0);
     EXPECT_EQ(s.aws_code(), "InternalServerError");
-    EXPECT_TRUE(Contains(s.ToString(), "retry quota exhausted after 1 attempts")) << s.ToString();
+    EXPECT_TRUE(Contains(s.ToString(), "retry quota exhausted after 1 attempt")) << s.ToString();
+    EXPECT_FALSE(Contains(s.ToString(), "1 attempts")) << s.ToString();  // the count agrees
   }
   EXPECT_EQ(Log().count, 3);
   EXPECT_EQ(other->counters().requests.load(), 1u);

@@ -15,6 +15,7 @@
 #include "engine/codec/keys.h"
 #include "engine/encoding.h"
 #include "engine/python_formats.h"
+#include "engine/strings.h"
 
 namespace ddb::codec {
 namespace {
@@ -266,7 +267,7 @@ class PynamoCtrCodec : public Codec {
     }
     if (nonce->size() != 8) {
       return Status::Corruption("pynamodb-mate-ctr: not a value of this scheme (nonce is " +
-                                std::to_string(nonce->size()) + " bytes, not 8)");
+                                str::Plural(nonce->size(), "byte") + ", not 8)");
     }
     return Status::OK();
   }

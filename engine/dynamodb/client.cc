@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/aws/retry.h"
+#include "engine/strings.h"
 
 namespace ddb::dynamodb {
 
@@ -726,9 +727,9 @@ Status DynamoDbClient::BatchGetChunk(const BatchGetRequest& request, std::vector
     stalled = pending.size() < sent ? 0 : stalled + 1;
     if (stalled >= kMaxStalledRounds) {
       return Status::AwsError("UnprocessedKeys",
-                              context + ": " + std::to_string(pending.size()) +
-                                  " keys still unprocessed after " + std::to_string(round) +
-                                  " BatchGetItem requests",
+                              context + ": " + str::Plural(pending.size(), "key") +
+                                  " still unprocessed after " +
+                                  str::Plural(round, "BatchGetItem request"),
                               200);
     }
     std::this_thread::sleep_for(aws::BackoffDelay(backoff, stalled + 1, rng));
@@ -865,9 +866,9 @@ Status DynamoDbClient::BatchWriteItem(const std::vector<BatchWriteEntry>& entrie
       stalled = left < sent ? 0 : stalled + 1;
       if (stalled >= kMaxStalledRounds) {
         return Status::AwsError("UnprocessedItems",
-                                context + ": " + std::to_string(left) +
-                                    " items still unprocessed after " + std::to_string(round) +
-                                    " BatchWriteItem requests",
+                                context + ": " + str::Plural(left, "item") +
+                                    " still unprocessed after " +
+                                    str::Plural(round, "BatchWriteItem request"),
                                 200);
       }
       std::this_thread::sleep_for(aws::BackoffDelay(backoff, stalled + 1, rng));

@@ -439,11 +439,11 @@ Status S3Client::DeleteObjects(const std::string& bucket, const std::vector<std:
 
   if (out->errors.empty()) return Status::OK();
   const DeleteError& first = out->errors.front();
-  return Status::AwsError(first.code,
-                          std::to_string(out->errors.size()) + " of " +
-                              std::to_string(keys.size()) + " objects not deleted; first: " +
-                              ObjectUri(bucket, first.key) + ": " + first.message,
-                          0)
+  return Status::AwsError(
+             first.code,
+             std::to_string(out->errors.size()) + " of " + str::Plural(keys.size(), "object") +
+                 " not deleted; first: " + ObjectUri(bucket, first.key) + ": " + first.message,
+             0)
       .WithContext(ObjectUri(bucket, ""));
 }
 
