@@ -371,10 +371,11 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
     req.confirm = [&](const ledger::SweepResult& found) {
       warn();
       if (!ask) return true;
+      size_t n = found.orphans.size();
       std::fprintf(stderr,
-                   "Delete %zu S3 objects under s3://%s/%s that no item of %s.%s references "
+                   "Delete %zu S3 object%s under s3://%s/%s that no item of %s.%s references "
                    "(of %llu listed)? [y/N] ",
-                   found.orphans.size(), req.bucket.c_str(), req.prefix.c_str(), req.table.c_str(),
+                   n, n == 1 ? "" : "s", req.bucket.c_str(), req.prefix.c_str(), req.table.c_str(),
                    req.attribute.c_str(), static_cast<unsigned long long>(found.listed));
       std::fflush(stderr);
       declined = !ReadYesNo(stdin);
@@ -385,8 +386,9 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
   Status s = ledger::Sweep(*connection_, req, &result);
   if (!s.ok()) return s.WithContext(".sweep " + req.table + " " + req.attribute);
   if (declined) {
-    return Status::Cancelled(".sweep: nothing deleted (" + std::to_string(result.orphans.size()) +
-                             " orphans left in place)");
+    size_t n = result.orphans.size();
+    return Status::Cancelled(".sweep: nothing deleted (" + std::to_string(n) +
+                             (n == 1 ? " orphan" : " orphans") + " left in place)");
   }
   for (const auto& key : result.orphans) {
     std::fprintf(out(), "%s s3://%s/%s\n", req.remove ? "deleted" : "orphan", req.bucket.c_str(),

@@ -129,6 +129,11 @@ using ull = unsigned long long;
 
 ull Load(const std::atomic<uint64_t>& counter) { return static_cast<ull>(counter.load()); }
 
+// "1 S3 PUT", "2 S3 PUTs".
+std::string Count(ull n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 bool Reads(const vtab::Stats& st) {
   return Load(st.pages) + Load(st.items_scanned) + Load(st.items_returned) + Load(st.get_item) +
              Load(st.batch_get_item) + Load(st.query) + Load(st.scan) + Load(st.execute_statement) +
@@ -150,14 +155,8 @@ std::string WriteCounts(const vtab::Stats& st) {
     std::snprintf(buf, sizeof(buf), ", %.1f WCU", static_cast<double>(wcu) / 1000.0);
     text += buf;
   }
-  if (ull puts = Load(st.s3_puts); puts > 0) {
-    std::snprintf(buf, sizeof(buf), ", %llu S3 PUTs", puts);
-    text += buf;
-  }
-  if (ull deletes = Load(st.s3_deletes); deletes > 0) {
-    std::snprintf(buf, sizeof(buf), ", %llu S3 deletes", deletes);
-    text += buf;
-  }
+  if (ull puts = Load(st.s3_puts); puts > 0) text += ", " + Count(puts, "S3 PUT");
+  if (ull deletes = Load(st.s3_deletes); deletes > 0) text += ", " + Count(deletes, "S3 delete");
   return text;
 }
 
@@ -200,12 +199,10 @@ std::string S3StatsText(const vtab::Stats& stats) {
   }
   std::string writes;
   if (ull puts = Load(stats.s3_puts); puts > 0) {
-    std::snprintf(buf, sizeof(buf), "%llu PUTs, %llu bytes sent", puts, Load(stats.s3_put_bytes));
-    writes = buf;
+    writes = Count(puts, "PUT") + ", " + std::to_string(Load(stats.s3_put_bytes)) + " bytes sent";
   }
   if (ull deletes = Load(stats.s3_deletes); deletes > 0) {
-    std::snprintf(buf, sizeof(buf), "%s%llu objects deleted", writes.empty() ? "" : ", ", deletes);
-    writes += buf;
+    writes += (writes.empty() ? "" : ", ") + Count(deletes, "object") + " deleted";
   }
   if (reads.empty() && writes.empty()) return "";
   return "S3: " + reads + (reads.empty() || writes.empty() ? "" : "; ") + writes;

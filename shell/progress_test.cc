@@ -55,6 +55,10 @@ TEST(ProgressTest, FormatShowsWhatAWriteDoes) {
   vtab::Stats first;
   first.batch_write_item = 1;
   EXPECT_EQ(Progress::Format(first, 0.6, 200), "0 written, 0.6s (Ctrl-C cancels)");
+  first.s3_puts = 1;
+  first.s3_deletes = 1;
+  EXPECT_EQ(Progress::Format(first, 0.6, 200),
+            "0 written, 1 S3 PUT, 1 S3 delete, 0.6s (Ctrl-C cancels)");
 }
 
 TEST(ProgressTest, FormatOfAReadIsUnchangedByTheWriteCounters) {
@@ -81,8 +85,11 @@ TEST(ProgressTest, S3StatsTextCountsReadsAndWrites) {
   EXPECT_EQ(S3StatsText(stats),
             "S3: 3 GETs, 1200 bytes, 1 cache hits; 5 PUTs, 5000 bytes sent, 2 objects deleted");
   vtab::Stats writes;
-  writes.s3_deletes = 2;
-  EXPECT_EQ(S3StatsText(writes), "S3: 2 objects deleted");
+  writes.s3_deletes = 1;
+  EXPECT_EQ(S3StatsText(writes), "S3: 1 object deleted");
+  writes.s3_puts = 1;
+  writes.s3_put_bytes = 10;
+  EXPECT_EQ(S3StatsText(writes), "S3: 1 PUT, 10 bytes sent, 1 object deleted");
 }
 
 TEST(ProgressTest, FormatSaysWhatAStalledStatementWaitsFor) {
