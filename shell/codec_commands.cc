@@ -26,10 +26,42 @@ std::string RestAfterWords(const std::string& line, int n) {
   return rest;
 }
 
+// Checks the declaration `json` of `column` of `table` before it is made:
+// the JSON (a known codec with valid parameters), the table (it must exist)
+// and, when the column is a key attribute, whether a key may carry the codec.
+Status CheckDeclaration(vtab::CodecSession* codecs, const DescribeTableFn& describe,
+                        const std::string& table, const std::string& column,
+                        const std::string& json) {
+  std::shared_ptr<const codec::Column> parsed;
+  Status s = codecs->catalog().ParseColumn(table, column, json, ".codec", &parsed);
+  if (!s.ok()) return s;
+  dynamodb::TableDescription desc;
+  s = describe(table, &desc);
+  if (!s.ok() && s.aws_code() == "ResourceNotFoundException") {
+    return Status::InvalidArgument(".codec: no DynamoDB table " + table +
+                                   " (names are the tables' DynamoDB names, case-sensitive: "
+                                   ".tables lists them); nothing declared");
+  }
+  if (!s.ok()) {
+    return s.WithContext(".codec: table " + table + " could not be checked; nothing declared");
+  }
+  const dynamodb::KeyAttribute* key = nullptr;
+  if (desc.key.hash.name == column) key = &desc.key.hash;
+  if (desc.key.range && desc.key.range->name == column) key = &*desc.key.range;
+  if (key == nullptr) return Status::OK();
+  s = codec::CheckKeyCodec(*parsed, key->type);
+  if (!s.ok()) {
+    return Status::InvalidArgument(".codec: table " + table + ", column " + column + ": " +
+                                   s.message() + "; nothing declared");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
-Status CodecCommand(sqlite3* db, vtab::CodecSession* codecs, const std::string& line,
-                    const std::vector<std::string>& w, std::FILE* out, bool* handled) {
+Status CodecCommand(sqlite3* db, vtab::CodecSession* codecs, const DescribeTableFn& describe,
+                    const std::string& line, const std::vector<std::string>& w, std::FILE* out,
+                    bool* handled) {
   *handled = true;
   const std::string& cmd = w[0];
   if (cmd == "codec") {
@@ -39,10 +71,19 @@ Status CodecCommand(sqlite3* db, vtab::CodecSession* codecs, const std::string& 
     }
     std::string json = RestAfterWords(line, 3);
     if (w.size() < 4 || json.empty()) {
-      return Status::InvalidArgument("usage: .codec ?TABLE COLUMN JSON?");
+      return Status::InvalidArgument("usage: .codec ?TABLE COLUMN JSON|off?");
     }
-    Status s = codecs->Declare(w[1], w[2], json);
-    if (!s.ok()) return s;
+    Status s;
+    if (json == "off") {
+      if (!codecs->catalog().Remove(w[1], w[2])) {
+        return Status::InvalidArgument(".codec: table " + w[1] + ", column " + w[2] +
+                                       " has no codec declared (.codec lists them)");
+      }
+    } else {
+      s = CheckDeclaration(codecs, describe, w[1], w[2], json);
+      if (s.ok()) s = codecs->Declare(w[1], w[2], json);
+      if (!s.ok()) return s;
+    }
     // Tables already described keep their old columns until SQLite connects
     // them again: reload the schema so the next statement does.
     s = sql::Exec(db, "PRAGMA writable_schema=RESET");

@@ -15,10 +15,13 @@ std::span<const DotCommand> DotCommands() {
       {"bail", "", "on|off", "Stop a script at its first error (default off)", "", &Shell::DotBail},
       {"changes", "", "on|off", "After each input, print how many rows it changed", "",
        &Shell::DotChanges},
-      {"codec", "", "?TABLE COLUMN JSON?",
+      {"codec", "", "?TABLE COLUMN JSON|off?",
        "List codec columns, or declare one for the session (ddbsql)",
        "   JSON as a column of a catalog file, e.g.\n"
-       "   .codec pages title {\"codec\": \"CompressedUnicodeAttribute\"}\n",
+       "   .codec pages title {\"codec\": \"CompressedUnicodeAttribute\"}\n"
+       "   The table must exist, and a key attribute takes only a deterministic\n"
+       "   cipher (its type B). off removes a declaration for the session; the\n"
+       "   catalog file is never written.\n",
        &Shell::DotCodec},
       {"consistent", "", "on|off", "Strongly consistent reads of DynamoDB tables (ddbsql)",
        "   They cost twice the read capacity of the default, eventually consistent,\n"

@@ -688,7 +688,10 @@ Status Shell::DotParameter(const DotCall& c) { return ParameterCommand(db_, c.wo
 
 Status Shell::DotCodec(const DotCall& c) {
   bool handled = false;
-  return CodecCommand(db_, &module_->codecs(), c.line, c.words, out(), &handled);
+  auto describe = [this](const std::string& table, dynamodb::TableDescription* d) {
+    return connection_ ? connection_->dynamodb().DescribeTable(table, d) : connect_error_;
+  };
+  return CodecCommand(db_, &module_->codecs(), describe, c.line, c.words, out(), &handled);
 }
 
 Status Shell::DotDatabases(const DotCall& c) {

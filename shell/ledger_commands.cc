@@ -352,9 +352,47 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
                                    ": S3 objects are not deleted");
   }
   if (!connection_) return connect_error_.WithContext(".sweep");
+  // What may keep an object alive that the sweep cannot see: said before
+  // anything is deleted (and before the question on a terminal).
+  bool warned = false;
+  auto warn = [&] {
+    if (warned) return;
+    warned = true;
+    if (!also_text.empty()) {
+      std::fprintf(out(), "references also read from %s\n", also_text.c_str());
+    }
+    if (loc.layout != codec::S3Location::Layout::kLargeAttribute) {
+      std::fprintf(out(),
+                   "note: objects named by content may be shared with tables the catalog does "
+                   "not declare\n");
+    }
+    std::fflush(out());
+  };
+  bool declined = false;
+  if (req.remove) {
+    bool ask = interactive_ && isatty(STDIN_FILENO);
+    req.confirm = [&](const ledger::SweepResult& found) {
+      warn();
+      if (!ask) return true;
+      size_t n = found.orphans.size();
+      std::fprintf(stderr,
+                   "Delete %s under s3://%s/%s that no item of %s.%s references "
+                   "(of %llu listed)? [y/N] ",
+                   str::Plural(n, "S3 object").c_str(), req.bucket.c_str(), req.prefix.c_str(), req.table.c_str(),
+                   req.attribute.c_str(), static_cast<unsigned long long>(found.listed));
+      std::fflush(stderr);
+      declined = !ReadYesNo(stdin);
+      return !declined;
+    };
+  }
   ledger::SweepResult result;
   Status s = ledger::Sweep(*connection_, req, &result);
   if (!s.ok()) return s.WithContext(".sweep " + req.table + " " + req.attribute);
+  if (declined) {
+    size_t n = result.orphans.size();
+    return Status::Cancelled(".sweep: nothing deleted (" + str::Plural(n, "orphan") +
+                             " left in place)");
+  }
   for (const auto& key : result.orphans) {
     std::fprintf(out(), "%s s3://%s/%s\n", req.remove ? "deleted" : "orphan", req.bucket.c_str(),
                  key.c_str());
@@ -367,14 +405,7 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
                static_cast<unsigned long long>(result.young),
                str::Plural(result.orphans.size(), "orphan").c_str(),
                req.remove ? " deleted" : " (dry run: add delete to delete them)");
-  if (!also_text.empty()) {
-    std::fprintf(out(), "references also read from %s\n", also_text.c_str());
-  }
-  if (loc.layout != codec::S3Location::Layout::kLargeAttribute) {
-    std::fprintf(out(),
-                 "note: objects named by content may be shared with tables the catalog does not "
-                 "declare\n");
-  }
+  warn();
   return Status::OK();
 }
 

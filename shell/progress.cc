@@ -3,6 +3,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "engine/strings.h"
+
 namespace ddb::shell {
 
 namespace {
@@ -123,31 +125,87 @@ void Progress::EraseLocked() {
   drawn_ = false;
 }
 
+namespace {
+
+using ull = unsigned long long;
+
+ull Load(const std::atomic<uint64_t>& counter) { return static_cast<ull>(counter.load()); }
+
+// "1 S3 PUT", "2 S3 PUTs".
+std::string Count(ull n, const std::string& noun) { return str::Plural(n, noun); }
+
+bool Reads(const vtab::Stats& st) {
+  return Load(st.pages) + Load(st.items_scanned) + Load(st.items_returned) + Load(st.get_item) +
+             Load(st.batch_get_item) + Load(st.query) + Load(st.scan) + Load(st.execute_statement) +
+             Load(st.s3_gets) + Load(st.s3_cache_hits) >
+         0;
+}
+
+bool Writes(const vtab::Stats& st) {
+  return st.write_requests() + Load(st.s3_puts) + Load(st.s3_deletes) > 0;
+}
+
+// "495 written, 12.3 WCU, 495 S3 PUTs, 3 S3 deletes": WCU once DynamoDB
+// reported some, the S3 counts when not zero.
+std::string WriteCounts(const vtab::Stats& st) {
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "%llu written", Load(st.items_written));
+  std::string text = buf;
+  if (ull wcu = Load(st.write_capacity_milli); wcu > 0) {
+    std::snprintf(buf, sizeof(buf), ", %.1f WCU", static_cast<double>(wcu) / 1000.0);
+    text += buf;
+  }
+  if (ull puts = Load(st.s3_puts); puts > 0) text += ", " + Count(puts, "S3 PUT");
+  if (ull deletes = Load(st.s3_deletes); deletes > 0) text += ", " + Count(deletes, "S3 delete");
+  return text;
+}
+
+}  // namespace
+
 std::string Progress::Format(const vtab::Stats& stats, double seconds, size_t width,
                              const std::string& waiting) {
   char buf[256];
+  // A statement that has only written so far shows what it wrote; one that
+  // reads shows its reads first, and its writes after (when it has any).
+  bool write_only = waiting.empty() && Writes(stats) && !Reads(stats);
   if (!waiting.empty()) {
     std::snprintf(buf, sizeof(buf), "%s, %.1fs (Ctrl-C cancels)", waiting.c_str(), seconds);
+  } else if (write_only) {
+    std::snprintf(buf, sizeof(buf), "%s, %.1fs (Ctrl-C cancels)", WriteCounts(stats).c_str(),
+                  seconds);
   } else {
     std::snprintf(buf, sizeof(buf),
                   "%llu items scanned, %llu returned, %llu pages, %.1f RCU, %.1fs (Ctrl-C cancels)",
-                  static_cast<unsigned long long>(stats.items_scanned.load()),
-                  static_cast<unsigned long long>(stats.items_returned.load()),
-                  static_cast<unsigned long long>(stats.pages.load()),
+                  Load(stats.items_scanned), Load(stats.items_returned), Load(stats.pages),
                   static_cast<double>(stats.capacity_milli.load()) / 1000.0, seconds);
   }
   std::string text = buf;
-  if (uint64_t gets = stats.s3_gets.load(), hits = stats.s3_cache_hits.load(); gets + hits > 0) {
-    std::snprintf(buf, sizeof(buf), ", S3 %llu GETs %llu cached",
-                  static_cast<unsigned long long>(gets), static_cast<unsigned long long>(hits));
+  if (ull gets = Load(stats.s3_gets), hits = Load(stats.s3_cache_hits); gets + hits > 0) {
+    std::snprintf(buf, sizeof(buf), ", S3 %llu GETs %llu cached", gets, hits);
     text.insert(text.find(" (Ctrl-C"), buf);
   }
-  if (uint64_t written = stats.items_written.load(); stats.write_requests() > 0) {
-    std::snprintf(buf, sizeof(buf), ", %llu written", static_cast<unsigned long long>(written));
-    text.insert(text.find(" (Ctrl-C"), buf);
-  }
+  if (!write_only && Writes(stats)) text.insert(text.find(" (Ctrl-C"), ", " + WriteCounts(stats));
   if (text.size() > width) text.resize(width);
   return text;
+}
+
+std::string S3StatsText(const vtab::Stats& stats) {
+  char buf[200];
+  std::string reads;
+  if (ull gets = Load(stats.s3_gets), hits = Load(stats.s3_cache_hits); gets + hits > 0) {
+    std::snprintf(buf, sizeof(buf), "%llu GETs, %llu bytes, %llu cache hits", gets,
+                  Load(stats.s3_bytes), hits);
+    reads = buf;
+  }
+  std::string writes;
+  if (ull puts = Load(stats.s3_puts); puts > 0) {
+    writes = Count(puts, "PUT") + ", " + std::to_string(Load(stats.s3_put_bytes)) + " bytes sent";
+  }
+  if (ull deletes = Load(stats.s3_deletes); deletes > 0) {
+    writes += (writes.empty() ? "" : ", ") + Count(deletes, "object") + " deleted";
+  }
+  if (reads.empty() && writes.empty()) return "";
+  return "S3: " + reads + (reads.empty() || writes.empty() ? "" : "; ") + writes;
 }
 
 }  // namespace ddb::shell

@@ -1,7 +1,8 @@
 // Progress: a one-line status on stderr for long statements (items scanned
-// and returned, pages, consumed capacity, elapsed), redrawn in place and
-// erased when the statement ends. Only when stderr is a terminal, and only
-// after the statement has run for a moment.
+// and returned, pages, consumed capacity, elapsed; for writes the items
+// written, write capacity and S3 PUTs), redrawn in place and erased when
+// the statement ends. Only when stderr is a terminal, and only after the
+// statement has run for a moment. Also the S3 line of `.stats`.
 //
 // The line is drawn by a timer thread, so it keeps counting while the
 // statement waits for a slow page. Results printed to the same terminal must
@@ -53,7 +54,12 @@ class Progress {
   void Resume();
 
   // The status text for `stats` after `seconds`, cut to `width` columns;
-  // `waiting` (when not empty) replaces the counts.
+  // `waiting` (when not empty) replaces the counts. A statement that reads
+  // shows "N items scanned, N returned, N pages, N RCU, T" (then
+  // ", S3 N GETs N cached" for S3 columns); one that has only written so far
+  // shows "N written, N WCU, N S3 PUTs, N S3 deletes, T" instead; one that
+  // does both shows its reads, then ", N written, ...". WCU and the S3
+  // counts show once they are not zero.
   static std::string Format(const vtab::Stats& stats, double seconds, size_t width,
                             const std::string& waiting = "");
 
@@ -79,5 +85,11 @@ class Progress {
   std::FILE* wrapper_ = nullptr;  // main thread only
   std::thread thread_;
 };
+
+// The S3 line of `.stats` for the last statement, "" when it sent no S3
+// request: "S3: N GETs, N bytes, N cache hits" (codec columns read), then
+// "N PUTs, N bytes sent, N objects deleted" (writes through S3 columns),
+// the two parts joined by "; ".
+std::string S3StatsText(const vtab::Stats& stats);
 
 }  // namespace ddb::shell

@@ -567,9 +567,8 @@ void Shell::PrintStats() {
                  n(st.batch_write_item), n(st.transact_write_items), n(st.items_written),
                  n(st.items_refused), static_cast<double>(st.write_capacity_milli.load()) / 1000.0);
   }
-  if (s3) {
-    std::fprintf(stderr, "S3: %llu GETs, %llu bytes, %llu cache hits\n", n(st.s3_gets),
-                 n(st.s3_bytes), n(st.s3_cache_hits));
+  if (std::string line = S3StatsText(st); !line.empty()) {
+    std::fprintf(stderr, "%s\n", line.c_str());
   }
 }
 

@@ -351,6 +351,10 @@ Status CursorCodecs::Result(sqlite3_context* ctx, const Source& source, int col,
       sqlite3_result_null(ctx);
       return Status::OK();
     }
+    if (r.status.IsNotFound() && c->s3()) {
+      return WithContext(r.status, w.contexts[k])
+          .WithNote(".s3missing null reads missing S3 objects as NULL");
+    }
     return WithContext(r.status, w.contexts[k]);
   }
   ResultPlain(ctx, r.value);

@@ -237,21 +237,10 @@ Status CheckCodecKeys(const DdbTable& t,
   if (t.desc.key.range) keys.push_back(t.desc.key.range->name);
   for (const auto& [name, c] : decls) {
     if (std::find(keys.begin(), keys.end(), name) == keys.end()) continue;
-    if (!c->deterministic()) {
-      return Status::InvalidArgument("table " + t.table + ", column " + name +
-                                     ": a key attribute needs a deterministic codec without S3, "
-                                     "not " +
-                                     c->codec());
-    }
-    // Codecs without S3 store B: a key of type S or N cannot hold it.
     const std::string& type =
         name == t.desc.key.hash.name ? t.desc.key.hash.type : t.desc.key.range->type;
-    if (type != "B") {
-      return Status::InvalidArgument(
-          "table " + t.table + ", column " + name + ": the key attribute is of DynamoDB type " +
-          type + ", but its codec (" + c->codec() +
-          ") stores binary (B) values; a key column can only have a codec when its type is B");
-    }
+    Status s = codec::CheckKeyCodec(*c, type);
+    if (!s.ok()) return s.WithContext("table " + t.table + ", column " + name);
   }
   return Status::OK();
 }

@@ -62,6 +62,11 @@ struct Stats {
   std::atomic<uint64_t> s3_gets{0};
   std::atomic<uint64_t> s3_bytes{0};
   std::atomic<uint64_t> s3_cache_hits{0};
+  // Writes through S3 columns (write_s3.cc): objects uploaded and their
+  // bytes, and objects deleted (superseded, or a failed write's own).
+  std::atomic<uint64_t> s3_puts{0};
+  std::atomic<uint64_t> s3_put_bytes{0};
+  std::atomic<uint64_t> s3_deletes{0};
   // Writes (vtab/write.cc): requests by operation, write capacity in
   // thousandths of a unit, items DynamoDB wrote, and conditional writes it
   // refused (the item changed since it was read, or INSERT OR IGNORE met

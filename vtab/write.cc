@@ -373,7 +373,7 @@ Status TableWriter::Send(Change change, int* code) {
           out.status = read;
           return out;
         }
-        Status w = WriteWithS3(ledger, conn_, who, table, change.key, change.s3, [&] {
+        Status w = WriteWithS3(ledger, conn_, who, stats, table, change.key, change.s3, [&] {
           out = ExecuteChange(client, stats, table, hash, change);
           if (!out.status.ok()) return out.status;
           if (out.conflicts > 0 || out.written == 0) {

@@ -8,6 +8,7 @@
 #include "engine/dynamodb/number.h"
 #include "engine/encoding.h"
 #include "engine/s3/client.h"
+#include "vtab/module.h"
 #include "vtab/values.h"
 #include "vtab/write_values.h"
 
@@ -91,7 +92,7 @@ bool SharedObjects(const S3Write& w) {
 // the item and attribute, so an object the item already references is the
 // one only such key can hold: it is not uploaded again (no HEAD needed).
 Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes,
-              const std::set<std::string>& existing, int* count) {
+              const std::set<std::string>& existing, int* count, Stats* stats) {
   for (const S3Write& w : writes) {
     if (!w.upload) continue;
     const codec::S3Upload& u = *w.upload;
@@ -106,6 +107,10 @@ Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes,
       put.body = u.body;
       put.metadata = u.metadata;
       s = s3->PutObject(put);
+      if (s.ok() && stats != nullptr) {
+        ++stats->s3_puts;
+        stats->s3_put_bytes += u.body.size();
+      }
     }
     if (!s.ok()) return s;
     ledger::TestCrashPoint("after-put-" + std::to_string(++*count));
@@ -113,11 +118,31 @@ Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes,
   return Status::OK();
 }
 
+// The ledger's backend, counting the objects it deletes into a statement's
+// Stats.
+class CountingBackend : public ledger::Backend {
+ public:
+  CountingBackend(ledger::Backend* backend, Stats* stats) : backend_(backend), stats_(stats) {}
+  bool Handles(const ledger::Intent& intent) override { return backend_->Handles(intent); }
+  Status Referenced(const ledger::Intent& intent, std::set<std::string>* keys) override {
+    return backend_->Referenced(intent, keys);
+  }
+  Status Delete(const ledger::Intent& intent, const std::vector<std::string>& keys) override {
+    Status s = backend_->Delete(intent, keys);
+    if (s.ok() && stats_ != nullptr) stats_->s3_deletes += keys.size();
+    return s;
+  }
+
+ private:
+  ledger::Backend* backend_;
+  Stats* stats_;
+};
+
 }  // namespace
 
 Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
-                   const ledger::Session& session, const std::vector<S3ItemWrites>& items,
-                   const std::function<Status()>& write) {
+                   const ledger::Session& session, Stats* stats,
+                   const std::vector<S3ItemWrites>& items, const std::function<Status()>& write) {
   // The shared objects that exist already (one HEAD each): not uploaded
   // again, and never deleted by this write.
   std::set<std::string> existing;
@@ -178,7 +203,7 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
   ledger::TestCrashPoint("after-ledger");
   int puts = 0;
   for (const S3ItemWrites& item : items) {
-    if (s.ok()) s = Upload(connection->s3().get(), item.writes, existing, &puts);
+    if (s.ok()) s = Upload(connection->s3().get(), item.writes, existing, &puts, stats);
   }
   // Nothing reached DynamoDB unless write() ran; an error document from
   // DynamoDB (4xx) means it was not applied; anything else may have been.
@@ -194,7 +219,8 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
     }
     ledger::TestCrashPoint("after-dynamodb");
   }
-  ledger::AwsBackend backend(connection, session);
+  ledger::AwsBackend aws(connection, session);
+  CountingBackend backend(&aws, stats);
   Status resolved = ledger->Resolve(intents, outcome, &backend);
   if (!resolved.ok()) {
     std::string note = "S3 clean-up left for recovery (.recover): " + resolved.ToString();
@@ -204,10 +230,10 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
 }
 
 Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
-                   const ledger::Session& session, const std::string& table,
+                   const ledger::Session& session, Stats* stats, const std::string& table,
                    const dynamodb::Item& key, const std::vector<S3Write>& writes,
                    const std::function<Status()>& write) {
-  return WriteWithS3(ledger, connection, session, {S3ItemWrites{table, key, writes}}, write);
+  return WriteWithS3(ledger, connection, session, stats, {S3ItemWrites{table, key, writes}}, write);
 }
 
 }  // namespace ddb::vtab

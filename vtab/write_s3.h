@@ -21,6 +21,8 @@
 
 namespace ddb::vtab {
 
+struct Stats;  // vtab/module.h
+
 // One S3 column a write changes.
 struct S3Write {
   std::string attribute;
@@ -46,8 +48,9 @@ void OldObjects(const dynamodb::Item& stored, std::vector<S3Write>* writes);
 // uploaded again), `write`, then the ledger resolves: superseded objects are
 // deleted after a write, new ones after a failure (by reading the item:
 // what it references is kept). *written says whether `write` succeeded.
+// The objects put and deleted are counted in `stats` (when not null).
 Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
-                   const ledger::Session& session, const std::string& table,
+                   const ledger::Session& session, Stats* stats, const std::string& table,
                    const dynamodb::Item& key, const std::vector<S3Write>& writes,
                    const std::function<Status()>& write);
 
@@ -58,7 +61,7 @@ struct S3ItemWrites {
   std::vector<S3Write> writes;
 };
 Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
-                   const ledger::Session& session, const std::vector<S3ItemWrites>& items,
-                   const std::function<Status()>& write);
+                   const ledger::Session& session, Stats* stats,
+                   const std::vector<S3ItemWrites>& items, const std::function<Status()>& write);
 
 }  // namespace ddb::vtab

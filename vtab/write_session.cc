@@ -119,7 +119,7 @@ Status WriteSession::Send(const std::vector<const PendingWrite*>& writes,
   ledger::Session who;
   Status s = GetLedger(&ledger);
   if (s.ok()) s = ledger::SessionOf(*connection, &who);
-  if (s.ok()) s = WriteWithS3(ledger, connection, who, items, send);
+  if (s.ok()) s = WriteWithS3(ledger, connection, who, stats_, items, send);
   return s;
 }
 

@@ -1,6 +1,10 @@
 #include "engine/codec/catalog.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -445,12 +449,36 @@ Status Catalog::Parse(std::string_view json_text, std::string_view origin) {
 }
 
 Status Catalog::LoadFile(const std::string& path) {
+  // The system's reason, as cat(1) gives it: "No such file or directory",
+  // "Permission denied", "Is a directory" (which std::ifstream opens and
+  // then reads as an empty document).
+  auto fail = [&](const char* what, int err) {
+    std::string message = path + ": cannot " + what + " the catalog file: " + std::strerror(err);
+    return err == ENOENT ? Status::NotFound(message) : Status::IOError(message);
+  };
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open the catalog file");
+  if (!in) return fail("open", errno != 0 ? errno : ENOENT);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return fail("read", EISDIR);
   std::ostringstream text;
+  errno = 0;
   text << in.rdbuf();
-  if (in.bad()) return Status::IOError(path + ": cannot read the catalog file");
+  if (in.bad()) return fail("read", errno != 0 ? errno : EIO);
   return Parse(text.str(), path);
+}
+
+bool Catalog::Remove(std::string_view table, std::string_view column) {
+  auto t = tables_.find(table);
+  if (t == tables_.end()) return false;
+  auto c = t->second.columns.find(column);
+  if (c == t->second.columns.end()) return false;
+  t->second.columns.erase(c);
+  if (t->second.columns.empty()) {
+    origins_.erase(t->first);
+    tables_.erase(t);
+  }
+  return true;
 }
 
 const TableDecl* Catalog::Find(std::string_view table) const {
@@ -474,6 +502,24 @@ Status Catalog::CheckKeyColumns(std::string_view table,
           (it->second->s3() ? ") stores it in S3" : ") is not deterministic") +
           ": key values must encode the same way every time");
     }
+  }
+  return Status::OK();
+}
+
+Status CheckKeyCodec(const Column& column, std::string_view key_type) {
+  if (!column.deterministic()) {
+    std::string why = column.s3() ? "in S3, DynamoDB would see only the object's URI"
+                                  : "its stored bytes differ from one write to the next or "
+                                    "between writers (compression, a cipher with a random nonce)";
+    return Status::InvalidArgument(
+        "a key attribute needs a deterministic codec without S3, not " + column.codec() +
+        ": DynamoDB finds an item by the stored bytes of its key, and " + why);
+  }
+  if (key_type != "B") {
+    return Status::InvalidArgument(
+        "the key attribute is of DynamoDB type " + std::string(key_type) + ", but its codec (" +
+        column.codec() +
+        ") stores binary (B) values; a key column can only have a codec when its type is B");
   }
   return Status::OK();
 }

@@ -52,6 +52,10 @@ class Catalog {
   Status ParseColumn(std::string_view table, std::string_view column, std::string_view json_text,
                      std::string_view origin, std::shared_ptr<const Column>* out) const;
 
+  // Removes the declaration of `column` of `table` (.codec TABLE COLUMN
+  // off); false when there was none.
+  bool Remove(std::string_view table, std::string_view column);
+
   // nullptr when the table has no declarations.
   const TableDecl* Find(std::string_view table) const;
   const std::map<std::string, TableDecl, std::less<>>& tables() const { return tables_; }
@@ -68,6 +72,17 @@ class Catalog {
   std::map<std::string, TableDecl, std::less<>> tables_;
   std::map<std::string, std::string, std::less<>> origins_;  // table -> origin
 };
+
+// Whether a key attribute of the table, of DynamoDB type `key_type` ("S",
+// "N" or "B"), may be declared with `column`. DynamoDB finds an item by the
+// stored bytes of its key, so a key may only carry a codec whose stored form
+// is the same every time a value is written, by ddbsql or another writer:
+// deterministic ciphers (pynamodb_mate's determinative AES-ECB, aes-256-siv)
+// and base64, never S3 (DynamoDB would see the object's URI), compression
+// (writers' gzip bytes differ) or a random-nonce cipher (GCM, CTR). Such a
+// codec stores B, so the key must be of type B. The error's message is bare
+// (the caller names the table and column).
+Status CheckKeyCodec(const Column& column, std::string_view key_type);
 
 // The catalog file to load: `flag` (--catalog) if not empty, else
 // $DDBSQL_CATALOG, else $XDG_CONFIG_HOME/ddbsql/catalog.json (XDG_CONFIG_HOME

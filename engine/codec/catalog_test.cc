@@ -144,6 +144,65 @@ TEST(CatalogTest, KeyColumnsNeedDeterministicCodecs) {
   EXPECT_FALSE(c.CheckKeyColumns("users", {"note"}).ok());  // other writers' gzip differs
 }
 
+// Issue 21: a key carries only a codec DynamoDB can look it up by, of
+// type B; the reason is in the message.
+TEST(CatalogTest, CheckKeyCodecNamesWhyAKeyCannotCarryTheCodec) {
+  auto column = [](const std::string& decl) {
+    Catalog c;
+    std::shared_ptr<const Column> col;
+    EXPECT_TRUE(c.ParseColumn("t", "id", decl, ".codec", &col).ok()) << decl;
+    return col;
+  };
+  auto ecb = column(R"({"codec": "EncryptedUnicodeAttribute", "key": "env:K"})");
+  EXPECT_TRUE(CheckKeyCodec(*ecb, "B").ok());
+  EXPECT_TRUE(
+      CheckKeyCodec(*column(R"({"chain": [{"aead": "aes-256-siv", "key": "env:K"}]})"), "B").ok());
+  Status s = CheckKeyCodec(*ecb, "S");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("the key attribute is of DynamoDB type S"), std::string::npos)
+      << s.message();
+  s = CheckKeyCodec(*column(R"({"codec": "CompressedUnicodeAttribute"})"), "B");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not CompressedUnicodeAttribute"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("compression"), std::string::npos) << s.message();
+  s = CheckKeyCodec(*column(R"({"codec": "S3BackedUnicodeAttribute", "bucket": "b"})"), "S");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("in S3, DynamoDB would see only the object's URI"), std::string::npos)
+      << s.message();
+  EXPECT_FALSE(CheckKeyCodec(*column(R"({"codec": "EncryptedUnicodeAttribute", "key": "env:K",
+                                        "determinative": false})"),
+                             "B")
+                   .ok());
+}
+
+TEST(CatalogTest, RemoveForgetsOneDeclaration) {
+  Catalog c;
+  ASSERT_TRUE(c.Declare("t", "a", R"({"codec": "CompressedUnicodeAttribute"})", ".codec").ok());
+  ASSERT_TRUE(c.Declare("t", "b", R"({"codec": "CompressedUnicodeAttribute"})", ".codec").ok());
+  EXPECT_FALSE(c.Remove("t", "nope"));
+  EXPECT_FALSE(c.Remove("other", "a"));
+  EXPECT_TRUE(c.Remove("t", "a"));
+  ASSERT_NE(c.Find("t"), nullptr);
+  EXPECT_EQ(c.Find("t")->columns.count("a"), 0u);
+  EXPECT_FALSE(c.Remove("t", "a"));
+  EXPECT_TRUE(c.Remove("t", "b"));
+  EXPECT_EQ(c.Find("t"), nullptr);  // no table left without columns
+}
+
+// Issue 21: the system's reason, not "invalid JSON" for a directory.
+TEST(CatalogTest, LoadFileErrorsSayWhyTheFileCannotBeRead) {
+  Catalog c;
+  std::string missing = testing::TempDir() + "/no-such-catalog.json";
+  Status s = c.LoadFile(missing);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(s.IsNotFound());
+  EXPECT_EQ(s.message(), missing + ": cannot open the catalog file: No such file or directory");
+  s = c.LoadFile("/");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "/: cannot read the catalog file: Is a directory");
+  EXPECT_EQ(s.message().find("JSON"), std::string::npos);
+}
+
 TEST(CatalogTest, DeclarationsShowReferencesNotKeys) {
   Catalog c;
   ASSERT_TRUE(c.Declare("t", "c",

@@ -147,7 +147,8 @@ Status Sweep(Connection& connection, const SweepRequest& request, SweepResult* r
       result->orphans.push_back(o.key);
     }
   }
-  if (request.remove && !result->orphans.empty()) {
+  if (request.remove && !result->orphans.empty() &&
+      (!request.confirm || request.confirm(*result))) {
     s3::DeleteObjectsResult r;
     s = connection.s3()->DeleteObjects(request.bucket, result->orphans, &r);
     result->deleted = r.deleted;

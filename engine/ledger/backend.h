@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -45,6 +46,13 @@ class AwsBackend : public Backend {
   Session session_;
 };
 
+struct SweepResult {
+  uint64_t listed = 0;               // objects under the prefix
+  uint64_t referenced = 0;           // still referenced by an item
+  uint64_t young = 0;                // unreferenced but within the grace period
+  std::vector<std::string> orphans;  // unreferenced and older: deleted when remove
+  uint64_t deleted = 0;
+};
 struct SweepRequest {
   std::string table;
   std::string attribute;
@@ -59,13 +67,9 @@ struct SweepRequest {
   std::vector<std::pair<std::string, std::string>> also;
   int64_t grace_seconds = 86400;  // objects younger than this are left alone
   bool remove = false;            // false: only list them
-};
-struct SweepResult {
-  uint64_t listed = 0;               // objects under the prefix
-  uint64_t referenced = 0;           // still referenced by an item
-  uint64_t young = 0;                // unreferenced but within the grace period
-  std::vector<std::string> orphans;  // unreferenced and older: deleted when remove
-  uint64_t deleted = 0;
+  // With remove: called once the orphans are known, before any is deleted
+  // (to warn, or to ask); false leaves them all in place.
+  std::function<bool(const SweepResult&)> confirm;
 };
 // Lists the objects under bucket/prefix (with `segment`, only the column's),
 // scans the table for the objects `attribute` references (and each of
