@@ -10,7 +10,7 @@
 namespace ddb::shell {
 namespace {
 
-int Mode(OutputSettings* s, const std::vector<std::string>& args) {
+int RunMode(OutputSettings* s, const std::vector<std::string>& args) {
   std::FILE* sink = std::fopen("/dev/null", "w");
   int rc = RunModeCommand(s, args, sink, sink);
   std::fclose(sink);
@@ -24,7 +24,7 @@ TEST(OutputModeTest, PipedBoxIsSqlite3s) {
   SetModeFromFlag(&flag, Mode::kBox);
   EXPECT_EQ(DescribeMode(flag), "box --wrap 0 --wordwrap off --noquote");
   OutputSettings dot;
-  ASSERT_EQ(Mode(&dot, {"box"}), 0);
+  ASSERT_EQ(RunMode(&dot, {"box"}), 0);
   EXPECT_EQ(DescribeMode(dot), "box --wrap 60 --wordwrap off --noquote");
 }
 
@@ -38,14 +38,14 @@ TEST(OutputModeTest, OnATerminalBoxIsOneModeHoweverReached) {
   OutputSettings dot;
   dot.terminal = true;
   SetModeFromFlag(&dot, Mode::kList);
-  ASSERT_EQ(Mode(&dot, {"box"}), 0);
+  ASSERT_EQ(RunMode(&dot, {"box"}), 0);
   EXPECT_EQ(DescribeMode(dot), DescribeMode(start));
   EXPECT_EQ(dot.wrap, start.wrap);
-  ASSERT_EQ(Mode(&dot, {}), 0);  // `.mode` re-applies the mode
+  ASSERT_EQ(RunMode(&dot, {}), 0);  // `.mode` re-applies the mode
   EXPECT_EQ(DescribeMode(dot), "box --wrap 0 --wordwrap off --noquote");
-  ASSERT_EQ(Mode(&dot, {"table"}), 0);
+  ASSERT_EQ(RunMode(&dot, {"table"}), 0);
   EXPECT_EQ(dot.wrap, 0);
-  ASSERT_EQ(Mode(&dot, {"box", "--wrap", "60"}), 0);
+  ASSERT_EQ(RunMode(&dot, {"box", "--wrap", "60"}), 0);
   EXPECT_EQ(DescribeMode(dot), "box --wrap 60 --wordwrap off --noquote");
   SetMode(&dot, Mode::kBox);
   EXPECT_EQ(dot.wrap, 0);
