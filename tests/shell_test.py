@@ -871,6 +871,25 @@ class SessionLifeTest(ShellTestCase):
         result = self.ddbsql(["--s3-endpoint-url", "notaurl", "-c", "SELECT 1"])
         self.assert_one_line_error(result, 2, "--s3-endpoint-url", "notaurl")
 
+    def test_s3_is_read_where_its_own_chain_says_beside_endpoint_url(self):
+        s3_url = os.environ.get("DDBSQL_TEST_S3_URL")
+        cli_support.skip_unless_installed(s3_url, "moto's S3 server (DDBSQL_TEST_S3_URL)")
+        import boto3
+
+        s3 = boto3.client("s3", endpoint_url=s3_url, region_name=cli_support.REGION,
+                          aws_access_key_id=self.key_id, aws_secret_access_key=self.secret)
+        s3.create_bucket(Bucket="t21-session")
+        s3.put_object(Bucket="t21-session", Key="k", Body=b"from S3")
+        get = ["-c", "SELECT CAST(s3_get('s3://t21-session/k') AS TEXT)",
+               "-c", f"SELECT count(*) FROM {TABLE}"]
+        for flags, env in ((["--endpoint-url", self.url], dict(AWS_ENDPOINT_URL_S3=s3_url)),
+                           (["--endpoint-url", self.url, "--s3-endpoint-url", s3_url],
+                            dict(AWS_ENDPOINT_URL=self.url))):
+            with self.subTest(flags=flags, env=env):
+                result = self.ddbsql(flags + get, **env)
+                self.assert_ok(result)
+                self.assertEqual(result.stdout, "from S3\n3\n")
+
     def test_leaving_an_open_transaction_says_what_was_not_sent(self):
         insert = (f"BEGIN;\nINSERT INTO {TABLE}(id, n) VALUES ('t1', 1), ('t2', 2);\n"
                   f"UPDATE {TABLE} SET n = 5 WHERE id = 'a';\n")
