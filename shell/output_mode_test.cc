@@ -19,7 +19,7 @@ int RunMode(OutputSettings* s, const std::vector<std::string>& args) {
 
 // Piped, ddbsql's modes are sqlite3's byte for byte: `-box` does not wrap,
 // `.mode box` wraps at 60.
-TEST(OutputModeTest, PipedBoxIsSqlite3s) {
+TEST(BoxModeTest, PipedBoxIsSqlite3s) {
   OutputSettings flag;
   SetModeFromFlag(&flag, Mode::kBox);
   EXPECT_EQ(DescribeMode(flag), "box --wrap 0 --wordwrap off --noquote");
@@ -31,7 +31,7 @@ TEST(OutputModeTest, PipedBoxIsSqlite3s) {
 // On a terminal ddbsql starts in box mode fitted to the screen; `.mode box`
 // there (or `.mode table`, or `.mode` alone) is that same mode, not cells
 // wrapped at 60. An explicit --wrap N still wraps.
-TEST(OutputModeTest, OnATerminalBoxIsOneModeHoweverReached) {
+TEST(BoxModeTest, OnATerminalBoxIsOneModeHoweverReached) {
   OutputSettings start;
   start.terminal = true;
   SetModeFromFlag(&start, Mode::kBox);
