@@ -114,10 +114,12 @@ Status ParseArgs(int argc, const char* const* argv, Args* out) {
       s = value(&out->overrides.profile);
     } else if (name == "region") {
       s = value(&out->overrides.region);
-    } else if (name == "endpoint-url" || name == "endpoint") {
-      s = value(&out->overrides.endpoint_url);
+    } else if (name == "endpoint-url" || name == "endpoint" || name == "s3-endpoint-url") {
+      std::string* url = name == "s3-endpoint-url" ? &out->overrides.s3_endpoint_url
+                                                   : &out->overrides.endpoint_url;
+      s = value(url);
       aws::Endpoint parsed;
-      if (s.ok()) s = aws::ParseEndpointUrl(out->overrides.endpoint_url, &parsed);
+      if (s.ok()) s = aws::ParseEndpointUrl(*url, &parsed);
       if (!s.ok()) s = Status::InvalidArgument("option " + arg + ": " + s.message());
     } else if (name == "cli-connect-timeout" || name == "cli-read-timeout") {
       std::string* seconds = name == "cli-connect-timeout" ? &out->overrides.connect_timeout
@@ -157,49 +159,52 @@ Status ParseArgs(int argc, const char* const* argv, Args* out) {
     }
     if (!s.ok()) return s;
   }
-  // A first argument naming an existing file is a script; the rest is SQL.
-  // One that looks like a file name but names none is a usage error, not
-  // SQL that fails to parse.
-  bool has_file = false;
-  for (const auto& in : out->inputs) has_file |= in.kind == Input::kFile;
-  if (!positional.empty() && !has_file) {
-    const std::string& first = positional[0];
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(first, ec)) {
-      out->inputs.insert(out->inputs.begin(), Input{Input::kFile, first});
-      positional.erase(positional.begin());
-    } else if (positional.size() == 1 && LooksLikeFileName(first)) {
-      return MissingFile(first);
-    }
-  }
-  // -f FILE that is not there is the same usage error.
+  // -f FILE that is not there is a usage error.
   for (const auto& in : out->inputs) {
     std::error_code ec;
     if (in.kind == Input::kFile && !std::filesystem::exists(in.text, ec))
       return MissingFile(in.text);
   }
-  if (!positional.empty()) {
-    std::string sql;
-    for (const auto& p : positional) sql += (sql.empty() ? "" : " ") + p;
-    out->inputs.push_back({Input::kSql, sql});
+  // Arguments after the options, as sqlite3 takes its SQL arguments: each
+  // one is an input of its own (a statement, several, or a dot-command),
+  // run in order after every option (-cmd, -c, -f). ddbsql has no database
+  // file, so an argument naming a file is a script; one that looks like a
+  // file name but names none is a usage error, not SQL that fails to parse.
+  for (const auto& p : positional) {
+    std::error_code ec;
+    auto status = std::filesystem::status(p, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_directory(status)) {
+      out->inputs.push_back({Input::kFile, p});  // a script, /dev/stdin or a pipe
+    } else if (LooksLikeFileName(p)) {
+      return MissingFile(p);
+    } else {
+      out->inputs.push_back({Input::kSql, p});
+    }
   }
   return Status::OK();
 }
 
 std::string HelpText() {
-  return R"(Usage: ddbsql [OPTIONS] [FILE | SQL...]
+  return R"(Usage: ddbsql [OPTIONS] [FILE | SQL]...
 
 An SQL shell over Amazon DynamoDB: every table is queryable by its name.
 
-With SQL (or -c), runs it and exits; with a FILE (or -f), runs the script;
-with stdin not a terminal, runs stdin as a script; otherwise starts the
-interactive shell. Options take one dash or two.
+With SQL or FILE arguments (each one on its own, in order, after -cmd, -c
+and -f, as sqlite3 runs its SQL arguments), runs them and exits; with stdin
+not a terminal, runs stdin as a script; otherwise starts the interactive
+shell. Options take one dash or two.
 
 Connection:
   --profile NAME        AWS profile (default: $AWS_PROFILE, else "default")
   --region REGION       AWS region (default: $AWS_REGION, else
                         $AWS_DEFAULT_REGION, else the profile's)
-  --endpoint-url URL    endpoint for every service (DynamoDB Local, proxies)
+  --endpoint-url URL    DynamoDB's endpoint (DynamoDB Local, proxies); as in
+                        the AWS CLI it is for DynamoDB alone (default:
+                        $AWS_ENDPOINT_URL_DYNAMODB, $AWS_ENDPOINT_URL, the
+                        profile's services section and endpoint_url)
+  --s3-endpoint-url URL S3's endpoint, for codec columns (default:
+                        $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, the
+                        profile's services section and endpoint_url)
   --cli-connect-timeout SECONDS
                         give up connecting after SECONDS (default 3; 0: never;
                         profile key cli_connect_timeout)
@@ -220,7 +225,9 @@ Input:
   -f, --file FILE       run the statements in FILE, then exit (-c and -f run
                         in the order given)
   -cmd COMMAND          run COMMAND before the rest (may repeat)
-  -init FILE            run FILE first (default ~/.ddbsqlrc when present)
+  -init FILE            run FILE first (default ~/.ddbsqlrc when present;
+                        as sqlite3's ~/.sqliterc, its errors are printed but
+                        leave the exit status alone)
   -bail                 stop at the first error
   -echo                 print each statement before running it
   -batch, -interactive  force batch or interactive input

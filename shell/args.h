@@ -1,7 +1,11 @@
 // Command-line arguments, sqlite3-style: every long option may be written
 // with one dash or two ("-csv" and "--csv"), and SQL may follow the options.
 //
-//   ddbsql [OPTIONS] [FILE | SQL...]
+//   ddbsql [OPTIONS] [FILE | SQL]...
+//
+// The order things run in is sqlite3's: the init file, -cmd, then -c and -f
+// in the order given, then the arguments after the options, each one an
+// input of its own (SQL text, a dot-command, or a script file).
 #pragma once
 
 #include <optional>
@@ -20,10 +24,11 @@ struct Input {
 };
 
 struct Args {
-  // --profile --region --endpoint-url --cli-connect-timeout --cli-read-timeout
+  // --profile --region --endpoint-url (DynamoDB's) --s3-endpoint-url
+  // --cli-connect-timeout --cli-read-timeout
   aws::Overrides overrides;
-  // -c SQL and -f FILE in command-line order; a lone FILE argument first,
-  // SQL words after the options last.
+  // -c SQL and -f FILE in command-line order, then each argument after the
+  // options in its order (a FILE, or SQL).
   std::vector<Input> inputs;
   std::vector<std::string> cmd;     // -cmd: run before anything else, then go on
   std::optional<std::string> init;  // -init FILE (default: ~/.ddbsqlrc when present)
@@ -47,9 +52,9 @@ struct Args {
 };
 
 // Parses argv. A usage error (unknown option, missing value, a malformed
-// --endpoint-url or timeout, a first argument that looks like a file name
-// (ends in .sql or holds a '/') but names no file) is InvalidArgument naming
-// what was wrong; the caller exits with status 2.
+// --endpoint-url or timeout, an argument that looks like a file name (one
+// word with a '/' or an extension such as .sql) but names no file) is
+// InvalidArgument naming what was wrong; the caller exits with status 2.
 Status ParseArgs(int argc, const char* const* argv, Args* out);
 
 // The text `--help` prints.

@@ -32,16 +32,40 @@ TEST(ArgsTest, AMissingFileThatLooksLikeOneIsAUsageError) {
   }
   Status s = Parse({"-f", "gone.sql"}, &a);
   EXPECT_EQ(s.ToString(), "cannot open \"gone.sql\": No such file or directory");
-  // SQL words stay SQL, even with a '/' or ".sql" in them.
-  for (std::vector<const char*> sql : {std::vector<const char*>{"SELECT 6/2"},
-                                       {"SELECT", "6/2"},
-                                       {"SELECT 'a.sql'"},
-                                       {".tables"},
-                                       {"VACUUM"}}) {
+  // SQL stays SQL, even with a '/' or ".sql" in it.
+  for (std::vector<const char*> sql :
+       {std::vector<const char*>{"SELECT 6/2"}, {"SELECT 'a.sql'"}, {".tables"}, {"VACUUM"}}) {
     ASSERT_TRUE(Parse(sql, &a).ok());
     ASSERT_EQ(a.inputs.size(), 1u);
     EXPECT_EQ(a.inputs[0].kind, Input::kSql);
   }
+  // Any argument after the options, not only the first, is checked.
+  EXPECT_EQ(Parse({"SELECT 1", "gone.sql"}, &a).ToString(),
+            "cannot open \"gone.sql\": No such file or directory");
+}
+
+// As sqlite3 runs its SQL arguments: each argument after the options is an
+// input of its own, after -c and -f, in order; a file argument is a script
+// and may be given twice.
+TEST(ArgsTest, ArgumentsAfterTheOptionsAreInputsOfTheirOwnAfterTheOptions) {
+  Args a;
+  ASSERT_TRUE(Parse({"SELECT 1", "SELECT 2"}, &a).ok());
+  ASSERT_EQ(a.inputs.size(), 2u);
+  EXPECT_EQ(a.inputs[0].text, "SELECT 1");
+  EXPECT_EQ(a.inputs[1].text, "SELECT 2");
+  ASSERT_TRUE(Parse({"/dev/null", "-c", "SELECT 'cmd'", "/dev/null", ".print x"}, &a).ok());
+  ASSERT_EQ(a.inputs.size(), 4u);
+  EXPECT_EQ(a.inputs[0].kind, Input::kSql);
+  EXPECT_EQ(a.inputs[0].text, "SELECT 'cmd'");
+  EXPECT_EQ(a.inputs[1].kind, Input::kFile);
+  EXPECT_EQ(a.inputs[1].text, "/dev/null");
+  EXPECT_EQ(a.inputs[2].kind, Input::kFile);
+  EXPECT_EQ(a.inputs[3].kind, Input::kSql);
+  EXPECT_EQ(a.inputs[3].text, ".print x");
+  ASSERT_TRUE(Parse({"-f", "/dev/null", "SELECT 3"}, &a).ok());
+  ASSERT_EQ(a.inputs.size(), 2u);
+  EXPECT_EQ(a.inputs[0].kind, Input::kFile);
+  EXPECT_EQ(a.inputs[1].text, "SELECT 3");
 }
 
 TEST(ArgsTest, EndpointAndTimeoutsAreCheckedAsFlags) {
@@ -56,6 +80,15 @@ TEST(ArgsTest, EndpointAndTimeoutsAreCheckedAsFlags) {
   for (const char* bad : {"-1", "soon", "", "1e3"}) {
     EXPECT_FALSE(Parse({"--cli-read-timeout", bad}, &a).ok()) << bad;
   }
+}
+
+TEST(ArgsTest, EndpointUrlIsDynamoDbsAndS3HasAFlagOfItsOwn) {
+  Args a;
+  ASSERT_TRUE(Parse({"--endpoint-url", "http://ddb:1", "--s3-endpoint-url=http://s3:2"}, &a).ok());
+  EXPECT_EQ(a.overrides.endpoint_url, "http://ddb:1");
+  EXPECT_EQ(a.overrides.s3_endpoint_url, "http://s3:2");
+  Status s = Parse({"-s3-endpoint-url", "ftp://x"}, &a);
+  EXPECT_NE(s.ToString().find("-s3-endpoint-url"), std::string::npos) << s.ToString();
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 // tables, .import, ATTACH) needs no credentials, region or reachable
 // endpoint. Settings are resolved at start without sending anything; the
 // DynamoDB tables are listed the first time a statement names a table
-// SQLite does not know (or .tables, .schema, .indexes, completion ask), and
-// what is missing is said once, then.
+// SQLite does not know (or .tables, .schema, .indexes, completion ask). A
+// listing that fails (the endpoint down, Ctrl-C) is not for good: the next
+// statement that needs DynamoDB lists again, and says why if it fails again.
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <unistd.h>
@@ -75,7 +76,7 @@ void Shell::OpenConnection() {
 }
 
 bool Shell::NeedsDynamoDb(const std::string& message) const {
-  if (tables_listed_ || dynamo_reported_) return false;
+  if (tables_listed_) return false;
   for (const char* prefix : {"no such table:", "no such module:", "no such function:"}) {
     if (message.rfind(prefix, 0) == 0) return true;
   }
@@ -94,7 +95,6 @@ bool Shell::ReadsSchema(const char* sql) const {
 
 Status Shell::ListDynamoTables() {
   if (tables_listed_) return Status::OK();
-  if (dynamo_reported_) return Status::IOError("");  // said once already
   Status s = connect_error_;
   if (s.ok()) {
     Progress progress(progress_ && interactive_ && isatty(STDERR_FILENO), &module_->stats(),
@@ -106,20 +106,19 @@ Status Shell::ListDynamoTables() {
   if (s.ok()) {
     tables_listed_ = true;
     check_hidden_ = true;
+    quiet_try_failed_ = false;
     return s;
   }
-  dynamo_reported_ = true;
+  // Not for good: the endpoint may be up by the next statement, and a
+  // Ctrl-C during the listing cancels this listing only.
   return s.WithContext("DynamoDB tables are not available");
 }
 
-void Shell::TryListDynamoTables() {
-  // One quiet try: completion or .import must not wait on a dead endpoint
-  // again and again.
-  if (tables_listed_ || dynamo_reported_ || quiet_try_failed_ || !connection_) return;
-  if (!ListDynamoTables().ok()) {
-    dynamo_reported_ = false;
-    quiet_try_failed_ = true;
-  }
+void Shell::TryListDynamoTables(bool for_statement) {
+  // One quiet try: completion must not wait on a dead endpoint at every
+  // Tab. A statement that needs DynamoDB still lists again.
+  if (tables_listed_ || (quiet_try_failed_ && !for_statement) || !connection_) return;
+  if (!ListDynamoTables().ok()) quiet_try_failed_ = true;
 }
 
 bool Shell::RelistForMissingTable(const std::string& message) {

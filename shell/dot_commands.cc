@@ -674,7 +674,7 @@ Status Shell::DotSchema(const DotCall& c) {
 Status Shell::DotDump(const DotCall& c) {
   // A bare .dump writes "main" alone: no need for the DynamoDB tables.
   if (c.words.size() == 1) return DumpCommand(db_, c.words, out());
-  return WithDynamoTables([&] { return DumpCommand(db_, c.words, out()); });
+  return DumpCommand(db_, c.words, out(), ListDynamoTables());
 }
 
 Status Shell::DotImport(const DotCall& c) {

@@ -66,8 +66,13 @@ Status DescribeDynamoIndexes(sqlite3* db, const vtab::ModuleContext& module,
 // .schema ?--nosys? ?PATTERN? (`w` as typed; schema_commands.cc).
 Status SchemaCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* out);
 
-// .dump ?--data-only? ?--nosys? ?OBJECTS? (dump_command.cc).
-Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* out);
+// .dump ?--data-only? ?--nosys? ?OBJECTS? (dump_command.cc). `listed` is
+// how listing the DynamoDB tables went: when it failed, OBJECTS that match
+// no local table may name a DynamoDB one, and its error is all there is.
+// On an error found before dumping (a DynamoDB table named), nothing is
+// written to `out`.
+Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* out,
+                   const Status& listed = Status::OK());
 
 // .import (import_command.cc). Without --csv or --ascii the separators of
 // `output` decide (and csv mode's "\r\n" row separator becomes "\n", as in

@@ -77,7 +77,8 @@ void DumpTable(DumpState* d, const std::string& name, const std::string& type,
 
 }  // namespace
 
-Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* out) {
+Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* out,
+                   const Status& listed) {
   DumpState d{db, out};
   std::vector<std::string> patterns;
   for (size_t i = 1; i < w.size(); ++i) {
@@ -94,8 +95,9 @@ Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* ou
       patterns.push_back(w[i]);
     }
   }
-  // DynamoDB tables live outside "main": a pattern naming only such a table
-  // would silently dump nothing, so say why.
+  // DynamoDB tables live outside "main": a pattern naming such a table
+  // would silently dump nothing, so say why, and only that (no empty
+  // BEGIN TRANSACTION; COMMIT; on stdout beside the error).
   std::vector<std::string> dynamo;
   if (HasDynamoSchema(db)) {
     for (const auto& p : patterns) {
@@ -105,6 +107,23 @@ Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* ou
                    if (!IsLocalTable(db, name)) dynamo.push_back(name);
                  });
     }
+  }
+  if (!listed.ok()) {
+    // The DynamoDB tables are unknown: a pattern that matches no local
+    // table may well name one.
+    for (const auto& p : patterns) {
+      bool local = false;
+      ForEachRow(db, "SELECT 1 FROM main.sqlite_schema WHERE name LIKE ?1 ESCAPE '\\'", {p},
+                 [&](sqlite3_stmt*) { local = true; });
+      if (!local) return listed;
+    }
+  }
+  if (!dynamo.empty()) {
+    return Status::InvalidArgument(
+        QuoteInsertTable(dynamo[0]) +
+        " is a DynamoDB table: .dump writes local tables only (copy it first: CREATE TABLE "
+        "copy AS SELECT * FROM " +
+        QuoteInsertTable(dynamo[0]) + ")");
   }
   std::string like;
   for (const auto& p : patterns) {
@@ -151,14 +170,8 @@ Status DumpCommand(sqlite3* db, const std::vector<std::string>& w, std::FILE* ou
   if (d.writable_schema) std::fputs("PRAGMA writable_schema=OFF;\n", out);
   sql::Exec(db, "PRAGMA writable_schema=OFF; RELEASE dump;");
   if (!d.data_only) std::fputs(d.errors ? "ROLLBACK; -- due to errors\n" : "COMMIT;\n", out);
-  if (!dynamo.empty()) {
-    return Status::InvalidArgument(
-        QuoteInsertTable(dynamo[0]) +
-        " is a DynamoDB table: .dump writes local tables only (copy it first: CREATE TABLE "
-        "copy AS SELECT * FROM " +
-        QuoteInsertTable(dynamo[0]) + ")");
-  }
   if (d.interrupted) return Status::Cancelled();
+  if (!listed.ok()) return listed;
   if (d.errors) return Status::IOError(".dump: " + str::Plural(d.errors, "table") + " failed");
   return Status::OK();
 }

@@ -90,7 +90,8 @@ struct OutputSettings {
 // Sets the mode as `.mode NAME [TABLE]` does without options: separators
 // reset the way sqlite3 resets them (list "|" "\n"; csv "," "\r\n"; tabs "\t";
 // quote "," "\n"; ascii 0x1F 0x1E; tcl " " "\n"; line and column "\n" rows),
-// columnar modes get --wrap 60 --wordwrap off --noquote, and insert takes
+// columnar modes get --wrap 60 --wordwrap off --noquote (--wrap 0 when
+// `terminal`: the box mode ddbsql starts in on a terminal), and insert takes
 // `insert_table` (raw name, quoted here; empty means "table").
 void SetMode(OutputSettings* s, Mode m, std::string_view insert_table = "");
 

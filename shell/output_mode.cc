@@ -18,7 +18,8 @@ using namespace text;  // NOLINT: the output files' shared helpers
 namespace {
 
 // `.mode box` (and the other columnar modes) wrap at 60 characters unless
-// --wrap says otherwise; the command-line flags do not wrap.
+// --wrap says otherwise; the command-line flags do not wrap. On a terminal
+// neither wraps (see ApplyDotMode).
 constexpr int kDefaultWrap = 60;
 
 // sqlite3's integer parsing for `.mode --wrap N`: optional sign, decimal or
@@ -88,6 +89,7 @@ bool OptionMatch(std::string_view arg, std::string_view option) {
 
 struct ColumnarOptions {
   int wrap = kDefaultWrap;
+  bool wrap_given = false;  // --wrap N was given
   bool word_wrap = false;
   bool quote = false;
 };
@@ -134,7 +136,13 @@ void ApplyDotMode(OutputSettings* s, Mode m, const std::string* table, const Col
       break;
   }
   if (IsColumnar(m)) {
-    s->wrap = o.wrap;
+    // sqlite3 has two box modes: `-box` does not wrap, `.mode box` wraps at
+    // 60. Piped output keeps both, byte for byte. On a terminal ddbsql
+    // starts in box mode, fitted to the screen (cells cut with "…"), and
+    // `.mode box` there is that same mode rather than multi-line cells of
+    // 60: one box mode on a terminal, however it is reached (--wrap N still
+    // wraps).
+    s->wrap = s->terminal && !o.wrap_given ? 0 : o.wrap;
     s->word_wrap = o.word_wrap;
     s->quote = o.quote;
   }
@@ -266,6 +274,7 @@ int RunModeCommand(OutputSettings* s, const std::vector<std::string>& args, std:
     const std::string& z = args[i];
     if (OptionMatch(z, "wrap") && i + 1 < args.size()) {
       o.wrap = static_cast<int>(IntegerValue(args[++i]));
+      o.wrap_given = true;
     } else if (OptionMatch(z, "ww")) {
       o.word_wrap = true;
     } else if (OptionMatch(z, "wordwrap") && i + 1 < args.size()) {

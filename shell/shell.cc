@@ -241,14 +241,18 @@ int Shell::Run() {
 
   // Init file, then -cmd, then the input.
   if (args_.init) {
-    if (!RunFile(*args_.init, false) && (bail_ || quit_)) return ExitStatus();
+    if (!RunFile(*args_.init, false) && (bail_ || quit_)) return Leave();
   } else if (const char* home = std::getenv("HOME")) {
-    RunFile(std::string(home) + "/.ddbsqlrc", true);
+    // As sqlite3 with a bad ~/.sqliterc: its errors are printed (FILE:LINE)
+    // but leave the exit status alone; only -bail stops there, with 1.
+    int errors_before = errors_;
+    if (!RunFile(std::string(home) + "/.ddbsqlrc", true) && bail_) return Leave();
+    errors_ = errors_before;
   }
   for (const auto& c : args_.cmd) {
-    if (!RunText(c, InputSource{"", false}) && (bail_ || quit_)) return ExitStatus();
+    if (!RunText(c, InputSource{"", false}) && (bail_ || quit_)) return Leave();
   }
-  // -c and -f in the order given.
+  // -c and -f in the order given, then the arguments after the options.
   for (const auto& in : args_.inputs) {
     bool go_on = in.kind == Input::kFile ? RunFile(in.text, false)
                                          : RunText(in.text, InputSource{"", false});
@@ -259,6 +263,20 @@ int Shell::Run() {
       RunInteractive();
     } else {
       RunStream(stdin, InputSource{"<stdin>", false});
+    }
+  }
+  return Leave();
+}
+
+int Shell::Leave() {
+  // As sqlite3, a transaction still open at the end is rolled back (when
+  // the connection closes) and the exit status stays what it was; but the
+  // DynamoDB writes it staged are never sent, which must not pass in silence.
+  if (db_ && module_ && !sqlite3_get_autocommit(db_)) {
+    if (size_t n = module_->writes().size(); n > 0) {
+      std::fprintf(stderr,
+                   "warning: open transaction rolled back: %s not sent to DynamoDB\n",
+                   str::Plural(n, "write").c_str());
     }
   }
   return ExitStatus();
@@ -396,7 +414,7 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
     if (!*tail) break;
     // A statement that reads the schema (pragma_table_info('orders'),
     // sqlite_schema) sees the DynamoDB tables too, once they are declared.
-    if (ReadsSchema(tail)) TryListDynamoTables();
+    if (ReadsSchema(tail)) TryListDynamoTables(/*for_statement=*/true);
     int rc = stmt.PrepareNext(db_, tail, &next);
     if (rc != SQLITE_OK && NeedsDynamoDb(sqlite3_errmsg(db_))) {
       // The first statement that names a table SQLite does not know lists
@@ -633,7 +651,6 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   connect_error_ = Status::OK();
   tables_listed_ = s.ok();
   check_hidden_ = true;
-  dynamo_reported_ = false;
   quiet_try_failed_ = false;
   if (s.ok()) Recover(true);  // S3 writes a crash left for this place
   return s;

@@ -75,14 +75,17 @@ class Shell {
   // unknown profile) is kept for the first statement that needs DynamoDB.
   // ListDynamoTables declares the DynamoDB tables (one ListTables) the
   // first time a statement names a table SQLite does not know, or .tables,
-  // .schema, .indexes or completion need them. It returns what is missing
-  // once; later calls return an error with no message (said already).
+  // .schema, .indexes or completion need them. A failure is returned each
+  // time: until the tables are declared, every statement that needs them
+  // lists again (the endpoint may come up; Ctrl-C cancels one listing).
   void OpenConnection();
   void ConfigureModule(vtab::ModuleContext* module);
   Status ListDynamoTables();
   // ListDynamoTables without saying anything: a failure is left for the
-  // next statement that needs DynamoDB to report.
-  void TryListDynamoTables();
+  // next statement that needs DynamoDB to report. After one fails, only
+  // a statement (`for_statement`: one that reads the schema) tries again;
+  // completion and .import do not.
+  void TryListDynamoTables(bool for_statement = false);
   // Lists the DynamoDB tables again, past the schema cache's copy of the
   // list (a table created since it was saved): for `message`, a prepare
   // error "no such table: X", once per name in a session; true when listed.
@@ -170,6 +173,9 @@ class Shell {
   void PrintWarnings();
   // A non-zero `.exit CODE`, else 1 after any error, else 0 (as sqlite3).
   int ExitStatus() const { return exit_code_ > 0 ? exit_code_ : (errors_ > 0 ? 1 : 0); }
+  // The end of Run: warns of DynamoDB writes a transaction left open will
+  // never send (end of input, .quit, Ctrl-D), then returns ExitStatus().
+  int Leave();
   bool ConfirmScan(const vtab::ScanEstimate& e);
   Status BindParameters(sqlite3_stmt* stmt);
   // .eqp: prints the plan (and with .eqp full the bytecode) of `stmt`
@@ -239,10 +245,9 @@ class Shell {
   // tables the user declared may still use them.
   std::atomic<Connection*> live_connection_{nullptr};
   // Lazy connection: why connection_ is null (configuration error), whether
-  // the DynamoDB tables are declared, whether a failure was reported.
+  // the DynamoDB tables are declared.
   Status connect_error_;
   bool tables_listed_ = false;
-  bool dynamo_reported_ = false;
   bool quiet_try_failed_ = false;       // TryListDynamoTables failed (said nothing)
   std::set<std::string> relisted_for_;  // RelistForMissingTable's names
   // A table may hide a DynamoDB table since PrintWarnings last looked: the

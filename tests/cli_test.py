@@ -75,12 +75,14 @@ class WaysToRunTest(EmulatorTestCase):
         self.assert_ok(result)
         self.assertEqual(result.stdout, "3\n6\nx\n")
 
-    def test_trailing_sql_words(self):
-        result = self.run_cli(["-csv", "SELECT", "id,", "n", "FROM", TABLE, "ORDER BY id DESC"],
-                              self.env())
+    def test_trailing_sql_arguments(self):
+        # As sqlite3 runs the arguments after its database file: each one is
+        # SQL of its own (issue 21), not a word of one statement.
+        result = self.run_cli(["-csv", f"SELECT id, n FROM {TABLE} ORDER BY id DESC",
+                               COUNT], self.env())
         self.assert_ok(result)
         # As in sqlite3: -csv keeps "\n" between rows; `.mode csv` uses "\r\n".
-        self.assertEqual(result.stdout, "c,3\nb,2\na,1\n")
+        self.assertEqual(result.stdout, "c,3\nb,2\na,1\n3\n")
 
     def test_script_file_argument(self):
         path = self.write("script.sql", f"{COUNT}\n{SUM}\n")

@@ -473,10 +473,20 @@ class SchemaCommandsTest(ShellTestCase):
         self.assertTrue(result.stdout.startswith("t_a\n" + INDEXED + ": PRIMARY KEY"), result)
 
     def test_dump_refuses_dynamodb_tables(self):
-        result = self.ddbsql(["-c", "CREATE TABLE t(x)", "-c", f".dump {TABLE}"])
-        self.assertEqual(result.returncode, 1, result)
-        self.assertEqual(result.stdout, "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCOMMIT;\n")
-        self.assertIn(f"{TABLE} is a DynamoDB table", result.stderr)
+        # The error alone: no empty BEGIN TRANSACTION; COMMIT; beside it.
+        for pattern in (TABLE, f"t {TABLE}"):
+            with self.subTest(pattern=pattern):
+                result = self.ddbsql(["-c", "CREATE TABLE t(x)", "-c", f".dump {pattern}"])
+                self.assert_one_line_error(result, 1, f"{TABLE} is a DynamoDB table")
+        # Nor when the DynamoDB tables cannot be listed: a pattern that
+        # matches no local table may name one. A local table is dumped.
+        down = dict(AWS_ENDPOINT_URL="http://127.0.0.1:1", AWS_MAX_ATTEMPTS="1")
+        result = self.ddbsql(["-c", "CREATE TABLE t(x)", "-c", f".dump {TABLE}"], **down)
+        self.assert_one_line_error(result, 1, "DynamoDB tables are not available")
+        result = self.ddbsql(["-c", "CREATE TABLE t(x)", "-c", ".dump t"], **down)
+        self.assertEqual(result.stdout, "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n"
+                                        "CREATE TABLE t(x);\nCOMMIT;\n")
+        self.assertIn("DynamoDB tables are not available", result.stderr)
         # Without a pattern DynamoDB tables are simply not part of "main".
         result = self.ddbsql(["-c", "CREATE TABLE t(x)", "-c", ".dump"])
         self.assert_ok(result)
@@ -637,7 +647,7 @@ class NewUserTest(ShellTestCase):
                                            "No such file or directory")
                 self.assertEqual(result.stdout, "")  # nothing ran
         # SQL with a '/' or ending in ".sql" inside a statement is still SQL.
-        result = self.ddbsql(["SELECT", "6/2"])
+        result = self.ddbsql(["SELECT 6/2"])
         self.assert_ok(result)
         self.assertEqual(result.stdout, "3\n")
         result = self.ddbsql(["SELECT 'x.sql'"])
@@ -677,10 +687,10 @@ class NewUserTest(ShellTestCase):
         theirs = self.sqlite3([":memory:"], input=".timer on\nSELECT 1;\n")
         self.assertRegex(theirs.stdout, pattern)
 
-    def test_local_work_never_connects_and_dynamodb_is_said_once(self):
+    def test_local_work_never_connects_and_dynamodb_says_why_each_time(self):
         # An endpoint that refuses: local statements run and print nothing
-        # else; the first statement that needs DynamoDB says why it cannot,
-        # once; local work goes on.
+        # else; each statement that needs DynamoDB says why it cannot; local
+        # work goes on.
         result = self.ddbsql(["-c", "SELECT 1", "-c", f"SELECT * FROM {TABLE}", "-c", "SELECT 2",
                               "-c", f"SELECT * FROM {TABLE}", "-c", "SELECT 3"],
                              AWS_ENDPOINT_URL="http://127.0.0.1:1")
@@ -688,9 +698,11 @@ class NewUserTest(ShellTestCase):
         self.assertEqual(result.stdout.split(), ["1", "2", "3"])
         errors = result.stderr.splitlines()
         self.assertEqual(len(errors), 2, result)
-        self.assertIn(f"no such table: {TABLE} (DynamoDB tables are not available: ", errors[0])
-        self.assertIn("127.0.0.1:1", errors[0])
-        self.assertEqual(errors[1], f"Error: no such table: {TABLE}")
+        # Each statement that needs DynamoDB tries again, and says why it
+        # failed (issue 21: a failed listing is not for good).
+        for line in errors:
+            self.assertIn(f"no such table: {TABLE} (DynamoDB tables are not available: ", line)
+            self.assertIn("127.0.0.1:1", line)
         # With a reachable endpoint the first use connects, once.
         result = self.ddbsql(["-c", "SELECT 1", "-c", f"SELECT count(*) FROM {TABLE}"])
         self.assert_ok(result)
@@ -778,6 +790,159 @@ class NewUserTest(ShellTestCase):
         result = self.ddbsql(["-c", f"SELECT * FROM {TABLE}"], AWS_ENDPOINT_URL=f"http://{host}",
                              AWS_CONFIG_FILE=self.write("bad", "[default]\ncli_read_timeout=x\n"))
         self.assert_one_line_error(result, 1, "cli_read_timeout", '"x"')
+
+
+class SessionLifeTest(ShellTestCase):
+    """Issue 21: a session outlives a failed table listing; --endpoint-url is
+    DynamoDB's alone; what an open transaction, a bad ~/.ddbsqlrc and
+    arguments after the options do at the start and the end."""
+
+    def proxy(self, then):
+        proxy = cli_support.FaultProxy(self.url)
+        self.addCleanup(proxy.stop)
+        proxy.control("", {"plan": [], "then": then})
+        return proxy
+
+    def test_a_failed_listing_is_tried_again_by_the_next_statement(self):
+        proxy = self.proxy("denied")
+        before = f"SELECT count(*) FROM {TABLE};\n.tables\n.refresh\n"
+        after = f"SELECT count(*) FROM {TABLE};\n.tables {TABLE}\n"
+        logs = []
+
+        def endpoint_up():
+            logs.append(proxy.log())
+            proxy.control("", {"plan": [], "then": "ok"})  # (clears the log)
+
+        result = self.run_cli_interleaved(["--endpoint-url", proxy.url], self.env(), before,
+                                          endpoint_up, after)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertEqual(result.stdout, f"3\n{TABLE}\n", result)
+        errors = result.stderr.splitlines()
+        self.assertEqual(len(errors), 3, result)
+        self.assertIn(f"<stdin>:1: no such table: {TABLE} (DynamoDB tables are not available: ",
+                      errors[0])
+        for line in errors:  # each of the three tried, and says why it failed
+            self.assertIn("AccessDenied", line)
+        def listings(log):
+            return len([r for r in log["requests"] if r["target"].endswith(".ListTables")])
+
+        self.assertEqual(listings(logs[0]), 3, logs[0])  # one per statement
+        self.assertEqual(listings(proxy.log()), 1, proxy.log())
+
+    def test_ctrl_c_during_the_listing_cancels_that_listing_only(self):
+        proxy = self.proxy("stall")
+        argv = [cli_support.DDBSQL, "--endpoint-url", proxy.url]
+        with subprocess.Popen(argv, env=self.env(), cwd=self.home, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+            proc.stdin.write(f"SELECT count(*) FROM {TABLE};\n".encode())
+            proc.stdin.flush()
+            deadline = time.monotonic() + cli_support.TIMEOUT_SECONDS
+            while proxy.log()["count"] < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            proxy.control("", {"plan": [], "then": "ok"})
+            proc.send_signal(2)  # SIGINT, as Ctrl-C
+            out, err = proc.communicate(f"SELECT count(*) FROM {TABLE};\n".encode(),
+                                        timeout=cli_support.TIMEOUT_SECONDS)
+        self.assertEqual(out.decode(), "3\n", err)
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertIn(f"no such table: {TABLE} (DynamoDB tables are not available: ",
+                      err.decode())
+
+    def test_endpoint_url_is_for_dynamodb_alone(self):
+        # S3 keeps its own chain: the S3 variable, then the global one;
+        # --s3-endpoint-url is S3's flag. Each error names the S3 endpoint.
+        get = ["-c", "SELECT s3_get('s3://bucket/key')"]
+        for flags, env, s3 in (
+                ([], dict(AWS_ENDPOINT_URL_S3="http://127.0.0.1:1"), "http://127.0.0.1:1"),
+                ([], dict(AWS_ENDPOINT_URL="http://127.0.0.1:2"), "http://127.0.0.1:2"),
+                (["--s3-endpoint-url", "http://127.0.0.1:3"],
+                 dict(AWS_ENDPOINT_URL_S3="http://127.0.0.1:1"), "http://127.0.0.1:3")):
+            with self.subTest(flags=flags, env=env):
+                result = self.run_cli(["--endpoint-url", self.url] + flags + get,
+                                      self.env(AWS_MAX_ATTEMPTS="1", **env))
+                line = self.assert_one_line_error(result, 1, "s3_get(): ", f"S3 endpoint {s3}")
+                self.assertNotIn(self.url, line)
+        # DynamoDB goes where --endpoint-url says, whatever the variables say.
+        result = self.ddbsql(["--endpoint-url", self.url, "-c", f"SELECT count(*) FROM {TABLE}"],
+                             AWS_ENDPOINT_URL="http://127.0.0.1:1",
+                             AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:1")
+        self.assert_ok(result)
+        self.assertEqual(result.stdout, "3\n")
+        result = self.ddbsql(["--s3-endpoint-url", "notaurl", "-c", "SELECT 1"])
+        self.assert_one_line_error(result, 2, "--s3-endpoint-url", "notaurl")
+
+    def test_s3_is_read_where_its_own_chain_says_beside_endpoint_url(self):
+        s3_url = os.environ.get("DDBSQL_TEST_S3_URL")
+        cli_support.skip_unless_installed(s3_url, "moto's S3 server (DDBSQL_TEST_S3_URL)")
+        import boto3
+
+        s3 = boto3.client("s3", endpoint_url=s3_url, region_name=cli_support.REGION,
+                          aws_access_key_id=self.key_id, aws_secret_access_key=self.secret)
+        s3.create_bucket(Bucket="t21-session")
+        s3.put_object(Bucket="t21-session", Key="k", Body=b"from S3")
+        get = ["-c", "SELECT CAST(s3_get('s3://t21-session/k') AS TEXT)",
+               "-c", f"SELECT count(*) FROM {TABLE}"]
+        for flags, env in ((["--endpoint-url", self.url], dict(AWS_ENDPOINT_URL_S3=s3_url)),
+                           (["--endpoint-url", self.url, "--s3-endpoint-url", s3_url],
+                            dict(AWS_ENDPOINT_URL=self.url))):
+            with self.subTest(flags=flags, env=env):
+                result = self.ddbsql(flags + get, **env)
+                self.assert_ok(result)
+                self.assertEqual(result.stdout, "from S3\n3\n")
+
+    def test_leaving_an_open_transaction_says_what_was_not_sent(self):
+        insert = (f"BEGIN;\nINSERT INTO {TABLE}(id, n) VALUES ('t1', 1), ('t2', 2);\n"
+                  f"UPDATE {TABLE} SET n = 5 WHERE id = 'a';\n")
+        warning = "warning: open transaction rolled back: 3 writes not sent to DynamoDB\n"
+        for end in ("", ".quit\n", "SELECT 'still';\n"):
+            with self.subTest(end=end):
+                result = self.ddbsql([], input=insert + end)
+                self.assertEqual((result.returncode, result.stderr), (0, warning), result)
+        # As sqlite3, the exit status is 1 only for an error before.
+        result = self.ddbsql([], input="SELECT nope;\n" + insert)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertTrue(result.stderr.endswith(warning), result)
+        result = self.ddbsql([], input=f"BEGIN;\nDELETE FROM {TABLE} WHERE id = 'a';\n")
+        self.assertEqual(result.stderr, "warning: open transaction rolled back: 1 write not sent "
+                                        "to DynamoDB\n", result)
+        # Nothing was written; a transaction of local writes says nothing.
+        result = self.ddbsql(["-c", "SELECT group_concat(id || n) FROM (SELECT id, n FROM "
+                                    f"{TABLE} ORDER BY id)"])
+        self.assertEqual(result.stdout, "a1,b2,c3\n", result)
+        result = self.ddbsql([], input="CREATE TABLE t(x);\nBEGIN;\nINSERT INTO t VALUES (1);\n")
+        self.assert_ok(result)
+
+    def test_errors_in_the_rc_file_leave_the_exit_status_alone(self):
+        rc = self.write(".ddbsqlrc", "SELECT nope;\n.print rc\n")
+        result = self.ddbsql(["-c", "SELECT 1"])
+        self.assertEqual((result.returncode, result.stdout), (0, "rc\n1\n"), result)
+        self.assertEqual(result.stderr, f"{rc}:1: no such column: nope\n")
+        # An error after it still counts; -bail stops at the rc file's.
+        self.assertEqual(self.ddbsql(["-c", "SELECT nope2"]).returncode, 1)
+        result = self.ddbsql(["-bail", "-c", "SELECT 1"])
+        self.assertEqual((result.returncode, result.stdout), (1, ""), result)
+
+    def test_arguments_after_the_options_run_as_sqlite3_runs_them(self):
+        self.write("f.sql", "SELECT 'file';\n")
+        for args, out in ((["SELECT 1", "SELECT 2"], "1\n2\n"),
+                          (["SELECT 1; SELECT 2", ".print dot"], "1\n2\ndot\n"),
+                          (["f.sql", "f.sql"], "file\nfile\n"),
+                          (["-c", "SELECT 'cmd'", "f.sql"], "cmd\nfile\n"),
+                          (["f.sql", "-c", "SELECT 'cmd'"], "cmd\nfile\n"),
+                          (["SELECT 'arg'", "-cmd", ".print first", "-f", "f.sql"],
+                           "first\nfile\narg\n")):
+            with self.subTest(args=args):
+                result = self.ddbsql(args)
+                self.assert_ok(result)
+                self.assertEqual(result.stdout, out)
+        # Each argument is one input, as in sqlite3: an error does not take
+        # the next one with it (-bail stops there).
+        result = self.ddbsql(["SELECT nope", "SELECT 3"])
+        self.assertEqual((result.returncode, result.stdout), (1, "3\n"), result)
+        result = self.ddbsql(["-bail", "SELECT nope", "SELECT 3"])
+        self.assertEqual((result.returncode, result.stdout), (1, ""), result)
+        result = self.ddbsql(["SELECT 1", "gone.sql"])
+        self.assert_one_line_error(result, 2, 'cannot open "gone.sql"')
 
 
 class ConnectionCommandsTest(ShellTestCase):

@@ -66,6 +66,8 @@ class WriteSession {
   void RollbackTo(int n);
   void Release(int n);
   bool empty() const { return pending_.empty(); }
+  // The writes COMMIT would send (one per item written).
+  size_t size() const { return pending_.size(); }
 
   // The ledger of S3 writes: the one the shell set, else the default file
   // (opened on first use).

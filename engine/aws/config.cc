@@ -622,7 +622,14 @@ Status ResolveEndpoint(const std::string& service, const GetEnv& env, const Conf
     // The source goes in the message itself: it is the one thing the user needs.
     return s.ok() ? s : Status::InvalidArgument(source + ": " + s.message());
   };
-  if (!flags.endpoint_url.empty()) return use(flags.endpoint_url, "--endpoint-url");
+  // Each flag is for its own service alone: --endpoint-url pointing at
+  // DynamoDB Local must not send S3's requests there.
+  if (service == "dynamodb" && !flags.endpoint_url.empty()) {
+    return use(flags.endpoint_url, "--endpoint-url");
+  }
+  if (service == "s3" && !flags.s3_endpoint_url.empty()) {
+    return use(flags.s3_endpoint_url, "--s3-endpoint-url");
+  }
 
   const std::string& profile = settings.profile;
   bool ignore = false;

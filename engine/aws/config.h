@@ -3,9 +3,12 @@
 //
 //   profile:   --profile > AWS_PROFILE > "default"
 //   region:    --region > AWS_REGION > AWS_DEFAULT_REGION > profile `region`
-//   endpoint:  --endpoint-url > AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL
-//              > the profile's `services` section (`dynamodb =` / `s3 =`
-//              sub-section `endpoint_url`) > profile `endpoint_url` > AWS default;
+//   endpoint:  the service's flag (--endpoint-url for DynamoDB alone,
+//              --s3-endpoint-url for S3, as the AWS CLI's --endpoint-url is
+//              for the one service it calls) > AWS_ENDPOINT_URL_<SERVICE>
+//              > AWS_ENDPOINT_URL > the profile's `services` section
+//              (`dynamodb =` / `s3 =` sub-section `endpoint_url`) > profile
+//              `endpoint_url` > AWS default;
 //              AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's
 //              `ignore_configured_endpoint_urls`) skips all but the flag.
 //   retries:   AWS_RETRY_MODE / `retry_mode` (standard, legacy, adaptive),
@@ -80,7 +83,10 @@ class ConfigFiles {
 struct Overrides {
   std::string profile;
   std::string region;
-  std::string endpoint_url;  // applies to every service
+  // --endpoint-url: DynamoDB's endpoint only (S3 keeps its own chain, as
+  // with the AWS CLI, whose --endpoint-url is for the service it calls).
+  std::string endpoint_url;
+  std::string s3_endpoint_url;  // --s3-endpoint-url
   // --cli-connect-timeout / --cli-read-timeout, in seconds as given ("" unset).
   std::string connect_timeout;
   std::string read_timeout;
@@ -127,7 +133,8 @@ struct Endpoint {
   std::string HostHeader() const;
 };
 
-// Resolves the endpoint of `service` ("dynamodb" or "s3"). A malformed URL
+// Resolves the endpoint of `service` ("dynamodb" or "s3"; flags.endpoint_url
+// applies to "dynamodb" only, flags.s3_endpoint_url to "s3"). A malformed URL
 // (no scheme, unknown scheme, empty host, bad port) is InvalidArgument naming
 // where it came from ("AWS_ENDPOINT_URL_DYNAMODB: ..."). The AWS default is
 // https://SERVICE.REGION.amazonaws.com (amazonaws.com.cn for cn- regions).

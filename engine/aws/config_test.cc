@@ -424,6 +424,29 @@ TEST_F(EndpointTest, PrecedenceOfEverySource) {
   EXPECT_EQ(Url("dynamodb", "nosuch"), "https://dynamodb.us-east-1.amazonaws.com");
 }
 
+// As the AWS CLI's --endpoint-url (for the one service a command calls),
+// --endpoint-url is DynamoDB's alone: S3 keeps its own chain, service
+// variable first, then the global one, then the config file;
+// --s3-endpoint-url is S3's flag.
+TEST_F(EndpointTest, EndpointFlagIsForDynamoDbAlone) {
+  Overrides flags = Flags("", "", "http://flag-ddb:9");
+  EXPECT_EQ(Url("dynamodb", "p", flags), "http://flag-ddb:9");
+  EXPECT_EQ(Url("s3", "p", flags), "http://env-s3:6");
+  EXPECT_EQ(Url("sts", "p", flags), "http://env-all:7");
+  env_.erase("AWS_ENDPOINT_URL_S3");
+  EXPECT_EQ(Url("s3", "p", flags), "http://env-all:7");  // the global variable
+  env_.erase("AWS_ENDPOINT_URL");
+  EXPECT_EQ(Url("s3", "p", flags), "http://services-s3:4");
+  EXPECT_EQ(Url("s3", "nosuch", flags), "https://s3.us-east-1.amazonaws.com");
+  flags.s3_endpoint_url = "http://flag-s3:8";
+  EXPECT_EQ(Url("s3", "p", flags), "http://flag-s3:8");
+  EXPECT_EQ(Url("dynamodb", "p", flags), "http://flag-ddb:9");
+  env_["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true";
+  EXPECT_EQ(Url("s3", "p", flags), "http://flag-s3:8");  // a flag is never ignored
+  flags.s3_endpoint_url.clear();
+  EXPECT_EQ(Url("s3", "p", flags), "https://s3.us-east-1.amazonaws.com");
+}
+
 TEST_F(EndpointTest, IgnoreConfiguredEndpointUrls) {
   env_["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true";
   EXPECT_EQ(Url("dynamodb", "p"), "https://dynamodb.us-east-1.amazonaws.com");
@@ -443,7 +466,11 @@ TEST_F(EndpointTest, MalformedUrlsNameTheirSource) {
   std::string u = Url("s3", "p");
   EXPECT_NE(u.find("AWS_ENDPOINT_URL_S3: "), std::string::npos) << u;
   EXPECT_NE(u.find("ftp://x"), std::string::npos) << u;
-  u = Url("s3", "p", Flags("", "", "http://"));
+  Overrides s3_flag;
+  s3_flag.s3_endpoint_url = "http://";
+  u = Url("s3", "p", s3_flag);
+  EXPECT_EQ(u.rfind("error: --s3-endpoint-url: ", 0), 0u) << u;
+  u = Url("dynamodb", "p", Flags("", "", "http://"));
   EXPECT_EQ(u.rfind("error: --endpoint-url: ", 0), 0u) << u;
   env_ = {};
   u = Url("dynamodb", "badurl");

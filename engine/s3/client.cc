@@ -271,6 +271,12 @@ S3Client::S3Client(aws::Endpoint endpoint, std::string region,
                                             std::move(quota))),
       addressing_(addressing) {}
 
+Status S3Client::Call(const aws::ServiceRequest& request, aws::HttpResponse* response) {
+  Status s = aws_->Call(request, response);
+  if (s.ok() || s.IsCancelled() || s.aws_code() == "NoSuchKey" || s.IsNotFound()) return s;
+  return s.WithNote("S3 endpoint " + aws::RedactUrlUserInfo(aws_->endpoint().BaseUrl()));
+}
+
 aws::ServiceRequest S3Client::NewRequest(std::string method, const std::string& bucket,
                                          const std::string& key) const {
   aws::ServiceRequest req;
@@ -295,7 +301,7 @@ Status S3Client::GetObject(const GetObjectRequest& request, std::string* body, O
     req.headers.emplace_back("x-amz-checksum-mode", "ENABLED");
   }
   aws::HttpResponse resp;
-  s = aws_->Call(req, &resp);
+  s = Call(req, &resp);
   if (!s.ok()) {
     if (s.aws_code() == "NoSuchKey") return Status::NotFound(s.message()).WithContext(s.context());
     return s;
@@ -337,7 +343,7 @@ Status S3Client::PutObject(const PutObjectRequest& request, PutObjectResult* res
   req.body = request.body;
 
   aws::HttpResponse resp;
-  s = aws_->Call(req, &resp);
+  s = Call(req, &resp);
   if (!s.ok()) return s;
 
   std::string etag = StripQuotes(aws::FindHeader(resp.headers, "etag"));
@@ -363,7 +369,7 @@ Status S3Client::HeadObject(const std::string& bucket, const std::string& key, O
   if (!s.ok()) return s;
   aws::ServiceRequest req = NewRequest("HEAD", bucket, key);
   aws::HttpResponse resp;
-  s = aws_->Call(req, &resp);
+  s = Call(req, &resp);
   if (!s.ok()) {
     if (s.http_status() == 404) return Status::NotFound("no such object").WithContext(req.context);
     return s;
@@ -376,7 +382,7 @@ Status S3Client::DeleteObject(const std::string& bucket, const std::string& key)
   Status s = ValidateObject(bucket, key);
   if (!s.ok()) return s;
   aws::HttpResponse resp;
-  return aws_->Call(NewRequest("DELETE", bucket, key), &resp);
+  return Call(NewRequest("DELETE", bucket, key), &resp);
 }
 
 Status S3Client::DeleteBatch(const std::string& bucket, const std::vector<std::string>& keys,
@@ -387,7 +393,7 @@ Status S3Client::DeleteBatch(const std::string& bucket, const std::vector<std::s
   req.headers.emplace_back("Content-Type", "application/xml");
   req.headers.emplace_back("Content-MD5", Base64Encode(Md5(req.body)));
   aws::HttpResponse resp;
-  Status s = aws_->Call(req, &resp);
+  Status s = Call(req, &resp);
   if (!s.ok()) return s;
   std::vector<DeleteError> errors;
   s = ParseDeleteObjectsResult(resp.body, &errors, nullptr);
@@ -471,7 +477,7 @@ Status S3Client::ListObjectsV2(const ListRequest& request, ListPage* page) {
   req.query = std::move(q);
 
   aws::HttpResponse resp;
-  s = aws_->Call(req, &resp);
+  s = Call(req, &resp);
   if (!s.ok()) return s;
   s = ParseListObjectsV2(resp.body, page);
   if (!s.ok()) return s.WithContext(req.context);
@@ -521,7 +527,7 @@ Status S3Client::CreateBucket(const std::string& bucket) {
   req.body = CreateBucketBody(aws_->region());
   if (!req.body.empty()) req.headers.emplace_back("Content-Type", "application/xml");
   aws::HttpResponse resp;
-  s = aws_->Call(req, &resp);
+  s = Call(req, &resp);
   if (!s.ok() && s.aws_code() == "BucketAlreadyOwnedByYou") return Status::OK();
   return s;
 }
@@ -531,7 +537,7 @@ Status S3Client::HeadBucket(const std::string& bucket) {
   if (!s.ok()) return s;
   aws::ServiceRequest req = NewRequest("HEAD", bucket, "");
   aws::HttpResponse resp;
-  s = aws_->Call(req, &resp);
+  s = Call(req, &resp);
   if (!s.ok() && s.http_status() == 404) {
     return Status::NotFound("no such bucket").WithContext(req.context);
   }
@@ -542,7 +548,7 @@ Status S3Client::DeleteBucket(const std::string& bucket) {
   Status s = ValidateBucket(bucket);
   if (!s.ok()) return s;
   aws::HttpResponse resp;
-  return aws_->Call(NewRequest("DELETE", bucket, ""), &resp);
+  return Call(NewRequest("DELETE", bucket, ""), &resp);
 }
 
 }  // namespace ddb::s3

@@ -195,6 +195,11 @@ class S3Client {
                                  const std::string& key) const;
   Status DeleteBatch(const std::string& bucket, const std::vector<std::string>& keys,
                      DeleteObjectsResult* result);
+  // aws_->Call, with every failure but a missing key or a cancellation
+  // naming the S3 endpoint it was sent to ("(S3 endpoint URL)"): S3 has an
+  // endpoint chain of its own, and a request sent to the wrong place must
+  // say where it went.
+  Status Call(const aws::ServiceRequest& request, aws::HttpResponse* response);
 
   std::unique_ptr<aws::AwsClient> aws_;
   AddressingStyle addressing_;
