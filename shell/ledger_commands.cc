@@ -378,8 +378,9 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
       std::fprintf(stderr,
                    "Delete %s under s3://%s/%s that no item of %s.%s references "
                    "(of %llu listed)? [y/N] ",
-                   str::Plural(n, "S3 object").c_str(), req.bucket.c_str(), req.prefix.c_str(), req.table.c_str(),
-                   req.attribute.c_str(), static_cast<unsigned long long>(found.listed));
+                   str::Plural(n, "S3 object").c_str(), req.bucket.c_str(), req.prefix.c_str(),
+                   req.table.c_str(), req.attribute.c_str(),
+                   static_cast<unsigned long long>(found.listed));
       std::fflush(stderr);
       declined = !ReadYesNo(stdin);
       return !declined;

@@ -274,8 +274,7 @@ int Shell::Leave() {
   // DynamoDB writes it staged are never sent, which must not pass in silence.
   if (db_ && module_ && !sqlite3_get_autocommit(db_)) {
     if (size_t n = module_->writes().size(); n > 0) {
-      std::fprintf(stderr,
-                   "warning: open transaction rolled back: %s not sent to DynamoDB\n",
+      std::fprintf(stderr, "warning: open transaction rolled back: %s not sent to DynamoDB\n",
                    str::Plural(n, "write").c_str());
     }
   }
