@@ -1,6 +1,7 @@
 #include "vtab/scan_cache.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -152,6 +153,12 @@ Status SqliteError(sqlite3* db, const char* what) {
 }  // namespace
 
 ScanCache::~ScanCache() = default;
+
+int64_t ScanCache::DefaultMemoryBytes() {
+  const char* v = std::getenv("DDBSQL_TEST_SCAN_CACHE_BYTES");
+  long long n = v && *v ? std::strtoll(v, nullptr, 10) : 0;
+  return n > 0 && n < kMemoryBytes ? static_cast<int64_t>(n) : kMemoryBytes;
+}
 
 void ScanCache::CursorClosed() {
   if (--open_cursors_ <= 0) {
