@@ -4,9 +4,10 @@ resident memory of a ddbsql process (rss_support: os.wait4's ru_maxrss)
 reading tables of DynamoDB Local and objects of moto's S3.
 
   - A statement's copy of a scan (vtab/scan_cache.h) stays in memory up to
-    its bound, then spills to a temporary table: a cross join of a 24 MB
-    table with itself holds the copy in memory under the default bound
-    (256 MB) and a few MB under DDBSQL_TEST_SCAN_CACHE_BYTES=2 MiB.
+    its bound, then spills to a temporary table: a 24 MB table read three
+    times as the inner loop of a join holds its copy in memory under the
+    default bound (256 MB) and a few MB under DDBSQL_TEST_SCAN_CACHE_BYTES=2
+    MiB.
   - The S3 cache (64 MB per connection, CodecSession::kCacheBytes) holds no
     more than its bound: reading 40 MB of objects grows memory by all of
     them under the default bound, and by about the bound, the read-ahead
@@ -78,6 +79,8 @@ class MemoryTest(cli_support.CliTestCase):
         writer.batch_put(cls.ddb, "copied", [
             {"id": {"S": f"i{i:03d}"}, "n": {"N": str(i)},
              "pad": {"S": chr(ord("a") + i % 26) * PAD_BYTES}} for i in range(COPY_ITEMS)])
+        writer.create_table(cls.ddb, "few")
+        writer.batch_put(cls.ddb, "few", [{"id": {"S": f"f{i}"}} for i in range(3)])
         cls.s3.create_bucket(Bucket=cls.bucket)
         writer.create_table(cls.ddb, "objects")
         items = []
@@ -95,14 +98,14 @@ class MemoryTest(cli_support.CliTestCase):
                 "chain": ["s3"], "bucket": self.bucket, "as": "blob"}}}}}, f)
 
     def peak(self, sql, **extra):
-        """Runs `sql` (and .s3parallel) in a fresh ddbsql; returns (stdout,
-        peak resident bytes)."""
+        """Runs `sql` in a fresh ddbsql (one scan segment, so that one page
+        at a time is in flight); returns (stdout, peak resident bytes)."""
         env = self.base_env(AWS_ACCESS_KEY_ID=self.key_id, AWS_SECRET_ACCESS_KEY=self.secret,
                             AWS_REGION=cli_support.REGION, AWS_ENDPOINT_URL_DYNAMODB=self.url,
                             AWS_ENDPOINT_URL_S3=self.s3_url, **extra)
         result, kib = rss_support.run_measured(
-            self, ["--catalog", self.catalog, "-cmd", f".s3parallel {S3_PARALLEL}", "-c", sql],
-            env)
+            self, ["--catalog", self.catalog, "-cmd", f".s3parallel {S3_PARALLEL}", "-cmd",
+                   ".parallel 1", "-c", sql], env)
         self.assert_ok(result)
         return result.stdout, kib * 1024
 
@@ -112,10 +115,17 @@ class MemoryTest(cli_support.CliTestCase):
 
     def test_a_scan_copy_spills_past_its_bound(self):
         table_bytes = COPY_ITEMS * PAD_BYTES
-        cross = "SELECT count(*), sum(a.n * b.n) FROM copied AS a, copied AS b;"
-        expected = f"{COPY_ITEMS * COPY_ITEMS}|{sum(range(COPY_ITEMS)) ** 2}\n"
-        out, base = self.peak("SELECT count(*), sum(n) FROM copied;")
-        self.assertEqual(out, f"{COPY_ITEMS}|{sum(range(COPY_ITEMS))}\n")
+        # The table is the inner loop of the three rows of another DynamoDB
+        # table (CROSS JOIN keeps SQLite's order; a scan inside no other is
+        # not copied past 16 MB): the first pass reads DynamoDB and keeps a
+        # copy, the next two read the copy.
+        cross = "SELECT count(*), sum(length(b.pad)) FROM few AS a CROSS JOIN copied AS b;"
+        expected = f"{3 * COPY_ITEMS}|{3 * COPY_ITEMS * PAD_BYTES}\n"
+        # The floor: the process and a scan of three small items. (A scan
+        # of `copied` alone would not do: it keeps a copy of up to 16 MB in
+        # case it is asked for again, ScanCache::kTopLevelBytes.)
+        out, base = self.peak("SELECT count(*) FROM few;")
+        self.assertEqual(out, "3\n")
         out, unbounded = self.peak(cross)
         self.assertEqual(out, expected)
         out, bounded = self.peak(cross, DDBSQL_TEST_SCAN_CACHE_BYTES=str(COPY_BOUND))
@@ -124,8 +134,9 @@ class MemoryTest(cli_support.CliTestCase):
                     bound_2MiB=bounded)
         # Under the default bound the copy is in memory: the measurement sees it.
         self.assertGreater(unbounded - base, table_bytes * 3 // 4)
-        # Under 2 MiB it is spilled.
-        self.assertLess(bounded - base, COPY_BOUND + MARGIN)
+        # Under 2 MiB it is spilled, and read back a page (1 MB) at a time;
+        # the page being read from DynamoDB and the next are in memory too.
+        self.assertLess(bounded - base, COPY_BOUND + 3 * MIB + MARGIN)
 
     def test_the_s3_cache_stays_under_its_bound(self):
         data = OBJECTS * OBJECT_BYTES
