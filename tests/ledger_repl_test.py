@@ -57,7 +57,7 @@ class LedgerReplTest(cli_support.CliTestCase):
         cls.s3_url = require_s3()
         import boto3
 
-        cls.key_id = cli_support.new_key_id("ledger-repl")
+        cls.key_id = cli_support.new_key_id("ledgerrepl")
         cls.secret = cli_support.new_secret()
         cls.ddb = cli_support.boto_client(cls.url, cls.key_id, cls.secret)
         cls.s3 = boto3.client("s3", endpoint_url=cls.s3_url, region_name=cli_support.REGION,
@@ -129,7 +129,7 @@ class LedgerReplTest(cli_support.CliTestCase):
                                 r"\(Ctrl-C skips\)", s), "the recovery's progress line")
         self.assertNotIn("recover: 20 pending S3 writes resolved", screen)
         term.wait_text("recover: 20 pending S3 writes resolved", timeout=60)
-        term.wait_for(lambda s: re.search(r"\]> ", s), "the prompt")
+        term.wait_for(lambda s: re.search(r"\]>", s), "the prompt")
         self.assertEqual(self.pending(), 0)
         # The progress line was erased, not left above the summary.
         self.assertNotIn("recovering S3 writes", term.screen())
@@ -138,16 +138,16 @@ class LedgerReplTest(cli_support.CliTestCase):
         self.make_pending()
         self.proxy.control("", {"plan": [], "then": "reset"})  # S3 down: nothing recovers
         term = self.start()
-        term.wait_for(lambda s: re.search(r"\]> ", s), "the prompt")
+        term.wait_for(lambda s: re.search(r"\]>", s), "the prompt")
         self.assertEqual(self.pending(), PENDING)
         term.line(".ledger forget all")
         term.wait_text(f"Forget {PENDING} pending S3 writes? Nobody will resolve them")
-        term.wait_text("[y/N] ")
+        term.wait_text("[y/N]")
         term.line("n")
         term.wait_text("nothing forgotten")
         self.assertEqual(self.pending(), PENDING)
         term.line(".ledger forget all")
-        term.wait_count("[y/N] ", 2)
+        term.wait_count("[y/N]", 2)
         self.assertEqual(self.pending(), PENDING)  # asking forgets nothing
         term.line("y")
         term.wait_text(f"{PENDING} entries marked abandoned in {self.ledger}")
