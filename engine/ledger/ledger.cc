@@ -726,6 +726,8 @@ Status Ledger::Recover(Backend* backend, RecoveryReport* report, const RecoverOp
       if (!doomed.empty()) s = backend->Delete(i, doomed);
     }
     if (!s.ok()) {
+      // Left pending as it was: its owner is the one it had, not us.
+      Unclaim(i);
       ++report->left_pending;
       if (s.IsCancelled()) {
         report->cancelled = true;
@@ -782,6 +784,27 @@ Status Ledger::Claim(const Intent& i, bool* claimed) {
   if (up.Step(&stepped) || !stepped.ok()) return SqlError(resolve_db_, "claim");
   *claimed = sqlite3_changes(resolve_db_) == 1;
   return Status::OK();
+}
+
+void Ledger::Unclaim(const Intent& i) {
+  if (i.owner_lock == lock_name_) return;  // it was ours before
+  std::lock_guard<std::mutex> lock(resolve_mu_);
+  sql::Statement up;
+  if (!up.Prepare(resolve_db_,
+                  "UPDATE intents SET owner_lock = ?1, owner_host = ?2, owner_pid = ?3,"
+                  " owner_start = ?4, owner_boot = ?5 WHERE id = ?6 AND state = 'pending' AND"
+                  " owner_lock = ?7")
+           .ok()) {
+    return;  // it stays ours: recovered once we have ended
+  }
+  up.BindText(1, i.owner_lock);
+  up.BindText(2, i.owner_host);
+  up.BindInt(3, i.owner_pid);
+  up.BindInt(4, i.owner_start);
+  up.BindText(5, i.owner_boot);
+  up.BindInt(6, i.id);
+  up.BindText(7, lock_name_);
+  up.Step();
 }
 
 Status Ledger::SynchronousModes(int* record, int* resolve) {

@@ -255,6 +255,10 @@ class Ledger {
   // ledgers recovering one file, exactly one resolves each entry. `*claimed`
   // false: another process claimed or resolved it first.
   Status Claim(const Intent& i, bool* claimed);
+  // Gives a claimed entry that stays pending back to its earlier owner (as
+  // `i` was read), so that it reads as before; best effort (an entry left
+  // ours is recovered once this process has ended).
+  void Unclaim(const Intent& i);
 
   std::string path_;
   std::string base_;  // see Deferred
