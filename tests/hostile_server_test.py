@@ -15,6 +15,7 @@ server. Needs no emulator.
 """
 
 import os
+import sys
 import unittest
 
 import cli_support
@@ -136,6 +137,7 @@ class HostileServerTest(cli_support.CliTestCase):
         # below the 65 MiB the bomb expands to.
         result, requests, host = self.run_against({"Scan": "encoding_bomb"}, measure=True)
         self.check_failure(result, requests, host, "DynamoDB Scan")
+        print(f"\nContent-Encoding bomb: peak RSS {self.peak_kib / 1024:.1f} MiB", file=sys.stderr)
         if not rss_support.sanitized():
             self.assertLess(self.peak_kib, 48 << 10, f"peak RSS {self.peak_kib} KiB")
 
