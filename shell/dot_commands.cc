@@ -443,7 +443,7 @@ bool ParseSize(const std::string& text, size_t* out) {
   uint64_t n = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
     n = n * 10 + static_cast<uint64_t>(text[i++] - '0');
-    if (n > (uint64_t{1} << 40)) return false;
+    if (n > (uint64_t{1} << 31)) return false;  // past 1G in any unit; no overflow below
   }
   if (i == 0) return false;
   std::string unit = text.substr(i);

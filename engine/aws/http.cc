@@ -145,7 +145,8 @@ struct Transfer {
   std::chrono::steady_clock::time_point window_start;
   size_t window_bytes = 0;
   // The client's HttpOptions::max_response_bytes, and what crossed it
-  // ("Content-Length: N", "body"): the transfer is aborted there.
+  // ("Content-Length: N", "the body went on past it"): the transfer is
+  // aborted there.
   size_t max_body = kMaxResponseBytes;
   std::string too_large;
 

@@ -1043,7 +1043,7 @@ Status DynamoDbClient::ExecuteStatement(const ExecuteStatementRequest& request,
   Status s = InvokeRaw("ExecuteStatement", context, body, &text);
   if (!s.ok()) return s;
   s = ParseStatementPage(text, page);
-  return s.ok() ? s : s.WithContext(context + ": ExecuteStatement");
+  return s.ok() ? s : s.WithContext(context + ": " + AnswerFrom("ExecuteStatement"));
 }
 
 }  // namespace ddb::dynamodb
