@@ -31,15 +31,16 @@ if [[ "${1:-}" == --sanitize ]]; then
 fi
 [[ "${CI:-}" == true ]] && sanitize=1
 # What the sanitizer pass leaves out unless -R/-E say otherwise: the format
-# check (no binary) and the clone test (it builds a tree of its own).
-kSanitizeExclude='^(clang_format|clone_test)$'
+# check (no binary), the clone test (it builds a tree of its own) and the
+# memory bounds (peak RSS under ASan is its shadow and quarantine).
+kSanitizeExclude='^(clang_format|clone_test|memory_test)$'
 # CI's sanitizer pass (after the whole suite has passed unsanitized) also
 # leaves out the slowest end-to-end tests, whose code paths the unit tests and
 # the remaining end-to-end tests (reads, writes, codecs, SQL files, joins)
 # already take under the sanitizers: the differential corpus, the crash matrix,
 # the shell in tmux, and the tests that spend their time in the AWS CLI. This
 # keeps CI near 20 minutes on 2 cores; `scripts/test.sh --sanitize` runs all.
-kSanitizeExcludeCi='^(clang_format|clone_test|differential_test|crash_test|shell_test|repl_test|writes_repl_test|golden_test|cli_test|cli_emulators_test|credentials_test|credentials_role_test)$'
+kSanitizeExcludeCi='^(clang_format|clone_test|memory_test|differential_test|crash_test|shell_test|repl_test|writes_repl_test|ledger_repl_test|golden_test|cli_test|cli_emulators_test|credentials_test|credentials_role_test)$'
 
 # In CI (CI=true) the binary must build clean in Release and Debug, as a
 # packager or a developer builds it. The suite's own build is the Release one

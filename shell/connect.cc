@@ -70,8 +70,10 @@ void Shell::OpenConnection() {
   } else {
     // gunzip(), zstd_decompress() and decrypt() need no AWS; s3_get() says
     // why it cannot reach S3.
+    vtab::CodecSession* codecs = &module_->codecs();
     vtab::RegisterCodecFunctions(
-        db_, {nullptr, module_->codecs().keys(), "not connected: " + connect_error_.ToString()});
+        db_, {nullptr, codecs->keys(), "not connected: " + connect_error_.ToString(),
+              [codecs] { return codecs->max_decoded_bytes(); }});
   }
 }
 

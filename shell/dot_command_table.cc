@@ -74,6 +74,13 @@ std::span<const DotCommand> DotCommands() {
        "   pending entry. forget marks entries abandoned (asking first on a\n"
        "   terminal): nobody resolves them, their objects stay in S3.\n",
        &Shell::DotLedger},
+      {"maxvalue", "", "?SIZE?",
+       "Most a compressed codec value may decode to (ddbsql, default 64M)",
+       "   SIZE in bytes, or with K, M or G (1024-based), from 1K to 1G. A value\n"
+       "   that would expand past it (a decompression bomb, or just a large one)\n"
+       "   is an error naming table, key and column. gunzip() and\n"
+       "   zstd_decompress() stop there too.\n",
+       &Shell::DotMaxValue},
       {"mode", "", "MODE ?OPTIONS?", "Choose how rows are printed",
        "   Modes: ascii box column csv html insert json line list markdown qbox\n"
        "   quote table tabs tcl, each printing exactly as in the sqlite3 shell.\n"

@@ -15,11 +15,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shell/codec_commands.h"
@@ -429,6 +431,56 @@ Status Shell::DotLimit(const DotCall& c) {
   } else {
     module_->options().confirm_scan_items = static_cast<int64_t>(n);
   }
+  return Status::OK();
+}
+
+namespace {
+
+// "64M", "512K", "1G", "65536" (also "64MiB", "64MB"): bytes, 1024-based
+// units. False when `text` is not such a size or overflows.
+bool ParseSize(const std::string& text, size_t* out) {
+  size_t i = 0;
+  uint64_t n = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    n = n * 10 + static_cast<uint64_t>(text[i++] - '0');
+    if (n > (uint64_t{1} << 31)) return false;  // past 1G in any unit; no overflow below
+  }
+  if (i == 0) return false;
+  std::string unit = text.substr(i);
+  for (char& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  int shift = 0;
+  if (!unit.empty()) {
+    shift = unit[0] == 'K' ? 10 : unit[0] == 'M' ? 20 : unit[0] == 'G' ? 30 : -1;
+    std::string rest = unit.substr(1);
+    if (shift < 0 || (!rest.empty() && rest != "B" && rest != "IB")) return false;
+  }
+  *out = static_cast<size_t>(n << shift);
+  return true;
+}
+
+// A size as .maxvalue takes it: "64M", "1G", "1536K", or bytes.
+std::string FormatSize(size_t n) {
+  for (auto [shift, unit] : {std::pair{30, "G"}, std::pair{20, "M"}, std::pair{10, "K"}}) {
+    if (n % (size_t{1} << shift) == 0) return std::to_string(n >> shift) + unit;
+  }
+  return std::to_string(n);
+}
+
+}  // namespace
+
+Status Shell::DotMaxValue(const DotCall& c) {
+  vtab::CodecSession& codecs = module_->codecs();
+  if (c.words.size() == 1) {
+    std::fprintf(out(), "%s\n", FormatSize(codecs.max_decoded_bytes()).c_str());
+    return Status::OK();
+  }
+  size_t n = 0;
+  if (c.words.size() != 2 || !ParseSize(c.words[1], &n) ||
+      n < vtab::CodecSession::kMinMaxDecodedBytes || n > vtab::CodecSession::kMaxMaxDecodedBytes) {
+    return Status::InvalidArgument(
+        "usage: .maxvalue ?SIZE? (bytes, or with K, M or G; from 1K to 1G)");
+  }
+  codecs.set_max_decoded_bytes(n);
   return Status::OK();
 }
 

@@ -126,6 +126,7 @@ class Shell {
   Status DotHelp(const DotCall& call);
   Status DotImport(const DotCall& call);
   Status DotLimit(const DotCall& call);  // .ratelimit, .scanconfirm
+  Status DotMaxValue(const DotCall& call);
   Status DotMode(const DotCall& call);
   Status DotNullValue(const DotCall& call);
   Status DotOutput(const DotCall& call);  // .output, .once

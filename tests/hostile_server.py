@@ -16,6 +16,10 @@ the one operation a test names in the way it names:
     reset          half the answer, then a TCP reset
     silence        headers, then nothing
     gzip_bomb      (GetObject) a gzip object that expands to 65 MiB
+    gzip_2m        (GetObject) a gzip object that expands to 2 MiB
+    oversize       a well-formed answer of 2 MiB with its Content-Length
+    oversize_chunked  the same 2 MiB chunked, without a Content-Length
+    encoding_bomb  Content-Encoding: gzip over 65 MiB of zeros (about 64 KB)
 
 Requests are recorded (operation, method, path) so that tests can check
 that nothing was written.
@@ -71,6 +75,18 @@ def gzip_bomb():
     return gzip.compress(bytes(65 << 20), compresslevel=9, mtime=0)
 
 
+OVERSIZE_BYTES = 2 << 20
+
+
+def oversize_body(operation):
+    """A well-formed answer of OVERSIZE_BYTES: a good one padded with
+    spaces (JSON) or a longer object."""
+    status, ctype, body = good_answer(operation)
+    if operation == "GetObject":
+        return bytes(OVERSIZE_BYTES)
+    return body + b" " * (OVERSIZE_BYTES - len(body))
+
+
 def hostile_body(operation, mode):
     if mode == "bad_utf8":
         if operation == "GetObject":
@@ -83,8 +99,12 @@ def hostile_body(operation, mode):
         if operation == "GetObject":
             return b"<Error><Code>"  # not an object: half an XML error
         return json.dumps({"Items": 5, "Count": "one", "TableNames": {"a": 1}}).encode()
-    if mode == "gzip_bomb":
+    if mode in ("gzip_bomb", "encoding_bomb"):
         return gzip_bomb()
+    if mode == "gzip_2m":
+        return gzip.compress(bytes(2 << 20), compresslevel=9, mtime=0)
+    if mode in ("oversize", "oversize_chunked"):
+        return oversize_body(operation)
     if mode == "deep":
         depth = 100000
         return (b'{"Items":[{"id":{"S":"a"},"v":' + b'{"L":[' * depth + b'{"N":"1"}' +
@@ -139,16 +159,26 @@ class Handler(socketserver.BaseRequestHandler):
         server = self.server
         mode = server.modes.get(operation)
         status, ctype, body = good_answer(operation)
-        if mode in ("bad_utf8", "wrong_types", "deep", "gzip_bomb"):
+        if mode in ("bad_utf8", "wrong_types", "deep", "gzip_bomb", "gzip_2m", "encoding_bomb",
+                    "oversize", "oversize_chunked"):
             body = hostile_body(operation, mode)
         if mode == "html":
             ctype = "text/html"
             body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
         reason = {200: "OK", 400: "Bad Request"}.get(status, "OK")
+        extra = "Content-Encoding: gzip\r\n" if mode == "encoding_bomb" else ""
         def head(length):
-            return (f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\n"
+            return (f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\n{extra}"
                     f"Content-Length: {length}\r\nx-amzn-RequestId: hostile\r\n\r\n").encode()
         try:
+            if mode == "oversize_chunked":
+                sock.sendall((f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n").encode())
+                for i in range(0, len(body), 65536):
+                    chunk = body[i:i + 65536]
+                    sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+                sock.sendall(b"0\r\n\r\n")
+                return True
             if mode == "truncated":
                 sock.sendall(head(len(body) + 100) + body[: len(body) // 2])
                 return False
@@ -192,7 +222,7 @@ class HostileServer(socketserver.ThreadingTCPServer):
     def __init__(self, modes):
         super().__init__(("127.0.0.1", 0), Handler)
         self.modes = dict(modes)
-        if "gzip_bomb" in self.modes.values():
+        if {"gzip_bomb", "encoding_bomb"} & set(self.modes.values()):
             gzip_bomb()
         self.requests = []
         self.lock = threading.Lock()

@@ -79,7 +79,9 @@ class Terminal:
     """One ddbsql in a tmux pane of a private tmux server."""
 
     WIDTH = 200
-    HEIGHT = 50
+    # Room for `help` (every dot-command, one a line) with the prompts and
+    # the statement test_exit_quit_and_backslash_q... types around it.
+    HEIGHT = 60
 
     def __init__(self, test, socket, argv, env):
         self.test = test

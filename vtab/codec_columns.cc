@@ -144,6 +144,10 @@ codec::S3Resolver* CodecSession::Resolver(const std::shared_ptr<Connection>& con
     codec::S3Resolver::Options o;
     o.concurrency = concurrency_;
     o.cache_bytes = kCacheBytes;
+    // The memory tests (tests/memory_test.py) bound a small cache.
+    const char* test_bytes = std::getenv("DDBSQL_TEST_S3_CACHE_BYTES");
+    long long n = test_bytes && *test_bytes ? std::strtoll(test_bytes, nullptr, 10) : 0;
+    if (n > 0 && static_cast<size_t>(n) < o.cache_bytes) o.cache_bytes = static_cast<size_t>(n);
     slot.first = connection;
     slot.second = std::make_unique<codec::S3Resolver>(connection->s3(), o);
   }
@@ -266,7 +270,8 @@ std::string TableCodecs::KeyCheckId(const std::string& scope, int col) const {
 }
 
 Status TableCodecs::CheckKey(int col, const std::vector<dynamodb::Item>& items,
-                             const std::vector<std::string>& keys, size_t* checked) const {
+                             const std::vector<std::string>& keys, size_t max_decoded_bytes,
+                             size_t* checked) const {
   *checked = 0;
   const codec::Column* c = At(col);
   if (!c) return Status::InvalidArgument("column " + std::to_string(col) + " has no codec");
@@ -276,6 +281,7 @@ Status TableCodecs::CheckKey(int col, const std::vector<dynamodb::Item>& items,
     codec::Context ctx;
     ctx.table = table_;
     ctx.attribute = c->name();
+    ctx.max_decoded_bytes = max_decoded_bytes;
     for (const auto& k : keys) {
       auto it = item.find(k);
       if (it != item.end()) ctx.key.push_back({k, it->second});
@@ -322,6 +328,7 @@ Status CursorCodecs::Result(sqlite3_context* ctx, const Source& source, int col,
       codec::Context& cx = w.contexts[k];
       cx.table = source.codecs->table();
       cx.attribute = c->name();
+      cx.max_decoded_bytes = source.session->max_decoded_bytes();
       for (const auto& key : source.keys) {
         codec::KeyAttribute ka;
         ka.name = key;

@@ -4,7 +4,8 @@
 //   CodecSession   one per ModuleContext: the catalog (file, .codec, the
 //                  catalog= argument), one S3Resolver per connection (its
 //                  cache serves repeats), `.s3missing`, the S3 concurrency
-//                  bound, and what the last statement cost in S3.
+//                  bound, the decoded-value limit (`.maxvalue`), and what
+//                  the last statement cost in S3.
 //   TableCodecs    one per virtual table: which of its columns are declared,
 //                  their SQL types, and the literals of pushed-down equality
 //                  encoded as DynamoDB stores them.
@@ -80,6 +81,13 @@ class CodecSession {
   void set_s3missing(S3Missing m) { s3missing_ = m; }
   size_t concurrency() const { return concurrency_; }
   void set_concurrency(size_t n);
+  // `.maxvalue`: the most a codec column's value (or gunzip(), ...) may
+  // expand to when decoded (codec::Context::max_decoded_bytes), from
+  // kMinMaxDecodedBytes to kMaxMaxDecodedBytes.
+  static constexpr size_t kMinMaxDecodedBytes = size_t{1} << 10;
+  static constexpr size_t kMaxMaxDecodedBytes = size_t{1} << 30;
+  size_t max_decoded_bytes() const { return max_decoded_bytes_.load(); }
+  void set_max_decoded_bytes(size_t n) { max_decoded_bytes_.store(n); }
 
   // What is known of a deterministic column's key: an equality literal is
   // encrypted with it and compared with what DynamoDB stores, so a wrong key
@@ -104,6 +112,7 @@ class CodecSession {
   std::string catalog_path_;
   S3Missing s3missing_ = S3Missing::kError;
   size_t concurrency_ = kDefaultConcurrency;
+  std::atomic<size_t> max_decoded_bytes_{codec::kDefaultMaxDecodedBytes};
   std::atomic<uint64_t> missing_as_null_{0};
   mutable std::mutex mu_;  // guards resolvers_ and key_checks_
   std::map<std::string, KeyCheck> key_checks_;
@@ -160,9 +169,11 @@ class TableCodecs {
   // ciphers fail on a wrong key; pynamodb_mate's AES-ECB usually shows bad
   // padding, and a TEXT column's value must also be UTF-8). The first that
   // does not is an error naming the table, column, key reference and item;
-  // the key itself never shows. *checked counts the values decoded.
+  // the key itself never shows. *checked counts the values decoded, each
+  // up to `max_decoded_bytes` (CodecSession::max_decoded_bytes).
   Status CheckKey(int col, const std::vector<dynamodb::Item>& items,
-                  const std::vector<std::string>& keys, size_t* checked) const;
+                  const std::vector<std::string>& keys, size_t max_decoded_bytes,
+                  size_t* checked) const;
 
  private:
   std::string table_;

@@ -132,10 +132,10 @@ TEST(TableCodecs, CheckKeyReadsStoredValuesWithTheColumnsKey) {
     }
     items.push_back({{"id", dynamodb::AttributeValue::S("no-value")}});
     size_t checked = 0;
-    Status s = right.CheckKey(1, items, {"id"}, &checked);
+    Status s = right.CheckKey(1, items, {"id"}, codec::kDefaultMaxDecodedBytes, &checked);
     EXPECT_TRUE(s.ok()) << json << ": " << s.ToString();
     EXPECT_EQ(checked, 4u) << json;
-    s = wrong.CheckKey(1, items, {"id"}, &checked);
+    s = wrong.CheckKey(1, items, {"id"}, codec::kDefaultMaxDecodedBytes, &checked);
     ASSERT_FALSE(s.ok()) << json;
     // Table, column, key reference and the item; never the key.
     for (const char* needle :
@@ -144,7 +144,8 @@ TEST(TableCodecs, CheckKeyReadsStoredValuesWithTheColumnsKey) {
     }
     EXPECT_EQ(s.ToString().find("right"), std::string::npos) << s.ToString();
     // Nothing to check is not an error: the caller decides.
-    ASSERT_TRUE(wrong.CheckKey(1, {items.back()}, {"id"}, &checked).ok());
+    ASSERT_TRUE(
+        wrong.CheckKey(1, {items.back()}, {"id"}, codec::kDefaultMaxDecodedBytes, &checked).ok());
     EXPECT_EQ(checked, 0u);
   }
 }

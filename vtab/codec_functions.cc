@@ -30,6 +30,13 @@ FunctionState& State(sqlite3_context* ctx) {
   return **static_cast<SharedState*>(sqlite3_user_data(ctx));
 }
 
+// A Context for a loose value, with the session's decoded-value limit.
+codec::Context DecodeContext(const FunctionState& st) {
+  codec::Context context;
+  if (st.sources.max_decoded_bytes) context.max_decoded_bytes = st.sources.max_decoded_bytes();
+  return context;
+}
+
 void ResultError(sqlite3_context* ctx, const char* fn, const Status& s) {
   std::string msg = std::string(fn) + "(): " + s.ToString();
   sqlite3_result_error(ctx, msg.c_str(), static_cast<int>(msg.size()));
@@ -70,7 +77,7 @@ void Decompress(sqlite3_context* ctx, sqlite3_value* arg, const codec::Codec& co
                 const char* fn) {
   if (sqlite3_value_type(arg) == SQLITE_NULL) return sqlite3_result_null(ctx);
   std::string out;
-  Status s = codec.Decode(codec::Context(), BlobArg(arg), &out);
+  Status s = codec.Decode(DecodeContext(State(ctx)), BlobArg(arg), &out);
   if (!s.ok()) return ResultError(ctx, fn, s);
   ResultBlob(ctx, out);
 }
@@ -127,7 +134,7 @@ void DecryptFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   std::shared_ptr<const codec::Codec> cipher;
   Status s = CipherFor(st, TextArg(argv[1]), TextArg(argv[2]), &cipher);
   if (!s.ok()) return ResultError(ctx, "decrypt", s);
-  codec::Context context;
+  codec::Context context = DecodeContext(st);
   if (argc == 6) {
     context.table = TextArg(argv[3]);
     context.attribute = TextArg(argv[4]);

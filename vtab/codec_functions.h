@@ -40,6 +40,9 @@ struct CodecFunctionSources {
   // Why there is no resolver (the session could not connect), for
   // s3_get()'s message.
   std::string no_s3_reason;
+  // The most gunzip(), zstd_decompress() and decrypt() may decode to
+  // (`.maxvalue`), asked at each call; null: codec::kDefaultMaxDecodedBytes.
+  std::function<size_t()> max_decoded_bytes;
 };
 
 Status RegisterCodecFunctions(sqlite3* db, CodecFunctionSources sources);

@@ -36,6 +36,7 @@ class CodecFunctionsTest : public ::testing::Test {
     CodecFunctionSources sources;
     sources.resolver = [this] { return resolver_.get(); };
     sources.keys = keys_;
+    sources.max_decoded_bytes = [this] { return max_decoded_bytes_; };
     Status s = RegisterCodecFunctions(db_.get(), sources);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
@@ -62,6 +63,7 @@ class CodecFunctionsTest : public ::testing::Test {
   std::unique_ptr<sqlite3, DbClose> db_;
   std::shared_ptr<codec::KeyStore> keys_ = std::make_shared<codec::KeyStore>();
   std::unique_ptr<codec::S3Resolver> resolver_;
+  size_t max_decoded_bytes_ = codec::kDefaultMaxDecodedBytes;  // `.maxvalue`
 };
 
 TEST_F(CodecFunctionsTest, Decompression) {
@@ -75,6 +77,22 @@ TEST_F(CodecFunctionsTest, Decompression) {
   EXPECT_EQ(One("SELECT gunzip(?)", {zs}), "ERROR: gunzip(): gzip: not gzip data (no gzip header)");
   EXPECT_EQ(One("SELECT zstd_decompress('nope')"),
             "ERROR: zstd_decompress(): zstd: not zstd data (no zstd frame header)");
+}
+
+TEST_F(CodecFunctionsTest, DecompressionStopsAtTheSessionsLimit) {
+  std::string gz, zs;
+  const std::string plain(4096, 'z');
+  ASSERT_TRUE(codec::NewGzipCodec()->Encode({}, plain, &gz).ok());
+  ASSERT_TRUE(codec::NewZstdCodec()->Encode({}, plain, &zs).ok());
+  max_decoded_bytes_ = 1024;  // asked at each call: `.maxvalue 1K`
+  EXPECT_EQ(One("SELECT gunzip(?)", {gz}),
+            "ERROR: gunzip(): gzip: decompressed value larger than the limit of 1024 bytes");
+  EXPECT_EQ(One("SELECT zstd_decompress(?)", {zs}),
+            "ERROR: zstd_decompress(): zstd: decompressed value larger than the limit of 1024 "
+            "bytes");
+  max_decoded_bytes_ = 4096;
+  EXPECT_EQ(One("SELECT gunzip(?)", {gz}), plain);
+  EXPECT_EQ(One("SELECT zstd_decompress(?)", {zs}), plain);
 }
 
 TEST_F(CodecFunctionsTest, DecryptEverySchemeWithoutShowingKeys) {

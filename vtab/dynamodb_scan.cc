@@ -150,7 +150,8 @@ Status CheckLiteralKey(DdbTable* t, int col, bool* pushable) {
   if (!s.ok()) return s.WithContext("table " + t->table + ", column " + attribute + ": key check");
   CountPage(stats, page, Plan::Op::kScan);
   size_t checked = 0;
-  s = t->codecs->CheckKey(col, page.items, t->codec_source.keys, &checked);
+  s = t->codecs->CheckKey(col, page.items, t->codec_source.keys, session.max_decoded_bytes(),
+                          &checked);
   if (!s.ok()) return s;
   if (checked > 0) {
     session.set_key_check(id, CodecSession::KeyCheck::kVerified);

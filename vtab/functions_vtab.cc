@@ -670,8 +670,9 @@ Status RegisterFunctions(sqlite3* db, ModuleContext* context) {
   }
   // s3_get, gunzip, zstd_decompress, decrypt (codec_functions.cc)
   return RegisterCodecFunctions(
-      db, {[context] { return context->codecs().Resolver(context->shared_connection()); },
-           context->codecs().keys(), ""});
+      db,
+      {[context] { return context->codecs().Resolver(context->shared_connection()); },
+       context->codecs().keys(), "", [context] { return context->codecs().max_decoded_bytes(); }});
 }
 
 }  // namespace ddb::vtab

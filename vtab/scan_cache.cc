@@ -1,6 +1,7 @@
 #include "vtab/scan_cache.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +26,11 @@ class ScanCache::Entry {
 
 namespace {
 
+// A spilled copy is read back in pages of at most this many rows and, past
+// the first row, bytes (DynamoDB's own page size): 1000 items of 400 KB
+// would otherwise come back as one page of 400 MB.
 constexpr int64_t kSpillPageRows = 1000;
+constexpr size_t kSpillPageBytes = size_t{1} << 20;
 
 // A value's identity as DynamoDB compares keys: type and canonical scalar.
 std::string ValueKey(const AttributeValue& v) {
@@ -153,6 +158,12 @@ Status SqliteError(sqlite3* db, const char* what) {
 
 ScanCache::~ScanCache() = default;
 
+int64_t ScanCache::DefaultMemoryBytes() {
+  const char* v = std::getenv("DDBSQL_TEST_SCAN_CACHE_BYTES");
+  long long n = v && *v ? std::strtoll(v, nullptr, 10) : 0;
+  return n > 0 && n < kMemoryBytes ? static_cast<int64_t>(n) : kMemoryBytes;
+}
+
 void ScanCache::CursorClosed() {
   if (--open_cursors_ <= 0) {
     open_cursors_ = 0;
@@ -262,12 +273,14 @@ Status ScanCache::ReadSpilled(const Entry& entry, int64_t from, int64_t count, I
   sqlite3_bind_int64(raw, 2, from);
   sqlite3_bind_int64(raw, 3, count);
   std::vector<std::string> texts;
-  int rc;
-  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+  size_t bytes = 0;
+  int rc = SQLITE_DONE;
+  while (bytes < kSpillPageBytes && (rc = sqlite3_step(raw)) == SQLITE_ROW) {
     texts.emplace_back(static_cast<const char*>(sqlite3_column_blob(raw, 0)),
                        static_cast<size_t>(sqlite3_column_bytes(raw, 0)));
+    bytes += texts.back().size();
   }
-  if (rc != SQLITE_DONE) return SqliteError(db, "read");
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return SqliteError(db, "read");
   *page = PageOfTexts(texts);
   return Status::OK();
 }
@@ -370,10 +383,12 @@ Status ScanCache::Lookup(const EntryPtr& entry, const LookupSpec& spec, ItemPage
     }
   }
   // Spilled rows have no index: read through.
-  for (int64_t from = 0; from < e.spilled; from += kSpillPageRows) {
+  for (int64_t from = 0; from < e.spilled;) {
     ItemPage page;
     Status s = ReadSpilled(e, from, kSpillPageRows, &page);
     if (!s.ok()) return s;
+    if (page.item_texts.empty()) break;
+    from += static_cast<int64_t>(page.item_texts.size());
     for (auto text : page.item_texts) {
       bool match = false;
       s = ItemMatches(text, spec, &match);

@@ -103,7 +103,13 @@ class ScanCache {
     bool failed_ = false;
   };
 
-  explicit ScanCache(int64_t memory_bytes = int64_t{256} << 20) : memory_limit_(memory_bytes) {}
+  // Bytes of copies kept in memory before they spill (256 MB).
+  static constexpr int64_t kMemoryBytes = int64_t{256} << 20;
+  // kMemoryBytes, or less when DDBSQL_TEST_SCAN_CACHE_BYTES says so (the
+  // memory tests, tests/memory_test.py, bound a small table's copy).
+  static int64_t DefaultMemoryBytes();
+
+  explicit ScanCache(int64_t memory_bytes = DefaultMemoryBytes()) : memory_limit_(memory_bytes) {}
   ~ScanCache();
   ScanCache(const ScanCache&) = delete;
   ScanCache& operator=(const ScanCache&) = delete;

@@ -55,10 +55,12 @@ codec::PlainValue SqlToPlain(sqlite3_value* v, const codec::Column& column) {
 }
 
 codec::Context CodecContext(const std::string& table, const dynamodb::KeySchema& schema,
-                            const dynamodb::Item& key, const std::string& attribute) {
+                            const dynamodb::Item& key, const std::string& attribute,
+                            size_t max_decoded_bytes) {
   codec::Context ctx;
   ctx.table = table;
   ctx.attribute = attribute;
+  ctx.max_decoded_bytes = max_decoded_bytes;
   for (const auto* k : {&schema.hash, schema.range ? &*schema.range : nullptr}) {
     if (!k) continue;
     auto it = key.find(k->name);

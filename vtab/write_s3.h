@@ -35,9 +35,11 @@ struct S3Write {
 // `v` as the plain value of codec column `column` (its SQL type's affinity).
 codec::PlainValue SqlToPlain(sqlite3_value* v, const codec::Column& column);
 
-// The codec context of `attribute` of the item with key `key`.
+// The codec context of `attribute` of the item with key `key`; a decode
+// stops past `max_decoded_bytes` (CodecSession::max_decoded_bytes).
 codec::Context CodecContext(const std::string& table, const dynamodb::KeySchema& schema,
-                            const dynamodb::Item& key, const std::string& attribute);
+                            const dynamodb::Item& key, const std::string& attribute,
+                            size_t max_decoded_bytes = codec::kDefaultMaxDecodedBytes);
 
 // Fills each write's old_keys from `stored` (the attributes as the item holds
 // them now; a missing one referenced nothing).

@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "vtab/module.h"
 #include "vtab/write.h"
 #include "vtab/write_values.h"
 
@@ -252,8 +253,9 @@ Status TableWriter::MoveItem(const Item& new_key, const Row& old, const Attribut
     if (it == item.end() || !c.codec->BindsItemKey()) continue;
     if (c.codec->s3()) return MoveWithS3Refused(c);
     codec::PlainValue plain;
-    Status s = c.codec->Decode(CodecContext(table_, key_, change->key, c.attribute), it->second, {},
-                               &plain);
+    Status s = c.codec->Decode(
+        CodecContext(table_, key_, change->key, c.attribute, ctx_->codecs().max_decoded_bytes()),
+        it->second, {}, &plain);
     codec::EncodedValue enc;
     if (s.ok()) {
       s = c.codec->Encode(CodecContext(table_, key_, new_key, c.attribute), plain,

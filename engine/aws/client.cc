@@ -55,6 +55,36 @@ Status DescribeForeignAnswer(Status err, const HttpResponse& response, const std
       static_cast<int>(response.status));
 }
 
+// "DynamoDB Scan", "S3 GetObject", "KMS Decrypt": what `r` asks of the
+// service, for messages.
+std::string OperationName(const ServiceTraits& traits, const ServiceRequest& r) {
+  if (!r.operation.empty()) return r.operation;
+  std::string service = traits.signing_name == "dynamodb" ? "DynamoDB"
+                        : traits.signing_name == "s3"     ? "S3"
+                        : traits.signing_name == "kms"    ? "KMS"
+                                                          : traits.signing_name;
+  std::string_view target = FindHeader(r.headers, "x-amz-target");
+  if (!target.empty()) {
+    size_t dot = target.rfind('.');
+    return service + " " +
+           std::string(dot == std::string_view::npos ? target : target.substr(dot + 1));
+  }
+  if (traits.s3_signing) {
+    if (r.query.find("delete") == 0) return service + " DeleteObjects";
+    if (r.query.find("list-type") != std::string::npos) return service + " ListObjectsV2";
+    // S3Client names each request "s3://BUCKET/KEY", or "s3://BUCKET" for
+    // a bucket's own.
+    bool object = r.context.rfind("s3://", 0) == 0 && r.context.find('/', 5) != std::string::npos;
+    if (object) {
+      if (r.method == "GET") return service + " GetObject";
+      if (r.method == "PUT") return service + " PutObject";
+      if (r.method == "HEAD") return service + " HeadObject";
+      if (r.method == "DELETE") return service + " DeleteObject";
+    }
+  }
+  return service + " " + r.method;
+}
+
 // Keeps AwsClient's Waiting() bookkeeping for one Call().
 class CallInProgress {
  public:
@@ -127,6 +157,9 @@ Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& cred
 
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
   counters_.bytes_sent.fetch_add(http.body.size(), std::memory_order_relaxed);
+  // HttpClient names the operation and where it went in its errors.
+  http.operation = OperationName(traits_, request);
+  const std::string where = http.operation + " to " + endpoint_.scheme + "://" + host;
   Status s = http_->Send(std::move(http), response);
   if (!s.ok()) return s;
   counters_.bytes_received.fetch_add(response->body.size(), std::memory_order_relaxed);
@@ -141,7 +174,10 @@ Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& cred
     }
     return DescribeForeignAnswer(std::move(err), *response, host);
   }
-  if (traits_.validate) return traits_.validate(*response);
+  if (traits_.validate) {
+    s = traits_.validate(*response);
+    if (!s.ok()) return s.WithContext(where);
+  }
   return Status::OK();
 }
 

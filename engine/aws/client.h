@@ -36,6 +36,10 @@ struct ServiceRequest {
   std::string body;
   // What the request is about, for error messages: "table orders".
   std::string context;
+  // The operation, for error messages: "DynamoDB Scan". Empty: worked out
+  // from the service, X-Amz-Target, the method and the query ("S3
+  // GetObject", "KMS Decrypt").
+  std::string operation;
 };
 
 struct ServiceTraits {
@@ -63,7 +67,11 @@ class AwsClient {
 
   // Sends `request` with retries. ok() means a 2xx response in `response`;
   // otherwise the Status is the last attempt's error with request.context
-  // prefixed ("table orders: ResourceNotFoundException: ...").
+  // prefixed ("table orders: ResourceNotFoundException: ..."). An error
+  // that is not the service's answer (a transport failure, a body over
+  // the HTTP client's limit, a CRC mismatch) also names the operation and
+  // where it went: "table orders: DynamoDB Scan to https://HOST: request
+  // timed out: ...".
   Status Call(const ServiceRequest& request, HttpResponse* response);
 
   const Endpoint& endpoint() const { return endpoint_; }

@@ -12,9 +12,18 @@
 // not). A body with Content-Encoding gzip is inflated into `body` after the CRC
 // is taken, when the request asked for it (Accept-Encoding: gzip); otherwise
 // the body is the bytes as stored (S3 objects).
+//
+// Memory: a body (as received, and once inflated) stops at
+// HttpOptions::max_response_bytes (kMaxResponseBytes by default): a
+// Content-Length above it fails before any byte of the body is kept, a body
+// that grows past it (chunked, or longer than announced) and an inflation
+// that would expand past it fail as soon as they cross it. The failure is
+// NotSupported (not retried: the same answer would come again), "answer
+// larger than the limit of 2 GiB (Content-Length: N)", naming the host.
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <future>
 #include <memory>
@@ -33,6 +42,16 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // or an empty view.
 std::string_view FindHeader(const Headers& headers, std::string_view name);
 
+// The most bytes a response body may hold (2 GiB), as received and once
+// inflated. Far above DynamoDB's answers (a Query or Scan page is at most
+// 1 MB of items, a BatchGetItem 16 MB) and twice the largest decoded-value
+// limit a session can set (`.maxvalue`, at most 1 GiB), so that an S3 object
+// whose value decodes within that limit always fits, with room for its
+// stored form (base64, a cipher's nonce and tag). What it stops is a server
+// announcing or streaming without end (an absurd Content-Length, a body
+// that never finishes) and a Content-Encoding bomb.
+inline constexpr size_t kMaxResponseBytes = size_t{2} << 30;
+
 struct HttpRequest {
   std::string method = "GET";
   // Absolute URL; the path and query must already be percent-encoded the way
@@ -40,6 +59,10 @@ struct HttpRequest {
   std::string url;
   Headers headers;
   std::string body;
+  // What the request does, for messages ("DynamoDB Scan"): a failure then
+  // reads "DynamoDB Scan to https://HOST: ...". Empty: messages name the
+  // host alone.
+  std::string operation;
   // Per-request overrides of HttpOptions (0: the client's). Instance metadata
   // lookups use short ones so a machine without IMDS fails fast.
   long connect_timeout_ms = 0;
@@ -68,6 +91,10 @@ struct HttpOptions {
   bool verify_tls = true;
   std::string ca_bundle;  // AWS_CA_BUNDLE or the config's ca_bundle; empty for the system's
   int max_connections = 64;
+  // A response body (received or inflated) larger than this fails. Tests
+  // lower it; so does DDBSQL_TEST_MAX_RESPONSE_BYTES (for end-to-end tests
+  // of the binary), read when a client is made.
+  size_t max_response_bytes = kMaxResponseBytes;
 };
 
 struct Settings;

@@ -434,6 +434,18 @@ TEST(HttpClientTest, ConnectionRefusedFailsFastNamingTheHost) {
   EXPECT_TRUE(Contains(s.ToString(), "cannot connect")) << s.ToString();
 }
 
+TEST(HttpClientTest, ARequestNamingItsOperationFailsNamingOperationAndHost) {
+  HttpClient client;
+  HttpRequest request;
+  request.url = "http://127.0.0.1:1/";
+  request.operation = "DynamoDB Scan";
+  HttpResponse response;
+  Status s = client.Send(request, &response);
+  EXPECT_EQ(s.code(), Status::Code::kTransport) << s.ToString();
+  EXPECT_EQ(s.ToString().rfind("DynamoDB Scan to http://127.0.0.1:1: cannot connect: ", 0), 0u)
+      << s.ToString();
+}
+
 TEST(HttpClientTest, RequestTimeoutFiresOnAStalledServer) {
   LoopbackServer server([](const ServerRequest&) {
     ServerReply reply;
@@ -604,6 +616,58 @@ TEST(HttpClientTest, LargeBodiesRoundTrip) {
   std::reverse(body.begin(), body.end());
   EXPECT_EQ(response.body, body);
   EXPECT_EQ(response.crc32, Crc32(body));
+}
+
+TEST(HttpClientTest, ABodyOverTheLimitFailsNamingHostAndLimit) {
+  LoopbackServer server([](const ServerRequest&) {
+    ServerReply reply;
+    reply.body = std::string(5000, 'x');
+    return reply;
+  });
+  HttpOptions options;
+  options.max_response_bytes = 4096;
+  HttpClient client(options);
+  HttpRequest request;
+  request.url = server.url("/big");
+  HttpResponse response;
+  Status s = client.Send(request, &response);
+  EXPECT_EQ(s.code(), Status::Code::kNotSupported) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), "larger than the limit of 4096 bytes")) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), "Content-Length: 5000")) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), "127.0.0.1:" + std::to_string(server.port()))) << s.ToString();
+  EXPECT_LE(response.body.size(), 4096u);
+
+  // At the limit it still arrives whole.
+  options.max_response_bytes = 5000;
+  HttpClient exact(options);
+  s = exact.Send(request, &response);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(response.body.size(), 5000u);
+}
+
+TEST(HttpClientTest, AContentEncodingBombStopsAtTheLimit) {
+  // 8 MiB of zeros in about 8 KB; the client keeps at most 1 MiB.
+  const std::string bomb = Gzip(std::string(8 << 20, '\0'));
+  ASSERT_LT(bomb.size(), 64u << 10);
+  LoopbackServer server([&](const ServerRequest&) {
+    ServerReply reply;
+    reply.headers = {{"Content-Encoding", "gzip"}};
+    reply.body = bomb;
+    return reply;
+  });
+  HttpOptions options;
+  options.max_response_bytes = 1 << 20;
+  HttpClient client(options);
+  HttpRequest request;
+  request.url = server.url("/");
+  request.headers = {{"Accept-Encoding", "gzip"}};
+  HttpResponse response;
+  Status s = client.Send(request, &response);
+  EXPECT_EQ(s.code(), Status::Code::kNotSupported) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(),
+                       "larger than the limit of 1 MiB (inflating its "
+                       "Content-Encoding gzip)"))
+      << s.ToString();
 }
 
 TEST(HttpClientTest, DestroyingTheClientCancelsWhatIsInFlight) {

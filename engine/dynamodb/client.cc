@@ -454,8 +454,14 @@ const IndexDescription* TableDescription::FindIndex(const std::string& index_nam
 
 DynamoDbClient::DynamoDbClient(std::shared_ptr<aws::AwsClient> aws) : aws_(std::move(aws)) {}
 
-Status ParseResponse(const char* operation, const std::string& context, const std::string& text,
-                     json* response);
+Status ParseResponse(const char* operation, const std::string& context, const std::string& where,
+                     const std::string& text, json* response);
+
+// "DynamoDB Scan answer from http://127.0.0.1:8000": where an answer that
+// does not decode came from, for its error.
+std::string DynamoDbClient::AnswerFrom(const char* operation) const {
+  return std::string("DynamoDB ") + operation + " answer from " + aws_->endpoint().BaseUrl();
+}
 
 // Every DynamoDB request is built here: POST / with the operation named in
 // X-Amz-Target and a JSON body, sent through AwsClient::Call (signing,
@@ -469,6 +475,7 @@ Status DynamoDbClient::InvokeRaw(const char* operation, const std::string& conte
   request.headers = {{"Content-Type", "application/x-amz-json-1.0"},
                      {"X-Amz-Target", std::string(kTargetPrefix) + operation}};
   request.context = context;
+  request.operation = std::string("DynamoDB ") + operation;
   try {
     request.body = body.dump();
   } catch (const json::exception&) {
@@ -490,13 +497,14 @@ Status DynamoDbClient::Invoke(const char* operation, const std::string& context,
   std::string text;
   Status s = InvokeRaw(operation, context, body, &text);
   if (!s.ok()) return s;
-  return ParseResponse(operation, context, text, response);
+  return ParseResponse(operation, context, AnswerFrom(operation), text, response);
 }
 
-Status ParseResponse(const char* operation, const std::string& context, const std::string& text,
-                     json* response) {
-  auto with_context = [&context](const Status& s) {
-    return context.empty() ? s : s.WithContext(context);
+Status ParseResponse(const char* operation, const std::string& context, const std::string& where,
+                     const std::string& text, json* response) {
+  auto with_context = [&](const Status& s) {
+    Status named = s.WithContext(where);
+    return context.empty() ? named : named.WithContext(context);
   };
   try {
     *response = json::parse(text);
@@ -521,10 +529,25 @@ Status DynamoDbClient::ListTables(const ListTablesRequest& request, ListTablesPa
   Status s = Invoke("ListTables", "", body, &response);
   if (!s.ok()) return s;
   *page = ListTablesPage();
-  if (const json* names = Member(response, "TableNames"); names != nullptr && names->is_array()) {
+  // A list of another shape is a broken answer, not an account without
+  // tables (which would read as "no such table" later).
+  const json* names = Member(response, "TableNames");
+  if (names != nullptr && !names->is_array()) {
+    return Status::Corruption("TableNames is not a list").WithContext(AnswerFrom("ListTables"));
+  }
+  if (names != nullptr) {
     for (const json& n : *names) {
-      if (n.is_string()) page->names.push_back(n.get<std::string>());
+      if (!n.is_string()) {
+        return Status::Corruption("TableNames holds a value that is not a string")
+            .WithContext(AnswerFrom("ListTables"));
+      }
+      page->names.push_back(n.get<std::string>());
     }
+  }
+  if (const json* last = Member(response, "LastEvaluatedTableName");
+      last != nullptr && !last->is_string()) {
+    return Status::Corruption("LastEvaluatedTableName is not a string")
+        .WithContext(AnswerFrom("ListTables"));
   }
   page->last_evaluated_table_name = StringMember(response, "LastEvaluatedTableName");
   return Status::OK();
@@ -551,9 +574,12 @@ Status DynamoDbClient::DescribeTable(const std::string& table, TableDescription*
   Status s = Invoke("DescribeTable", TableContext(table), {{"TableName", table}}, &response);
   if (!s.ok()) return s;
   const json* t = Member(response, "Table");
-  if (t == nullptr) return Status::Corruption("DescribeTable response without Table");
+  if (t == nullptr) {
+    return Status::Corruption("DescribeTable response without Table")
+        .WithContext(TableContext(table) + ": " + AnswerFrom("DescribeTable"));
+  }
   s = ParseTableDescription(*t, out);
-  return s.ok() ? s : s.WithContext(TableContext(table) + ": DescribeTable");
+  return s.ok() ? s : s.WithContext(TableContext(table) + ": " + AnswerFrom("DescribeTable"));
 }
 
 Status DynamoDbClient::CreateTable(const CreateTableRequest& request, TableDescription* out) {
@@ -634,7 +660,7 @@ Status DynamoDbClient::GetItem(const GetItemRequest& request, GetItemResult* out
   if (!s.ok()) return s;
   s = ItemMember(response, "Item", &out->item, &out->found);
   out->consumed_capacity = ConsumedCapacityUnits(response);
-  return s.ok() ? s : s.WithContext(context);
+  return s.ok() ? s : s.WithContext(context + ": " + AnswerFrom("GetItem"));
 }
 
 namespace {
@@ -715,7 +741,7 @@ Status DynamoDbClient::BatchGetChunk(const BatchGetRequest& request, std::vector
     out->consumed_capacity += ConsumedCapacityUnits(response);
     if (const json* responses = Member(response, "Responses")) {
       s = ItemsMember(*responses, request.table.c_str(), &out->items);
-      if (!s.ok()) return s.WithContext(context + ": BatchGetItem");
+      if (!s.ok()) return s.WithContext(context + ": " + AnswerFrom("BatchGetItem"));
     }
     pending = json::array();
     if (const json* unprocessed = Member(response, "UnprocessedKeys")) {
@@ -800,7 +826,7 @@ Status DynamoDbClient::Query(const QueryRequest& request, QueryPage* page) {
   Status s = InvokeRaw("Query", context, body, &text);
   if (!s.ok()) return s;
   s = ParsePageText(std::move(text), request.keep_item_text, page);
-  return s.ok() ? s : s.WithContext(context + ": Query");
+  return s.ok() ? s : s.WithContext(context + ": " + AnswerFrom("Query"));
 }
 
 Status DynamoDbClient::Scan(const ScanRequest& request, ScanPage* page) {
@@ -815,7 +841,7 @@ Status DynamoDbClient::Scan(const ScanRequest& request, ScanPage* page) {
   Status s = InvokeRaw("Scan", context, body, &text);
   if (!s.ok()) return s;
   s = ParsePageText(std::move(text), request.keep_item_text, page);
-  return s.ok() ? s : s.WithContext(context + ": Scan");
+  return s.ok() ? s : s.WithContext(context + ": " + AnswerFrom("Scan"));
 }
 
 Status DynamoDbClient::QueryAll(const QueryRequest& request, const PageCallback& on_page) {
@@ -946,7 +972,8 @@ Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
     return s;
   }
   json response;
-  s = ParseResponse("TransactWriteItems", context, text, &response);
+  s = ParseResponse("TransactWriteItems", context, AnswerFrom("TransactWriteItems"), text,
+                    &response);
   if (s.ok() && result != nullptr) result->consumed_capacity = ConsumedCapacityUnits(response);
   return s;
 }
@@ -1017,7 +1044,7 @@ Status DynamoDbClient::ExecuteStatement(const ExecuteStatementRequest& request,
   Status s = InvokeRaw("ExecuteStatement", context, body, &text);
   if (!s.ok()) return s;
   s = ParseStatementPage(text, page);
-  return s.ok() ? s : s.WithContext(context + ": ExecuteStatement");
+  return s.ok() ? s : s.WithContext(context + ": " + AnswerFrom("ExecuteStatement"));
 }
 
 }  // namespace ddb::dynamodb

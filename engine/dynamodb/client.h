@@ -298,6 +298,9 @@ class DynamoDbClient {
   explicit DynamoDbClient(std::shared_ptr<aws::AwsClient> aws);
 
   aws::AwsClient& aws() { return *aws_; }
+  // "DynamoDB Scan answer from URL": the context of an answer that does not
+  // decode.
+  std::string AnswerFrom(const char* operation) const;
 
   // Every table name, following all pages.
   Status ListTables(std::vector<std::string>* names);

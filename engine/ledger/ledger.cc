@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/sqlite_util.h"
+
 namespace ddb::ledger {
 
 namespace {
@@ -82,31 +84,6 @@ std::string RandomId() {
   for (int i = 0; i < 16; ++i) out += kHex[rd() % 16];
   return out;
 }
-
-// A prepared statement, finalized when it goes out of scope.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return rc_ == SQLITE_OK; }
-  sqlite3_stmt* get() { return stmt_; }
-  void Text(int i, const std::string& s) {
-    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-  }
-  void Int(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  std::string ColumnText(int i) {
-    const unsigned char* t = sqlite3_column_text(stmt_, i);
-    return t ? std::string(reinterpret_cast<const char*>(t),
-                           static_cast<size_t>(sqlite3_column_bytes(stmt_, i)))
-             : std::string();
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_ERROR;
-};
 
 Status SqlError(sqlite3* db, const std::string& what) {
   return Status::IOError("ledger: " + what + ": " + sqlite3_errmsg(db));
@@ -286,6 +263,9 @@ Status Ledger::EnsureOpen(bool create) {
     return s;
   }
   opened_ = true;
+  // The ledger is open anyway: owner lock files nobody holds any more go
+  // now, even when nothing is pending (Recover would not look then).
+  RemoveStaleLocks();
   return Status::OK();
 }
 
@@ -336,9 +316,11 @@ Status Ledger::Migrate() {
   };
   int64_t version = 0;
   {
-    Stmt q(db_, "PRAGMA user_version");
-    if (!q.ok() || sqlite3_step(q.get()) != SQLITE_ROW) return fail(SqlError(db_, "read format"));
-    version = sqlite3_column_int64(q.get(), 0);
+    sql::Statement q;
+    if (!q.Prepare(db_, "PRAGMA user_version").ok() || !q.Step()) {
+      return fail(SqlError(db_, "read format"));
+    }
+    version = q.ColumnInt(0);
   }
   if (version > kFormat) {
     return fail(Status::NotSupported("format " + std::to_string(version) +
@@ -348,9 +330,11 @@ Status Ledger::Migrate() {
   bool has_table = false;
   bool has_lock = false;
   {
-    Stmt q(db_, "SELECT name FROM pragma_table_info('intents')");
-    if (!q.ok()) return fail(SqlError(db_, "read format"));
-    while (sqlite3_step(q.get()) == SQLITE_ROW) {
+    sql::Statement q;
+    if (!q.Prepare(db_, "SELECT name FROM pragma_table_info('intents')").ok()) {
+      return fail(SqlError(db_, "read format"));
+    }
+    while (q.Step()) {
       has_table = true;
       if (q.ColumnText(0) == "owner_lock") has_lock = true;
     }
@@ -444,11 +428,13 @@ void Ledger::RemoveStaleLocks() {
   std::set<std::string> named;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Stmt q(db_, "SELECT DISTINCT owner_lock FROM intents WHERE state = 'pending'");
-    if (!q.ok()) return;
-    int rc;
-    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) named.insert(q.ColumnText(0));
-    if (rc != SQLITE_DONE) return;
+    sql::Statement q;
+    if (!q.Prepare(db_, "SELECT DISTINCT owner_lock FROM intents WHERE state = 'pending'").ok()) {
+      return;
+    }
+    Status s;
+    while (q.Step(&s)) named.insert(q.ColumnText(0));
+    if (!s.ok()) return;
   }
   const auto now = std::filesystem::file_time_type::clock::now();
   for (const auto& entry : it) {
@@ -492,12 +478,14 @@ Status Ledger::Record(std::vector<Intent>* intents) {
   if (!s.ok()) return s;
   s = Exec("BEGIN IMMEDIATE");
   if (!s.ok()) return s;
-  Stmt ins(db_,
-           "INSERT INTO intents(statement, created, owner_host, owner_pid, owner_start, endpoint,"
-           " region, access_key_id, table_name, item_key, attribute, s3_endpoint, bucket,"
-           " object_key, old_object_keys, state, owner_lock, owner_boot) VALUES (?1, ?2, ?3, ?4,"
-           " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'pending', ?16, ?17)");
-  if (!ins.ok()) {
+  sql::Statement ins;
+  if (!ins.Prepare(db_,
+                   "INSERT INTO intents(statement, created, owner_host, owner_pid, owner_start,"
+                   " endpoint, region, access_key_id, table_name, item_key, attribute,"
+                   " s3_endpoint, bucket, object_key, old_object_keys, state, owner_lock,"
+                   " owner_boot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                   " ?13, ?14, ?15, 'pending', ?16, ?17)")
+           .ok()) {
     Exec("ROLLBACK");
     return SqlError(db_, "record");
   }
@@ -508,29 +496,30 @@ Status Ledger::Record(std::vector<Intent>* intents) {
   int64_t start = ProcessStartTime(pid);
   std::string boot = BootId();
   for (Intent& i : *intents) {
-    ins.Text(1, statement);
-    ins.Text(2, now);
-    ins.Text(3, host);
-    ins.Int(4, pid);
-    ins.Int(5, start);
-    ins.Text(6, i.endpoint);
-    ins.Text(7, i.region);
-    ins.Text(8, i.access_key_id);
-    ins.Text(9, i.table);
-    ins.Text(10, i.item_key);
-    ins.Text(11, i.attribute);
-    ins.Text(12, i.s3_endpoint);
-    ins.Text(13, i.bucket);
-    ins.Text(14, i.object_key);
-    ins.Text(15, nlohmann::json(i.old_object_keys).dump());
-    ins.Text(16, lock_name_);
-    ins.Text(17, boot);
-    if (sqlite3_step(ins.get()) != SQLITE_DONE) {
+    ins.BindText(1, statement);
+    ins.BindText(2, now);
+    ins.BindText(3, host);
+    ins.BindInt(4, pid);
+    ins.BindInt(5, start);
+    ins.BindText(6, i.endpoint);
+    ins.BindText(7, i.region);
+    ins.BindText(8, i.access_key_id);
+    ins.BindText(9, i.table);
+    ins.BindText(10, i.item_key);
+    ins.BindText(11, i.attribute);
+    ins.BindText(12, i.s3_endpoint);
+    ins.BindText(13, i.bucket);
+    ins.BindText(14, i.object_key);
+    ins.BindText(15, nlohmann::json(i.old_object_keys).dump());
+    ins.BindText(16, lock_name_);
+    ins.BindText(17, boot);
+    Status stepped;
+    if (ins.Step(&stepped) || !stepped.ok()) {
       Status e = SqlError(db_, "record");
       Exec("ROLLBACK");
       return e;
     }
-    sqlite3_reset(ins.get());
+    ins.Reset();
     i.id = sqlite3_last_insert_rowid(db_);
     i.owner_host = host;
     i.owner_pid = pid;
@@ -556,16 +545,21 @@ Status Ledger::MarkResolved(const std::vector<int64_t>& ids, const char* state) 
 }
 
 Status Ledger::MarkResolvedLocked(const std::vector<int64_t>& ids, const char* state) {
-  Stmt up(resolve_db_,
-          "UPDATE intents SET state = ?1, resolved = ?2 WHERE id = ?3 AND state = 'pending'");
-  if (!up.ok()) return SqlError(resolve_db_, "resolve");
+  sql::Statement up;
+  if (!up.Prepare(
+             resolve_db_,
+             "UPDATE intents SET state = ?1, resolved = ?2 WHERE id = ?3 AND state = 'pending'")
+           .ok()) {
+    return SqlError(resolve_db_, "resolve");
+  }
   std::string now = NowUtc();
   for (int64_t id : ids) {
-    up.Text(1, state);
-    up.Text(2, now);
-    up.Int(3, id);
-    if (sqlite3_step(up.get()) != SQLITE_DONE) return SqlError(resolve_db_, "resolve");
-    sqlite3_reset(up.get());
+    up.BindText(1, state);
+    up.BindText(2, now);
+    up.BindInt(3, id);
+    Status stepped;
+    if (up.Step(&stepped) || !stepped.ok()) return SqlError(resolve_db_, "resolve");
+    up.Reset();
   }
   return Status::OK();
 }
@@ -623,19 +617,23 @@ Status Ledger::Pending(std::vector<Intent>* out) {
   if (s.IsNotFound()) return Status::OK();  // no file: nothing pending, nothing created
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt q(db_,
-         "SELECT id, created, owner_host, owner_pid, owner_start, endpoint, region, access_key_id,"
-         " table_name, item_key, attribute, s3_endpoint, bucket, object_key, old_object_keys,"
-         " owner_lock, owner_boot FROM intents WHERE state = 'pending' ORDER BY id");
-  if (!q.ok()) return SqlError(db_, "read");
-  int rc;
-  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+  sql::Statement q;
+  if (!q.Prepare(db_,
+                 "SELECT id, created, owner_host, owner_pid, owner_start, endpoint, region,"
+                 " access_key_id, table_name, item_key, attribute, s3_endpoint, bucket, object_key,"
+                 " old_object_keys, owner_lock, owner_boot FROM intents WHERE state = 'pending'"
+                 " ORDER BY id")
+           .ok()) {
+    return SqlError(db_, "read");
+  }
+  Status stepped;
+  while (q.Step(&stepped)) {
     Intent i;
-    i.id = sqlite3_column_int64(q.get(), 0);
+    i.id = q.ColumnInt(0);
     i.created = q.ColumnText(1);
     i.owner_host = q.ColumnText(2);
-    i.owner_pid = sqlite3_column_int64(q.get(), 3);
-    i.owner_start = sqlite3_column_int64(q.get(), 4);
+    i.owner_pid = q.ColumnInt(3);
+    i.owner_start = q.ColumnInt(4);
     i.endpoint = q.ColumnText(5);
     i.region = q.ColumnText(6);
     i.access_key_id = q.ColumnText(7);
@@ -655,7 +653,7 @@ Status Ledger::Pending(std::vector<Intent>* out) {
     i.owner_boot = q.ColumnText(16);
     out->push_back(std::move(i));
   }
-  if (rc != SQLITE_DONE) return SqlError(db_, "read");
+  if (!stepped.ok()) return SqlError(db_, "read");
   return Status::OK();
 }
 
@@ -701,6 +699,17 @@ Status Ledger::Recover(Backend* backend, RecoveryReport* report, const RecoverOp
       ++report->left_pending;
       continue;
     }
+    // Another process recovering the file at the same time may have taken
+    // it since it was read: exactly one of them resolves it.
+    bool claimed = false;
+    s = Claim(i, &claimed);
+    if (!s.ok()) {
+      ++report->left_pending;
+      report->errors.push_back("table " + i.table + " key " + i.item_key + " attribute " +
+                               i.attribute + ": " + s.ToString());
+      continue;
+    }
+    if (!claimed) continue;  // another process resolves it (or has)
     std::set<std::string> referenced;
     s = backend->Referenced(i, &referenced);
     const std::string* where = &i.endpoint;
@@ -717,6 +726,8 @@ Status Ledger::Recover(Backend* backend, RecoveryReport* report, const RecoverOp
       if (!doomed.empty()) s = backend->Delete(i, doomed);
     }
     if (!s.ok()) {
+      // Left pending as it was: its owner is the one it had, not us.
+      Unclaim(i);
       ++report->left_pending;
       if (s.IsCancelled()) {
         report->cancelled = true;
@@ -737,6 +748,78 @@ Status Ledger::Recover(Backend* backend, RecoveryReport* report, const RecoverOp
   s = MarkResolved(done, "recovered");
   RemoveStaleLocks();
   return s;
+}
+
+Status Ledger::Claim(const Intent& i, bool* claimed) {
+  *claimed = false;
+  Status s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    s = TakeOwnerLock();
+  }
+  if (!s.ok()) return s;
+  if (i.owner_lock == lock_name_ && !lock_name_.empty()) {
+    *claimed = true;  // ours already
+    return Status::OK();
+  }
+  std::lock_guard<std::mutex> lock(resolve_mu_);
+  sql::Statement up;
+  if (!up.Prepare(resolve_db_,
+                  "UPDATE intents SET owner_lock = ?1, owner_host = ?2, owner_pid = ?3,"
+                  " owner_start = ?4, owner_boot = ?5 WHERE id = ?6 AND state = 'pending' AND"
+                  " owner_lock = ?7 AND owner_pid = ?8")
+           .ok()) {
+    return SqlError(resolve_db_, "claim");
+  }
+  const int64_t pid = getpid();
+  up.BindText(1, lock_name_);
+  up.BindText(2, HostName());
+  up.BindInt(3, pid);
+  up.BindInt(4, ProcessStartTime(pid));
+  up.BindText(5, BootId());
+  up.BindInt(6, i.id);
+  up.BindText(7, i.owner_lock);
+  up.BindInt(8, i.owner_pid);
+  Status stepped;
+  if (up.Step(&stepped) || !stepped.ok()) return SqlError(resolve_db_, "claim");
+  *claimed = sqlite3_changes(resolve_db_) == 1;
+  return Status::OK();
+}
+
+void Ledger::Unclaim(const Intent& i) {
+  if (i.owner_lock == lock_name_) return;  // it was ours before
+  std::lock_guard<std::mutex> lock(resolve_mu_);
+  sql::Statement up;
+  if (!up.Prepare(resolve_db_,
+                  "UPDATE intents SET owner_lock = ?1, owner_host = ?2, owner_pid = ?3,"
+                  " owner_start = ?4, owner_boot = ?5 WHERE id = ?6 AND state = 'pending' AND"
+                  " owner_lock = ?7")
+           .ok()) {
+    return;  // it stays ours: recovered once we have ended
+  }
+  up.BindText(1, i.owner_lock);
+  up.BindText(2, i.owner_host);
+  up.BindInt(3, i.owner_pid);
+  up.BindInt(4, i.owner_start);
+  up.BindText(5, i.owner_boot);
+  up.BindInt(6, i.id);
+  up.BindText(7, lock_name_);
+  up.Step();
+}
+
+Status Ledger::SynchronousModes(int* record, int* resolve) {
+  Status s = EnsureOpen(false);
+  if (!s.ok()) return s;
+  sqlite3* dbs[] = {db_, resolve_db_};
+  int* out[] = {record, resolve};
+  for (int k = 0; k < 2; ++k) {
+    sql::Statement q;
+    if (!q.Prepare(dbs[k], "PRAGMA synchronous").ok() || !q.Step()) {
+      return SqlError(dbs[k], "read synchronous");
+    }
+    *out[k] = static_cast<int>(q.ColumnInt(0));
+  }
+  return Status::OK();
 }
 
 Status Ledger::Forget(const std::vector<int64_t>& ids, std::vector<Intent>* forgotten) {

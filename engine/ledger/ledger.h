@@ -15,7 +15,9 @@
 // consistent read of the item says which objects it references; those are
 // kept and the others of the entry deleted. Resolving is idempotent and
 // safe with several processes sharing one ledger file: an entry whose owner
-// process is still alive is left to it.
+// process is still alive is left to it, and a recovering process first
+// claims an entry (makes it its own, under its lock), so that of two
+// processes recovering at once exactly one resolves each entry.
 //
 // Owner liveness is the kernel's word, not /proc's: a process that records
 // intents first takes an exclusive flock on a file of its own beside the
@@ -230,6 +232,11 @@ class Ledger {
   // will resolve them. `forgotten` receives them (their objects stay).
   Status Forget(const std::vector<int64_t>& ids, std::vector<Intent>* forgotten);
 
+  // PRAGMA synchronous of the connection that records intents (2, FULL) and
+  // of the one that marks them resolved (1, NORMAL); opens the file if it
+  // exists. For tests: the setting is per connection, not in the file.
+  Status SynchronousModes(int* record, int* resolve);
+
  private:
   Ledger(std::string path, std::string base) : path_(std::move(path)), base_(std::move(base)) {}
   Status EnsureOpen(bool create);
@@ -243,6 +250,15 @@ class Ledger {
   Status Exec(const char* sql, sqlite3* db = nullptr);
   Status MarkResolved(const std::vector<int64_t>& ids, const char* state);
   Status MarkResolvedLocked(const std::vector<int64_t>& ids, const char* state);
+  // Makes this process the owner of pending entry `i` (its lock, host, pid
+  // and boot) if nobody changed the entry since it was read: with several
+  // ledgers recovering one file, exactly one resolves each entry. `*claimed`
+  // false: another process claimed or resolved it first.
+  Status Claim(const Intent& i, bool* claimed);
+  // Gives a claimed entry that stays pending back to its earlier owner (as
+  // `i` was read), so that it reads as before; best effort (an entry left
+  // ours is recovered once this process has ended).
+  void Unclaim(const Intent& i);
 
   std::string path_;
   std::string base_;  // see Deferred
