@@ -1192,52 +1192,63 @@ Status SplitJsonObject(std::string_view text, std::vector<JsonMember>* members) 
   }
 }
 
-Status DecodeItemsResponse(std::string_view body, std::string_view items_member,
-                           std::vector<Item>* items, std::vector<JsonMember>* others) {
+Status wire::TextDecodeResponse(std::string_view body, std::string_view items_member,
+                                std::vector<Item>* items, std::vector<std::string_view>* texts,
+                                std::vector<JsonMember>* others) {
   try {
+    WireTextReader reader(body);
     std::vector<JsonMember> found;
     std::vector<Item> decoded;
-    if (wire::SimdjsonDecodeResponse(body, items_member, &decoded, nullptr, &found)) {
-      others->swap(found);
-      items->swap(decoded);
-      return Status::OK();
-    }
-    found.clear();
-    decoded.clear();
-    WireTextReader reader(body);
-    if (!reader.Split(&found, items_member, &decoded) || !reader.ExpectEnd()) {
+    std::vector<std::string_view> spans;
+    if (!reader.Split(&found, items_member, items != nullptr ? &decoded : nullptr,
+                      texts != nullptr ? &spans : nullptr) ||
+        !reader.ExpectEnd()) {
       return reader.error();
     }
     others->swap(found);
-    items->swap(decoded);
+    if (items != nullptr) items->swap(decoded);
+    if (texts != nullptr) texts->swap(spans);
     return Status::OK();
   } catch (const std::exception& e) {
     return InternalError(e);
   }
 }
 
-Status SplitItemsResponse(std::string_view body, std::string_view items_member,
-                          std::vector<std::string_view>* items, std::vector<JsonMember>* others) {
+namespace {
+
+// simdjson first (wire_simdjson.h); a page it does not decode is read again
+// by the text reader, for the message (or, should the two ever disagree,
+// for the result).
+Status DecodeResponse(std::string_view body, std::string_view items_member,
+                      std::vector<Item>* items, std::vector<std::string_view>* texts,
+                      std::vector<JsonMember>* others) {
   try {
     std::vector<JsonMember> found;
-    std::vector<std::string_view> texts;
-    if (wire::SimdjsonDecodeResponse(body, items_member, nullptr, &texts, &found)) {
+    std::vector<Item> decoded;
+    std::vector<std::string_view> spans;
+    if (wire::SimdjsonDecodeResponse(body, items_member, items != nullptr ? &decoded : nullptr,
+                                     texts != nullptr ? &spans : nullptr, &found)) {
       others->swap(found);
-      items->swap(texts);
+      if (items != nullptr) items->swap(decoded);
+      if (texts != nullptr) texts->swap(spans);
       return Status::OK();
     }
-    found.clear();
-    texts.clear();
-    WireTextReader reader(body);
-    if (!reader.Split(&found, items_member, nullptr, &texts) || !reader.ExpectEnd()) {
-      return reader.error();
-    }
-    others->swap(found);
-    items->swap(texts);
-    return Status::OK();
   } catch (const std::exception& e) {
     return InternalError(e);
   }
+  return wire::TextDecodeResponse(body, items_member, items, texts, others);
+}
+
+}  // namespace
+
+Status DecodeItemsResponse(std::string_view body, std::string_view items_member,
+                           std::vector<Item>* items, std::vector<JsonMember>* others) {
+  return DecodeResponse(body, items_member, items, nullptr, others);
+}
+
+Status SplitItemsResponse(std::string_view body, std::string_view items_member,
+                          std::vector<std::string_view>* items, std::vector<JsonMember>* others) {
+  return DecodeResponse(body, items_member, nullptr, items, others);
 }
 
 void CheckedItemAttributes::Reset(std::string_view item_text) {
