@@ -1,8 +1,10 @@
-// Wire JSON straight from text, without a DOM: the page reader
-// (WireTextReader) behind FromWireJsonText, ItemsFromWireJsonText,
-// SplitJsonObject, DecodeItemsResponse and SplitItemsResponse, and the
-// readers of items kept as text (CheckedItemAttributes,
-// AppendCheckedItemPlainJson). The rules and messages are wire_rules.h's.
+// Wire JSON straight from text, without a DOM: the text reader
+// (WireTextReader) behind FromWireJsonText, ItemFromWireJsonText,
+// ItemsFromWireJsonText and SplitJsonObject, and the readers of items kept
+// as text (CheckedItemAttributes, AppendCheckedItemPlainJson).
+// DecodeItemsResponse and SplitItemsResponse go to simdjson first
+// (wire_simdjson.h); the text reader reads again only a page simdjson
+// rejected, for the message. The rules and messages are wire_rules.h's.
 #include <algorithm>
 #include <cstring>
 #include <exception>
