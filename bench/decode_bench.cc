@@ -8,7 +8,11 @@
 //                                  ItemFromWireJson per element of "Items"
 //                                  (what a DOM-based client does)
 //   DecodeItemsResponse            the page decoder of attribute_value.h
-//                                  (wire_text.cc), body to Items
+//                                  (simdjson, wire_simdjson.cc; the label
+//                                  names the kernel chosen at run time),
+//                                  body to Items
+//   TextDecodeItemsResponse        the text reader alone (wire_text.cc), as
+//                                  it reads a page simdjson rejected
 //   DecodeItemsResponsePlainJson   the same, then ItemToPlainJson per item
 //                                  (the `item` column of every row)
 //   ItemToPlainJson                ItemToPlainJson alone, on decoded items
@@ -36,6 +40,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/dynamodb/attribute_value.h"
+#include "engine/dynamodb/wire_rules.h"
+#include "engine/dynamodb/wire_simdjson.h"
 
 namespace ddb::dynamodb {
 namespace {
@@ -155,8 +161,25 @@ void BM_DecodeItemsResponse(benchmark::State& state) {
     benchmark::DoNotOptimize(items.data());
   }
   SetCounters(state, page);
+  state.SetLabel(std::string("simdjson ") + wire::SimdjsonKernel());
 }
 BENCHMARK(BM_DecodeItemsResponse)->Unit(benchmark::kMillisecond);
+
+void BM_TextDecodeItemsResponse(benchmark::State& state) {
+  const Page& page = TestPage();
+  for (auto _ : state) {
+    std::vector<Item> items;
+    std::vector<JsonMember> others;
+    Status s = wire::TextDecodeResponse(page.body, "Items", &items, nullptr, &others);
+    if (!s.ok() || static_cast<int>(items.size()) != page.items) {
+      state.SkipWithError(s.ok() ? "wrong item count" : s.ToString().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(items.data());
+  }
+  SetCounters(state, page);
+}
+BENCHMARK(BM_TextDecodeItemsResponse)->Unit(benchmark::kMillisecond);
 
 void BM_DecodeItemsResponsePlainJson(benchmark::State& state) {
   const Page& page = TestPage();
@@ -207,6 +230,7 @@ void BM_SplitItemsResponse(benchmark::State& state) {
     benchmark::DoNotOptimize(items.data());
   }
   SetCounters(state, page);
+  state.SetLabel(std::string("simdjson ") + wire::SimdjsonKernel());
 }
 BENCHMARK(BM_SplitItemsResponse)->Unit(benchmark::kMillisecond);
 

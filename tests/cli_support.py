@@ -180,6 +180,11 @@ class FaultProxy:
     def log(self):
         return self.control("/log")
 
+    def then(self, fault, **options):
+        """Every request from now on meets `fault` ("ok", "delay:MS",
+        "stall", ...; `options` such as stall_seconds go with it)."""
+        self.control("", {"plan": [], "then": fault, **options})
+
     def wait_held(self, count, timeout=TIMEOUT_SECONDS):
         """Waits until `count` requests are held; returns the log."""
         deadline = time.monotonic() + timeout

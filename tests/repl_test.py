@@ -14,7 +14,6 @@ Ctrl-D and exit/quit/\\q.
 Run: scripts/python.sh tests/repl_test.py --ddbsql build/ddbsql
 """
 
-import json
 import os
 import re
 import shlex
@@ -25,13 +24,11 @@ import sys
 import time
 import unittest
 import urllib.parse
-import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_support  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 TABLE = "demo"
 ODD_TABLE = "my-table"  # needs quotes in SQL
 DEMO_ITEMS = [("k1", "ann", 3), ("k2", "bob", 5), ("k3", "cy", 8)]
@@ -42,32 +39,6 @@ BIG_ITEM_BYTES = 60000
 SLOW_PAGE_MS = 5000
 # Ctrl-C must bring the prompt back within this.
 CANCEL_SECONDS = 1.0
-
-
-class FaultProxy:
-    """tests/fault_proxy.py in front of DynamoDB Local."""
-
-    def __init__(self, target):
-        self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "fault_proxy.py"), target, "--max-seconds", "300"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.port = int(self.proc.stdout.readline().strip())
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def then(self, fault):
-        body = json.dumps({"plan": [], "then": fault}).encode()
-        req = urllib.request.Request(self.url + "/__fault__", data=body, method="POST")
-        with urllib.request.urlopen(req, timeout=5) as r:
-            r.read()
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
 
 
 def tmux(socket, *args, check=True):
@@ -414,7 +385,7 @@ class SlowScanTest(ReplTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.proxy = FaultProxy(cls.url)
+        cls.proxy = cli_support.FaultProxy(cls.url)
 
     def setUp(self):
         super().setUp()
@@ -508,9 +479,7 @@ class SlowScanTest(ReplTestCase):
         prompt = self.prompt(endpoint=self.proxy.url)
         term.line("SELECT count(*) FROM demo;")
         term.wait_count(prompt.rstrip(), 2)
-        body = json.dumps({"plan": [], "then": "stall", "stall_seconds": 30}).encode()
-        urllib.request.urlopen(urllib.request.Request(
-            self.proxy.url + "/__fault__", data=body, method="POST"), timeout=5).read()
+        self.proxy.then("stall", stall_seconds=30)
         host = urllib.parse.urlparse(self.proxy.url).netloc
         term.line("SELECT count(*) AS n FROM demo;")
         term.wait_text(f"waiting for {host}, attempt 1 of 3", timeout=5)

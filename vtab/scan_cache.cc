@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/dynamodb/number.h"
+#include "engine/sqlite_util.h"
 
 namespace ddb::vtab {
 
@@ -240,18 +241,18 @@ Status ScanCache::Spill(Entry* entry, const ItemPage& page) {
   sqlite3* db = nullptr;
   Status s = SpillDb(&db);
   if (!s.ok()) return s;
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, "INSERT INTO copy VALUES (?1, ?2, ?3)", -1, &raw, nullptr) !=
-      SQLITE_OK) {
+  sql::Statement stmt;
+  if (!stmt.Prepare(db, "INSERT INTO copy VALUES (?1, ?2, ?3)").ok()) {
     return SqliteError(db, "insert");
   }
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
   for (const auto& text : page.item_texts) {
-    sqlite3_bind_int64(raw, 1, entry->id);
-    sqlite3_bind_int64(raw, 2, entry->spilled);
-    sqlite3_bind_blob(raw, 3, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-    if (sqlite3_step(raw) != SQLITE_DONE) return SqliteError(db, "insert");
-    sqlite3_reset(raw);
+    stmt.BindInt(1, entry->id);
+    stmt.BindInt(2, entry->spilled);
+    // A blob, bound without a copy: the text outlives the step.
+    sqlite3_bind_blob(stmt.get(), 3, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+    Status step;
+    if (stmt.Step(&step) || !step.ok()) return SqliteError(db, "insert");
+    stmt.Reset();
     ++entry->spilled;
   }
   return Status::OK();
@@ -261,26 +262,25 @@ Status ScanCache::ReadSpilled(const Entry& entry, int64_t from, int64_t count, I
   sqlite3* db = nullptr;
   Status s = SpillDb(&db);
   if (!s.ok()) return s;
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT text FROM copy WHERE entry = ?1 AND seq >= ?2 ORDER BY seq "
-                         "LIMIT ?3",
-                         -1, &raw, nullptr) != SQLITE_OK) {
+  sql::Statement stmt;
+  if (!stmt.Prepare(db,
+                    "SELECT text FROM copy WHERE entry = ?1 AND seq >= ?2 ORDER BY seq "
+                    "LIMIT ?3")
+           .ok()) {
     return SqliteError(db, "read");
   }
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
-  sqlite3_bind_int64(raw, 1, entry.id);
-  sqlite3_bind_int64(raw, 2, from);
-  sqlite3_bind_int64(raw, 3, count);
+  stmt.BindInt(1, entry.id);
+  stmt.BindInt(2, from);
+  stmt.BindInt(3, count);
   std::vector<std::string> texts;
   size_t bytes = 0;
-  int rc = SQLITE_DONE;
-  while (bytes < kSpillPageBytes && (rc = sqlite3_step(raw)) == SQLITE_ROW) {
-    texts.emplace_back(static_cast<const char*>(sqlite3_column_blob(raw, 0)),
-                       static_cast<size_t>(sqlite3_column_bytes(raw, 0)));
+  Status step;
+  while (bytes < kSpillPageBytes && stmt.Step(&step)) {
+    texts.emplace_back(static_cast<const char*>(sqlite3_column_blob(stmt.get(), 0)),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt.get(), 0)));
     bytes += texts.back().size();
   }
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return SqliteError(db, "read");
+  if (!step.ok()) return SqliteError(db, "read");
   *page = PageOfTexts(texts);
   return Status::OK();
 }

@@ -159,6 +159,8 @@ Status SplitJsonObject(std::string_view text, std::vector<JsonMember>* members);
 // `items_member` ("Items") is decoded as by ItemsFromWireJsonText into
 // *items (empty when absent), all other members go to *others as by
 // SplitJsonObject. Errors in the items start with `"Items": item 3: `.
+// simdjson decodes the page; one it rejects is read again by the text
+// reader of the functions above, for the message.
 Status DecodeItemsResponse(std::string_view body, std::string_view items_member,
                            std::vector<Item>* items, std::vector<JsonMember>* others);
 

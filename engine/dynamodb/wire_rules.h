@@ -1,8 +1,9 @@
 // The rules every wire JSON decoder shares (private to engine/dynamodb):
 // the type keys ("S", "NS", ...), the messages of what DynamoDB rejects, set
 // member checks and where an error is located. Used by wire_json.cc (the
-// nlohmann DOM codec) and wire_text.cc (the page reader), so that both give
-// the same messages.
+// nlohmann DOM codec), wire_text.cc (the text reader) and wire_simdjson.cc
+// (pages through simdjson), so that all accept the same text and give the
+// same messages.
 #pragma once
 
 #include <exception>
@@ -105,5 +106,13 @@ Status FinishSet(Type type, std::vector<std::string> members,
 Status Locate(const std::string& where, const Status& s);
 // An exception caught at a decoder's boundary (bad_alloc, nlohmann's).
 Status InternalError(const std::exception& e);
+
+// DecodeItemsResponse (with `items`) or SplitItemsResponse (with `texts`)
+// through wire_text.cc's reader alone, without simdjson (wire_simdjson.h):
+// the pass that gives a rejected page its message. For the differential
+// tests and the fuzz target besides.
+Status TextDecodeResponse(std::string_view body, std::string_view items_member,
+                          std::vector<Item>* items, std::vector<std::string_view>* texts,
+                          std::vector<JsonMember>* others);
 
 }  // namespace ddb::dynamodb::wire

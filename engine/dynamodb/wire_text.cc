@@ -1,8 +1,10 @@
-// Wire JSON straight from text, without a DOM: the page reader
-// (WireTextReader) behind FromWireJsonText, ItemsFromWireJsonText,
-// SplitJsonObject, DecodeItemsResponse and SplitItemsResponse, and the
-// readers of items kept as text (CheckedItemAttributes,
-// AppendCheckedItemPlainJson). The rules and messages are wire_rules.h's.
+// Wire JSON straight from text, without a DOM: the text reader
+// (WireTextReader) behind FromWireJsonText, ItemFromWireJsonText,
+// ItemsFromWireJsonText and SplitJsonObject, and the readers of items kept
+// as text (CheckedItemAttributes, AppendCheckedItemPlainJson).
+// DecodeItemsResponse and SplitItemsResponse go to simdjson first
+// (wire_simdjson.h); the text reader reads again only a page simdjson
+// rejected, for the message. The rules and messages are wire_rules.h's.
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -12,14 +14,11 @@
 #include <utility>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>  // 16 bytes at a time through strings (every x86-64 has SSE2)
-#endif
-
 #include "engine/dynamodb/attribute_value.h"
 #include "engine/dynamodb/number.h"
 #include "engine/dynamodb/plain_json.h"
 #include "engine/dynamodb/wire_rules.h"
+#include "engine/dynamodb/wire_simdjson.h"
 #include "engine/encoding.h"
 
 namespace ddb::dynamodb {
@@ -729,21 +728,6 @@ class WireTextReader {
   // The first byte in [p, end) that a string's content cannot simply
   // contain ('"', '\\', a control character or non-ASCII), or `end`.
   static const char* SkipPlainText(const char* p, const char* end) {
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-    while (end - p >= 16) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      // Signed: bytes >= 0x80 are negative, so "< 0x20" catches them too.
-      __m128i care =
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                       _mm_cmplt_epi8(v, space));
-      int mask = _mm_movemask_epi8(care);
-      if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-      p += 16;
-    }
-#endif
     while (p < end) {
       unsigned char c = static_cast<unsigned char>(*p);
       if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return p;
@@ -752,21 +736,13 @@ class WireTextReader {
     return end;
   }
 
-  // The first '"' or '\\' in [p, end), or `end`.
+  // The first '"' or '\\' in [p, end), or `end`: glibc's memchr, which
+  // picks the widest instructions of the CPU it runs on.
   static const char* SkipToQuoteOrBackslash(const char* p, const char* end) {
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    while (end - p >= 16) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      int mask =
-          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-      if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-      p += 16;
-    }
-#endif
-    while (p < end && *p != '"' && *p != '\\') ++p;
-    return p;
+    const void* quote = std::memchr(p, '"', static_cast<size_t>(end - p));
+    const char* stop = quote != nullptr ? static_cast<const char*>(quote) : end;
+    const void* backslash = std::memchr(p, '\\', static_cast<size_t>(stop - p));
+    return backslash != nullptr ? static_cast<const char*>(backslash) : stop;
   }
 
   // A string at p_ (on its opening quote). *view is its decoded content: a
@@ -1218,38 +1194,63 @@ Status SplitJsonObject(std::string_view text, std::vector<JsonMember>* members) 
   }
 }
 
-Status DecodeItemsResponse(std::string_view body, std::string_view items_member,
-                           std::vector<Item>* items, std::vector<JsonMember>* others) {
+Status wire::TextDecodeResponse(std::string_view body, std::string_view items_member,
+                                std::vector<Item>* items, std::vector<std::string_view>* texts,
+                                std::vector<JsonMember>* others) {
   try {
     WireTextReader reader(body);
     std::vector<JsonMember> found;
     std::vector<Item> decoded;
-    if (!reader.Split(&found, items_member, &decoded) || !reader.ExpectEnd()) {
+    std::vector<std::string_view> spans;
+    if (!reader.Split(&found, items_member, items != nullptr ? &decoded : nullptr,
+                      texts != nullptr ? &spans : nullptr) ||
+        !reader.ExpectEnd()) {
       return reader.error();
     }
     others->swap(found);
-    items->swap(decoded);
+    if (items != nullptr) items->swap(decoded);
+    if (texts != nullptr) texts->swap(spans);
     return Status::OK();
   } catch (const std::exception& e) {
     return InternalError(e);
   }
 }
 
-Status SplitItemsResponse(std::string_view body, std::string_view items_member,
-                          std::vector<std::string_view>* items, std::vector<JsonMember>* others) {
+namespace {
+
+// simdjson first (wire_simdjson.h); a page it does not decode is read again
+// by the text reader, for the message (or, should the two ever disagree,
+// for the result).
+Status DecodeResponse(std::string_view body, std::string_view items_member,
+                      std::vector<Item>* items, std::vector<std::string_view>* texts,
+                      std::vector<JsonMember>* others) {
   try {
-    WireTextReader reader(body);
     std::vector<JsonMember> found;
-    std::vector<std::string_view> texts;
-    if (!reader.Split(&found, items_member, nullptr, &texts) || !reader.ExpectEnd()) {
-      return reader.error();
+    std::vector<Item> decoded;
+    std::vector<std::string_view> spans;
+    if (wire::SimdjsonDecodeResponse(body, items_member, items != nullptr ? &decoded : nullptr,
+                                     texts != nullptr ? &spans : nullptr, &found)) {
+      others->swap(found);
+      if (items != nullptr) items->swap(decoded);
+      if (texts != nullptr) texts->swap(spans);
+      return Status::OK();
     }
-    others->swap(found);
-    items->swap(texts);
-    return Status::OK();
   } catch (const std::exception& e) {
     return InternalError(e);
   }
+  return wire::TextDecodeResponse(body, items_member, items, texts, others);
+}
+
+}  // namespace
+
+Status DecodeItemsResponse(std::string_view body, std::string_view items_member,
+                           std::vector<Item>* items, std::vector<JsonMember>* others) {
+  return DecodeResponse(body, items_member, items, nullptr, others);
+}
+
+Status SplitItemsResponse(std::string_view body, std::string_view items_member,
+                          std::vector<std::string_view>* items, std::vector<JsonMember>* others) {
+  return DecodeResponse(body, items_member, nullptr, items, others);
 }
 
 void CheckedItemAttributes::Reset(std::string_view item_text) {
