@@ -371,7 +371,7 @@ Status Shell::SweepCommand(const std::vector<std::string>& w) {
   bool declined = false;
   if (req.remove) {
     bool ask = interactive_ && isatty(STDIN_FILENO);
-    req.confirm = [&](const ledger::SweepResult& found) {
+    req.confirm = [&, ask](const ledger::SweepResult& found) {
       warn();
       if (!ask) return true;
       size_t n = found.orphans.size();

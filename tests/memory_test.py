@@ -51,6 +51,8 @@ S3_CACHE_BOUND = 4 * MIB
 WINDOW_BYTES = 2 * WINDOW_ROWS * OBJECT_BYTES + S3_PARALLEL * OBJECT_BYTES
 # What the allocator and SQLite may add on top of a bound.
 MARGIN = 8 * MIB
+# The page decoder's working memory for one 1 MB page (simdjson On-Demand).
+DECODER = 6 * MIB
 
 
 def require_s3():
@@ -135,8 +137,11 @@ class MemoryTest(cli_support.CliTestCase):
         # Under the default bound the copy is in memory: the measurement sees it.
         self.assertGreater(unbounded - base, table_bytes * 3 // 4)
         # Under 2 MiB it is spilled, and read back a page (1 MB) at a time;
-        # the page being read from DynamoDB and the next are in memory too.
-        self.assertLess(bounded - base, COPY_BOUND + 3 * MIB + MARGIN)
+        # the page being read from DynamoDB and the next are in memory too,
+        # and while a page is decoded simdjson's parser holds about six bytes
+        # per byte of it (structural indexes 4, string buffer 1, the padded
+        # copy 1). Still far below the unbounded copy (about 30 MiB here).
+        self.assertLess(bounded - base, COPY_BOUND + 3 * MIB + DECODER + MARGIN)
 
     def test_the_s3_cache_stays_under_its_bound(self):
         data = OBJECTS * OBJECT_BYTES
