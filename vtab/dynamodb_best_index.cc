@@ -181,7 +181,10 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
 // Which attributes the statement needs (colUsed), or all.
 void ChooseProjection(const DdbTable& t, sqlite3_index_info* info, Plan* plan) {
   sqlite3_uint64 used = info->colUsed;
-  bool all = t.item_column < 0 || t.item_column >= 63 || (used & (1ULL << t.item_column)) != 0 ||
+  // An item_encryption table's items are read whole: the signature covers
+  // every signed attribute (encrypted_items.h).
+  bool all = t.encryptor != nullptr || t.item_column < 0 || t.item_column >= 63 ||
+             (used & (1ULL << t.item_column)) != 0 ||
              (t.columns.size() > 63 && (used & (1ULL << 63)));
   plan->project_all = all;
   plan->project.clear();

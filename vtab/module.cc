@@ -12,6 +12,7 @@
 
 #include "engine/sqlite_util.h"
 #include "vtab/dynamodb_table.h"
+#include "vtab/encrypted_items.h"
 #include "vtab/functions.h"
 #include "vtab/sql_names.h"
 #include "vtab/write.h"
@@ -180,7 +181,9 @@ void Stats::Reset() {
                   &write_capacity_milli,
                   &items_written,
                   &items_refused,
-                  &writes_cancelled}) {
+                  &writes_cancelled,
+                  &items_decrypted,
+                  &items_unverified}) {
     a->store(0);
   }
 }

@@ -440,8 +440,8 @@ Status Catalog::Parse(std::string_view json_text, std::string_view origin) {
     if (encrypted) {
       // ParseItemEncryption reads nlohmann::json; the catalog keeps its order.
       auto decl = std::make_shared<item_encryption::ItemEncryptionDecl>();
-      s = item_encryption::ParseItemEncryption(nlohmann::json::parse(tdecl["item_encryption"].dump()),
-                                               origin, table, decl.get());
+      s = item_encryption::ParseItemEncryption(
+          nlohmann::json::parse(tdecl["item_encryption"].dump()), origin, table, decl.get());
       if (!s.ok()) return s;
       t.item_encryption = std::move(decl);
     }
