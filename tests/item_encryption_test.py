@@ -365,6 +365,12 @@ class ItemEncryptionTest(cli_support.CliTestCase):
         plan = self.ddbsql(catalog, "-c", "EXPLAIN QUERY PLAN " + sql)
         self.assert_ok(plan)
         self.assertNotIn("filter=", plan.stdout)
+        # DynamoDB returned every item (a FilterExpression on the ciphertext
+        # would have returned none); SQLite kept the matching ones.
+        r = self.ddbsql(catalog, "-c", ".stats on", "-c", sql)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn(f"items scanned: {len(group)}  returned: {len(group)}  "
+                      f"rows: {len(with_value)}", r.stderr)
         # A signed ("sign") attribute may still be filtered by DynamoDB.
         plan = self.ddbsql(catalog, "-c",
                            'EXPLAIN QUERY PLAN SELECT * FROM "TableName" WHERE "version" = 0')
