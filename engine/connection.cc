@@ -2,6 +2,7 @@
 
 #include "engine/aws/client.h"
 #include "engine/aws/retry.h"
+#include "engine/kms/client.h"
 
 namespace ddb {
 
@@ -40,11 +41,26 @@ Status Connection::Open(ConnectionOptions options, std::shared_ptr<Connection>* 
   c->dynamodb_aws_ = std::make_shared<aws::AwsClient>(
       dynamodb::DynamoDbTraits(), c->dynamodb_endpoint_, c->settings_.region, c->credentials_,
       c->http_, aws::RetryPolicy::ForService("dynamodb", c->settings_), c->quota_);
-  c->dynamodb_ = std::make_unique<dynamodb::DynamoDbClient>(c->dynamodb_aws_);
+  c->dynamodb_ = std::make_shared<dynamodb::DynamoDbClient>(c->dynamodb_aws_);
+  c->env_ = options.env;
+  c->files_ = files;
   c->s3_ = std::make_shared<s3::S3Client>(
       c->s3_endpoint_, c->settings_.region, c->credentials_, c->http_,
       aws::RetryPolicy::ForService("s3", c->settings_), c->quota_);
   *out = std::move(c);
+  return Status::OK();
+}
+
+Status Connection::OpenKms(const std::string& region, std::shared_ptr<kms::KmsClient>* out) {
+  aws::Settings settings = settings_;
+  if (!region.empty()) settings.region = region;
+  aws::Endpoint endpoint;
+  Status s = aws::ResolveEndpoint("kms", env_, *files_, settings, aws::Overrides{}, &endpoint);
+  if (!s.ok()) return s;
+  auto client = std::make_shared<aws::AwsClient>(
+      kms::KmsTraits(), endpoint, settings.region, credentials_, http_,
+      aws::RetryPolicy::ForService("kms", settings), quota_);
+  *out = std::make_shared<kms::KmsClient>(std::move(client));
   return Status::OK();
 }
 

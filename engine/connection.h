@@ -18,6 +18,10 @@
 
 namespace ddb {
 
+namespace kms {
+class KmsClient;
+}
+
 struct ConnectionOptions {
   aws::Overrides overrides;  // --profile, --region, --endpoint-url
   aws::GetEnv env;           // defaults to the process environment
@@ -38,6 +42,12 @@ class Connection {
   const aws::Endpoint& dynamodb_endpoint() const { return dynamodb_endpoint_; }
   const aws::Endpoint& s3_endpoint() const { return s3_endpoint_; }
   dynamodb::DynamoDbClient& dynamodb() { return *dynamodb_; }
+  std::shared_ptr<dynamodb::DynamoDbClient> shared_dynamodb() { return dynamodb_; }
+  // A KMS client (item_encryption's aws-kms provider) in `region` ("" for
+  // the session's), with the session's credentials and HTTP client; its
+  // endpoint from AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL or the profile's
+  // services section (--endpoint-url is DynamoDB's and does not apply).
+  Status OpenKms(const std::string& region, std::shared_ptr<kms::KmsClient>* out);
   // S3 on the same credentials, HTTP client and retry quota.
   std::shared_ptr<s3::S3Client> s3() { return s3_; }
   // The credentials chain (the ledger tells sessions apart by access key id).
@@ -75,7 +85,9 @@ class Connection {
   std::string whoami_account_;  // guarded by identity_mu_
   std::shared_ptr<aws::RetryQuota> quota_;
   std::shared_ptr<aws::AwsClient> dynamodb_aws_;
-  std::unique_ptr<dynamodb::DynamoDbClient> dynamodb_;
+  std::shared_ptr<dynamodb::DynamoDbClient> dynamodb_;
+  aws::GetEnv env_;
+  std::shared_ptr<aws::ConfigFiles> files_;
   std::shared_ptr<s3::S3Client> s3_;
 };
 

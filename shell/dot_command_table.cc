@@ -167,6 +167,11 @@ std::span<const DotCommand> DotCommands() {
       {"tables", "", "?TABLE?", "List tables and views matching the LIKE pattern TABLE",
        "   DynamoDB tables appear under the name that queries them.\n", &Shell::DotTables},
       {"timer", "", "on|off", "Print how long each statement took", "", &Shell::DotTimer},
+      {"verify", "", "?warn|error?",
+       "An item_encryption item that fails to verify: error, or warn and skip (ddbsql)",
+       "   error (the default): the statement fails naming the table and the item's\n"
+       "   key. warn: the item is reported and left out; .stats counts them.\n",
+       &Shell::DotVerify},
       {"whoami", "", "", "Account and ARN of the AWS identity in use (ddbsql)",
        "   Asks STS GetCallerIdentity with the session's credentials.\n", &Shell::DotWhoami},
       {"width", "", "NUM1 NUM2 ...", "Minimum widths of columns in column mode",

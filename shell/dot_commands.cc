@@ -410,6 +410,22 @@ Status Shell::DotConsistent(const DotCall& c) {
   return Toggle(c, &module_->options().consistent_read);
 }
 
+// .verify ?warn|error?: what an item_encryption item that fails to verify
+// or decrypt does to a statement (vtab/encrypted_items.h).
+Status Shell::DotVerify(const DotCall& c) {
+  const auto& w = c.words;
+  bool& warn = module_->options().verify_warn;
+  if (w.size() == 1) {
+    std::fprintf(out(), "%s\n", warn ? "warn" : "error");
+    return Status::OK();
+  }
+  if (w.size() != 2 || (w[1] != "warn" && w[1] != "error")) {
+    return Status::InvalidArgument("usage: .verify warn|error");
+  }
+  warn = w[1] == "warn";
+  return Status::OK();
+}
+
 Status Shell::DotLimit(const DotCall& c) {
   const auto& w = c.words;
   bool rate = c.command.name == "ratelimit";

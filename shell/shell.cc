@@ -587,6 +587,10 @@ void Shell::PrintStats() {
   if (std::string line = S3StatsText(st); !line.empty()) {
     std::fprintf(stderr, "%s\n", line.c_str());
   }
+  if (n(st.items_decrypted) + n(st.items_unverified) > 0) {
+    std::fprintf(stderr, "item_encryption: %llu items verified and decrypted, %llu skipped\n",
+                 n(st.items_decrypted), n(st.items_unverified));
+  }
 }
 
 // Asks on the terminal whether to run a large full Scan (interactive only).

@@ -148,6 +148,7 @@ class Shell {
   Status DotSweep(const DotCall& call);
   Status DotTables(const DotCall& call);  // .tables, .indexes
   Status DotTimer(const DotCall& call);
+  Status DotVerify(const DotCall& call);
   Status DotWhoami(const DotCall& call);
   Status DotWidth(const DotCall& call);
   // .tables, .indexes, .schema and .dump show DynamoDB tables too: declares

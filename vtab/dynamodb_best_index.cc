@@ -181,7 +181,10 @@ bool PlanKeyAccess(const DdbTable& t, sqlite3_index_info* info, const std::vecto
 // Which attributes the statement needs (colUsed), or all.
 void ChooseProjection(const DdbTable& t, sqlite3_index_info* info, Plan* plan) {
   sqlite3_uint64 used = info->colUsed;
-  bool all = t.item_column < 0 || t.item_column >= 63 || (used & (1ULL << t.item_column)) != 0 ||
+  // An item_encryption table's items are read whole: the signature covers
+  // every signed attribute (encrypted_items.h).
+  bool all = t.encryptor != nullptr || t.item_column < 0 || t.item_column >= 63 ||
+             (used & (1ULL << t.item_column)) != 0 ||
              (t.columns.size() > 63 && (used & (1ULL << 63)));
   plan->project_all = all;
   plan->project.clear();
@@ -300,6 +303,11 @@ void PlanFilters(const DdbTable* t, sqlite3_index_info* info, const std::vector<
     // other attribute it would drop every item. With fetch= such a term
     // is left to SQLite, which checks it on the fetched items.
     if (fetch_index && !IndexProjects(*t, *fetch_index, f.attribute)) continue;
+    // DynamoDB holds an encrypted attribute's ciphertext: SQLite compares
+    // the plain value (only keys and "sign"/"nothing" attributes are sent).
+    if (t->encryptor && t->encryptor->ActionFor(f.attribute) == item_encryption::Action::kEncrypt) {
+      continue;
+    }
     // A Query's filter may not name the keys it queries by.
     if (best->plan.op == Plan::Op::kQuery) {
       const dynamodb::IndexDescription* ix = t->desc.FindIndex(best->plan.index);
@@ -428,6 +436,13 @@ int DdbBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   for (const auto* list : {&t->desc.global_indexes, &t->desc.local_indexes}) {
     for (const auto& index : *list) {
       if (!index.status.empty() && index.status != "ACTIVE") continue;
+      // An index keyed by an encrypted attribute is keyed by ciphertexts.
+      if (t->encryptor &&
+          (t->encryptor->ActionFor(index.key.hash.name) == item_encryption::Action::kEncrypt ||
+           (index.key.range &&
+            t->encryptor->ActionFor(index.key.range->name) == item_encryption::Action::kEncrypt))) {
+        continue;
+      }
       bool fetch = !IndexCovers(*t, index, projection);
       Candidate ic;
       if (!PlanKeyAccess(*t, info, offered, index.name, index.key, fetch, &ic)) continue;

@@ -15,6 +15,7 @@
 #include "engine/sqlite_util.h"
 #include "engine/strings.h"
 #include "vtab/dynamodb_table.h"
+#include "vtab/encrypted_items.h"
 #include "vtab/sql_names.h"
 #include "vtab/values.h"
 
@@ -50,6 +51,9 @@ Status SampleAttributes(DdbTable* t, int sample) {
   Status s = t->conn->dynamodb().Scan(req, &page);
   if (!s.ok()) return s;
   t->ctx->stats().requests++;
+  // An item_encryption table's columns are its plain attributes.
+  if (t->encryptor) s = DecryptPage(*t->encryptor, t->ctx, &page);
+  if (!s.ok()) return s;
   t->sample_summary = SummarizeSample(page.items, page.last_evaluated_key.empty());
   std::map<std::string, std::map<std::string, int>> seen;  // attribute -> type -> count
   for (const auto& item : page.items) {
@@ -125,6 +129,11 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample,
                     std::vector<RenamedGroup>* renamed) {
   std::vector<Column> cols;
   auto add = [&](const std::string& attr, const std::string& type) {
+    // The Encryption Client's own attributes are never columns.
+    if (t->encryptor && (attr == item_encryption::kMaterialDescriptionAttribute ||
+                         attr == item_encryption::kSignatureAttribute)) {
+      return;
+    }
     for (const auto& c : cols) {
       if (c.attribute == attr) return;
     }
@@ -365,11 +374,21 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     *err = sqlite3_mprintf("%s", s.ToString().c_str());
     return SQLITE_ERROR;
   }
-  // Only tables sampled the default way share the cache.
-  bool cacheable = declared.empty() && sample == ctx->options().sample_items;
+  // The catalog's item_encryption, checked before anything is sent.
+  const codec::TableDecl* table_decl = ctx->codecs().catalog().Find(t->table);
+  std::shared_ptr<const item_encryption::ItemEncryptionDecl> encryption =
+      table_decl ? table_decl->item_encryption : nullptr;
+  // Only tables sampled the default way share the cache; an encrypted
+  // table's sample is never taken from it (a sample cached before the
+  // catalog declared it would hold ciphertexts' types).
+  bool cacheable = declared.empty() && sample == ctx->options().sample_items && !encryption;
   std::string scope;
   std::vector<RenamedGroup> renamed;
   s = DescribeCached(t.get(), cacheable, &scope);
+  if (s.ok() && encryption) {
+    s = OpenItemEncryptor(*encryption, t->table, t->desc.key, t->conn, ctx->codecs().keys(),
+                          &t->encryptor);
+  }
   if (s.ok()) s = CheckCodecKeys(*t, codec_decls);
   if (s.ok()) s = BuildColumns(t.get(), declared, sample, codec_decls, &renamed);
   if (s.ok()) {

@@ -17,6 +17,7 @@
 
 #include "engine/dynamodb/number.h"
 #include "vtab/dynamodb_table.h"
+#include "vtab/encrypted_items.h"
 #include "vtab/values.h"
 
 namespace ddb::vtab {
@@ -618,6 +619,18 @@ SourceKind SourceKindOf(const Plan& plan, bool matches_nothing, bool copy, size_
   return plan.fetch ? SourceKind::kQueryFetch : SourceKind::kQuery;
 }
 
+namespace {
+
+// `source`'s items verified and decrypted when the table has item_encryption
+// (encrypted_items.h): every source from DynamoDB passes here, a copy's
+// pages (already plain) do not.
+std::unique_ptr<PageSource> Decrypted(DdbTable* t, std::unique_ptr<PageSource> source) {
+  if (!t->encryptor) return source;
+  return std::make_unique<DecryptingSource>(std::move(source), t->encryptor, t->ctx);
+}
+
+}  // namespace
+
 Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
                  std::unique_ptr<PageSource>* out, sqlite3_int64* cap,
                  const ScanCache::EntryPtr& copy) {
@@ -655,7 +668,7 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       dynamodb::ScanRequest req = ScanRequestOf(*t, plan, filter, *cap, &segments);
       s = ConfirmFullScan(t, req, *cap);
       if (!s.ok()) return s;
-      *out = std::make_unique<ScanSource>(&client, gate, req, segments);
+      *out = Decrypted(t, std::make_unique<ScanSource>(&client, gate, req, segments));
       return WithPendingWrites(t, plan, {}, out);
     }
     case SourceKind::kCopy: {
@@ -671,21 +684,21 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       ItemPage page;
       s = ReadItems(t, plan, std::move(lookup), kind == SourceKind::kBatchGetItem, &page);
       if (!s.ok()) return s;
-      *out = std::make_unique<FixedSource>(std::move(page));
+      *out = Decrypted(t, std::make_unique<FixedSource>(std::move(page)));
       return WithPendingWrites(t, plan, keys, out);
     }
     case SourceKind::kQuery:
-      *out = QueryPages(&client, gate, std::move(queries));
+      *out = Decrypted(t, QueryPages(&client, gate, std::move(queries)));
       return WithPendingWrites(t, plan, keys, out);
     case SourceKind::kQueryFetch: {
       const dynamodb::IndexDescription* index = t->desc.FindIndex(plan.index);
       // Inside BEGIN the transaction's deletes may drop fetched items: the
       // fetch then cannot stop at the LIMIT (the cursor still does).
       bool overlaid = t->ctx->writes().View(&client, t->table) != nullptr;
-      *out = std::make_unique<FetchSource>(&client, gate,
-                                           QueryPages(&client, gate, std::move(queries)),
-                                           FetchRequestOf(*t, plan, *index), t->desc.key,
-                                           index->key, &t->ctx->stats(), overlaid ? -1 : *cap);
+      *out = Decrypted(t, std::make_unique<FetchSource>(
+                              &client, gate, QueryPages(&client, gate, std::move(queries)),
+                              FetchRequestOf(*t, plan, *index), t->desc.key, index->key,
+                              &t->ctx->stats(), overlaid ? -1 : *cap));
       return WithPendingWrites(t, plan, keys, out);
     }
   }

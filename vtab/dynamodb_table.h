@@ -67,6 +67,7 @@
 
 #include "engine/dynamodb/attribute_value.h"
 #include "engine/dynamodb/client.h"
+#include "engine/item_encryption/item_encryptor.h"
 #include "engine/status.h"
 #include "vtab/codec_columns.h"
 #include "vtab/cost.h"
@@ -120,6 +121,9 @@ struct DdbTable {
   // Declared codec columns (codec_columns.h); null when there are none.
   std::unique_ptr<TableCodecs> codecs;
   CursorCodecs::Source codec_source;
+  // The catalog's item_encryption (encrypted_items.h): every item read is
+  // verified and decrypted; null for other tables.
+  std::shared_ptr<item_encryption::ItemEncryptor> encryptor;
 
   // The column holding `attribute`, or -1.
   int ColumnOf(const std::string& attribute) const {

@@ -82,6 +82,10 @@ struct Stats {
   // Write requests Ctrl-C cancelled in flight: DynamoDB may have applied
   // them or not.
   std::atomic<uint64_t> writes_cancelled{0};
+  // Items of item_encryption tables verified and decrypted, and those that
+  // failed and were skipped under `.verify warn` (encrypted_items.h).
+  std::atomic<uint64_t> items_decrypted{0};
+  std::atomic<uint64_t> items_unverified{0};
 
   void Reset();
   uint64_t write_requests() const {
@@ -106,6 +110,10 @@ struct ModuleOptions {
   // deletes). Local tables, temp tables and attached databases stay writable.
   bool read_only = false;
   bool read_only_fixed = false;  // --readonly: the session stays read-only
+  // `.verify warn`: an item of an item_encryption table that fails to
+  // verify or decrypt is reported and skipped; false (`.verify error`, the
+  // default): it is the statement's error.
+  bool verify_warn = false;
 
   // "read-only session (--readonly)", or with .readonly on how to end it:
   // the start of every refusal's message.

@@ -426,13 +426,26 @@ Status Catalog::Parse(std::string_view json_text, std::string_view origin) {
   for (const auto& [table, tdecl] : doc["tables"].items()) {
     if (!tdecl.is_object()) return fail(table, "", "must be an object with \"columns\"");
     for (const auto& [k, v] : tdecl.items()) {
-      if (k != "columns") return fail(table, "", "unknown field " + Quote(k));
+      if (k != "columns" && k != "item_encryption") {
+        return fail(table, "", "unknown field " + Quote(k));
+      }
     }
-    if (!tdecl.contains("columns") || !tdecl["columns"].is_object()) {
+    const bool encrypted = tdecl.contains("item_encryption");
+    if (encrypted ? tdecl.contains("columns") && !tdecl["columns"].is_object()
+                  : !tdecl.contains("columns") || !tdecl["columns"].is_object()) {
       return fail(table, "", "\"columns\" must be an object of column declarations");
     }
     TableDecl& t = parsed[table];
     t.name = table;
+    if (encrypted) {
+      // ParseItemEncryption reads nlohmann::json; the catalog keeps its order.
+      auto decl = std::make_shared<item_encryption::ItemEncryptionDecl>();
+      s = item_encryption::ParseItemEncryption(
+          nlohmann::json::parse(tdecl["item_encryption"].dump()), origin, table, decl.get());
+      if (!s.ok()) return s;
+      t.item_encryption = std::move(decl);
+    }
+    if (!tdecl.contains("columns")) continue;
     for (const auto& [column, cdecl] : tdecl["columns"].items()) {
       ColumnParser parser(column, keys_);
       std::shared_ptr<const Column> col;
@@ -474,7 +487,7 @@ bool Catalog::Remove(std::string_view table, std::string_view column) {
   auto c = t->second.columns.find(column);
   if (c == t->second.columns.end()) return false;
   t->second.columns.erase(c);
-  if (t->second.columns.empty()) {
+  if (t->second.columns.empty() && t->second.item_encryption == nullptr) {
     origins_.erase(t->first);
     tables_.erase(t);
   }

@@ -11,6 +11,10 @@
 // "prefix", "key_template" when the chain starts with "s3"). The accepted
 // names and parameters are listed in README ("Codec columns").
 //
+// A table may also carry "item_encryption" beside (or instead of)
+// "columns": the AWS DynamoDB Encryption Client's format
+// (engine/item_encryption/declaration.h), parsed by ParseItemEncryption.
+//
 // Errors name the origin (file name, or "--catalog"/".codec"), the table and
 // the column: "catalog.json: table pages, column ssn: unknown parameter
 // \"keyy\"". Parsing reads no key: references are checked for syntax only.
@@ -24,6 +28,7 @@
 
 #include "engine/codec/column.h"
 #include "engine/codec/keys.h"
+#include "engine/item_encryption/declaration.h"
 #include "engine/status.h"
 
 namespace ddb::codec {
@@ -31,6 +36,8 @@ namespace ddb::codec {
 struct TableDecl {
   std::string name;
   std::map<std::string, std::shared_ptr<const Column>, std::less<>> columns;
+  // The table's "item_encryption" declaration; nullptr when it has none.
+  std::shared_ptr<const item_encryption::ItemEncryptionDecl> item_encryption;
 };
 
 class Catalog {
@@ -53,7 +60,7 @@ class Catalog {
                      std::string_view origin, std::shared_ptr<const Column>* out) const;
 
   // Removes the declaration of `column` of `table` (.codec TABLE COLUMN
-  // off); false when there was none.
+  // off); false when there was none. A table with item_encryption stays.
   bool Remove(std::string_view table, std::string_view column);
 
   // nullptr when the table has no declarations.

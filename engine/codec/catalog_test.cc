@@ -246,5 +246,89 @@ TEST(CatalogTest, FindCatalogPathNeverUsesTheCurrentDirectory) {
   EXPECT_NE(path.find("/.config/ddbsql/catalog.json"), std::string::npos);
 }
 
+// Issue 16: "item_encryption" beside or instead of "columns".
+constexpr char kEncryptedTable[] = R"({"tables": {"TableName": {"item_encryption": {
+    "scheme": "aws-dynamodb-encryption-client",
+    "materials": {"provider": "static",
+                  "encryption_key": {"ref": "env:AES_KEY", "encoding": "base64"},
+                  "signing_key": {"ref": "env:HMAC_KEY", "encoding": "base64"}},
+    "actions": {"default": "encrypt",
+                "attributes": {"version": "sign", "intValue": "nothing"}}}}}})";
+
+TEST(CatalogTest, ItemEncryptionInsteadOfColumns) {
+  Catalog c;
+  Status s = c.Parse(kEncryptedTable, "catalog.json");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const TableDecl* t = c.Find("TableName");
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->columns.empty());
+  ASSERT_NE(t->item_encryption, nullptr);
+  const item_encryption::ItemEncryptionDecl& d = *t->item_encryption;
+  EXPECT_EQ(d.scheme, "aws-dynamodb-encryption-client");
+  EXPECT_EQ(d.materials.kind, item_encryption::ProviderDecl::Kind::kStatic);
+  ASSERT_TRUE(d.materials.encryption_key.has_value());
+  ASSERT_TRUE(d.materials.signing_key.has_value());
+  EXPECT_EQ(d.actions.default_action, item_encryption::Action::kEncrypt);
+  EXPECT_EQ(d.actions.attributes.at("version"), item_encryption::Action::kSign);
+  EXPECT_EQ(d.actions.attributes.at("intValue"), item_encryption::Action::kNothing);
+}
+
+TEST(CatalogTest, ItemEncryptionBesideColumns) {
+  Catalog c;
+  Status s = c.Parse(R"({"tables": {"orders": {
+      "columns": {"note": {"codec": "CompressedUnicodeAttribute"}},
+      "item_encryption": {"scheme": "aws-dynamodb-encryption-client",
+                          "materials": {"provider": "aws-kms", "key_id": "alias/orders"}}}}})",
+                     "catalog.json");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const TableDecl* t = c.Find("orders");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->columns.size(), 1u);
+  ASSERT_NE(t->item_encryption, nullptr);
+  EXPECT_EQ(t->item_encryption->materials.kind, item_encryption::ProviderDecl::Kind::kAwsKms);
+  EXPECT_EQ(t->item_encryption->materials.key_id, "alias/orders");
+  // A plain table has none.
+  ASSERT_TRUE(c.Parse(R"({"tables": {"plain": {"columns": {}}}})", "other.json").ok());
+  EXPECT_EQ(c.Find("plain")->item_encryption, nullptr);
+  // Removing the last codec column keeps the table: it is still encrypted.
+  EXPECT_TRUE(c.Remove("orders", "note"));
+  ASSERT_NE(c.Find("orders"), nullptr);
+  EXPECT_NE(c.Find("orders")->item_encryption, nullptr);
+}
+
+TEST(CatalogTest, ItemEncryptionErrorsNameFileTableAndField) {
+  struct Case {
+    std::string json;
+    std::string error;
+  } cases[] = {
+      {R"({"tables": {"T": {"item_encryption": []}}})",
+       "catalog.json: table T, item_encryption: must be an object"},
+      {R"({"tables": {"T": {"item_encryption": {"scheme": "aws-dynamodb-encryption-client",
+          "materials": {"provider": "static", "encryption_key": "env:A"}}}}})",
+       "catalog.json: table T, item_encryption.materials: missing \"signing_key\""},
+      {R"({"tables": {"T": {"item_encryption": {"scheme": "aws-dynamodb-encryption-client",
+          "materials": {"provider": "static", "encryption_key": {"ref": "env:A",
+          "encoding": "b64"}, "signing_key": "env:B"}}}}})",
+       "catalog.json: table T, item_encryption.materials.encryption_key: unknown encoding"},
+      {R"({"tables": {"T": {"item_encryption": {"scheme": "aws-dynamodb-encryption-client",
+          "materials": {"provider": "aws-kms", "key_id": "alias/k"},
+          "actions": {"attributes": {"a": "encrypt_and_sign"}}}}}})",
+       "catalog.json: table T, item_encryption.actions.attributes.a: unknown action"},
+      {R"({"tables": {"T": {"item_encryption": {"scheme": "aws-dynamodb-encryption-client",
+          "materials": {"provider": "aws-kms", "key_id": "alias/k"}}, "colums": {}}}})",
+       "catalog.json: table T: unknown field \"colums\""},
+      {R"({"tables": {"T": {"item_encryption": {"scheme": "aws-dynamodb-encryption-client",
+          "materials": {"provider": "aws-kms", "key_id": "alias/k"}}, "columns": []}}})",
+       "catalog.json: table T: \"columns\" must be an object"},
+  };
+  for (const Case& c : cases) {
+    Catalog catalog;
+    Status s = catalog.Parse(c.json, "catalog.json");
+    ASSERT_FALSE(s.ok()) << c.json;
+    EXPECT_EQ(s.message().rfind(c.error, 0), 0u) << s.message();
+    EXPECT_EQ(catalog.Find("T"), nullptr);  // nothing added
+  }
+}
+
 }  // namespace
 }  // namespace ddb::codec

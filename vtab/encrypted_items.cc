@@ -1,0 +1,94 @@
+// Reading tables of the AWS DynamoDB Encryption Client: the ItemEncryptor a
+// connected table gets, and items verified and decrypted as pages arrive
+// (encrypted_items.h).
+#include "vtab/encrypted_items.h"
+
+#include <utility>
+#include <vector>
+
+#include "engine/item_encryption/factory.h"
+#include "engine/kms/client.h"
+
+namespace ddb::vtab {
+
+std::string EncryptedWriteRefusal(const std::string& table) {
+  return "table " + table +
+         ": writes to tables with item_encryption are not supported yet (the catalog declares "
+         "its items encrypted and signed by the AWS DynamoDB Encryption Client; ddbsql only reads "
+         "them)";
+}
+
+Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,
+                         const dynamodb::KeySchema& key, std::shared_ptr<Connection> conn,
+                         std::shared_ptr<codec::KeyStore> keys,
+                         std::shared_ptr<item_encryption::ItemEncryptor>* out) {
+  item_encryption::ProviderServices services;
+  services.keys = std::move(keys);
+  std::weak_ptr<Connection> weak = conn;
+  services.kms = [weak](const std::string& region, std::shared_ptr<kms::KmsClient>* client) {
+    std::shared_ptr<Connection> c = weak.lock();
+    if (!c) return Status::Cancelled("the connection is closed");
+    return c->OpenKms(region, client);
+  };
+  services.metastore = [weak](const std::string& name,
+                              std::shared_ptr<item_encryption::MetaStoreTable>* store) {
+    std::shared_ptr<Connection> c = weak.lock();
+    if (!c) return Status::Cancelled("the connection is closed");
+    *store = std::make_shared<item_encryption::DynamoDbMetaStoreTable>(c->shared_dynamodb(), name);
+    return Status::OK();
+  };
+  std::unique_ptr<item_encryption::ItemEncryptor> encryptor;
+  Status s = item_encryption::MakeItemEncryptor(decl, table, key, services, &encryptor);
+  if (!s.ok()) return s;
+  *out = std::move(encryptor);
+  return Status::OK();
+}
+
+namespace {
+
+// Warnings of skipped items kept per page at most; the rest are counted.
+constexpr size_t kWarningsPerPage = 10;
+
+}  // namespace
+
+Status DecryptPage(item_encryption::ItemEncryptor& encryptor, ModuleContext* ctx,
+                   dynamodb::ItemPage* page) {
+  std::vector<dynamodb::Item> stored;
+  if (!page->item_texts.empty()) {
+    stored.resize(page->item_texts.size());
+    for (size_t i = 0; i < page->item_texts.size(); ++i) {
+      Status s = dynamodb::ItemFromWireJsonText(page->item_texts[i], &stored[i]);
+      if (!s.ok()) return s;
+    }
+    page->item_texts.clear();
+    page->body.reset();
+  } else {
+    stored = std::move(page->items);
+  }
+  const bool warn = ctx->options().verify_warn;
+  std::vector<dynamodb::Item> plain;
+  plain.reserve(stored.size());
+  size_t warned = 0;
+  for (const dynamodb::Item& item : stored) {
+    dynamodb::Item p;
+    Status s = encryptor.Decrypt(item, &p);
+    if (!s.ok()) {
+      if (!warn || s.IsCancelled()) return s;
+      ctx->stats().items_unverified++;
+      if (warned++ < kWarningsPerPage) ctx->Warn("skipped (.verify warn): " + s.ToString());
+      continue;
+    }
+    ctx->stats().items_decrypted++;
+    plain.push_back(std::move(p));
+  }
+  page->items = std::move(plain);
+  return Status::OK();
+}
+
+Status DecryptingSource::Next(dynamodb::ItemPage* page, bool* done) {
+  Status s = inner_->Next(page, done);
+  if (!s.ok()) return s;
+  return DecryptPage(*encryptor_, ctx_, page);
+}
+
+}  // namespace ddb::vtab

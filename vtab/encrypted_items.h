@@ -1,0 +1,59 @@
+// Tables the AWS DynamoDB Encryption Client wrote (catalog "item_encryption",
+// engine/item_encryption/): the table's ItemEncryptor built when the table is
+// connected, and the one place its items are verified and decrypted on the
+// way in. Every page source StartScan builds from DynamoDB (Scan, Query,
+// GetItem, BatchGetItem, an index Query's fetch) is wrapped in a
+// DecryptingSource, and sampling decrypts its page the same way, so the
+// cursor, the copies of scan_cache.h and the columns only ever see plain
+// items (without the two reserved attributes).
+//
+// An item that does not verify or decrypt (tampered, a wrong key, another
+// table's name) is an error naming the table and the item's key; with
+// `.verify warn` (ModuleOptions::verify_warn) it is reported, skipped and
+// counted (Stats::items_unverified) instead.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/connection.h"
+#include "engine/dynamodb/client.h"
+#include "engine/item_encryption/declaration.h"
+#include "engine/item_encryption/item_encryptor.h"
+#include "engine/status.h"
+#include "vtab/module.h"
+#include "vtab/page_source.h"
+
+namespace ddb::vtab {
+
+// The message of a write refused on such a table.
+std::string EncryptedWriteRefusal(const std::string& table);
+
+// The ItemEncryptor of `table` (key schema `key`) for `decl`: keys through
+// `keys`, KMS and the MetaStore through `conn`. Nothing is sent here.
+Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,
+                         const dynamodb::KeySchema& key, std::shared_ptr<Connection> conn,
+                         std::shared_ptr<codec::KeyStore> keys,
+                         std::shared_ptr<item_encryption::ItemEncryptor>* out);
+
+// Replaces the items of `page` (decoded or item texts) by their plain
+// forms. A failing item is the error, or with `ctx->options().verify_warn`
+// a warning, counted and left out.
+Status DecryptPage(item_encryption::ItemEncryptor& encryptor, ModuleContext* ctx,
+                   dynamodb::ItemPage* page);
+
+// `inner`'s pages, decrypted (DecryptPage).
+class DecryptingSource : public PageSource {
+ public:
+  DecryptingSource(std::unique_ptr<PageSource> inner,
+                   std::shared_ptr<item_encryption::ItemEncryptor> encryptor, ModuleContext* ctx)
+      : inner_(std::move(inner)), encryptor_(std::move(encryptor)), ctx_(ctx) {}
+  Status Next(dynamodb::ItemPage* page, bool* done) override;
+
+ private:
+  std::unique_ptr<PageSource> inner_;
+  std::shared_ptr<item_encryption::ItemEncryptor> encryptor_;
+  ModuleContext* ctx_;
+};
+
+}  // namespace ddb::vtab
