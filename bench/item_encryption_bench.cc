@@ -12,13 +12,15 @@
 //                   attribute and one HMAC-SHA256 over the item's string to
 //                   sign (computed once beforehand), compared to the stored
 //                   signature: the primitives alone.
-//   aes+hmac+sha256 the same plus the SHA-256 digests the string to sign is
-//                   made of (table, each signed name and serialised value,
-//                   serialisations computed once beforehand): all the
-//                   cryptography an item needs, none of the format work.
+//   aes+hmac+sha256 the same plus the SHA-256 digests of each signed
+//                   attribute's name and serialised value that the string to
+//                   sign is made of (serialisations computed once beforehand;
+//                   the table's and the actions' digests once for all items):
+//                   the cryptography an item needs, none of the format work.
 //
-// The raw peers reuse their EVP contexts (as ItemEncryptor's workspaces do)
-// and do no error reporting beyond a return code. Both paths are checked to
+// The raw peers reuse their EVP contexts and the HMAC key setup, fetch the
+// cipher and digest once (as ItemEncryptor's workspaces do) and do no error
+// reporting beyond a return code. Both paths are checked to
 // agree before timing, then timed alternately (`--reps` rounds, the fastest
 // of each kept); times are the thread's CPU time (the machine is shared).
 //
@@ -73,8 +75,8 @@ Item PlainItem(int i, std::mt19937* rng) {
       {"hashKey", AttributeValue::S("item#" + std::to_string(i))},
       {"rangeKey", AttributeValue::N(std::to_string(1000 + i))},
       {"stringValue", AttributeValue::S(Text(100, rng))},
-      {"doubleValue", AttributeValue::N("3.141592653589793238462643383279" +
-                                        std::to_string((*rng)() % 1000))},
+      {"doubleValue",
+       AttributeValue::N("3.141592653589793238462643383279" + std::to_string((*rng)() % 1000))},
       {"byteValue", AttributeValue::B(Bytes(100, rng))},
       {"stringSet", AttributeValue::SS({Text(30, rng), Text(30, rng), Text(30, rng)})},
       {"version", AttributeValue::N(std::to_string(i % 7))},
@@ -124,6 +126,18 @@ class RawPeer {
     sha256_.reset(EVP_MD_fetch(nullptr, "SHA256", nullptr));
     mac_.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
     mac_ctx_.reset(EVP_MAC_CTX_new(mac_.get()));
+    cbc_.reset(EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr));
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (EVP_MAC_init(mac_ctx_.get(), U(hmac_key_), hmac_key_.size(), params) != 1) {
+      std::fprintf(stderr, "HMAC setup failed\n");
+      std::exit(1);
+    }
+    // The digests that are the same for every item of the table.
+    Sha256(std::string("TABLE>") + kTable + "<TABLE", &table_digest_);
+    Sha256("ENCRYPTED", &encrypted_digest_);
+    Sha256("PLAINTEXT", &plaintext_digest_);
   }
 
   // AES-CBC decrypts + HMAC of `to_sign` (or, `digests`, of the string to
@@ -132,32 +146,28 @@ class RawPeer {
   bool DecryptItem(const RawItem& item, bool digests, std::string* plain) {
     std::string_view to_sign = item.to_sign;
     if (digests) {
-      scratch_.clear();
-      static const std::string kTableTag = std::string("TABLE>") + kTable + "<TABLE";
-      Sha256(kTableTag, &scratch_);
+      scratch_ = table_digest_;
       for (const RawItem::Signed& s : item.signed_attributes) {
         Sha256(s.name, &scratch_);
-        Sha256(s.encrypted ? "ENCRYPTED" : "PLAINTEXT", &scratch_);
+        scratch_.append(s.encrypted ? encrypted_digest_ : plaintext_digest_);
         Sha256(s.serialized, &scratch_);
       }
       to_sign = scratch_;
     }
     unsigned char mac[EVP_MAX_MD_SIZE];
     size_t len = 0;
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                           OSSL_PARAM_construct_end()};
-    if (EVP_MAC_init(mac_ctx_.get(), U(hmac_key_), hmac_key_.size(), params) != 1 ||
+    // The key was set up once (constructor): reinitialise with it.
+    if (EVP_MAC_init(mac_ctx_.get(), nullptr, 0, nullptr) != 1 ||
         EVP_MAC_update(mac_ctx_.get(), U(to_sign), to_sign.size()) != 1 ||
-        EVP_MAC_final(mac_ctx_.get(), mac, &len, sizeof mac) != 1 ||
-        len != item.signature.size() || CRYPTO_memcmp(mac, item.signature.data(), len) != 0) {
+        EVP_MAC_final(mac_ctx_.get(), mac, &len, sizeof mac) != 1 || len != item.signature.size() ||
+        CRYPTO_memcmp(mac, item.signature.data(), len) != 0) {
       return false;
     }
     for (const std::string& c : item.ciphertexts) {
       std::string_view body = std::string_view(c).substr(16);
       plain->resize(body.size());
       int n = 0, m = 0;
-      if (EVP_DecryptInit_ex2(cipher_.get(), EVP_aes_256_cbc(), U(aes_key_), U(c), nullptr) != 1 ||
+      if (EVP_DecryptInit_ex2(cipher_.get(), cbc_.get(), U(aes_key_), U(c), nullptr) != 1 ||
           EVP_DecryptUpdate(cipher_.get(), U(plain), &n, U(body), static_cast<int>(body.size())) !=
               1 ||
           EVP_DecryptFinal_ex(cipher_.get(), U(plain) + n, &m) != 1) {
@@ -182,6 +192,7 @@ class RawPeer {
     void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
     void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
     void operator()(EVP_MD* p) const { EVP_MD_free(p); }
+    void operator()(EVP_CIPHER* p) const { EVP_CIPHER_free(p); }
     void operator()(EVP_MAC* p) const { EVP_MAC_free(p); }
     void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
   };
@@ -191,6 +202,8 @@ class RawPeer {
   std::unique_ptr<EVP_MD, Free> sha256_;
   std::unique_ptr<EVP_MAC, Free> mac_;
   std::unique_ptr<EVP_MAC_CTX, Free> mac_ctx_;
+  std::unique_ptr<EVP_CIPHER, Free> cbc_;
+  std::string table_digest_, encrypted_digest_, plaintext_digest_;
   std::string scratch_;
 };
 
@@ -319,10 +332,11 @@ int Main(int argc, char** argv) {
   std::printf("%-40s %14s %10s\n", "path", "items/cpu-s", "raw/this");
   std::printf("%-40s %14.0f %10s\n", "ItemEncryptor::Decrypt (verify+decrypt)", enc_rate, "");
   std::printf("%-40s %14.0f %9.2fx\n", "raw EVP aes+hmac", raw_rate, ratio);
-  std::printf("%-40s %14.0f %9.2fx\n", "raw EVP aes+hmac+sha256", raw_digests_rate,
-              ratio_digests);
-  std::printf("target: ItemEncryptor within 2x of raw aes+hmac: %s\n",
-              ratio <= 2.0 ? "met" : "NOT met");
+  std::printf("%-40s %14.0f %9.2fx\n", "raw EVP aes+hmac+sha256", raw_digests_rate, ratio_digests);
+  std::printf(
+      "target (issue 16): ItemEncryptor within 2x of raw: %s against aes+hmac+sha256 (the "
+      "same cryptography), %s against aes+hmac alone\n",
+      ratio_digests <= 2.0 ? "met" : "NOT met", ratio <= 2.0 ? "met" : "NOT met");
   if (!json_path.empty()) {
     FILE* f = std::fopen(json_path.c_str(), "w");
     if (f != nullptr) {
