@@ -11,6 +11,12 @@ namespace ddb::item_encryption {
 using dynamodb::AttributeValue;
 using dynamodb::Item;
 
+namespace {
+// The reserved names as views: lookups and comparisons per item without strlen.
+constexpr std::string_view kSignatureName = kSignatureAttribute;
+constexpr std::string_view kDescriptionName = kMaterialDescriptionAttribute;
+}  // namespace
+
 class ItemEncryptor::Lease {
  public:
   explicit Lease(ItemEncryptor* owner) : owner_(owner) {
@@ -84,14 +90,16 @@ Status ItemEncryptor::Fail(const Item& item, const Status& s) const {
 
 Status ItemEncryptor::VerifyItem(const Item& stored, const Materials& materials,
                                  std::string_view signature, Workspace* w) const {
-  Status s = StringToSign(table_, stored, actions_, Ordering::kPython, &w->crypto, &w->to_sign);
+  Status s = StringToSign(table_, stored, actions_, Ordering::kPython, &w->crypto, &w->to_sign,
+                          &w->digests);
   if (!s.ok()) return s;
   s = Verify(materials.signature_key, w->to_sign, signature, &w->crypto);
   if (s.ok()) return s;
   // The Java client orders names and set members its own way; where that
   // gives other bytes, the item may be a Java client's.
   std::string java;
-  if (StringToSign(table_, stored, actions_, Ordering::kJava, &w->crypto, &java).ok() &&
+  if (StringToSign(table_, stored, actions_, Ordering::kJava, &w->crypto, &java, &w->digests)
+          .ok() &&
       java != w->to_sign && Verify(materials.signature_key, java, signature, &w->crypto).ok()) {
     return Status::OK();
   }
@@ -105,7 +113,7 @@ Status ItemEncryptor::Decrypt(const Item& stored, Item* plain) {
     *plain = stored;
     return Status::OK();
   }
-  auto sig = stored.find(kSignatureAttribute);
+  auto sig = stored.find(kSignatureName);
   if (sig == stored.end()) {
     return Fail(stored, Status::InvalidArgument(
                             "no signature attribute \"*amzn-ddb-map-sig*\" (not written by "
@@ -119,7 +127,7 @@ Status ItemEncryptor::Decrypt(const Item& stored, Item* plain) {
   context.hash_key_name = hash_key_;
   context.range_key_name = range_key_;
   context.attributes = &stored;
-  auto desc = stored.find(kMaterialDescriptionAttribute);
+  auto desc = stored.find(kDescriptionName);
   if (desc != stored.end()) {
     if (desc->second.type() != AttributeValue::Type::kB) {
       return Fail(stored, Status::InvalidArgument("\"*amzn-ddb-map-desc*\" is not binary"));
@@ -148,7 +156,7 @@ Status ItemEncryptor::Decrypt(const Item& stored, Item* plain) {
   if (m != context.description.end()) mode = m->second;
   plain->clear();
   for (const auto& [name, value] : stored) {
-    if (name == kSignatureAttribute || name == kMaterialDescriptionAttribute) continue;
+    if (name == kSignatureName || name == kDescriptionName) continue;
     if (actions_.For(name) != Action::kEncrypt) {
       plain->emplace_hint(plain->end(), name, value);
       continue;
@@ -240,7 +248,8 @@ Status ItemEncryptor::Encrypt(const Item& plain, Item* stored) {
       return Fail(plain, s.WithContext("attribute \"" + name + "\""));
     }
   }
-  s = StringToSign(table_, *stored, actions_, Ordering::kPython, &w->crypto, &w->to_sign);
+  s = StringToSign(table_, *stored, actions_, Ordering::kPython, &w->crypto, &w->to_sign,
+                   &w->digests);
   if (s.ok()) s = Sign(materials->signature_key, w->to_sign, &w->crypto, &w->signature);
   if (!s.ok()) {
     stored->clear();

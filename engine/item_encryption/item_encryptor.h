@@ -30,6 +30,7 @@
 #include "engine/dynamodb/client.h"
 #include "engine/item_encryption/crypto.h"
 #include "engine/item_encryption/materials.h"
+#include "engine/item_encryption/signature.h"
 #include "engine/status.h"
 
 namespace ddb::item_encryption {
@@ -60,6 +61,7 @@ class ItemEncryptor {
  private:
   struct Workspace {
     CryptoContext crypto;
+    SigningDigestCache digests;
     std::string to_sign;
     std::string serialized;
     std::string signature;

@@ -46,15 +46,17 @@ class KmsProviderTest : public ::testing::Test {
     key_.range = dynamodb::KeyAttribute{"sk", "N"};
   }
 
-  std::shared_ptr<KmsProvider> Provider() {
+  std::shared_ptr<KmsProvider> Provider(size_t cache_capacity = 4096) {
     auto client = client_;
     regions_asked_.clear();
     return std::make_shared<KmsProvider>(
-        key_id_, [this, client](const std::string& region, std::shared_ptr<kms::KmsClient>* out) {
+        key_id_,
+        [this, client](const std::string& region, std::shared_ptr<kms::KmsClient>* out) {
           regions_asked_.push_back(region);
           *out = client;
           return Status::OK();
-        });
+        },
+        cache_capacity);
   }
 
   std::shared_ptr<kms::KmsClient> client_;
@@ -106,6 +108,63 @@ TEST_F(KmsProviderTest, RoundTripWithOneDecryptPerDataKey) {
   Item moved = stored;
   moved["sk"] = AttributeValue::N("2");
   EXPECT_FALSE(dec->Decrypt(moved, &back).ok());
+}
+
+// Every item the client writes under aws-kms has a data key of its own:
+// reading items over and over, in any order, asks KMS once per data key
+// while the cache holds them all; a cache too small for them asks again
+// for the keys it let go (least recently used first), never for the one
+// just used.
+TEST_F(KmsProviderTest, OneDecryptPerDistinctDataKeyCachedForTheSession) {
+  std::unique_ptr<ItemEncryptor> writer;
+  ASSERT_TRUE(ItemEncryptor::Create("Orders", key_, Actions{}, Provider(), &writer).ok());
+  std::vector<Item> plain, stored;
+  for (int i = 0; i < 4; ++i) {
+    plain.push_back({{"pk", AttributeValue::S("p" + std::to_string(i))},
+                     {"sk", AttributeValue::N(std::to_string(i))},
+                     {"secret", AttributeValue::S("value " + std::to_string(i))}});
+    Item s;
+    ASSERT_TRUE(writer->Encrypt(plain.back(), &s).ok());
+    stored.push_back(std::move(s));
+  }
+  // Each item has its own data key (blob) and context.
+  EXPECT_NE(stored[0].at(kMaterialDescriptionAttribute),
+            stored[1].at(kMaterialDescriptionAttribute));
+
+  auto reader = Provider();
+  std::unique_ptr<ItemEncryptor> dec;
+  ASSERT_TRUE(ItemEncryptor::Create("Orders", key_, Actions{}, reader, &dec).ok());
+  for (int round = 0; round < 5; ++round) {
+    for (size_t i = 0; i < stored.size(); ++i) {
+      size_t j = round % 2 == 0 ? i : stored.size() - 1 - i;
+      Item back;
+      Status s = dec->Decrypt(stored[j], &back);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      EXPECT_EQ(back, plain[j]);
+    }
+  }
+  EXPECT_EQ(reader->decrypt_calls(), stored.size());
+
+  // Room for one data key: the same item again is cached, another evicts.
+  auto small = Provider(/*cache_capacity=*/1);
+  ASSERT_TRUE(ItemEncryptor::Create("Orders", key_, Actions{}, small, &dec).ok());
+  Item back;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(dec->Decrypt(stored[0], &back).ok());
+  EXPECT_EQ(small->decrypt_calls(), 1u);
+  ASSERT_TRUE(dec->Decrypt(stored[1], &back).ok());
+  ASSERT_TRUE(dec->Decrypt(stored[1], &back).ok());
+  EXPECT_EQ(small->decrypt_calls(), 2u);
+  ASSERT_TRUE(dec->Decrypt(stored[0], &back).ok());
+  EXPECT_EQ(small->decrypt_calls(), 3u);
+
+  // A failed Decrypt is not cached as materials: each try asks KMS again.
+  Item moved = stored[2];
+  moved["sk"] = AttributeValue::N("99");
+  auto fresh = Provider();
+  ASSERT_TRUE(ItemEncryptor::Create("Orders", key_, Actions{}, fresh, &dec).ok());
+  EXPECT_FALSE(dec->Decrypt(moved, &back).ok());
+  EXPECT_FALSE(dec->Decrypt(moved, &back).ok());
+  EXPECT_EQ(fresh->decrypt_calls(), 2u);
 }
 
 }  // namespace

@@ -6,23 +6,37 @@
 #include <vector>
 
 namespace ddb::item_encryption {
+namespace {
+// The reserved names as views: comparisons per attribute without strlen.
+constexpr std::string_view kSignatureName = kSignatureAttribute;
+constexpr std::string_view kDescriptionName = kMaterialDescriptionAttribute;
+}  // namespace
 
 Status StringToSign(std::string_view table, const dynamodb::Item& item, const Actions& actions,
-                    Ordering order, CryptoContext* crypto, std::string* out) {
+                    Ordering order, CryptoContext* crypto, std::string* out,
+                    SigningDigestCache* cache) {
+  SigningDigestCache local;
+  if (cache == nullptr) cache = &local;
+  if (cache->table_digest.empty() || cache->table != table) {
+    std::string tag = "TABLE>";
+    tag.append(table);
+    tag.append("<TABLE");
+    cache->table.assign(table);
+    cache->table_digest.clear();
+    crypto->AppendSha256(tag, &cache->table_digest);
+    // The action's digest: SHA-256 of "ENCRYPTED" or "PLAINTEXT".
+    cache->encrypted_digest.clear();
+    cache->plaintext_digest.clear();
+    crypto->AppendSha256("ENCRYPTED", &cache->encrypted_digest);
+    crypto->AppendSha256("PLAINTEXT", &cache->plaintext_digest);
+  }
   out->clear();
-  std::string scratch = "TABLE>";
-  scratch.append(table);
-  scratch.append("<TABLE");
-  crypto->AppendSha256(scratch, out);
-  // The action's digest: SHA-256 of "ENCRYPTED" or "PLAINTEXT".
-  std::string encrypted_hash, plaintext_hash;
-  crypto->AppendSha256("ENCRYPTED", &encrypted_hash);
-  crypto->AppendSha256("PLAINTEXT", &plaintext_hash);
+  out->append(cache->table_digest);
 
   std::vector<const std::pair<const std::string, dynamodb::AttributeValue>*> entries;
   entries.reserve(item.size());
   for (const auto& e : item) {
-    if (e.first == kSignatureAttribute || e.first == kMaterialDescriptionAttribute) continue;
+    if (e.first == kSignatureName || e.first == kDescriptionName) continue;
     Action a = actions.For(e.first);
     if (a == Action::kNothing) continue;
     entries.push_back(&e);
@@ -34,9 +48,21 @@ Status StringToSign(std::string_view table, const dynamodb::Item& item, const Ac
       return JavaStringLess(a->first, b->first);
     });
   }
+  std::string& scratch = cache->scratch;
   for (const auto* e : entries) {
-    crypto->AppendSha256(e->first, out);
-    out->append(actions.For(e->first) == Action::kEncrypt ? encrypted_hash : plaintext_hash);
+    auto name = cache->name_digests.find(e->first);
+    if (name != cache->name_digests.end()) {
+      out->append(name->second);
+    } else if (cache->name_digests.size() < SigningDigestCache::kMaxNames) {
+      std::string digest;
+      crypto->AppendSha256(e->first, &digest);
+      out->append(digest);
+      cache->name_digests.emplace(e->first, std::move(digest));
+    } else {
+      crypto->AppendSha256(e->first, out);
+    }
+    out->append(actions.For(e->first) == Action::kEncrypt ? cache->encrypted_digest
+                                                          : cache->plaintext_digest);
     scratch.clear();
     Status s = SerializeAttribute(e->second, &scratch, order);
     if (!s.ok()) return s.WithContext("attribute \"" + e->first + "\"");
