@@ -13,9 +13,8 @@ namespace ddb::vtab {
 
 std::string EncryptedWriteRefusal(const std::string& table) {
   return "table " + table +
-         ": writes to tables with item_encryption are not supported yet (the catalog declares "
-         "its items encrypted and signed by the AWS DynamoDB Encryption Client; ddbsql only reads "
-         "them)";
+         ": UPDATE and DELETE of tables with item_encryption are not supported yet (INSERT and "
+         "REPLACE encrypt and sign as the AWS DynamoDB Encryption Client does)";
 }
 
 Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/dynamodb/number.h"
+#include "vtab/encrypted_items.h"
 #include "vtab/module.h"
 #include "vtab/write_values.h"
 
@@ -267,6 +268,7 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
       return Fail(vtab, Status::InvalidArgument("rowid cannot be set: items have no rowid"));
     }
     Status s = BuildInsert(argv + 2, &change);
+    if (s.ok() && encryptor_) s = EncryptItem(&change);
     if (s.ok()) s = CheckItemSize(change.item, What("INSERT into", KeyOf(change.item)));
     if (!s.ok()) return Fail(vtab, s);
     int mode = sqlite3_vtab_on_conflict(db_);
@@ -294,6 +296,7 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
     }
     Row old = std::move(found->second);
     rows_.erase(found);
+    if (encryptor_) return Fail(vtab, Status::NotSupported(EncryptedWriteRefusal(table_)));
     change.key = KeyOf(old.item);
     if (is_delete) {
       change.kind = Change::Kind::kDelete;
