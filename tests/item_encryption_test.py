@@ -7,11 +7,12 @@ loaded under its own table name and read back through ddbsql equal to the
 plaintext vectors, attribute by attribute with DynamoDB's types as SQL maps
 them; a tampered attribute, a wrong key and another table's name each fail
 naming the table and the key, `.verify warn` skips and counts; a WHERE on
-an encrypted attribute is left to SQLite. Writes (INSERT and REPLACE, in
-and outside BEGIN) with every offline provider produce items
+an encrypted attribute is left to SQLite. Writes (INSERT, REPLACE and
+UPDATE, in and outside BEGIN) with every offline provider produce items
 tests/ddb_item_encryption_reader.py (the format, not ddbsql's code)
 verifies and decrypts, equal to the same statements on a plain SQLite
-table; UPDATE and DELETE are refused.
+table; a change between read and write refuses the UPDATE; DELETE is
+refused.
 
 The vectors' table is called `TableName`, which DynamoDB Local cannot host
 (its own SQLite schema clashes): the tables live in moto's server
@@ -22,6 +23,7 @@ import base64
 import json
 import os
 import sqlite3
+import threading
 import unittest
 import uuid
 from decimal import Decimal
@@ -478,13 +480,17 @@ class ItemEncryptionTest(cli_support.CliTestCase):
     STATEMENTS = (
         "INSERT INTO EncWrites (id, secret, n, version, note) VALUES ('c', 's3', 3, 1, 'z');\n"
         "REPLACE INTO EncWrites (id, secret, n, version, note) VALUES ('a', 's1b', 10, 2, 'x2');\n"
+        "UPDATE EncWrites SET secret = secret || '!', n = n + 1 WHERE id = 'b';\n"
         "BEGIN;\n"
+        "UPDATE EncWrites SET n = n * 2 WHERE id = 'c';\n"
         "REPLACE INTO EncWrites (id, secret, n, version, note) VALUES ('d', 's4', 4, 1, 'w');\n"
         "INSERT INTO EncWrites (id, secret, n) VALUES ('e', 's5', 5);\n"
-        "REPLACE INTO EncWrites (id, secret, n, version, note) VALUES ('d', 'd!', 4, 1, 'w');\n"
+        "UPDATE EncWrites SET secret = 'd!' WHERE id = 'd';\n"
         "SELECT id, secret, n FROM EncWrites WHERE id IN ('c', 'd', 'e') ORDER BY id;\n"
         "COMMIT;\n"
-        "INSERT OR REPLACE INTO EncWrites (id, secret, n) VALUES ('e', 's6', 6);\n"
+        "BEGIN;\n"
+        "UPDATE EncWrites SET note = 'nn', version = version + 1 WHERE id = 'a';\nCOMMIT;\n"
+        "UPDATE EncWrites SET secret = NULL WHERE id = 'c';\n"
         "SELECT id, secret, n, version, note FROM EncWrites ORDER BY id;\n")
 
     def test_writes_encrypt_and_sign_for_every_offline_provider(self):
@@ -525,26 +531,59 @@ class ItemEncryptionTest(cli_support.CliTestCase):
                                     input=self.SEED))
         return catalog, reader_materials
 
-    def test_update_and_delete_are_refused(self):
+    def held_write(self, catalog, script, hold, between):
+        """`script` in ddbsql behind a fault proxy holding its `hold` requests
+        until `between()` has run (writes_test.py's held_write)."""
+        proxy = cli_support.FaultProxy(self.url)
+        self.addCleanup(proxy.stop)
+        proxy.control("", {"plan": [], "hold": hold})
+        result = {}
+        thread = threading.Thread(target=lambda: result.update(r=self.run_cli(
+            ["--catalog", catalog, "--endpoint-url", proxy.url], self.env(), input=script)))
+        thread.start()
+        try:
+            log = proxy.wait_held(1)
+            self.assertGreaterEqual(log["held"], 1, log)
+            between()
+        finally:
+            proxy.control("/release")
+            thread.join()
+        return result["r"]
+
+    def test_an_update_after_a_concurrent_change_is_refused(self):
+        catalog, reader_materials = self.seeded_static_table()
+        other = []
+        r = self.held_write(
+            catalog, "UPDATE EncWrites SET n = n + 100 WHERE id = 'a';\n", ["PutItem"],
+            lambda: other.append(self.run_cli(
+                ["--catalog", catalog, "-c", "UPDATE EncWrites SET n = 7 WHERE id = 'a'"],
+                self.env())))
+        self.assert_ok(other[0])
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("table EncWrites: 1 item was not written because it changed or was "
+                      "deleted since the statement read it (", r.stderr)
+        self.assertEqual(self.read_with_reader(reader_materials)["a"], ("s1", 7, 1, "x"))
+
+    def test_delete_is_refused(self):
         catalog, reader_materials = self.seeded_static_table()
         before = self.read_with_reader(reader_materials)
-        for sql in ("UPDATE EncWrites SET secret = 'x' WHERE id = 'a'",
-                    "DELETE FROM EncWrites WHERE id = 'a'"):
-            with self.subTest(sql=sql):
-                r = self.ddbsql(catalog, "-c", sql)
-                self.assertEqual(r.returncode, 1, r)
-                self.assertIn("table EncWrites: UPDATE and DELETE of tables with item_encryption "
-                              "are not supported yet", r.stderr)
+        r = self.ddbsql(catalog, "-c", "DELETE FROM EncWrites WHERE id = 'a'")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("table EncWrites: DELETE from tables with item_encryption is not supported "
+                      "yet", r.stderr)
         self.assertEqual(self.read_with_reader(reader_materials), before)
 
-    def test_reserved_attributes_are_refused(self):
+    def test_a_key_change_and_reserved_attributes_are_refused(self):
         catalog, reader_materials = self.seeded_static_table()
         before = self.read_with_reader(reader_materials)
+        r = self.ddbsql(catalog, "-c", "UPDATE EncWrites SET id = 'z' WHERE id = 'a'")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("changing the key of an item of a table with item_encryption is not "
+                      "supported", r.stderr)
         r = self.ddbsql(catalog, "-c", "INSERT INTO EncWrites (id, item) VALUES ('q', "
                         "'{\"id\": \"q\", \"*amzn-ddb-map-sig*\": \"x\"}')")
         self.assertEqual(r.returncode, 1, r)
         self.assertEqual(self.read_with_reader(reader_materials), before)
-
 
 def from_boto(item):
     """A boto3 item as wire JSON (binary as base64 text)."""

@@ -13,8 +13,8 @@ namespace ddb::vtab {
 
 std::string EncryptedWriteRefusal(const std::string& table) {
   return "table " + table +
-         ": UPDATE and DELETE of tables with item_encryption are not supported yet (INSERT and "
-         "REPLACE encrypt and sign as the AWS DynamoDB Encryption Client does)";
+         ": DELETE from tables with item_encryption is not supported yet (INSERT, REPLACE and "
+         "UPDATE encrypt and sign as the AWS DynamoDB Encryption Client does)";
 }
 
 Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,

@@ -26,7 +26,7 @@
 
 namespace ddb::vtab {
 
-// The message of an UPDATE or DELETE refused on such a table.
+// The message of a DELETE refused on such a table.
 std::string EncryptedWriteRefusal(const std::string& table);
 
 // The ItemEncryptor of `table` (key schema `key`) for `decl`: keys through

@@ -90,7 +90,9 @@ class TableWriter {
   // `whole`: the item was read whole (no projection).
   void RememberRow(sqlite3_int64 rowid, const dynamodb::Item& item, bool whole);
   // A table with item_encryption (encrypted_items.h): every item written is
-  // encrypted and signed by `encryptor`; UPDATE and DELETE are refused.
+  // encrypted and signed by `encryptor`; an UPDATE is a put of the whole
+  // item re-encrypted, conditioned on the signature of the item as read;
+  // DELETE is refused.
   void set_encryptor(std::shared_ptr<item_encryption::ItemEncryptor> encryptor) {
     encryptor_ = std::move(encryptor);
   }
@@ -121,6 +123,13 @@ class TableWriter {
   // item_encryption (write_encrypted.cc): `change->item` (plain) replaced
   // by its stored form, encrypted and signed.
   Status EncryptItem(Change* change);
+  // item_encryption: the item with `change->key` as DynamoDB (or this
+  // transaction) holds it now, which must decrypt to `old` (the item as
+  // read); `change` is conditioned on its signature. *current: that item,
+  // plain.
+  Status ConditionOnSignature(const Row& old, Change* change, dynamodb::Item* current);
+  // item_encryption: an UPDATE as a put of the whole item, re-encrypted.
+  Status BuildEncryptedUpdate(sqlite3_value** values, Row old, Change* change);
   // Encodes codec column `c` (its value `v`) for the item with key `key`:
   // the stored value, and the S3 object to put, if any.
   Status EncodeCodec(const WriteColumn& c, sqlite3_value* v, const dynamodb::Item& key,
