@@ -7,12 +7,11 @@ loaded under its own table name and read back through ddbsql equal to the
 plaintext vectors, attribute by attribute with DynamoDB's types as SQL maps
 them; a tampered attribute, a wrong key and another table's name each fail
 naming the table and the key, `.verify warn` skips and counts; a WHERE on
-an encrypted attribute is left to SQLite. Writes (INSERT, REPLACE and
-UPDATE, in and outside BEGIN) with every offline provider produce items
-tests/ddb_item_encryption_reader.py (the format, not ddbsql's code)
+an encrypted attribute is left to SQLite. Writes (INSERT, REPLACE,
+UPDATE, DELETE, in and outside BEGIN) with every offline provider produce
+items tests/ddb_item_encryption_reader.py (the format, not ddbsql's code)
 verifies and decrypts, equal to the same statements on a plain SQLite
-table; a change between read and write refuses the UPDATE; DELETE is
-refused.
+table; a change between read and write refuses UPDATE and DELETE.
 
 The vectors' table is called `TableName`, which DynamoDB Local cannot host
 (its own SQLite schema clashes): the tables live in moto's server
@@ -488,7 +487,8 @@ class ItemEncryptionTest(cli_support.CliTestCase):
         "UPDATE EncWrites SET secret = 'd!' WHERE id = 'd';\n"
         "SELECT id, secret, n FROM EncWrites WHERE id IN ('c', 'd', 'e') ORDER BY id;\n"
         "COMMIT;\n"
-        "BEGIN;\n"
+        "DELETE FROM EncWrites WHERE id = 'e';\n"
+        "BEGIN;\nDELETE FROM EncWrites WHERE id = 'd';\n"
         "UPDATE EncWrites SET note = 'nn', version = version + 1 WHERE id = 'a';\nCOMMIT;\n"
         "UPDATE EncWrites SET secret = NULL WHERE id = 'c';\n"
         "SELECT id, secret, n, version, note FROM EncWrites ORDER BY id;\n")
@@ -564,14 +564,22 @@ class ItemEncryptionTest(cli_support.CliTestCase):
                       "deleted since the statement read it (", r.stderr)
         self.assertEqual(self.read_with_reader(reader_materials)["a"], ("s1", 7, 1, "x"))
 
-    def test_delete_is_refused(self):
+    def test_a_delete_after_a_concurrent_change_is_refused(self):
         catalog, reader_materials = self.seeded_static_table()
-        before = self.read_with_reader(reader_materials)
-        r = self.ddbsql(catalog, "-c", "DELETE FROM EncWrites WHERE id = 'a'")
+        other = []
+        r = self.held_write(
+            catalog, "DELETE FROM EncWrites WHERE id = 'a';\n", ["DeleteItem"],
+            lambda: other.append(self.run_cli(
+                ["--catalog", catalog, "-c", "UPDATE EncWrites SET note = 'q' WHERE id = 'a'"],
+                self.env())))
+        self.assert_ok(other[0])
         self.assertEqual(r.returncode, 1, r)
-        self.assertIn("table EncWrites: DELETE from tables with item_encryption is not supported "
-                      "yet", r.stderr)
-        self.assertEqual(self.read_with_reader(reader_materials), before)
+        self.assertIn("changed or was deleted since the statement read it", r.stderr)
+        self.assertEqual(self.read_with_reader(reader_materials)["a"], ("s1", 1, 1, "q"))
+        # Unchanged since read: removed.
+        r = self.ddbsql(catalog, "-c", "DELETE FROM EncWrites WHERE id = 'a'")
+        self.assert_ok(r)
+        self.assertEqual(sorted(self.read_with_reader(reader_materials)), ["b"])
 
     def test_a_key_change_and_reserved_attributes_are_refused(self):
         catalog, reader_materials = self.seeded_static_table()

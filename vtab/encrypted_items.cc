@@ -11,12 +11,6 @@
 
 namespace ddb::vtab {
 
-std::string EncryptedWriteRefusal(const std::string& table) {
-  return "table " + table +
-         ": DELETE from tables with item_encryption is not supported yet (INSERT, REPLACE and "
-         "UPDATE encrypt and sign as the AWS DynamoDB Encryption Client does)";
-}
-
 Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,
                          const dynamodb::KeySchema& key, std::shared_ptr<Connection> conn,
                          std::shared_ptr<codec::KeyStore> keys,

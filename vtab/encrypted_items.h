@@ -26,9 +26,6 @@
 
 namespace ddb::vtab {
 
-// The message of a DELETE refused on such a table.
-std::string EncryptedWriteRefusal(const std::string& table);
-
 // The ItemEncryptor of `table` (key schema `key`) for `decl`: keys through
 // `keys`, KMS and the MetaStore through `conn`. Nothing is sent here.
 Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,

@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "engine/dynamodb/number.h"
-#include "vtab/encrypted_items.h"
 #include "vtab/module.h"
 #include "vtab/write_values.h"
 
@@ -305,7 +304,11 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
       change.what = What("DELETE from", change.key);
       change.s3 = S3Deletes();
       change.read_old_s3 = !change.s3.empty();
-      if (encryptor_) return Fail(vtab, Status::NotSupported(EncryptedWriteRefusal(table_)));
+      if (encryptor_) {
+        Item current;
+        Status s = ConditionOnSignature(old, &change, &current);
+        if (!s.ok()) return Fail(vtab, s);
+      }
     } else {
       if (sqlite3_value_type(argv[1]) != sqlite3_value_type(argv[0]) ||
           sqlite3_value_int64(argv[1]) != sqlite3_value_int64(argv[0])) {

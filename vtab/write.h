@@ -91,8 +91,8 @@ class TableWriter {
   void RememberRow(sqlite3_int64 rowid, const dynamodb::Item& item, bool whole);
   // A table with item_encryption (encrypted_items.h): every item written is
   // encrypted and signed by `encryptor`; an UPDATE is a put of the whole
-  // item re-encrypted, conditioned on the signature of the item as read;
-  // DELETE is refused.
+  // item re-encrypted, and UPDATE and DELETE are conditioned on the
+  // signature of the item as read.
   void set_encryptor(std::shared_ptr<item_encryption::ItemEncryptor> encryptor) {
     encryptor_ = std::move(encryptor);
   }

@@ -1,7 +1,7 @@
 // Writes to tables with item_encryption (write.h, encrypted_items.h): the
 // plain item the write path builds is encrypted and signed before it is
-// sent, and an UPDATE puts the whole item re-encrypted and re-signed,
-// conditioned on the signature of the item as read.
+// sent, an UPDATE puts the whole item re-encrypted and re-signed, and
+// UPDATE and DELETE are conditioned on the signature of the item as read.
 #include <utility>
 
 #include "engine/item_encryption/material_description.h"
