@@ -7,7 +7,11 @@ loaded under its own table name and read back through ddbsql equal to the
 plaintext vectors, attribute by attribute with DynamoDB's types as SQL maps
 them; a tampered attribute, a wrong key and another table's name each fail
 naming the table and the key, `.verify warn` skips and counts; a WHERE on
-an encrypted attribute is left to SQLite; writes are refused.
+an encrypted attribute is left to SQLite. Writes (INSERT, REPLACE,
+UPDATE, DELETE, in and outside BEGIN) with every offline provider produce
+items tests/ddb_item_encryption_reader.py (the format, not ddbsql's code)
+verifies and decrypts, equal to the same statements on a plain SQLite
+table; a change between read and write refuses UPDATE and DELETE.
 
 The vectors' table is called `TableName`, which DynamoDB Local cannot host
 (its own SQLite schema clashes): the tables live in moto's server
@@ -17,11 +21,14 @@ The vectors' table is called `TableName`, which DynamoDB Local cannot host
 import base64
 import json
 import os
+import sqlite3
+import threading
 import unittest
 import uuid
 from decimal import Decimal
 
 import cli_support
+import ddb_item_encryption_reader as reader
 
 VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                        "aws-dynamodb-encryption-client", "encrypted_item")
@@ -390,20 +397,216 @@ class ItemEncryptionTest(cli_support.CliTestCase):
         self.assert_ok(r)
         self.assertEqual(r.stdout, "Hello world!\n3\n")
 
-    def test_writes_are_refused(self):
-        catalog, names, group = self.static_table()
-        for sql in ('INSERT INTO "TableName" ("hashKey", "rangeKey") VALUES (100, 1)',
-                    'REPLACE INTO "TableName" ("hashKey", "rangeKey") VALUES (0, 1)',
-                    'UPDATE "TableName" SET "stringValue" = \'x\' WHERE "hashKey" = 0',
-                    'DELETE FROM "TableName" WHERE "hashKey" = 0'):
-            with self.subTest(sql=sql):
-                r = self.ddbsql(catalog, "-c", sql)
-                self.assertEqual(r.returncode, 1, r)
-                self.assertIn("table TableName: writes to tables with item_encryption are not "
-                              "supported yet", r.stderr)
-        after = self.ddb.scan(TableName="TableName")["Items"]
-        self.assertEqual(sorted(key_of(i, names) for i in after),
-                         sorted(key_of(i, names) for i in group))
+    # ---- writes (INSERT, REPLACE, UPDATE, DELETE re-encrypt and re-sign) ----
+
+    WRITE_TABLE = "EncWrites"
+    WRITE_ACTIONS = {"default": "encrypt", "attributes": {"version": "sign", "note": "nothing"}}
+    COLUMNS = "id, secret, n, version, note"
+
+    def write_providers(self):
+        """(label, catalog materials that can write, the reader's materials,
+        set-up) for each provider that works offline."""
+        aes = base64.b64decode(KEYS["aesKey"]["material"])
+        hmac_key = base64.b64decode(KEYS["hmacKey"]["material"])
+        rsa = {n: reader.load_rsa(base64.b64decode(KEYS[n]["material"]))
+               for n in ("rsaEncPriv", "rsaSignPub")}
+        static = {"provider": "static", "encryption_key": key_param("aesKey"),
+                  "signing_key": key_param("hmacKey")}
+        most_recent = next(s for s in SCENARIOS if s["provider"] == "most_recent" and
+                           s["metastore"]["provider"] == "static")
+        meta = most_recent["metastore"]
+
+        def get_meta_item(name, version):
+            got = self.ddb.get_item(TableName=meta["table_name"], ConsistentRead=True,
+                                    Key={"N": {"S": name}, "V": {"N": str(version)}})
+            return from_boto(got["Item"])
+
+        return [
+            ("static", static, reader.static_materials(aes, hmac_key), lambda: None),
+            ("wrapped-aes", {"provider": "wrapped", "wrapping_key": key_param("aesKey"),
+                             "unwrapping_key": key_param("aesKey"),
+                             "signing_key": key_param("hmacKey")},
+             reader.wrapped_materials(aes, hmac_key), lambda: None),
+            ("wrapped-rsa", {"provider": "wrapped", "wrapping_key": key_param("rsaEncPub"),
+                             "unwrapping_key": key_param("rsaEncPriv"),
+                             "signing_key": key_param("rsaSignPriv"),
+                             "verification_key": key_param("rsaSignPub")},
+             reader.wrapped_materials(rsa["rsaEncPriv"], rsa["rsaSignPub"]), lambda: None),
+            ("most-recent", {"provider": "most-recent", "metastore_table": meta["table_name"],
+                             "material_name": most_recent["material_name"],
+                             "materials": static},
+             reader.most_recent_materials(most_recent["material_name"], get_meta_item,
+                                          meta["table_name"], reader.static_materials(
+                                              aes, hmac_key)),
+             lambda: self.load_metastore(most_recent)),
+        ]
+
+    def write_table(self, materials):
+        self.make_table(self.WRITE_TABLE, ["id"], ["S"], [])
+        return self.write_catalog(self.WRITE_TABLE, materials, self.WRITE_ACTIONS)
+
+    def stored_items(self):
+        return [from_boto(i) for i in
+                self.ddb.scan(TableName=self.WRITE_TABLE, ConsistentRead=True)["Items"]]
+
+    def read_with_reader(self, materials):
+        """The table's items decrypted and verified by the format's reader:
+        {id: (secret, n, version, note)}."""
+        actions = reader.Actions("encrypt", {"version": "sign", "note": "nothing"}, ("id",))
+        out = {}
+        for item in self.stored_items():
+            self.assertEqual(set(item[SIG]), {"B"})
+            if "secret" in item:
+                self.assertEqual(set(item["secret"]), {"B"}, item)  # encrypted
+            if "note" in item:
+                self.assertEqual(set(item["note"]), {"S"}, item)  # left alone
+            p = reader.decrypt_item(item, self.WRITE_TABLE, actions, materials, ("id",))
+            out[p["id"]["S"]] = tuple(
+                (None if a not in p else
+                 p[a].get("S", None) if "S" in p[a] else int(p[a]["N"]))
+                for a in ("secret", "n", "version", "note"))
+        return out
+
+    SEED = ("INSERT INTO EncWrites (id, item) VALUES ('a', "
+            "'{\"id\": \"a\", \"secret\": \"s1\", \"n\": 1, \"version\": 1, "
+            "\"note\": \"x\"}');\n"
+            "BEGIN;\nINSERT INTO EncWrites (id, item) VALUES ('b', "
+            "'{\"id\": \"b\", \"secret\": \"s2\", \"n\": 2, \"version\": 1, "
+            "\"note\": \"y\"}');\nCOMMIT;\n")
+    SEED_PLAIN = ("INSERT INTO EncWrites VALUES ('a', 's1', 1, 1, 'x');\n"
+                  "INSERT INTO EncWrites VALUES ('b', 's2', 2, 1, 'y');\n")
+    # The same statements for ddbsql and for a plain SQLite table.
+    STATEMENTS = (
+        "INSERT INTO EncWrites (id, secret, n, version, note) VALUES ('c', 's3', 3, 1, 'z');\n"
+        "REPLACE INTO EncWrites (id, secret, n, version, note) VALUES ('a', 's1b', 10, 2, 'x2');\n"
+        "UPDATE EncWrites SET secret = secret || '!', n = n + 1 WHERE id = 'b';\n"
+        "BEGIN;\n"
+        "UPDATE EncWrites SET n = n * 2 WHERE id = 'c';\n"
+        "REPLACE INTO EncWrites (id, secret, n, version, note) VALUES ('d', 's4', 4, 1, 'w');\n"
+        "INSERT INTO EncWrites (id, secret, n) VALUES ('e', 's5', 5);\n"
+        "UPDATE EncWrites SET secret = 'd!' WHERE id = 'd';\n"
+        "SELECT id, secret, n FROM EncWrites WHERE id IN ('c', 'd', 'e') ORDER BY id;\n"
+        "COMMIT;\n"
+        "DELETE FROM EncWrites WHERE id = 'e';\n"
+        "BEGIN;\nDELETE FROM EncWrites WHERE id = 'd';\n"
+        "UPDATE EncWrites SET note = 'nn', version = version + 1 WHERE id = 'a';\nCOMMIT;\n"
+        "UPDATE EncWrites SET secret = NULL WHERE id = 'c';\n"
+        "SELECT id, secret, n, version, note FROM EncWrites ORDER BY id;\n")
+
+    def test_writes_encrypt_and_sign_for_every_offline_provider(self):
+        plain = sqlite3.connect(":memory:", isolation_level=None)
+        plain.execute("CREATE TABLE EncWrites (id PRIMARY KEY, secret, n, version, note)")
+        expected_out = []
+        for statement in (self.SEED_PLAIN + self.STATEMENTS).split(";\n"):
+            if statement.strip():
+                rows = plain.execute(statement).fetchall()
+                expected_out += [",".join("" if v is None else str(v) for v in r) for r in rows]
+        expected = {r[0]: tuple(r[1:]) for r in plain.execute(
+            "SELECT id, secret, n, version, note FROM EncWrites")}
+        for label, materials, reader_materials, setup in self.write_providers():
+            with self.subTest(provider=label):
+                setup()
+                catalog = self.write_table(materials)
+                r = self.run_cli(["--catalog", catalog, "-bail"], self.env(), input=self.SEED)
+                self.assert_ok(r)
+                # The seed as the client reads it.
+                self.assertEqual(self.read_with_reader(reader_materials),
+                                 {"a": ("s1", 1, 1, "x"), "b": ("s2", 2, 1, "y")})
+                r = self.run_cli(["--catalog", catalog, "-csv", "-bail"], self.env(),
+                                 input=self.STATEMENTS)
+                self.assert_ok(r)
+                # Inside BEGIN the transaction's own writes read back plain;
+                # then the table as the plain SQLite table holds it.
+                self.assertEqual(r.stdout.split(), expected_out, r)
+                self.assertEqual(self.read_with_reader(reader_materials), expected)
+                r = self.run_cli(["--catalog", catalog, "-csv", "-c",
+                                  f"SELECT {self.COLUMNS} FROM EncWrites ORDER BY id"], self.env())
+                self.assert_ok(r)
+                self.assertEqual(r.stdout.split(), expected_out[-len(expected):])
+
+    def seeded_static_table(self):
+        label, materials, reader_materials, _ = self.write_providers()[0]
+        catalog = self.write_table(materials)
+        self.assert_ok(self.run_cli(["--catalog", catalog, "-bail"], self.env(),
+                                    input=self.SEED))
+        return catalog, reader_materials
+
+    def held_write(self, catalog, script, hold, between):
+        """`script` in ddbsql behind a fault proxy holding its `hold` requests
+        until `between()` has run (writes_test.py's held_write)."""
+        proxy = cli_support.FaultProxy(self.url)
+        self.addCleanup(proxy.stop)
+        proxy.control("", {"plan": [], "hold": hold})
+        result = {}
+        thread = threading.Thread(target=lambda: result.update(r=self.run_cli(
+            ["--catalog", catalog, "--endpoint-url", proxy.url], self.env(), input=script)))
+        thread.start()
+        try:
+            log = proxy.wait_held(1)
+            self.assertGreaterEqual(log["held"], 1, log)
+            between()
+        finally:
+            proxy.control("/release")
+            thread.join()
+        return result["r"]
+
+    def test_an_update_after_a_concurrent_change_is_refused(self):
+        catalog, reader_materials = self.seeded_static_table()
+        other = []
+        r = self.held_write(
+            catalog, "UPDATE EncWrites SET n = n + 100 WHERE id = 'a';\n", ["PutItem"],
+            lambda: other.append(self.run_cli(
+                ["--catalog", catalog, "-c", "UPDATE EncWrites SET n = 7 WHERE id = 'a'"],
+                self.env())))
+        self.assert_ok(other[0])
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("table EncWrites: 1 item was not written because it changed or was "
+                      "deleted since the statement read it (", r.stderr)
+        self.assertEqual(self.read_with_reader(reader_materials)["a"], ("s1", 7, 1, "x"))
+
+    def test_a_delete_after_a_concurrent_change_is_refused(self):
+        catalog, reader_materials = self.seeded_static_table()
+        other = []
+        r = self.held_write(
+            catalog, "DELETE FROM EncWrites WHERE id = 'a';\n", ["DeleteItem"],
+            lambda: other.append(self.run_cli(
+                ["--catalog", catalog, "-c", "UPDATE EncWrites SET note = 'q' WHERE id = 'a'"],
+                self.env())))
+        self.assert_ok(other[0])
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("changed or was deleted since the statement read it", r.stderr)
+        self.assertEqual(self.read_with_reader(reader_materials)["a"], ("s1", 1, 1, "q"))
+        # Unchanged since read: removed.
+        r = self.ddbsql(catalog, "-c", "DELETE FROM EncWrites WHERE id = 'a'")
+        self.assert_ok(r)
+        self.assertEqual(sorted(self.read_with_reader(reader_materials)), ["b"])
+
+    def test_a_key_change_and_reserved_attributes_are_refused(self):
+        catalog, reader_materials = self.seeded_static_table()
+        before = self.read_with_reader(reader_materials)
+        r = self.ddbsql(catalog, "-c", "UPDATE EncWrites SET id = 'z' WHERE id = 'a'")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("changing the key of an item of a table with item_encryption is not "
+                      "supported", r.stderr)
+        r = self.ddbsql(catalog, "-c", "INSERT INTO EncWrites (id, item) VALUES ('q', "
+                        "'{\"id\": \"q\", \"*amzn-ddb-map-sig*\": \"x\"}')")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(self.read_with_reader(reader_materials), before)
+
+def from_boto(item):
+    """A boto3 item as wire JSON (binary as base64 text)."""
+    def value(v):
+        (t, x), = v.items()
+        if t == "B":
+            return {"B": base64.b64encode(bytes(x)).decode()}
+        if t == "BS":
+            return {"BS": [base64.b64encode(bytes(b)).decode() for b in x]}
+        if t == "M":
+            return {"M": {k: value(y) for k, y in x.items()}}
+        if t == "L":
+            return {"L": [value(y) for y in x]}
+        return v
+    return {k: value(v) for k, v in item.items()}
 
 
 def plain_sorted(value, dynamodb_type):

@@ -431,6 +431,7 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
   }
   t->writer = std::make_unique<TableWriter>(db, ctx, t->conn, t->table, t->desc.key,
                                             std::move(write_columns), t->item_column);
+  t->writer->set_encryptor(t->encryptor);  // item_encryption: writes encrypt and sign
   *out = &t.release()->base;
   return SQLITE_OK;
 }

@@ -622,11 +622,23 @@ SourceKind SourceKindOf(const Plan& plan, bool matches_nothing, bool copy, size_
 namespace {
 
 // `source`'s items verified and decrypted when the table has item_encryption
-// (encrypted_items.h): every source from DynamoDB passes here, a copy's
-// pages (already plain) do not.
+// (encrypted_items.h): every source from DynamoDB (with the transaction's
+// writes over it) passes here, a copy's pages (already plain) do not.
 std::unique_ptr<PageSource> Decrypted(DdbTable* t, std::unique_ptr<PageSource> source) {
   if (!t->encryptor) return source;
   return std::make_unique<DecryptingSource>(std::move(source), t->encryptor, t->ctx);
+}
+
+// `raw` with the transaction's own writes laid over it (WithPendingWrites),
+// then decrypted: a table with item_encryption stages its items encrypted,
+// as COMMIT sends them.
+Status PendingThenDecrypted(DdbTable* t, const Plan& plan, const KeyValues& keys,
+                            std::unique_ptr<PageSource> raw, std::unique_ptr<PageSource>* out) {
+  *out = std::move(raw);
+  Status s = WithPendingWrites(t, plan, keys, out);
+  if (!s.ok()) return s;
+  *out = Decrypted(t, std::move(*out));
+  return Status::OK();
 }
 
 }  // namespace
@@ -668,8 +680,8 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       dynamodb::ScanRequest req = ScanRequestOf(*t, plan, filter, *cap, &segments);
       s = ConfirmFullScan(t, req, *cap);
       if (!s.ok()) return s;
-      *out = Decrypted(t, std::make_unique<ScanSource>(&client, gate, req, segments));
-      return WithPendingWrites(t, plan, {}, out);
+      return PendingThenDecrypted(t, plan, {},
+                                  std::make_unique<ScanSource>(&client, gate, req, segments), out);
     }
     case SourceKind::kCopy: {
       LookupSpec spec = LookupFromCopy(*t, plan, keys);
@@ -684,22 +696,23 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       ItemPage page;
       s = ReadItems(t, plan, std::move(lookup), kind == SourceKind::kBatchGetItem, &page);
       if (!s.ok()) return s;
-      *out = Decrypted(t, std::make_unique<FixedSource>(std::move(page)));
-      return WithPendingWrites(t, plan, keys, out);
+      return PendingThenDecrypted(t, plan, keys, std::make_unique<FixedSource>(std::move(page)),
+                                  out);
     }
     case SourceKind::kQuery:
-      *out = Decrypted(t, QueryPages(&client, gate, std::move(queries)));
-      return WithPendingWrites(t, plan, keys, out);
+      return PendingThenDecrypted(t, plan, keys, QueryPages(&client, gate, std::move(queries)),
+                                  out);
     case SourceKind::kQueryFetch: {
       const dynamodb::IndexDescription* index = t->desc.FindIndex(plan.index);
       // Inside BEGIN the transaction's deletes may drop fetched items: the
       // fetch then cannot stop at the LIMIT (the cursor still does).
       bool overlaid = t->ctx->writes().View(&client, t->table) != nullptr;
-      *out = Decrypted(t, std::make_unique<FetchSource>(
-                              &client, gate, QueryPages(&client, gate, std::move(queries)),
-                              FetchRequestOf(*t, plan, *index), t->desc.key, index->key,
-                              &t->ctx->stats(), overlaid ? -1 : *cap));
-      return WithPendingWrites(t, plan, keys, out);
+      return PendingThenDecrypted(t, plan, keys,
+                                  std::make_unique<FetchSource>(
+                                      &client, gate, QueryPages(&client, gate, std::move(queries)),
+                                      FetchRequestOf(*t, plan, *index), t->desc.key, index->key,
+                                      &t->ctx->stats(), overlaid ? -1 : *cap),
+                                  out);
     }
   }
   return Status::OK();

@@ -11,13 +11,6 @@
 
 namespace ddb::vtab {
 
-std::string EncryptedWriteRefusal(const std::string& table) {
-  return "table " + table +
-         ": writes to tables with item_encryption are not supported yet (the catalog declares "
-         "its items encrypted and signed by the AWS DynamoDB Encryption Client; ddbsql only reads "
-         "them)";
-}
-
 Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,
                          const dynamodb::KeySchema& key, std::shared_ptr<Connection> conn,
                          std::shared_ptr<codec::KeyStore> keys,

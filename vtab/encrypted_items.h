@@ -2,10 +2,12 @@
 // engine/item_encryption/): the table's ItemEncryptor built when the table is
 // connected, and the one place its items are verified and decrypted on the
 // way in. Every page source StartScan builds from DynamoDB (Scan, Query,
-// GetItem, BatchGetItem, an index Query's fetch) is wrapped in a
-// DecryptingSource, and sampling decrypts its page the same way, so the
-// cursor, the copies of scan_cache.h and the columns only ever see plain
-// items (without the two reserved attributes).
+// GetItem, BatchGetItem, an index Query's fetch), with the transaction's
+// own writes laid over it (staged encrypted, as COMMIT sends them), is
+// wrapped in a DecryptingSource, and sampling decrypts its page the same
+// way, so the cursor, the copies of scan_cache.h and the columns only ever
+// see plain items (without the two reserved attributes). Writes encrypt and
+// sign in vtab/write_encrypted.cc.
 //
 // An item that does not verify or decrypt (tampered, a wrong key, another
 // table's name) is an error naming the table and the item's key; with
@@ -25,9 +27,6 @@
 #include "vtab/page_source.h"
 
 namespace ddb::vtab {
-
-// The message of a write refused on such a table.
-std::string EncryptedWriteRefusal(const std::string& table);
 
 // The ItemEncryptor of `table` (key schema `key`) for `decl`: keys through
 // `keys`, KMS and the MetaStore through `conn`. Nothing is sent here.

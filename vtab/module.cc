@@ -70,10 +70,6 @@ int DdbFindFunction(sqlite3_vtab*, int nargs, const char* name,
 // from here on and are dropped; a reader already going keeps its own.
 int DdbUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
   auto* t = reinterpret_cast<DdbTable*>(vtab);
-  if (t->encryptor) {  // never an item the Encryption Client cannot read
-    SetError(vtab, EncryptedWriteRefusal(t->table));
-    return SQLITE_ERROR;
-  }
   t->ctx->scan_cache().Forget(t);
   // Inside BEGIN a failed row leaves none of its writes (a key change is
   // two); SQLite's statement savepoint undoes the statement's earlier rows.
@@ -84,16 +80,8 @@ int DdbUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64*
 }
 
 // Contract: a statement that writes the table starts (or BEGIN's first one);
-// refused in a read-only session, and for a table with item_encryption
-// (INSERT, UPDATE, DELETE and REPLACE alike: encrypted_items.h).
-int DdbBegin(sqlite3_vtab* vtab) {
-  auto* t = reinterpret_cast<DdbTable*>(vtab);
-  if (t->encryptor) {
-    SetError(vtab, EncryptedWriteRefusal(t->table));
-    return SQLITE_ERROR;
-  }
-  return t->writer->Begin(vtab);
-}
+// refused in a read-only session.
+int DdbBegin(sqlite3_vtab* vtab) { return reinterpret_cast<DdbTable*>(vtab)->writer->Begin(vtab); }
 
 // Contract: the durable step of a commit: outside BEGIN waits for every write
 // of the statement; at COMMIT sends the TransactWriteItems. An error here

@@ -267,6 +267,7 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
       return Fail(vtab, Status::InvalidArgument("rowid cannot be set: items have no rowid"));
     }
     Status s = BuildInsert(argv + 2, &change);
+    if (s.ok() && encryptor_) s = EncryptItem(&change);
     if (s.ok()) s = CheckItemSize(change.item, What("INSERT into", KeyOf(change.item)));
     if (!s.ok()) return Fail(vtab, s);
     int mode = sqlite3_vtab_on_conflict(db_);
@@ -303,12 +304,18 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
       change.what = What("DELETE from", change.key);
       change.s3 = S3Deletes();
       change.read_old_s3 = !change.s3.empty();
+      if (encryptor_) {
+        Item current;
+        Status s = ConditionOnSignature(old, &change, &current);
+        if (!s.ok()) return Fail(vtab, s);
+      }
     } else {
       if (sqlite3_value_type(argv[1]) != sqlite3_value_type(argv[0]) ||
           sqlite3_value_int64(argv[1]) != sqlite3_value_int64(argv[0])) {
         return Fail(vtab, Status::InvalidArgument("rowid cannot be set: items have no rowid"));
       }
-      Status s = BuildUpdate(argv + 2, std::move(old), &change);
+      Status s = encryptor_ ? BuildEncryptedUpdate(argv + 2, std::move(old), &change)
+                            : BuildUpdate(argv + 2, std::move(old), &change);
       if (!s.ok()) return Fail(vtab, s);
       if (change.kind == Change::Kind::kUpdate && change.update.empty()) return SQLITE_OK;
     }
@@ -339,7 +346,8 @@ Status TableWriter::Send(Change change, int* code) {
   if (change.kind == Kind::kMove && !change.s3.empty()) {
     return Status::NotSupported(change.what + ": moving an item with S3 columns is not supported");
   }
-  if (change.kind == Kind::kPut && !change.insert && change.s3.empty()) {
+  if (change.kind == Kind::kPut && !change.insert && change.s3.empty() &&
+      change.condition.empty()) {
     // An unconditional put: BatchWriteItem, 25 a request. A key twice in
     // one request is refused, and two requests in flight race: wait first.
     Status s = OrderWrite(change.key);

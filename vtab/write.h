@@ -53,6 +53,7 @@
 
 #include "engine/connection.h"
 #include "engine/dynamodb/client.h"
+#include "engine/item_encryption/item_encryptor.h"
 #include "engine/ledger/backend.h"
 #include "engine/ledger/ledger.h"
 #include "engine/status.h"
@@ -88,6 +89,13 @@ class TableWriter {
   // Called by xRowid: the row SQLite may next ask to update or delete.
   // `whole`: the item was read whole (no projection).
   void RememberRow(sqlite3_int64 rowid, const dynamodb::Item& item, bool whole);
+  // A table with item_encryption (encrypted_items.h): every item written is
+  // encrypted and signed by `encryptor`; an UPDATE is a put of the whole
+  // item re-encrypted, and UPDATE and DELETE are conditioned on the
+  // signature of the item as read.
+  void set_encryptor(std::shared_ptr<item_encryption::ItemEncryptor> encryptor) {
+    encryptor_ = std::move(encryptor);
+  }
 
   // The xMethods; errors go to vtab->zErrMsg.
   int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid);
@@ -112,6 +120,16 @@ class TableWriter {
   // Whether `attribute` is the table's partition or sort key.
   bool IsKey(const std::string& attribute) const;
   Status BuildInsert(sqlite3_value** values, Change* change);
+  // item_encryption (write_encrypted.cc): `change->item` (plain) replaced
+  // by its stored form, encrypted and signed.
+  Status EncryptItem(Change* change);
+  // item_encryption: the item with `change->key` as DynamoDB (or this
+  // transaction) holds it now, which must decrypt to `old` (the item as
+  // read); `change` is conditioned on its signature. *current: that item,
+  // plain.
+  Status ConditionOnSignature(const Row& old, Change* change, dynamodb::Item* current);
+  // item_encryption: an UPDATE as a put of the whole item, re-encrypted.
+  Status BuildEncryptedUpdate(sqlite3_value** values, Row old, Change* change);
   // Encodes codec column `c` (its value `v`) for the item with key `key`:
   // the stored value, and the S3 object to put, if any.
   Status EncodeCodec(const WriteColumn& c, sqlite3_value* v, const dynamodb::Item& key,
@@ -179,7 +197,8 @@ class TableWriter {
   std::set<std::string> pending_keys_;
   WritePipeline pipeline_{kInFlight};
   std::vector<dynamodb::BatchWriteEntry> batch_;
-  std::optional<ledger::Session> session_;  // who writes, for the ledger
+  std::optional<ledger::Session> session_;                     // who writes, for the ledger
+  std::shared_ptr<item_encryption::ItemEncryptor> encryptor_;  // item_encryption, else null
 };
 
 }  // namespace ddb::vtab
