@@ -78,6 +78,18 @@ def require_dynamodb(test):
     raise unittest.SkipTest(message)
 
 
+def require_s3(test=None):
+    """The moto S3 URL (moto's server also answers DynamoDB and KMS); skips
+    without one, or fails when the emulators are required."""
+    url = os.environ.get("DDBSQL_TEST_S3_URL")
+    if url:
+        return url
+    message = "DDBSQL_TEST_S3_URL is not set (start scripts/emulators.sh)"
+    if emulators_required():
+        raise AssertionError(message + " and DDBSQL_REQUIRE_EMULATORS=1")
+    raise unittest.SkipTest(message)
+
+
 def skip_unless_installed(available, what):
     """Skips the test (raises SkipTest) when `what`, something
     scripts/setup.sh installs, is missing; fails instead when

@@ -30,16 +30,6 @@ COUNT = 10
 SPARSE_ITEMS = 250
 
 
-def require_s3(test):
-    url = os.environ.get("DDBSQL_TEST_S3_URL")
-    if url:
-        return url
-    message = "DDBSQL_TEST_S3_URL is not set (start scripts/emulators.sh)"
-    if cli_support.emulators_required():
-        raise AssertionError(message + " and DDBSQL_REQUIRE_EMULATORS=1")
-    raise unittest.SkipTest(message)
-
-
 class DeniedS3(http.server.BaseHTTPRequestHandler):
     """An S3 endpoint that refuses every request as S3 does without permission."""
 
@@ -60,7 +50,7 @@ class CodecReadTest(cli_support.CliTestCase):
     @classmethod
     def setUpClass(cls):
         cls.url = cli_support.require_dynamodb(cls)
-        cls.s3_url = require_s3(cls)
+        cls.s3_url = cli_support.require_s3(cls)
         cls.key_id = cli_support.new_key_id("codec")
         cls.secret = cli_support.new_secret()
         cls.password = cli_support.new_secret("password")

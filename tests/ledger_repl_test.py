@@ -36,16 +36,6 @@ PENDING = 20
 S3_DELAY_MS = 300
 
 
-def require_s3():
-    url = os.environ.get("DDBSQL_TEST_S3_URL")
-    if url:
-        return url
-    message = "DDBSQL_TEST_S3_URL is not set (start scripts/emulators.sh)"
-    if cli_support.emulators_required():
-        raise AssertionError(message + " and DDBSQL_REQUIRE_EMULATORS=1")
-    raise unittest.SkipTest(message)
-
-
 class LedgerReplTest(cli_support.CliTestCase):
     @classmethod
     def setUpClass(cls):
@@ -54,7 +44,7 @@ class LedgerReplTest(cli_support.CliTestCase):
                 raise AssertionError("tmux is not installed")
             raise unittest.SkipTest("tmux is not installed")
         cls.url = cli_support.require_dynamodb(cls)
-        cls.s3_url = require_s3()
+        cls.s3_url = cli_support.require_s3()
         import boto3
 
         cls.key_id = cli_support.new_key_id("ledgerrepl")

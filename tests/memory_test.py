@@ -55,23 +55,13 @@ MARGIN = 8 * MIB
 DECODER = 6 * MIB
 
 
-def require_s3():
-    url = os.environ.get("DDBSQL_TEST_S3_URL")
-    if url:
-        return url
-    message = "DDBSQL_TEST_S3_URL is not set (start scripts/emulators.sh)"
-    if cli_support.emulators_required():
-        raise AssertionError(message + " and DDBSQL_REQUIRE_EMULATORS=1")
-    raise unittest.SkipTest(message)
-
-
 class MemoryTest(cli_support.CliTestCase):
     @classmethod
     def setUpClass(cls):
         if rss_support.sanitized():
             raise unittest.SkipTest("peak RSS under AddressSanitizer is its quarantine's")
         cls.url = cli_support.require_dynamodb(cls)
-        cls.s3_url = require_s3()
+        cls.s3_url = cli_support.require_s3()
         cls.key_id = cli_support.new_key_id("memory")
         cls.secret = cli_support.new_secret()
         cls.bucket = "memory-" + uuid.uuid4().hex[:12]
