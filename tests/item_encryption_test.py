@@ -345,6 +345,19 @@ class ItemEncryptionTest(cli_support.CliTestCase):
         self.assertIn("table TableName, item", r.stderr)
         self.assertIn("signature", r.stderr)
 
+    def test_item_encryption_in_a_tables_own_catalog_argument_is_refused(self):
+        # Read only from the session's catalog: a table's catalog= holding it
+        # would otherwise have been left out, reading ciphertexts as values.
+        catalog, names, group = self.static_table()
+        with open(catalog, encoding="utf-8") as f:
+            inline = json.dumps(json.load(f)["tables"]["TableName"])
+        for argument in (catalog, inline):
+            r = self.run_cli(["-c", "CREATE VIRTUAL TABLE temp.t USING dynamodb(table='TableName', "
+                              f"catalog='{argument}'); SELECT count(*) FROM t;"], self.env())
+            self.assertEqual(r.returncode, 1, r)
+            self.assertIn("item_encryption is read from the session's catalog", r.stderr)
+            self.assertEqual(r.stdout, "", r)
+
     def test_another_tables_name_fails(self):
         scenario = SCENARIOS[0]
         names, types, items = plaintext_tables(scenario["version"])["TableName"]

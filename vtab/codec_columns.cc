@@ -17,6 +17,16 @@ using dynamodb::AttributeValue;
 
 namespace {
 
+// item_encryption is read from the session's catalog only (--catalog,
+// DDBSQL_CATALOG): a table's own catalog= would otherwise be accepted and
+// its encryption silently left out, reading ciphertexts and writing items
+// unsigned.
+Status CatalogArgumentEncryption(const std::string& table) {
+  return Status::InvalidArgument("table " + table +
+                                 ": item_encryption is read from the session's catalog "
+                                 "(--catalog or DDBSQL_CATALOG), not from catalog=");
+}
+
 // Counts what a resolver did for one batch into the statement's Stats.
 class CountingFetcher : public codec::BatchFetcher {
  public:
@@ -193,6 +203,7 @@ Status TableCodecs::Collect(CodecSession* session, const std::string& table,
     if (doc.is_discarded() || !doc.is_object()) {
       return Status::InvalidArgument("table " + table + ": catalog= is not a JSON object");
     }
+    if (doc.contains("item_encryption")) return CatalogArgumentEncryption(table);
     if (doc.contains("tables")) {
       Status s = local.Parse(argument, origin);
       if (!s.ok()) return s;
@@ -209,6 +220,7 @@ Status TableCodecs::Collect(CodecSession* session, const std::string& table,
     }
   }
   if (const codec::TableDecl* d = local.Find(table)) {
+    if (d->item_encryption) return CatalogArgumentEncryption(table);
     for (const auto& [name, c] : d->columns) (*out)[name] = c;
   }
   return Status::OK();

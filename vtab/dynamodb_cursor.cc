@@ -304,6 +304,7 @@ Status CopyTable(DdbTable* t, const Plan& plan, ScanCache::EntryPtr* copy) {
   ScanCache& cache = t->ctx->scan_cache();
   ScanCache::Recorder recorder(&cache, t, RepeatKey(scan, scan.ToString().c_str(), 0, nullptr),
                                true, projection);
+  if (t->encryptor) recorder.NeverSpill();
   for (bool done = false; !done;) {
     ItemPage page;
     s = source->Next(&page, &done);
@@ -355,6 +356,7 @@ Status StartFromCopyOrDynamoDb(DdbCursor* c, DdbTable* t, const Plan& plan, cons
     c->recorder = std::make_unique<ScanCache::Recorder>(
         &cache, t, key, full, full ? CopyProjection(*t, plan) : std::vector<std::string>(),
         cache.Nested(c));
+    if (t->encryptor) c->recorder->NeverSpill();
   }
   return Status::OK();
 }

@@ -325,14 +325,15 @@ void ScanCache::Recorder::Add(const ItemPage& page) {
   }
   if (copy.item_texts.empty()) return;
   int64_t bytes = copy.body ? static_cast<int64_t>(copy.body->size()) : 0;
-  if (!nested_ && entry_->bytes + bytes > kTopLevelBytes) {
+  bool must_spill = entry_->spilled > 0 || cache_->memory_used_ + bytes > cache_->memory_limit_;
+  if ((!nested_ && entry_->bytes + bytes > kTopLevelBytes) || (must_spill && never_spill_)) {
     // Given up: the memory goes back now.
     cache_->memory_used_ -= entry_->bytes;
     entry_ = std::make_shared<Entry>();
     failed_ = true;
     return;
   }
-  if (entry_->spilled > 0 || cache_->memory_used_ + bytes > cache_->memory_limit_) {
+  if (must_spill) {
     failed_ = !cache_->Spill(entry_.get(), copy).ok();
     return;
   }

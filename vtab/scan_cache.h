@@ -93,6 +93,10 @@ class ScanCache {
     Recorder& operator=(const Recorder&) = delete;
     void Add(const dynamodb::ItemPage& page);
     void Finish();
+    // The copy stays in memory or is given up, never spilled to the temp
+    // database: the items of a table with item_encryption are decrypted,
+    // and plaintext the user encrypted must not reach a file.
+    void NeverSpill() { never_spill_ = true; }
 
    private:
     ScanCache* cache_;
@@ -100,6 +104,7 @@ class ScanCache {
     std::string key_;
     std::shared_ptr<Entry> entry_;
     bool nested_;
+    bool never_spill_ = false;
     bool failed_ = false;
   };
 

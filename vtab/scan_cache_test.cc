@@ -80,6 +80,27 @@ TEST(ScanCacheTest, SpillsBeyondTheMemoryBoundAndReadsBackInOrder) {
   cache.CursorClosed();
 }
 
+TEST(ScanCacheTest, ACopyThatMustNeverSpillIsGivenUpInstead) {
+  // Decrypted items (a table with item_encryption) never reach the temporary
+  // database's file: past the memory bound the copy is dropped, not spilled.
+  ScanCache cache(1);
+  int table = 0;
+  cache.CursorOpened();
+  {
+    ScanCache::Recorder r(&cache, &table, "k", true, {});
+    r.NeverSpill();
+    r.Add(PageOfItems(0, 30));
+    r.Finish();
+  }
+  EXPECT_EQ(cache.Find(&table, "k"), nullptr);
+  // The same copy allowed to spill is kept (the test above reads one back).
+  ScanCache::Recorder r(&cache, &table, "k", true, {});
+  r.Add(PageOfItems(0, 30));
+  r.Finish();
+  EXPECT_NE(cache.Find(&table, "k"), nullptr);
+  cache.CursorClosed();
+}
+
 TEST(ScanCacheTest, LookupsMatchAsDynamoDbDoes) {
   for (int64_t limit : {int64_t{1} << 30, int64_t{1}}) {  // in memory, then spilled
     ScanCache cache(limit);

@@ -71,6 +71,14 @@ Status TableWriter::BuildEncryptedUpdate(sqlite3_value** values, Row old, Change
                                 "not supported: INSERT the new item, then DELETE the old");
   }
   if (change->update.empty()) return Status::OK();  // nothing changes
+  if (!change->s3.empty()) {
+    // The whole-item put below would not carry the column's S3 object (nor
+    // its ledger entry, nor the old object's removal): refused before
+    // anything is sent rather than a reference to an object never written.
+    return Status::NotSupported(change->what +
+                                ": an UPDATE of an S3-backed codec column of a table with "
+                                "item_encryption is not supported");
+  }
   ApplyChanges(change->changes, &current);
   put.kind = Change::Kind::kPut;
   put.insert = false;
