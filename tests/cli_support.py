@@ -84,7 +84,7 @@ def require_s3(test=None):
     url = os.environ.get("DDBSQL_TEST_S3_URL")
     if url:
         return url
-    message = "DDBSQL_TEST_S3_URL is not set (start scripts/emulators.sh)"
+    message = "DDBSQL_TEST_S3_URL (moto's server) is not set (start scripts/emulators.sh)"
     if emulators_required():
         raise AssertionError(message + " and DDBSQL_REQUIRE_EMULATORS=1")
     raise unittest.SkipTest(message)

@@ -19,7 +19,6 @@ import hmac
 import json
 import os
 import struct
-import unittest
 import uuid
 from decimal import Decimal
 
@@ -35,16 +34,6 @@ SIG_ALG = "HmacSHA256/256"
 HASH, RANGE = "pk", "sk"
 # The catalog's actions: everything encrypted but these.
 ACTIONS = {"default": "encrypt", "attributes": {"version": "sign", "note": "nothing"}}
-
-
-def require_moto():
-    url = os.environ.get("DDBSQL_TEST_S3_URL")
-    if url:
-        return url
-    message = "DDBSQL_TEST_S3_URL (moto's server) is not set (start scripts/emulators.sh)"
-    if cli_support.emulators_required():
-        raise AssertionError(message + " and DDBSQL_REQUIRE_EMULATORS=1")
-    raise unittest.SkipTest(message)
 
 
 # ---- a writer from the format --------------------------------------------
@@ -173,7 +162,7 @@ class ItemEncryptionKmsTest(cli_support.CliTestCase):
     def setUpClass(cls):
         import boto3
 
-        cls.url = require_moto()
+        cls.url = cli_support.require_s3()
         cls.key_id = cli_support.new_key_id("itemkms")
         cls.secret = cli_support.new_secret()
         cls.ddb = cli_support.boto_client(cls.url, cls.key_id, cls.secret)

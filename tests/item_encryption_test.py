@@ -23,7 +23,6 @@ import json
 import os
 import sqlite3
 import threading
-import unittest
 import uuid
 from decimal import Decimal
 
@@ -44,16 +43,6 @@ def load(relative):
 KEYS = load("keys.json")
 SCENARIOS = [s for s in load("scenarios.json")["scenarios"] if not s["network"]]
 PLAINTEXT = load("plaintext.json")
-
-
-def require_moto(test):
-    url = os.environ.get("DDBSQL_TEST_S3_URL")
-    if url:
-        return url
-    message = "DDBSQL_TEST_S3_URL (moto's server) is not set (start scripts/emulators.sh)"
-    if cli_support.emulators_required():
-        raise AssertionError(message + " and DDBSQL_REQUIRE_EMULATORS=1")
-    raise unittest.SkipTest(message)
 
 
 def key_param(name):
@@ -150,7 +139,7 @@ def loads(text):
 class ItemEncryptionTest(cli_support.CliTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.url = require_moto(cls)
+        cls.url = cli_support.require_s3(cls)
         cls.key_id = cli_support.new_key_id("itemenc")
         cls.secret = cli_support.new_secret()
         cls.ddb = cli_support.boto_client(cls.url, cls.key_id, cls.secret)
