@@ -117,8 +117,8 @@ def read_vm_hwm_kb(pid):
     return None
 
 
-def run_measured(cmd, timeout):
-    """Runs cmd with stdout/stderr captured; returns wall seconds, CPU
+def run_measured(cmd, timeout, env=None):
+    """Runs cmd (in `env`, default this process's) with stdout/stderr captured; returns wall seconds, CPU
     seconds (user+sys, from wait4), peak RSS in MB, exit code and output. A
     command still running after `timeout` seconds is killed (its own process
     group) and reported with timed_out.
@@ -131,7 +131,7 @@ def run_measured(cmd, timeout):
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                start_new_session=True)
+                                start_new_session=True, env=env)
         done = threading.Event()
         watch = {"hwm_kb": None, "timed_out": False}
 
@@ -203,17 +203,72 @@ def say(text):
     print(f"bench: {text}", file=sys.stderr, flush=True)
 
 
-def latency_proxy(target, ms, max_seconds=7200):
-    """tests/fault_proxy.py in front of `target`, holding every request `ms`
-    milliseconds before forwarding it: the emulators answer on loopback in
-    well under a millisecond, AWS in a region in a few (DynamoDB) to a few
-    tens (S3 GET). Returns (url, process); the caller terminates it."""
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests",
-                        "fault_proxy.py")
-    plan = json.dumps({"plan": [], "then": f"delay:{int(ms)}"})
-    proc = subprocess.Popen([sys.executable, path, target, "--plan", plan, "--max-seconds",
-                             str(max_seconds)], stdout=subprocess.PIPE, text=True)
-    return "http://127.0.0.1:%d" % int(proc.stdout.readline()), proc
+class Rig:
+    """The latency rig of the build tree beside `ddbsql` (build/bench/):
+    ddbsql_s3_server, an in-memory S3 endpoint, and ddbsql_latency_proxy,
+    which holds every request a fixed delay. Both print their port first and
+    exit with this process; stop() ends them sooner."""
+
+    def __init__(self, ddbsql):
+        self.dir = os.path.join(os.path.dirname(os.path.abspath(ddbsql)), "bench")
+        self.procs = []
+
+    def _start(self, name, *args, max_seconds=7200):
+        path = os.path.join(self.dir, name)
+        if not os.access(path, os.X_OK):
+            raise SystemExit(f"no {path}: build it (cmake --build build --target {name})")
+        proc = subprocess.Popen([path, *args, "--max-seconds", str(max_seconds)],
+                                stdout=subprocess.PIPE, text=True)
+        self.procs.append(proc)
+        line = proc.stdout.readline()
+        if not line.strip().isdigit():
+            raise SystemExit(f"{name} did not start (exit status {proc.wait()})")
+        return "http://127.0.0.1:%d" % int(line)
+
+    def s3_server(self):
+        """A fresh in-memory S3 endpoint; returns its URL."""
+        return self._start("ddbsql_s3_server")
+
+    def latency_proxy(self, target, ms):
+        """A proxy in front of `target` holding each request `ms` ms, as a
+        region's network would (DynamoDB a few ms away, S3 GETs a few tens);
+        returns its URL."""
+        return self._start("ddbsql_latency_proxy", target, "--delay-ms", str(int(ms)))
+
+    def cpu_seconds(self):
+        """User+sys CPU seconds the rig's processes have used so far."""
+        total = 0.0
+        for proc in self.procs:
+            try:
+                with open(f"/proc/{proc.pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError):
+                pass
+        return total
+
+    def stop(self):
+        for proc in self.procs:
+            proc.terminate()
+            proc.wait()
+            proc.stdout.close()
+        self.procs = []
+
+
+def load_average():
+    """The machine's 1, 5 and 15-minute load averages as text."""
+    return "load average %.2f %.2f %.2f on %d CPUs" % (*os.getloadavg(), os.cpu_count())
+
+
+def latencies(text):
+    """--latency-ms: a comma-separated list of delays in ms (0: loopback)."""
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of milliseconds: {text}")
+    if not values or any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError(f"not a list of milliseconds: {text}")
+    return values
 
 
 # ---------------------------------------------------------------- peers ----

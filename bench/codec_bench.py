@@ -1,25 +1,30 @@
 #!/usr/bin/env python3
 """Codec columns: ddbsql against a pynamodb_mate-style loop, in one run.
 
-    codec_bench.py --dynamodb URL --s3 URL --ddbsql PATH [--items N]
-                   [--rss-items M] [--html-bytes B] [--reps R] [--out FILE]
+    codec_bench.py --dynamodb URL --ddbsql PATH [--s3 URL] [--items N]
+                   [--rss-items M] [--html-bytes B] [--reps R]
+                   [--latency-ms L[,L...]] [--out FILE]
 
 bench/codec_run.sh is the entry point (it starts a private DynamoDB Local and
-moto S3). Two tables are written with tests/pynamodb_mate_writer.py, each
+builds the rig; S3 is the rig's in-memory server, build/bench/ddbsql_s3_server,
+unless --s3 names another endpoint). Two tables are written with tests/pynamodb_mate_writer.py, each
 item with an S3BackedBigTextAttribute `html` of about B bytes (gzip'd in S3,
 as pynamodb_mate stores it):
 
   sum       N items: `ddbsql -c "SELECT sum(length(html)) FROM t"` versus the
             loop a pynamodb_mate user writes: a boto3 Scan paginator, then
             for each item get_object and gzip.decompress, one after another.
-            Wall time, median of R (variants interleaved); the ratio is the
-            peer's time over ddbsql's.
+            Wall time and CPU (user+sys, wait4) of each process, median of R
+            (default 3; variants interleaved, after an untimed warm-up); the
+            ratio is the peer's time over ddbsql's.
   rss       M items: the same statement over the larger table; ddbsql's
             peak RSS (VmHWM sampled while it runs, see bench.py).
 
---latency-ms L puts a proxy (tests/fault_proxy.py) in front of DynamoDB and S3
-that holds each request of the `sum` measure L ms, as a region's network
-would, for both sides (the `rss` run reads directly).
+The `sum` measure runs at every latency of --latency-ms (default "0,10":
+loopback, then 10 ms per request): at L > 0 the rig's proxy
+(build/bench/ddbsql_latency_proxy) stands in front of DynamoDB and S3 and
+holds every request of both sides L ms, as a region's network would (the
+`rss` run reads directly). The machine's load average is printed.
 
 Credentials are a fresh random access key id, so runs never see each other.
 """
@@ -73,14 +78,14 @@ def peer(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dynamodb", required=True)
-    parser.add_argument("--s3", required=True)
+    parser.add_argument("--s3", help="an S3 endpoint (default: the rig's in-memory server)")
     parser.add_argument("--ddbsql")
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--rss-items", type=int, default=10000)
     parser.add_argument("--html-bytes", type=int, default=65536)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--latency-ms", type=int, default=0,
-                        help="hold each request this long (both sides), as a network would")
+    parser.add_argument("--latency-ms", type=bench.latencies, default=[0, 10],
+                        help="comma-separated delays per request, both sides (0: loopback)")
     parser.add_argument("--out")
     parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--table", help=argparse.SUPPRESS)
@@ -88,6 +93,10 @@ def main():
     if args.peer:
         return peer(args)
 
+    rig = bench.Rig(args.ddbsql)
+    if not args.s3:
+        args.s3 = rig.s3_server()
+    print(f"before: {bench.load_average()}", file=sys.stderr)
     key_id = "codecbench" + uuid.uuid4().hex[:8]
     os.environ.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY="bench",
                       AWS_REGION=kRegion, AWS_DEFAULT_REGION=kRegion,
@@ -104,42 +113,40 @@ def main():
     print(f"loading {args.items} items of ~{args.html_bytes} bytes of HTML (S3, gzip) ...",
           file=sys.stderr)
     total = load(ddb, s3, "small", bucket, args.items, args.html_bytes)
-    proxies = []
     direct = {"dynamodb": args.dynamodb, "s3": args.s3}
-    if args.latency_ms > 0:
-        # Loaded directly; measured through the proxies.
-        for name in ("dynamodb", "s3"):
-            url, proc = bench.latency_proxy(getattr(args, name), args.latency_ms)
-            proxies.append(proc)
-            setattr(args, name, url)
-        os.environ.update(AWS_ENDPOINT_URL_DYNAMODB=args.dynamodb, AWS_ENDPOINT_URL_S3=args.s3)
     sql = "SELECT sum(length(html)) FROM {}"
     ddbsql = [args.ddbsql, "--catalog", catalog, "-batch", "-c"]
-    peer_cmd = [sys.executable, os.path.abspath(__file__), "--peer", "--dynamodb", args.dynamodb,
-                "--s3", args.s3, "--table", "small"]
-    runs = {"ddbsql": [], "peer": []}
-    for rep in range(args.reps + 1):  # the first pass warms up, untimed
-        for name, cmd in (("ddbsql", ddbsql + [sql.format("small")]), ("peer", peer_cmd)):
-            r = bench.run_measured(cmd, timeout=1800)
-            bench.check(r, name)
-            if int(r["stdout"].strip()) != total:
-                raise SystemExit(f"{name}: sum {r['stdout'].strip()} != {total}")
-            if rep > 0:
-                runs[name].append(r)
-    for proc in proxies:
-        proc.terminate()
-        proc.wait()
-    os.environ.update(AWS_ENDPOINT_URL_DYNAMODB=direct["dynamodb"],
-                      AWS_ENDPOINT_URL_S3=direct["s3"])
-    small = {k: bench.summarize(v) for k, v in runs.items()}
-    ratio = small["peer"]["seconds"] / small["ddbsql"]["seconds"]
+    by_latency = []
+    for latency in args.latency_ms:
+        # Loaded directly; measured through the proxies.
+        urls = dict(direct)
+        if latency > 0:
+            urls = {name: rig.latency_proxy(url, latency) for name, url in direct.items()}
+        env = dict(os.environ, AWS_ENDPOINT_URL_DYNAMODB=urls["dynamodb"],
+                   AWS_ENDPOINT_URL_S3=urls["s3"])
+        peer_cmd = [sys.executable, os.path.abspath(__file__), "--peer", "--dynamodb",
+                    urls["dynamodb"], "--s3", urls["s3"], "--table", "small"]
+        runs = {"ddbsql": [], "peer": []}
+        for rep in range(args.reps + 1):  # the first pass warms up, untimed
+            for name, cmd in (("ddbsql", ddbsql + [sql.format("small")]), ("peer", peer_cmd)):
+                r = bench.run_measured(cmd, timeout=1800, env=env)
+                bench.check(r, name)
+                if int(r["stdout"].strip()) != total:
+                    raise SystemExit(f"{name}: sum {r['stdout'].strip()} != {total}")
+                if rep > 0:
+                    runs[name].append(r)
+        small = {k: bench.summarize(v) for k, v in runs.items()}
+        by_latency.append({"latency_ms": latency, "sum": small,
+                           "speedup": small["peer"]["seconds"] / small["ddbsql"]["seconds"]})
+        print(f"latency {latency} ms: ddbsql {small['ddbsql']['seconds']:.2f} s, peer "
+              f"{small['peer']['seconds']:.2f} s", file=sys.stderr)
 
-    result = {"items": args.items, "html_bytes": args.html_bytes, "sum": small,
-              "speedup": ratio, "latency_ms": args.latency_ms}
+    result = {"items": args.items, "html_bytes": args.html_bytes, "by_latency": by_latency}
     if args.rss_items > 0:
         print(f"loading {args.rss_items} items for the memory run ...", file=sys.stderr)
         large_total = load(ddb, s3, "large", bucket, args.rss_items, args.html_bytes)
-        r = bench.run_measured(ddbsql + [sql.format("large")], timeout=3600)
+        r = bench.run_measured(ddbsql + [sql.format("large")], timeout=3600,
+                               env=dict(os.environ))
         bench.check(r, "ddbsql (large)")
         if int(r["stdout"].strip()) != large_total:
             raise SystemExit(f"large: sum {r['stdout'].strip()} != {large_total}")
@@ -147,23 +154,31 @@ def main():
                          "peak_rss_mb": r["peak_rss_mb"]}
     os.unlink(catalog)
 
+    result["load_average"] = os.getloadavg()
     lines = [
         f"codec columns: {args.items} items, S3BackedBigTextAttribute of {args.html_bytes} bytes"
-        " (gzip in S3)" + (f", {args.latency_ms} ms per request" if args.latency_ms else ""),
-        f"  SELECT sum(length(html))   ddbsql {small['ddbsql']['seconds']:.2f} s"
-        f" (CPU {small['ddbsql']['cpu_seconds']:.2f} s, RSS {small['ddbsql']['peak_rss_mb']:.0f} MB)",
-        f"  boto3 get_object+gunzip    peer   {small['peer']['seconds']:.2f} s"
-        f" (CPU {small['peer']['cpu_seconds']:.2f} s, RSS {small['peer']['peak_rss_mb']:.0f} MB)",
-        f"  ratio: ddbsql {ratio:.1f}x faster (target 8x); samples ddbsql "
-        f"{small['ddbsql']['samples_seconds']}, peer {small['peer']['samples_seconds']}",
+        f" (gzip in S3); median of {args.reps}; after: {bench.load_average()}",
+        "CPU is user+sys of the ddbsql process / of the Python peer (boto3 Scan, then get_object"
+        " + gunzip item by item)",
+        "",
+        "| measure | latency | ddbsql wall | ddbsql CPU | ddbsql RSS | peer wall | peer CPU "
+        "| ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    for row in by_latency:
+        mine, peer_run = row["sum"]["ddbsql"], row["sum"]["peer"]
+        lines.append(f"| SELECT sum(length(html)), {args.items:,} items | {row['latency_ms']} ms | "
+                     f"{mine['seconds']:.2f} s | {mine['cpu_seconds']:.2f} s | "
+                     f"{mine['peak_rss_mb']:.0f} MB | {peer_run['seconds']:.2f} s | "
+                     f"{peer_run['cpu_seconds']:.2f} s | {row['speedup']:.1f}x |")
     if "rss" in result:
-        lines.append(f"  scan of {args.rss_items} items: {result['rss']['seconds']:.1f} s, peak RSS"
-                     f" {result['rss']['peak_rss_mb']:.0f} MB (target under 200 MB)")
+        lines.append(f"| the same, {args.rss_items:,} items | 0 ms | {result['rss']['seconds']:.1f}"
+                     f" s | | {result['rss']['peak_rss_mb']:.0f} MB | | | |")
     print("\n".join(lines))
     if args.out:
         with open(args.out, "w") as f:
             json.dump(result, f, indent=2)
+    rig.stop()
     return 0
 
 
