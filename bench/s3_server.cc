@@ -21,10 +21,11 @@
 //   POST /BUCKET?delete              DeleteObjects
 //
 // Anything else (copy, multipart, ListObjects v1, chunked or aws-chunked
-// bodies, sub-resources) is a 501 NotImplemented naming what was asked, never a
-// silent success. Signatures are accepted without being checked. One thread,
-// epoll; objects live in memory until the process exits (SIGTERM, SIGINT, its
-// parent gone, or --max-seconds, default 7200).
+// bodies, sub-resources, If-* conditions, server-side encryption headers) is
+// a 501 NotImplemented naming what was asked, never a silent success.
+// Signatures are accepted without being checked. One thread, epoll; objects
+// live in memory until the process exits (SIGTERM, SIGINT, its parent gone,
+// or --max-seconds, default 7200).
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -423,6 +424,13 @@ void S3Server::Error(Conn* c, const Request& r, int code, std::string_view s3_co
 }
 
 void S3Server::Handle(const Request& r, Conn* c) {
+  // Conditions and server-side encryption would change what a request does:
+  // refused rather than ignored.
+  for (const auto& [name, _] : r.headers) {
+    if (name.rfind("if-", 0) == 0 || name.rfind("x-amz-server-side-encryption", 0) == 0) {
+      return Error(c, r, 501, "NotImplemented", "the header " + name + " is not served here");
+    }
+  }
   if (r.bucket.empty()) {
     if (r.method != "GET") return Error(c, r, 501, "NotImplemented", r.method + " /");
     std::string body =

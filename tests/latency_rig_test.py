@@ -102,6 +102,9 @@ class LatencyRigTest(cli_support.CliTestCase):
         with self.assertRaises(botocore.exceptions.ClientError) as copy:
             s3.copy_object(Bucket="b", Key="c", CopySource="b/list/3")
         self.assertEqual(copy.exception.response["Error"]["Code"], "NotImplemented")
+        with self.assertRaises(botocore.exceptions.ClientError) as conditional:
+            s3.get_object(Bucket="b", Key="list/3", IfMatch='"nothing"')
+        self.assertEqual(conditional.exception.response["Error"]["Code"], "NotImplemented")
         # A body that does not match its checksum is refused and not stored.
         conn = http.client.HTTPConnection("127.0.0.1", self.s3_server.port, timeout=10)
         conn.request("PUT", "/b/bad", body=b"abc",
