@@ -39,6 +39,7 @@ struct Client {
   long long body_needed = -1;  // -1: the head has not arrived
   size_t head_end = 0;
   int status = 0;
+  bool waiting_to_send = true;  // EPOLLOUT is asked for
 };
 
 struct Totals {
@@ -62,11 +63,12 @@ class Load {
 
  private:
   Status Open(size_t i);
-  // Sends what is left of the request; false on an error.
-  bool Send(Client* c);
+  // Sends what is left of client `i`'s request, waiting for EPOLLOUT while
+  // some is; false on an error.
+  bool Send(size_t i);
   // Reads and, when an answer is complete, counts it and starts the next
   // request; false on an error.
-  bool Receive(Client* c, int64_t now);
+  bool Receive(size_t i, int64_t now);
 
   std::string host_;
   int port_;
@@ -87,17 +89,27 @@ Status Load::Open(size_t i) {
   return poller_.Add(c.fd.get(), EPOLLIN | EPOLLOUT, i);
 }
 
-bool Load::Send(Client* c) {
+bool Load::Send(size_t i) {
+  Client* c = &clients_[i];
   while (c->sent < request_.size()) {
     ssize_t n =
         send(c->fd.get(), request_.data() + c->sent, request_.size() - c->sent, MSG_NOSIGNAL);
-    if (n < 0) return errno == EAGAIN || errno == EINTR;
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) return false;
+      break;
+    }
     c->sent += static_cast<size_t>(n);
+  }
+  bool waiting = c->sent < request_.size();
+  if (waiting != c->waiting_to_send) {
+    c->waiting_to_send = waiting;
+    poller_.Modify(c->fd.get(), waiting ? EPOLLIN | EPOLLOUT : EPOLLIN, i);
   }
   return true;
 }
 
-bool Load::Receive(Client* c, int64_t now) {
+bool Load::Receive(size_t i, int64_t now) {
+  Client* c = &clients_[i];
   ssize_t n = read(c->fd.get(), scratch_.data(), scratch_.size());
   if (n == 0) return false;
   if (n < 0) return errno == EAGAIN || errno == EINTR;
@@ -133,7 +145,7 @@ bool Load::Receive(Client* c, int64_t now) {
     c->body_needed = -1;
     c->sent = 0;
     c->started_us = now;
-    if (!Send(c)) return false;
+    if (!Send(i)) return false;
   }
 }
 
@@ -163,10 +175,10 @@ Status Load::Run(int connections, double seconds, Totals* totals) {
         if (err != 0) return Status::IOError("connect " + host_ + ": " + strerror(err));
         c.connected = true;
         c.started_us = now;
-        poller_.Modify(c.fd.get(), EPOLLIN, idx);
-        ok = Send(&c);
-      } else if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        ok = Receive(&c, now);
+        ok = Send(idx);
+      } else {
+        if (events[i].events & EPOLLOUT) ok = Send(idx);
+        if (ok && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) ok = Receive(idx, now);
       }
       if (!ok) {  // the server closed: counted, and a new connection takes its place
         totals_->errors += 1;
