@@ -73,7 +73,7 @@ measure() { # LABEL PID-OF-THE-RIG-PROCESS LOAD-ARGS...
     'BEGIN { printf "%.2f", b - a }') s"
 }
 
-echo "$(uptime)"
+uptime
 measure "S3 GET 64 KB, 16 connections" "$s3_pid" "$s3/rig/object" --connections 16 \
   --expect-bytes 65536
 measure "S3 PUT 64 KB, 16 connections" "$s3_pid" "$s3/rig/put" --connections 16 --put-bytes 65536
@@ -85,4 +85,4 @@ for delay in 0 10; do
   measure "proxy ($delay ms) GET 64 KB, 16 connections" "$pid" \
     "http://127.0.0.1:$port/rig/object" --connections 16 --expect-bytes 65536
 done
-echo "$(uptime)"
+uptime

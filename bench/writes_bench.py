@@ -18,7 +18,8 @@ DynamoDB Local and builds the rig).
            items (default 10,000); its peak RSS (goal: under 150 MB).
 
 Each measure runs at every latency of --latency-ms (default "0,10": loopback,
-then 10 ms per request), R times (default 3) on fresh tables, median kept.
+then 10 ms per request), R times (default 3) on fresh tables, median kept,
+after an untimed pass of all three at a tenth of the sizes.
 At a latency L > 0, build/bench/ddbsql_latency_proxy (C++, epoll; bench/rig.sh
 measures it) stands in front of DynamoDB and S3 and holds every request of
 both sides L ms, as a region's network would. S3 is build/bench/ddbsql_s3_server
@@ -33,7 +34,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -142,7 +142,8 @@ def bench_update(args, ddb, tmp):
                                  UpdateExpression="SET v = v + :one",
                                  ExpressionAttributeValues={":one": {"N": "1"}})
     peer = clock.result
-    item = ddb.get_item(TableName=t, Key={"id": {"S": "k7"}}, ConsistentRead=True)["Item"]
+    last = {"id": {"S": f"k{args.updates - 1}"}}
+    item = ddb.get_item(TableName=t, Key=last, ConsistentRead=True)["Item"]
     assert item["v"] == {"N": "2"}, item
     ddb.delete_table(TableName=t)
     return mine, peer
@@ -212,6 +213,15 @@ def main():
     print(f"before: {bench.load_average()}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        # An untimed pass at a tenth of the sizes: DynamoDB Local's JIT warms
+        # up on it instead of on the first measured run.
+        sizes = (args.items, args.updates, args.s3_items)
+        args.items, args.updates, args.s3_items = (max(1, n // 10) for n in sizes)
+        args.measured_dynamodb, args.measured_s3 = args.dynamodb, s3_url
+        bench_insert(args, ddb, tmp)
+        bench_update(args, ddb, tmp)
+        bench_s3(args, ddb, s3, tmp, args.s3_items)
+        args.items, args.updates, args.s3_items = sizes
         for latency in args.latency_ms:
             args.measured_dynamodb, args.measured_s3 = args.dynamodb, s3_url
             if latency > 0:
