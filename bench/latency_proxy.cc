@@ -53,6 +53,7 @@ struct Pair {
   bool server_eof = false;   // the target sent FIN
   bool server_shut = false;  // FIN passed on to the target
   bool server_blocked = false;
+  bool server_watched = true;   // in the epoll set
   std::deque<Chunk> to_server;  // held, in arrival order
   size_t to_server_bytes = 0;
   std::string to_client;
@@ -170,13 +171,15 @@ void Proxy::OnEvent(uint64_t tag, uint32_t events) {
       }
       p->connected = true;
     }
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ok = ReadServer(p);
+    if (events & EPOLLERR) return Close(id);  // reset: level-triggered, it would repeat
+    if (events & (EPOLLIN | EPOLLHUP)) ok = ReadServer(p);
     if (ok && (events & EPOLLOUT)) {
       p->server_blocked = false;
       ok = FlushToServer(p, NowMicros());
     }
   } else {
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ok = ReadClient(id, p);
+    if (events & EPOLLERR) return Close(id);
+    if (events & (EPOLLIN | EPOLLHUP)) ok = ReadClient(id, p);
     if (ok && (events & EPOLLOUT)) ok = FlushToClient(p);
   }
   if (!ok) return Close(id);
@@ -266,7 +269,12 @@ void Proxy::Update(uint64_t id, Pair* p) {
     p->client_events = client;
     poller_.Modify(p->client.get(), client, id << 1);
   }
-  if (server != p->server_events) {
+  if (p->server_eof && p->server_shut) {
+    // Closed both ways: EPOLLHUP would be reported on every wait while the
+    // client still reads the answer, so the socket leaves the set.
+    if (p->server_watched) poller_.Remove(p->server.get());
+    p->server_watched = false;
+  } else if (server != p->server_events) {
     p->server_events = server;
     poller_.Modify(p->server.get(), server, (id << 1) | 1);
   }
