@@ -60,7 +60,10 @@ std::span<const DotCommand> DotCommands() {
        "   --format ion writes ION; --incremental-since TIME (seconds or\n"
        "   2026-12-07T08:00:00Z) makes an incremental export. Ctrl-C stops the\n"
        "   waiting, not the export: .export attach ARN ?AS NAME? waits for it and\n"
-       "   binds it later. Refused in a read-only session.\n",
+       "   binds it later. Refused in a read-only session.\n"
+       "   .export ddl athena NAME prints the Athena (Hive) DDL of the export bound\n"
+       "   as NAME: an external table over its data/ folder and a view with the\n"
+       "   columns ddbsql shows (codec columns in their stored form).\n",
        &Shell::DotExport},
       {"exports", "", "TABLE", "List a table's exports to S3: ARN, status, type (ddbsql)", "",
        &Shell::DotExports},

@@ -123,6 +123,20 @@ Status ExportCommand(const ExportContext& ctx, const std::vector<std::string>& a
   const char* usage =
       "usage: .export TABLE s3://BUCKET/PREFIX [--incremental-since TIME] [--format ion] [AS "
       "NAME], or .export attach ARN [AS NAME]";
+  if (w.size() >= 2 && w[1] == "ddl") {
+    if (w.size() != 4 || w[2] != "athena") {
+      return Status::InvalidArgument("usage: .export ddl athena TABLE");
+    }
+    sql::Statement ddl;
+    Status s = ddl.Prepare(ctx.db, "SELECT dynamodb_export_ddl('athena', ?1)");
+    if (!s.ok()) return s;
+    ddl.BindText(1, w[3]);
+    if (!ddl.Step()) {
+      return Status::InvalidArgument(".export ddl: " + std::string(sqlite3_errmsg(ctx.db)));
+    }
+    std::fputs(reinterpret_cast<const char*>(sqlite3_column_text(ddl.get(), 0)), ctx.out);
+    return Status::OK();
+  }
   if (w.size() == 3 && w[1] == "attach") {
     ExportInfo info;
     Status s = table_export::DescribeExport(ctx.connection->dynamodb(), w[2], &info);

@@ -139,6 +139,28 @@ class ExportReadTest(cli_support.CliTestCase):
         self.assertEqual(len(ion_rows), ITEMS + 1)
         self.assertEqual(ion_rows, json_rows)
 
+    def test_athena_ddl_maps_the_data_folder_and_the_columns(self):
+        r = self.ddbsql(self.bind(extra=", sample=1000") + ".export ddl athena snap\n")
+        self.assertEqual(r.returncode, 0, r)
+        ddl = r.stdout
+        folder = self.export["uri"] + "/data/"
+        self.assertIn(f"LOCATION '{folder}';", ddl)
+        self.assertIn("CREATE EXTERNAL TABLE IF NOT EXISTS `snap_raw` (\n  Item struct<\n", ddl)
+        for line in ("`id`: struct<S:string>", "`sk`: struct<N:string>",
+                     "`flag`: struct<BOOL:boolean>", "`tags`: struct<SS:array<string>>",
+                     "`doc`: string", "`raw`: struct<B:string>",
+                     'Item."id".S AS "id"', 'TRY_CAST(Item."n".N AS DOUBLE) AS "n"',
+                     'from_base64(Item."raw".B) AS "raw"',
+                     "-- codec column (aes-256-gcm): its stored form, not decoded\n"
+                     '  from_base64(Item."secret".B) AS "secret"',
+                     'CREATE OR REPLACE VIEW "snap" AS', 'FROM "snap_raw";'):
+            self.assertIn(line, ddl)
+        self.assertNotIn("item", ddl.split("SELECT", 1)[1].split("FROM")[0].replace("Item.", ""))
+        r = self.ddbsql(self.bind(self.ion_export["uri"]) + ".export ddl athena snap\n")
+        self.assertIn("Athena DDL is written for DYNAMODB_JSON exports only", r.stderr)
+        r = self.ddbsql(".export ddl athena nothing\n")
+        self.assertIn("no export bound as nothing", r.stderr)
+
     def test_declared_types_equal_the_table(self):
         live = self.rows(f"CREATE VIRTUAL TABLE temp.live USING dynamodb(table='{self.table}', "
                          "sample=1000);\nSELECT name, type, hidden FROM pragma_table_xinfo('live');")

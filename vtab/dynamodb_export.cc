@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -73,6 +74,23 @@ struct ExportCursor {
   dynamodb::CheckedItemAttributes attributes;
   size_t attributes_pos = SIZE_MAX;
   CursorCodecs codecs;
+};
+
+// What `.export ddl athena` needs of a bound export, by table name.
+struct DdlSource {
+  std::string data;  // s3://BUCKET/FOLDER/data/
+  table_export::OutputFormat format = table_export::OutputFormat::kDynamoDbJson;
+  bool incremental = false;
+  std::vector<Column> columns;
+  std::vector<std::string> codecs;  // per column: "codec gzip" or ""
+};
+
+// The module's client data: the session's context and what each bound
+// export's DDL is made of (dynamodb_export_ddl()).
+struct ExportModule {
+  ModuleContext* ctx = nullptr;
+  std::mutex mu;
+  std::map<std::string, DdlSource> ddl;  // by lower-case table name
 };
 
 // A small object of the export at `location` (a manifest), whole.
@@ -303,7 +321,8 @@ void AttachCodecs(ExportTable* t,
 // name the export (or the file). Nothing is written anywhere.
 int ExportConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
                   char** err) {
-  auto* ctx = static_cast<ModuleContext*>(aux);
+  auto* module = static_cast<ExportModule*>(aux);
+  ModuleContext* ctx = module->ctx;
   auto t = std::make_unique<ExportTable>();
   std::memset(&t->base, 0, sizeof(t->base));
   t->ctx = ctx;
@@ -389,6 +408,19 @@ int ExportConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sql
     return rc;
   }
   sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  DdlSource ddl;
+  ddl.data = t->location.UriOf("data/");
+  ddl.format = t->summary.format;
+  ddl.incremental = !t->increments.empty();
+  ddl.columns = t->columns;
+  for (size_t i = 0; i < t->columns.size(); ++i) {
+    const codec::Column* cc = t->codecs ? t->codecs->At(static_cast<int>(i)) : nullptr;
+    ddl.codecs.push_back(!cc ? "" : cc->codec() == "chain" ? cc->chain().Describe() : cc->codec());
+  }
+  {
+    std::lock_guard<std::mutex> lock(module->mu);
+    module->ddl[str::Lower(argv[2])] = std::move(ddl);
+  }
   *out = &t.release()->base;
   return SQLITE_OK;
 }
@@ -536,10 +568,123 @@ sqlite3_module kExportModule = {
     /* xShadowName */ nullptr,
 };
 
+// `name` as a Hive identifier in backticks.
+std::string HiveName(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) out += c == '`' ? std::string("``") : std::string(1, c);
+  return out + "`";
+}
+
+// The Hive type of an attribute's typed JSON value ({"S": ...}) and the
+// Athena expression that gives the value ddbsql shows, from `field`
+// (Item.`name`).
+void AthenaColumn(const std::string& type, const std::string& field, std::string* hive,
+                  std::string* expr) {
+  if (type == "S") {
+    *hive = "struct<S:string>";
+    *expr = field + ".S";
+  } else if (type == "N") {
+    *hive = "struct<N:string>";
+    *expr = "TRY_CAST(" + field + ".N AS DOUBLE)";
+  } else if (type == "B") {
+    *hive = "struct<B:string>";
+    *expr = "from_base64(" + field + ".B)";
+  } else if (type == "BOOL") {
+    *hive = "struct<BOOL:boolean>";
+    *expr = field + ".BOOL";
+  } else if (type == "SS" || type == "NS" || type == "BS") {
+    *hive = "struct<" + type + ":array<string>>";
+    *expr = "json_format(CAST(" + field + "." + type + " AS JSON))";
+  } else {
+    // M, L or mixed types: the attribute's DynamoDB JSON as text.
+    *hive = "string";
+    *expr = field;
+  }
+}
+
+// The Athena (Hive) DDL of a bound export: an external table over its
+// data/ folder (DynamoDB JSON, one {"Item": ...} a line) and a view with
+// ddbsql's columns.
+Status AthenaDdl(const std::string& name, const DdlSource& src, std::string* out) {
+  if (src.format != table_export::OutputFormat::kDynamoDbJson) {
+    return Status::NotSupported("table " + name +
+                                ": Athena DDL is written for DYNAMODB_JSON exports only");
+  }
+  if (src.incremental) {
+    return Status::NotSupported("table " + name +
+                                ": Athena DDL maps one full export; the incremental exports laid "
+                                "over it here have no such view");
+  }
+  std::string raw = name + "_raw";
+  std::string fields;
+  std::string select;
+  for (size_t i = 0; i < src.columns.size(); ++i) {
+    const Column& c = src.columns[i];
+    if (c.hidden) continue;
+    // DML quotes names with '"' (Trino), DDL with '`' (Hive).
+    std::string field = "Item." + sql::QuoteIdentifier(c.attribute);
+    std::string hive;
+    std::string expr;
+    AthenaColumn(c.type, field, &hive, &expr);
+    fields +=
+        std::string(fields.empty() ? "" : ",\n") + "    " + HiveName(c.attribute) + ": " + hive;
+    select += select.empty() ? "" : ",\n";
+    if (!src.codecs[i].empty()) {
+      select += "  -- codec column (" + src.codecs[i] + "): its stored form, not decoded\n";
+    }
+    select += "  " + expr + " AS \"" + c.name + "\"";
+  }
+  *out = "-- Athena (Hive) DDL for the export in " + src.data + ", written by ddbsql.\n" +
+         "CREATE EXTERNAL TABLE IF NOT EXISTS " + HiveName(raw) + " (\n  Item struct<\n" + fields +
+         ">\n)\nROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\nLOCATION '" + src.data +
+         "';\n\nCREATE OR REPLACE VIEW \"" + name + "\" AS\nSELECT\n" + select + "\nFROM \"" + raw +
+         "\";\n";
+  return Status::OK();
+}
+
+// dynamodb_export_ddl('athena', TABLE): the DDL of the bound export TABLE.
+void DdlFunc(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* module = static_cast<ExportModule*>(sqlite3_user_data(ctx));
+  const char* engine = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const char* table = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  if (!engine || !table || sqlite3_stricmp(engine, "athena") != 0) {
+    sqlite3_result_error(ctx, "dynamodb_export_ddl('athena', TABLE)", -1);
+    return;
+  }
+  DdlSource src;
+  {
+    std::lock_guard<std::mutex> lock(module->mu);
+    auto it = module->ddl.find(str::Lower(table));
+    if (it == module->ddl.end()) {
+      std::string msg = std::string("no export bound as ") + table +
+                        " (CREATE VIRTUAL TABLE ... USING dynamodb_export(...), or .export)";
+      sqlite3_result_error(ctx, msg.c_str(), -1);
+      return;
+    }
+    src = it->second;
+  }
+  std::string ddl;
+  Status s = AthenaDdl(table, src, &ddl);
+  if (!s.ok()) {
+    sqlite3_result_error(ctx, s.ToString().c_str(), -1);
+    return;
+  }
+  sqlite3_result_text(ctx, ddl.c_str(), static_cast<int>(ddl.size()), SQLITE_TRANSIENT);
+}
+
 }  // namespace
 
 Status RegisterExportModule(sqlite3* db, ModuleContext* context) {
-  int rc = sqlite3_create_module_v2(db, "dynamodb_export", &kExportModule, context, nullptr);
+  auto module = std::make_unique<ExportModule>();
+  module->ctx = context;
+  ExportModule* m = module.get();
+  // SQLite owns the module's data from here and frees it at close.
+  int rc = sqlite3_create_module_v2(db, "dynamodb_export", &kExportModule, module.release(),
+                                    [](void* p) { delete static_cast<ExportModule*>(p); });
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function(db, "dynamodb_export_ddl", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, m,
+                                 DdlFunc, nullptr, nullptr);
+  }
   if (rc != SQLITE_OK) return Status::IOError(std::string("sqlite: ") + sqlite3_errmsg(db));
   return Status::OK();
 }

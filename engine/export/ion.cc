@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/encoding.h"
+#include "engine/python_formats.h"
 
 namespace ddb::table_export {
 
@@ -192,12 +193,16 @@ class Parser {
     return Escaped(std::string(1, q), out);
   }
 
-  // Text up to `end`, escapes decoded.
+  // Text up to `end`, escapes decoded; it must be UTF-8.
   Status Escaped(const std::string& end, std::string* out) {
+    size_t start = out->size();
     for (;;) {
       if (i_ >= s_.size()) return Error("unterminated string");
       if (s_.compare(i_, end.size(), end) == 0) {
         i_ += end.size();
+        if (!IsValidUtf8(std::string_view(*out).substr(start))) {
+          return Error("a string is not valid UTF-8");
+        }
         return Status::OK();
       }
       char c = s_[i_++];
@@ -409,6 +414,7 @@ class Parser {
   Status Number(std::string* n) {
     size_t start = i_;
     n->clear();
+    if (i_ >= s_.size()) return Error("expected a number");
     if (s_[i_] == '-' || s_[i_] == '+') {
       if (s_[i_] == '-') n->push_back('-');
       ++i_;

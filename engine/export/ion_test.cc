@@ -77,6 +77,10 @@ TEST(IonTest, WhatIsNoDynamoDbValueIsRefusedSayingWhere) {
   EXPECT_NE(Error("{Item:5}").find("field Item: expected a struct"), std::string::npos);
   EXPECT_NE(Error("{Item:{a 1}}").find("ION at offset 9: expected ':'"), std::string::npos);
   EXPECT_NE(Error("{Item:{a:0xFFFFFFFFFFFFFFFFFF}}").find("too large"), std::string::npos);
+  // Found by fuzz/ion_fuzz: bytes that are no UTF-8 in a string; a set
+  // that ends where a number belongs.
+  EXPECT_NE(Error("{Item:{a:\"\xff\"}}").find("not valid UTF-8"), std::string::npos);
+  EXPECT_NE(Error("{Item:{a:$dynamodb_NS::[1.,").find("expected a number"), std::string::npos);
   std::string deep = "{Item:{a:" + std::string(100, '[') + std::string(100, ']') + "}}";
   EXPECT_NE(Error(deep).find("nested deeper"), std::string::npos);
 }
