@@ -43,8 +43,12 @@ struct ExportInfo {
   std::string Uri() const;
 };
 
+// ExportTableToPointInTime: starts the export `request` describes; *out is
+// the new export (status IN_PROGRESS). A table without point-in-time
+// recovery is InvalidArgument saying how to turn it on.
 Status StartExport(dynamodb::DynamoDbClient& client, const StartExportRequest& request,
                    ExportInfo* out);
+// DescribeExport: the export's status, and once COMPLETED its manifest.
 Status DescribeExport(dynamodb::DynamoDbClient& client, const std::string& arn, ExportInfo* out);
 // Every export of the table (all pages of ListExports), newest last as
 // DynamoDB lists them.
