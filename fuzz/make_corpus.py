@@ -181,6 +181,16 @@ def codec_decode():
     write("codec_decode_fuzz", seeds)
 
 
+def ion():
+    write("ion_fuzz", [
+        '$ion_1_0 {Item:{id:"a",n:5.,p:2d1,r:1.5e0,b:{{aGk=}},t:$dynamodb_SS::["x","y"]}}',
+        "{Item:{ns:$dynamodb_NS::[1.,0x1F,0b101,1_000],bs:$dynamodb_BS::[{{AA==}}]}}",
+        "{Item:{m:{'q k':\"v\\u00e9\\x41\",l:[true,null,null.string,'''a''' '''b''']}}}",
+        '{Metadata:{WriteTimestampMicros:1700000000000000},Keys:{id:"a"},NewImage:{id:"a"}}',
+        "// c\n{Item:{/* c */a:-0.5}}",
+        "{Item:{a:nan}}", "{Item:{a:2020-01-01T}}", "{Item:{a:(x)}}",
+    ])
+
 if __name__ == "__main__":
     wire_page()
     plain_json()
@@ -190,3 +200,4 @@ if __name__ == "__main__":
     sigv4()
     number()
     codec_decode()
+    ion()

@@ -50,6 +50,23 @@ std::span<const DotCommand> DotCommands() {
        &Shell::DotQuit},
       {"explain", "", "?on|off|auto?", "How EXPLAIN output is laid out (default auto)", "",
        &Shell::DotExplain},
+      {"export", "", "TABLE s3://B/P ?OPTIONS?",
+       "Export a table to S3 and bind the export as TABLE_export (ddbsql)",
+       "   .export TABLE s3://BUCKET/PREFIX ?--format ion? ?--incremental-since TIME?\n"
+       "     ?AS NAME?\n"
+       "   starts ExportTableToPointInTime (the table needs point-in-time recovery;\n"
+       "   an export reads no capacity and is billed by size), waits for it and\n"
+       "   binds it: CREATE VIRTUAL TABLE temp.TABLE_export USING dynamodb_export(...).\n"
+       "   --format ion writes ION; --incremental-since TIME (seconds or\n"
+       "   2026-12-07T08:00:00Z) makes an incremental export. Ctrl-C stops the\n"
+       "   waiting, not the export: .export attach ARN ?AS NAME? waits for it and\n"
+       "   binds it later. Refused in a read-only session.\n"
+       "   .export ddl athena NAME prints the Athena (Hive) DDL of the export bound\n"
+       "   as NAME: an external table over its data/ folder and a view with the\n"
+       "   columns ddbsql shows (codec columns in their stored form).\n",
+       &Shell::DotExport},
+      {"exports", "", "TABLE", "List a table's exports to S3: ARN, status, type (ddbsql)", "",
+       &Shell::DotExports},
       {"headers", "header", "on|off", "Print column names above the rows", "", &Shell::DotHeaders},
       {"help", "", "?-all? ?PATTERN?", "This text; -all adds details, PATTERN picks commands", "",
        &Shell::DotHelp},

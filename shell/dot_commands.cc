@@ -11,6 +11,7 @@
 // columns and key schema, a usage error is an error (exit status 1) rather
 // than a help text, and nothing runs a program (.output |cmd, .read |cmd).
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -26,6 +27,7 @@
 
 #include "shell/codec_commands.h"
 #include "shell/dot_commands.h"
+#include "shell/export_commands.h"
 #include "shell/shell.h"
 #include "shell/text_util.h"
 #include "shell/whoami.h"
@@ -804,6 +806,18 @@ Status Shell::DotConnection(const DotCall& c) {
   if (!s.ok()) return s.WithContext("." + cmd + " " + w[1]);
   if (interactive_) std::fprintf(stderr, "connected: %s\n", connection_->Describe().c_str());
   return Status::OK();
+}
+
+Status Shell::DotExport(const DotCall& c) {
+  if (!connection_) return connect_error_.WithContext(".export");
+  return ExportCommand({db_, connection_.get(), module_.get(), out(),
+                        progress_ && interactive_ && isatty(STDERR_FILENO) != 0},
+                       c.words);
+}
+
+Status Shell::DotExports(const DotCall& c) {
+  if (!connection_) return connect_error_.WithContext(".exports");
+  return ExportsCommand({db_, connection_.get(), module_.get(), out(), false}, c.words);
 }
 
 Status Shell::DotWhoami(const DotCall& c) {

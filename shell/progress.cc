@@ -137,7 +137,7 @@ std::string Count(ull n, const std::string& noun) { return str::Plural(n, noun);
 bool Reads(const vtab::Stats& st) {
   return Load(st.pages) + Load(st.items_scanned) + Load(st.items_returned) + Load(st.get_item) +
              Load(st.batch_get_item) + Load(st.query) + Load(st.scan) + Load(st.execute_statement) +
-             Load(st.s3_gets) + Load(st.s3_cache_hits) >
+             Load(st.s3_gets) + Load(st.s3_cache_hits) + Load(st.export_bytes) >
          0;
 }
 
@@ -160,6 +160,15 @@ std::string WriteCounts(const vtab::Stats& st) {
   return text;
 }
 
+// "export: 3 files, 1000 items, 1.2 MB read".
+std::string ExportCounts(const vtab::Stats& st) {
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "export: %llu files, %llu items, %.1f MB read",
+                Load(st.export_files), Load(st.export_items),
+                static_cast<double>(Load(st.export_bytes)) / 1e6);
+  return buf;
+}
+
 }  // namespace
 
 std::string Progress::Format(const vtab::Stats& stats, double seconds, size_t width,
@@ -168,10 +177,16 @@ std::string Progress::Format(const vtab::Stats& stats, double seconds, size_t wi
   // A statement that has only written so far shows what it wrote; one that
   // reads shows its reads first, and its writes after (when it has any).
   bool write_only = waiting.empty() && Writes(stats) && !Reads(stats);
+  // A statement that reads an export (dynamodb_export.h) and no table.
+  bool export_only = waiting.empty() && !write_only && Load(stats.export_bytes) > 0 &&
+                     Load(stats.pages) + Load(stats.items_scanned) == 0;
   if (!waiting.empty()) {
     std::snprintf(buf, sizeof(buf), "%s, %.1fs (Ctrl-C cancels)", waiting.c_str(), seconds);
   } else if (write_only) {
     std::snprintf(buf, sizeof(buf), "%s, %.1fs (Ctrl-C cancels)", WriteCounts(stats).c_str(),
+                  seconds);
+  } else if (export_only) {
+    std::snprintf(buf, sizeof(buf), "%s, %.1fs (Ctrl-C cancels)", ExportCounts(stats).c_str(),
                   seconds);
   } else {
     std::snprintf(buf, sizeof(buf),
@@ -183,6 +198,9 @@ std::string Progress::Format(const vtab::Stats& stats, double seconds, size_t wi
   if (ull gets = Load(stats.s3_gets), hits = Load(stats.s3_cache_hits); gets + hits > 0) {
     std::snprintf(buf, sizeof(buf), ", S3 %llu GETs %llu cached", gets, hits);
     text.insert(text.find(" (Ctrl-C"), buf);
+  }
+  if (Load(stats.export_bytes) > 0 && !export_only) {
+    text.insert(text.find(" (Ctrl-C"), ", " + ExportCounts(stats));
   }
   if (!write_only && Writes(stats)) text.insert(text.find(" (Ctrl-C"), ", " + WriteCounts(stats));
   if (text.size() > width) text.resize(width);

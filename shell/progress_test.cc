@@ -18,6 +18,22 @@ TEST(ProgressTest, FormatShowsTheCountsAndFitsTheWidth) {
   EXPECT_EQ(Progress::Format(stats, 4.25, 20), "12345 items scanned,");
 }
 
+// An export read (dynamodb_export) shows its files, items and bytes; after
+// a table's scan, behind it.
+TEST(ProgressTest, FormatShowsAnExportRead) {
+  vtab::Stats stats;
+  stats.export_files = 3;
+  stats.export_items = 1000;
+  stats.export_bytes = 1300000;
+  EXPECT_EQ(Progress::Format(stats, 2.0, 200),
+            "export: 3 files, 1000 items, 1.3 MB read, 2.0s (Ctrl-C cancels)");
+  stats.items_scanned = 5;
+  stats.pages = 1;
+  EXPECT_EQ(Progress::Format(stats, 2.0, 200),
+            "5 items scanned, 0 returned, 1 pages, 0.0 RCU, 2.0s, export: 3 files, 1000 items, "
+            "1.3 MB read (Ctrl-C cancels)");
+}
+
 TEST(ProgressTest, FormatCountsItemsWritten) {
   vtab::Stats stats;
   stats.items_returned = 10;

@@ -587,6 +587,10 @@ void Shell::PrintStats() {
   if (std::string line = S3StatsText(st); !line.empty()) {
     std::fprintf(stderr, "%s\n", line.c_str());
   }
+  if (n(st.export_bytes) + n(st.export_files) > 0) {
+    std::fprintf(stderr, "export: %llu files, %llu bytes, %llu items\n", n(st.export_files),
+                 n(st.export_bytes), n(st.export_items));
+  }
   if (n(st.items_decrypted) + n(st.items_unverified) > 0) {
     std::fprintf(stderr, "item_encryption: %llu items verified and decrypted, %llu skipped\n",
                  n(st.items_decrypted), n(st.items_unverified));

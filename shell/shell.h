@@ -122,6 +122,8 @@ class Shell {
   Status DotEcho(const DotCall& call);
   Status DotEqp(const DotCall& call);
   Status DotExplain(const DotCall& call);
+  Status DotExport(const DotCall& call);   // .export (export_commands.h)
+  Status DotExports(const DotCall& call);  // .exports
   Status DotHeaders(const DotCall& call);
   Status DotHelp(const DotCall& call);
   Status DotImport(const DotCall& call);

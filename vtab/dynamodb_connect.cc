@@ -26,20 +26,6 @@ using dynamodb::ItemPage;
 
 namespace {
 
-std::string Unquote(std::string_view s) {
-  s = str::Trim(s);
-  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"') && s.back() == s.front()) {
-    char q = s.front();
-    std::string out;
-    for (size_t i = 1; i + 1 < s.size(); ++i) {
-      out.push_back(s[i]);
-      if (s[i] == q && i + 2 < s.size() && s[i + 1] == q) ++i;
-    }
-    return out;
-  }
-  return std::string(s);
-}
-
 // Fills t->sampled_attributes from a page of `sample` items (one Scan),
 // unless the schema cache had them already.
 Status SampleAttributes(DdbTable* t, int sample) {
@@ -166,7 +152,7 @@ Status BuildColumns(DdbTable* t, const std::string& declared, int sample,
         name = std::string(p.substr(0, sp));
         p.remove_prefix(sp == std::string_view::npos ? p.size() : sp);
       }
-      std::string sqltype = str::Upper(Unquote(p));
+      std::string sqltype = str::Upper(UnquoteArgument(p));
       if (sqltype.find("INT") != std::string::npos) {
         type = "N";
       } else if (sqltype == "NUMERIC" || sqltype == "REAL" || sqltype == "NUMBER") {
@@ -273,13 +259,29 @@ void AttachCodecs(DdbTable* t,
   };
 }
 
-std::string CreateTableSql(const DdbTable& t) {
+}  // namespace
+
+std::string UnquoteArgument(std::string_view s) {
+  s = str::Trim(s);
+  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"') && s.back() == s.front()) {
+    char q = s.front();
+    std::string out;
+    for (size_t i = 1; i + 1 < s.size(); ++i) {
+      out.push_back(s[i]);
+      if (s[i] == q && i + 2 < s.size() && s[i + 1] == q) ++i;
+    }
+    return out;
+  }
+  return std::string(s);
+}
+
+std::string CreateTableSql(const std::vector<Column>& columns, const TableCodecs* codecs) {
   std::string sql = "CREATE TABLE x(";
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    const Column& c = t.columns[i];
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const Column& c = columns[i];
     if (i > 0) sql += ", ";
     sql += sql::QuoteIdentifier(c.name);
-    if (const codec::Column* cc = t.codecs ? t.codecs->At(static_cast<int>(i)) : nullptr) {
+    if (const codec::Column* cc = codecs ? codecs->At(static_cast<int>(i)) : nullptr) {
       sql += " " + std::string(codec::SqlDeclType(cc->type()));
     } else if (!c.attribute.empty() && !c.type.empty()) {
       sql += " ";
@@ -289,8 +291,6 @@ std::string CreateTableSql(const DdbTable& t) {
   }
   return sql + ")";
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------
 // xCreate / xConnect
@@ -317,8 +317,8 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
   for (int i = 3; i < argc; ++i) {
     std::string_view arg = argv[i];
     size_t eq = arg.find('=');
-    std::string key = eq == std::string_view::npos ? "" : Unquote(arg.substr(0, eq));
-    std::string value = Unquote(eq == std::string_view::npos ? arg : arg.substr(eq + 1));
+    std::string key = eq == std::string_view::npos ? "" : UnquoteArgument(arg.substr(0, eq));
+    std::string value = UnquoteArgument(eq == std::string_view::npos ? arg : arg.substr(eq + 1));
     if (key.empty() && i == 3) key = "table";
     if (key == "table") {
       t->table = value;
@@ -414,7 +414,7 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     *err = sqlite3_mprintf("%s", msg.c_str());
     return s.IsCancelled() ? SQLITE_INTERRUPT : SQLITE_ERROR;
   }
-  int rc = sqlite3_declare_vtab(db, CreateTableSql(*t).c_str());
+  int rc = sqlite3_declare_vtab(db, CreateTableSql(t->columns, t->codecs.get()).c_str());
   if (rc != SQLITE_OK) {
     *err = sqlite3_mprintf("table %s: cannot declare columns: %s", t->table.c_str(),
                            sqlite3_errmsg(db));

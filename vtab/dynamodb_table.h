@@ -62,6 +62,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -191,6 +192,15 @@ struct DdbCursor {
 inline DdbTable* TableOf(sqlite3_vtab_cursor* cur) {
   return reinterpret_cast<DdbTable*>(cur->pVtab);
 }
+
+// A USING argument's text without the quotes SQLite leaves on it ('x' or
+// "x", doubled quotes inside made single); other text trimmed.
+std::string UnquoteArgument(std::string_view s);
+
+// The CREATE TABLE statement sqlite3_declare_vtab gets for `columns`: each
+// typed by its DynamoDB type (values.h) or, for a codec column of `codecs`
+// (may be null), by its declared SQL type; `item` HIDDEN.
+std::string CreateTableSql(const std::vector<Column>& columns, const TableCodecs* codecs);
 
 // Sets the statement's error message.
 void SetError(sqlite3_vtab* vtab, const std::string& msg);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/sqlite_util.h"
+#include "vtab/dynamodb_export.h"
 #include "vtab/dynamodb_table.h"
 #include "vtab/encrypted_items.h"
 #include "vtab/functions.h"
@@ -183,7 +184,10 @@ void Stats::Reset() {
                   &items_refused,
                   &writes_cancelled,
                   &items_decrypted,
-                  &items_unverified}) {
+                  &items_unverified,
+                  &export_files,
+                  &export_bytes,
+                  &export_items}) {
     a->store(0);
   }
 }
@@ -207,7 +211,8 @@ Status RegisterModule(sqlite3* db, ModuleContext* context) {
                                  BeginsWithFunc, nullptr, nullptr);
   }
   if (rc != SQLITE_OK) return Status::IOError(std::string("sqlite: ") + sqlite3_errmsg(db));
-  InstallWriteGuard(db, context);         // DROP/ALTER of DynamoDB tables refused (vtab/write.h)
+  InstallWriteGuard(db, context);  // DROP/ALTER of DynamoDB tables refused (vtab/write.h)
+  if (Status s = RegisterExportModule(db, context); !s.ok()) return s;  // dynamodb_export.h
   return RegisterFunctions(db, context);  // ddb_partiql, ddb_query (functions_vtab.cc)
 }
 

@@ -86,6 +86,11 @@ struct Stats {
   // failed and were skipped under `.verify warn` (encrypted_items.h).
   std::atomic<uint64_t> items_decrypted{0};
   std::atomic<uint64_t> items_unverified{0};
+  // Table exports read (dynamodb_export.h): data files read and checked,
+  // their compressed bytes, and their items.
+  std::atomic<uint64_t> export_files{0};
+  std::atomic<uint64_t> export_bytes{0};
+  std::atomic<uint64_t> export_items{0};
 
   void Reset();
   uint64_t write_requests() const {
