@@ -621,6 +621,8 @@ class ItemEncryptionTest(cli_support.CliTestCase):
         refusals = [
             ("UPDATE EncWrites SET item = '{\"id\": \"a\", \"*amzn-ddb-map-sig*\": \"x\"}' "
              "WHERE n = 1", "attribute \"*amzn-ddb-map-sig*\" is the client's own"),
+            ("UPDATE EncWrites SET id = 'm', item = '{\"id\": \"a\", \"*amzn-ddb-map-desc*\": "
+             "\"x\"}' WHERE n = 1", "attribute \"*amzn-ddb-map-desc*\" is the client's own"),
             ("UPDATE EncWrites SET n = 'many' WHERE n = 1", "UPDATE EncWrites (id='a')"),
         ]
         for sql, needle in refusals:

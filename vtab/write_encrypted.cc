@@ -83,7 +83,8 @@ Status TableWriter::BuildEncryptedUpdate(sqlite3_value** values, Row old, Change
   if (!move && change->update.empty()) return Status::OK();  // nothing changes
   for (const char* reserved :
        {item_encryption::kSignatureAttribute, item_encryption::kMaterialDescriptionAttribute}) {
-    if (change->changes.count(reserved) > 0) {
+    // A move's changes are in its new item.
+    if ((move ? change->item.count(reserved) : change->changes.count(reserved)) > 0) {
       return Status::InvalidArgument(change->what + ": attribute \"" + reserved +
                                      "\" is the client's own and cannot be set");
     }
