@@ -309,8 +309,9 @@ class ItemEncryptionKmsTest(cli_support.CliTestCase):
         self.assertEqual(Decimal(plain_items[("a", 1)]["amount"]["N"]), 11)
         self.assertEqual(plain_items[("b", 7)]["customer"], {"S": "Bo"})
         self.assertEqual(plain_items[("b", 7)][RANGE], {"N": "7"})
-        # The moved item was encrypted for its new key: under the old one
-        # KMS refuses its data key.
+        # The moved item was encrypted for its new key: under the old one it
+        # does not read (KMS refuses the context; the signature covers the
+        # key as well).
         moved = dict(stored[("b", 7)])
         moved[RANGE] = {"N": "2"}
         with self.assertRaises(Exception):
