@@ -12,7 +12,9 @@ checked itself against the client's official vectors
                          materials=static_materials(aes_key, hmac_key))
 
 decrypt_item raises ValueError naming what is wrong (no signature, bad
-signature, ...). Providers: static, wrapped (AES key wrap or RSA-OAEP;
+signature, ...). encrypt_item writes an item the same way (AES-CBC and
+HMAC-SHA256 keys and the description given), for tests that need items
+ddbsql did not write. Providers: static, wrapped (AES key wrap or RSA-OAEP;
 HMAC or RSA signatures), aws-kms (given a KMS Decrypt function, e.g.
 boto3's), most-recent (given a function that returns a MetaStore item).
 """
@@ -20,6 +22,7 @@ boto3's), most-recent (given a function that returns a MetaStore item).
 import base64
 import hashlib
 import hmac
+import os
 import struct
 from decimal import Decimal
 
@@ -297,3 +300,65 @@ def decrypt_item(item, table, actions, materials, key_names=()):
         unpad = padding.PKCS7(128).unpadder()
         plain[name] = deserialize(unpad.update(padded) + unpad.finalize())
     return plain
+
+
+def describe(description):
+    """A material description (name -> value) as stored: version 0, then the
+    pairs sorted by name, each length-prefixed."""
+    return b"\x00\x00\x00\x00" + b"".join(
+        _lv(n.encode()) + _lv(description[n].encode())
+        for n in sorted(description, key=lambda n: n.encode()))
+
+
+def encrypt_item(plain, table, actions, aes_key, hmac_key, description=None):
+    """The stored form of `plain` (wire JSON): attributes to encrypt as
+    IV || AES-CBC-PKCS7 of their serialisation, the description (with the
+    symmetric mode) and the HMAC-SHA256 signature added."""
+    stored = {}
+    for name, value in plain.items():
+        if actions.action(name) == "encrypt":
+            iv = os.urandom(16)
+            padder = padding.PKCS7(128).padder()
+            padded = padder.update(serialize(value)) + padder.finalize()
+            enc = Cipher(algorithms.AES(aes_key), modes.CBC(iv)).encryptor()
+            stored[name] = {"B": base64.b64encode(iv + enc.update(padded) + enc.finalize()).decode()}
+        else:
+            stored[name] = value
+    desc = dict(description or {})
+    desc["amzn-ddb-map-sym-mode"] = "/CBC/PKCS5Padding"
+    signature = hmac.new(hmac_key, string_to_sign(stored, table, actions), hashlib.sha256).digest()
+    stored[DESC] = {"B": base64.b64encode(describe(desc)).decode()}
+    stored[SIG] = {"B": base64.b64encode(signature).decode()}
+    return stored
+
+
+# ---- wire JSON and boto3's items ----
+
+def to_boto(value):
+    """A wire JSON value as boto3 takes it: binary as bytes, not base64 text."""
+    (t, v), = value.items()
+    if t == "B":
+        return {"B": base64.b64decode(v)}
+    if t == "BS":
+        return {"BS": [base64.b64decode(x) for x in v]}
+    if t == "M":
+        return {"M": {k: to_boto(x) for k, x in v.items()}}
+    if t == "L":
+        return {"L": [to_boto(x) for x in v]}
+    return value
+
+
+def from_boto(item):
+    """A boto3 item as wire JSON (binary as base64 text)."""
+    def value(v):
+        (t, x), = v.items()
+        if t == "B":
+            return {"B": base64.b64encode(bytes(x)).decode()}
+        if t == "BS":
+            return {"BS": [base64.b64encode(bytes(b)).decode() for b in x]}
+        if t == "M":
+            return {"M": {k: value(y) for k, y in x.items()}}
+        if t == "L":
+            return {"L": [value(y) for y in x]}
+        return v
+    return {k: value(v) for k, v in item.items()}

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Tables of the AWS DynamoDB Encryption Client under the aws-kms ("direct
-KMS") provider, end to end through moto's server (issue 16): a KMS key is
+KMS") provider and the most-recent provider with a KMS- or wrapped-protected
+MetaStore, end to end through moto's server (issue 16): a KMS key is
 created in moto (DDBSQL_TEST_S3_URL serves every moto API), items are written
 into a table on the same server by a small writer in this file, made only
 from the format (`cryptography` and boto3's KMS GenerateDataKey with the
@@ -11,6 +12,12 @@ attribute by attribute.
 ddbsql's KMS traffic goes through tests/fault_proxy.py (AWS_ENDPOINT_URL_KMS
 points at it; moto keeps no call log): the test counts one KMS Decrypt per
 distinct data key for the whole session, however often the items are read.
+
+Writes by ddbsql (INSERT, UPDATE, a key change, DELETE) are decrypted and
+verified by tests/ddb_item_encryption_reader.py (the format, not ddbsql's
+code): under aws-kms one GenerateDataKey per item written, as the client's
+direct KMS provider does; under most-recent (its MetaStore in DynamoDB Local)
+KMS sees only the MetaStore's version, never an item.
 """
 
 import base64
@@ -18,7 +25,6 @@ import hashlib
 import hmac
 import json
 import os
-import struct
 import uuid
 from decimal import Decimal
 
@@ -26,6 +32,7 @@ import cli_support
 
 reader = cli_support.load_test_module("ddb_item_encryption_reader",
                                       "ddb_item_encryption_reader.py")
+to_boto, from_boto = reader.to_boto, reader.from_boto
 
 DESC = "*amzn-ddb-map-desc*"
 SIG = "*amzn-ddb-map-sig*"
@@ -37,10 +44,6 @@ ACTIONS = {"default": "encrypt", "attributes": {"version": "sign", "note": "noth
 
 
 # ---- a writer from the format --------------------------------------------
-
-def _lv(b):
-    return struct.pack(">I", len(b)) + b
-
 
 def _canonical_number(text):
     d = Decimal(text)
@@ -68,57 +71,21 @@ def hkdf_sha256(ikm, info, length=32):
     return out[:length]
 
 
-def aes_cbc_encrypt(key, data):
-    from cryptography.hazmat.primitives import padding
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-    iv = os.urandom(16)
-    padder = padding.PKCS7(128).padder()
-    padded = padder.update(data) + padder.finalize()
-    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
-    return iv + enc.update(padded) + enc.finalize()
-
-
 def encrypt_item(plain, table, kms, key_arn):
     """The stored form of `plain` (wire JSON) under a fresh KMS data key."""
     key = kms.generate_data_key(KeyId=key_arn, NumberOfBytes=32,
                                 EncryptionContext=kms_context(plain, table))
-    aes_key = hkdf_sha256(key["Plaintext"], b"Encryption")
-    mac_key = hkdf_sha256(key["Plaintext"], b"Signing")
     actions = reader.Actions(ACTIONS["default"], ACTIONS["attributes"], (HASH, RANGE))
-    stored = {}
-    for name, value in plain.items():
-        if actions.action(name) == "encrypt":
-            ciphertext = aes_cbc_encrypt(aes_key, reader.serialize(value))
-            stored[name] = {"B": base64.b64encode(ciphertext).decode()}
-        else:
-            stored[name] = value
-    description = {
-        "amzn-ddb-env-alg": ENC_ALG,
-        "amzn-ddb-env-key": base64.b64encode(key["CiphertextBlob"]).decode(),
-        "amzn-ddb-map-signingAlg": "HmacSHA256",
-        "amzn-ddb-map-sym-mode": "/CBC/PKCS5Padding",
-        "amzn-ddb-sig-alg": SIG_ALG,
-        "amzn-ddb-wrap-alg": "kms",
-        "aws-kms-ec-attr": "*keys*",
-    }
-    desc = b"\x00\x00\x00\x00" + b"".join(
-        _lv(n.encode()) + _lv(description[n].encode())
-        for n in sorted(description, key=lambda n: n.encode()))
-    signature = hmac.new(mac_key, reader.string_to_sign(stored, table, actions),
-                         hashlib.sha256).digest()
-    stored[DESC] = {"B": base64.b64encode(desc).decode()}
-    stored[SIG] = {"B": base64.b64encode(signature).decode()}
-    return stored
-
-
-def to_boto(value):
-    (t, v), = value.items()
-    if t == "B":
-        return {"B": base64.b64decode(v)}
-    if t == "M":
-        return {"M": {k: to_boto(x) for k, x in v.items()}}
-    return value
+    return reader.encrypt_item(plain, table, actions, hkdf_sha256(key["Plaintext"], b"Encryption"),
+                               hkdf_sha256(key["Plaintext"], b"Signing"), {
+                                   "amzn-ddb-env-alg": ENC_ALG,
+                                   "amzn-ddb-env-key":
+                                       base64.b64encode(key["CiphertextBlob"]).decode(),
+                                   "amzn-ddb-map-signingAlg": "HmacSHA256",
+                                   "amzn-ddb-sig-alg": SIG_ALG,
+                                   "amzn-ddb-wrap-alg": "kms",
+                                   "aws-kms-ec-attr": "*keys*",
+                               })
 
 
 def plain(value):
@@ -157,18 +124,24 @@ def plain_items(count):
     return items
 
 
+def connect(cls, ddb_url, kms_url, label):
+    """A test class's credentials, its DynamoDB client (`ddb_url`), moto's
+    KMS (`kms_url`) and a key created there."""
+    import boto3
+
+    cls.key_id = cli_support.new_key_id(label)
+    cls.secret = cli_support.new_secret()
+    cls.ddb = cli_support.boto_client(ddb_url, cls.key_id, cls.secret)
+    cls.kms = boto3.client("kms", endpoint_url=kms_url, region_name=cli_support.REGION,
+                           aws_access_key_id=cls.key_id, aws_secret_access_key=cls.secret)
+    cls.key_arn = cls.kms.create_key(Description="ddbsql " + label)["KeyMetadata"]["Arn"]
+
+
 class ItemEncryptionKmsTest(cli_support.CliTestCase):
     @classmethod
     def setUpClass(cls):
-        import boto3
-
         cls.url = cli_support.require_s3()
-        cls.key_id = cli_support.new_key_id("itemkms")
-        cls.secret = cli_support.new_secret()
-        cls.ddb = cli_support.boto_client(cls.url, cls.key_id, cls.secret)
-        cls.kms = boto3.client("kms", endpoint_url=cls.url, region_name=cli_support.REGION,
-                               aws_access_key_id=cls.key_id, aws_secret_access_key=cls.secret)
-        cls.key_arn = cls.kms.create_key(Description="ddbsql item_encryption")["KeyMetadata"]["Arn"]
+        connect(cls, cls.url, cls.url, "itemkms")
 
     def setUp(self):
         super().setUp()
@@ -280,6 +253,188 @@ class ItemEncryptionKmsTest(cli_support.CliTestCase):
         self.assertIn(f"table {other}, item", r.stderr)
         self.assertIn("order#0", r.stderr)
         self.assertEqual(self.kms_calls("Decrypt"), 1)
+
+    # ---- writes: INSERT, UPDATE (a key change too), DELETE by ddbsql ----
+
+    def kms_decrypt(self, blob, ec):
+        """KMS Decrypt straight to moto (not through the proxy)."""
+        return self.kms.decrypt(CiphertextBlob=blob, EncryptionContext=ec)["Plaintext"]
+
+    def stored_items(self, table):
+        return {(i[HASH]["S"], int(i[RANGE]["N"])): from_boto(i) for i in
+                self.ddb.scan(TableName=table, ConsistentRead=True)["Items"]}
+
+    def test_writes_decrypt_with_the_reader_and_one_data_key_per_item_written(self):
+        catalog = self.catalog(self.table, self.key_arn)
+        actions = reader.Actions(ACTIONS["default"], ACTIONS["attributes"], (HASH, RANGE))
+
+        def run(*statements):
+            before = {op: self.kms_calls(op) for op in ("GenerateDataKey", "Decrypt")}
+            argv = ["--catalog", catalog, "-bail", "-csv"]
+            for sql in statements:
+                argv += ["-c", sql]
+            r = self.run_cli(argv, self.env())
+            self.assert_ok(r)
+            return r, {op: self.kms_calls(op) - n for op, n in before.items()}
+
+        def row(pk, sk, customer, amount):
+            doc = {HASH: pk, RANGE: sk, "customer": customer, "amount": amount,
+                   "version": 1, "note": "n-" + pk}
+            return (f'INSERT INTO "{self.table}" ("{HASH}", "{RANGE}", item) '
+                    f"VALUES ('{pk}', {sk}, '{json.dumps(doc)}')")
+
+        # Three INSERTs: one data key each (the client's direct KMS provider
+        # asks one for every item it encrypts: the context holds its key).
+        _, calls = run(row("a", 1, "Ada", 10), row("b", 2, "Bo", 20), row("c", 3, "Cy", 30))
+        self.assertEqual(calls, {"GenerateDataKey": 3, "Decrypt": 0})
+        # An UPDATE, a key change and a DELETE: each item read is one Decrypt
+        # (its data key, cached: the UPDATE's second read of it asks nothing),
+        # each item written one GenerateDataKey.
+        _, calls = run(f'UPDATE "{self.table}" SET amount = amount + 1, customer = \'Ada-L\' '
+                       f"WHERE \"{HASH}\" = 'a'",
+                       f'UPDATE "{self.table}" SET "{RANGE}" = 7 WHERE "{HASH}" = \'b\'',
+                       f'DELETE FROM "{self.table}" WHERE "{HASH}" = \'c\'')
+        self.assertEqual(calls, {"GenerateDataKey": 2, "Decrypt": 3})
+        # The format's reader (its own KMS Decrypt, the context rebuilt from
+        # each item's key) verifies and decrypts what ddbsql wrote.
+        stored = self.stored_items(self.table)
+        self.assertEqual(sorted(stored), [("a", 1), ("b", 7)])
+        plain_items = {k: reader.decrypt_item(v, self.table, actions,
+                                              reader.kms_materials(self.kms_decrypt), (HASH, RANGE))
+                       for k, v in stored.items()}
+        for k, v in stored.items():
+            self.assertEqual(set(v["customer"]), {"B"}, k)  # encrypted
+            self.assertEqual(v["note"], {"S": "n-" + k[0]}, k)  # left alone
+        self.assertEqual(plain_items[("a", 1)]["customer"], {"S": "Ada-L"})
+        self.assertEqual(Decimal(plain_items[("a", 1)]["amount"]["N"]), 11)
+        self.assertEqual(plain_items[("b", 7)]["customer"], {"S": "Bo"})
+        self.assertEqual(plain_items[("b", 7)][RANGE], {"N": "7"})
+        # The moved item was encrypted for its new key: under the old one it
+        # does not read (KMS refuses the context; the signature covers the
+        # key as well).
+        moved = dict(stored[("b", 7)])
+        moved[RANGE] = {"N": "2"}
+        with self.assertRaises(Exception):
+            reader.decrypt_item(moved, self.table, actions, reader.kms_materials(self.kms_decrypt),
+                                (HASH, RANGE))
+        # Read back through ddbsql: two data keys, two Decrypts.
+        r, calls = run(f'SELECT "{HASH}", "{RANGE}", customer, amount FROM "{self.table}" '
+                       f'ORDER BY "{HASH}"')
+        self.assertEqual(r.stdout.split(), ["a,1,Ada-L,11", "b,7,Bo,20"])
+        self.assertEqual(calls, {"GenerateDataKey": 0, "Decrypt": 2})
+
+
+class ItemEncryptionMostRecentTest(cli_support.CliTestCase):
+    """The most-recent provider whose MetaStore (in DynamoDB Local, with the
+    table) is protected by aws-kms (through moto) or by wrapped keys: items
+    ddbsql writes decrypt with the format's reader, which reads the
+    MetaStore's entry itself; KMS is asked once per MetaStore version."""
+
+    MATERIAL = "orders-material"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ddb_url = cli_support.require_dynamodb(cls)
+        cls.moto_url = cli_support.require_s3()
+        connect(cls, cls.ddb_url, cls.moto_url, "itemmr")
+
+    def setUp(self):
+        super().setUp()
+        self.proxy = cli_support.FaultProxy(self.moto_url)
+        self.addCleanup(self.proxy.stop)
+
+    kms_calls = ItemEncryptionKmsTest.kms_calls
+
+    def tables(self, label):
+        suffix = label + "_" + uuid.uuid4().hex[:8]
+        table, meta = "mr_orders_" + suffix, "mr_meta_" + suffix
+        cli_support.create_table(self.ddb, table, key=HASH, key_type="S", range_key=(RANGE, "N"))
+        cli_support.create_table(self.ddb, meta, key="N", key_type="S", range_key=("V", "N"))
+        for t in (table, meta):
+            self.addCleanup(self.ddb.delete_table, TableName=t)
+        return table, meta
+
+    def test_writes_under_a_kms_or_wrapped_protected_metastore(self):
+        aes, mac = os.urandom(32), os.urandom(32)
+        protectors = [
+            ("kms", {"provider": "aws-kms", "key_id": self.key_arn},
+             reader.kms_materials(lambda blob, ec: self.kms.decrypt(
+                 CiphertextBlob=blob, EncryptionContext=ec)["Plaintext"])),
+            ("wrapped", {"provider": "wrapped", "wrapping_key": {"ref": "env:MR_AES",
+                                                                 "encoding": "base64"},
+                         "unwrapping_key": {"ref": "env:MR_AES", "encoding": "base64"},
+                         "signing_key": {"ref": "env:MR_MAC", "encoding": "base64"}},
+             reader.wrapped_materials(aes, mac)),
+        ]
+        env = self.base_env(AWS_ACCESS_KEY_ID=self.key_id, AWS_SECRET_ACCESS_KEY=self.secret,
+                            AWS_REGION=cli_support.REGION, AWS_ENDPOINT_URL_DYNAMODB=self.ddb_url,
+                            AWS_ENDPOINT_URL_KMS=self.proxy.url,
+                            MR_AES=base64.b64encode(aes).decode(),
+                            MR_MAC=base64.b64encode(mac).decode())
+        for label, protector, reader_protector in protectors:
+            with self.subTest(metastore=label):
+                table, meta = self.tables(label)
+                path = os.path.join(self.home, "catalog-" + label + ".json")
+                with open(path, "w", encoding="utf-8") as f:
+                    json.dump({"tables": {table: {"item_encryption": {
+                        "scheme": "aws-dynamodb-encryption-client",
+                        "materials": {"provider": "most-recent", "metastore_table": meta,
+                                      "material_name": self.MATERIAL, "materials": protector},
+                        "actions": ACTIONS}}}}, f)
+                def run(argv):
+                    before = {op: self.kms_calls(op) for op in ("GenerateDataKey", "Decrypt")}
+                    r = self.run_cli(["--catalog", path, "-bail", "-csv"] + argv, env)
+                    self.assert_ok(r)
+                    return r, {op: self.kms_calls(op) - n for op, n in before.items()}
+
+                argv = []
+                for i in range(4):
+                    doc = {HASH: f"o{i}", RANGE: i, "customer": f"c{i}", "amount": i,
+                           "version": 1, "note": f"n{i}"}
+                    argv += ["-c", f'INSERT INTO "{table}" ("{HASH}", "{RANGE}", item) '
+                                   f"VALUES ('o{i}', {i}, '{json.dumps(doc)}')"]
+                _, calls = run(argv)
+                # One MetaStore version (created by this session, as the
+                # client's most-recent provider creates version 0, and used
+                # from the keys it generated) protects every item: KMS
+                # encrypts that version's entry once, never sees an item.
+                kms = label == "kms"
+                self.assertEqual(calls, {"GenerateDataKey": int(kms), "Decrypt": 0})
+                # Another session reads the version once (one Decrypt), then
+                # updates, moves and deletes with it: nothing per item.
+                r, calls = run([
+                    "-c", f'UPDATE "{table}" SET amount = amount * 10 WHERE "{HASH}" = \'o1\'',
+                    "-c", f'UPDATE "{table}" SET "{RANGE}" = 9 WHERE "{HASH}" = \'o2\'',
+                    "-c", f'DELETE FROM "{table}" WHERE "{HASH}" = \'o3\'',
+                    "-c", f'SELECT "{HASH}", "{RANGE}", customer, amount FROM "{table}" '
+                          f'ORDER BY "{HASH}"'])
+                self.assertEqual(r.stdout.split(), ["o0,0,c0,0", "o1,1,c1,10", "o2,9,c2,2"])
+                self.assertEqual(calls, {"GenerateDataKey": 0, "Decrypt": int(kms)})
+                entries = self.ddb.scan(TableName=meta, ConsistentRead=True)["Items"]
+                self.assertEqual([(e["N"]["S"], e["V"]["N"]) for e in entries],
+                                 [(self.MATERIAL, "0")])
+
+                def get_meta_item(name, version, meta=meta):
+                    got = self.ddb.get_item(TableName=meta, ConsistentRead=True,
+                                            Key={"N": {"S": name}, "V": {"N": str(version)}})
+                    return from_boto(got["Item"])
+
+                materials = reader.most_recent_materials(self.MATERIAL, get_meta_item, meta,
+                                                         reader_protector)
+                actions = reader.Actions(ACTIONS["default"], ACTIONS["attributes"], (HASH, RANGE))
+                got = {}
+                for item in self.ddb.scan(TableName=table, ConsistentRead=True)["Items"]:
+                    stored = from_boto(item)
+                    self.assertEqual(set(stored["customer"]), {"B"})
+                    p = reader.decrypt_item(stored, table, actions, materials, (HASH, RANGE))
+                    got[(p[HASH]["S"], int(p[RANGE]["N"]))] = (p["customer"]["S"],
+                                                                int(p["amount"]["N"]))
+                self.assertEqual(got, {("o0", 0): ("c0", 0), ("o1", 1): ("c1", 10),
+                                       ("o2", 9): ("c2", 2)})
+                # A new session reads the version once again.
+                r, calls = run(["-c", f'SELECT count(*), sum(amount) FROM "{table}"'])
+                self.assertEqual(r.stdout.split(), ["3,12"])
+                self.assertEqual(calls, {"GenerateDataKey": 0, "Decrypt": int(kms)})
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ an encrypted attribute is left to SQLite. Writes (INSERT, REPLACE,
 UPDATE, DELETE, in and outside BEGIN) with every offline provider produce
 items tests/ddb_item_encryption_reader.py (the format, not ddbsql's code)
 verifies and decrypts, equal to the same statements on a plain SQLite
-table; a change between read and write refuses UPDATE and DELETE.
+table; a change between read and write refuses UPDATE, DELETE and a key
+change (which moves the item re-encrypted under its new key); refusals send
+nothing. ddb_query decrypts, ddb_partiql refuses; S3 codec columns declared
+beside item_encryption read, INSERT and UPDATE through the ledger.
 
 The vectors' table is called `TableName`, which DynamoDB Local cannot host
 (its own SQLite schema clashes): the tables live in moto's server
@@ -28,6 +31,7 @@ from decimal import Decimal
 
 import cli_support
 import ddb_item_encryption_reader as reader
+from ddb_item_encryption_reader import from_boto, to_boto
 
 VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                        "aws-dynamodb-encryption-client", "encrypted_item")
@@ -116,20 +120,6 @@ def plain(value):
     if t == "NS":
         return sorted(Decimal(x) for x in v)
     raise AssertionError(t)
-
-
-def to_boto(value):
-    """A wire JSON value as boto3 takes it: binary as bytes, not base64 text."""
-    (t, v), = value.items()
-    if t == "B":
-        return {"B": base64.b64decode(v)}
-    if t == "BS":
-        return {"BS": [base64.b64decode(x) for x in v]}
-    if t == "M":
-        return {"M": {k: to_boto(x) for k, x in v.items()}}
-    if t == "L":
-        return {"L": [to_boto(x) for x in v]}
-    return value
 
 
 def loads(text):
@@ -552,64 +542,272 @@ class ItemEncryptionTest(cli_support.CliTestCase):
             thread.join()
         return result["r"]
 
-    def test_an_update_after_a_concurrent_change_is_refused(self):
+    def refused_after_a_concurrent_change(self, script, hold, other_sql):
+        """`script` on the seeded table, held at its `hold` request while
+        `other_sql` changes item 'a': refused as a conflict. Returns the
+        catalog and the reader's materials."""
         catalog, reader_materials = self.seeded_static_table()
         other = []
-        r = self.held_write(
-            catalog, "UPDATE EncWrites SET n = n + 100 WHERE id = 'a';\n", ["PutItem"],
-            lambda: other.append(self.run_cli(
-                ["--catalog", catalog, "-c", "UPDATE EncWrites SET n = 7 WHERE id = 'a'"],
-                self.env())))
+        r = self.held_write(catalog, script, hold, lambda: other.append(
+            self.run_cli(["--catalog", catalog, "-c", other_sql], self.env())))
         self.assert_ok(other[0])
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("table EncWrites: 1 item was not written because it changed or was "
                       "deleted since the statement read it (", r.stderr)
+        return catalog, reader_materials
+
+    def test_an_update_after_a_concurrent_change_is_refused(self):
+        _, reader_materials = self.refused_after_a_concurrent_change(
+            "UPDATE EncWrites SET n = n + 100 WHERE id = 'a';\n", ["PutItem"],
+            "UPDATE EncWrites SET n = 7 WHERE id = 'a'")
         self.assertEqual(self.read_with_reader(reader_materials)["a"], ("s1", 7, 1, "x"))
 
     def test_a_delete_after_a_concurrent_change_is_refused(self):
-        catalog, reader_materials = self.seeded_static_table()
-        other = []
-        r = self.held_write(
-            catalog, "DELETE FROM EncWrites WHERE id = 'a';\n", ["DeleteItem"],
-            lambda: other.append(self.run_cli(
-                ["--catalog", catalog, "-c", "UPDATE EncWrites SET note = 'q' WHERE id = 'a'"],
-                self.env())))
-        self.assert_ok(other[0])
-        self.assertEqual(r.returncode, 1, r)
-        self.assertIn("changed or was deleted since the statement read it", r.stderr)
+        catalog, reader_materials = self.refused_after_a_concurrent_change(
+            "DELETE FROM EncWrites WHERE id = 'a';\n", ["DeleteItem"],
+            "UPDATE EncWrites SET note = 'q' WHERE id = 'a'")
         self.assertEqual(self.read_with_reader(reader_materials)["a"], ("s1", 1, 1, "q"))
         # Unchanged since read: removed.
         r = self.ddbsql(catalog, "-c", "DELETE FROM EncWrites WHERE id = 'a'")
         self.assert_ok(r)
         self.assertEqual(sorted(self.read_with_reader(reader_materials)), ["b"])
 
-    def test_a_key_change_and_reserved_attributes_are_refused(self):
+    def test_a_key_change_moves_the_item_re_encrypted(self):
+        catalog, reader_materials = self.seeded_static_table()
+        # Outside BEGIN: one TransactWriteItems (the new item's put, the old
+        # one's delete on its signature as read); the re-read is counted.
+        r = self.ddbsql(catalog, "-c", ".stats on", "-c",
+                        "UPDATE EncWrites SET id = 'z', n = n + 1 WHERE id = 'a'")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("TransactWriteItems 1)  items written: 1", r.stderr)
+        self.assertRegex(r.stderr, r"requests: \d+ \(GetItem 2,")  # the row, its re-read
+        # The application's reader decrypts the moved item under its new key
+        # (the signature covers the key: the old item's would not verify).
+        self.assertEqual(self.read_with_reader(reader_materials),
+                         {"b": ("s2", 2, 1, "y"), "z": ("s1", 2, 1, "x")})
+        # Inside BEGIN: the transaction's reads see the move; COMMIT sends it.
+        r = self.run_cli(["--catalog", catalog, "-csv", "-bail"], self.env(), input=(
+            "BEGIN;\nUPDATE EncWrites SET id = 'y', secret = 'moved' WHERE id = 'z';\n"
+            "SELECT id, secret FROM EncWrites ORDER BY id;\nCOMMIT;\n"))
+        self.assert_ok(r)
+        self.assertEqual(r.stdout.split(), ["b,s2", "y,moved"])
+        self.assertEqual(self.read_with_reader(reader_materials),
+                         {"b": ("s2", 2, 1, "y"), "y": ("moved", 2, 1, "x")})
+        # The new key taken: SQLite's UNIQUE error naming it, nothing written,
+        # in and outside BEGIN.
+        for script in ("UPDATE EncWrites SET id = 'b' WHERE id = 'y';\n",
+                       "BEGIN;\nUPDATE EncWrites SET id = 'b' WHERE id = 'y';\nCOMMIT;\n"):
+            with self.subTest(script=script):
+                r = self.run_cli(["--catalog", catalog, "-bail"], self.env(), input=script)
+                self.assertEqual(r.returncode, 1, r)
+                self.assertIn("UNIQUE constraint failed: UPDATE EncWrites (id='y') to (id='b'): "
+                              "an item with the new key exists", r.stderr)
+                self.assertEqual(self.read_with_reader(reader_materials),
+                                 {"b": ("s2", 2, 1, "y"), "y": ("moved", 2, 1, "x")})
+
+    def test_a_key_change_after_a_concurrent_change_is_refused(self):
+        _, reader_materials = self.refused_after_a_concurrent_change(
+            "UPDATE EncWrites SET id = 'z' WHERE id = 'a';\n", ["TransactWriteItems"],
+            "UPDATE EncWrites SET n = 7 WHERE id = 'a'")
+        # Neither half happened: the old item holds the other change, no 'z'.
+        self.assertEqual(self.read_with_reader(reader_materials),
+                         {"a": ("s1", 7, 1, "x"), "b": ("s2", 2, 1, "y")})
+
+    def test_refused_updates_send_nothing(self):
+        # A refusal that needs no read comes before the re-read GetItem and
+        # any write: the proxy sees the statement's Scan only.
         catalog, reader_materials = self.seeded_static_table()
         before = self.read_with_reader(reader_materials)
-        r = self.ddbsql(catalog, "-c", "UPDATE EncWrites SET id = 'z' WHERE id = 'a'")
-        self.assertEqual(r.returncode, 1, r)
-        self.assertIn("changing the key of an item of a table with item_encryption is not "
-                      "supported", r.stderr)
+        refusals = [
+            ("UPDATE EncWrites SET item = '{\"id\": \"a\", \"*amzn-ddb-map-sig*\": \"x\"}' "
+             "WHERE n = 1", "attribute \"*amzn-ddb-map-sig*\" is the client's own"),
+            ("UPDATE EncWrites SET id = 'm', item = '{\"id\": \"a\", \"*amzn-ddb-map-desc*\": "
+             "\"x\"}' WHERE n = 1", "attribute \"*amzn-ddb-map-desc*\" is the client's own"),
+            ("UPDATE EncWrites SET n = 'many' WHERE n = 1", "UPDATE EncWrites (id='a')"),
+        ]
+        for sql, needle in refusals:
+            with self.subTest(sql=sql):
+                proxy = cli_support.FaultProxy(self.url)
+                self.addCleanup(proxy.stop)
+                r = self.run_cli(["--catalog", catalog, "--endpoint-url", proxy.url, "-c", sql],
+                                 self.env())
+                self.assertEqual(r.returncode, 1, r)
+                self.assertIn(needle, r.stderr)
+                ops = [q["target"].rsplit(".", 1)[-1] for q in proxy.log()["requests"]]
+                self.assertNotIn("GetItem", ops)
+                self.assertFalse({"PutItem", "DeleteItem", "TransactWriteItems"} & set(ops), ops)
+        # An UPDATE that changes nothing reads nothing again and writes nothing.
+        proxy = cli_support.FaultProxy(self.url)
+        self.addCleanup(proxy.stop)
+        r = self.run_cli(["--catalog", catalog, "--endpoint-url", proxy.url, "-c",
+                          "UPDATE EncWrites SET n = 1 WHERE n = 1"], self.env())
+        self.assert_ok(r)
+        ops = [q["target"].rsplit(".", 1)[-1] for q in proxy.log()["requests"]]
+        self.assertFalse({"GetItem", "PutItem"} & set(ops), ops)
+        # An UPDATE that is sent: its re-read shows in .stats.
+        r = self.ddbsql(catalog, "-c", ".stats on", "-c", "UPDATE EncWrites SET n = 5 WHERE n = 1")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertRegex(r.stderr, r"requests: \d+ \(GetItem 1, BatchGetItem 0, Query 0, Scan \d+,")
+        self.assertEqual(self.read_with_reader(reader_materials)["a"], ("s1", 5, 1, "x"))
+        del before["a"]
+        self.assertEqual({k: v for k, v in self.read_with_reader(reader_materials).items()
+                          if k != "a"}, before)
+        # A reserved attribute in an INSERT is refused too.
         r = self.ddbsql(catalog, "-c", "INSERT INTO EncWrites (id, item) VALUES ('q', "
                         "'{\"id\": \"q\", \"*amzn-ddb-map-sig*\": \"x\"}')")
         self.assertEqual(r.returncode, 1, r)
-        self.assertEqual(self.read_with_reader(reader_materials), before)
+        self.assertNotIn("q", self.read_with_reader(reader_materials))
 
-def from_boto(item):
-    """A boto3 item as wire JSON (binary as base64 text)."""
-    def value(v):
-        (t, x), = v.items()
-        if t == "B":
-            return {"B": base64.b64encode(bytes(x)).decode()}
-        if t == "BS":
-            return {"BS": [base64.b64encode(bytes(b)).decode() for b in x]}
-        if t == "M":
-            return {"M": {k: value(y) for k, y in x.items()}}
-        if t == "L":
-            return {"L": [value(y) for y in x]}
-        return v
-    return {k: value(v) for k, v in item.items()}
+    # ---- ddb_query and ddb_partiql on an encrypted table ----
 
+    def test_ddb_query_decrypts_and_ddb_partiql_refuses(self):
+        catalog, reader_materials = self.seeded_static_table()
+        r = self.ddbsql(catalog, "-list", "-c",
+                        "SELECT item FROM ddb_query('EncWrites', 'id = :i', '{\":i\": \"a\"}')")
+        self.assert_ok(r)
+        self.assertEqual(loads(r.stdout), {"id": "a", "secret": "s1", "n": 1, "version": 1,
+                                           "note": "x"})
+        # A filter on an unencrypted attribute goes to DynamoDB as usual.
+        r = self.ddbsql(catalog, "-list", "-c",
+                        "SELECT json_extract(item, '$.secret') FROM ddb_query('EncWrites', "
+                        "'id = :i', '{\":i\": \"b\", \":n\": \"y\"}', NULL, 'note = :n')")
+        self.assert_ok(r)
+        self.assertEqual(r.stdout, "s2\n")
+        # On an encrypted one DynamoDB would compare ciphertexts: refused.
+        r = self.ddbsql(catalog, "-c",
+                        "SELECT item FROM ddb_query('EncWrites', 'id = :i', "
+                        "'{\":i\": \"b\", \":s\": \"s2\"}', NULL, 'secret = :s')")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("ddb_query: table EncWrites: attribute \"secret\" is encrypted", r.stderr)
+        # A tampered item is the error naming table and key; .verify warn skips it.
+        item = self.ddb.get_item(TableName=self.WRITE_TABLE, Key={"id": {"S": "a"}})["Item"]
+        item["version"] = {"N": "9"}
+        self.ddb.put_item(TableName=self.WRITE_TABLE, Item=item)
+        query = "SELECT count(*) FROM ddb_query('EncWrites', 'id = :i', '{\":i\": \"a\"}')"
+        r = self.ddbsql(catalog, "-c", query)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn('table EncWrites, item {"id":"a"}', r.stderr)
+        r = self.ddbsql(catalog, "-c", ".verify warn", "-c", query)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout, "0\n")
+        self.assertIn("skipped (.verify warn): table EncWrites", r.stderr)
+        # PartiQL would return (and compare) ciphertexts: refused, naming why.
+        for statement in ('SELECT * FROM "EncWrites"', "select id from EncWrites where id = 'b'"):
+            r = self.ddbsql(catalog, "-c", f"SELECT * FROM ddb_partiql('{statement}')".replace(
+                "'b'", "''b''"))
+            self.assertEqual(r.returncode, 1, r)
+            self.assertIn("table EncWrites is declared with item_encryption", r.stderr)
+            self.assertEqual(r.stdout, "")
+
+    # ---- S3 codec columns beside item_encryption ----
+
+    def test_s3_columns_beside_item_encryption(self):
+        import boto3
+        import gzip
+        import hashlib
+
+        s3 = boto3.client("s3", endpoint_url=self.url, region_name=cli_support.REGION,
+                          aws_access_key_id=self.key_id, aws_secret_access_key=self.secret)
+        bucket = "itemenc-" + uuid.uuid4().hex[:12]
+        s3.create_bucket(Bucket=bucket)
+        aes = base64.b64decode(KEYS["aesKey"]["material"])
+        hmac_key = base64.b64decode(KEYS["hmacKey"]["material"])
+        materials = {"provider": "static", "encryption_key": key_param("aesKey"),
+                     "signing_key": key_param("hmacKey")}
+        # The pointer attribute signed (html) or left alone (raw), as a
+        # pynamodb_mate user of the client would declare it.
+        attributes = {"html": "sign", "raw": "nothing", "body": "sign", "version": "sign"}
+        actions = reader.Actions("encrypt", attributes, ("id",))
+        self.make_table("EncS3", ["id"], ["S"], [])
+        # An item written from the formats: the S3 object as pynamodb_mate
+        # stores it (gzip, named by the value's SHA-256), the item as the
+        # client encrypts and signs it.
+        page = "<p>" + "Ünïcode page " * 50 + "</p>"
+        uri = f"s3://{bucket}/pynamodb-mate/s3backed/{hashlib.sha256(page.encode()).hexdigest()}"
+        s3.put_object(Bucket=bucket, Key=uri.split("/", 3)[3], Body=gzip.compress(page.encode()))
+        stored = reader.encrypt_item({"id": {"S": "p1"}, "html": {"S": uri},
+                                      "title": {"S": "first"}, "version": {"N": "1"}},
+                                     "EncS3", actions, aes, hmac_key)
+        self.ddb.put_item(TableName="EncS3", Item={k: to_boto(v) for k, v in stored.items()})
+        path = os.path.join(self.home, "catalog-s3.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"tables": {"EncS3": {
+                "columns": {"html": {"codec": "S3BackedBigTextAttribute", "bucket": bucket},
+                            "raw": {"codec": "S3BackedBigBinaryAttribute", "bucket": bucket,
+                                    "compressed": False},
+                            "body": {"codec": "LargeAttribute", "bucket": bucket,
+                                     "prefix": "large/encs3", "as": "text"}},
+                "item_encryption": {"scheme": "aws-dynamodb-encryption-client",
+                                    "materials": materials,
+                                    "actions": {"default": "encrypt",
+                                                "attributes": attributes}}}}}, f)
+        env = self.env(AWS_ENDPOINT_URL_S3=self.url)
+        r = self.ddbsql(path, "-list", "-c", "SELECT id, title, html FROM EncS3", env=env)
+        self.assert_ok(r)
+        self.assertEqual(r.stdout, f"p1|first|{page}\n")
+
+        def objects():
+            listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+            return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+                    for o in listed}
+
+        def plain_items():
+            out = {}
+            for i in self.ddb.scan(TableName="EncS3", ConsistentRead=True)["Items"]:
+                p = reader.decrypt_item(from_boto(i), "EncS3", actions,
+                                        reader.static_materials(aes, hmac_key), ("id",))
+                out[p["id"]["S"]] = p
+            return out
+
+        # INSERT: the objects put, the pointers in the encrypted item, which
+        # the reader verifies.
+        r = self.ddbsql(path, "-c", "INSERT INTO EncS3 (id, title, html, raw, body) VALUES "
+                        "('p2', 'second', 'page two', x'00ff10', 'body one')", env=env)
+        self.assert_ok(r)
+        items = plain_items()
+        self.assertEqual(set(items["p2"]["title"]), {"S"})
+
+        def object_key(item, attribute):
+            return item[attribute]["S"].split("/", 3)[3]
+
+        html_key, raw_key, body_key = (object_key(items["p2"], a) for a in ("html", "raw", "body"))
+        stored_objects = objects()
+        self.assertEqual(gzip.decompress(stored_objects[html_key]), b"page two")
+        self.assertEqual(stored_objects[raw_key], b"\x00\xff\x10")
+        self.assertEqual(stored_objects[body_key], b"body one")
+        # UPDATE of S3 columns: the new objects put, the whole item re-signed
+        # carrying their pointers; the superseded large-attribute object
+        # deleted (S3Backed objects are shared by content and stay).
+        r = self.ddbsql(path, "-c", ".stats on", "-c",
+                        "UPDATE EncS3 SET html = 'page two, again', body = 'body two' "
+                        "WHERE id = 'p2'", env=env)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("S3: 2 PUTs", r.stderr)
+        self.assertIn("1 object deleted", r.stderr)
+        items = plain_items()
+        stored_objects = objects()
+        self.assertEqual(gzip.decompress(stored_objects[object_key(items["p2"], "html")]),
+                         b"page two, again")
+        self.assertEqual(stored_objects[object_key(items["p2"], "body")], b"body two")
+        self.assertNotIn(body_key, stored_objects)
+        self.assertIn(html_key, stored_objects)
+        self.assertEqual(items["p2"]["title"], {"S": "second"})
+        r = self.ddbsql(path, "-list", "-c",
+                        "SELECT id, html, hex(raw), body FROM EncS3 ORDER BY id", env=env)
+        self.assert_ok(r)
+        self.assertEqual(r.stdout.splitlines(),
+                         [f"p1|{page}||", "p2|page two, again|00FF10|body two"])
+        # Inside BEGIN too; nothing is left pending in the ledger.
+        r = self.run_cli(["--catalog", path, "-bail"], env, input=(
+            "BEGIN;\nUPDATE EncS3 SET body = 'body three' WHERE id = 'p2';\nCOMMIT;\n"
+            ".ledger\n"))
+        self.assert_ok(r)
+        self.assertIn("nothing pending", r.stdout)
+        items = plain_items()
+        stored_objects = objects()
+        self.assertEqual(stored_objects[object_key(items["p2"], "body")], b"body three")
+        self.assertEqual(sorted(k for k in stored_objects if k.startswith("large/")),
+                         [object_key(items["p2"], "body")])
 
 def plain_sorted(value, dynamodb_type):
     """A value read back as JSON, sets sorted (DynamoDB keeps no order)."""

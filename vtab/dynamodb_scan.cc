@@ -629,15 +629,25 @@ std::unique_ptr<PageSource> Decrypted(DdbTable* t, std::unique_ptr<PageSource> s
   return std::make_unique<DecryptingSource>(std::move(source), t->encryptor, t->ctx);
 }
 
+// A table with item_encryption outside a transaction: its Scan and Query
+// pages verified and decrypted on the thread that fetched them, decoded
+// straight into items (encrypted_items.h); else null.
+PageTransform DecryptedOnArrival(DdbTable* t) {
+  if (!t->encryptor || t->ctx->writes().View(&t->conn->dynamodb(), t->table)) return nullptr;
+  return DecryptOnArrival(t->encryptor, t->ctx);
+}
+
 // `raw` with the transaction's own writes laid over it (WithPendingWrites),
 // then decrypted: a table with item_encryption stages its items encrypted,
-// as COMMIT sends them.
+// as COMMIT sends them. `decrypted`: raw's pages are already plain
+// (DecryptedOnArrival).
 Status PendingThenDecrypted(DdbTable* t, const Plan& plan, const KeyValues& keys,
-                            std::unique_ptr<PageSource> raw, std::unique_ptr<PageSource>* out) {
+                            std::unique_ptr<PageSource> raw, std::unique_ptr<PageSource>* out,
+                            bool decrypted = false) {
   *out = std::move(raw);
   Status s = WithPendingWrites(t, plan, keys, out);
   if (!s.ok()) return s;
-  *out = Decrypted(t, std::move(*out));
+  if (!decrypted) *out = Decrypted(t, std::move(*out));
   return Status::OK();
 }
 
@@ -680,8 +690,12 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       dynamodb::ScanRequest req = ScanRequestOf(*t, plan, filter, *cap, &segments);
       s = ConfirmFullScan(t, req, *cap);
       if (!s.ok()) return s;
-      return PendingThenDecrypted(t, plan, {},
-                                  std::make_unique<ScanSource>(&client, gate, req, segments), out);
+      PageTransform arrival = DecryptedOnArrival(t);
+      bool decrypted = arrival != nullptr;
+      return PendingThenDecrypted(
+          t, plan, {},
+          std::make_unique<ScanSource>(&client, gate, req, segments, std::move(arrival)), out,
+          decrypted);
     }
     case SourceKind::kCopy: {
       LookupSpec spec = LookupFromCopy(*t, plan, keys);
@@ -699,9 +713,13 @@ Status StartScan(DdbTable* t, const Plan& plan, sqlite3_value** argv,
       return PendingThenDecrypted(t, plan, keys, std::make_unique<FixedSource>(std::move(page)),
                                   out);
     }
-    case SourceKind::kQuery:
-      return PendingThenDecrypted(t, plan, keys, QueryPages(&client, gate, std::move(queries)),
-                                  out);
+    case SourceKind::kQuery: {
+      PageTransform arrival = DecryptedOnArrival(t);
+      bool decrypted = arrival != nullptr;
+      return PendingThenDecrypted(t, plan, keys,
+                                  QueryPages(&client, gate, std::move(queries), std::move(arrival)),
+                                  out, decrypted);
+    }
     case SourceKind::kQueryFetch: {
       const dynamodb::IndexDescription* index = t->desc.FindIndex(plan.index);
       // Inside BEGIN the transaction's deletes may drop fetched items: the

@@ -78,6 +78,13 @@ Status DecryptPage(item_encryption::ItemEncryptor& encryptor, ModuleContext* ctx
   return Status::OK();
 }
 
+PageTransform DecryptOnArrival(std::shared_ptr<item_encryption::ItemEncryptor> encryptor,
+                               ModuleContext* ctx) {
+  return [encryptor = std::move(encryptor), ctx](dynamodb::ItemPage* page) {
+    return DecryptPage(*encryptor, ctx, page);
+  };
+}
+
 Status DecryptingSource::Next(dynamodb::ItemPage* page, bool* done) {
   Status s = inner_->Next(page, done);
   if (!s.ok()) return s;

@@ -4,10 +4,13 @@
 // way in. Every page source StartScan builds from DynamoDB (Scan, Query,
 // GetItem, BatchGetItem, an index Query's fetch), with the transaction's
 // own writes laid over it (staged encrypted, as COMMIT sends them), is
-// wrapped in a DecryptingSource, and sampling decrypts its page the same
-// way, so the cursor, the copies of scan_cache.h and the columns only ever
-// see plain items (without the two reserved attributes). Writes encrypt and
-// sign in vtab/write_encrypted.cc.
+// wrapped in a DecryptingSource; outside a transaction a Scan's and a
+// Query's pages are instead decoded straight into items and decrypted on
+// the thread that fetched them (DecryptOnArrival), while SQLite reads the
+// page before. Sampling decrypts its page the same way, and ddb_query its
+// pages (functions_vtab.cc), so the cursor, the copies of scan_cache.h and
+// the columns only ever see plain items (without the two reserved
+// attributes). Writes encrypt and sign in vtab/write_encrypted.cc.
 //
 // An item that does not verify or decrypt (tampered, a wrong key, another
 // table's name) is an error naming the table and the item's key; with
@@ -40,6 +43,12 @@ Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const 
 // a warning, counted and left out.
 Status DecryptPage(item_encryption::ItemEncryptor& encryptor, ModuleContext* ctx,
                    dynamodb::ItemPage* page);
+
+// DecryptPage as a PageTransform (page_source.h): a Scan's or Query's
+// pages verified and decrypted on the thread that fetched them, while
+// SQLite reads the previous page.
+PageTransform DecryptOnArrival(std::shared_ptr<item_encryption::ItemEncryptor> encryptor,
+                               ModuleContext* ctx);
 
 // `inner`'s pages, decrypted (DecryptPage).
 class DecryptingSource : public PageSource {

@@ -30,6 +30,14 @@
 //   index_name   a global or local secondary index; NULL or '' for the table
 //   descending   1: descending sort key order
 //
+// A table the session's catalog declares with item_encryption (tables of
+// the AWS DynamoDB Encryption Client, encrypted_items.h): ddb_query's items
+// are verified and decrypted as a SELECT's are (`.verify` alike), and a key
+// condition or filter naming an encrypted attribute is refused (DynamoDB
+// would compare ciphertexts), as is an index that does not project whole
+// items (the signature covers them). ddb_partiql refuses such a table: its
+// WHERE would compare ciphertexts and its projections break the signature.
+//
 // Columns: `item`, the whole item as JSON text (as the `item` column of
 // tables; values.h), then the arguments as hidden columns of the names
 // above. Pages stream in as the rows are consumed, the next one requested
@@ -54,6 +62,7 @@
 #include "engine/sqlite_util.h"
 #include "engine/strings.h"
 #include "vtab/codec_functions.h"
+#include "vtab/encrypted_items.h"
 #include "vtab/functions.h"
 #include "vtab/module.h"
 #include "vtab/page_source.h"
@@ -121,6 +130,13 @@ struct FnTable {
   sqlite3_vtab base;
   ModuleContext* ctx = nullptr;
   const FunctionSpec* spec = nullptr;
+  // ddb_query: the tables with item_encryption it has read, each with its
+  // ItemEncryptor (kept, so that KMS data keys stay cached) and description.
+  struct Encrypted {
+    std::shared_ptr<item_encryption::ItemEncryptor> encryptor;
+    dynamodb::TableDescription desc;
+  };
+  std::map<std::string, Encrypted> encrypted;
 };
 
 void SetError(sqlite3_vtab* vtab, const std::string& msg) {
@@ -224,6 +240,41 @@ std::string FirstKeyword(std::string_view s) {
   return word;
 }
 
+// The table a PartiQL SELECT reads (after FROM, outside quoted text: a
+// "quoted" or bare name, an index after a dot left out); empty when none
+// is found.
+std::string PartiqlTable(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (c == '\'' || c == '"') {  // a string or a quoted name: skipped whole
+      size_t end = s.find(c, i + 1);
+      i = end == std::string_view::npos ? s.size() : end + 1;
+    } else if (std::isalpha(static_cast<unsigned char>(c))) {
+      size_t j = i;
+      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
+      bool from = j - i == 4 && sqlite3_strnicmp(s.data() + i, "FROM", 4) == 0;
+      i = j;
+      if (!from) continue;
+      while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+      if (i < s.size() && s[i] == '"') {
+        size_t end = s.find('"', i + 1);
+        if (end == std::string_view::npos) return "";
+        return std::string(s.substr(i + 1, end - i - 1));
+      }
+      size_t k = i;
+      while (k < s.size() &&
+             (std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '_' || s[k] == '-')) {
+        ++k;
+      }
+      return std::string(s.substr(i, k - i));
+    } else {
+      ++i;
+    }
+  }
+  return "";
+}
+
 Status StartPartiql(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<PageSource>* out) {
   dynamodb::ExecuteStatementRequest req;
   if (!ArgText(c, kStatement, &req.statement)) {
@@ -237,6 +288,16 @@ Status StartPartiql(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<PageS
                                 (write ? "; writes are not supported yet" : "") +
                                 " (the statement starts with '" +
                                 (keyword.empty() ? req.statement.substr(0, 20) : keyword) + "')");
+  }
+  if (std::string table = PartiqlTable(req.statement); !table.empty()) {
+    const codec::TableDecl* decl = ctx->codecs().catalog().Find(table);
+    if (decl != nullptr && decl->item_encryption) {
+      return Status::NotSupported(
+          "table " + table +
+          " is declared with item_encryption: PartiQL would compare and return its stored "
+          "ciphertexts; read it with SELECT ... FROM \"" +
+          table + "\" or ddb_query, which verify and decrypt its items");
+    }
   }
   std::string params;
   if (ArgText(c, kParams, &params)) {
@@ -372,7 +433,59 @@ class NameRewriter {
   std::map<std::string, std::string> quoted_;  // name -> placeholder
 };
 
-Status StartQuery(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<PageSource>* out) {
+// ddb_query on `table`: *out its ItemEncryptor and description when the
+// session's catalog declares it with item_encryption, else null. Opened
+// once per connection (DescribeTable at most once per session).
+Status QueryEncryption(FnTable* t, const std::string& table, const FnTable::Encrypted** out) {
+  *out = nullptr;
+  ModuleContext* ctx = t->ctx;
+  const codec::TableDecl* decl = ctx->codecs().catalog().Find(table);
+  if (decl == nullptr || !decl->item_encryption) return Status::OK();
+  auto it = t->encrypted.find(table);
+  if (it == t->encrypted.end()) {
+    FnTable::Encrypted e;
+    if (!ctx->DescribedBefore(table, &e.desc)) {
+      ctx->stats().requests++;
+      Status s = ctx->connection().dynamodb().DescribeTable(table, &e.desc);
+      if (!s.ok()) return s;
+      ctx->NoteDescribed(table, e.desc);
+    }
+    Status s = OpenItemEncryptor(*decl->item_encryption, table, e.desc.key,
+                                 ctx->shared_connection(), ctx->codecs().keys(), &e.encryptor);
+    if (!s.ok()) return s;
+    it = t->encrypted.emplace(table, std::move(e)).first;
+  }
+  *out = &it->second;
+  return Status::OK();
+}
+
+// The refusals of a Query on a table with item_encryption: a key condition
+// or filter on an encrypted attribute, an index that leaves attributes out.
+Status CheckEncryptedQuery(const FnTable::Encrypted& e, const dynamodb::QueryRequest& req) {
+  for (const auto& [placeholder, name] : req.names) {
+    if (e.encryptor->ActionFor(name) == item_encryption::Action::kEncrypt) {
+      return Status::NotSupported(
+          "table " + req.table + ": attribute \"" + name +
+          "\" is encrypted (item_encryption): DynamoDB holds its ciphertext, so a key "
+          "condition or filter on it cannot match; compare it in SQL (json_extract(item, ...))");
+    }
+  }
+  if (req.index.empty()) return Status::OK();
+  for (const auto* list : {&e.desc.global_indexes, &e.desc.local_indexes}) {
+    for (const auto& ix : *list) {
+      if (ix.name == req.index && ix.projection.type != "ALL") {
+        return Status::NotSupported(
+            "table " + req.table + ": index " + req.index + " projects " + ix.projection.type +
+            ": the items' signature (item_encryption) covers every attribute, so only an index "
+            "projecting ALL can be read verified; SELECT from the table instead");
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status StartQuery(FnTable* t, const FnCursor& c, std::unique_ptr<PageSource>* out) {
+  ModuleContext* ctx = t->ctx;
   dynamodb::QueryRequest req;
   if (!ArgText(c, kTableName, &req.table) || req.table.empty()) {
     return Status::InvalidArgument("the table name is NULL or empty");
@@ -409,14 +522,24 @@ Status StartQuery(ModuleContext* ctx, const FnCursor& c, std::unique_ptr<PageSou
   // Global indexes cannot be read consistently; without describing the
   // table a local one cannot be told apart, so indexes read eventually.
   req.consistent_read = ctx->options().consistent_read && req.index.empty();
+  const FnTable::Encrypted* encrypted = nullptr;
+  s = QueryEncryption(t, req.table, &encrypted);
+  if (!s.ok()) return s.WithContext("table " + req.table);
+  if (encrypted) {
+    s = CheckEncryptedQuery(*encrypted, req);
+    if (!s.ok()) return s;
+  }
 
   std::shared_ptr<Connection> conn = ctx->shared_connection();
-  auto fetch = [conn, req = std::move(req)](ItemPage* page, bool* last) mutable {
+  // Pages of an encrypted table are decrypted on the fetching thread.
+  PageTransform decrypt = encrypted ? DecryptOnArrival(encrypted->encryptor, ctx) : nullptr;
+  auto fetch = [conn, req = std::move(req), decrypt = std::move(decrypt)](ItemPage* page,
+                                                                          bool* last) mutable {
     Status st = conn->dynamodb().Query(req, page);
     if (!st.ok()) return QueryIndexHint(&conn->dynamodb(), req, st);
     *last = page->last_evaluated_key.empty();
     req.exclusive_start_key = std::move(page->last_evaluated_key);
-    return Status::OK();
+    return decrypt ? decrypt(page) : Status::OK();
   };
   *out = std::make_unique<SequentialSource>(
       RequestGate::Open(&ctx->rate_limiter(), &ctx->connection().http()), std::move(fetch));
@@ -557,7 +680,7 @@ int Fail(sqlite3_vtab_cursor* cur, const Status& s) {
 // function and the table or statement; Ctrl-C surfaces as SQLITE_INTERRUPT.
 int FnFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
   auto* c = reinterpret_cast<FnCursor*>(cur);
-  const FnTable* t = TableOf(cur);
+  auto* t = reinterpret_cast<FnTable*>(cur->pVtab);
   const FunctionSpec& spec = *t->spec;
   c->pages.reset();
   c->page = ItemPage();
@@ -572,7 +695,7 @@ int FnFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlit
     if ((idx_num & (1 << a)) != 0 && k < argc) arg.reset(sqlite3_value_dup(argv[k++]));
   }
   Status s = spec.kind == Kind::kPartiql ? StartPartiql(t->ctx, *c, &c->pages)
-                                         : StartQuery(t->ctx, *c, &c->pages);
+                                         : StartQuery(t, *c, &c->pages);
   if (s.ok()) {
     c->more = true;
     s = Advance(c, t->ctx->stats(), OpCount(*t));

@@ -82,12 +82,13 @@ void SequentialSource::Launch() {
 }
 
 std::unique_ptr<PageSource> QueryPages(dynamodb::DynamoDbClient* client, RequestGate gate,
-                                       std::vector<dynamodb::QueryRequest> requests) {
+                                       std::vector<dynamodb::QueryRequest> requests,
+                                       PageTransform transform) {
   // Rows are decoded as far as SQLite reads them (see DdbColumn).
-  for (auto& r : requests) r.keep_item_text = true;
+  for (auto& r : requests) r.keep_item_text = !transform;
   size_t current = 0;
-  auto fetch = [client, requests = std::move(requests), current](ItemPage* page,
-                                                                 bool* last) mutable {
+  auto fetch = [client, requests = std::move(requests), current, transform = std::move(transform)](
+                   ItemPage* page, bool* last) mutable {
     Status s = client->Query(requests[current], page);
     if (!s.ok()) return s;
     if (!page->last_evaluated_key.empty()) {
@@ -96,7 +97,7 @@ std::unique_ptr<PageSource> QueryPages(dynamodb::DynamoDbClient* client, Request
       ++current;
     }
     *last = current >= requests.size();
-    return Status::OK();
+    return transform ? transform(page) : Status::OK();
   };
   return std::make_unique<SequentialSource>(std::move(gate), std::move(fetch));
 }
@@ -105,12 +106,12 @@ std::unique_ptr<PageSource> QueryPages(dynamodb::DynamoDbClient* client, Request
 // Parallel Scan
 
 ScanSource::ScanSource(dynamodb::DynamoDbClient* client, RequestGate gate,
-                       const dynamodb::ScanRequest& base, int segments)
-    : client_(client), gate_(std::move(gate)) {
+                       const dynamodb::ScanRequest& base, int segments, PageTransform transform)
+    : client_(client), gate_(std::move(gate)), transform_(std::move(transform)) {
   for (int i = 0; i < segments; ++i) {
     auto s = std::make_unique<Segment>(gate_.closed);
     s->request = base;
-    s->request.keep_item_text = true;  // as in QueryPages
+    s->request.keep_item_text = !transform_;  // as in QueryPages
     if (segments > 1) {
       s->request.segment = i;
       s->request.total_segments = segments;
@@ -156,8 +157,10 @@ Status ScanSource::Next(ItemPage* page, bool* done) {
 }
 
 void ScanSource::Launch(Segment* s) {
-  s->prefetch.Start([client = client_, gate = gate_, req = s->request] {
-    return gate.Run([&](ItemPage* page) { return client->Scan(req, page); });
+  s->prefetch.Start([client = client_, gate = gate_, req = s->request, transform = transform_] {
+    PageResult r = gate.Run([&](ItemPage* page) { return client->Scan(req, page); });
+    if (r.status.ok() && transform) r.status = transform(&r.page);
+    return r;
   });
 }
 

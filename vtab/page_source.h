@@ -153,18 +153,25 @@ class SequentialSource : public PageSource {
   Prefetch prefetch_;  // last: stopped before the rest goes
 };
 
+// Work done on each page on the thread that fetched it, as it arrives (a
+// table with item_encryption verifies and decrypts its items there). A
+// source given one decodes its pages into items, not item texts.
+using PageTransform = std::function<Status(dynamodb::ItemPage* page)>;
+
 // Query pages of `requests` (one per partition key value) in turn, kept as
-// item texts (the cursor decodes only what SQLite reads).
+// item texts (the cursor decodes only what SQLite reads), or decoded and
+// passed through `transform` when there is one.
 std::unique_ptr<PageSource> QueryPages(dynamodb::DynamoDbClient* client, RequestGate gate,
-                                       std::vector<dynamodb::QueryRequest> requests);
+                                       std::vector<dynamodb::QueryRequest> requests,
+                                       PageTransform transform = nullptr);
 
 // A parallel Scan: every segment has one page request in flight; pages are
 // handed out as they complete (rows of a Scan have no order). Pages are
-// item texts.
+// item texts, or with `transform` decoded items passed through it.
 class ScanSource : public PageSource {
  public:
   ScanSource(dynamodb::DynamoDbClient* client, RequestGate gate, const dynamodb::ScanRequest& base,
-             int segments);
+             int segments, PageTransform transform = nullptr);
   ~ScanSource() override;
   Status Next(dynamodb::ItemPage* page, bool* done) override;
 
@@ -179,6 +186,7 @@ class ScanSource : public PageSource {
 
   dynamodb::DynamoDbClient* client_;
   RequestGate gate_;
+  PageTransform transform_;
   std::vector<std::unique_ptr<Segment>> segments_;
   size_t live_ = 0;
   size_t next_ = 0;

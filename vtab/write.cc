@@ -3,6 +3,7 @@
 // through the statement's pipeline.
 #include "vtab/write.h"
 
+#include <cmath>
 #include <optional>
 #include <utility>
 
@@ -419,7 +420,11 @@ Status TableWriter::ReadCurrent(const Item& key, Item* item, bool* found) {
   req.key = key;
   req.consistent_read = true;
   dynamodb::GetItemResult res;
+  Stats& stats = ctx_->stats();
+  ++stats.get_item;
+  ++stats.requests;
   Status s = conn_->dynamodb().GetItem(req, &res);
+  stats.capacity_milli += static_cast<uint64_t>(std::llround(res.consumed_capacity * 1000));
   if (!s.ok()) return s;
   *found = res.found;
   *item = std::move(res.item);

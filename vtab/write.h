@@ -128,7 +128,10 @@ class TableWriter {
   // read); `change` is conditioned on its signature. *current: that item,
   // plain.
   Status ConditionOnSignature(const Row& old, Change* change, dynamodb::Item* current);
-  // item_encryption: an UPDATE as a put of the whole item, re-encrypted.
+  // item_encryption: an UPDATE as a put of the whole item, re-encrypted
+  // (with its S3 columns' objects), or a key change as a move of it
+  // re-encrypted under the new key; conditioned on the signature as read,
+  // read again only once nothing refuses the UPDATE.
   Status BuildEncryptedUpdate(sqlite3_value** values, Row old, Change* change);
   // Encodes codec column `c` (its value `v`) for the item with key `key`:
   // the stored value, and the S3 object to put, if any.
@@ -167,7 +170,7 @@ class TableWriter {
   Status MoveItem(const dynamodb::Item& new_key, const Row& old, const AttributeChanges& changes,
                   const std::set<std::string>& set_by_column, Change* change);
   // The item with `key` as this statement must see it: inside BEGIN the
-  // transaction's own write of it, else a consistent GetItem.
+  // transaction's own write of it, else a consistent GetItem (in `.stats`).
   Status ReadCurrent(const dynamodb::Item& key, dynamodb::Item* item, bool* found);
   // Inside BEGIN, before an INSERT (or a key change) of `key`: whether an
   // item with that key exists as the transaction sees it. A clash is a

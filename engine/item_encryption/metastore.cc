@@ -155,10 +155,15 @@ Status MetaStore::ProviderFromItem(const std::string& material, int64_t version,
   Item plain;
   Status s = encryptor_->Decrypt(stored, &plain);
   if (!s.ok()) return s;
+  return ProviderFromPlain(material, version, plain, out);
+}
+
+Status MetaStore::ProviderFromPlain(const std::string& material, int64_t version, const Item& plain,
+                                    std::shared_ptr<MaterialsProvider>* out) {
   std::string type, enc_alg, int_alg;
   ResolvedKey wrap;
   std::string mac;
-  s = StringField(plain, kMaterialType, &type);
+  Status s = StringField(plain, kMaterialType, &type);
   if (s.ok()) s = StringField(plain, kEncryptionAlgorithm, &enc_alg);
   if (s.ok()) s = StringField(plain, kIntegrityAlgorithm, &int_alg);
   if (s.ok()) s = BinaryField(plain, kEncryptionKey, &wrap.symmetric);
@@ -221,7 +226,10 @@ Status MetaStore::GetOrCreate(const std::string& material, int64_t version,
   bool written = false;
   s = table_->PutIfAbsent(stored, &written);
   if (!s.ok()) return s;
-  if (written) return ProviderFromItem(material, version, stored, out);
+  // The version just written is used from the keys it holds, as the
+  // Python client's MetaStore does: no read back, no protector call (a
+  // KMS Decrypt) for it.
+  if (written) return ProviderFromPlain(material, version, plain, out);
   return Load(material, version, out);  // another writer created it first
 }
 

@@ -78,6 +78,9 @@ class MetaStore {
  private:
   Status ProviderFromItem(const std::string& material, int64_t version,
                           const dynamodb::Item& stored, std::shared_ptr<MaterialsProvider>* out);
+  // The provider of a version from its entry's plain form.
+  Status ProviderFromPlain(const std::string& material, int64_t version,
+                           const dynamodb::Item& plain, std::shared_ptr<MaterialsProvider>* out);
 
   std::shared_ptr<MetaStoreTable> table_;
   std::unique_ptr<ItemEncryptor> encryptor_;

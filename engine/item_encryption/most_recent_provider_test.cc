@@ -104,6 +104,48 @@ TEST_F(MostRecentTest, RefusesOtherMaterialsAndMissingVersions) {
       << s.ToString();
 }
 
+// A MetaStore's protector that counts what it is asked for.
+class CountingProvider : public MaterialsProvider {
+ public:
+  explicit CountingProvider(std::shared_ptr<MaterialsProvider> inner) : inner_(std::move(inner)) {}
+  Status EncryptionMaterials(const EncryptionContext& context,
+                             std::shared_ptr<const Materials>* out) override {
+    ++encryptions;
+    return inner_->EncryptionMaterials(context, out);
+  }
+  Status DecryptionMaterials(const EncryptionContext& context,
+                             std::shared_ptr<const Materials>* out) override {
+    ++decryptions;
+    return inner_->DecryptionMaterials(context, out);
+  }
+  int encryptions = 0;
+  int decryptions = 0;
+
+ private:
+  std::shared_ptr<MaterialsProvider> inner_;
+};
+
+// The version a writer creates is used from the keys it generated (as the
+// Python client's MetaStore does): its protector (KMS, say) encrypts the
+// entry once and is never asked to decrypt it; a reader loads it once.
+TEST_F(MostRecentTest, AVersionItCreatesIsUsedWithoutReadingItBack) {
+  auto counting = std::make_shared<CountingProvider>(protector_);
+  store_ = std::make_shared<MetaStore>(table_, counting);
+  auto enc = Encryptor(Provider("m"));
+  Item plain = {{"id", AttributeValue::S("1")}, {"v", AttributeValue::S("x")}};
+  Item stored;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(enc->Encrypt(plain, &stored).ok());
+  EXPECT_EQ(counting->encryptions, 1);
+  EXPECT_EQ(counting->decryptions, 0);
+  auto dec = Encryptor(Provider("m"));
+  for (int i = 0; i < 3; ++i) {
+    Item back;
+    ASSERT_TRUE(dec->Decrypt(stored, &back).ok());
+    EXPECT_EQ(back, plain);
+  }
+  EXPECT_EQ(counting->decryptions, 1);
+}
+
 // The vectors' MetaStore loaded into DynamoDB Local under its own table
 // name (the signature covers it), read through DynamoDbMetaStoreTable.
 TEST(MostRecentDynamoDbTest, ReadsTheVectorsMetaStoreAndWritesNewVersions) {
