@@ -112,13 +112,7 @@ def encrypt_item(plain, table, kms, key_arn):
     return stored
 
 
-def to_boto(value):
-    (t, v), = value.items()
-    if t == "B":
-        return {"B": base64.b64decode(v)}
-    if t == "M":
-        return {"M": {k: to_boto(x) for k, x in v.items()}}
-    return value
+to_boto = cli_support.to_boto
 
 
 def plain(value):

@@ -118,18 +118,7 @@ def plain(value):
     raise AssertionError(t)
 
 
-def to_boto(value):
-    """A wire JSON value as boto3 takes it: binary as bytes, not base64 text."""
-    (t, v), = value.items()
-    if t == "B":
-        return {"B": base64.b64decode(v)}
-    if t == "BS":
-        return {"BS": [base64.b64decode(x) for x in v]}
-    if t == "M":
-        return {"M": {k: to_boto(x) for k, x in v.items()}}
-    if t == "L":
-        return {"L": [to_boto(x) for x in v]}
-    return value
+to_boto = cli_support.to_boto
 
 
 def loads(text):
