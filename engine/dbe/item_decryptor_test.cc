@@ -107,7 +107,7 @@ TEST(DbeItemDecryptor, EveryNegativeVectorFailsNamingTableAndKey) {
 
 // An item of vector `name`, its decryptor, and what decrypting a changed
 // copy says.
-class Tampered : public ::testing::Test {
+class DbeTampered : public ::testing::Test {
  protected:
   void Load(const std::string& name) {
     vectors_ = testing::LoadVectors();
@@ -134,14 +134,14 @@ class Tampered : public ::testing::Test {
   std::unique_ptr<DbeItemDecryptor> d_;
 };
 
-TEST_F(Tampered, AnEncryptedAttributeFailsTheFooter) {
+TEST_F(DbeTampered, AnEncryptedAttributeFailsTheFooter) {
   Load("decrypt_java_33.json#1");
   Item item = v_->encrypted;
   FlipByte(&item, "Stuff", 5);
   EXPECT_NE(Error(item).find("footer's signature tag does not match"), std::string::npos);
 }
 
-TEST_F(Tampered, ASignedPlainAttributeFailsTheFooter) {
+TEST_F(DbeTampered, ASignedPlainAttributeFailsTheFooter) {
   Load("decrypt_java_33.json#10");  // Stuff is SIGN_ONLY there
   Item item = v_->encrypted;
   ASSERT_NE(item.at("Stuff").type(), AttributeValue::Type::kB);
@@ -149,21 +149,21 @@ TEST_F(Tampered, ASignedPlainAttributeFailsTheFooter) {
   EXPECT_NE(Error(item).find("footer's signature tag does not match"), std::string::npos);
 }
 
-TEST_F(Tampered, TheMessageIdFailsTheCommitment) {
+TEST_F(DbeTampered, TheMessageIdFailsTheCommitment) {
   Load("decrypt_java_33.json#7");
   Item item = v_->encrypted;
   FlipByte(&item, kHeaderAttribute, 10);
   EXPECT_NE(Error(item).find("key commitment does not match"), std::string::npos);
 }
 
-TEST_F(Tampered, TheEcdsaSignatureFails) {
+TEST_F(DbeTampered, TheEcdsaSignatureFails) {
   Load("decrypt_java_33.json#6");
   Item item = v_->encrypted;
   FlipByte(&item, kFooterAttribute, kFooterTagSize + 20);
   EXPECT_NE(Error(item).find("ECDSA"), std::string::npos);
 }
 
-TEST_F(Tampered, AnAddedSignedAttributeFailsTheLegend) {
+TEST_F(DbeTampered, AnAddedSignedAttributeFailsTheLegend) {
   Load("decrypt_java_33.json#1");
   Item item = v_->encrypted;
   item["Extra"] = AttributeValue::S("x");
@@ -171,7 +171,7 @@ TEST_F(Tampered, AnAddedSignedAttributeFailsTheLegend) {
             std::string::npos);
 }
 
-TEST_F(Tampered, AnAllowedUnsignedAttributePassesThrough) {
+TEST_F(DbeTampered, AnAllowedUnsignedAttributePassesThrough) {
   vectors_ = testing::LoadVectors();
   v_ = &FindVector(vectors_, "decrypt_java_33.json#1");
   nlohmann::json decl = testing::Declaration(v_->config, f_.branch);
@@ -188,7 +188,7 @@ TEST_F(Tampered, AnAllowedUnsignedAttributePassesThrough) {
   EXPECT_FALSE(plain.count(kHeaderAttribute) || plain.count(kFooterAttribute));
 }
 
-TEST_F(Tampered, AnotherTableNameDoesNotUnwrap) {
+TEST_F(DbeTampered, AnotherTableNameDoesNotUnwrap) {
   vectors_ = testing::LoadVectors();
   v_ = &FindVector(vectors_, "decrypt_java_33.json#1");
   ASSERT_TRUE(f_.Make(testing::Declaration(v_->config, f_.branch), &d_, "OtherTable").ok());
@@ -199,7 +199,7 @@ TEST_F(Tampered, AnotherTableNameDoesNotUnwrap) {
   EXPECT_NE(s.ToString().find("does not unwrap"), std::string::npos) << s.ToString();
 }
 
-TEST_F(Tampered, AWrongBranchKeyOrVersionFails) {
+TEST_F(DbeTampered, AWrongBranchKeyOrVersionFails) {
   vectors_ = testing::LoadVectors();
   v_ = &FindVector(vectors_, "decrypt_java_33.json#1");
   testing::BranchKey wrong = f_.branch;
@@ -223,7 +223,7 @@ TEST_F(Tampered, AWrongBranchKeyOrVersionFails) {
       << e;
 }
 
-TEST_F(Tampered, NotAnSdkItem) {
+TEST_F(DbeTampered, NotAnSdkItem) {
   Load("decrypt_java_33.json#1");
   Item item = v_->encrypted;
   item.erase(kHeaderAttribute);
