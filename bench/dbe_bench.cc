@@ -36,14 +36,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/item_timer.h"
 #include "engine/codec/keys.h"
 #include "engine/dbe/declaration.h"
 #include "engine/dbe/format.h"
@@ -288,23 +287,6 @@ bool Prepare(const Item& stored, const std::string& table, const std::string& br
   return true;
 }
 
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double Time(size_t count, const std::function<bool(size_t)>& f) {
-  double start = ThreadCpuSeconds();
-  for (size_t i = 0; i < count; ++i) {
-    if (!f(i)) {
-      std::fprintf(stderr, "item %zu: decrypt or verify failed\n", i);
-      std::exit(1);
-    }
-  }
-  return ThreadCpuSeconds() - start;
-}
-
 int Main(int argc, char** argv) {
   int reps = 5, passes = 5;
   std::string items_path, json_path;
@@ -396,12 +378,12 @@ int Main(int argc, char** argv) {
   const size_t items = stored.size(), n = items * static_cast<size_t>(passes);
   std::vector<double> t_cached, t_uncached, t_raw;
   for (int r = 0; r < reps; ++r) {
-    t_uncached.push_back(
-        Time(n, [&](size_t i) { return uncached->Decrypt(stored[i % items], &back).ok(); }));
-    t_cached.push_back(
-        Time(n, [&](size_t i) { return cached->Decrypt(stored[i % items], &back).ok(); }));
-    t_raw.push_back(
-        Time(n, [&](size_t i) { return peer.Decrypt(raw[i % items], flavor == 1, &raw_plain); }));
+    t_uncached.push_back(bench::TimeItems(
+        n, [&](size_t i) { return uncached->Decrypt(stored[i % items], &back).ok(); }));
+    t_cached.push_back(bench::TimeItems(
+        n, [&](size_t i) { return cached->Decrypt(stored[i % items], &back).ok(); }));
+    t_raw.push_back(bench::TimeItems(
+        n, [&](size_t i) { return peer.Decrypt(raw[i % items], flavor == 1, &raw_plain); }));
   }
   auto rate = [n](const std::vector<double>& t) {
     return static_cast<double>(n) / *std::min_element(t.begin(), t.end());
