@@ -35,13 +35,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
-#include <functional>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench/item_timer.h"
 #include "engine/item_encryption/attribute_serialization.h"
 #include "engine/item_encryption/item_encryptor.h"
 #include "engine/item_encryption/material_description.h"
@@ -207,23 +206,6 @@ class RawPeer {
   std::string scratch_;
 };
 
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double Time(size_t count, const std::function<bool(size_t)>& f) {
-  double start = ThreadCpuSeconds();
-  for (size_t i = 0; i < count; ++i) {
-    if (!f(i)) {
-      std::fprintf(stderr, "item %zu: decrypt or verify failed\n", i);
-      std::exit(1);
-    }
-  }
-  return ThreadCpuSeconds() - start;
-}
-
 int Main(int argc, char** argv) {
   int reps = 5;
   size_t items = 2000;
@@ -315,11 +297,12 @@ int Main(int argc, char** argv) {
   const size_t n = items * static_cast<size_t>(passes);
   Item back;
   for (int r = 0; r < reps; ++r) {
-    t_enc.push_back(Time(n, [&](size_t i) { return enc->Decrypt(stored[i % items], &back).ok(); }));
-    t_raw.push_back(
-        Time(n, [&](size_t i) { return peer.DecryptItem(raw[i % items], false, &raw_plain); }));
-    t_raw_digests.push_back(
-        Time(n, [&](size_t i) { return peer.DecryptItem(raw[i % items], true, &raw_plain); }));
+    t_enc.push_back(
+        bench::TimeItems(n, [&](size_t i) { return enc->Decrypt(stored[i % items], &back).ok(); }));
+    t_raw.push_back(bench::TimeItems(
+        n, [&](size_t i) { return peer.DecryptItem(raw[i % items], false, &raw_plain); }));
+    t_raw_digests.push_back(bench::TimeItems(
+        n, [&](size_t i) { return peer.DecryptItem(raw[i % items], true, &raw_plain); }));
   }
   auto rate = [n](const std::vector<double>& t) {
     return static_cast<double>(n) / *std::min_element(t.begin(), t.end());

@@ -121,6 +121,23 @@ def create_table(client, name, key="id", key_type="S", range_key=None):
                         BillingMode="PAY_PER_REQUEST")
 
 
+def to_boto(value):
+    """A DynamoDB JSON value (binary as base64 text) as boto3 takes it
+    (binary as bytes)."""
+    import base64
+
+    (t, v), = value.items()
+    if t == "B":
+        return {"B": base64.b64decode(v)}
+    if t == "BS":
+        return {"BS": [base64.b64decode(x) for x in v]}
+    if t == "M":
+        return {"M": {k: to_boto(x) for k, x in v.items()}}
+    if t == "L":
+        return {"L": [to_boto(x) for x in v]}
+    return value
+
+
 def load_test_module(name, relative_path):
     """The Python file tests/`relative_path` (a data set beside the tests),
     loaded as module `name`."""

@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
 
+from cli_support import to_boto  # noqa: F401 (wire JSON as boto3 takes it, for the tests)
+
 DESC = "*amzn-ddb-map-desc*"
 SIG = "*amzn-ddb-map-sig*"
 
@@ -333,20 +335,6 @@ def encrypt_item(plain, table, actions, aes_key, hmac_key, description=None):
 
 
 # ---- wire JSON and boto3's items ----
-
-def to_boto(value):
-    """A wire JSON value as boto3 takes it: binary as bytes, not base64 text."""
-    (t, v), = value.items()
-    if t == "B":
-        return {"B": base64.b64decode(v)}
-    if t == "BS":
-        return {"BS": [base64.b64decode(x) for x in v]}
-    if t == "M":
-        return {"M": {k: to_boto(x) for k, x in v.items()}}
-    if t == "L":
-        return {"L": [to_boto(x) for x in v]}
-    return value
-
 
 def from_boto(item):
     """A boto3 item as wire JSON (binary as base64 text)."""

@@ -431,7 +431,9 @@ int DdbConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
   }
   t->writer = std::make_unique<TableWriter>(db, ctx, t->conn, t->table, t->desc.key,
                                             std::move(write_columns), t->item_column);
-  t->writer->set_encryptor(t->encryptor);  // item_encryption: writes encrypt and sign
+  // item_encryption: writes encrypt and sign (the Encryption Client's;
+  // the Database Encryption SDK's are refused, ItemScheme::WriteRefusal).
+  t->writer->set_encryptor(std::dynamic_pointer_cast<item_encryption::ItemEncryptor>(t->encryptor));
   *out = &t.release()->base;
   return SQLITE_OK;
 }

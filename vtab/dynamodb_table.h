@@ -124,7 +124,7 @@ struct DdbTable {
   CursorCodecs::Source codec_source;
   // The catalog's item_encryption (encrypted_items.h): every item read is
   // verified and decrypted; null for other tables.
-  std::shared_ptr<item_encryption::ItemEncryptor> encryptor;
+  std::shared_ptr<item_encryption::ItemScheme> encryptor;
 
   // The column holding `attribute`, or -1.
   int ColumnOf(const std::string& attribute) const {

@@ -1,28 +1,55 @@
-// Reading tables of the AWS DynamoDB Encryption Client: the ItemEncryptor a
-// connected table gets, and items verified and decrypted as pages arrive
-// (encrypted_items.h).
+// Reading tables of the AWS DynamoDB Encryption Client or the AWS Database
+// Encryption SDK: the ItemScheme a connected table gets, and items verified
+// and decrypted as pages arrive (encrypted_items.h).
 #include "vtab/encrypted_items.h"
 
 #include <utility>
 #include <vector>
 
+#include "engine/dbe/factory.h"
 #include "engine/item_encryption/factory.h"
 #include "engine/kms/client.h"
 
 namespace ddb::vtab {
+namespace {
 
-Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,
-                         const dynamodb::KeySchema& key, std::shared_ptr<Connection> conn,
-                         std::shared_ptr<codec::KeyStore> keys,
-                         std::shared_ptr<item_encryption::ItemEncryptor>* out) {
-  item_encryption::ProviderServices services;
-  services.keys = std::move(keys);
+// KMS clients through `conn` while it lives.
+item_encryption::KmsClientFor KmsFor(const std::shared_ptr<Connection>& conn) {
   std::weak_ptr<Connection> weak = conn;
-  services.kms = [weak](const std::string& region, std::shared_ptr<kms::KmsClient>* client) {
+  return [weak](const std::string& region, std::shared_ptr<kms::KmsClient>* client) {
     std::shared_ptr<Connection> c = weak.lock();
     if (!c) return Status::Cancelled("the connection is closed");
     return c->OpenKms(region, client);
   };
+}
+
+}  // namespace
+
+Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,
+                         const dynamodb::KeySchema& key, std::shared_ptr<Connection> conn,
+                         std::shared_ptr<codec::KeyStore> keys,
+                         std::shared_ptr<item_encryption::ItemScheme>* out) {
+  if (decl.dbe) {
+    dbe::KeyringServices services;
+    services.keys = std::move(keys);
+    std::weak_ptr<Connection> weak = conn;
+    services.kms = KmsFor(conn);
+    services.dynamodb = [weak](std::shared_ptr<dynamodb::DynamoDbClient>* client) {
+      std::shared_ptr<Connection> c = weak.lock();
+      if (!c) return Status::Cancelled("the connection is closed");
+      *client = c->shared_dynamodb();
+      return Status::OK();
+    };
+    std::unique_ptr<dbe::DbeItemDecryptor> decryptor;
+    Status s = dbe::MakeItemDecryptor(*decl.dbe, table, key, services, &decryptor);
+    if (!s.ok()) return s;
+    *out = std::move(decryptor);
+    return Status::OK();
+  }
+  item_encryption::ProviderServices services;
+  services.keys = std::move(keys);
+  std::weak_ptr<Connection> weak = conn;
+  services.kms = KmsFor(conn);
   services.metastore = [weak](const std::string& name,
                               std::shared_ptr<item_encryption::MetaStoreTable>* store) {
     std::shared_ptr<Connection> c = weak.lock();
@@ -44,7 +71,7 @@ constexpr size_t kWarningsPerPage = 10;
 
 }  // namespace
 
-Status DecryptPage(item_encryption::ItemEncryptor& encryptor, ModuleContext* ctx,
+Status DecryptPage(item_encryption::ItemScheme& encryptor, ModuleContext* ctx,
                    dynamodb::ItemPage* page) {
   std::vector<dynamodb::Item> stored;
   if (!page->item_texts.empty()) {

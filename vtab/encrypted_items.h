@@ -1,5 +1,6 @@
-// Tables the AWS DynamoDB Encryption Client wrote (catalog "item_encryption",
-// engine/item_encryption/): the table's ItemEncryptor built when the table is
+// Tables the AWS DynamoDB Encryption Client (engine/item_encryption/) or
+// the AWS Database Encryption SDK (engine/dbe/) wrote (catalog
+// "item_encryption"): the table's ItemScheme built when the table is
 // connected, and the one place its items are verified and decrypted on the
 // way in. Every page source StartScan builds from DynamoDB (Scan, Query,
 // GetItem, BatchGetItem, an index Query's fetch), with the transaction's
@@ -25,23 +26,26 @@
 #include "engine/dynamodb/client.h"
 #include "engine/item_encryption/declaration.h"
 #include "engine/item_encryption/item_encryptor.h"
+#include "engine/item_encryption/item_scheme.h"
 #include "engine/status.h"
 #include "vtab/module.h"
 #include "vtab/page_source.h"
 
 namespace ddb::vtab {
 
-// The ItemEncryptor of `table` (key schema `key`) for `decl`: keys through
-// `keys`, KMS and the MetaStore through `conn`. Nothing is sent here.
+// The ItemScheme of `table` (key schema `key`) for `decl`, by its scheme
+// (an ItemEncryptor or a dbe::DbeItemDecryptor): keys through `keys`; KMS,
+// the MetaStore and the branch key store through `conn`. Nothing is sent
+// here.
 Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const std::string& table,
                          const dynamodb::KeySchema& key, std::shared_ptr<Connection> conn,
                          std::shared_ptr<codec::KeyStore> keys,
-                         std::shared_ptr<item_encryption::ItemEncryptor>* out);
+                         std::shared_ptr<item_encryption::ItemScheme>* out);
 
 // Replaces the items of `page` (decoded or item texts) by their plain
 // forms. A failing item is the error, or with `ctx->options().verify_warn`
 // a warning, counted and left out.
-Status DecryptPage(item_encryption::ItemEncryptor& encryptor, ModuleContext* ctx,
+Status DecryptPage(item_encryption::ItemScheme& encryptor, ModuleContext* ctx,
                    dynamodb::ItemPage* page);
 
 // DecryptPage as a PageTransform (page_source.h): a Scan's or Query's
@@ -54,13 +58,13 @@ PageTransform DecryptOnArrival(std::shared_ptr<item_encryption::ItemEncryptor> e
 class DecryptingSource : public PageSource {
  public:
   DecryptingSource(std::unique_ptr<PageSource> inner,
-                   std::shared_ptr<item_encryption::ItemEncryptor> encryptor, ModuleContext* ctx)
+                   std::shared_ptr<item_encryption::ItemScheme> encryptor, ModuleContext* ctx)
       : inner_(std::move(inner)), encryptor_(std::move(encryptor)), ctx_(ctx) {}
   Status Next(dynamodb::ItemPage* page, bool* done) override;
 
  private:
   std::unique_ptr<PageSource> inner_;
-  std::shared_ptr<item_encryption::ItemEncryptor> encryptor_;
+  std::shared_ptr<item_encryption::ItemScheme> encryptor_;
   ModuleContext* ctx_;
 };
 

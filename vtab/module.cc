@@ -71,6 +71,14 @@ int DdbFindFunction(sqlite3_vtab*, int nargs, const char* name,
 // from here on and are dropped; a reader already going keeps its own.
 int DdbUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
   auto* t = reinterpret_cast<DdbTable*>(vtab);
+  if (t->encryptor) {
+    Status refused = t->encryptor->WriteRefusal();
+    if (!refused.ok()) {
+      sqlite3_free(vtab->zErrMsg);
+      vtab->zErrMsg = sqlite3_mprintf("%s", refused.ToString().c_str());
+      return SQLITE_ERROR;
+    }
+  }
   t->ctx->scan_cache().Forget(t);
   // Inside BEGIN a failed row leaves none of its writes (a key change is
   // two); SQLite's statement savepoint undoes the statement's earlier rows.

@@ -194,14 +194,26 @@ Status ParseItemEncryption(const json& value, std::string_view origin, std::stri
   if (!value.is_object()) {
     return fail(At("item_encryption", "must be an object with \"scheme\" and \"materials\""));
   }
+  auto scheme = value.find("scheme");
+  if (scheme != value.end() && *scheme == dbe::kSchemeDatabaseEncryptionSdk) {
+    auto sdk = std::make_shared<dbe::DbeDecl>();
+    Status s = dbe::ParseDbeDecl(value, sdk.get());
+    if (!s.ok()) return fail(s);
+    ItemEncryptionDecl d;
+    d.scheme = dbe::kSchemeDatabaseEncryptionSdk;
+    d.dbe = std::move(sdk);
+    *out = std::move(d);
+    return Status::OK();
+  }
   Status s = OnlyMembers(value, "item_encryption", {"scheme", "materials", "actions"});
   if (!s.ok()) return fail(s);
   ItemEncryptionDecl d;
   s = StringMember(value, "item_encryption", "scheme", true, &d.scheme);
   if (!s.ok()) return fail(s);
   if (d.scheme != kSchemeDynamoDbEncryptionClient) {
-    return fail(At("item_encryption.scheme", "unknown scheme \"" + d.scheme + "\" (known: " +
-                                                 kSchemeDynamoDbEncryptionClient + ")"));
+    return fail(At("item_encryption.scheme", "unknown scheme \"" + d.scheme +
+                                                 "\" (known: " + kSchemeDynamoDbEncryptionClient +
+                                                 ", " + dbe::kSchemeDatabaseEncryptionSdk + ")"));
   }
   auto materials = value.find("materials");
   if (materials == value.end()) return fail(At("item_encryption", "missing \"materials\""));

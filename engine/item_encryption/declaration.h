@@ -21,6 +21,9 @@
 // to 300. Every other member, a wrong type or an unknown name is an error
 // "ORIGIN: table T, item_encryption.materials.signing_key: ...". Parsing
 // reads no key.
+//
+// The scheme "aws-database-encryption-sdk" (the AWS Database Encryption SDK)
+// has members of its own, parsed by engine/dbe/declaration.h into `dbe`.
 #pragma once
 
 #include <memory>
@@ -30,6 +33,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "engine/dbe/declaration.h"
 #include "engine/item_encryption/key_reference.h"
 #include "engine/item_encryption/materials.h"
 #include "engine/status.h"
@@ -61,6 +65,9 @@ struct ItemEncryptionDecl {
   std::string scheme;
   ProviderDecl materials;
   Actions actions;
+  // The AWS Database Encryption SDK's declaration (then `materials` and
+  // `actions` are unused); null for the DynamoDB Encryption Client.
+  std::shared_ptr<const dbe::DbeDecl> dbe;
 };
 
 // Parses `value`, the JSON of `item_encryption` in table `table` of the

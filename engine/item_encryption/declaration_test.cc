@@ -68,8 +68,11 @@ TEST(DeclarationTest, ErrorsNameFileTableAndField) {
           "signing_key": "env:B"}, "extra": 1})",
        "catalog.json: table Orders, item_encryption: unknown field \"extra\""},
       {R"({"materials": {}})", "item_encryption: missing \"scheme\""},
+      {R"({"scheme": "aws-dynamodb-encryption", "materials": {}})",
+       "item_encryption.scheme: unknown scheme \"aws-dynamodb-encryption\" (known: "
+       "aws-dynamodb-encryption-client, aws-database-encryption-sdk)"},
       {R"({"scheme": "aws-database-encryption-sdk", "materials": {}})",
-       "item_encryption.scheme: unknown scheme \"aws-database-encryption-sdk\""},
+       "item_encryption: missing \"keyring\""},
       {"{" + base + "}", "item_encryption: missing \"materials\""},
       {"{" + base + R"(, "materials": {"provider": "sttic"}})",
        "item_encryption.materials.provider: unknown provider \"sttic\" (static, wrapped, "

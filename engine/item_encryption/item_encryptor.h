@@ -29,33 +29,34 @@
 #include "engine/dynamodb/attribute_value.h"
 #include "engine/dynamodb/client.h"
 #include "engine/item_encryption/crypto.h"
+#include "engine/item_encryption/item_scheme.h"
 #include "engine/item_encryption/materials.h"
 #include "engine/item_encryption/signature.h"
 #include "engine/status.h"
 
 namespace ddb::item_encryption {
 
-class ItemEncryptor {
+class ItemEncryptor : public ItemScheme {
  public:
   // InvalidArgument "table T: item_encryption: key attribute "id" cannot be
   // encrypted (...)" when the declaration encrypts a key attribute.
   static Status Create(std::string table, const dynamodb::KeySchema& key, Actions actions,
                        std::shared_ptr<MaterialsProvider> provider,
                        std::unique_ptr<ItemEncryptor>* out);
-  ~ItemEncryptor();
+  ~ItemEncryptor() override;
 
   // Verifies and decrypts. Errors: no signature, a description the client
   // never writes, materials the provider cannot give (wrong key, unknown
   // MetaStore version, KMS refusal), a signature that does not verify, an
   // encrypted attribute that is not binary or does not decrypt.
-  Status Decrypt(const dynamodb::Item& stored, dynamodb::Item* plain);
+  Status Decrypt(const dynamodb::Item& stored, dynamodb::Item* plain) override;
   // Encrypts and signs. InvalidArgument for a plain item that holds either
   // reserved attribute.
   Status Encrypt(const dynamodb::Item& plain, dynamodb::Item* stored);
 
   const std::string& table() const { return table_; }
   // The action applied to attribute `name`, key rules included.
-  Action ActionFor(std::string_view name) const { return actions_.For(name); }
+  Action ActionFor(std::string_view name) const override { return actions_.For(name); }
   const Actions& actions() const { return actions_; }
 
  private:
