@@ -16,6 +16,7 @@
 // With --ddbsql PATH it also runs that binary against the responder: an
 // INSERT of N rows (a conditional PutItem each) and, for the start-up's
 // share, a statement that writes nothing; its CPU is the child's (wait4).
+// --ddbsql-only skips the client measures.
 //
 // Output: one line per measure, "name: X us CPU per request (user U, sys
 // S), R requests/s".
@@ -261,7 +262,7 @@ void InFlight(const std::string& name, int n, int window,
         });
         lock.lock();
       }
-      cv.wait(lock, [&] { return done >= started && (started - done < window || done >= count); });
+      cv.wait(lock, [&] { return done >= count || (started < count && started - done < window); });
     }
   };
   run(50);
@@ -382,12 +383,24 @@ void RunDdbsql(const std::string& path, const std::string& url, int rows, const 
   std::fflush(stdout);
 }
 
+// Whole statements through the binary: an INSERT of n rows (a conditional
+// PutItem each), start-up and the table's DescribeTable and sample included,
+// and that start-up alone.
+void RunStatements(const std::string& ddbsql, const std::string& url, int n) {
+  std::string rows = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < " +
+                     std::to_string(n) + ") ";
+  RunDdbsql(ddbsql, url, n, "ddbsql INSERT",
+            rows + "INSERT INTO t(id, v) SELECT 'key-' || i, 'a small value' FROM c;");
+  RunDdbsql(ddbsql, url, n, "ddbsql start-up alone", "SELECT count(*) FROM t;");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int n = 10000;
   int window = 32;
   std::string ddbsql;
+  bool ddbsql_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--requests" && i + 1 < argc) {
@@ -396,8 +409,12 @@ int main(int argc, char** argv) {
       window = std::atoi(argv[++i]);
     } else if (a == "--ddbsql" && i + 1 < argc) {
       ddbsql = argv[++i];
+    } else if (a == "--ddbsql-only") {
+      ddbsql_only = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--requests N] [--inflight N] [--ddbsql PATH]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--requests N] [--inflight N] [--ddbsql PATH [--ddbsql-only]]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -425,6 +442,12 @@ int main(int argc, char** argv) {
                   s3::AddressingStyle::kPath);
 
   std::printf("request CPU: %d requests each, loopback responder (its CPU not counted)\n", n);
+  if (ddbsql_only) {
+    RunStatements(ddbsql, url, n);
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    return 0;
+  }
   Serial("PutItem serial", n, [&](int i) { return ddb.PutItem(MakePut(i)); });
   Serial("GetItem serial", n, [&](int i) {
     dynamodb::GetItemResult r;
@@ -506,16 +529,7 @@ int main(int argc, char** argv) {
     Report("piece: JSON (PutItem)", n, a, Cpu::Now());
     if (total == 0) std::puts("");
   }
-  if (!ddbsql.empty()) {
-    // Whole statements through the binary: an INSERT of n rows (a
-    // conditional PutItem each), start-up and the table's DescribeTable
-    // and sample included.
-    std::string rows = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < " +
-                       std::to_string(n) + ") ";
-    RunDdbsql(ddbsql, url, n, "ddbsql INSERT",
-              rows + "INSERT INTO t(id, v) SELECT 'key-' || i, 'a small value' FROM c;");
-    RunDdbsql(ddbsql, url, n, "ddbsql start-up alone", "SELECT count(*) FROM t;");
-  }
+  if (!ddbsql.empty()) RunStatements(ddbsql, url, n);
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   return 0;

@@ -497,7 +497,7 @@ TEST_F(AwsClientRetryTest, StartedCallsAreRetriedOnTheLoopAndAllSucceed) {
   auto aws = MakeAws(FastPolicy(11), std::make_shared<RetryQuota>());
   ASSERT_TRUE(ListTables(aws).ok());
   uint64_t requests_before = aws->counters().requests.load();
-  ASSERT_TRUE(proxy_->SetPlan({"throttle", "500", "503", "throttle", "reset", "throttle"}));
+  ASSERT_TRUE(proxy_->SetPlan({"throttle", "500", "503", "throttle", "provisioned", "throttle"}));
   constexpr int kCalls = 10;
   Completions done;
   // All started from this thread at once; none waits for another.

@@ -105,8 +105,11 @@ void S3Resolver::FetchAll(const std::vector<const std::string*>& uris,
       });
       lock.lock();
     }
-    const size_t seen = finished;
-    cv.wait(lock, [&] { return finished != seen; });
+    // Until all are in, or a slot is free for the next (a GET may have
+    // ended already, even at once: a malformed URI).
+    cv.wait(lock, [&] {
+      return finished == uris.size() || (started < uris.size() && started - finished < window);
+    });
   }
 }
 
