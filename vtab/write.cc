@@ -385,8 +385,11 @@ Status TableWriter::Send(Change change, int* code) {
   WritePipeline* pipeline = &pipeline_;
   pipeline_.Submit([this, client, stats, table, hash, ledger, who, shared,
                     pipeline](WritePipeline::Done done) {
-    PostStep post = [pipeline](std::function<void()> step) { pipeline->Post(std::move(step)); };
-    // The S3 half around the DynamoDB request, on SQLite's thread.
+    // The S3 half around the DynamoDB request: its ledger steps on the
+    // pipeline's ledger thread.
+    PostStep post = [pipeline](std::function<void()> step) {
+      pipeline->PostToLedger(std::move(step));
+    };
     auto write = [this, client, stats, table, hash, ledger, who, shared, post, done]() {
       auto out = std::make_shared<WriteOutcome>();
       StartWrite start_write = [client, stats, table, hash, shared,
@@ -414,7 +417,7 @@ Status TableWriter::Send(Change change, int* code) {
           });
     };
     if (!shared->read_old_s3) {
-      write();
+      post(std::move(write));
       return;
     }
     client->StartGetItem(OldObjectsRequest(*shared), [this, shared, post, done, write](

@@ -62,7 +62,35 @@ void WriteOutcome::Add(WriteOutcome other) {
 
 WritePipeline::WritePipeline(int limit) : limit_(std::max(1, limit)) {}
 
-WritePipeline::~WritePipeline() { Wait(); }
+WritePipeline::~WritePipeline() {
+  Wait();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (ledger_thread_.joinable()) ledger_thread_.join();
+}
+
+void WritePipeline::PostToLedger(std::function<void()> step) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ledger_steps_.push_back(std::move(step));
+  if (!ledger_thread_.joinable()) ledger_thread_ = std::thread([this] { LedgerLoop(); });
+  cv_.notify_all();
+}
+
+void WritePipeline::LedgerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !ledger_steps_.empty(); });
+    if (ledger_steps_.empty()) return;  // stopping
+    std::function<void()> step = std::move(ledger_steps_.front());
+    ledger_steps_.pop_front();
+    lock.unlock();
+    step();
+    lock.lock();
+  }
+}
 
 void WritePipeline::set_limit(int limit) { limit_ = std::max(1, limit); }
 

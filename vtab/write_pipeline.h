@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/dynamodb/client.h"
@@ -75,8 +76,10 @@ struct WriteOutcome {
 // it is given, from whatever thread its last answer arrives on. A write of
 // several steps (the S3 half of a codec column's write) hands each next step
 // to Post(): it runs on SQLite's thread the next time the pipeline waits
-// (Submit, Wait, Take), so a step may use the ledger and block briefly.
-// Not thread-safe except Post() and the Done callbacks.
+// (Submit, Wait, Take); or to PostToLedger(): it runs on the pipeline's one
+// ledger thread, in order, so that the ledger's durable commits (an fsync
+// each) overlap SQLite's work on the next rows instead of adding to it.
+// Not thread-safe except Post(), PostToLedger() and the Done callbacks.
 class WritePipeline {
  public:
   using Done = std::function<void(WriteOutcome)>;
@@ -97,6 +100,9 @@ class WritePipeline {
   void Submit(Task task);
   // Runs `step` on the pipeline's thread at its next wait. Any thread.
   void Post(std::function<void()> step);
+  // Runs `step` on the pipeline's ledger thread (started on first use),
+  // after the steps posted there before it. Any thread.
+  void PostToLedger(std::function<void()> step);
   // Waits for every write; returns what they did since the last Take().
   WriteOutcome Take();
   // Waits for every write, keeping what they did for Take().
@@ -110,14 +116,19 @@ class WritePipeline {
   // Runs posted steps until `ready()` holds (`lock` held when it is asked).
   void RunUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
   Done MakeDone();
+  // The ledger thread: runs ledger_steps_ until stopped.
+  void LedgerLoop();
 
   int limit_;
   int max_in_flight_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
-  int in_flight_ = 0;                         // guarded by mu_
-  std::deque<std::function<void()>> posted_;  // guarded by mu_
-  WriteOutcome total_;                        // guarded by mu_
+  int in_flight_ = 0;                               // guarded by mu_
+  std::deque<std::function<void()>> posted_;        // guarded by mu_
+  WriteOutcome total_;                              // guarded by mu_
+  std::deque<std::function<void()>> ledger_steps_;  // guarded by mu_
+  bool stopping_ = false;                           // guarded by mu_
+  std::thread ledger_thread_;
 };
 
 // Whether `s` is DynamoDB refusing a single-item write's condition.

@@ -193,6 +193,37 @@ TEST(WritePipelineTest, PostedStepsRunOnTheSubmittingThread) {
   EXPECT_EQ(steps_elsewhere.load(), 0);
 }
 
+TEST(WritePipelineTest, LedgerStepsRunInOrderOnOneOtherThread) {
+  Completer completer;
+  WritePipeline pipeline(8);
+  const std::thread::id me = std::this_thread::get_id();
+  std::mutex mu;
+  std::vector<int> order;
+  std::vector<std::thread::id> threads;
+  for (int i = 0; i < 20; ++i) {
+    // A first step on the ledger thread, a request, a last step there.
+    pipeline.Submit([&, i](WritePipeline::Done done) {
+      pipeline.PostToLedger([&, i, done] {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          order.push_back(i);
+          threads.push_back(std::this_thread::get_id());
+        }
+        completer.Add([&, done](WriteOutcome o) { pipeline.PostToLedger([done, o] { done(o); }); },
+                      Written(1));
+      });
+    });
+  }
+  EXPECT_EQ(pipeline.Take().written, 20u);
+  std::vector<int> want(20);
+  for (int i = 0; i < 20; ++i) want[i] = i;
+  EXPECT_EQ(order, want);  // in the order posted
+  for (const std::thread::id& t : threads) {
+    EXPECT_NE(t, me);
+    EXPECT_EQ(t, threads[0]);  // one thread
+  }
+}
+
 TEST(WritePipelineTest, TheFirstFailureIsKeptAndFailedSaysSo) {
   Completer completer;
   WritePipeline pipeline(3);

@@ -58,13 +58,13 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
 
 // WriteWithS3 for one item without blocking on the network: the steps that
 // use the ledger (record the intents, resolve them) and the HEADs of shared
-// objects run on the thread `post` runs steps on (SQLite's: the write
-// pipeline's), while the uploads (one after another, in order) and the
+// objects run where `post` runs steps (the write pipeline's ledger thread;
+// the first step is the caller's), while the uploads (one after another, in order) and the
 // DynamoDB request (`start_write`, which must call its argument once with
 // the request's outcome) go through the HTTP client's event loop. The ledger
 // order is WriteWithS3's: intents recorded before any upload, the DynamoDB
 // write after the last one, the intents resolved after it. `done` gets what
-// WriteWithS3 returns, on the posting thread. Every argument must outlive
+// WriteWithS3 returns, on the thread `post` runs steps on. Every argument must outlive
 // the write (`writes` is copied).
 using PostStep = std::function<void(std::function<void()>)>;
 using StartWrite = std::function<void(std::function<void(Status)>)>;
