@@ -211,8 +211,8 @@ std::string S3StatsText(const vtab::Stats& stats) {
   char buf[200];
   std::string reads;
   if (ull gets = Load(stats.s3_gets), hits = Load(stats.s3_cache_hits); gets + hits > 0) {
-    std::snprintf(buf, sizeof(buf), "%llu GETs, %llu bytes, %llu cache hits", gets,
-                  Load(stats.s3_bytes), hits);
+    std::snprintf(buf, sizeof(buf), "%llu GETs, %llu bytes, %llu cache hits, in flight max %llu",
+                  gets, Load(stats.s3_bytes), hits, Load(stats.s3_in_flight_max));
     reads = buf;
   }
   std::string writes;

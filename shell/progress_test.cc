@@ -93,13 +93,16 @@ TEST(ProgressTest, S3StatsTextCountsReadsAndWrites) {
   stats.s3_gets = 3;
   stats.s3_bytes = 1200;
   stats.s3_cache_hits = 1;
-  EXPECT_EQ(S3StatsText(stats), "S3: 3 GETs, 1200 bytes, 1 cache hits");
+  stats.s3_in_flight_max = 2;
+  EXPECT_EQ(S3StatsText(stats), "S3: 3 GETs, 1200 bytes, 1 cache hits, in flight max 2");
   stats.s3_puts = 5;
   stats.s3_put_bytes = 5000;
-  EXPECT_EQ(S3StatsText(stats), "S3: 3 GETs, 1200 bytes, 1 cache hits; 5 PUTs, 5000 bytes sent");
+  EXPECT_EQ(S3StatsText(stats),
+            "S3: 3 GETs, 1200 bytes, 1 cache hits, in flight max 2; 5 PUTs, 5000 bytes sent");
   stats.s3_deletes = 2;
   EXPECT_EQ(S3StatsText(stats),
-            "S3: 3 GETs, 1200 bytes, 1 cache hits; 5 PUTs, 5000 bytes sent, 2 objects deleted");
+            "S3: 3 GETs, 1200 bytes, 1 cache hits, in flight max 2; 5 PUTs, 5000 bytes sent, 2 "
+            "objects deleted");
   vtab::Stats writes;
   writes.s3_deletes = 1;
   EXPECT_EQ(S3StatsText(writes), "S3: 1 object deleted");

@@ -177,7 +177,7 @@ class CodecSessionTest(repl_test.ReplTestCase):
         # A read still has its own S3 line.
         r = self.sql(".stats on\nSELECT la FROM codec_items WHERE id = 'a';\n")
         self.assertEqual(r.stdout, "z\n", r)
-        self.assertRegex(r.stderr, r"S3: 1 GETs?, \d+ bytes, 0 cache hits?\n")
+        self.assertRegex(r.stderr, r"S3: 1 GETs?, \d+ bytes, 0 cache hits?, in flight max 1\n")
 
     # --- .sweep ---------------------------------------------------------------------
 

@@ -62,6 +62,12 @@ class CountingFetcher : public codec::BatchFetcher {
       stats_->s3_gets += after.gets - before.gets;
       stats_->s3_bytes += after.bytes - before.bytes;
       stats_->s3_cache_hits += after.cache_hits - before.cache_hits;
+      // The resolver keeps its window full: a batch of N GETs has
+      // min(N, window) in flight at its start.
+      uint64_t in_flight = std::min<uint64_t>(after.gets - before.gets, resolver_->concurrency());
+      uint64_t seen = stats_->s3_in_flight_max.load();
+      while (in_flight > seen && !stats_->s3_in_flight_max.compare_exchange_weak(seen, in_flight)) {
+      }
     }
   }
 

@@ -179,6 +179,7 @@ void Stats::Reset() {
                   &s3_gets,
                   &s3_bytes,
                   &s3_cache_hits,
+                  &s3_in_flight_max,
                   &s3_puts,
                   &s3_put_bytes,
                   &s3_deletes,

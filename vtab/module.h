@@ -62,6 +62,8 @@ struct Stats {
   std::atomic<uint64_t> s3_gets{0};
   std::atomic<uint64_t> s3_bytes{0};
   std::atomic<uint64_t> s3_cache_hits{0};
+  // The most of those GETs in flight at once (one page's batch).
+  std::atomic<uint64_t> s3_in_flight_max{0};
   // Writes through S3 columns (write_s3.cc): objects uploaded and their
   // bytes, and objects deleted (superseded, or a failed write's own).
   std::atomic<uint64_t> s3_puts{0};
@@ -98,8 +100,16 @@ struct Stats {
   }
 };
 
+// Writes a statement keeps in flight outside BEGIN, unless set otherwise
+// (ModuleOptions::write_parallel).
+inline constexpr int kDefaultWriteParallel = 32;
+
 struct ModuleOptions {
   int scan_segments = 0;  // parallel scan segments; 0: chosen per table
+  // Writes one statement keeps in flight at most outside BEGIN (conditional
+  // PutItem/UpdateItem/DeleteItem, BatchWriteItem requests, writes with S3
+  // columns); at least 1.
+  int write_parallel = kDefaultWriteParallel;
   bool consistent_read = false;
   int sample_items = 100;  // items read to find a table's attributes
   // A full Scan of a table DescribeTable estimates above this many items

@@ -200,33 +200,33 @@ std::vector<S3Write> TableWriter::S3Deletes() const {
   return out;
 }
 
-Status TableWriter::ReadOldObjects(Change* change) {
-  if (change->s3.empty() || !change->read_old_s3) return Status::OK();
+dynamodb::GetItemRequest TableWriter::OldObjectsRequest(const Change& change) const {
   dynamodb::GetItemRequest req;
   req.table = table_;
-  req.key = change->key;
+  req.key = change.key;
   req.consistent_read = true;
   std::string projection;
-  for (size_t i = 0; i < change->s3.size(); ++i) {
+  for (size_t i = 0; i < change.s3.size(); ++i) {
     std::string n = "#s" + std::to_string(i);
-    req.names[n] = change->s3[i].attribute;
+    req.names[n] = change.s3[i].attribute;
     projection += (projection.empty() ? "" : ", ") + n;
   }
   req.projection = projection;
-  dynamodb::GetItemResult res;
-  Status s = conn_->dynamodb().GetItem(req, &res);
-  if (!s.ok()) return s.WithContext(change->what);
-  OldObjects(res.item, &change->s3);
+  return req;
+}
+
+void TableWriter::ApplyOldObjects(const Item& stored, Change* change) const {
+  OldObjects(stored, &change->s3);
   // The write happens only if the item still references what was read.
   std::string condition;
   for (size_t i = 0; i < change->s3.size(); ++i) {
     std::string n = std::to_string(i);
     change->names["#s" + n] = change->s3[i].attribute;
-    auto it = res.item.find(change->s3[i].attribute);
+    auto it = stored.find(change->s3[i].attribute);
     change->expect.attributes.emplace(
         change->s3[i].attribute,
-        it != res.item.end() ? std::optional<AttributeValue>(it->second) : std::nullopt);
-    if (it != res.item.end()) {
+        it != stored.end() ? std::optional<AttributeValue>(it->second) : std::nullopt);
+    if (it != stored.end()) {
       change->values[":s" + n] = it->second;
       condition += (condition.empty() ? "" : " AND ") + ("#s" + n) + " = :s" + n;
     } else {
@@ -236,6 +236,14 @@ Status TableWriter::ReadOldObjects(Change* change) {
   change->condition =
       change->condition.empty() ? condition : change->condition + " AND " + condition;
   change->read_old_s3 = false;
+}
+
+Status TableWriter::ReadOldObjects(Change* change) {
+  if (change->s3.empty() || !change->read_old_s3) return Status::OK();
+  dynamodb::GetItemResult res;
+  Status s = conn_->dynamodb().GetItem(OldObjectsRequest(*change), &res);
+  if (!s.ok()) return s.WithContext(change->what);
+  ApplyOldObjects(res.item, change);
   return Status::OK();
 }
 
@@ -361,10 +369,12 @@ Status TableWriter::Send(Change change, int* code) {
   std::string hash = key_.hash.name;
   // One item written twice by a statement: in order, as SQLite would.
   if (Status s = OrderWrite(change.key); !s.ok()) return s;
-  if (change.s3.empty()) {
-    Stats* stats = &ctx_->stats();
-    pipeline_.Submit([client, stats, table, hash, change = std::move(change)]() {
-      return ExecuteChange(client, stats, table, hash, change);
+  pipeline_.set_limit(ctx_->options().write_parallel);
+  Stats* stats = &ctx_->stats();
+  auto shared = std::make_shared<Change>(std::move(change));
+  if (shared->s3.empty()) {
+    pipeline_.Submit([client, stats, table, hash, shared](WritePipeline::Done done) {
+      StartChange(client, stats, table, hash, shared, std::move(done));
     });
     return Status::OK();
   }
@@ -373,30 +383,58 @@ Status TableWriter::Send(Change change, int* code) {
   ledger::Session who;
   Status s = LedgerSession(&ledger, &who);
   if (!s.ok()) return s;
-  Stats* stats = &ctx_->stats();
-  pipeline_.Submit(
-      [this, client, stats, table, hash, ledger, who, change = std::move(change)]() mutable {
-        WriteOutcome out;
-        Status read = ReadOldObjects(&change);
-        if (!read.ok()) {
-          out.status = read;
-          return out;
-        }
-        Status w = WriteWithS3(ledger, conn_, who, stats, table, change.key, change.s3, [&] {
-          out = ExecuteChange(client, stats, table, hash, change);
-          if (!out.status.ok()) return out.status;
-          if (out.conflicts > 0 || out.written == 0) {
+  WritePipeline* pipeline = &pipeline_;
+  pipeline_.Submit([this, client, stats, table, hash, ledger, who, shared,
+                    pipeline](WritePipeline::Done done) {
+    // The S3 half around the DynamoDB request: its ledger steps on the
+    // pipeline's ledger thread.
+    PostStep post = [pipeline](std::function<void()> step) {
+      pipeline->PostToLedger(std::move(step));
+    };
+    auto write = [this, client, stats, table, hash, ledger, who, shared, post, done]() {
+      auto out = std::make_shared<WriteOutcome>();
+      StartWrite start_write = [client, stats, table, hash, shared,
+                                out](std::function<void(Status)> finished) {
+        StartChange(client, stats, table, hash, shared, [out, finished](WriteOutcome o) {
+          *out = std::move(o);
+          if (!out->status.ok()) return finished(out->status);
+          if (out->conflicts > 0 || out->written == 0) {
             // Refused (or ignored): not written, its new objects must go.
-            return Status::AwsError("ConditionalCheckFailedException", "not written", 400);
+            return finished(
+                Status::AwsError("ConditionalCheckFailedException", "not written", 400));
           }
-          return Status::OK();
+          finished(Status::OK());
         });
-        // A refusal is already in `out` (a conflict, or INSERT OR IGNORE).
-        if (!w.ok() && out.status.ok() && out.conflicts == 0 && !IsConditionFailure(w)) {
-          out.status = w.WithContext(change.what);
+      };
+      StartWriteWithS3(
+          ledger, conn_, who, stats, table, shared->key, shared->s3, std::move(start_write), post,
+          [out, shared, done](Status w) {
+            // A refusal is already in `out` (a conflict, or
+            // INSERT OR IGNORE).
+            if (!w.ok() && out->status.ok() && out->conflicts == 0 && !IsConditionFailure(w)) {
+              out->status = w.WithContext(shared->what);
+            }
+            done(std::move(*out));
+          });
+    };
+    if (!shared->read_old_s3) {
+      post(std::move(write));
+      return;
+    }
+    client->StartGetItem(OldObjectsRequest(*shared), [this, shared, post, done, write](
+                                                         Status got, dynamodb::GetItemResult res) {
+      post([this, shared, done, write, got = std::move(got), res = std::move(res)]() {
+        if (!got.ok()) {
+          WriteOutcome out;
+          out.status = got.WithContext(shared->what);
+          done(std::move(out));
+          return;
         }
-        return out;
+        ApplyOldObjects(res.item, shared.get());
+        write();
       });
+    });
+  });
   return Status::OK();
 }
 
@@ -556,8 +594,9 @@ Status TableWriter::FlushBatch() {
   if (batch_.empty()) return Status::OK();
   dynamodb::DynamoDbClient* client = &conn_->dynamodb();
   Stats* stats = &ctx_->stats();
-  pipeline_.Submit([client, stats, entries = std::move(batch_)]() {
-    return ExecuteBatch(client, stats, entries);
+  pipeline_.set_limit(ctx_->options().write_parallel);
+  pipeline_.Submit([client, stats, entries = std::move(batch_)](WritePipeline::Done done) mutable {
+    StartBatch(client, stats, std::move(entries), std::move(done));
   });
   batch_.clear();
   return Status::OK();

@@ -16,7 +16,8 @@
 //
 // Outside BEGIN a statement writes as it goes: unconditional puts in
 // BatchWriteItem requests of 25, conditional writes one request each, up to
-// kInFlight requests at once; xSync waits for them. The first failure stops
+// ModuleOptions::write_parallel at once, sent from SQLite's thread through the
+// HTTP client's event loop; xSync waits for them. The first failure stops
 // the statement; its message says how many items were written. Writes whose
 // condition failed (the item changed since it was read) are left alone and
 // reported when the statement ends, as an error naming their keys.
@@ -57,6 +58,7 @@
 #include "engine/ledger/backend.h"
 #include "engine/ledger/ledger.h"
 #include "engine/status.h"
+#include "vtab/module.h"
 #include "vtab/transaction.h"
 #include "vtab/write_pipeline.h"
 #include "vtab/write_s3.h"
@@ -142,6 +144,10 @@ class TableWriter {
   // For REPLACE and DELETE: reads which objects the item references now and
   // conditions the write on it still doing so.
   Status ReadOldObjects(Change* change);
+  // ReadOldObjects in two steps: the GetItem it sends, and what its answer
+  // makes of `change`.
+  dynamodb::GetItemRequest OldObjectsRequest(const Change& change) const;
+  void ApplyOldObjects(const dynamodb::Item& stored, Change* change) const;
   Status LedgerSession(ledger::Ledger** ledger, ledger::Session* session);
   // The error for a key change of an item whose S3 column `c` holds a
   // value named after the key.
@@ -198,7 +204,7 @@ class TableWriter {
   // Keys this statement has batched or sent and not yet seen finish: a key
   // written again first waits for them (OrderWrite), else the two race.
   std::set<std::string> pending_keys_;
-  WritePipeline pipeline_{kInFlight};
+  WritePipeline pipeline_{kDefaultWriteParallel};
   std::vector<dynamodb::BatchWriteEntry> batch_;
   std::optional<ledger::Session> session_;                     // who writes, for the ledger
   std::shared_ptr<item_encryption::ItemEncryptor> encryptor_;  // item_encryption, else null

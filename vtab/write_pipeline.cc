@@ -1,6 +1,6 @@
 // The per-statement write path outside BEGIN (write_pipeline.h): the
-// requests that send a row's change, the threads that run them, and the
-// statement's result.
+// requests that send a row's change, the pipeline that keeps them in
+// flight, and the statement's result.
 #include "vtab/write_pipeline.h"
 
 #include <algorithm>
@@ -60,47 +60,83 @@ void WriteOutcome::Add(WriteOutcome other) {
 // ---------------------------------------------------------------------------
 // WritePipeline
 
-WritePipeline::WritePipeline(int limit) : limit_(limit) {}
+WritePipeline::WritePipeline(int limit) : limit_(std::max(1, limit)) {}
 
 WritePipeline::~WritePipeline() {
+  Wait();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stopping_ = true;
   }
   cv_.notify_all();
-  for (auto& t : threads_) t.join();
+  if (ledger_thread_.joinable()) ledger_thread_.join();
+}
+
+void WritePipeline::PostToLedger(std::function<void()> step) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ledger_steps_.push_back(std::move(step));
+  if (!ledger_thread_.joinable()) ledger_thread_ = std::thread([this] { LedgerLoop(); });
+  cv_.notify_all();
+}
+
+void WritePipeline::LedgerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !ledger_steps_.empty(); });
+    if (ledger_steps_.empty()) return;  // stopping
+    std::function<void()> step = std::move(ledger_steps_.front());
+    ledger_steps_.pop_front();
+    lock.unlock();
+    step();
+    lock.lock();
+  }
+}
+
+void WritePipeline::set_limit(int limit) { limit_ = std::max(1, limit); }
+
+WritePipeline::Done WritePipeline::MakeDone() {
+  return [this](WriteOutcome outcome) {
+    std::lock_guard<std::mutex> lock(mu_);
+    --in_flight_;
+    total_.Add(std::move(outcome));
+    cv_.notify_all();
+  };
+}
+
+void WritePipeline::RunUntil(std::unique_lock<std::mutex>& lock,
+                             const std::function<bool()>& ready) {
+  for (;;) {
+    while (!posted_.empty()) {
+      std::function<void()> step = std::move(posted_.front());
+      posted_.pop_front();
+      lock.unlock();
+      step();
+      lock.lock();
+    }
+    if (ready()) return;
+    cv_.wait(lock, [&] { return !posted_.empty() || ready(); });
+  }
 }
 
 void WritePipeline::Submit(Task task) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (threads_.empty()) {
-    for (int i = 0; i < limit_; ++i) threads_.emplace_back([this] { Work(); });
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    RunUntil(lock, [this] { return in_flight_ < limit_; });
+    ++in_flight_;
+    max_in_flight_ = std::max(max_in_flight_, in_flight_);
   }
-  cv_.wait(lock, [this] { return static_cast<int>(queue_.size()) + running_ < limit_; });
-  queue_.push_back(std::move(task));
-  cv_.notify_all();
+  task(MakeDone());
 }
 
-void WritePipeline::Work() {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (;;) {
-    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping
-    Task task = std::move(queue_.front());
-    queue_.pop_front();
-    ++running_;
-    lock.unlock();
-    WriteOutcome outcome = task();
-    lock.lock();
-    --running_;
-    total_.Add(std::move(outcome));
-    cv_.notify_all();
-  }
+void WritePipeline::Post(std::function<void()> step) {
+  std::lock_guard<std::mutex> lock(mu_);
+  posted_.push_back(std::move(step));
+  cv_.notify_all();
 }
 
 WriteOutcome WritePipeline::Take() {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return queue_.empty() && running_ == 0; });
+  RunUntil(lock, [this] { return in_flight_ == 0; });
   WriteOutcome out = std::move(total_);
   total_ = WriteOutcome();
   return out;
@@ -108,11 +144,13 @@ WriteOutcome WritePipeline::Take() {
 
 void WritePipeline::Wait() {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return queue_.empty() && running_ == 0; });
+  RunUntil(lock, [this] { return in_flight_ == 0; });
 }
 
 bool WritePipeline::failed() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  // Steps that are ready run now: a write's failure shows as soon as it can.
+  RunUntil(lock, [] { return true; });
   return !total_.status.ok();
 }
 
@@ -125,9 +163,8 @@ namespace {
 // TransactWriteItems. Cancelled, not ConditionalCheckFailedException: the
 // reasons say which condition failed, the put's (entry 1: the new key
 // exists) or the delete's (entry 0: the item changed).
-Status ExecuteMove(dynamodb::DynamoDbClient* client, Stats* stats, const std::string& table,
-                   const std::string& hash, const WriteChange& change,
-                   dynamodb::WriteResult* result, WriteOutcome* out, bool* decided) {
+dynamodb::TransactWriteRequest MoveRequest(const std::string& table, const std::string& hash,
+                                           const WriteChange& change) {
   dynamodb::TransactWriteRequest req;
   req.client_request_token = ClientToken();
   dynamodb::TransactWriteEntry del;
@@ -144,10 +181,13 @@ Status ExecuteMove(dynamodb::DynamoDbClient* client, Stats* stats, const std::st
   put.condition = "attribute_not_exists(#k0)";
   put.names["#k0"] = hash;
   req.entries = {std::move(del), std::move(put)};
-  ++stats->transact_write_items;
-  dynamodb::TransactWriteResult sent;
-  Status s = client->TransactWriteItems(req, &sent);
-  result->consumed_capacity = sent.consumed_capacity;
+  return req;
+}
+
+// What a move's answer means, when its reasons decide it (*decided).
+WriteOutcome MoveOutcome(Stats* stats, const WriteChange& change, const Status& s,
+                         const dynamodb::TransactWriteResult& sent, bool* decided) {
+  WriteOutcome out;
   std::vector<size_t> refused = RefusedEntries(s, sent);
   if (!refused.empty()) ++stats->items_refused;
   auto refused_entry = [&refused](size_t i) {
@@ -155,84 +195,34 @@ Status ExecuteMove(dynamodb::DynamoDbClient* client, Stats* stats, const std::st
   };
   *decided = true;
   if (refused_entry(1)) {
-    out->status = Status::InvalidArgument("UNIQUE constraint failed: " + change.what +
-                                          ": an item with the new key exists");
-    out->sqlite_code = SQLITE_CONSTRAINT;
-    return s;
+    out.status = Status::InvalidArgument("UNIQUE constraint failed: " + change.what +
+                                         ": an item with the new key exists");
+    out.sqlite_code = SQLITE_CONSTRAINT;
+    return out;
   }
   if (refused_entry(0)) {
-    out->conflicts = 1;
-    out->conflict_keys.push_back(DescribeKey(change.key));
-    return s;
+    out.conflicts = 1;
+    out.conflict_keys.push_back(DescribeKey(change.key));
+    return out;
   }
   *decided = false;
-  return s;
+  return out;
 }
 
-}  // namespace
-
-WriteOutcome ExecuteChange(dynamodb::DynamoDbClient* client, Stats* stats, const std::string& table,
-                           const std::string& hash, const WriteChange& change) {
+// The outcome of a single-item write's answer `s` (the move's, when not
+// decided by its reasons).
+WriteOutcome ChangeOutcome(Stats* stats, const WriteChange& change, const Status& s,
+                           double consumed_capacity) {
   WriteOutcome out;
-  Status s;
-  dynamodb::WriteResult result;
-  using Kind = WriteChange::Kind;
-  switch (change.kind) {
-    case Kind::kPut: {
-      dynamodb::PutItemRequest req;
-      req.table = table;
-      req.item = change.item;
-      req.names = change.names;
-      req.values = change.values;
-      if (change.insert) {
-        req.condition = "attribute_not_exists(#k0)";
-        req.names["#k0"] = hash;
-      } else {
-        req.condition = change.condition;
-      }
-      ++stats->put_item;
-      s = client->PutItem(req, &result);
-      if (IsConditionFailure(s) && change.insert) {
-        ++stats->items_refused;
-        if (change.ignore) return out;  // written stays 0
-        out.status = Status::InvalidArgument("UNIQUE constraint failed: " + change.what +
-                                             ": an item with this key exists");
-        out.sqlite_code = SQLITE_CONSTRAINT;
-        return out;
-      }
-      break;
-    }
-    case Kind::kUpdate: {
-      dynamodb::UpdateItemRequest req;
-      req.table = table;
-      req.key = change.key;
-      req.update = change.update;
-      req.condition = change.condition;
-      req.names = change.names;
-      req.values = change.values;
-      ++stats->update_item;
-      s = client->UpdateItem(req, &result);
-      break;
-    }
-    case Kind::kDelete: {
-      dynamodb::DeleteItemRequest req;
-      req.table = table;
-      req.key = change.key;
-      req.condition = change.condition;
-      req.names = change.names;
-      req.values = change.values;
-      ++stats->delete_item;
-      s = client->DeleteItem(req, &result);
-      break;
-    }
-    case Kind::kMove: {
-      bool decided = false;
-      s = ExecuteMove(client, stats, table, hash, change, &result, &out, &decided);
-      if (decided) return out;
-      break;
-    }
+  if (change.kind == WriteChange::Kind::kPut && change.insert && IsConditionFailure(s)) {
+    ++stats->items_refused;
+    if (change.ignore) return out;  // written stays 0
+    out.status = Status::InvalidArgument("UNIQUE constraint failed: " + change.what +
+                                         ": an item with this key exists");
+    out.sqlite_code = SQLITE_CONSTRAINT;
+    return out;
   }
-  stats->write_capacity_milli += MilliUnits(result.consumed_capacity);
+  stats->write_capacity_milli += MilliUnits(consumed_capacity);
   if (IsConditionFailure(s)) {
     ++stats->items_refused;
     out.conflicts = 1;
@@ -247,22 +237,90 @@ WriteOutcome ExecuteChange(dynamodb::DynamoDbClient* client, Stats* stats, const
   return out;
 }
 
-WriteOutcome ExecuteBatch(dynamodb::DynamoDbClient* client, Stats* stats,
-                          const std::vector<dynamodb::BatchWriteEntry>& entries) {
-  WriteOutcome out;
-  double capacity = 0;
-  stats->batch_write_item += (entries.size() + kBatchWriteSize - 1) / kBatchWriteSize;
-  Status s = client->BatchWriteItem(entries, &capacity);
-  stats->write_capacity_milli += MilliUnits(capacity);
-  if (s.IsCancelled()) ++stats->writes_cancelled;
-  if (s.ok()) {
-    out.written = entries.size();
-    stats->items_written += entries.size();
-  } else {
-    out.status = s.WithContext("BatchWriteItem of " + str::Plural(entries.size(), "item") +
-                               " (none of them or some written)");
+}  // namespace
+
+void StartChange(dynamodb::DynamoDbClient* client, Stats* stats, const std::string& table,
+                 const std::string& hash, std::shared_ptr<const WriteChange> change,
+                 WritePipeline::Done done) {
+  using Kind = WriteChange::Kind;
+  if (change->kind == Kind::kMove) {
+    ++stats->transact_write_items;
+    client->StartTransactWriteItems(
+        MoveRequest(table, hash, *change),
+        [stats, change, done = std::move(done)](Status s, dynamodb::TransactWriteResult sent) {
+          bool decided = false;
+          WriteOutcome out = MoveOutcome(stats, *change, s, sent, &decided);
+          // A refusal its reasons explain is counted without its capacity.
+          done(decided ? std::move(out) : ChangeOutcome(stats, *change, s, sent.consumed_capacity));
+        });
+    return;
   }
-  return out;
+  auto answered = [stats, change, done = std::move(done)](Status s, dynamodb::WriteResult result) {
+    done(ChangeOutcome(stats, *change, s, result.consumed_capacity));
+  };
+  switch (change->kind) {
+    case Kind::kPut: {
+      dynamodb::PutItemRequest req;
+      req.table = table;
+      req.item = change->item;
+      req.names = change->names;
+      req.values = change->values;
+      if (change->insert) {
+        req.condition = "attribute_not_exists(#k0)";
+        req.names["#k0"] = hash;
+      } else {
+        req.condition = change->condition;
+      }
+      ++stats->put_item;
+      client->StartPutItem(req, std::move(answered));
+      return;
+    }
+    case Kind::kUpdate: {
+      dynamodb::UpdateItemRequest req;
+      req.table = table;
+      req.key = change->key;
+      req.update = change->update;
+      req.condition = change->condition;
+      req.names = change->names;
+      req.values = change->values;
+      ++stats->update_item;
+      client->StartUpdateItem(req, std::move(answered));
+      return;
+    }
+    case Kind::kDelete: {
+      dynamodb::DeleteItemRequest req;
+      req.table = table;
+      req.key = change->key;
+      req.condition = change->condition;
+      req.names = change->names;
+      req.values = change->values;
+      ++stats->delete_item;
+      client->StartDeleteItem(req, std::move(answered));
+      return;
+    }
+    case Kind::kMove:
+      break;  // above
+  }
+}
+
+void StartBatch(dynamodb::DynamoDbClient* client, Stats* stats,
+                std::vector<dynamodb::BatchWriteEntry> entries, WritePipeline::Done done) {
+  stats->batch_write_item += (entries.size() + kBatchWriteSize - 1) / kBatchWriteSize;
+  size_t count = entries.size();
+  client->StartBatchWriteItem(
+      entries, [stats, count, done = std::move(done)](Status s, double capacity) {
+        WriteOutcome out;
+        stats->write_capacity_milli += MilliUnits(capacity);
+        if (s.IsCancelled()) ++stats->writes_cancelled;
+        if (s.ok()) {
+          out.written = count;
+          stats->items_written += count;
+        } else {
+          out.status = s.WithContext("BatchWriteItem of " + str::Plural(count, "item") +
+                                     " (none of them or some written)");
+        }
+        done(std::move(out));
+      });
 }
 
 Status StatementResult(const std::string& table, const WriteOutcome& out, int* code) {

@@ -1,10 +1,12 @@
 // The per-statement write path outside BEGIN: one row's change as it is
-// sent (WriteChange), the DynamoDB request that sends it (ExecuteChange,
-// ExecuteBatch), the threads that run those requests (WritePipeline), and
+// sent (WriteChange), the DynamoDB request that sends it (StartChange,
+// StartBatch), what keeps those requests in flight (WritePipeline), and
 // what a statement's writes did, summed up (WriteOutcome, StatementResult).
 //
 // Unconditional puts go in BatchWriteItem requests of 25, conditional writes
-// one request each, up to kInFlight requests at once. A write whose
+// one request each, up to the session's write limit in flight at once
+// (ModuleOptions::write_parallel, kDefaultWriteParallel in module.h), all from SQLite's
+// thread through the HTTP client's one event loop: no thread per write. A write whose
 // condition failed (the item changed since it was read) is a conflict,
 // reported when the statement ends; an INSERT that meets an existing key is
 // SQLite's UNIQUE constraint error.
@@ -16,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -30,8 +33,6 @@ namespace ddb::vtab {
 
 struct Stats;  // vtab/module.h
 
-// Requests one statement has in flight at most.
-inline constexpr int kInFlight = 32;
 // Puts a BatchWriteItem request carries (DynamoDB's limit).
 inline constexpr size_t kBatchWriteSize = 25;
 
@@ -69,35 +70,65 @@ struct WriteOutcome {
   void Add(WriteOutcome other);
 };
 
-// Runs write requests on a few threads, at most `limit` queued or running.
+// Keeps a statement's writes in flight from SQLite's thread, at most
+// `limit` at once. A write is started on that thread (its requests go to
+// the HTTP client's event loop) and reports what it did through the `Done`
+// it is given, from whatever thread its last answer arrives on. A write of
+// several steps (the S3 half of a codec column's write) hands each next step
+// to Post(): it runs on SQLite's thread the next time the pipeline waits
+// (Submit, Wait, Take); or to PostToLedger(): it runs on the pipeline's one
+// ledger thread, in order, so that the ledger's durable commits (an fsync
+// each) overlap SQLite's work on the next rows instead of adding to it.
+// Not thread-safe except Post(), PostToLedger() and the Done callbacks.
 class WritePipeline {
  public:
-  using Task = std::function<WriteOutcome()>;
+  using Done = std::function<void(WriteOutcome)>;
+  using Task = std::function<void(Done)>;
   explicit WritePipeline(int limit);
+  // Waits for every write in flight (their callbacks refer to it).
   ~WritePipeline();
   WritePipeline(const WritePipeline&) = delete;
   WritePipeline& operator=(const WritePipeline&) = delete;
 
-  // Queues `task`, waiting while `limit` tasks are queued or running.
+  // The most writes in flight from now on (at least 1).
+  void set_limit(int limit);
+  int limit() const { return limit_; }
+
+  // Starts `task` (on this thread), first waiting while `limit` writes are
+  // in flight; runs the steps posted meanwhile. `task` must call its Done
+  // exactly once.
   void Submit(Task task);
-  // Waits for every task; returns what they did since the last Take().
+  // Runs `step` on the pipeline's thread at its next wait. Any thread.
+  void Post(std::function<void()> step);
+  // Runs `step` on the pipeline's ledger thread (started on first use),
+  // after the steps posted there before it. Any thread.
+  void PostToLedger(std::function<void()> step);
+  // Waits for every write; returns what they did since the last Take().
   WriteOutcome Take();
-  // Waits for every task, keeping what they did for Take().
+  // Waits for every write, keeping what they did for Take().
   void Wait();
-  // True once a task has failed (not counting conflicts).
+  // True once a write has failed (not counting conflicts).
   bool failed();
+  // The most writes that were in flight at once (for `.stats`).
+  int max_in_flight() const { return max_in_flight_; }
 
  private:
-  void Work();
+  // Runs posted steps until `ready()` holds (`lock` held when it is asked).
+  void RunUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
+  Done MakeDone();
+  // The ledger thread: runs ledger_steps_ until stopped.
+  void LedgerLoop();
 
-  const int limit_;
+  int limit_;
+  int max_in_flight_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Task> queue_;
-  int running_ = 0;
-  bool stop_ = false;
-  WriteOutcome total_;
-  std::vector<std::thread> threads_;
+  int in_flight_ = 0;                               // guarded by mu_
+  std::deque<std::function<void()>> posted_;        // guarded by mu_
+  WriteOutcome total_;                              // guarded by mu_
+  std::deque<std::function<void()>> ledger_steps_;  // guarded by mu_
+  bool stopping_ = false;                           // guarded by mu_
+  std::thread ledger_thread_;
 };
 
 // Whether `s` is DynamoDB refusing a single-item write's condition.
@@ -114,14 +145,18 @@ std::string ClientToken();
 // Capacity units in the thousandths Stats counts.
 uint64_t MilliUnits(double units);
 
-// Sends one change's DynamoDB request (outside BEGIN) and says what it did.
-// `hash` is the table's partition key attribute. Counts into `stats`.
-WriteOutcome ExecuteChange(dynamodb::DynamoDbClient* client, Stats* stats, const std::string& table,
-                           const std::string& hash, const WriteChange& change);
+// Sends one change's DynamoDB request (outside BEGIN) and calls `done` with
+// what it did, on the HTTP client's loop thread (or at once). `hash` is the
+// table's partition key attribute. Counts into `stats`. `client` and
+// `stats` must outlive the request.
+void StartChange(dynamodb::DynamoDbClient* client, Stats* stats, const std::string& table,
+                 const std::string& hash, std::shared_ptr<const WriteChange> change,
+                 WritePipeline::Done done);
 
-// Sends unconditional puts in BatchWriteItem requests and says what they did.
-WriteOutcome ExecuteBatch(dynamodb::DynamoDbClient* client, Stats* stats,
-                          const std::vector<dynamodb::BatchWriteEntry>& entries);
+// Sends unconditional puts in BatchWriteItem requests and calls `done` with
+// what they did, as StartChange.
+void StartBatch(dynamodb::DynamoDbClient* client, Stats* stats,
+                std::vector<dynamodb::BatchWriteEntry> entries, WritePipeline::Done done);
 
 // The statement's result from what its writes on `table` did: the first
 // failure (saying how many items were written), else the conflicts as one

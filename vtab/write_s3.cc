@@ -90,17 +90,24 @@ bool SharedObjects(const S3Write& w) {
          w.column->s3()->layout == codec::S3Location::Layout::kKeyTemplate;
 }
 
-// Uploads the new objects of `writes`. Keys are content-addressed and name
-// the item and attribute, so an object the item already references is the
-// one only such key can hold: it is not uploaded again (no HEAD needed).
+// Whether `w`'s new object is there already. Keys are content-addressed and
+// name the item and attribute, so an object the item already references is
+// the one only such key can hold: it is not uploaded again (no HEAD needed);
+// nor is a shared object that `existing` says exists.
+bool AlreadyThere(const S3Write& w, const std::set<std::string>& existing) {
+  const codec::S3Upload& u = *w.upload;
+  return (u.bucket == w.bucket &&
+          std::find(w.old_keys.begin(), w.old_keys.end(), u.key) != w.old_keys.end()) ||
+         (SharedObjects(w) && existing.count(u.key) > 0);
+}
+
+// Uploads the new objects of `writes` that are not there already.
 Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes,
               const std::set<std::string>& existing, int* count, Stats* stats) {
   for (const S3Write& w : writes) {
     if (!w.upload) continue;
     const codec::S3Upload& u = *w.upload;
-    bool there = (u.bucket == w.bucket &&
-                  std::find(w.old_keys.begin(), w.old_keys.end(), u.key) != w.old_keys.end()) ||
-                 (SharedObjects(w) && existing.count(u.key) > 0);
+    bool there = AlreadyThere(w, existing);
     Status s;
     if (!there) {
       s3::PutObjectRequest put;
@@ -142,15 +149,17 @@ class CountingBackend : public ledger::Backend {
 
 }  // namespace
 
-Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
-                   const ledger::Session& session, Stats* stats,
-                   const std::vector<S3ItemWrites>& items, const std::function<Status()>& write) {
-  // The shared objects that exist already (one HEAD each): not uploaded
-  // again, and never deleted by this write.
-  std::set<std::string> existing;
+namespace {
+
+// The first steps of a write with S3 columns: which shared objects exist
+// already (one HEAD each: not uploaded again, and never deleted by this
+// write) and the ledger's intents for every column written.
+Status PrepareIntents(const std::shared_ptr<Connection>& connection, const ledger::Session& session,
+                      const std::vector<S3ItemWrites>& items, std::set<std::string>* existing,
+                      std::vector<ledger::Intent>* intents) {
   for (const S3ItemWrites& item : items) {
     for (const S3Write& w : item.writes) {
-      if (!SharedObjects(w) || !w.upload || existing.count(w.upload->key)) continue;
+      if (!SharedObjects(w) || !w.upload || existing->count(w.upload->key)) continue;
       s3::ObjectInfo info;
       Status h = connection->s3()->HeadObject(w.upload->bucket, w.upload->key, &info);
       if (h.ok()) {
@@ -168,13 +177,12 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
               "with other settings, e.g. compressed); give the column a key_template of its "
               "own; nothing written");
         }
-        existing.insert(w.upload->key);
+        existing->insert(w.upload->key);
       } else if (h.code() != Status::Code::kNotFound) {
         return h.WithContext("nothing written");
       }
     }
   }
-  std::vector<ledger::Intent> intents;
   for (const S3ItemWrites& item : items) {
     std::string key = dynamodb::ItemToWireJson(item.key).dump();
     for (const S3Write& w : item.writes) {
@@ -194,33 +202,33 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
         // item stops referencing nor one that was there before this write
         // may be deleted on its account (.sweep checks the whole table).
         i.old_object_keys.clear();
-        if (w.upload && existing.count(w.upload->key)) i.object_key.clear();
+        if (w.upload && existing->count(w.upload->key)) i.object_key.clear();
       }
-      intents.push_back(std::move(i));
+      intents->push_back(std::move(i));
     }
   }
-  if (intents.empty()) return write();
-  Status s = ledger->Record(&intents);
-  if (!s.ok()) return s.WithContext("nothing written");
-  ledger::TestCrashPoint("after-ledger");
-  int puts = 0;
-  for (const S3ItemWrites& item : items) {
-    if (s.ok()) s = Upload(connection->s3().get(), item.writes, existing, &puts, stats);
+  return Status::OK();
+}
+
+// What the ledger makes of the DynamoDB write's outcome: nothing reached
+// DynamoDB unless it ran (`ran`); an error document from DynamoDB (4xx)
+// means it was not applied; anything else may have been.
+ledger::Ledger::Outcome WriteOutcomeOf(bool ran, const Status& s) {
+  if (!ran) return ledger::Ledger::Outcome::kRefused;
+  if (s.ok()) return ledger::Ledger::Outcome::kWritten;
+  if (s.code() == Status::Code::kAwsError && s.http_status() >= 400 && s.http_status() < 500) {
+    return ledger::Ledger::Outcome::kRefused;
   }
-  // Nothing reached DynamoDB unless write() ran; an error document from
-  // DynamoDB (4xx) means it was not applied; anything else may have been.
-  ledger::Ledger::Outcome outcome = ledger::Ledger::Outcome::kRefused;
-  if (s.ok()) {
-    ledger::TestCrashPoint("before-dynamodb");
-    s = write();
-    if (s.ok()) {
-      outcome = ledger::Ledger::Outcome::kWritten;
-    } else if (!(s.code() == Status::Code::kAwsError && s.http_status() >= 400 &&
-                 s.http_status() < 500)) {
-      outcome = ledger::Ledger::Outcome::kUnknown;
-    }
-    ledger::TestCrashPoint("after-dynamodb");
-  }
+  return ledger::Ledger::Outcome::kUnknown;
+}
+
+// The last step: the ledger resolves the intents (superseded or orphaned
+// objects deleted) and the write's Status comes back, a failed clean-up
+// noted.
+Status Resolve(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
+               const ledger::Session& session, Stats* stats,
+               const std::vector<ledger::Intent>& intents, ledger::Ledger::Outcome outcome,
+               Status s) {
   ledger::AwsBackend aws(connection, session);
   CountingBackend backend(&aws, stats);
   Status resolved = ledger->Resolve(intents, outcome, &backend);
@@ -229,6 +237,145 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
     return s.ok() ? Status::OK() : s.WithNote(note);
   }
   return s;
+}
+
+}  // namespace
+
+Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
+                   const ledger::Session& session, Stats* stats,
+                   const std::vector<S3ItemWrites>& items, const std::function<Status()>& write) {
+  std::set<std::string> existing;
+  std::vector<ledger::Intent> intents;
+  Status s = PrepareIntents(connection, session, items, &existing, &intents);
+  if (!s.ok()) return s;
+  if (intents.empty()) return write();
+  s = ledger->Record(&intents);
+  if (!s.ok()) return s.WithContext("nothing written");
+  ledger::TestCrashPoint("after-ledger");
+  int puts = 0;
+  for (const S3ItemWrites& item : items) {
+    if (s.ok()) s = Upload(connection->s3().get(), item.writes, existing, &puts, stats);
+  }
+  bool ran = false;
+  if (s.ok()) {
+    ledger::TestCrashPoint("before-dynamodb");
+    s = write();
+    ran = true;
+    ledger::TestCrashPoint("after-dynamodb");
+  }
+  return Resolve(ledger, connection, session, stats, intents, WriteOutcomeOf(ran, s), std::move(s));
+}
+
+namespace {
+
+// Where a StartWriteWithS3 stands.
+struct AsyncS3Write {
+  ledger::Ledger* ledger = nullptr;
+  std::shared_ptr<Connection> connection;
+  ledger::Session session;
+  Stats* stats = nullptr;
+  std::vector<S3ItemWrites> items;  // one
+  std::set<std::string> existing;
+  std::vector<ledger::Intent> intents;
+  size_t next_upload = 0;  // the write of items[0] to upload next
+  int puts = 0;
+  StartWrite start_write;
+  PostStep post;
+  std::function<void(Status)> done;
+};
+
+void WriteDynamoDb(std::shared_ptr<AsyncS3Write> w);
+
+// Uploads the next object that needs it (on the posting thread), then the
+// one after it when S3 has answered; after the last, the DynamoDB write.
+void UploadNext(std::shared_ptr<AsyncS3Write> w) {
+  const std::vector<S3Write>& writes = w->items[0].writes;
+  while (w->next_upload < writes.size()) {
+    const S3Write& col = writes[w->next_upload++];
+    if (!col.upload) continue;
+    const codec::S3Upload& u = *col.upload;
+    if (AlreadyThere(col, w->existing)) {
+      ledger::TestCrashPoint("after-put-" + std::to_string(++w->puts));
+      continue;
+    }
+    s3::PutObjectRequest put;
+    put.bucket = u.bucket;
+    put.key = u.key;
+    put.body = u.body;
+    put.metadata = u.metadata;
+    size_t bytes = u.body.size();
+    w->connection->s3()->StartPutObject(put, [w, bytes](Status s, s3::PutObjectResult) {
+      PostStep post = w->post;
+      post([w, bytes, s = std::move(s)]() mutable {
+        if (!s.ok()) {
+          Status out = Resolve(w->ledger, w->connection, w->session, w->stats, w->intents,
+                               ledger::Ledger::Outcome::kRefused, std::move(s));
+          w->done(std::move(out));
+          return;
+        }
+        if (w->stats != nullptr) {
+          ++w->stats->s3_puts;
+          w->stats->s3_put_bytes += bytes;
+        }
+        ledger::TestCrashPoint("after-put-" + std::to_string(++w->puts));
+        UploadNext(std::move(w));
+      });
+    });
+    return;
+  }
+  WriteDynamoDb(std::move(w));
+}
+
+void WriteDynamoDb(std::shared_ptr<AsyncS3Write> w) {
+  ledger::TestCrashPoint("before-dynamodb");
+  StartWrite start = w->start_write;
+  start([w](Status s) {
+    PostStep post = w->post;
+    post([w, s = std::move(s)]() mutable {
+      ledger::TestCrashPoint("after-dynamodb");
+      ledger::Ledger::Outcome outcome = WriteOutcomeOf(true, s);
+      Status out = Resolve(w->ledger, w->connection, w->session, w->stats, w->intents, outcome,
+                           std::move(s));
+      w->done(std::move(out));
+    });
+  });
+}
+
+}  // namespace
+
+void StartWriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
+                      const ledger::Session& session, Stats* stats, const std::string& table,
+                      const dynamodb::Item& key, const std::vector<S3Write>& writes,
+                      StartWrite start_write, PostStep post, std::function<void(Status)> done) {
+  auto w = std::make_shared<AsyncS3Write>();
+  w->ledger = ledger;
+  w->connection = connection;
+  w->session = session;
+  w->stats = stats;
+  w->items.push_back(S3ItemWrites{table, key, writes});
+  w->start_write = std::move(start_write);
+  w->post = std::move(post);
+  w->done = std::move(done);
+  Status s = PrepareIntents(connection, session, w->items, &w->existing, &w->intents);
+  if (!s.ok()) {
+    w->done(std::move(s));
+    return;
+  }
+  if (w->intents.empty()) {
+    StartWrite start = w->start_write;
+    start([w](Status st) {
+      PostStep post_step = w->post;
+      post_step([w, st = std::move(st)]() mutable { w->done(std::move(st)); });
+    });
+    return;
+  }
+  s = ledger->Record(&w->intents);
+  if (!s.ok()) {
+    w->done(s.WithContext("nothing written"));
+    return;
+  }
+  ledger::TestCrashPoint("after-ledger");
+  UploadNext(std::move(w));
 }
 
 Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,

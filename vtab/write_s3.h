@@ -56,6 +56,23 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
                    const dynamodb::Item& key, const std::vector<S3Write>& writes,
                    const std::function<Status()>& write);
 
+// WriteWithS3 for one item without blocking on the network: the steps that
+// use the ledger (record the intents, resolve them) and the HEADs of shared
+// objects run where `post` runs steps (the write pipeline's ledger thread;
+// the first step is the caller's), while the uploads (one after another, in order) and the
+// DynamoDB request (`start_write`, which must call its argument once with
+// the request's outcome) go through the HTTP client's event loop. The ledger
+// order is WriteWithS3's: intents recorded before any upload, the DynamoDB
+// write after the last one, the intents resolved after it. `done` gets what
+// WriteWithS3 returns, on the thread `post` runs steps on. Every argument must outlive
+// the write (`writes` is copied).
+using PostStep = std::function<void(std::function<void()>)>;
+using StartWrite = std::function<void(std::function<void(Status)>)>;
+void StartWriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
+                      const ledger::Session& session, Stats* stats, const std::string& table,
+                      const dynamodb::Item& key, const std::vector<S3Write>& writes,
+                      StartWrite start_write, PostStep post, std::function<void(Status)> done);
+
 // The same for a transaction: the writes of several items, one request.
 struct S3ItemWrites {
   std::string table;

@@ -3,7 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
+#include <condition_variable>
+#include <mutex>
 
 #include "engine/aws/sigv4.h"
 #include "engine/strings.h"
@@ -11,19 +12,6 @@
 namespace ddb::aws {
 
 namespace {
-
-// Sleeps for `delay` unless `http` is cancelled (Ctrl-C) meanwhile, in which
-// case it returns false at once: a retry backoff must not outlast a cancel.
-bool BackoffSleep(const HttpClient& http, uint64_t generation, std::chrono::milliseconds delay) {
-  constexpr std::chrono::milliseconds kSlice(20);
-  auto deadline = std::chrono::steady_clock::now() + delay;
-  for (;;) {
-    if (http.cancel_generation() != generation) return false;
-    auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) return true;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, kSlice));
-  }
-}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -85,26 +73,6 @@ std::string OperationName(const ServiceTraits& traits, const ServiceRequest& r) 
   return service + " " + r.method;
 }
 
-// Keeps AwsClient's Waiting() bookkeeping for one Call().
-class CallInProgress {
- public:
-  CallInProgress(std::atomic<int>* calls, std::atomic<int64_t>* activity)
-      : calls_(calls), activity_(activity) {
-    activity_->store(NowMs());
-    calls_->fetch_add(1);
-  }
-  ~CallInProgress() {
-    activity_->store(NowMs());
-    calls_->fetch_sub(1);
-  }
-  CallInProgress(const CallInProgress&) = delete;
-  CallInProgress& operator=(const CallInProgress&) = delete;
-
- private:
-  std::atomic<int>* calls_;
-  std::atomic<int64_t>* activity_;
-};
-
 }  // namespace
 
 std::string AwsClient::Waiting(std::chrono::milliseconds quiet) const {
@@ -129,23 +97,33 @@ AwsClient::AwsClient(ServiceTraits traits, Endpoint endpoint, std::string region
       clock_([] { return std::chrono::system_clock::now(); }),
       rng_(std::random_device{}()) {}
 
-Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& creds,
-                          HttpResponse* response) {
+// One call in progress: what it sends, where its retries stand, and who
+// gets the answer.
+struct AwsClient::CallState {
+  ServiceRequest request;
+  Callback done;
+  Credentials creds;
+  std::string host;       // as sent in the Host header
+  std::string url;        // without the query
+  std::string operation;  // "DynamoDB PutItem", for messages
+  int attempt = 1;
+  int retry_cost = 0;
+  uint64_t cancel_generation = 0;
+};
+
+void AwsClient::SendAttempt(std::shared_ptr<CallState> call) {
+  if (call->attempt > 1 || calls_in_progress_.load() == 1) attempt_.store(call->attempt);
+  const ServiceRequest& request = call->request;
   HttpRequest http;
   http.method = request.method;
-  std::string host = request.host_override.empty() ? endpoint_.HostHeader() : request.host_override;
-  if (!request.host_override.empty() && endpoint_.port != 0) {
-    // Appended piecewise: GCC 12 warns (-Wrestrict, falsely) about
-    // `host += ":" + std::to_string(...)` at -O2 and above.
-    host.push_back(':');
-    host.append(std::to_string(endpoint_.port));
-  }
-  http.url = endpoint_.scheme + "://" + host + endpoint_.base_path + request.path;
-  if (!request.query.empty()) http.url += "?" + request.query;
+  http.url = call->url;
+  http.headers.reserve(request.headers.size() + 6);
   http.headers = request.headers;
-  http.headers.emplace_back("Host", host);
+  http.headers.emplace_back("Host", call->host);
   http.headers.emplace_back("User-Agent", "ddbsql/0.1");
+  // The body is copied: a retry sends it again.
   http.body = request.body;
+  http.allow_http2 = traits_.s3_signing;
 
   SigningParams params;
   params.service = traits_.signing_name;
@@ -153,73 +131,142 @@ Status AwsClient::Attempt(const ServiceRequest& request, const Credentials& cred
   params.time = clock_();
   params.normalize_and_double_encode_path = !traits_.s3_signing;
   params.add_content_sha256_header = traits_.s3_signing;
-  SignRequest(&http, creds, params);
+  params.key_cache = &signing_keys_;
+  SignRequest(&http, call->creds, params);
 
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
   counters_.bytes_sent.fetch_add(http.body.size(), std::memory_order_relaxed);
   // HttpClient names the operation and where it went in its errors.
-  http.operation = OperationName(traits_, request);
-  const std::string where = http.operation + " to " + endpoint_.scheme + "://" + host;
-  Status s = http_->Send(std::move(http), response);
-  if (!s.ok()) return s;
-  counters_.bytes_received.fetch_add(response->body.size(), std::memory_order_relaxed);
-  if (response->status < 200 || response->status >= 300) {
+  http.operation = call->operation;
+  http_->Start(std::move(http), [this, call = std::move(call)](HttpResult result) mutable {
+    Answered(std::move(call), std::move(result));
+  });
+}
+
+Status AwsClient::AttemptStatus(const CallState& call, HttpResult* result) {
+  if (!result->status.ok()) return result->status;
+  HttpResponse& response = result->response;
+  counters_.bytes_received.fetch_add(response.body.size(), std::memory_order_relaxed);
+  if (response.status < 200 || response.status >= 300) {
     Status err = traits_.parse_error
-                     ? traits_.parse_error(*response)
-                     : Status::AwsError("HTTP " + std::to_string(response->status),
-                                        "request failed", static_cast<int>(response->status));
+                     ? traits_.parse_error(response)
+                     : Status::AwsError("HTTP " + std::to_string(response.status), "request failed",
+                                        static_cast<int>(response.status));
     if (err.ok()) {
-      err = Status::AwsError("HTTP " + std::to_string(response->status), "",
-                             static_cast<int>(response->status));
+      err = Status::AwsError("HTTP " + std::to_string(response.status), "",
+                             static_cast<int>(response.status));
     }
-    return DescribeForeignAnswer(std::move(err), *response, host);
+    return DescribeForeignAnswer(std::move(err), response, call.host);
   }
   if (traits_.validate) {
-    s = traits_.validate(*response);
-    if (!s.ok()) return s.WithContext(where);
+    Status s = traits_.validate(response);
+    if (!s.ok())
+      return s.WithContext(call.operation + " to " + endpoint_.scheme + "://" + call.host);
   }
   return Status::OK();
 }
 
-Status AwsClient::Call(const ServiceRequest& request, HttpResponse* response) {
-  int retry_cost = 0;
-  const uint64_t cancel_generation = http_->cancel_generation();
-  CallInProgress in_progress(&calls_in_progress_, &last_activity_ms_);
-  for (int attempt = 1;; ++attempt) {
-    if (attempt > 1 || calls_in_progress_.load() == 1) attempt_.store(attempt);
-    Credentials creds;
-    Status s = credentials_->GetCredentials(&creds);
-    if (!s.ok()) return s;
-    s = Attempt(request, creds, response);
-    last_activity_ms_.store(NowMs());
-    if (s.ok()) {
-      if (policy_.mode != RetryMode::kLegacy) quota_->Release(retry_cost);
-      return s;
-    }
-    ErrorKind kind = ClassifyError(s);
-    bool retryable = kind == ErrorKind::kThrottling || kind == ErrorKind::kTransient ||
-                     kind == ErrorKind::kTimeoutOrConnect;
-    if (s.IsCancelled() || !retryable || attempt >= policy_.max_attempts) {
-      if (retryable && attempt > 1) {
-        s = s.WithNote("after " + str::Plural(attempt, "attempt"));
-      }
-      return request.context.empty() ? s : s.WithContext(request.context);
-    }
-    if (policy_.mode != RetryMode::kLegacy && !quota_->Acquire(kind, &retry_cost)) {
-      s = s.WithNote("retry quota exhausted after " + str::Plural(attempt, "attempt"));
-      return request.context.empty() ? s : s.WithContext(request.context);
-    }
-    std::chrono::milliseconds delay;
-    {
-      std::lock_guard<std::mutex> lock(rng_mu_);
-      delay = BackoffDelay(policy_, attempt, rng_);
-    }
-    if (!BackoffSleep(*http_, cancel_generation, delay)) {
-      s = Status::Cancelled();
-      return request.context.empty() ? s : s.WithContext(request.context);
+void AwsClient::Complete(const std::shared_ptr<CallState>& call, Status s, HttpResponse response) {
+  if (!s.ok() && !call->request.context.empty()) s = s.WithContext(call->request.context);
+  last_activity_ms_.store(NowMs());
+  calls_in_progress_.fetch_sub(1);
+  Callback done = std::move(call->done);
+  done(std::move(s), std::move(response));
+}
+
+void AwsClient::Answered(std::shared_ptr<CallState> call, HttpResult result) {
+  Status s = AttemptStatus(*call, &result);
+  last_activity_ms_.store(NowMs());
+  if (s.ok()) {
+    if (policy_.mode != RetryMode::kLegacy) quota_->Release(call->retry_cost);
+    Complete(call, std::move(s), std::move(result.response));
+    return;
+  }
+  ErrorKind kind = ClassifyError(s);
+  bool retryable = kind == ErrorKind::kThrottling || kind == ErrorKind::kTransient ||
+                   kind == ErrorKind::kTimeoutOrConnect;
+  const int attempt = call->attempt;
+  if (s.IsCancelled() || !retryable || attempt >= policy_.max_attempts) {
+    if (retryable && attempt > 1) s = s.WithNote("after " + str::Plural(attempt, "attempt"));
+    Complete(call, std::move(s), std::move(result.response));
+    return;
+  }
+  if (policy_.mode != RetryMode::kLegacy && !quota_->Acquire(kind, &call->retry_cost)) {
+    s = s.WithNote("retry quota exhausted after " + str::Plural(attempt, "attempt"));
+    Complete(call, std::move(s), std::move(result.response));
+    return;
+  }
+  if (http_->cancel_generation() != call->cancel_generation) {
+    Complete(call, Status::Cancelled(), {});
+    return;
+  }
+  std::chrono::milliseconds delay;
+  {
+    std::lock_guard<std::mutex> lock(rng_mu_);
+    delay = BackoffDelay(policy_, attempt, rng_);
+  }
+  http_->RunAfter(delay, [this, call = std::move(call)](bool cancelled) mutable {
+    // A cancel between the answer and the timer is still this call's.
+    if (cancelled || http_->cancel_generation() != call->cancel_generation) {
+      Complete(call, Status::Cancelled(), {});
+      return;
     }
     counters_.retries.fetch_add(1, std::memory_order_relaxed);
+    ++call->attempt;
+    SendAttempt(std::move(call));
+  });
+}
+
+void AwsClient::Start(ServiceRequest request, Callback done) {
+  auto call = std::make_shared<CallState>();
+  call->cancel_generation = http_->cancel_generation();
+  last_activity_ms_.store(NowMs());
+  calls_in_progress_.fetch_add(1);
+  call->done = std::move(done);
+  Status s = credentials_->GetCredentials(&call->creds);
+  call->request = std::move(request);
+  if (!s.ok()) {
+    // Credentials' errors name their source, not the request.
+    last_activity_ms_.store(NowMs());
+    calls_in_progress_.fetch_sub(1);
+    Callback cb = std::move(call->done);
+    cb(std::move(s), {});
+    return;
   }
+  const ServiceRequest& r = call->request;
+  call->host = r.host_override.empty() ? endpoint_.HostHeader() : r.host_override;
+  if (!r.host_override.empty() && endpoint_.port != 0) {
+    // Appended piecewise: GCC 12 warns (-Wrestrict, falsely) about
+    // `host += ":" + std::to_string(...)` at -O2 and above.
+    call->host.push_back(':');
+    call->host.append(std::to_string(endpoint_.port));
+  }
+  call->url = endpoint_.scheme + "://" + call->host + endpoint_.base_path + r.path;
+  if (!r.query.empty()) call->url += "?" + r.query;
+  call->operation = OperationName(traits_, r);
+  SendAttempt(std::move(call));
+}
+
+Status AwsClient::Call(const ServiceRequest& request, HttpResponse* response) {
+  struct Result {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+    HttpResponse response;
+  };
+  auto result = std::make_shared<Result>();
+  Start(request, [result](Status s, HttpResponse r) {
+    std::lock_guard<std::mutex> lock(result->mu);
+    result->status = std::move(s);
+    result->response = std::move(r);
+    result->done = true;
+    result->cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(result->mu);
+  result->cv.wait(lock, [&] { return result->done; });
+  *response = std::move(result->response);
+  return std::move(result->status);
 }
 
 }  // namespace ddb::aws

@@ -1,7 +1,9 @@
 // AwsClient: one AWS service endpoint with its credentials, signer, retries
-// and HTTP. Every DynamoDB and S3 request goes through Call(): it resolves
-// credentials, signs, sends, validates the response and retries per the
-// policy. Service clients (dynamodb/client.h, s3/client.h) build the requests
+// and HTTP. Every DynamoDB and S3 request goes through Start() (Call() is
+// its blocking form): it resolves credentials, signs, sends, validates the
+// response and retries per the policy, the retries' backoff waiting on the
+// HTTP client's event loop, so that one thread can keep any number of calls
+// in flight. Service clients (dynamodb/client.h, s3/client.h) build the requests
 // and parse the answers; this class knows nothing of their formats beyond the
 // two hooks in ServiceTraits.
 #pragma once
@@ -19,6 +21,7 @@
 #include "engine/aws/credentials.h"
 #include "engine/aws/http.h"
 #include "engine/aws/retry.h"
+#include "engine/aws/sigv4.h"
 #include "engine/status.h"
 
 namespace ddb::aws {
@@ -74,6 +77,22 @@ class AwsClient {
   // timed out: ...".
   Status Call(const ServiceRequest& request, HttpResponse* response);
 
+  // Called once with the outcome of a Start(): the Status and response as
+  // Call() gives them (the response also on a service error: its body is
+  // the error document).
+  using Callback = std::function<void(Status, HttpResponse)>;
+
+  // Call() without waiting: credentials are resolved on the caller's
+  // thread (a renewal may block there, as in Call()), then the request is
+  // signed and sent, and retried on the HTTP client's loop (backoff timers
+  // there, the same rules, messages, quota and counters as Call()); `done`
+  // runs on that loop thread (or at once on the caller's, when credentials
+  // fail or the client is stopping), so it must be quick and must not block
+  // on this client's HttpClient. A retry signs again with the credentials
+  // the call started with. CancelAll() on the HttpClient ends a call in
+  // flight or in its backoff with Cancelled.
+  void Start(ServiceRequest request, Callback done);
+
   const Endpoint& endpoint() const { return endpoint_; }
   const std::string& region() const { return region_; }
   CallCounters& counters() { return counters_; }
@@ -90,7 +109,15 @@ class AwsClient {
   }
 
  private:
-  Status Attempt(const ServiceRequest& request, const Credentials& creds, HttpResponse* response);
+  struct CallState;
+  // Signs and sends one attempt of `call`; its answer goes to Answered().
+  void SendAttempt(std::shared_ptr<CallState> call);
+  // One attempt's answer: completes the call or sets the retry's timer.
+  void Answered(std::shared_ptr<CallState> call, HttpResult result);
+  // Completes `call` with `s` (the request's context added).
+  void Complete(const std::shared_ptr<CallState>& call, Status s, HttpResponse response);
+  // An attempt's HTTP outcome as the call's Status (service error, CRC).
+  Status AttemptStatus(const CallState& call, HttpResult* result);
 
   ServiceTraits traits_;
   Endpoint endpoint_;
@@ -108,6 +135,8 @@ class AwsClient {
   std::atomic<int64_t> last_activity_ms_{0};
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
+  // Derived SigV4 keys, per day, region, service and secret.
+  SigningKeyCache signing_keys_;
 };
 
 }  // namespace ddb::aws

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -459,6 +461,143 @@ TEST_F(AwsClientRetryTest, ConcurrentCallsShareThrottlesAndCountEveryRetry) {
   EXPECT_EQ(aws->counters().retries.load(), 10u);
   EXPECT_EQ(aws->counters().requests.load() - requests_before,
             static_cast<uint64_t>(kThreads + 10));
+}
+
+// ---- Start(): calls in flight from one thread, retried on the loop ----
+
+// Completions of Start() calls, handed from the loop thread to the test's.
+struct Completions {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Status> statuses;
+  std::vector<std::string> bodies;
+
+  AwsClient::Callback Callback() {
+    return [this](Status s, HttpResponse r) {
+      std::lock_guard<std::mutex> lock(mu);
+      statuses.push_back(std::move(s));
+      bodies.push_back(std::move(r.body));
+      cv.notify_all();
+    };
+  }
+  bool WaitFor(size_t n, std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, timeout, [&] { return statuses.size() >= n; });
+  }
+};
+
+ServiceRequest ListTablesRequest() {
+  ServiceRequest r;
+  r.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"X-Amz-Target", kListTables}};
+  r.body = "{}";
+  return r;
+}
+
+TEST_F(AwsClientRetryTest, StartedCallsAreRetriedOnTheLoopAndAllSucceed) {
+  auto aws = MakeAws(FastPolicy(11), std::make_shared<RetryQuota>());
+  ASSERT_TRUE(ListTables(aws).ok());
+  uint64_t requests_before = aws->counters().requests.load();
+  ASSERT_TRUE(proxy_->SetPlan({"throttle", "500", "503", "throttle", "provisioned", "throttle"}));
+  constexpr int kCalls = 10;
+  Completions done;
+  // All started from this thread at once; none waits for another.
+  for (int i = 0; i < kCalls; ++i) aws->Start(ListTablesRequest(), done.Callback());
+  ASSERT_TRUE(done.WaitFor(kCalls, std::chrono::seconds(20)));
+  for (const Status& s : done.statuses) EXPECT_TRUE(s.ok()) << s.ToString();
+  for (const std::string& body : done.bodies) EXPECT_TRUE(Contains(body, "TableNames")) << body;
+  // Every fault cost one retry; the proxy saw the faults and the answers.
+  EXPECT_EQ(Log().count, kCalls + 6);
+  EXPECT_EQ(aws->counters().retries.load(), 6u);
+  EXPECT_EQ(aws->counters().requests.load() - requests_before, static_cast<uint64_t>(kCalls + 6));
+}
+
+TEST_F(AwsClientRetryTest, AStartedCallGivesUpAsCallDoesNamingItsAttempts) {
+  auto aws = MakeAws(FastPolicy(3), std::make_shared<RetryQuota>());
+  ASSERT_TRUE(proxy_->SetPlan({}, "500"));
+  ServiceRequest r = ListTablesRequest();
+  r.context = "listing";
+  Completions done;
+  aws->Start(r, done.Callback());
+  ASSERT_TRUE(done.WaitFor(1, std::chrono::seconds(10)));
+  const Status& s = done.statuses[0];
+  EXPECT_EQ(s.http_status(), 500) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), "listing: ")) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), "after 3 attempts")) << s.ToString();
+  EXPECT_EQ(Log().count, 3);
+  // The blocking form says the same.
+  HttpResponse response;
+  Status blocking = aws->Call(r, &response);
+  EXPECT_EQ(blocking.ToString(), s.ToString());
+}
+
+TEST_F(AwsClientRetryTest, CancelAllEndsStartedCallsInFlightAndInBackoff) {
+  RetryPolicy policy;
+  policy.max_attempts = 3;
+  policy.base_delay = milliseconds(20000);  // backoffs of up to 20 s
+  policy.max_backoff = milliseconds(20000);
+  auto aws = MakeAws(policy, std::make_shared<RetryQuota>());
+  // Two calls' first attempts fail and back off; two more stall in flight.
+  ASSERT_TRUE(proxy_->SetPlan({"500", "500", "stall", "stall"}, "ok", /*stall_seconds=*/20));
+  Completions done;
+  for (int i = 0; i < 4; ++i) aws->Start(ListTablesRequest(), done.Callback());
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (Log().count < 4 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_EQ(Log().count, 4);
+  std::this_thread::sleep_for(milliseconds(50));
+  // A backoff drawn under 50 ms may have retried already (and stalled).
+  size_t finished_before = done.statuses.size();
+  EXPECT_EQ(finished_before, 0u);
+  auto start = Clock::now();
+  aws->http().CancelAll();
+  ASSERT_TRUE(done.WaitFor(4, std::chrono::seconds(3)));
+  EXPECT_LT(SecondsSince(start), 1.0);
+  for (const Status& s : done.statuses) EXPECT_TRUE(s.IsCancelled()) << s.ToString();
+  // The client goes on working after the cancel.
+  ASSERT_TRUE(proxy_->SetPlan({}));
+  EXPECT_TRUE(ListTables(aws).ok());
+}
+
+TEST_F(AwsClientRetryTest, ManyStartedGetItemsCompleteEachWithItsOwnItem) {
+  auto aws = MakeAws(FastPolicy(5), std::make_shared<RetryQuota>());
+  DynamoDbClient client(aws);
+  CreateTableWithItem(&client);
+  constexpr int kItems = 100;
+  std::vector<dynamodb::BatchWriteEntry> puts;
+  for (int i = 0; i < kItems; ++i) {
+    puts.push_back({table_,
+                    dynamodb::BatchWriteEntry::Kind::kPut,
+                    {{"pk", AttributeValue::S("p" + std::to_string(i))},
+                     {"v", AttributeValue::S("value " + std::to_string(i))}}});
+  }
+  Status s = client.BatchWriteItem(puts);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  // A few throttles on the way: their retries run on the loop too.
+  ASSERT_TRUE(proxy_->SetPlan({"throttle", "ok", "throttle", "ok", "provisioned"}));
+  std::mutex mu;
+  std::condition_variable cv;
+  int finished = 0;
+  int wrong = 0;
+  for (int i = 0; i < kItems; ++i) {
+    dynamodb::GetItemRequest get;
+    get.table = table_;
+    get.key = {{"pk", AttributeValue::S("p" + std::to_string(i))}};
+    client.StartGetItem(get, [&, i](Status st, dynamodb::GetItemResult r) {
+      std::lock_guard<std::mutex> lock(mu);
+      auto v = r.item.find("v");
+      if (!st.ok() || !r.found || v == r.item.end() ||
+          v->second.scalar() != "value " + std::to_string(i)) {
+        ++wrong;
+      }
+      ++finished;
+      cv.notify_all();
+    });
+  }
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return finished == kItems; }));
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(aws->counters().retries.load(), 3u);
 }
 
 }  // namespace

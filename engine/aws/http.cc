@@ -3,7 +3,9 @@
 // Threads: callers only touch the queue (under mu_) and wake the I/O thread
 // with curl_multi_wakeup(); every curl handle is used by the I/O thread
 // alone. A Transfer owns its easy handle, header list, request body and the
-// promise that hands the result back.
+// callback that hands the result back (a promise's, for Start()'s future).
+// Timers (RunAfter) wait in a heap under mu_; the loop's poll sleeps until
+// the earliest.
 #include "engine/aws/http.h"
 
 #include <curl/curl.h>
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <queue>
 #include <thread>
 #include <unordered_map>
 
@@ -130,7 +133,7 @@ Status Inflate(const std::string& in, size_t limit, std::string* out, bool* too_
 struct Transfer {
   HttpRequest request;
   HttpResponse response;
-  std::promise<HttpResult> promise;
+  HttpClient::Callback done;
   EasyPtr easy;
   SlistPtr headers;
   char error[CURL_ERROR_SIZE] = {0};
@@ -199,6 +202,20 @@ struct Transfer {
   }
 };
 
+// A RunAfter() callback waiting for its deadline.
+struct Timer {
+  std::chrono::steady_clock::time_point deadline;
+  uint64_t epoch = 0;  // the cancel epoch when it was set
+  uint64_t seq = 0;
+  HttpClient::TimerCallback fn;
+
+  struct Later {
+    bool operator()(const Timer& a, const Timer& b) const {
+      return a.deadline != b.deadline ? a.deadline > b.deadline : a.seq > b.seq;
+    }
+  };
+};
+
 class HttpClient::Impl {
  public:
   explicit Impl(const HttpOptions& options) : options_(options) {
@@ -208,6 +225,7 @@ class HttpClient::Impl {
                       static_cast<long>(options_.max_connections));
     curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
                       static_cast<long>(options_.max_connections));
+    curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
     thread_ = std::thread([this] { Loop(); });
   }
 
@@ -220,22 +238,37 @@ class HttpClient::Impl {
     thread_.join();
   }
 
-  std::future<HttpResult> Start(HttpRequest request) {
+  void Start(HttpRequest request, HttpClient::Callback done) {
     auto t = std::make_unique<Transfer>();
     t->request = std::move(request);
     t->max_body = options_.max_response_bytes;
-    std::future<HttpResult> f = t->promise.get_future();
+    t->done = std::move(done);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(mu_);
       if (stopping_) {
-        t->promise.set_value({Status::Cancelled("HTTP client is shutting down"), {}});
-        return f;
+        lock.unlock();
+        t->done({Status::Cancelled("HTTP client is shutting down"), {}});
+        return;
       }
       t->epoch = cancel_epoch_;
       queue_.push_back(std::move(t));
     }
-    curl_multi_wakeup(multi_.get());
-    return f;
+    Wake();
+  }
+
+  void RunAfter(std::chrono::milliseconds delay, HttpClient::TimerCallback fn) {
+    Timer timer{std::chrono::steady_clock::now() + delay, 0, ++timer_seq_, std::move(fn)};
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stopping_) {
+        lock.unlock();
+        timer.fn(true);
+        return;
+      }
+      timer.epoch = cancel_epoch_;
+      timers_.push(std::move(timer));
+    }
+    Wake();
   }
 
   void CancelAll() {
@@ -243,6 +276,14 @@ class HttpClient::Impl {
       std::lock_guard<std::mutex> lock(mu_);
       ++cancel_epoch_;
     }
+    curl_multi_wakeup(multi_.get());
+  }
+
+  // Wakes the loop unless it is this thread (it will look at the queue
+  // before it sleeps again): a completion that starts its retry or next
+  // request costs no wake-up write.
+  void Wake() {
+    if (std::this_thread::get_id() == loop_id_.load(std::memory_order_relaxed)) return;
     curl_multi_wakeup(multi_.get());
   }
 
@@ -288,6 +329,15 @@ class HttpClient::Impl {
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     // S3 keys may contain "." and ".." segments; curl must not squash them.
     curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+    if (r.allow_http2) {
+      // HTTP/2 where TLS's ALPN offers it: S3's GETs and PUTs then share
+      // one connection, multiplexed; curl waits for a connection about to
+      // be usable for that rather than open another.
+      curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+      curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    } else {
+      curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    }
 
     if (r.method == "GET") {
       curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -381,7 +431,8 @@ class HttpClient::Impl {
       }
     }
     result.response = std::move(t->response);
-    t->promise.set_value(std::move(result));
+    Recycle(t);
+    t->done(std::move(result));
   }
 
   // --cli-read-timeout: fails every transfer that has received nothing for
@@ -410,11 +461,12 @@ class HttpClient::Impl {
       std::string what = silent ? " sent nothing for " : " sent less than 1 KB in ";
       // Not reused: the connection may still deliver the late answer.
       curl_multi_remove_handle(multi_.get(), t->easy.get());
-      t->promise.set_value(
-          {Named(t->request, Status::Transport("request timed out: " + HostOf(t->request.url) +
-                                               what + secs + " (--cli-read-timeout)")),
-           {}});
+      std::unique_ptr<Transfer> expired = std::move(it->second);
       it = active_.erase(it);
+      expired->done({Named(expired->request,
+                           Status::Transport("request timed out: " + HostOf(expired->request.url) +
+                                             what + secs + " (--cli-read-timeout)")),
+                     {}});
     }
   }
 
@@ -425,17 +477,56 @@ class HttpClient::Impl {
     t->easy.reset();
   }
 
+  // Takes the timers that are due or cancelled (`epoch` is the cancel
+  // epoch now) and says how long until the next one (-1: none). Under mu_.
+  long TakeTimers(uint64_t epoch, bool stopping, std::vector<Timer>* due,
+                  std::vector<Timer>* cancelled) {
+    auto now = std::chrono::steady_clock::now();
+    if (stopping || (!timers_.empty() && timers_.top().epoch < epoch)) {
+      // A cancel reaches every timer set before it: rebuild the heap.
+      std::vector<Timer> keep;
+      while (!timers_.empty()) {
+        Timer& top = const_cast<Timer&>(timers_.top());
+        Timer t = std::move(top);
+        timers_.pop();
+        if (stopping || t.epoch < epoch) {
+          cancelled->push_back(std::move(t));
+        } else {
+          keep.push_back(std::move(t));
+        }
+      }
+      for (auto& t : keep) timers_.push(std::move(t));
+    }
+    while (!timers_.empty() && timers_.top().deadline <= now) {
+      Timer& top = const_cast<Timer&>(timers_.top());
+      due->push_back(std::move(top));
+      timers_.pop();
+    }
+    if (timers_.empty()) return -1;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(timers_.top().deadline - now);
+    return std::max<long>(1, static_cast<long>(left.count()) + 1);
+  }
+
   void Loop() {
+    loop_id_.store(std::this_thread::get_id());
+    std::vector<Timer> due;
+    std::vector<Timer> cancelled_timers;
     for (;;) {
       std::deque<std::unique_ptr<Transfer>> fresh;
       bool stopping = false;
       uint64_t epoch = 0;
+      long next_timer_ms = -1;
+      due.clear();
+      cancelled_timers.clear();
       {
         std::lock_guard<std::mutex> lock(mu_);
         stopping = stopping_;
         epoch = cancel_epoch_;
         fresh.swap(queue_);
+        next_timer_ms = TakeTimers(epoch, stopping, &due, &cancelled_timers);
       }
+      for (auto& t : cancelled_timers) t.fn(true);
+      for (auto& t : due) t.fn(false);
       // Everything when stopping; otherwise what was started before the
       // latest CancelAll().
       auto cancelled = [&](const Transfer& t) { return stopping || t.epoch < epoch; };
@@ -444,34 +535,38 @@ class HttpClient::Impl {
           ++it;
           continue;
         }
-        Recycle(it->second.get());
-        it->second->promise.set_value({Status::Cancelled(), {}});
+        std::unique_ptr<Transfer> t = std::move(it->second);
         it = active_.erase(it);
+        Recycle(t.get());
+        t->done({Status::Cancelled(), {}});
       }
       if (stopping) {
-        for (auto& t : fresh) t->promise.set_value({Status::Cancelled(), {}});
-        std::lock_guard<std::mutex> lock(mu_);
-        for (auto& t : queue_) t->promise.set_value({Status::Cancelled(), {}});
-        queue_.clear();
+        for (auto& t : fresh) t->done({Status::Cancelled(), {}});
+        // Callbacks may have queued more (they are refused once stopping).
+        std::deque<std::unique_ptr<Transfer>> late;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          late.swap(queue_);
+        }
+        for (auto& t : late) t->done({Status::Cancelled(), {}});
         return;
       }
       for (auto& t : fresh) {
         if (cancelled(*t)) {
-          t->promise.set_value({Status::Cancelled(), {}});
+          t->done({Status::Cancelled(), {}});
           continue;
         }
         Status s = Prepare(t.get());
         if (!s.ok()) {
-          t->promise.set_value({s, {}});
+          t->done({s, {}});
           continue;
         }
         CURL* e = t->easy.get();
         if (CURLMcode mc = curl_multi_add_handle(multi_.get(), e); mc != CURLM_OK) {
-          t->promise.set_value(
-              {Named(t->request,
-                     Status::Transport(std::string("cannot start request (") +
-                                       HostOf(t->request.url) + "): " + curl_multi_strerror(mc))),
-               {}});
+          t->done({Named(t->request, Status::Transport(std::string("cannot start request (") +
+                                                       HostOf(t->request.url) +
+                                                       "): " + curl_multi_strerror(mc))),
+                   {}});
           continue;
         }
         t->last_read = t->window_start = std::chrono::steady_clock::now();
@@ -482,6 +577,7 @@ class HttpClient::Impl {
       int running = 0;
       curl_multi_perform(multi_.get(), &running);
       int left = 0;
+      bool finished = false;
       while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
         if (msg->msg != CURLMSG_DONE) continue;
         auto it = active_.find(msg->easy_handle);
@@ -489,14 +585,32 @@ class HttpClient::Impl {
         std::unique_ptr<Transfer> t = std::move(it->second);
         active_.erase(it);
         CURLcode code = msg->data.result;
+        // Detached before its callback runs: a callback that starts the
+        // next request may get this very handle back.
         Finish(t.get(), code);
-        Recycle(t.get());
+        finished = true;
       }
       ExpireSilentTransfers();
+      {
+        // Completions may have started requests or set timers: go round
+        // again at once rather than sleep.
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!queue_.empty() || cancel_epoch_ != epoch || stopping_) continue;
+        if (!timers_.empty()) {
+          auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              timers_.top().deadline - std::chrono::steady_clock::now());
+          next_timer_ms = std::max<long>(0, static_cast<long>(left_ms.count()) + 1);
+        } else {
+          next_timer_ms = -1;
+        }
+      }
+      if (finished && running > 0) continue;  // more may be ready without a wait
       int numfds = 0;
       // A short wait while transfers run, so the read timeout is on time.
-      int wait_ms = active_.empty() || options_.read_timeout_ms <= 0 ? 1000 : 100;
-      if (curl_multi_poll(multi_.get(), nullptr, 0, wait_ms, &numfds) != CURLM_OK) {
+      long wait_ms = active_.empty() || options_.read_timeout_ms <= 0 ? 1000 : 100;
+      if (next_timer_ms >= 0) wait_ms = std::min(wait_ms, next_timer_ms);
+      if (wait_ms > 0 && curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(wait_ms),
+                                         &numfds) != CURLM_OK) {
         // Not expected; do not spin if it happens.
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
@@ -511,6 +625,9 @@ class HttpClient::Impl {
   std::deque<std::unique_ptr<Transfer>> queue_;  // guarded by mu_
   bool stopping_ = false;                        // guarded by mu_
   uint64_t cancel_epoch_ = 0;                    // guarded by mu_; CancelAll() calls
+  std::priority_queue<Timer, std::vector<Timer>, Timer::Later> timers_;  // guarded by mu_
+  std::atomic<uint64_t> timer_seq_{0};      // ties broken in the order timers were set
+  std::atomic<std::thread::id> loop_id_{};  // the I/O thread's, once it runs
 
   // I/O thread only.
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;
@@ -538,7 +655,19 @@ HttpClient::HttpClient(HttpOptions options)
 HttpClient::~HttpClient() = default;
 
 std::future<HttpResult> HttpClient::Start(HttpRequest request) {
-  return impl_->Start(std::move(request));
+  auto promise = std::make_shared<std::promise<HttpResult>>();
+  std::future<HttpResult> f = promise->get_future();
+  impl_->Start(std::move(request),
+               [promise](HttpResult result) { promise->set_value(std::move(result)); });
+  return f;
+}
+
+void HttpClient::Start(HttpRequest request, Callback done) {
+  impl_->Start(std::move(request), std::move(done));
+}
+
+void HttpClient::RunAfter(std::chrono::milliseconds delay, TimerCallback fn) {
+  impl_->RunAfter(delay, std::move(fn));
 }
 
 Status HttpClient::Send(HttpRequest request, HttpResponse* response) {

@@ -2,10 +2,14 @@
 //
 // One client owns one I/O thread running a curl multi handle, so connections
 // are kept alive and reused across calls, and any number of requests can be in
-// flight at once: Start() queues a request and returns a future; Send() is
-// Start().get(). Callers that want concurrency (parallel scan segments, a
-// page of S3 GETs) either hold several futures or call Send() from several
-// threads; either way the requests share the one connection pool.
+// flight at once: Start() queues a request and either returns a future or
+// calls a callback on the I/O thread when it completes; Send() is
+// Start().get(). The loop also runs timers (RunAfter: retry backoffs), so a
+// caller can keep many requests in flight, retries included, from one
+// thread without a thread per request; all of them share the one
+// connection pool. HTTP/1.1 with keep-alive; a request that allows it
+// (S3's) asks for HTTP/2 over TLS and is multiplexed where the server
+// offers it (ALPN), plain http:// stays HTTP/1.1.
 //
 // The response body is returned as received on the wire; crc32 is computed on
 // those bytes (DynamoDB's x-amz-crc32 covers the bytes as sent, compressed or
@@ -23,8 +27,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -67,6 +73,9 @@ struct HttpRequest {
   // lookups use short ones so a machine without IMDS fails fast.
   long connect_timeout_ms = 0;
   long request_timeout_ms = 0;
+  // Ask for HTTP/2 over TLS (CURL_HTTP_VERSION_2TLS): used where the server
+  // offers it, HTTP/1.1 otherwise and always on plain http://.
+  bool allow_http2 = false;
 };
 
 struct HttpResponse {
@@ -111,8 +120,23 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
+  using Callback = std::function<void(HttpResult)>;
+  using TimerCallback = std::function<void(bool cancelled)>;
+
   // Queues `request`; the future is ready when it has completed or failed.
   std::future<HttpResult> Start(HttpRequest request);
+
+  // Queues `request`; `done` is called once, on the I/O thread (or at once
+  // on the caller's when the client is stopping), with the result. `done`
+  // must be quick and must not block on this client (no Send(), no
+  // Start().get()): it runs on the thread every transfer needs. It may
+  // call Start() and RunAfter().
+  void Start(HttpRequest request, Callback done);
+
+  // Calls fn(false) on the I/O thread once `delay` has passed, or
+  // fn(true) as soon as CancelAll() is called (or the client stops) before
+  // that. The same rules as Start's callback apply to `fn`.
+  void RunAfter(std::chrono::milliseconds delay, TimerCallback fn);
 
   // Blocking form of Start(). A non-ok Status is a transport failure: the
   // message names the host and curl's reason.

@@ -690,6 +690,134 @@ TEST(HttpClientTest, DestroyingTheClientCancelsWhatIsInFlight) {
   EXPECT_LT(SecondsSince(start), 3.0);
 }
 
+// ---- Callbacks and timers on the loop ----
+
+// Collects callback results from the loop thread for the test's thread.
+struct Collected {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> order;  // what completed, in completion order
+  int failures = 0;
+
+  void Add(std::string what, bool ok) {
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back(std::move(what));
+    if (!ok) ++failures;
+    cv.notify_all();
+  }
+  bool WaitFor(size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, timeout, [&] { return order.size() >= n; });
+  }
+};
+
+TEST(HttpClientEngineTest, ManyCallbacksInFlightEachGetTheirOwnAnswerOnOneConnectionPool) {
+  LoopbackServer server(Echo);
+  HttpOptions options;
+  options.max_connections = 8;
+  HttpClient client(options);
+  constexpr int kRequests = 200;
+  Collected got;
+  std::atomic<int> wrong{0};
+  for (int i = 0; i < kRequests; ++i) {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = server.url("/n/" + std::to_string(i));
+    request.body = "b" + std::to_string(i);
+    client.Start(std::move(request), [&, i](HttpResult r) {
+      std::string want = "POST /n/" + std::to_string(i) + " b" + std::to_string(i);
+      if (!r.status.ok() || r.response.body != want) ++wrong;
+      got.Add(std::to_string(i), r.status.ok());
+    });
+  }
+  ASSERT_TRUE(got.WaitFor(kRequests, std::chrono::seconds(20)));
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(got.failures, 0);
+  EXPECT_EQ(server.requests_seen(), kRequests);
+  // All of them shared the pool: never more connections than it allows.
+  EXPECT_LE(server.max_open_connections(), 8);
+}
+
+TEST(HttpClientEngineTest, ACallbackMayStartTheNextRequestOnTheLoop) {
+  LoopbackServer server(Echo);
+  HttpClient client;
+  Collected got;
+  // A chain of 20 requests, each started by the previous one's callback
+  // (as a retry or the next step of a write is).
+  std::function<void(int)> next = [&](int i) {
+    HttpRequest request;
+    request.url = server.url("/chain/" + std::to_string(i));
+    client.Start(std::move(request), [&, i](HttpResult r) {
+      got.Add(r.response.body, r.status.ok());
+      if (i + 1 < 20) next(i + 1);
+    });
+  };
+  next(0);
+  ASSERT_TRUE(got.WaitFor(20, std::chrono::seconds(10)));
+  EXPECT_EQ(got.failures, 0);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(got.order[i], "GET /chain/" + std::to_string(i) + " ");
+  EXPECT_EQ(server.connections_accepted(), 1);
+}
+
+TEST(HttpClientEngineTest, TimersFireInDeadlineOrderAfterTheirDelay) {
+  HttpClient client;
+  Collected got;
+  auto start = Clock::now();
+  for (int ms : {120, 40, 80, 0}) {
+    client.RunAfter(std::chrono::milliseconds(ms), [&, ms](bool cancelled) {
+      bool early = SecondsSince(start) * 1000 < ms;
+      got.Add(std::to_string(ms) + (cancelled ? " cancelled" : "") + (early ? " early" : ""),
+              !cancelled);
+    });
+  }
+  ASSERT_TRUE(got.WaitFor(4, std::chrono::seconds(5)));
+  // Each fired no earlier than its delay, in the order of the deadlines.
+  EXPECT_EQ(got.order, (std::vector<std::string>{"0", "40", "80", "120"}));
+}
+
+TEST(HttpClientEngineTest, CancelAllFiresPendingTimersAtOnceAsCancelled) {
+  HttpClient client;
+  Collected got;
+  for (int i = 0; i < 5; ++i) {
+    client.RunAfter(std::chrono::seconds(30), [&](bool cancelled) { got.Add("t", !cancelled); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(got.order.empty());
+  auto start = Clock::now();
+  client.CancelAll();
+  ASSERT_TRUE(got.WaitFor(5, std::chrono::seconds(2)));
+  EXPECT_LT(SecondsSince(start), 1.0);
+  EXPECT_EQ(got.failures, 5);  // every one was told it was cancelled
+  // A timer set after the cancel is not cancelled by it.
+  client.RunAfter(std::chrono::milliseconds(10),
+                  [&](bool cancelled) { got.Add("after", !cancelled); });
+  ASSERT_TRUE(got.WaitFor(6, std::chrono::seconds(2)));
+  EXPECT_EQ(got.failures, 5);
+}
+
+// Reads the request and never answers.
+ServerReply Stall(const ServerRequest&) {
+  ServerReply reply;
+  reply.stall = true;
+  return reply;
+}
+
+TEST(HttpClientEngineTest, DestroyingTheClientCancelsTimersAndCallbacks) {
+  LoopbackServer server(Stall);
+  Collected got;
+  {
+    HttpClient client;
+    client.RunAfter(std::chrono::seconds(30),
+                    [&](bool cancelled) { got.Add("timer", !cancelled); });
+    HttpRequest request;
+    request.url = server.url("/stall");
+    client.Start(std::move(request), [&](HttpResult r) { got.Add("request", r.status.ok()); });
+    ASSERT_TRUE(server.WaitForRequests(1, std::chrono::seconds(5)));
+  }
+  ASSERT_TRUE(got.WaitFor(2, std::chrono::seconds(0)));
+  EXPECT_EQ(got.failures, 2);
+}
+
 TEST(UriEncodeTest, KeepsUnreservedAndOptionallySlash) {
   EXPECT_EQ(UriEncode("a-Z_0.~"), "a-Z_0.~");
   EXPECT_EQ(UriEncode("a b/c+d=é"), "a%20b%2Fc%2Bd%3D%C3%A9");

@@ -317,12 +317,39 @@ std::string StringToSign(std::string_view canonical_request, const SigningParams
   return out;
 }
 
+namespace {
+
+std::string DeriveKey(const std::string& secret, std::string_view date, std::string_view region,
+                      std::string_view service) {
+  std::string key = HmacSha256("AWS4" + secret, date);
+  key = HmacSha256(key, region);
+  key = HmacSha256(key, service);
+  return HmacSha256(key, "aws4_request");
+}
+
+}  // namespace
+
+std::string SigningKeyCache::Key(const std::string& secret, std::string_view date,
+                                 std::string_view region, std::string_view service) {
+  std::string scope;
+  scope.reserve(date.size() + region.size() + service.size() + 2);
+  scope.append(date).append("/").append(region).append("/").append(service);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (scope != scope_ || secret != secret_) {
+    key_ = DeriveKey(secret, date, region, service);
+    scope_ = std::move(scope);
+    secret_ = secret;
+  }
+  return key_;
+}
+
 std::string Signature(std::string_view string_to_sign, const Credentials& creds,
                       const SigningParams& params) {
-  std::string key = HmacSha256("AWS4" + creds.secret_access_key, DateStamp(AmzDate(params.time)));
-  key = HmacSha256(key, params.region);
-  key = HmacSha256(key, params.service);
-  key = HmacSha256(key, "aws4_request");
+  const std::string date = DateStamp(AmzDate(params.time));
+  std::string key =
+      params.key_cache != nullptr
+          ? params.key_cache->Key(creds.secret_access_key, date, params.region, params.service)
+          : DeriveKey(creds.secret_access_key, date, params.region, params.service);
   return HexEncode(HmacSha256(key, string_to_sign));
 }
 

@@ -319,6 +319,43 @@ TEST(SigV4S3, DocExampleGetObject) {
   EXPECT_EQ(FindHeader(r.headers, "host"), "examplebucket.s3.amazonaws.com");
 }
 
+TEST(SigV4KeyCache, CachedKeysSignAsDerivedOnesAcrossDaysRegionsAndSecrets) {
+  SigningKeyCache cache;
+  auto sign = [](const Credentials& creds, SigningParams params) {
+    HttpRequest r = Request("GET", "https://examplebucket.s3.amazonaws.com/test.txt");
+    SignRequest(&r, creds, params);
+    return std::string(FindHeader(r.headers, "authorization"));
+  };
+  Credentials other = S3DocCredentials();
+  other.secret_access_key = "another secret";
+  // The same request signed with and without the cache, as the day, the
+  // region and the secret change between requests (each change derives a
+  // new key; a repeat uses the kept one).
+  for (int round = 0; round < 2; ++round) {
+    for (int day : {24, 25}) {
+      for (const char* region : {"us-east-1", "eu-west-1"}) {
+        for (const Credentials& creds : {S3DocCredentials(), other}) {
+          SigningParams params = S3Params();
+          params.time = sys_days{std::chrono::year{2013} / 5 / day};
+          params.region = region;
+          std::string plain = sign(creds, params);
+          params.key_cache = &cache;
+          EXPECT_EQ(sign(creds, params), plain) << day << " " << region;
+        }
+      }
+    }
+  }
+  // The AWS documentation's example, through the cache.
+  SigningParams params = S3Params();
+  params.key_cache = &cache;
+  HttpRequest r = Request("GET", "https://examplebucket.s3.amazonaws.com/test.txt");
+  r.headers.emplace_back("Range", "bytes=0-9");
+  SignRequest(&r, S3DocCredentials(), params);
+  EXPECT_EQ(FindHeader(r.headers, "authorization"),
+            S3DocAuthorization("host;range;x-amz-content-sha256;x-amz-date",
+                               "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"));
+}
+
 TEST(SigV4S3, DocExamplePutObject) {
   // Key "test$file.text", sent encoded.
   HttpRequest r = Request("PUT", "https://examplebucket.s3.amazonaws.com/test%24file.text");

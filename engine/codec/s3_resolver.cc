@@ -1,7 +1,7 @@
 #include "engine/codec/s3_resolver.h"
 
 #include <algorithm>
-#include <thread>
+#include <condition_variable>
 
 namespace ddb::codec {
 
@@ -37,28 +37,80 @@ void S3Resolver::CacheInsert(const std::string& uri, std::shared_ptr<const std::
   cache_.emplace(uri, Entry{std::move(body), lru_.begin()});
 }
 
-FetchResult S3Resolver::GetOne(const std::string& uri) {
-  FetchResult result;
+void S3Resolver::Counted(const Status& status, size_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.gets;
+  stats_.bytes += bytes;
+  if (!status.ok()) ++stats_.errors;
+}
+
+void S3Resolver::StartOne(const std::string& uri, std::function<void(FetchResult)> done) {
   s3::GetObjectRequest req;
-  result.status = ParseS3Uri(uri, &req.bucket, &req.key);
-  if (!result.status.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.errors;
-    return result;
+  Status parsed = ParseS3Uri(uri, &req.bucket, &req.key);
+  if (!parsed.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.errors;
+    }
+    FetchResult result;
+    result.status = std::move(parsed);
+    done(std::move(result));
+    return;
   }
-  auto body = std::make_shared<std::string>();
-  result.status = client_->GetObject(req, body.get());
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.gets;
-    stats_.bytes += body->size();
-    if (!result.status.ok()) ++stats_.errors;
+  client_->StartGetObject(
+      req, [this, uri, done = std::move(done)](Status s, std::string body, s3::ObjectInfo) {
+        Counted(s, body.size());
+        FetchResult result;
+        result.status = std::move(s);
+        if (result.status.ok()) {
+          auto shared = std::make_shared<const std::string>(std::move(body));
+          result.body = shared;
+          CacheInsert(uri, std::move(shared));
+        }
+        done(std::move(result));
+      });
+}
+
+FetchResult S3Resolver::GetOne(const std::string& uri) {
+  std::vector<FetchResult> fetched(1);
+  FetchAll({&uri}, &fetched);
+  return std::move(fetched[0]);
+}
+
+void S3Resolver::FetchAll(const std::vector<const std::string*>& uris,
+                          std::vector<FetchResult>* fetched) {
+  // Up to `concurrency` GETs in flight through the S3 client's event loop;
+  // this thread starts the next as each one ends (a start resolves
+  // credentials, which must not happen on the loop's thread).
+  const size_t window = concurrency_.load();
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t finished = 0;
+  size_t started = 0;
+  std::unique_lock<std::mutex> lock(mu);
+  while (finished < uris.size()) {
+    while (started < uris.size() && started - finished < window) {
+      size_t k = started++;
+      size_t in_flight = started - finished;
+      {
+        std::lock_guard<std::mutex> stats_lock(mu_);
+        stats_.in_flight_max = std::max<uint64_t>(stats_.in_flight_max, in_flight);
+      }
+      lock.unlock();
+      StartOne(*uris[k], [&, k](FetchResult result) {
+        std::lock_guard<std::mutex> l(mu);
+        (*fetched)[k] = std::move(result);
+        ++finished;
+        cv.notify_one();
+      });
+      lock.lock();
+    }
+    // Until all are in, or a slot is free for the next (a GET may have
+    // ended already, even at once: a malformed URI).
+    cv.wait(lock, [&] {
+      return finished == uris.size() || (started < uris.size() && started - finished < window);
+    });
   }
-  if (result.status.ok()) {
-    result.body = body;
-    CacheInsert(uri, std::move(body));
-  }
-  return result;
 }
 
 void S3Resolver::Fetch(const std::vector<std::string>& uris, std::vector<FetchResult>* results) {
@@ -83,20 +135,7 @@ void S3Resolver::Fetch(const std::vector<std::string>& uris, std::vector<FetchRe
     miss_of[i] = it->second;
   }
   std::vector<FetchResult> fetched(misses.size());
-  size_t workers = std::min(concurrency_.load(), misses.size());
-  if (workers <= 1) {
-    for (size_t k = 0; k < misses.size(); ++k) fetched[k] = GetOne(*misses[k]);
-  } else {
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> threads;
-    threads.reserve(workers);
-    for (size_t w = 0; w < workers; ++w) {
-      threads.emplace_back([&] {
-        for (size_t k; (k = next.fetch_add(1)) < misses.size();) fetched[k] = GetOne(*misses[k]);
-      });
-    }
-    for (std::thread& t : threads) t.join();
-  }
+  FetchAll(misses, &fetched);
   for (size_t i = 0; i < uris.size(); ++i) {
     if ((*results)[i].body) continue;
     size_t k = miss_of[i] != SIZE_MAX ? miss_of[i] : pending[uris[i]];

@@ -1,5 +1,6 @@
 // S3Resolver: fetches the S3 objects a page of codec values points at,
-// concurrently (at most `concurrency` GETs in flight), through a size-capped
+// concurrently (at most `concurrency` GETs in flight, all through the S3
+// client's one event loop: no thread per GET), through a size-capped
 // in-memory cache keyed by URI, counting what it did for .stats.
 //
 //   S3Resolver resolver(s3_client, S3Resolver::Options{});
@@ -20,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -33,10 +35,11 @@
 namespace ddb::codec {
 
 struct S3Stats {
-  uint64_t gets = 0;        // GET requests sent (successful or not)
-  uint64_t bytes = 0;       // body bytes received
-  uint64_t cache_hits = 0;  // URIs served from the cache
-  uint64_t errors = 0;      // URIs that failed
+  uint64_t gets = 0;           // GET requests sent (successful or not)
+  uint64_t bytes = 0;          // body bytes received
+  uint64_t cache_hits = 0;     // URIs served from the cache
+  uint64_t errors = 0;         // URIs that failed
+  uint64_t in_flight_max = 0;  // the most GETs in flight at once
 };
 
 class S3Resolver : public BatchFetcher {
@@ -68,6 +71,12 @@ class S3Resolver : public BatchFetcher {
   bool CacheLookup(const std::string& uri, std::shared_ptr<const std::string>* body);
   void CacheInsert(const std::string& uri, std::shared_ptr<const std::string> body);
   FetchResult GetOne(const std::string& uri);
+  // GETs `uris` (each once), `concurrency` at a time; (*fetched)[k] is uris[k]'s.
+  void FetchAll(const std::vector<const std::string*>& uris, std::vector<FetchResult>* fetched);
+  // Starts the GET of `uri`; `done` gets it (body cached) on the loop's thread.
+  void StartOne(const std::string& uri, std::function<void(FetchResult)> done);
+  // Counts a GET's answer.
+  void Counted(const Status& status, size_t bytes);
 
   std::shared_ptr<s3::S3Client> client_;
   std::atomic<size_t> concurrency_;

@@ -466,22 +466,31 @@ std::string DynamoDbClient::AnswerFrom(const char* operation) const {
 // Every DynamoDB request is built here: POST / with the operation named in
 // X-Amz-Target and a JSON body, sent through AwsClient::Call (signing,
 // retries, CRC check).
+bool DynamoDbClient::BuildRequest(const char* operation, const std::string& context,
+                                  const json& body, aws::ServiceRequest* request,
+                                  Status* error) const {
+  request->method = "POST";
+  request->path = "/";
+  request->headers = {{"Content-Type", "application/x-amz-json-1.0"},
+                      {"X-Amz-Target", std::string(kTargetPrefix) + operation}};
+  request->context = context;
+  request->operation = std::string("DynamoDB ") + operation;
+  try {
+    request->body = body.dump();
+  } catch (const json::exception&) {
+    Status bad = Status::InvalidArgument(std::string(operation) + ": a string is not valid UTF-8");
+    *error = context.empty() ? bad : bad.WithContext(context);
+    return false;
+  }
+  return true;
+}
+
 Status DynamoDbClient::InvokeRaw(const char* operation, const std::string& context,
                                  const json& body, std::string* response_body,
                                  std::string* error_body) {
   aws::ServiceRequest request;
-  request.method = "POST";
-  request.path = "/";
-  request.headers = {{"Content-Type", "application/x-amz-json-1.0"},
-                     {"X-Amz-Target", std::string(kTargetPrefix) + operation}};
-  request.context = context;
-  request.operation = std::string("DynamoDB ") + operation;
-  try {
-    request.body = body.dump();
-  } catch (const json::exception&) {
-    Status bad = Status::InvalidArgument(std::string(operation) + ": a string is not valid UTF-8");
-    return context.empty() ? bad : bad.WithContext(context);
-  }
+  Status bad;
+  if (!BuildRequest(operation, context, body, &request, &bad)) return bad;
   aws::HttpResponse http;
   Status s = aws_->Call(request, &http);
   if (!s.ok()) {
@@ -490,6 +499,32 @@ Status DynamoDbClient::InvokeRaw(const char* operation, const std::string& conte
   }
   *response_body = std::move(http.body);
   return Status::OK();
+}
+
+void DynamoDbClient::StartInvokeRaw(const char* operation, const std::string& context,
+                                    const json& body,
+                                    std::function<void(Status, std::string)> done) {
+  aws::ServiceRequest request;
+  Status bad;
+  if (!BuildRequest(operation, context, body, &request, &bad)) {
+    done(std::move(bad), {});
+    return;
+  }
+  aws_->Start(std::move(request), [done = std::move(done)](Status s, aws::HttpResponse http) {
+    done(std::move(s), std::move(http.body));
+  });
+}
+
+void DynamoDbClient::StartInvoke(const char* operation, const std::string& context,
+                                 const json& body, std::function<void(Status, json)> done) {
+  StartInvokeRaw(operation, context, body,
+                 [this, operation, context, done = std::move(done)](Status s, std::string text) {
+                   json response;
+                   if (s.ok()) {
+                     s = ParseResponse(operation, context, AnswerFrom(operation), text, &response);
+                   }
+                   done(std::move(s), std::move(response));
+                 });
 }
 
 Status DynamoDbClient::Invoke(const char* operation, const std::string& context, const json& body,
@@ -647,20 +682,42 @@ Status DynamoDbClient::DeleteTable(const std::string& table) {
 
 // ---- Single items ----
 
-Status DynamoDbClient::GetItem(const GetItemRequest& request, GetItemResult* out) {
+namespace {
+
+json GetItemBody(const GetItemRequest& request) {
   json body = {{"TableName", request.table},
                {"Key", ItemToWireJson(request.key)},
                {"ReturnConsumedCapacity", "TOTAL"}};
   if (request.consistent_read) body["ConsistentRead"] = true;
   AddIfNotEmpty("ProjectionExpression", request.projection, &body);
   if (!request.names.empty()) body["ExpressionAttributeNames"] = request.names;
+  return body;
+}
+
+}  // namespace
+
+Status DynamoDbClient::GetItem(const GetItemRequest& request, GetItemResult* out) {
   const std::string context = KeyContext(request.table, request.key);
   json response;
-  Status s = Invoke("GetItem", context, body, &response);
+  Status s = Invoke("GetItem", context, GetItemBody(request), &response);
   if (!s.ok()) return s;
   s = ItemMember(response, "Item", &out->item, &out->found);
   out->consumed_capacity = ConsumedCapacityUnits(response);
   return s.ok() ? s : s.WithContext(context + ": " + AnswerFrom("GetItem"));
+}
+
+void DynamoDbClient::StartGetItem(const GetItemRequest& request, GetItemCallback done) {
+  std::string context = KeyContext(request.table, request.key);
+  StartInvoke("GetItem", context, GetItemBody(request),
+              [this, context, done = std::move(done)](Status s, json response) {
+                GetItemResult out;
+                if (s.ok()) {
+                  s = ItemMember(response, "Item", &out.item, &out.found);
+                  out.consumed_capacity = ConsumedCapacityUnits(response);
+                  if (!s.ok()) s = s.WithContext(context + ": " + AnswerFrom("GetItem"));
+                }
+                done(std::move(s), std::move(out));
+              });
 }
 
 namespace {
@@ -686,33 +743,76 @@ Status ParseWriteResult(const json& response, const std::string& context, WriteR
 
 }  // namespace
 
-Status DynamoDbClient::PutItem(const PutItemRequest& request, WriteResult* out) {
+namespace {
+
+json PutItemBody(const PutItemRequest& request) {
   json body = WriteBody(request);
   body["Item"] = ItemToWireJson(request.item);
+  return body;
+}
+
+json UpdateItemBody(const UpdateItemRequest& request) {
+  json body = WriteBody(request);
+  body["Key"] = ItemToWireJson(request.key);
+  AddIfNotEmpty("UpdateExpression", request.update, &body);
+  return body;
+}
+
+json DeleteItemBody(const DeleteItemRequest& request) {
+  json body = WriteBody(request);
+  body["Key"] = ItemToWireJson(request.key);
+  return body;
+}
+
+// A write's answer handed to `done` as the blocking form returns it.
+std::function<void(Status, json)> WriteAnswer(std::string context,
+                                              DynamoDbClient::WriteCallback done) {
+  return [context = std::move(context), done = std::move(done)](Status s, json response) {
+    WriteResult out;
+    if (s.ok()) s = ParseWriteResult(response, context, &out);
+    done(std::move(s), std::move(out));
+  };
+}
+
+}  // namespace
+
+Status DynamoDbClient::PutItem(const PutItemRequest& request, WriteResult* out) {
   // The key schema is unknown here, so the context cannot single out the key.
   const std::string context = TableContext(request.table);
   json response;
-  Status s = Invoke("PutItem", context, body, &response);
+  Status s = Invoke("PutItem", context, PutItemBody(request), &response);
   return s.ok() ? ParseWriteResult(response, context, out) : s;
 }
 
 Status DynamoDbClient::UpdateItem(const UpdateItemRequest& request, WriteResult* out) {
-  json body = WriteBody(request);
-  body["Key"] = ItemToWireJson(request.key);
-  AddIfNotEmpty("UpdateExpression", request.update, &body);
   const std::string context = KeyContext(request.table, request.key);
   json response;
-  Status s = Invoke("UpdateItem", context, body, &response);
+  Status s = Invoke("UpdateItem", context, UpdateItemBody(request), &response);
   return s.ok() ? ParseWriteResult(response, context, out) : s;
 }
 
 Status DynamoDbClient::DeleteItem(const DeleteItemRequest& request, WriteResult* out) {
-  json body = WriteBody(request);
-  body["Key"] = ItemToWireJson(request.key);
   const std::string context = KeyContext(request.table, request.key);
   json response;
-  Status s = Invoke("DeleteItem", context, body, &response);
+  Status s = Invoke("DeleteItem", context, DeleteItemBody(request), &response);
   return s.ok() ? ParseWriteResult(response, context, out) : s;
+}
+
+void DynamoDbClient::StartPutItem(const PutItemRequest& request, WriteCallback done) {
+  std::string context = TableContext(request.table);
+  StartInvoke("PutItem", context, PutItemBody(request), WriteAnswer(context, std::move(done)));
+}
+
+void DynamoDbClient::StartUpdateItem(const UpdateItemRequest& request, WriteCallback done) {
+  std::string context = KeyContext(request.table, request.key);
+  StartInvoke("UpdateItem", context, UpdateItemBody(request),
+              WriteAnswer(context, std::move(done)));
+}
+
+void DynamoDbClient::StartDeleteItem(const DeleteItemRequest& request, WriteCallback done) {
+  std::string context = KeyContext(request.table, request.key);
+  StartInvoke("DeleteItem", context, DeleteItemBody(request),
+              WriteAnswer(context, std::move(done)));
 }
 
 // ---- BatchGetItem ----
@@ -858,49 +958,118 @@ Status DynamoDbClient::ScanAll(const ScanRequest& request, const PageCallback& o
 
 Status DynamoDbClient::BatchWriteItem(const std::vector<BatchWriteEntry>& entries,
                                       double* consumed_capacity) {
-  if (consumed_capacity != nullptr) *consumed_capacity = 0;
-  const aws::RetryPolicy backoff = UnprocessedBackoff();
-  std::mt19937_64 rng(std::random_device{}());
-  for (size_t start = 0; start < entries.size(); start += kBatchWriteMaxItems) {
-    const size_t end = std::min(entries.size(), start + kBatchWriteMaxItems);
-    // RequestItems: {"table": [{"PutRequest": {"Item": ...}}, ...]}, the
-    // same shape UnprocessedItems comes back in.
-    json pending = json::object();
-    std::set<std::string> tables;
-    for (size_t i = start; i < end; ++i) {
-      const BatchWriteEntry& e = entries[i];
-      tables.insert(e.table);
-      if (e.kind == BatchWriteEntry::Kind::kPut) {
-        pending[e.table].push_back({{"PutRequest", {{"Item", ItemToWireJson(e.item)}}}});
-      } else {
-        pending[e.table].push_back({{"DeleteRequest", {{"Key", ItemToWireJson(e.item)}}}});
-      }
-    }
-    const std::string context = TablesContext(tables);
-    int stalled = 0;
-    for (int round = 1;; ++round) {
-      const size_t sent = CountRequestItems(pending);
-      json body = {{"RequestItems", std::move(pending)}, {"ReturnConsumedCapacity", "TOTAL"}};
-      json response;
-      Status s = Invoke("BatchWriteItem", context, body, &response);
-      if (!s.ok()) return s;
-      if (consumed_capacity != nullptr) *consumed_capacity += ConsumedCapacityUnits(response);
-      const json* unprocessed = Member(response, "UnprocessedItems");
-      pending = unprocessed != nullptr && unprocessed->is_object() ? *unprocessed : json::object();
-      const size_t left = CountRequestItems(pending);
-      if (left == 0) break;
-      stalled = left < sent ? 0 : stalled + 1;
-      if (stalled >= kMaxStalledRounds) {
-        return Status::AwsError("UnprocessedItems",
-                                context + ": " + str::Plural(left, "item") +
-                                    " still unprocessed after " +
-                                    str::Plural(round, "BatchWriteItem request"),
-                                200);
-      }
-      std::this_thread::sleep_for(aws::BackoffDelay(backoff, stalled + 1, rng));
+  std::promise<std::pair<Status, double>> promise;
+  std::future<std::pair<Status, double>> answer = promise.get_future();
+  StartBatchWriteItem(entries, [&promise](Status s, double capacity) {
+    promise.set_value({std::move(s), capacity});
+  });
+  auto [s, capacity] = answer.get();
+  if (consumed_capacity != nullptr) *consumed_capacity = capacity;
+  return s;
+}
+
+// Where a StartBatchWriteItem stands: the entries, the request of 25 it is
+// on, what of it is unprocessed, and the rounds that made no progress.
+struct DynamoDbClient::BatchWriteState {
+  std::vector<BatchWriteEntry> entries;
+  size_t start = 0;  // the first entry of the current request
+  json pending;      // RequestItems still to send of it
+  std::string context;
+  int round = 0;
+  int stalled = 0;
+  double capacity = 0;
+  std::mt19937_64 rng{std::random_device{}()};
+  BatchWriteCallback done;
+};
+
+namespace {
+
+// RequestItems of entries [start, end), and the context naming their tables.
+json BatchRequestItems(const std::vector<BatchWriteEntry>& entries, size_t start, size_t end,
+                       std::string* context) {
+  json pending = json::object();
+  std::set<std::string> tables;
+  for (size_t i = start; i < end; ++i) {
+    const BatchWriteEntry& e = entries[i];
+    tables.insert(e.table);
+    if (e.kind == BatchWriteEntry::Kind::kPut) {
+      pending[e.table].push_back({{"PutRequest", {{"Item", ItemToWireJson(e.item)}}}});
+    } else {
+      pending[e.table].push_back({{"DeleteRequest", {{"Key", ItemToWireJson(e.item)}}}});
     }
   }
-  return Status::OK();
+  *context = TablesContext(tables);
+  return pending;
+}
+
+}  // namespace
+
+void DynamoDbClient::StartBatchWriteItem(const std::vector<BatchWriteEntry>& entries,
+                                         BatchWriteCallback done) {
+  auto state = std::make_shared<BatchWriteState>();
+  state->entries = entries;
+  state->done = std::move(done);
+  if (entries.empty()) {
+    state->done(Status::OK(), 0);
+    return;
+  }
+  state->pending = BatchRequestItems(
+      state->entries, 0, std::min(entries.size(), kBatchWriteMaxItems), &state->context);
+  BatchWriteRound(std::move(state));
+}
+
+void DynamoDbClient::BatchWriteRound(std::shared_ptr<BatchWriteState> state) {
+  ++state->round;
+  const size_t sent = CountRequestItems(state->pending);
+  json body = {{"RequestItems", std::move(state->pending)}, {"ReturnConsumedCapacity", "TOTAL"}};
+  state->pending = json::object();
+  std::string context = state->context;
+  StartInvoke(
+      "BatchWriteItem", context, body,
+      [this, sent, state = std::move(state)](Status s, json response) mutable {
+        if (!s.ok()) {
+          state->done(std::move(s), state->capacity);
+          return;
+        }
+        state->capacity += ConsumedCapacityUnits(response);
+        const json* unprocessed = Member(response, "UnprocessedItems");
+        state->pending =
+            unprocessed != nullptr && unprocessed->is_object() ? *unprocessed : json::object();
+        const size_t left = CountRequestItems(state->pending);
+        if (left == 0) {
+          // The next request of 25, or the end.
+          state->start += kBatchWriteMaxItems;
+          if (state->start >= state->entries.size()) {
+            state->done(Status::OK(), state->capacity);
+            return;
+          }
+          state->round = 0;
+          state->stalled = 0;
+          state->pending = BatchRequestItems(
+              state->entries, state->start,
+              std::min(state->entries.size(), state->start + kBatchWriteMaxItems), &state->context);
+          BatchWriteRound(std::move(state));
+          return;
+        }
+        state->stalled = left < sent ? 0 : state->stalled + 1;
+        if (state->stalled >= kMaxStalledRounds) {
+          state->done(Status::AwsError("UnprocessedItems",
+                                       state->context + ": " + str::Plural(left, "item") +
+                                           " still unprocessed after " +
+                                           str::Plural(state->round, "BatchWriteItem request"),
+                                       200),
+                      state->capacity);
+          return;
+        }
+        auto delay = aws::BackoffDelay(UnprocessedBackoff(), state->stalled + 1, state->rng);
+        aws_->http().RunAfter(delay, [this, state](bool cancelled) mutable {
+          if (cancelled) {
+            state->done(Status::Cancelled(), state->capacity);
+            return;
+          }
+          BatchWriteRound(std::move(state));
+        });
+      });
 }
 
 std::vector<CancellationReason> ParseCancellationReasons(std::string_view body) {
@@ -928,8 +1097,10 @@ Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
   return s;
 }
 
-Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
-                                          TransactWriteResult* result) {
+namespace {
+
+// TransactWriteItems' body, and the context of its errors (its tables).
+json TransactWriteBody(const TransactWriteRequest& request, std::string* context_out) {
   json items = json::array();
   std::set<std::string> tables;
   for (const TransactWriteEntry& e : request.entries) {
@@ -961,7 +1132,16 @@ Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
   }
   json body = {{"TransactItems", std::move(items)}, {"ReturnConsumedCapacity", "TOTAL"}};
   AddIfNotEmpty("ClientRequestToken", request.client_request_token, &body);
-  const std::string context = TablesContext(tables);
+  *context_out = TablesContext(tables);
+  return body;
+}
+
+}  // namespace
+
+Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
+                                          TransactWriteResult* result) {
+  std::string context;
+  json body = TransactWriteBody(request, &context);
   std::string text;
   std::string error_body;
   Status s = InvokeRaw("TransactWriteItems", context, body, &text, &error_body);
@@ -976,6 +1156,27 @@ Status DynamoDbClient::TransactWriteItems(const TransactWriteRequest& request,
                     &response);
   if (s.ok() && result != nullptr) result->consumed_capacity = ConsumedCapacityUnits(response);
   return s;
+}
+
+void DynamoDbClient::StartTransactWriteItems(const TransactWriteRequest& request,
+                                             TransactWriteCallback done) {
+  std::string context;
+  json body = TransactWriteBody(request, &context);
+  StartInvokeRaw("TransactWriteItems", context, body,
+                 [this, context, done = std::move(done)](Status s, std::string text) {
+                   TransactWriteResult result;
+                   if (!s.ok()) {
+                     if (s.aws_code() == "TransactionCanceledException") {
+                       result.cancellation_reasons = ParseCancellationReasons(text);
+                     }
+                   } else {
+                     json response;
+                     s = ParseResponse("TransactWriteItems", context,
+                                       AnswerFrom("TransactWriteItems"), text, &response);
+                     if (s.ok()) result.consumed_capacity = ConsumedCapacityUnits(response);
+                   }
+                   done(std::move(s), std::move(result));
+                 });
 }
 
 // ---- PartiQL ----

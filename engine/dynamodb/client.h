@@ -324,6 +324,17 @@ class DynamoDbClient {
   Status UpdateItem(const UpdateItemRequest& request, WriteResult* out = nullptr);
   Status DeleteItem(const DeleteItemRequest& request, WriteResult* out = nullptr);
 
+  // The same without waiting (AwsClient::Start): the request is built and
+  // sent from the caller's thread, and `done` gets what the blocking form
+  // returns, once, on the HTTP client's loop thread (see AwsClient::Start
+  // for what it may do there).
+  using GetItemCallback = std::function<void(Status, GetItemResult)>;
+  using WriteCallback = std::function<void(Status, WriteResult)>;
+  void StartGetItem(const GetItemRequest& request, GetItemCallback done);
+  void StartPutItem(const PutItemRequest& request, WriteCallback done);
+  void StartUpdateItem(const UpdateItemRequest& request, WriteCallback done);
+  void StartDeleteItem(const DeleteItemRequest& request, WriteCallback done);
+
   // Fetches any number of keys of one table: requests of up to 100 keys are
   // sent concurrently (at most 8 at a time) and their UnprocessedKeys retried
   // with backoff until none remain. After 10 rounds in a row that return
@@ -354,6 +365,13 @@ class DynamoDbClient {
   Status TransactWriteItems(const TransactWriteRequest& request,
                             double* consumed_capacity = nullptr);
 
+  // BatchWriteItem and TransactWriteItems without waiting, as StartPutItem:
+  // the UnprocessedItems rounds' backoff waits on the loop's timers.
+  using BatchWriteCallback = std::function<void(Status, double consumed_capacity)>;
+  using TransactWriteCallback = std::function<void(Status, TransactWriteResult)>;
+  void StartBatchWriteItem(const std::vector<BatchWriteEntry>& entries, BatchWriteCallback done);
+  void StartTransactWriteItems(const TransactWriteRequest& request, TransactWriteCallback done);
+
   // One page of a PartiQL statement; pass the page's next_token as the next
   // request's to continue. A page may be empty and still have a next_token
   // (a SELECT that filters reads on). Errors name the statement (its start).
@@ -369,6 +387,19 @@ class DynamoDbClient {
   // On an error, `error_body` (if not null) receives the error document.
   Status InvokeRaw(const char* operation, const std::string& context, const nlohmann::json& body,
                    std::string* response_body, std::string* error_body = nullptr);
+  // The request Invoke() sends; false with *error set when the body cannot
+  // be written (a string that is not UTF-8).
+  bool BuildRequest(const char* operation, const std::string& context, const nlohmann::json& body,
+                    aws::ServiceRequest* request, Status* error) const;
+  // InvokeRaw() without waiting: done(status, response body or error body).
+  void StartInvokeRaw(const char* operation, const std::string& context, const nlohmann::json& body,
+                      std::function<void(Status, std::string)> done);
+  // Invoke() without waiting: done(status, parsed response).
+  void StartInvoke(const char* operation, const std::string& context, const nlohmann::json& body,
+                   std::function<void(Status, nlohmann::json)> done);
+  struct BatchWriteState;
+  // One round of StartBatchWriteItem: sends the state's pending items.
+  void BatchWriteRound(std::shared_ptr<BatchWriteState> state);
   // One BatchGetItem request of at most 100 keys, repeated for its
   // UnprocessedKeys.
   Status BatchGetChunk(const BatchGetRequest& request, std::vector<Item> keys, BatchGetResult* out);

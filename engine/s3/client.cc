@@ -271,10 +271,26 @@ S3Client::S3Client(aws::Endpoint endpoint, std::string region,
                                             std::move(quota))),
       addressing_(addressing) {}
 
-Status S3Client::Call(const aws::ServiceRequest& request, aws::HttpResponse* response) {
-  Status s = aws_->Call(request, response);
+namespace {
+
+// A failed S3 call's Status as S3Client's calls give it: every failure but
+// a missing key or a cancellation names the endpoint it was sent to.
+Status NameEndpoint(Status s, const aws::AwsClient& aws) {
   if (s.ok() || s.IsCancelled() || s.aws_code() == "NoSuchKey" || s.IsNotFound()) return s;
-  return s.WithNote("S3 endpoint " + aws::RedactUrlUserInfo(aws_->endpoint().BaseUrl()));
+  return s.WithNote("S3 endpoint " + aws::RedactUrlUserInfo(aws.endpoint().BaseUrl()));
+}
+
+}  // namespace
+
+Status S3Client::Call(const aws::ServiceRequest& request, aws::HttpResponse* response) {
+  return NameEndpoint(aws_->Call(request, response), *aws_);
+}
+
+void S3Client::StartCall(aws::ServiceRequest request, aws::AwsClient::Callback done) {
+  aws_->Start(std::move(request),
+              [this, done = std::move(done)](Status s, aws::HttpResponse response) {
+                done(NameEndpoint(std::move(s), *aws_), std::move(response));
+              });
 }
 
 aws::ServiceRequest S3Client::NewRequest(std::string method, const std::string& bucket,
@@ -286,40 +302,75 @@ aws::ServiceRequest S3Client::NewRequest(std::string method, const std::string& 
   return req;
 }
 
-Status S3Client::GetObject(const GetObjectRequest& request, std::string* body, ObjectInfo* info) {
+Status S3Client::GetRequest(const GetObjectRequest& request, aws::ServiceRequest* req) const {
   Status s = ValidateObject(request.bucket, request.key);
   if (!s.ok()) return s;
   if (request.range && request.range->last && *request.range->last < request.range->first) {
     return Status::InvalidArgument("empty byte range " + request.range->ToHeader())
         .WithContext(ObjectUri(request.bucket, request.key));
   }
-  aws::ServiceRequest req = NewRequest("GET", request.bucket, request.key);
+  *req = NewRequest("GET", request.bucket, request.key);
   if (request.range) {
-    req.headers.emplace_back("Range", request.range->ToHeader());
+    req->headers.emplace_back("Range", request.range->ToHeader());
   } else {
     // Ranged answers carry no checksum; whole objects do when asked.
-    req.headers.emplace_back("x-amz-checksum-mode", "ENABLED");
+    req->headers.emplace_back("x-amz-checksum-mode", "ENABLED");
   }
-  aws::HttpResponse resp;
-  s = Call(req, &resp);
+  return Status::OK();
+}
+
+namespace {
+
+// A GetObject's answer: the body checked and handed over, `info` filled.
+Status GetAnswer(Status s, bool ranged, const std::string& context, aws::HttpResponse* resp,
+                 std::string* body, ObjectInfo* info) {
   if (!s.ok()) {
     if (s.aws_code() == "NoSuchKey") return Status::NotFound(s.message()).WithContext(s.context());
     return s;
   }
-  if (!request.range) {
-    s = VerifyObjectChecksum(resp, req.context);
+  if (!ranged) {
+    s = VerifyObjectChecksum(*resp, context);
     if (!s.ok()) return s;
   }
   if (info != nullptr) {
-    FillObjectInfo(resp, info);
-    info->content_length = resp.body.size();
-    if (!request.range) info->object_size = resp.body.size();
+    FillObjectInfo(*resp, info);
+    info->content_length = resp->body.size();
+    if (!ranged) info->object_size = resp->body.size();
   }
-  *body = std::move(resp.body);
+  *body = std::move(resp->body);
   return Status::OK();
 }
 
-Status S3Client::PutObject(const PutObjectRequest& request, PutObjectResult* result) {
+}  // namespace
+
+Status S3Client::GetObject(const GetObjectRequest& request, std::string* body, ObjectInfo* info) {
+  aws::ServiceRequest req;
+  Status s = GetRequest(request, &req);
+  if (!s.ok()) return s;
+  aws::HttpResponse resp;
+  s = Call(req, &resp);
+  return GetAnswer(std::move(s), request.range.has_value(), req.context, &resp, body, info);
+}
+
+void S3Client::StartGetObject(const GetObjectRequest& request, GetCallback done) {
+  aws::ServiceRequest req;
+  Status s = GetRequest(request, &req);
+  if (!s.ok()) {
+    done(std::move(s), {}, {});
+    return;
+  }
+  std::string context = req.context;
+  StartCall(std::move(req), [ranged = request.range.has_value(), context = std::move(context),
+                             done = std::move(done)](Status st, aws::HttpResponse resp) {
+    std::string body;
+    ObjectInfo info;
+    st = GetAnswer(std::move(st), ranged, context, &resp, &body, &info);
+    done(std::move(st), std::move(body), std::move(info));
+  });
+}
+
+Status S3Client::PutRequest(const PutObjectRequest& request, aws::ServiceRequest* req,
+                            std::string* md5) const {
   Status s = ValidateObject(request.bucket, request.key);
   if (!s.ok()) return s;
   const std::string context = ObjectUri(request.bucket, request.key);
@@ -328,24 +379,28 @@ Status S3Client::PutObject(const PutObjectRequest& request, PutObjectResult* res
   if (!IsAsciiPrintable(request.content_type)) {
     return Status::InvalidArgument("content type must be printable ASCII").WithContext(context);
   }
-
-  aws::ServiceRequest req = NewRequest("PUT", request.bucket, request.key);
-  const std::string md5 = Md5(request.body);
-  if (!request.content_type.empty()) req.headers.emplace_back("Content-Type", request.content_type);
-  if (request.content_md5) req.headers.emplace_back("Content-MD5", Base64Encode(md5));
+  *req = NewRequest("PUT", request.bucket, request.key);
+  *md5 = Md5(request.body);
+  if (!request.content_type.empty())
+    req->headers.emplace_back("Content-Type", request.content_type);
+  if (request.content_md5) req->headers.emplace_back("Content-MD5", Base64Encode(*md5));
   if (request.checksum_sha256) {
-    req.headers.emplace_back("x-amz-sdk-checksum-algorithm", "SHA256");
-    req.headers.emplace_back("x-amz-checksum-sha256", Base64Encode(Sha256(request.body)));
+    req->headers.emplace_back("x-amz-sdk-checksum-algorithm", "SHA256");
+    req->headers.emplace_back("x-amz-checksum-sha256", Base64Encode(Sha256(request.body)));
   }
   for (const auto& [name, value] : request.metadata) {
-    req.headers.emplace_back(std::string(kMetaPrefix) + str::Lower(name), value);
+    req->headers.emplace_back(std::string(kMetaPrefix) + str::Lower(name), value);
   }
-  req.body = request.body;
+  req->body = request.body;
+  return Status::OK();
+}
 
-  aws::HttpResponse resp;
-  s = Call(req, &resp);
+namespace {
+
+// A PutObject's answer: the ETag checked against the MD5 of what was sent.
+Status PutAnswer(Status s, const std::string& md5, const std::string& context,
+                 const aws::HttpResponse& resp, PutObjectResult* result) {
   if (!s.ok()) return s;
-
   std::string etag = StripQuotes(aws::FindHeader(resp.headers, "etag"));
   // With SSE-KMS or customer keys the ETag is not the MD5 of the content.
   std::string_view sse = aws::FindHeader(resp.headers, "x-amz-server-side-encryption");
@@ -362,6 +417,35 @@ Status S3Client::PutObject(const PutObjectRequest& request, PutObjectResult* res
     result->version_id = std::string(aws::FindHeader(resp.headers, "x-amz-version-id"));
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status S3Client::PutObject(const PutObjectRequest& request, PutObjectResult* result) {
+  aws::ServiceRequest req;
+  std::string md5;
+  Status s = PutRequest(request, &req, &md5);
+  if (!s.ok()) return s;
+  aws::HttpResponse resp;
+  s = Call(req, &resp);
+  return PutAnswer(std::move(s), md5, req.context, resp, result);
+}
+
+void S3Client::StartPutObject(const PutObjectRequest& request, PutCallback done) {
+  aws::ServiceRequest req;
+  std::string md5;
+  Status s = PutRequest(request, &req, &md5);
+  if (!s.ok()) {
+    done(std::move(s), {});
+    return;
+  }
+  std::string context = req.context;
+  StartCall(std::move(req), [md5 = std::move(md5), context = std::move(context),
+                             done = std::move(done)](Status st, aws::HttpResponse resp) {
+    PutObjectResult result;
+    st = PutAnswer(std::move(st), md5, context, resp, &result);
+    done(std::move(st), std::move(result));
+  });
 }
 
 Status S3Client::HeadObject(const std::string& bucket, const std::string& key, ObjectInfo* info) {

@@ -148,6 +148,15 @@ class S3Client {
   // checked against the bytes sent; a mismatch is Corruption.
   Status PutObject(const PutObjectRequest& request, PutObjectResult* result = nullptr);
 
+  // GetObject and PutObject without waiting (aws::AwsClient::Start): `done`
+  // gets what the blocking form returns, once, on the HTTP client's loop
+  // thread (or at once on the caller's for a request that cannot be sent).
+  // The client must outlive the call.
+  using GetCallback = std::function<void(Status, std::string body, ObjectInfo info)>;
+  using PutCallback = std::function<void(Status, PutObjectResult)>;
+  void StartGetObject(const GetObjectRequest& request, GetCallback done);
+  void StartPutObject(const PutObjectRequest& request, PutCallback done);
+
   // The object's size, ETag and metadata. NotFound when it does not exist
   // (S3 answers a HEAD with a bare 404, so a missing bucket is NotFound too).
   Status HeadObject(const std::string& bucket, const std::string& key, ObjectInfo* info);
@@ -200,6 +209,12 @@ class S3Client {
   // endpoint chain of its own, and a request sent to the wrong place must
   // say where it went.
   Status Call(const aws::ServiceRequest& request, aws::HttpResponse* response);
+  // Call() without waiting.
+  void StartCall(aws::ServiceRequest request, aws::AwsClient::Callback done);
+  // The requests GetObject and PutObject send (`md5`: of the body sent).
+  Status GetRequest(const GetObjectRequest& request, aws::ServiceRequest* req) const;
+  Status PutRequest(const PutObjectRequest& request, aws::ServiceRequest* req,
+                    std::string* md5) const;
 
   std::unique_ptr<aws::AwsClient> aws_;
   AddressingStyle addressing_;
