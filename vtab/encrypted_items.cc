@@ -105,7 +105,7 @@ Status DecryptPage(item_encryption::ItemScheme& encryptor, ModuleContext* ctx,
   return Status::OK();
 }
 
-PageTransform DecryptOnArrival(std::shared_ptr<item_encryption::ItemEncryptor> encryptor,
+PageTransform DecryptOnArrival(std::shared_ptr<item_encryption::ItemScheme> encryptor,
                                ModuleContext* ctx) {
   return [encryptor = std::move(encryptor), ctx](dynamodb::ItemPage* page) {
     return DecryptPage(*encryptor, ctx, page);

@@ -51,7 +51,7 @@ Status DecryptPage(item_encryption::ItemScheme& encryptor, ModuleContext* ctx,
 // DecryptPage as a PageTransform (page_source.h): a Scan's or Query's
 // pages verified and decrypted on the thread that fetched them, while
 // SQLite reads the previous page.
-PageTransform DecryptOnArrival(std::shared_ptr<item_encryption::ItemEncryptor> encryptor,
+PageTransform DecryptOnArrival(std::shared_ptr<item_encryption::ItemScheme> encryptor,
                                ModuleContext* ctx);
 
 // `inner`'s pages, decrypted (DecryptPage).

@@ -133,7 +133,7 @@ struct FnTable {
   // ddb_query: the tables with item_encryption it has read, each with its
   // ItemEncryptor (kept, so that KMS data keys stay cached) and description.
   struct Encrypted {
-    std::shared_ptr<item_encryption::ItemEncryptor> encryptor;
+    std::shared_ptr<item_encryption::ItemScheme> encryptor;
     dynamodb::TableDescription desc;
   };
   std::map<std::string, Encrypted> encrypted;
