@@ -74,7 +74,8 @@ class ExportReadTest(cli_support.CliTestCase):
                      enumerate(items)]
         cls.ion_export = layout.write_export(cls.s3, cls.bucket, "exports/ion", cls.arn,
                                              layout.split(ion_lines, FILES - 1),
-                                             output_format="ION", extension="ion.gz")
+                                             output_format="ION", extension="ion.gz",
+                                             checksum="checksum")
         cls.catalog_doc = {"tables": {cls.table: {"columns": {
             "body": {"chain": ["gzip"], "as": "text"},
             "secret": {"chain": [{"aead": "aes-256-gcm", "key": "env:GCM_KEY"}], "as": "text"}}}}}
@@ -195,6 +196,37 @@ class ExportReadTest(cli_support.CliTestCase):
         self.assertNotEqual(r.returncode, 0, r)
         self.assertIn(f"s3://{self.bucket}/{key}: MD5 does not match", r.stderr)
         self.assertNotIn(str(ITEMS), r.stdout)
+
+    def test_changed_manifest_fails_naming_it_and_its_checksum(self):
+        # Changes that parse and add up: only the checksum files can tell.
+        for name, checksum in (("manifest-files", "md5"), ("manifest-summary", "checksum")):
+            broken = self.write_broken(self.files, checksum=checksum)
+            key = broken["folder"] + name + ".json"
+            text = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode()
+            changed = text.replace('"etag": "', '"etag": "0', 1).replace(
+                '"exportTime": "2026', '"exportTime": "2025', 1)
+            self.assertNotEqual(changed, text)
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=changed.encode())
+            r = self.ddbsql(self.bind(broken["uri"]) + "SELECT count(*) FROM snap;")
+            self.assertNotEqual(r.returncode, 0, r)
+            self.assertIn(f"s3://{self.bucket}/{key}: MD5 does not match "
+                          f"s3://{self.bucket}/{broken['folder']}{name}.{checksum}", r.stderr)
+            self.assertEqual(r.stdout, "")
+        # A .md5 that holds no MD5 is refused too.
+        broken = self.write_broken(self.files)
+        key = broken["folder"] + "manifest-summary.md5"
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"not a checksum")
+        r = self.ddbsql(self.bind(broken["uri"]) + "SELECT count(*) FROM snap;")
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertIn(f"s3://{self.bucket}/{key}: not an MD5", r.stderr)
+
+    def test_manifests_without_checksum_files_read(self):
+        export = self.write_broken(self.files, checksum=None)
+        listed = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=export["folder"])
+        self.assertFalse([o["Key"] for o in listed["Contents"]
+                          if o["Key"].endswith((".md5", ".checksum"))])
+        self.assertEqual(self.rows(self.bind(export["uri"]) + "SELECT count(*) FROM snap;"),
+                         [[str(ITEMS)]])
 
     def test_missing_file_fails_naming_it(self):
         broken = self.write_broken(self.files)

@@ -93,7 +93,8 @@ struct ExportModule {
   std::map<std::string, DdlSource> ddl;  // by lower-case table name
 };
 
-// A small object of the export at `location` (a manifest), whole.
+// A small object of the export at `location` (a manifest), whole, checked
+// against its .md5 and .checksum files where they exist.
 Status GetManifest(Connection& conn, const ExportLocation& location, const std::string& name,
                    std::string* body) {
   s3::GetObjectRequest req;
@@ -104,7 +105,25 @@ Status GetManifest(Connection& conn, const ExportLocation& location, const std::
     return Status::NotFound("export " + location.Uri() + ": no " + name +
                             " (is this the AWSDynamoDB/EXPORT_ID folder of a finished export?)");
   }
-  return s;
+  if (!s.ok()) return s;
+  // Its checksum files, where the export has them (manifest.h).
+  for (const std::string& sum_name : table_export::ChecksumNames(name)) {
+    std::string sum;
+    s3::GetObjectRequest sum_req;
+    sum_req.bucket = location.bucket;
+    sum_req.key = location.folder + sum_name;
+    s = conn.s3()->GetObject(sum_req, &sum);
+    if (s.IsNotFound()) continue;
+    if (s.ok()) {
+      bool md5_file = sum_name.ends_with(".md5");
+      s = table_export::CheckManifestChecksum(*body, sum, location.UriOf(name),
+                                              location.UriOf(sum_name), md5_file);
+      // A .checksum in a form AWS does not document is not checked.
+      if (!md5_file && s.code() == Status::Code::kNotSupported) s = Status::OK();
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
 }
 
 // Reads and checks both manifests of the export at `uri` into `part`.
