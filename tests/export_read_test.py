@@ -116,6 +116,59 @@ class ExportReadTest(cli_support.CliTestCase):
         self.assertEqual(snap, live)
         self.assertEqual(snap[0][0], str(ITEMS))
 
+    def test_table_function_count_and_sum_equal_the_table(self):
+        live = self.rows(f"SELECT count(*), sum(n), total(price) FROM {self.table};")
+        for export in (self.export, self.ion_export):
+            fn = self.rows("SELECT count(*), sum(json_extract(item, '$.n')), "
+                           "total(json_extract(item, '$.price')) "
+                           f"FROM dynamodb_export('{export['uri']}');")
+            self.assertEqual(fn, live)
+        self.assertEqual(live[0][0], str(ITEMS))
+
+    def test_table_function_gives_the_item_and_its_arguments(self):
+        uri = self.export["uri"]
+        snap = self.rows(self.bind() + "SELECT item FROM snap ORDER BY id, sk;")
+        fn = self.rows(".headers on\nSELECT * FROM dynamodb_export('{0}') ORDER BY "
+                       "json_extract(item, '$.id'), json_extract(item, '$.sk');".format(uri))
+        self.assertEqual(fn[0], ["item"])  # the arguments are hidden
+        self.assertEqual(fn[1:], snap)
+        self.assertEqual(len(snap), ITEMS)
+        # The hidden columns give the arguments; the argument may be a column.
+        r = self.rows(f"SELECT DISTINCT e.export, e.incremental1 IS NULL FROM "
+                      f"(SELECT '{uri}' AS u) AS x, dynamodb_export(x.u) AS e;")
+        self.assertEqual(r, [[uri, "1"]])
+        # A join scans it again: the same items each time.
+        r = self.rows(f"SELECT count(*) FROM (VALUES (1), (2)) AS v, dynamodb_export('{uri}');")
+        self.assertEqual(r, [[str(2 * ITEMS)]])
+
+    def test_table_function_errors_as_create(self):
+        broken = self.write_broken(self.files)
+        key = broken["files"][2]
+        body = gzip.compress(("".join(line + "\n" for line in self.files[2][:-1])).encode())
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+        cases = (
+            (f"SELECT count(*) FROM dynamodb_export('{broken['uri']}');",
+             f"s3://{self.bucket}/{key}: MD5 does not match"),
+            ("SELECT count(*) FROM dynamodb_export('/tmp/x');", "not an s3:// URI"),
+            (f"SELECT count(*) FROM dynamodb_export('s3://{self.bucket}/nothing/AWSDynamoDB/x');",
+             f"export s3://{self.bucket}/nothing/AWSDynamoDB/x: no manifest-summary.json"),
+            ("SELECT count(*) FROM dynamodb_export;", "dynamodb_export(): no export given"),
+            ("SELECT count(*) FROM dynamodb_export(NULL);", "the export is NULL"),
+            (f"SELECT count(*) FROM dynamodb_export('{self.export['uri']}', "
+             f"'{self.export['uri']}');", "is a full export: only the first may be"),
+            (f"DELETE FROM dynamodb_export WHERE export = '{self.export['uri']}';",
+             "may not be modified"),
+        )
+        for sql, message in cases:
+            r = self.ddbsql(sql)
+            self.assertNotEqual(r.returncode, 0, (sql, r))
+            self.assertIn(message, r.stderr, sql)
+            self.assertNotIn(str(ITEMS), r.stdout, sql)
+        # CREATE VIRTUAL TABLE with no argument is still an error, not a function.
+        r = self.ddbsql("CREATE VIRTUAL TABLE temp.s USING dynamodb_export;")
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertIn("dynamodb_export(s): no export given", r.stderr)
+
     def test_every_column_and_the_item_equal_the_table(self):
         # sample=1000: both see every attribute (the rare one too).
         order = "ORDER BY id, sk"
@@ -353,6 +406,22 @@ class ExportIncrementalTest(cli_support.CliTestCase):
             self.assertEqual(snap, live)
         self.assertEqual(len(live), 120 - 9 + 5)  # 25 deleted, then back
         self.assertIn(["50", "-50", "item 50"], [r[:3] for r in live])
+
+    def test_merge_through_the_table_function(self):
+        live = self.rows(f"SELECT id, n, name, item FROM {self.table} ORDER BY id;")
+        # Up to eight incremental exports (the same one twice changes nothing).
+        for uris in ((self.full, self.incr1, self.incr2), (self.full, self.incr2, self.incr1),
+                     (self.full,) + (self.incr1, self.incr2) * 4):
+            args = ", ".join(f"'{u['uri']}'" for u in uris)
+            fn = self.rows("SELECT json_extract(item, '$.id'), json_extract(item, '$.n'), "
+                           f"json_extract(item, '$.name'), item FROM dynamodb_export({args}) "
+                           "ORDER BY 1;")
+            self.assertEqual(fn, live)
+        self.assertEqual(len(live), 120 - 9 + 5)
+        r = self.run_cli(["-csv"], self.env(), input=(
+            f"SELECT count(*) FROM dynamodb_export('{self.incr1['uri']}');"))
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertIn("is an incremental export: give the full export first", r.stderr)
 
     def test_keys_from_the_changes_without_the_table(self):
         r = self.rows(f"CREATE VIRTUAL TABLE temp.snap USING dynamodb_export('{self.full['uri']}', "
