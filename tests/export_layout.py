@@ -2,7 +2,9 @@
 out in S3, for the export tests and bench/export.sh.
 
     s3://BUCKET/PREFIX/AWSDynamoDB/EXPORT_ID/
-        manifest-summary.json (+ .md5)   the export
+        manifest-summary.json (+ .md5)   the export; .md5 holds the base64 of
+                                         its MD5 (24 bytes, as AWS writes it;
+                                         newer exports name it .checksum)
         manifest-files.json (+ .md5)     one JSON object a line per data file:
                                          itemCount, md5Checksum (base64),
                                          etag, dataFileS3Key
@@ -132,10 +134,11 @@ def split(lines, files):
 
 def write_export(s3, bucket, prefix, table_arn, file_lines, export_type="FULL_EXPORT",
                  output_format="DYNAMODB_JSON", extension="json.gz", export_id=None,
-                 counts=None):
+                 counts=None, checksum="md5"):
     """Writes an export whose data files hold `file_lines` (a list of lists of
     text lines, one file each) and returns its s3:// folder URI. `counts`
-    overrides the itemCount written for each file (to test a mismatch)."""
+    overrides the itemCount written for each file (to test a mismatch);
+    `checksum` names the manifests' checksum files' extension (None: none)."""
     export_id = export_id or "01700000000000-" + uuid.uuid4().hex[:8]
     folder = (prefix.rstrip("/") + "/" if prefix else "") + "AWSDynamoDB/" + export_id + "/"
     manifest = []
@@ -172,8 +175,9 @@ def write_export(s3, bucket, prefix, table_arn, file_lines, export_type="FULL_EX
     s3.put_object(Bucket=bucket, Key=folder + "_started", Body=b"")
     for name, text in (("manifest-files", files_text), ("manifest-summary", summary_text)):
         s3.put_object(Bucket=bucket, Key=folder + name + ".json", Body=text)
-        s3.put_object(Bucket=bucket, Key=folder + name + ".md5",
-                      Body=hashlib.md5(text).hexdigest().encode())
+        if checksum:
+            s3.put_object(Bucket=bucket, Key=folder + name + "." + checksum,
+                          Body=base64.b64encode(hashlib.md5(text).digest()))
     return {"uri": f"s3://{bucket}/{folder.rstrip('/')}", "folder": folder,
             "files": [m["dataFileS3Key"] for m in manifest]}
 

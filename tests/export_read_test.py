@@ -74,7 +74,8 @@ class ExportReadTest(cli_support.CliTestCase):
                      enumerate(items)]
         cls.ion_export = layout.write_export(cls.s3, cls.bucket, "exports/ion", cls.arn,
                                              layout.split(ion_lines, FILES - 1),
-                                             output_format="ION", extension="ion.gz")
+                                             output_format="ION", extension="ion.gz",
+                                             checksum="checksum")
         cls.catalog_doc = {"tables": {cls.table: {"columns": {
             "body": {"chain": ["gzip"], "as": "text"},
             "secret": {"chain": [{"aead": "aes-256-gcm", "key": "env:GCM_KEY"}], "as": "text"}}}}}
@@ -114,6 +115,59 @@ class ExportReadTest(cli_support.CliTestCase):
         snap = self.rows(self.bind() + "SELECT count(*), sum(n), total(price) FROM snap;")
         self.assertEqual(snap, live)
         self.assertEqual(snap[0][0], str(ITEMS))
+
+    def test_table_function_count_and_sum_equal_the_table(self):
+        live = self.rows(f"SELECT count(*), sum(n), total(price) FROM {self.table};")
+        for export in (self.export, self.ion_export):
+            fn = self.rows("SELECT count(*), sum(json_extract(item, '$.n')), "
+                           "total(json_extract(item, '$.price')) "
+                           f"FROM dynamodb_export('{export['uri']}');")
+            self.assertEqual(fn, live)
+        self.assertEqual(live[0][0], str(ITEMS))
+
+    def test_table_function_gives_the_item_and_its_arguments(self):
+        uri = self.export["uri"]
+        snap = self.rows(self.bind() + "SELECT item FROM snap ORDER BY id, sk;")
+        fn = self.rows(".headers on\nSELECT * FROM dynamodb_export('{0}') ORDER BY "
+                       "json_extract(item, '$.id'), json_extract(item, '$.sk');".format(uri))
+        self.assertEqual(fn[0], ["item"])  # the arguments are hidden
+        self.assertEqual(fn[1:], snap)
+        self.assertEqual(len(snap), ITEMS)
+        # The hidden columns give the arguments; the argument may be a column.
+        r = self.rows(f"SELECT DISTINCT e.export, e.incremental1 IS NULL FROM "
+                      f"(SELECT '{uri}' AS u) AS x, dynamodb_export(x.u) AS e;")
+        self.assertEqual(r, [[uri, "1"]])
+        # A join scans it again: the same items each time.
+        r = self.rows(f"SELECT count(*) FROM (VALUES (1), (2)) AS v, dynamodb_export('{uri}');")
+        self.assertEqual(r, [[str(2 * ITEMS)]])
+
+    def test_table_function_errors_as_create(self):
+        broken = self.write_broken(self.files)
+        key = broken["files"][2]
+        body = gzip.compress(("".join(line + "\n" for line in self.files[2][:-1])).encode())
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+        cases = (
+            (f"SELECT count(*) FROM dynamodb_export('{broken['uri']}');",
+             f"s3://{self.bucket}/{key}: MD5 does not match"),
+            ("SELECT count(*) FROM dynamodb_export('/tmp/x');", "not an s3:// URI"),
+            (f"SELECT count(*) FROM dynamodb_export('s3://{self.bucket}/nothing/AWSDynamoDB/x');",
+             f"export s3://{self.bucket}/nothing/AWSDynamoDB/x: no manifest-summary.json"),
+            ("SELECT count(*) FROM dynamodb_export;", "dynamodb_export(): no export given"),
+            ("SELECT count(*) FROM dynamodb_export(NULL);", "the export is NULL"),
+            (f"SELECT count(*) FROM dynamodb_export('{self.export['uri']}', "
+             f"'{self.export['uri']}');", "is a full export: only the first may be"),
+            (f"DELETE FROM dynamodb_export WHERE export = '{self.export['uri']}';",
+             "may not be modified"),
+        )
+        for sql, message in cases:
+            r = self.ddbsql(sql)
+            self.assertNotEqual(r.returncode, 0, (sql, r))
+            self.assertIn(message, r.stderr, sql)
+            self.assertNotIn(str(ITEMS), r.stdout, sql)
+        # CREATE VIRTUAL TABLE with no argument is still an error, not a function.
+        r = self.ddbsql("CREATE VIRTUAL TABLE temp.s USING dynamodb_export;")
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertIn("dynamodb_export(s): no export given", r.stderr)
 
     def test_every_column_and_the_item_equal_the_table(self):
         # sample=1000: both see every attribute (the rare one too).
@@ -195,6 +249,37 @@ class ExportReadTest(cli_support.CliTestCase):
         self.assertNotEqual(r.returncode, 0, r)
         self.assertIn(f"s3://{self.bucket}/{key}: MD5 does not match", r.stderr)
         self.assertNotIn(str(ITEMS), r.stdout)
+
+    def test_changed_manifest_fails_naming_it_and_its_checksum(self):
+        # Changes that parse and add up: only the checksum files can tell.
+        for name, checksum in (("manifest-files", "md5"), ("manifest-summary", "checksum")):
+            broken = self.write_broken(self.files, checksum=checksum)
+            key = broken["folder"] + name + ".json"
+            text = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode()
+            changed = text.replace('"etag": "', '"etag": "0', 1).replace(
+                '"exportTime": "2026', '"exportTime": "2025', 1)
+            self.assertNotEqual(changed, text)
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=changed.encode())
+            r = self.ddbsql(self.bind(broken["uri"]) + "SELECT count(*) FROM snap;")
+            self.assertNotEqual(r.returncode, 0, r)
+            self.assertIn(f"s3://{self.bucket}/{key}: MD5 does not match "
+                          f"s3://{self.bucket}/{broken['folder']}{name}.{checksum}", r.stderr)
+            self.assertEqual(r.stdout, "")
+        # A .md5 that holds no MD5 is refused too.
+        broken = self.write_broken(self.files)
+        key = broken["folder"] + "manifest-summary.md5"
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"not a checksum")
+        r = self.ddbsql(self.bind(broken["uri"]) + "SELECT count(*) FROM snap;")
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertIn(f"s3://{self.bucket}/{key}: not an MD5", r.stderr)
+
+    def test_manifests_without_checksum_files_read(self):
+        export = self.write_broken(self.files, checksum=None)
+        listed = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=export["folder"])
+        self.assertFalse([o["Key"] for o in listed["Contents"]
+                          if o["Key"].endswith((".md5", ".checksum"))])
+        self.assertEqual(self.rows(self.bind(export["uri"]) + "SELECT count(*) FROM snap;"),
+                         [[str(ITEMS)]])
 
     def test_missing_file_fails_naming_it(self):
         broken = self.write_broken(self.files)
@@ -321,6 +406,22 @@ class ExportIncrementalTest(cli_support.CliTestCase):
             self.assertEqual(snap, live)
         self.assertEqual(len(live), 120 - 9 + 5)  # 25 deleted, then back
         self.assertIn(["50", "-50", "item 50"], [r[:3] for r in live])
+
+    def test_merge_through_the_table_function(self):
+        live = self.rows(f"SELECT id, n, name, item FROM {self.table} ORDER BY id;")
+        # Up to eight incremental exports (the same one twice changes nothing).
+        for uris in ((self.full, self.incr1, self.incr2), (self.full, self.incr2, self.incr1),
+                     (self.full,) + (self.incr1, self.incr2) * 4):
+            args = ", ".join(f"'{u['uri']}'" for u in uris)
+            fn = self.rows("SELECT json_extract(item, '$.id'), json_extract(item, '$.n'), "
+                           f"json_extract(item, '$.name'), item FROM dynamodb_export({args}) "
+                           "ORDER BY 1;")
+            self.assertEqual(fn, live)
+        self.assertEqual(len(live), 120 - 9 + 5)
+        r = self.run_cli(["-csv"], self.env(), input=(
+            f"SELECT count(*) FROM dynamodb_export('{self.incr1['uri']}');"))
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertIn("is an incremental export: give the full export first", r.stderr)
 
     def test_keys_from_the_changes_without_the_table(self):
         r = self.rows(f"CREATE VIRTUAL TABLE temp.snap USING dynamodb_export('{self.full['uri']}', "

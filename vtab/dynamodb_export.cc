@@ -5,7 +5,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +34,15 @@ using table_export::DataFile;
 using table_export::ExportLocation;
 using table_export::Summary;
 
+// The module's name; the table function's too (eponymous: xCreate ==
+// xConnect).
+constexpr char kModuleName[] = "dynamodb_export";
+
+// The table function's columns: `item`, then its arguments (hidden):
+// `export`, `incremental1`...
+constexpr int kFunctionItem = 0;
+constexpr int kFunctionExport = 1;
+
 // Sampled items at most (as the dynamodb module's sample=).
 constexpr long kMaxSample = 10000;
 
@@ -42,22 +53,37 @@ struct ExportPart {
   std::vector<DataFile> files;
 };
 
+// What one read of an export needs: the full export (`location` etc.),
+// then incremental ones laid over it.
+struct ExportData {
+  ExportLocation location;
+  Summary summary;
+  std::vector<DataFile> files;
+  std::vector<ExportPart> increments;
+  std::shared_ptr<const table_export::ChangeSet> changes;  // empty without increments
+  int64_t items = 0;  // the full export's manifests' item count
+};
+
+// Incremental exports the table function takes after the full one, and
+// its columns: item, export, incremental1..incremental8.
+constexpr int kFunctionIncrements = 8;
+constexpr int kFunctionColumns = kFunctionExport + 1 + kFunctionIncrements;
+
 // The virtual table. `base` must come first: SQLite hands us &base.
 struct ExportTable {
   sqlite3_vtab base;
   ModuleContext* ctx = nullptr;
   std::shared_ptr<Connection> conn;
   std::string table;  // the source table's name ("" when unknown)
-  // The full export (`location` etc.), then incremental ones laid over it.
-  ExportLocation location;
-  Summary summary;
-  std::vector<DataFile> files;
-  std::vector<ExportPart> increments;
-  std::shared_ptr<const table_export::ChangeSet> changes;  // empty without increments
-  std::vector<std::string> keys;  // key attribute names, partition key first
+  // CREATE VIRTUAL TABLE: the export, read once. The table function
+  // (`function`): the last export its arguments named, kept for the next
+  // scan of the same arguments (a join scans it again).
+  std::shared_ptr<const ExportData> data;
+  bool function = false;
+  std::vector<std::string> data_args;  // the arguments `data` was read for
+  std::vector<std::string> keys;       // key attribute names, partition key first
   std::vector<Column> columns;
   int item_column = -1;
-  int64_t items = 0;  // the manifests' item count
   std::unique_ptr<TableCodecs> codecs;
   CursorCodecs::Source codec_source;
 };
@@ -65,6 +91,11 @@ struct ExportTable {
 // A scan of the export. `base` must come first: SQLite hands us &base.
 struct ExportCursor {
   sqlite3_vtab_cursor base;
+  std::shared_ptr<const ExportData> data;
+  // The table function's arguments by column (kFunctionExport on), and
+  // which were given (bit per column).
+  std::vector<std::string> args;
+  int arg_mask = 0;
   std::unique_ptr<table_export::MergedReader> reader;
   dynamodb::ItemPage page;
   size_t pos = 0;
@@ -93,7 +124,8 @@ struct ExportModule {
   std::map<std::string, DdlSource> ddl;  // by lower-case table name
 };
 
-// A small object of the export at `location` (a manifest), whole.
+// A small object of the export at `location` (a manifest), whole, checked
+// against its .md5 and .checksum files where they exist.
 Status GetManifest(Connection& conn, const ExportLocation& location, const std::string& name,
                    std::string* body) {
   s3::GetObjectRequest req;
@@ -104,7 +136,25 @@ Status GetManifest(Connection& conn, const ExportLocation& location, const std::
     return Status::NotFound("export " + location.Uri() + ": no " + name +
                             " (is this the AWSDynamoDB/EXPORT_ID folder of a finished export?)");
   }
-  return s;
+  if (!s.ok()) return s;
+  // Its checksum files, where the export has them (manifest.h).
+  for (const std::string& sum_name : table_export::ChecksumNames(name)) {
+    std::string sum;
+    s3::GetObjectRequest sum_req;
+    sum_req.bucket = location.bucket;
+    sum_req.key = location.folder + sum_name;
+    s = conn.s3()->GetObject(sum_req, &sum);
+    if (s.IsNotFound()) continue;
+    if (s.ok()) {
+      bool md5_file = sum_name.ends_with(".md5");
+      s = table_export::CheckManifestChecksum(*body, sum, location.UriOf(name),
+                                              location.UriOf(sum_name), md5_file);
+      // A .checksum in a form AWS does not document is not checked.
+      if (!md5_file && s.code() == Status::Code::kNotSupported) s = Status::OK();
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
 }
 
 // Reads and checks both manifests of the export at `uri` into `part`.
@@ -137,47 +187,47 @@ Status ReadManifests(Connection& conn, const std::string& uri, ExportPart* part)
 
 // The full export and the incremental ones, checked to fit together: the
 // first full, the others incremental, all of one table.
-Status ReadExports(ExportTable* t, const std::string& uri,
-                   const std::vector<std::string>& increments) {
+Status ReadExports(Connection& conn, const std::string& uri,
+                   const std::vector<std::string>& increments, ExportData* d) {
   ExportPart full;
-  Status s = ReadManifests(*t->conn, uri, &full);
+  Status s = ReadManifests(conn, uri, &full);
   if (!s.ok()) return s;
   if (full.summary.type != table_export::ExportType::kFull) {
     return Status::InvalidArgument("export " + full.location.Uri() +
                                    " is an incremental export: give the full export first, then "
                                    "the incremental ones");
   }
-  t->location = full.location;
-  t->summary = full.summary;
-  t->files = std::move(full.files);
-  for (const auto& f : t->files) t->items += f.item_count;
+  d->location = full.location;
+  d->summary = full.summary;
+  d->files = std::move(full.files);
+  for (const auto& f : d->files) d->items += f.item_count;
   for (const auto& u : increments) {
     ExportPart part;
-    s = ReadManifests(*t->conn, u, &part);
+    s = ReadManifests(conn, u, &part);
     if (!s.ok()) return s;
     if (part.summary.type != table_export::ExportType::kIncremental) {
       return Status::InvalidArgument("export " + part.location.Uri() +
                                      " is a full export: only the first may be");
     }
-    if (!part.summary.table_arn.empty() && !t->summary.table_arn.empty() &&
-        part.summary.table_arn != t->summary.table_arn) {
+    if (!part.summary.table_arn.empty() && !d->summary.table_arn.empty() &&
+        part.summary.table_arn != d->summary.table_arn) {
       return Status::InvalidArgument("export " + part.location.Uri() + " is of " +
                                      part.summary.table_arn + ", the full export of " +
-                                     t->summary.table_arn);
+                                     d->summary.table_arn);
     }
-    t->increments.push_back(std::move(part));
+    d->increments.push_back(std::move(part));
   }
   return Status::OK();
 }
 
 // Reads every change of the incremental exports (they are small beside the
-// full export: changes over a window) into t->changes.
-Status ReadChanges(ExportTable* t) {
+// full export: changes over a window) into d->changes.
+Status ReadChanges(Connection& conn, ExportData* d) {
   auto changes = std::make_shared<table_export::ChangeSet>();
-  for (const auto& part : t->increments) {
+  for (const auto& part : d->increments) {
     table_export::ReadOptions options;
     options.changes = true;
-    table_export::ExportReader reader(t->conn->s3(), part.location, part.files, part.summary.format,
+    table_export::ExportReader reader(conn.s3(), part.location, part.files, part.summary.format,
                                       options);
     dynamodb::ItemPage page;
     for (bool done = false;;) {
@@ -187,7 +237,7 @@ Status ReadChanges(ExportTable* t) {
       if (done) break;
     }
   }
-  t->changes = std::move(changes);
+  d->changes = std::move(changes);
   return Status::OK();
 }
 
@@ -205,7 +255,7 @@ void FindKeys(ExportTable* t, const std::string& keys_arg,
     return;
   }
   // Else the incremental exports' Keys name them (in name order).
-  std::vector<std::string> from_changes = t->changes->key_names();
+  std::vector<std::string> from_changes = t->data->changes->key_names();
   if (t->table.empty()) {
     t->keys = from_changes;
     return;
@@ -235,8 +285,8 @@ Status SampleAttributes(ExportTable* t, long sample, std::map<std::string, std::
   options.files_in_flight = 1;
   options.page_bytes = 64 << 10;
   options.queue_pages = 1;
-  table_export::ExportReader reader(t->conn->s3(), t->location, t->files, t->summary.format,
-                                    options);
+  table_export::ExportReader reader(t->conn->s3(), t->data->location, t->data->files,
+                                    t->data->summary.format, options);
   std::map<std::string, std::map<std::string, int>> seen;
   long n = 0;
   dynamodb::ItemPage page;
@@ -255,7 +305,7 @@ Status SampleAttributes(ExportTable* t, long sample, std::map<std::string, std::
     }
   }
   // The incremental exports' new images may hold attributes the full one lacks.
-  Status s = t->changes->Survivors(&page);
+  Status s = t->data->changes->Survivors(&page);
   for (size_t i = 0; s.ok() && i < page.item_texts.size() && i < static_cast<size_t>(sample); ++i) {
     dynamodb::Item item;
     s = dynamodb::ItemFromWireJsonText(page.item_texts[i], &item);
@@ -315,7 +365,28 @@ void AttachCodecs(ExportTable* t,
   t->codec_source.stats = &t->ctx->stats();
 }
 
-// Contract: argv[3..] are the USING arguments (dynamodb_export.h). Reads
+// The table function: a fixed schema (the item and the arguments, hidden),
+// the export read in xFilter from the arguments.
+int ConnectFunction(sqlite3* db, std::unique_ptr<ExportTable> t, sqlite3_vtab** out, char** err) {
+  std::string sql = "CREATE TABLE x(item, export HIDDEN";
+  for (int i = 1; i <= kFunctionIncrements; ++i) {
+    sql += ", incremental" + std::to_string(i) + " HIDDEN";
+  }
+  sql += ")";
+  int rc = sqlite3_declare_vtab(db, sql.c_str());
+  if (rc != SQLITE_OK) {
+    *err = sqlite3_mprintf("dynamodb_export(): cannot declare columns: %s", sqlite3_errmsg(db));
+    return rc;
+  }
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  t->function = true;
+  t->item_column = kFunctionItem;
+  *out = &t.release()->base;
+  return SQLITE_OK;
+}
+
+// Contract: argv[3..] are the USING arguments (dynamodb_export.h); none on
+// the eponymous table (the table function, ConnectFunction). Reads
 // and checks both manifests, describes the source table when it can (for
 // its keys), samples the first items, and declares the columns. Errors
 // name the export (or the file). Nothing is written anywhere.
@@ -327,6 +398,9 @@ int ExportConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sql
   std::memset(&t->base, 0, sizeof(t->base));
   t->ctx = ctx;
   t->conn = ctx->shared_connection();
+  if (argc == 3 && sqlite3_stricmp(argv[2], kModuleName) == 0) {
+    return ConnectFunction(db, std::move(t), out, err);
+  }
   std::string uri;
   std::vector<std::string> increments;  // incremental exports' URIs, in order
   std::string keys_arg;
@@ -371,13 +445,16 @@ int ExportConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sql
   if (uri.empty()) {
     *err = sqlite3_mprintf(
         "dynamodb_export(%s): no export given "
-        "('s3://BUCKET/PREFIX/AWSDynamoDB/EXPORT_ID')",
+        "('s3://BUCKET/PREFIX/AWSDynamoDB/EXPORT_ID'; or, without CREATE, "
+        "SELECT ... FROM dynamodb_export('s3://...'))",
         argv[2]);
     return SQLITE_ERROR;
   }
-  Status s = ReadExports(t.get(), uri, increments);
-  if (s.ok()) s = ReadChanges(t.get());
-  if (s.ok() && !table_given) t->table = t->summary.TableName();
+  auto data = std::make_shared<ExportData>();
+  Status s = ReadExports(*t->conn, uri, increments, data.get());
+  if (s.ok()) s = ReadChanges(*t->conn, data.get());
+  t->data = data;
+  if (s.ok() && !table_given) t->table = data->summary.TableName();
   std::map<std::string, std::shared_ptr<const codec::Column>> decls;
   if (s.ok() && !t->table.empty()) {
     s = TableCodecs::Collect(&ctx->codecs(), t->table, catalog, &decls);
@@ -409,9 +486,9 @@ int ExportConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sql
   }
   sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
   DdlSource ddl;
-  ddl.data = t->location.UriOf("data/");
-  ddl.format = t->summary.format;
-  ddl.incremental = !t->increments.empty();
+  ddl.data = data->location.UriOf("data/");
+  ddl.format = data->summary.format;
+  ddl.incremental = !data->increments.empty();
   ddl.columns = t->columns;
   for (size_t i = 0; i < t->columns.size(); ++i) {
     const codec::Column* cc = t->codecs ? t->codecs->At(static_cast<int>(i)) : nullptr;
@@ -432,12 +509,53 @@ int ExportDisconnect(sqlite3_vtab* vtab) {
   return SQLITE_OK;
 }
 
+// The table function's plan: its arguments are = constraints on the hidden
+// columns, handed to xFilter in column order (idxNum: a bit per column).
+// SQLITE_CONSTRAINT while one cannot be used yet (a join's other order);
+// an error when no export is given at all.
+int FunctionBestIndex(ExportTable* t, sqlite3_index_info* info) {
+  int by_column[kFunctionColumns];
+  std::fill(std::begin(by_column), std::end(by_column), -1);
+  bool unusable = false;
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    if (c.iColumn < kFunctionExport || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (!c.usable) {
+      unusable = true;
+    } else {
+      by_column[c.iColumn] = i;
+    }
+  }
+  // Without every argument xColumn would give NULL for the one left out.
+  if (unusable) return SQLITE_CONSTRAINT;
+  if (by_column[kFunctionExport] < 0) {
+    SetError(&t->base,
+             "dynamodb_export(): no export given (SELECT ... FROM dynamodb_export("
+             "'s3://BUCKET/PREFIX/AWSDynamoDB/EXPORT_ID' [, incremental exports]))");
+    return SQLITE_ERROR;
+  }
+  int argv_index = 0;
+  info->idxNum = 0;
+  for (int col = kFunctionExport; col < kFunctionColumns; ++col) {
+    int k = by_column[col];
+    if (k < 0) continue;
+    info->aConstraintUsage[k].argvIndex = ++argv_index;
+    info->aConstraintUsage[k].omit = 1;
+    info->idxNum |= 1 << col;
+  }
+  info->estimatedRows = 1000000;
+  info->estimatedCost = 1e7;
+  return SQLITE_OK;
+}
+
 // Contract: every plan is a read of every file: no constraint is used (the
-// files are in no key order); the cost grows with the export's items.
+// files are in no key order); the cost grows with the export's items. The
+// table function's: FunctionBestIndex.
 int ExportBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   auto* t = reinterpret_cast<ExportTable*>(vtab);
-  info->estimatedRows = t->items;
-  info->estimatedCost = 1e6 + static_cast<double>(t->items) * 10;
+  if (t->function) return FunctionBestIndex(t, info);
+  info->estimatedRows = t->data->items;
+  info->estimatedCost = 1e6 + static_cast<double>(t->data->items) * 10;
   return SQLITE_OK;
 }
 
@@ -473,18 +591,63 @@ int NextPage(ExportCursor* c, ExportTable* t) {
   return SQLITE_OK;
 }
 
+// The table function's arguments (FunctionBestIndex's order) into c->args
+// and the export they name into c->data: the table's when the same
+// arguments read it last, else read and checked now.
+Status FunctionArguments(ExportCursor* c, ExportTable* t, int mask, sqlite3_value** argv) {
+  c->args.assign(kFunctionColumns, "");
+  c->arg_mask = mask;
+  std::vector<std::string> given;
+  int n = 0;
+  for (int col = kFunctionExport; col < kFunctionColumns; ++col) {
+    if (!(mask & (1 << col))) continue;
+    const unsigned char* v = sqlite3_value_text(argv[n++]);
+    if (!v) {
+      return Status::InvalidArgument(col == kFunctionExport
+                                         ? std::string("the export is NULL")
+                                         : "incremental export " +
+                                               std::to_string(col - kFunctionExport) + " is NULL");
+    }
+    c->args[static_cast<size_t>(col)] = reinterpret_cast<const char*>(v);
+    given.push_back(c->args[static_cast<size_t>(col)]);
+  }
+  if (t->data && t->data_args == given) {
+    c->data = t->data;
+    return Status::OK();
+  }
+  auto data = std::make_shared<ExportData>();
+  Status s = ReadExports(*t->conn, given[0], {given.begin() + 1, given.end()}, data.get());
+  if (s.ok()) s = ReadChanges(*t->conn, data.get());
+  if (!s.ok()) return s;
+  t->data = data;
+  t->data_args = std::move(given);
+  c->data = std::move(data);
+  return Status::OK();
+}
+
 // Contract: starts reading every data file (a few in flight, reader.h);
-// the first page arrives before it returns. Errors name the file.
-int ExportFilter(sqlite3_vtab_cursor* cur, int, const char*, int, sqlite3_value**) {
+// the first page arrives before it returns. Errors name the file. The
+// table function reads its arguments' manifests first (errors name them).
+int ExportFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int, sqlite3_value** argv) {
   auto* c = reinterpret_cast<ExportCursor*>(cur);
   auto* t = reinterpret_cast<ExportTable*>(cur->pVtab);
   c->reader.reset();
+  c->eof = true;
+  if (t->function) {
+    Status s = FunctionArguments(c, t, idx_num, argv);
+    if (!s.ok()) {
+      SetError(&t->base, "dynamodb_export(): " + s.ToString());
+      return s.IsCancelled() ? SQLITE_INTERRUPT : SQLITE_ERROR;
+    }
+  } else {
+    c->data = t->data;
+  }
   table_export::ReadOptions options;
   Stats& st = t->ctx->stats();
   options.counters = {&st.export_files, &st.export_bytes, &st.export_items};
-  auto full = std::make_unique<table_export::ExportReader>(t->conn->s3(), t->location, t->files,
-                                                           t->summary.format, options);
-  c->reader = std::make_unique<table_export::MergedReader>(std::move(full), t->changes);
+  auto full = std::make_unique<table_export::ExportReader>(
+      t->conn->s3(), c->data->location, c->data->files, c->data->summary.format, options);
+  c->reader = std::make_unique<table_export::MergedReader>(std::move(full), c->data->changes);
   c->rowid = 0;
   return NextPage(c, t);
 }
@@ -503,9 +666,19 @@ int ExportEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<ExportCursor*>
 // Contract: column `i` of the current item as values.h maps it (NULL when
 // the item lacks it), `item` the whole item as JSON, a codec column decoded
 // (codec_columns.h) with errors naming the table, the key and the column.
+// The table function's hidden columns give its arguments.
 int ExportColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
   auto* c = reinterpret_cast<ExportCursor*>(cur);
   auto* t = reinterpret_cast<ExportTable*>(cur->pVtab);
+  if (t->function && i != kFunctionItem) {
+    if (c->arg_mask & (1 << i)) {
+      const std::string& arg = c->args[static_cast<size_t>(i)];
+      sqlite3_result_text(ctx, arg.data(), static_cast<int>(arg.size()), SQLITE_TRANSIENT);
+    } else {
+      sqlite3_result_null(ctx);
+    }
+    return SQLITE_OK;
+  }
   if (t->codecs && t->codecs->At(i)) {
     Status s = c->codecs.Result(ctx, t->codec_source, i, c->page, c->pos);
     if (!s.ok()) SetError(cur->pVtab, s.ToString());
@@ -524,7 +697,7 @@ int ExportColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
   bool found = false;
   Status s = c->attributes.Find(t->columns[static_cast<size_t>(i)].attribute, &value, &found);
   if (!s.ok()) {
-    SetError(cur->pVtab, "export " + t->location.Uri() + ": " + s.ToString());
+    SetError(cur->pVtab, "export " + c->data->location.Uri() + ": " + s.ToString());
     return SQLITE_ERROR;
   }
   if (found) {
@@ -679,7 +852,7 @@ Status RegisterExportModule(sqlite3* db, ModuleContext* context) {
   module->ctx = context;
   ExportModule* m = module.get();
   // SQLite owns the module's data from here and frees it at close.
-  int rc = sqlite3_create_module_v2(db, "dynamodb_export", &kExportModule, module.release(),
+  int rc = sqlite3_create_module_v2(db, kModuleName, &kExportModule, module.release(),
                                     [](void* p) { delete static_cast<ExportModule*>(p); });
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function(db, "dynamodb_export_ddl", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, m,

@@ -24,7 +24,14 @@
 //   sample   items read to find the attributes (default 100)
 //   catalog  codec columns of this table, as for the dynamodb module
 //
-// Columns are those the dynamodb module gives the live table: the key
+// The same export as a table function (the module is eponymous): one
+// column, `item`, and the arguments as hidden columns `export`,
+// `incremental1`..`incremental8`, read when a statement starts:
+//
+//   SELECT count(*) FROM dynamodb_export('s3://b/full/AWSDynamoDB/ID1',
+//       's3://b/incr/AWSDynamoDB/ID2');
+//
+// Columns (CREATE VIRTUAL TABLE) are those the dynamodb module gives the live table: the key
 // attributes first, the sampled attributes (each typed by the DynamoDB type
 // most seen), the catalog's codec columns (decoded as for the live table),
 // and the hidden column `item`, the whole item as JSON. engine/export/

@@ -180,4 +180,25 @@ Status ParseManifestFiles(std::string_view text, const std::string& where,
   return Status::OK();
 }
 
+std::vector<std::string> ChecksumNames(const std::string& manifest) {
+  std::string stem = manifest;
+  if (size_t dot = stem.rfind('.'); dot != std::string::npos) stem.resize(dot);
+  return {stem + ".md5", stem + ".checksum"};
+}
+
+Status CheckManifestChecksum(std::string_view body, std::string_view checksum,
+                             const std::string& manifest_uri, const std::string& checksum_uri,
+                             bool must_be_md5) {
+  std::string want;
+  if (!DecodeMd5(std::string(str::Trim(checksum)), &want)) {
+    std::string what = checksum_uri + ": not an MD5 (base64 of 16 bytes or 32 hex digits)";
+    return must_be_md5 ? Status::Corruption(what) : Status::NotSupported(what);
+  }
+  if (Md5(body) != want) {
+    return Status::Corruption(manifest_uri + ": MD5 does not match " + checksum_uri +
+                              " (the manifest was changed or cut short)");
+  }
+  return Status::OK();
+}
+
 }  // namespace ddb::table_export

@@ -4,6 +4,9 @@
 //     manifest-summary.json   one JSON object: the export (ParseSummary)
 //     manifest-files.json     one JSON object a line: a data file each
 //                             (ParseManifestFiles)
+//     manifest-*.md5          the MD5 of the manifest beside it (older
+//     manifest-*.checksum     exports: .md5; AWS's documentation names
+//                             .checksum): CheckManifestChecksum
 //     data/*.json.gz          DYNAMODB_JSON: {"Item": {...}} a line
 //     data/*.ion.gz           ION text
 //
@@ -76,5 +79,19 @@ struct DataFile {
 // dataFileS3Key, itemCount or md5Checksum, or whose key has no "data/".
 Status ParseManifestFiles(std::string_view text, const std::string& where,
                           std::vector<DataFile>* out);
+
+// The names of the checksum files of `manifest` ("manifest-files.json" ->
+// "manifest-files.md5", "manifest-files.checksum"), in the order to try.
+std::vector<std::string> ChecksumNames(const std::string& manifest);
+
+// Checks `body` (the manifest at `manifest_uri`) against `checksum`, the
+// text of its checksum file at `checksum_uri`: base64 of the 16 MD5 bytes
+// (what exports write) or 32 hex digits, whitespace around allowed.
+// Corruption naming both files when the MD5 differs. A text in neither
+// form is Corruption when `must_be_md5` (a .md5 file), else NotSupported
+// (a .checksum of a form AWS does not document: the caller may go on).
+Status CheckManifestChecksum(std::string_view body, std::string_view checksum,
+                             const std::string& manifest_uri, const std::string& checksum_uri,
+                             bool must_be_md5);
 
 }  // namespace ddb::table_export

@@ -114,6 +114,31 @@ TEST(ExportManifestTest, FilesRefusalsNameTheLine) {
   }
 }
 
+TEST(ExportManifestTest, ChecksumFilesBesideEachManifest) {
+  EXPECT_EQ(ChecksumNames("manifest-files.json"),
+            (std::vector<std::string>{"manifest-files.md5", "manifest-files.checksum"}));
+  EXPECT_EQ(ChecksumNames("manifest-summary.json")[0], "manifest-summary.md5");
+}
+
+TEST(ExportManifestTest, ChecksumBase64OrHex) {
+  // MD5("abc") = 900150983cd24fb0d6963f7d28e17f72 (RFC 1321's test suite).
+  for (const char* good : {"kAFQmDzST7DWlj99KOF/cg==", " kAFQmDzST7DWlj99KOF/cg==\n",
+                           "900150983CD24FB0D6963F7D28E17F72"}) {
+    EXPECT_TRUE(CheckManifestChecksum("abc", good, "s3://b/m.json", "s3://b/m.md5", true).ok())
+        << good;
+  }
+  Status s = CheckManifestChecksum("abd", "kAFQmDzST7DWlj99KOF/cg==", "s3://b/m.json",
+                                   "s3://b/m.md5", true);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.ToString().find("s3://b/m.json: MD5 does not match s3://b/m.md5"), std::string::npos)
+      << s.ToString();
+  s = CheckManifestChecksum("abc", "sha256:00", "s3://b/m.json", "s3://b/m.md5", true);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.ToString().find("s3://b/m.md5: not an MD5"), std::string::npos) << s.ToString();
+  s = CheckManifestChecksum("abc", "sha256:00", "s3://b/m.json", "s3://b/m.checksum", false);
+  EXPECT_EQ(s.code(), Status::Code::kNotSupported) << s.ToString();
+}
+
 TEST(ExportManifestTest, JsonLinesUnwrapTheItem) {
   std::string out;
   ASSERT_TRUE(DynamoDbJsonLineToItem("{\"Item\":{\"a\":{\"S\":\"x\"}}}\r", &out).ok());
