@@ -81,6 +81,19 @@ class Status {
   }
   const std::string& context() const { return context_; }
 
+  // Returns a copy marked as a failure to obtain what the operation needed
+  // (a service unreachable, throttled or refusing; a key, or the store that
+  // holds it, that cannot be read) rather than a finding about the data it
+  // was given: a caller that may skip bad data (`.verify warn`) stops on
+  // it instead. WithContext and WithNote keep the mark.
+  Status AsUnavailable() const {
+    Status s = *this;
+    s.unavailable_ = !ok();
+    return s;
+  }
+  // True for AsUnavailable's copies.
+  bool IsUnavailable() const { return unavailable_; }
+
   // "context: AwsCode: message"; parts that are empty are left out.
   std::string ToString() const {
     if (ok()) return "OK";
@@ -97,6 +110,7 @@ class Status {
   std::string context_;
   std::string aws_code_;
   int http_status_ = 0;
+  bool unavailable_ = false;
 };
 
 }  // namespace ddb

@@ -229,6 +229,85 @@ class DbeKeyringTest(cli_support.CliTestCase):
         self.assertIn(f'table {other}, item {{"id":"item-0"}}', r.stderr)
         self.assertIn("KMS Decrypt", r.stderr)
 
+    def test_verify_warn_stops_on_a_kms_failure_and_skips_only_bad_items(self):
+        # `.verify warn` skips only items the check judges bad. KMS failing
+        # mid-session (refusing, failing) says nothing about the items: the
+        # statement fails naming the table, the item and KMS's error, prints
+        # no count and skips nothing.
+        keyring = peer.KmsKeyring(self.kms, self.key_arn)
+        items = plain_items(4)
+        self.write(keyring, items[:2], flavor=1)
+        catalog = self.catalog(declaration({"type": "aws-kms", "key_id": self.key_arn}))
+        count = f'SELECT count(*) FROM "{self.table}";\n'
+        for fault, says in (("denied", "AccessDeniedException"),
+                            ("500", "InternalServerError")):
+            with self.subTest(fault=fault):
+                self.proxy.then("ok")
+
+                def kms_fails(fault=fault):
+                    # Two items more, each with a data key the session has
+                    # not seen: its next scan needs KMS, which now fails.
+                    self.write(keyring, items[2:], flavor=1)
+                    self.proxy.then(fault)
+
+                r = self.run_cli_interleaved(["--catalog", catalog], self.env(),
+                                             ".verify warn\n.stats on\n" + count, kms_fails,
+                                             count)
+                for item in items[2:]:
+                    self.ddb.delete_item(TableName=self.table, Key={PK: item[PK]})
+                self.assertNotEqual(r.returncode, 0, r)
+                self.assertEqual(r.stdout.split(), ["2"], r)
+                self.assertIn(f'table {self.table}, item {{"id":"item-', r.stderr)
+                self.assertIn(f"KMS Decrypt with {self.key_arn}", r.stderr)
+                self.assertIn(says, r.stderr)
+                self.assertNotIn("skipped (.verify warn)", r.stderr)
+                self.assertNotRegex(r.stderr, r", [1-9][0-9]* skipped")
+        # A tampered item is still the check's verdict: skipped and counted.
+        self.proxy.then("ok")
+        stored = self.write(keyring, items[2:], flavor=1)
+        bad = dict(stored[0])
+        bad["version"] = {"N": "99"}  # signed, not encrypted
+        self.ddb.put_item(TableName=self.table,
+                          Item={k: vectors.to_boto(v) for k, v in bad.items()})
+        r = self.run_cli(["--catalog", catalog, "-c", ".verify warn", "-c", ".stats on", "-c",
+                          count], self.env())
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout.split(), ["3"], r)
+        self.assertIn(f'skipped (.verify warn): table {self.table}, item {{"id":"item-2"}}',
+                      r.stderr)
+        self.assertIn("item_encryption: 3 items verified and decrypted, 1 skipped", r.stderr)
+
+    def test_verify_warn_stops_when_the_branch_key_store_cannot_be_read(self):
+        # The branch key store's KMS refusing, or its table missing: no item is
+        # judged, so `.verify warn` skips none and the statement fails.
+        version = str(uuid.uuid4())
+        store, branch_id, keys = self.make_key_store([version])
+        keyring = peer.HierarchicalKeyring(branch_id, version, lambda v: keys[v])
+        self.write(keyring, plain_items(2))
+        catalog = self.catalog(declaration({
+            "type": "hierarchical", "branch_key_id": branch_id,
+            "key_store": {"table": store, "kms_key_arn": self.key_arn}}))
+        count = ["-c", ".verify warn", "-c", f'SELECT count(*) FROM "{self.table}"']
+        self.proxy.then("denied")
+        r = self.run_cli(["--catalog", catalog] + count, self.env())
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout, "", r)
+        self.assertIn(f'table {self.table}, item {{"id":"item-', r.stderr)
+        self.assertIn(f"branch key store {store}, branch key {branch_id} version {version}",
+                      r.stderr)
+        self.assertIn("KMS Decrypt: AccessDeniedException", r.stderr)
+        self.assertNotIn("skipped (.verify warn)", r.stderr)
+        self.proxy.then("ok")
+        missing = "NoSuchKeyStore_" + uuid.uuid4().hex[:6]
+        r = self.run_cli(["--catalog", self.catalog(declaration({
+            "type": "hierarchical", "branch_key_id": branch_id,
+            "key_store": {"table": missing, "kms_key_arn": self.key_arn}}))] + count, self.env())
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout, "", r)
+        self.assertIn(f"branch key store {missing}", r.stderr)
+        self.assertIn("ResourceNotFoundException", r.stderr)
+        self.assertNotIn("skipped (.verify warn)", r.stderr)
+
     def make_key_store(self, versions):
         """A branch key store table holding `versions` of one branch key;
         returns (table, branch key id, {version: key})."""

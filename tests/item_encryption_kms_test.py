@@ -254,6 +254,55 @@ class ItemEncryptionKmsTest(cli_support.CliTestCase):
         self.assertIn("order#0", r.stderr)
         self.assertEqual(self.kms_calls("Decrypt"), 1)
 
+    def test_verify_warn_stops_on_a_kms_failure_and_skips_only_bad_items(self):
+        # `.verify warn` skips only items the check judges bad. KMS failing
+        # mid-session (refusing, failing, the connection reset) says nothing
+        # about the items: the statement fails naming the table, the item
+        # and KMS's error, prints no count and skips nothing.
+        items = plain_items(4)
+        self.write(items[:2])
+        catalog = self.catalog(self.table, self.key_arn)
+        count = f'SELECT count(*) FROM "{self.table}";\n'
+        for fault, says in (("denied", "KMS Decrypt: AccessDeniedException"),
+                            ("500", "KMS Decrypt: InternalServerError"),
+                            ("reset", "KMS Decrypt")):
+            with self.subTest(fault=fault):
+                self.proxy.then("ok")
+
+                def kms_fails(fault=fault):
+                    # Two items more, each with a data key the session has
+                    # not seen: its next scan needs KMS, which now fails.
+                    self.write(items[2:])
+                    self.proxy.then(fault)
+
+                r = self.run_cli_interleaved(["--catalog", catalog], self.env(),
+                                             ".verify warn\n.stats on\n" + count, kms_fails,
+                                             count)
+                for item in items[2:]:
+                    self.ddb.delete_item(TableName=self.table,
+                                         Key={HASH: item[HASH], RANGE: item[RANGE]})
+                self.assertNotEqual(r.returncode, 0, r)
+                # The first count, before KMS failed; none after it.
+                self.assertEqual(r.stdout.split(), ["2"], r)
+                self.assertIn(f'table {self.table}, item {{"pk":"order#', r.stderr)
+                self.assertIn(says, r.stderr)
+                self.assertNotIn("skipped (.verify warn)", r.stderr)
+                self.assertNotRegex(r.stderr, r", [1-9][0-9]* skipped")
+        # A tampered item is still the check's verdict: skipped and counted.
+        self.proxy.then("ok")
+        stored = self.write(items[2:])
+        bad = dict(stored[0])
+        bad["version"] = {"N": "99"}  # signed, not encrypted
+        self.ddb.put_item(TableName=self.table, Item={k: to_boto(v) for k, v in bad.items()})
+        r = self.run_cli(["--catalog", catalog, "-c", ".verify warn", "-c", ".stats on", "-c",
+                          count], self.env())
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout.split(), ["3"], r)
+        self.assertIn(f'skipped (.verify warn): table {self.table}, item {{"pk":"order#2"',
+                      r.stderr)
+        self.assertIn("signature does not verify", r.stderr)
+        self.assertIn("item_encryption: 3 items verified and decrypted, 1 skipped", r.stderr)
+
     # ---- writes: INSERT, UPDATE (a key change too), DELETE by ddbsql ----
 
     def kms_decrypt(self, blob, ec):

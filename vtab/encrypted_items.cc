@@ -19,7 +19,8 @@ item_encryption::KmsClientFor KmsFor(const std::shared_ptr<Connection>& conn) {
   return [weak](const std::string& region, std::shared_ptr<kms::KmsClient>* client) {
     std::shared_ptr<Connection> c = weak.lock();
     if (!c) return Status::Cancelled("the connection is closed");
-    return c->OpenKms(region, client);
+    Status s = c->OpenKms(region, client);
+    return s.ok() ? s : s.AsUnavailable();
   };
 }
 
@@ -93,7 +94,9 @@ Status DecryptPage(item_encryption::ItemScheme& encryptor, ModuleContext* ctx,
     dynamodb::Item p;
     Status s = encryptor.Decrypt(item, &p);
     if (!s.ok()) {
-      if (!warn || s.IsCancelled()) return s;
+      // Only the check's verdict on the item is skipped: a key that could
+      // not be obtained (KMS, a key store) stops the statement.
+      if (!warn || !item_encryption::JudgesItem(s)) return s;
       ctx->stats().items_unverified++;
       if (warned++ < kWarningsPerPage) ctx->Warn("skipped (.verify warn): " + s.ToString());
       continue;

@@ -16,7 +16,11 @@
 // An item that does not verify or decrypt (tampered, a wrong key, another
 // table's name) is an error naming the table and the item's key; with
 // `.verify warn` (ModuleOptions::verify_warn) it is reported, skipped and
-// counted (Stats::items_unverified) instead.
+// counted (Stats::items_unverified) instead. Only the check's verdicts are
+// skipped (item_encryption::JudgesItem): a key that could not be obtained
+// (KMS, the MetaStore or the branch key store unreachable, throttled or
+// refusing; a transport error; Ctrl-C) stops the statement under either
+// setting, naming the table, the item's key and the service's error.
 #pragma once
 
 #include <memory>
@@ -44,7 +48,7 @@ Status OpenItemEncryptor(const item_encryption::ItemEncryptionDecl& decl, const 
 
 // Replaces the items of `page` (decoded or item texts) by their plain
 // forms. A failing item is the error, or with `ctx->options().verify_warn`
-// a warning, counted and left out.
+// and a failure JudgesItem calls a verdict, a warning, counted and left out.
 Status DecryptPage(item_encryption::ItemScheme& encryptor, ModuleContext* ctx,
                    dynamodb::ItemPage* page);
 

@@ -131,7 +131,7 @@ struct FnTable {
   ModuleContext* ctx = nullptr;
   const FunctionSpec* spec = nullptr;
   // ddb_query: the tables with item_encryption it has read, each with its
-  // ItemEncryptor (kept, so that KMS data keys stay cached) and description.
+  // ItemScheme (kept, so that KMS data keys stay cached) and description.
   struct Encrypted {
     std::shared_ptr<item_encryption::ItemScheme> encryptor;
     dynamodb::TableDescription desc;

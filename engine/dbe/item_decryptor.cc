@@ -252,7 +252,9 @@ Status DbeItemDecryptor::DeriveKeys(const Header& header, std::string_view heade
     Wipe(&prk);
     Wipe(&kek);
     if (s.ok()) break;
-    last = s;
+    // A data key whose key could not be obtained leaves the item unjudged:
+    // that error outranks another data key's verdict.
+    if (last.ok() || !last.IsUnavailable()) last = s;
   }
   if (!recognized) {
     std::string seen;

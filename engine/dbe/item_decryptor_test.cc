@@ -7,6 +7,7 @@
 #include "engine/dbe/factory.h"
 #include "engine/dbe/test_vectors.h"
 #include "engine/item_encryption/declaration.h"
+#include "engine/item_encryption/item_scheme.h"
 
 namespace ddb::dbe {
 namespace {
@@ -114,12 +115,15 @@ class DbeTampered : public ::testing::Test {
     v_ = &FindVector(vectors_, name);
     ASSERT_TRUE(f_.Make(*v_, &d_).ok());
   }
-  std::string Error(const Item& item) {
+  // `judged`: the failure is the check's verdict on the item (what
+  // `.verify warn` skips), not a key that could not be obtained.
+  std::string Error(const Item& item, bool judged = true) {
     Item plain;
     Status s = d_->Decrypt(item, &plain);
     EXPECT_FALSE(s.ok());
     EXPECT_NE(s.ToString().find("table GazelleVectorTable, item {\"RecNum\":1}"), std::string::npos)
         << s.ToString();
+    EXPECT_EQ(item_encryption::JudgesItem(s), judged) << s.ToString();
     return s.ToString();
   }
   static void FlipByte(Item* item, const std::string& name, size_t at) {
@@ -213,6 +217,11 @@ TEST_F(DbeTampered, AWrongBranchKeyOrVersionFails) {
   e = Error(v_->encrypted);
   EXPECT_NE(e.find("does not unwrap with branch key version"), std::string::npos) << e;
   EXPECT_EQ(e.find("AAAAAAAA"), std::string::npos) << "key bytes in " << e;
+  // A branch key that cannot be used says nothing about the item.
+  f_.keys = testing::BranchKeyStore("AAAAAAAAAAAAAAAAAAAAAA==");
+  ASSERT_TRUE(f_.Make(testing::Declaration(v_->config, f_.branch), &d_).ok());
+  e = Error(v_->encrypted, /*judged=*/false);
+  EXPECT_NE(e.find("a branch key is 32 bytes"), std::string::npos) << e;
 
   testing::BranchKey other_id = f_.branch;
   other_id.id = "another-branch-key";

@@ -85,12 +85,14 @@ Status StaticBranchKey::BranchKey(const std::string& branch_key_id, const std::s
                                    " is not the static branch key's version " + version_ +
                                    " (branch key id " + branch_key_id + ")");
   }
+  // A key that cannot be read is not a verdict on the item.
   Status s = key_.Symmetric(false, key);
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.AsUnavailable();
   if (key->size() != 32) {
     Wipe(key);
     return Status::InvalidArgument(key_.field() + ": a branch key is 32 bytes, " +
-                                   key_.param().ToString() + " is not");
+                                   key_.param().ToString() + " is not")
+        .AsUnavailable();
   }
   return Status::OK();
 }
@@ -123,10 +125,15 @@ Status KeyStoreBranchKeys::BranchKey(const std::string& branch_key_id, const std
     return Status::OK();
   }
   std::string fetched;
-  Status s = Fetch(branch_key_id, version, &fetched);
+  bool missing = false;
+  Status s = Fetch(branch_key_id, version, &fetched, &missing);
   if (!s.ok()) {
-    return s.WithContext("branch key store " + table_ + ", branch key " + branch_key_id +
-                         " version " + version);
+    s = s.WithContext("branch key store " + table_ + ", branch key " + branch_key_id + " version " +
+                      version);
+    // Only a version the store does not hold is a verdict on the item that
+    // names it; a store or KMS that cannot be read, or an entry KMS does
+    // not decrypt, is not.
+    return missing ? s : s.AsUnavailable();
   }
   *key = fetched;
   keys_.emplace(std::move(name), std::move(fetched));
@@ -134,7 +141,7 @@ Status KeyStoreBranchKeys::BranchKey(const std::string& branch_key_id, const std
 }
 
 Status KeyStoreBranchKeys::Fetch(const std::string& branch_key_id, const std::string& version,
-                                 std::string* key) {
+                                 std::string* key, bool* missing) {
   if (!dynamodb_ || !kms_) return Status::InvalidArgument("no DynamoDB or KMS client");
   std::shared_ptr<dynamodb::DynamoDbClient> client;
   Status s = dynamodb_(&client);
@@ -147,7 +154,10 @@ Status KeyStoreBranchKeys::Fetch(const std::string& branch_key_id, const std::st
   dynamodb::GetItemResult result;
   s = client->GetItem(request, &result);
   if (!s.ok()) return s;
-  if (!result.found) return Status::NotFound("no such branch key version in the key store");
+  if (!result.found) {
+    *missing = true;
+    return Status::NotFound("no such branch key version in the key store");
+  }
   kms::DecryptRequest decrypt;
   decrypt.key_id = kms_key_arn_;
   bool have_enc = false;
@@ -262,7 +272,7 @@ Status RawAesKeyring::UnwrapIkm(const UnwrapRequest& request, DbeCrypto* crypto,
   }
   std::string key;
   Status s = key_.Symmetric(true, &key);
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.AsUnavailable();  // the key, not the item
   s = crypto->AesGcmDecrypt(key, iv, request.serialized_context, w.substr(0, kIkmSize),
                             w.substr(kIkmSize), ikm);
   Wipe(&key);
@@ -295,9 +305,9 @@ Status KmsKeyring::UnwrapIkm(const UnwrapRequest& request, DbeCrypto* /*crypto*/
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!client_) {
-      if (!kms_) return Status::InvalidArgument("no KMS client");
+      if (!kms_) return Status::InvalidArgument("no KMS client").AsUnavailable();
       Status s = kms_(kms::KeyRegion(key_id_), &client_);
-      if (!s.ok()) return s;
+      if (!s.ok()) return s.AsUnavailable();
     }
     client = client_;
     kms_calls_++;

@@ -60,7 +60,10 @@ class Keyring {
   // True when `key` is one this keyring is configured for (provider id
   // and info): only those are tried.
   virtual bool Recognizes(const EncryptedDataKey& key) const = 0;
-  // The 32-byte ikm of `request`'s EDK. Thread-safe.
+  // The 32-byte ikm of `request`'s EDK. Thread-safe. A key that cannot be
+  // obtained (a key reference, KMS, the branch key store) is an error
+  // marked Status::AsUnavailable; one that does not unwrap, or a key
+  // version the store does not hold, is not (item_scheme.h's JudgesItem).
   virtual Status UnwrapIkm(const UnwrapRequest& request, DbeCrypto* crypto, std::string* ikm) = 0;
   // "hierarchical keyring (branch key id ...)": for errors.
   virtual std::string Describe() const = 0;
@@ -106,7 +109,9 @@ class KeyStoreBranchKeys : public BranchKeySource {
   uint64_t kms_calls() const override;
 
  private:
-  Status Fetch(const std::string& branch_key_id, const std::string& version, std::string* key);
+  // Reads and decrypts one version; *missing true when the store has none.
+  Status Fetch(const std::string& branch_key_id, const std::string& version, std::string* key,
+               bool* missing);
 
   std::string table_;
   std::string kms_key_arn_;

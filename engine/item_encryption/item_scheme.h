@@ -32,4 +32,26 @@ class ItemScheme {
   virtual Status WriteRefusal() const { return Status::OK(); }
 };
 
+// True when `s`, the error of a failed Decrypt, is the check's verdict on
+// the item: a signature, commitment or tag that does not match, another
+// table's name, a ciphertext that does not decrypt under a key that was
+// obtained (KMS's InvalidCiphertextException included), an unknown material
+// description or key version, a malformed item. `.verify warn` skips only
+// those. False when the keys could not be obtained or a service not be
+// reached (marked Status::AsUnavailable where keys are fetched: KMS, the
+// MetaStore, the branch key store, key references; and any transport,
+// credentials or Ctrl-C error): that says nothing about the item, so the
+// statement stops with it whatever `.verify` says.
+inline bool JudgesItem(const Status& s) {
+  if (s.ok() || s.IsUnavailable()) return false;
+  switch (s.code()) {
+    case Status::Code::kTransport:
+    case Status::Code::kNoCredentials:
+    case Status::Code::kCancelled:
+      return false;
+    default:
+      return true;
+  }
+}
+
 }  // namespace ddb::item_encryption

@@ -101,10 +101,12 @@ Status KmsProvider::Client(std::shared_ptr<kms::KmsClient>* out) {
       return Status::OK();
     }
   }
-  if (!clients_) return Status::InvalidArgument("no KMS client for the aws-kms provider");
+  if (!clients_) {
+    return Status::InvalidArgument("no KMS client for the aws-kms provider").AsUnavailable();
+  }
   std::shared_ptr<kms::KmsClient> client;
   Status s = clients_(kms::KeyRegion(key_id_), &client);
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.AsUnavailable();
   std::lock_guard<std::mutex> lock(mu_);
   if (!client_) client_ = std::move(client);
   *out = client_;

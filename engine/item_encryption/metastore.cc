@@ -192,12 +192,16 @@ Status MetaStore::Load(const std::string& material, int64_t version,
                        std::shared_ptr<MaterialsProvider>* out) {
   bool found = false;
   Item stored;
+  // Only a version the MetaStore does not hold is a verdict on the item
+  // that names it; a MetaStore that cannot be read, or whose entry does not
+  // decrypt or verify, is not.
   Status s = table_->Get(material, version, &found, &stored);
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.WithContext("MetaStore " + table_->name()).AsUnavailable();
   if (!found) {
     return Status::NotFound(Where(table_->name(), material, version) + ": no such version");
   }
-  return ProviderFromItem(material, version, stored, out);
+  s = ProviderFromItem(material, version, stored, out);
+  return s.ok() ? s : s.AsUnavailable();
 }
 
 Status MetaStore::MaxVersion(const std::string& material, bool* found, int64_t* version) {

@@ -63,7 +63,9 @@ class MetaStore {
   MetaStore(std::shared_ptr<MetaStoreTable> table, std::shared_ptr<MaterialsProvider> protector);
 
   const std::string& table_name() const { return table_->name(); }
-  // The provider of an existing version; NotFound naming it otherwise.
+  // The provider of an existing version; NotFound naming it otherwise. Any
+  // other error (the table unreadable, its entry not decrypting under the
+  // protector) is marked Status::AsUnavailable.
   Status Load(const std::string& material, int64_t version,
               std::shared_ptr<MaterialsProvider>* out);
   // The highest version, or *found false.

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engine/item_encryption/factory.h"
+#include "engine/item_encryption/item_scheme.h"
 #include "engine/item_encryption/static_provider.h"
 #include "engine/item_encryption/test_vectors.h"
 #include "tests/support/emulators.h"
@@ -102,6 +103,37 @@ TEST_F(MostRecentTest, RefusesOtherMaterialsAndMissingVersions) {
   s = Encryptor(Provider("m"))->Decrypt(stored, &back);
   EXPECT_NE(s.ToString().find("MetaStore meta, material m#0: no such version"), std::string::npos)
       << s.ToString();
+  EXPECT_TRUE(JudgesItem(s)) << s.ToString();  // `.verify warn` skips such an item
+}
+
+// A MetaStore that cannot be read, or whose entry does not verify, says
+// nothing about the item that names it: not a verdict `.verify warn` skips.
+TEST_F(MostRecentTest, AnUnreadableMetaStoreIsNotAVerdictOnTheItem) {
+  auto enc = Encryptor(Provider("m"));
+  Item plain = {{"id", AttributeValue::S("1")}, {"v", AttributeValue::S("x")}};
+  Item stored, back;
+  ASSERT_TRUE(enc->Encrypt(plain, &stored).ok());
+  table_->get_error = Status::AwsError("AccessDeniedException", "not authorized", 400);
+  Status s = Encryptor(Provider("m"))->Decrypt(stored, &back);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
+  EXPECT_FALSE(JudgesItem(s)) << s.ToString();
+  EXPECT_NE(s.ToString().find("MetaStore meta: AccessDeniedException"), std::string::npos)
+      << s.ToString();
+  EXPECT_NE(s.ToString().find("table Data, item {\"id\":\"1\"}"), std::string::npos)
+      << s.ToString();
+  table_->get_error = Status::OK();
+  table_->items().begin()->second["t"] = AttributeValue::B("forged");
+  s = Encryptor(Provider("m"))->Decrypt(stored, &back);
+  ASSERT_FALSE(s.ok());
+  EXPECT_FALSE(JudgesItem(s)) << s.ToString();
+  // The item itself, tampered, is the check's verdict (the writer holds
+  // version 0 from when it created it).
+  ASSERT_TRUE(enc->Decrypt(stored, &back).ok());
+  stored["v"] = AttributeValue::B(std::string(32, 'x'));
+  s = enc->Decrypt(stored, &back);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(JudgesItem(s)) << s.ToString();
 }
 
 // A MetaStore's protector that counts what it is asked for.

@@ -16,11 +16,12 @@ Status StaticProvider::Load(std::shared_ptr<const Materials>* out) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!materials_) {
     auto m = std::make_shared<Materials>();
+    // A key that cannot be read is not a verdict on any item.
     Status s = encryption_source_->Symmetric(/*aes=*/true, &m->encryption_key);
-    if (!s.ok()) return s;
+    if (!s.ok()) return s.AsUnavailable();
     ResolvedKey sign;
     s = signing_source_->Any(/*want_private=*/false, &sign);
-    if (!s.ok()) return s;
+    if (!s.ok()) return s.AsUnavailable();
     m->signature_key =
         sign.is_rsa ? SignatureKey::Rsa(sign.rsa) : SignatureKey::Hmac(sign.symmetric);
     materials_ = std::move(m);

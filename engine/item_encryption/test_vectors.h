@@ -156,6 +156,7 @@ class MemoryMetaStoreTable : public MetaStoreTable {
   Status Get(const std::string& material, int64_t version, bool* found,
              dynamodb::Item* item) override {
     ++gets;
+    if (!get_error.ok()) return get_error;
     auto it = items_.find({material, version});
     *found = it != items_.end();
     if (*found) *item = it->second;
@@ -178,6 +179,7 @@ class MemoryMetaStoreTable : public MetaStoreTable {
   }
   std::map<std::pair<std::string, int64_t>, dynamodb::Item>& items() { return items_; }
   int gets = 0;
+  Status get_error;  // what Get answers when not OK (a table that cannot be read)
 
  private:
   std::string name_;

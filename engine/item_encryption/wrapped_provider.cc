@@ -99,7 +99,7 @@ Status WrappedProvider::EncryptionMaterials(const EncryptionContext&,
     std::lock_guard<std::mutex> lock(mu_);
     s = LoadForWriting();
   }
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.AsUnavailable();  // the keys, not an item
   if (!keys_.wrapping) return Status::InvalidArgument("no wrapping key: cannot write");
   if (keys_.signing.kind == SignatureKey::Kind::kNone) {
     return Status::InvalidArgument("no signing key: cannot write");
@@ -137,7 +137,7 @@ Status WrappedProvider::DecryptionMaterials(const EncryptionContext& context,
     std::lock_guard<std::mutex> lock(mu_);  // as above: unwrapping runs in parallel
     s = LoadForReading();
   }
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.AsUnavailable();  // the keys, not an item
   if (!keys_.unwrapping) return Status::InvalidArgument("no unwrapping key: cannot read");
   const MaterialDescription& d = context.description;
   auto env_key = d.find(kDescWrappedKey);

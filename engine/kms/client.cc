@@ -91,6 +91,20 @@ Status Dump(const json& body, std::string* out) {
   return Status::OK();
 }
 
+// A failed operation's error, marked Status::AsUnavailable unless KMS
+// judged the request's ciphertext: InvalidCiphertextException (the blob or
+// its encryption context is not the one encrypted) and
+// IncorrectKeyException say something about the data; unreachable,
+// throttled, refused (AccessDenied, a disabled key), failing or garbled
+// answers do not.
+Status Marked(const Status& s) {
+  if (s.ok()) return s;
+  if (s.aws_code() == "InvalidCiphertextException" || s.aws_code() == "IncorrectKeyException") {
+    return s;
+  }
+  return s.AsUnavailable();
+}
+
 }  // namespace
 
 aws::ServiceTraits KmsTraits() {
@@ -142,7 +156,8 @@ Status KmsClient::GenerateDataKey(const GenerateDataKeyRequest& request, DataKey
                {"EncryptionContext", ContextJson(request.encryption_context)}};
   std::string dumped, text;
   Status s = Dump(body, &dumped);
-  if (s.ok()) s = Invoke("GenerateDataKey", dumped, &text);
+  if (!s.ok()) return s;
+  s = Marked(Invoke("GenerateDataKey", dumped, &text));
   if (!s.ok()) return s;
   json doc;
   s = ParseBody("GenerateDataKey", &text, &doc);
@@ -150,7 +165,7 @@ Status KmsClient::GenerateDataKey(const GenerateDataKeyRequest& request, DataKey
   if (s.ok()) s = BlobMember(doc, "GenerateDataKey", "CiphertextBlob", &out->ciphertext_blob);
   if (s.ok()) out->key_id = StringMember(doc, "KeyId");
   CleanseJson(&doc);
-  return s;
+  return Marked(s);
 }
 
 Status KmsClient::Decrypt(const DecryptRequest& request, DataKeyResult* out) {
@@ -159,14 +174,15 @@ Status KmsClient::Decrypt(const DecryptRequest& request, DataKeyResult* out) {
   if (!request.key_id.empty()) body["KeyId"] = request.key_id;
   std::string dumped, text;
   Status s = Dump(body, &dumped);
-  if (s.ok()) s = Invoke("Decrypt", dumped, &text);
+  if (!s.ok()) return s;
+  s = Marked(Invoke("Decrypt", dumped, &text));
   if (!s.ok()) return s;
   json doc;
   s = ParseBody("Decrypt", &text, &doc);
   if (s.ok()) s = BlobMember(doc, "Decrypt", "Plaintext", &out->plaintext);
   if (s.ok()) out->key_id = StringMember(doc, "KeyId");
   CleanseJson(&doc);
-  return s;
+  return Marked(s);
 }
 
 Status KmsClient::Encrypt(const EncryptRequest& request, DataKeyResult* out) {
@@ -176,14 +192,14 @@ Status KmsClient::Encrypt(const EncryptRequest& request, DataKeyResult* out) {
   std::string dumped, text;
   Status s = Dump(body, &dumped);
   Cleanse(body["Plaintext"].get_ptr<std::string*>());
-  if (s.ok()) s = Invoke("Encrypt", dumped, &text);
+  if (s.ok()) s = Marked(Invoke("Encrypt", dumped, &text));
   Cleanse(&dumped);
   if (!s.ok()) return s;
   json doc;
   s = ParseBody("Encrypt", &text, &doc);
   if (s.ok()) s = BlobMember(doc, "Encrypt", "CiphertextBlob", &out->ciphertext_blob);
   if (s.ok()) out->key_id = StringMember(doc, "KeyId");
-  return s;
+  return Marked(s);
 }
 
 }  // namespace ddb::kms

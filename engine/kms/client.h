@@ -9,7 +9,10 @@
 // given by ARN lives in the ARN's region (KeyRegion).
 //
 // Plaintext data keys come back in the result structs and are wiped when
-// they are destroyed; no error message ever holds key bytes.
+// they are destroyed; no error message ever holds key bytes. Every error
+// but KMS's verdict on the ciphertext sent (InvalidCiphertextException,
+// IncorrectKeyException) or a request that cannot be encoded is marked
+// Status::AsUnavailable: it says nothing about the data.
 #pragma once
 
 #include <map>

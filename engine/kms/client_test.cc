@@ -84,6 +84,8 @@ TEST_F(KmsClientTest, DataKeyDecryptsOnlyWithItsContext) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.aws_code(), "InvalidCiphertextException") << s.ToString();
   EXPECT_NE(s.ToString().find("KMS Decrypt"), std::string::npos) << s.ToString();
+  // KMS's verdict on the ciphertext: not marked unavailable.
+  EXPECT_FALSE(s.IsUnavailable()) << s.ToString();
 }
 
 TEST_F(KmsClientTest, EncryptThenDecrypt) {
@@ -109,6 +111,8 @@ TEST_F(KmsClientTest, UnknownKeyIsAnAwsError) {
   Status s = client_->GenerateDataKey(gen, &key);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.aws_code(), "NotFoundException") << s.ToString();
+  // A key KMS cannot use says nothing about the data.
+  EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
 }
 
 }  // namespace
