@@ -605,6 +605,25 @@ Status Shell::DotParallel(const DotCall& c) {
   return Status::OK();
 }
 
+// .writeparallel ?N?: the write requests a statement outside BEGIN has in
+// flight at most (vtab::ModuleOptions::write_parallel); without N, prints it.
+Status Shell::DotWriteParallel(const DotCall& c) {
+  const auto& w = c.words;
+  int& limit = module_->options().write_parallel;
+  if (w.size() == 1) {
+    std::fprintf(out(), "%d\n", limit);
+    return Status::OK();
+  }
+  char* end = nullptr;
+  long n = w.size() == 2 ? std::strtol(w[1].c_str(), &end, 10) : 0;
+  if (w.size() != 2 || w[1].empty() || *end != '\0' || n < 1 || n > vtab::kMaxWriteParallel) {
+    return Status::InvalidArgument("usage: .writeparallel N (write requests in flight, 1 to " +
+                                   std::to_string(vtab::kMaxWriteParallel) + ")");
+  }
+  limit = static_cast<int>(n);
+  return Status::OK();
+}
+
 Status Shell::DotShow(const DotCall& c) {
   if (c.words.size() != 1) return Usage(c);
   static const char* const kEqp[] = {"off", "on", "full"};

@@ -182,6 +182,7 @@ void Stats::Reset() {
                   &items_written,
                   &items_refused,
                   &writes_cancelled,
+                  &items_cancelled,
                   &items_decrypted,
                   &items_unverified}) {
     a->store(0);

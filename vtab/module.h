@@ -82,6 +82,7 @@ struct Stats {
   // Write requests Ctrl-C cancelled in flight: DynamoDB may have applied
   // them or not.
   std::atomic<uint64_t> writes_cancelled{0};
+  std::atomic<uint64_t> items_cancelled{0};  // the items those requests carried
   // Items of item_encryption tables verified and decrypted, and those that
   // failed and were skipped under `.verify warn` (encrypted_items.h).
   std::atomic<uint64_t> items_decrypted{0};
@@ -93,8 +94,14 @@ struct Stats {
   }
 };
 
+// Write requests a statement outside BEGIN has in flight at most
+// (`.writeparallel N`, 1 to kMaxWriteParallel).
+inline constexpr int kDefaultWriteParallel = 32;
+inline constexpr int kMaxWriteParallel = 256;
+
 struct ModuleOptions {
   int scan_segments = 0;  // parallel scan segments; 0: chosen per table
+  int write_parallel = kDefaultWriteParallel;
   bool consistent_read = false;
   int sample_items = 100;  // items read to find a table's attributes
   // A full Scan of a table DescribeTable estimates above this many items

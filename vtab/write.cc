@@ -74,6 +74,9 @@ bool TableWriter::IsKey(const std::string& attribute) const {
 }
 
 int TableWriter::Fail(sqlite3_vtab* vtab, const Status& s, int code) {
+  // Ctrl-C surfaces as SQLITE_INTERRUPT, as on the read path: the shell
+  // then says how many items were written and how many requests were cut.
+  if (s.IsCancelled()) code = SQLITE_INTERRUPT;
   std::string msg = s.ToString();
   if (msg.find(table_) == std::string::npos) msg = "table " + table_ + ": " + msg;
   sqlite3_free(vtab->zErrMsg);
@@ -103,6 +106,9 @@ int TableWriter::Begin(sqlite3_vtab* vtab) {
                 SQLITE_READONLY);
   }
   active_ = true;
+  // `.writeparallel` changed since the last statement: a pipeline of the
+  // new size (the old one is idle: every statement waits for its writes).
+  if (pipeline_ && pipeline_limit_ != ctx_->options().write_parallel) pipeline_.reset();
   return SQLITE_OK;
 }
 
@@ -253,7 +259,7 @@ Status TableWriter::LedgerSession(ledger::Ledger** ledger, ledger::Session* sess
 
 int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
   if (ctx_->options().read_only) return Begin(vtab);
-  if (!InTransaction() && pipeline_.failed()) {
+  if (!InTransaction() && pipeline().failed()) {
     int code = SQLITE_ERROR;
     Status s = Finish(&code);
     return Fail(vtab, s, code);
@@ -356,13 +362,24 @@ Status TableWriter::Send(Change change, int* code) {
     if (batch_.size() >= kBatchWriteSize) return FlushBatch();
     return Status::OK();
   }
+  if (change.kind == Kind::kPut && change.insert && change.s3.empty() && change.condition.empty()) {
+    // An INSERT: with the statement's other INSERT rows, up to 100 in one
+    // TransactWriteItems (write_bulk.h). A key the statement wrote already
+    // waits for that write, so that this one meets it as SQLite's would.
+    Status s = OrderWrite(change.key);
+    if (!s.ok()) return s;
+    size_t bytes = ItemSize(change.item);
+    if (!inserts_.Fits(bytes)) FlushBatch();
+    if (inserts_.Add(std::move(change), bytes)) return FlushBatch();
+    return Status::OK();
+  }
   std::string table = table_;
   std::string hash = key_.hash.name;
   // One item written twice by a statement: in order, as SQLite would.
   if (Status s = OrderWrite(change.key); !s.ok()) return s;
   if (change.s3.empty()) {
     Stats* stats = &ctx_->stats();
-    pipeline_.Submit([client, stats, table, hash, change = std::move(change)]() {
+    pipeline().Submit([client, stats, table, hash, change = std::move(change)]() {
       return ExecuteChange(client, stats, table, hash, change);
     });
     return Status::OK();
@@ -373,7 +390,7 @@ Status TableWriter::Send(Change change, int* code) {
   Status s = LedgerSession(&ledger, &who);
   if (!s.ok()) return s;
   Stats* stats = &ctx_->stats();
-  pipeline_.Submit(
+  pipeline().Submit(
       [this, client, stats, table, hash, ledger, who, change = std::move(change)]() mutable {
         WriteOutcome out;
         Status read = ReadOldObjects(&change);
@@ -540,7 +557,7 @@ Status TableWriter::OrderWrite(const Item& key) {
   if (pending_keys_.count(id)) {
     Status s = FlushBatch();
     if (!s.ok()) return s;
-    pipeline_.Wait();
+    pipeline().Wait();
     pending_keys_.clear();
   }
   pending_keys_.insert(std::move(id));
@@ -548,20 +565,34 @@ Status TableWriter::OrderWrite(const Item& key) {
 }
 
 Status TableWriter::FlushBatch() {
-  if (batch_.empty()) return Status::OK();
   dynamodb::DynamoDbClient* client = &conn_->dynamodb();
   Stats* stats = &ctx_->stats();
-  pipeline_.Submit([client, stats, entries = std::move(batch_)]() {
+  if (!inserts_.empty()) {
+    pipeline().Submit(
+        [client, stats, table = table_, hash = key_.hash.name, rows = inserts_.Take()]() {
+          return ExecuteInserts(client, stats, table, hash, rows);
+        });
+  }
+  if (batch_.empty()) return Status::OK();
+  pipeline().Submit([client, stats, entries = std::move(batch_)]() {
     return ExecuteBatch(client, stats, entries);
   });
   batch_.clear();
   return Status::OK();
 }
 
+WritePipeline& TableWriter::pipeline() {
+  if (!pipeline_) {
+    pipeline_limit_ = ctx_->options().write_parallel;
+    pipeline_ = std::make_unique<WritePipeline>(pipeline_limit_);
+  }
+  return *pipeline_;
+}
+
 Status TableWriter::Finish(int* code) {
   FlushBatch();
   pending_keys_.clear();
-  return StatementResult(table_, pipeline_.Take(), code);
+  return StatementResult(table_, pipeline().Take(), code);
 }
 
 int TableWriter::Sync(sqlite3_vtab* vtab) {
@@ -584,8 +615,9 @@ int TableWriter::Commit() {
 int TableWriter::Rollback() {
   // Unsent puts are dropped; requests in flight cannot be called back.
   batch_.clear();
+  inserts_.Take();
   pending_keys_.clear();
-  pipeline_.Take();
+  pipeline().Take();
   active_ = false;
   rows_.clear();
   ctx_->writes().Reset();

@@ -15,8 +15,9 @@
 //   DELETE          DeleteItem conditioned on the item still existing.
 //
 // Outside BEGIN a statement writes as it goes: unconditional puts in
-// BatchWriteItem requests of 25, conditional writes one request each, up to
-// kInFlight requests at once; xSync waits for them. The first failure stops
+// BatchWriteItem requests of 25, INSERT rows in TransactWriteItems of up to
+// 100 conditional puts (write_bulk.h), other conditional writes one request
+// each, up to `.writeparallel` requests at once; xSync waits for them. The first failure stops
 // the statement; its message says how many items were written. Writes whose
 // condition failed (the item changed since it was read) are left alone and
 // reported when the statement ends, as an error naming their keys.
@@ -58,6 +59,7 @@
 #include "engine/ledger/ledger.h"
 #include "engine/status.h"
 #include "vtab/transaction.h"
+#include "vtab/write_bulk.h"
 #include "vtab/write_pipeline.h"
 #include "vtab/write_s3.h"
 #include "vtab/write_session.h"
@@ -177,7 +179,11 @@ class TableWriter {
   // Inside BEGIN: adds the change to the transaction (WriteSession::Add).
   Status Stage(Change change, int* code, bool* ignored);
   Status Send(Change change, int* code);
+  // Sends the unconditional puts and the INSERT rows held (batch_, inserts_).
   Status FlushBatch();
+  // The statement's pipeline, of `.writeparallel` requests in flight
+  // (ModuleOptions::write_parallel, read when a statement begins).
+  WritePipeline& pipeline();
   Status Finish(int* code);  // outside BEGIN: waits for everything sent
   std::string What(const char* verb, const dynamodb::Item& key) const;
   dynamodb::Item KeyOf(const dynamodb::Item& item) const;
@@ -195,9 +201,11 @@ class TableWriter {
   // Keys this statement has batched or sent and not yet seen finish: a key
   // written again first waits for them (OrderWrite), else the two race.
   std::set<std::string> pending_keys_;
-  WritePipeline pipeline_{kInFlight};
+  std::unique_ptr<WritePipeline> pipeline_;
+  int pipeline_limit_ = 0;
   std::vector<dynamodb::BatchWriteEntry> batch_;
-  std::optional<ledger::Session> session_;                     // who writes, for the ledger
+  InsertChunk inserts_;                     // INSERT rows not sent yet (write_bulk.h)
+  std::optional<ledger::Session> session_;  // who writes, for the ledger
   std::shared_ptr<item_encryption::ItemEncryptor> encryptor_;  // item_encryption, else null
 };
 

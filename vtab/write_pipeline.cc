@@ -238,7 +238,10 @@ WriteOutcome ExecuteChange(dynamodb::DynamoDbClient* client, Stats* stats, const
     out.conflicts = 1;
     out.conflict_keys.push_back(DescribeKey(change.key));
   } else if (!s.ok()) {
-    if (s.IsCancelled()) ++stats->writes_cancelled;
+    if (s.IsCancelled()) {
+      ++stats->writes_cancelled;
+      ++stats->items_cancelled;
+    }
     out.status = s.WithContext(change.what);
   } else {
     out.written = 1;
@@ -254,7 +257,10 @@ WriteOutcome ExecuteBatch(dynamodb::DynamoDbClient* client, Stats* stats,
   stats->batch_write_item += (entries.size() + kBatchWriteSize - 1) / kBatchWriteSize;
   Status s = client->BatchWriteItem(entries, &capacity);
   stats->write_capacity_milli += MilliUnits(capacity);
-  if (s.IsCancelled()) ++stats->writes_cancelled;
+  if (s.IsCancelled()) {
+    ++stats->writes_cancelled;
+    stats->items_cancelled += entries.size();
+  }
   if (s.ok()) {
     out.written = entries.size();
     stats->items_written += entries.size();
