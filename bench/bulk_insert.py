@@ -5,7 +5,7 @@ capacity and wall time (README "Writes" has the figures; never asserted).
 
     bulk_insert.py --dynamodb URL [--items N] [--latency-ms L]
                    [--ddbsql PATH[,PATH...]] [--writeparallel P[,P...]]
-                   [--only abcdw]
+                   [--insertcheck transact|batch] [--only abcdw]
 
   a  conditional PutItem per item (attribute_not_exists), 32 in flight (boto3)
   b  TransactWriteItems of up to 100 conditional puts, 8 in flight (boto3)
@@ -14,7 +14,7 @@ capacity and wall time (README "Writes" has the figures; never asserted).
   w  boto3's batch_writer (unconditional: the peer of bench/writes.sh)
   d  each ddbsql binary given: `INSERT INTO t SELECT` of the same items at
      each .writeparallel given (give none for a binary without the command),
-     with its CPU and its .stats writes line
+     with its CPU and its .stats writes line (--insertcheck: that setting)
 
 Items are ~150 bytes (6 attributes), as bench/writes_bench.py writes them.
 The capacity shown is what the server reports: DynamoDB Local reports 4 WCU
@@ -121,8 +121,9 @@ def cand_w(url, t, rows):
     return (len(rows) + 24) // 25, float("nan")
 
 
-def run_ddbsql(binary, url, t, n, parallel, tmp):
+def run_ddbsql(binary, url, t, n, parallel, check, tmp):
     sql = (f".writeparallel {parallel}\n" if parallel else "") + (
+        f".insertcheck {check}\n" if check else "") + (
         f".stats on\nINSERT INTO {t}(id, item) SELECT 'k' || i, json_object('n', i, 'name', "
         f"'name ' || i, 'score', i * 1.5, 'tag', 'tag' || (i % 10), 'flag', json('true')) FROM "
         f"(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
@@ -151,6 +152,7 @@ def main():
     p.add_argument("--latency-ms", type=int, default=0)
     p.add_argument("--ddbsql", default="")
     p.add_argument("--writeparallel", default="")
+    p.add_argument("--insertcheck", default="")
     p.add_argument("--only", default="abcwd")
     args = p.parse_args()
     ddb = client(args.dynamodb)
@@ -188,10 +190,12 @@ def main():
             for binary in args.ddbsql.split(","):
                 for par in (args.writeparallel.split(",") if args.writeparallel else [""]):
                     t = new_table(ddb)
-                    wall, cpu, writes = run_ddbsql(binary, url, t, args.items, par, tmp)
+                    wall, cpu, writes = run_ddbsql(binary, url, t, args.items, par,
+                                                   args.insertcheck, tmp)
                     count = ddb.scan(TableName=t, Select="COUNT")["Count"]
                     assert count == args.items, count
-                    print(f"ddbsql {binary}{' .writeparallel ' + par if par else ''}: "
+                    print(f"ddbsql {binary}{' .writeparallel ' + par if par else ''}"
+                          f"{' .insertcheck ' + args.insertcheck if args.insertcheck else ''}: "
                           f"{wall:.2f} s, CPU {cpu:.2f} s; {writes}", flush=True)
     if proxy:
         proxy.terminate()

@@ -69,6 +69,13 @@ std::span<const DotCommand> DotCommands() {
        "   global (GSI) and local (LSI) secondary index with its keys and\n"
        "   projection (one DescribeTable request per table).\n",
        &Shell::DotTables},
+      {"insertcheck", "", "?transact|batch?",
+       "How a bulk INSERT finds keys that exist: exact, or racy and cheaper (ddbsql)",
+       "   transact (the default): puts conditioned on the key not existing, 100 to a\n"
+       "   TransactWriteItems; exact, at twice the write capacity of a PutItem.\n"
+       "   batch: a consistent BatchGetItem of the keys, then BatchWriteItem of those\n"
+       "   not found; an item another writer creates in between is overwritten.\n",
+       &Shell::DotInsertCheck},
       {"ledger", "", "?forget ID|all?", "Pending S3 writes in the ledger, or abandon them (ddbsql)",
        "   Lists id, age, host, endpoints, bucket, table, key and state of each\n"
        "   pending entry. forget marks entries abandoned (asking first on a\n"

@@ -212,6 +212,31 @@ class BulkInsertTest(cli_support.CliTestCase):
         self.assertIn("changes: 100", r.stdout)
         self.assertEqual(len(self.keys()), 100)
 
+    def test_insertcheck_batch_reads_the_keys_then_writes_in_batches(self):
+        # The same meaning as the default (the clash stops the statement at
+        # its row; OR IGNORE skips exactly the existing keys), through a
+        # consistent BatchGetItem and BatchWriteItem instead of transactions.
+        r = self.run_cli(["--endpoint-url", self.url], self.env(), input=(
+            ".insertcheck\n.insertcheck batch\n.insertcheck\n.insertcheck maybe\n"))
+        self.assertEqual(r.stdout.splitlines(), ["transact", "batch"])
+        self.assertIn("usage: .insertcheck transact|batch", r.stderr)
+        self.put_old("k120")
+        r = self.sql(".insertcheck batch\n.stats on\n" + rows_sql("b", 1, 150) + ";\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("UNIQUE constraint failed: INSERT into bulk (id='k120')", r.stderr)
+        self.assertIn("119 items were written", r.stderr)
+        self.assertIn("TransactWriteItems 0)", self.writes_line(r.stderr))
+        self.assertIn("BatchGetItem 2,", r.stderr)
+        self.assertEqual(self.get("k120")["name"], {"S": "old"})
+        self.assertEqual(self.keys(), {f"k{i}" for i in range(1, 121)})
+        r = self.sql(".insertcheck batch\n.changes on\n" +
+                     rows_sql("b", 100, 250, "INSERT OR IGNORE") + ";\n")
+        self.assert_ok(r)
+        self.assertIn("changes: 130   total_changes: 130   conditional failures: 21", r.stdout)
+        self.assertEqual(self.keys(), {f"k{i}" for i in range(1, 251)})
+        self.assertEqual(self.get("k120")["name"], {"S": "old"})
+        self.assertEqual(self.get("k110")["name"], {"S": "name 110"})
+
     def test_writeparallel(self):
         r = self.run_cli(["--endpoint-url", self.url], self.env(), input=(
             ".writeparallel\n.writeparallel 4\n.writeparallel\n"

@@ -102,6 +102,10 @@ inline constexpr int kMaxWriteParallel = 256;
 struct ModuleOptions {
   int scan_segments = 0;  // parallel scan segments; 0: chosen per table
   int write_parallel = kDefaultWriteParallel;
+  // `.insertcheck batch`: a bulk INSERT finds existing keys with a
+  // consistent BatchGetItem and writes the rest with BatchWriteItem (racy,
+  // vtab/write_bulk.h); false: conditional puts in TransactWriteItems.
+  bool insert_check_batch = false;
   bool consistent_read = false;
   int sample_items = 100;  // items read to find a table's attributes
   // A full Scan of a table DescribeTable estimates above this many items

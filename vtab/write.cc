@@ -568,9 +568,11 @@ Status TableWriter::FlushBatch() {
   dynamodb::DynamoDbClient* client = &conn_->dynamodb();
   Stats* stats = &ctx_->stats();
   if (!inserts_.empty()) {
+    InsertCheck check =
+        ctx_->options().insert_check_batch ? InsertCheck::kBatch : InsertCheck::kTransact;
     pipeline().Submit(
-        [client, stats, table = table_, hash = key_.hash.name, rows = inserts_.Take()]() {
-          return ExecuteInserts(client, stats, table, hash, rows);
+        [client, stats, table = table_, hash = key_.hash.name, rows = inserts_.Take(), check]() {
+          return ExecuteInserts(client, stats, table, hash, rows, check);
         });
   }
   if (batch_.empty()) return Status::OK();

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 #include <utility>
 
 #include "engine/aws/retry.h"
+#include "engine/dynamodb/number.h"
 #include "engine/strings.h"
 #include "vtab/module.h"
 #include "vtab/write_values.h"
@@ -74,6 +76,72 @@ Status SendChunk(dynamodb::DynamoDbClient* client, Stats* stats, const std::stri
   return s;
 }
 
+// A key as one string, numbers in canonical form: the key an INSERT built
+// and the one DynamoDB returns compare equal.
+std::string KeyId(const dynamodb::Item& key) {
+  std::string id;
+  for (const auto& [name, v] : key) {
+    std::string canonical;
+    bool number = v.type() == dynamodb::AttributeValue::Type::kN &&
+                  dynamodb::CanonicalNumber(v.scalar(), &canonical).ok();
+    id += name + '\0' + dynamodb::AttributeValue::TypeName(v.type()) + '\0' +
+          (number ? canonical : v.scalar()) + '\0';
+  }
+  return id;
+}
+
+WriteOutcome Clash(const WriteChange& row) {
+  WriteOutcome out;
+  out.status = Status::InvalidArgument("UNIQUE constraint failed: " + row.what +
+                                       ": an item with this key exists");
+  out.sqlite_code = SQLITE_CONSTRAINT;
+  return out;
+}
+
+// `.insertcheck batch`: the keys read consistently, then the absent rows
+// put unconditionally (write_bulk.h: racy).
+WriteOutcome CheckThenBatch(dynamodb::DynamoDbClient* client, Stats* stats,
+                            const std::string& table, const std::vector<WriteChange>& rows) {
+  WriteOutcome out;
+  dynamodb::BatchGetRequest req;
+  req.table = table;
+  req.consistent_read = true;
+  for (const auto& [name, v] : rows.front().key) {
+    std::string n = "#k" + std::to_string(req.names.size());
+    req.names[n] = name;
+    req.projection += (req.projection.empty() ? "" : ", ") + n;
+  }
+  for (const WriteChange& c : rows) req.keys.push_back(c.key);
+  uint64_t requests = (rows.size() + kBulkInsertRows - 1) / kBulkInsertRows;
+  stats->batch_get_item += requests;
+  stats->requests += requests;
+  dynamodb::BatchGetResult found;
+  Status s = client->BatchGetItem(req, &found);
+  stats->capacity_milli += MilliUnits(found.consumed_capacity);
+  if (!s.ok()) {
+    std::vector<const WriteChange*> all;
+    for (const WriteChange& c : rows) all.push_back(&c);
+    out.status = s.WithContext(ChunkWhat(table, all) + ", none written");
+    return out;
+  }
+  std::set<std::string> exists;
+  for (const dynamodb::Item& item : found.items) exists.insert(KeyId(item));
+  std::vector<dynamodb::BatchWriteEntry> entries;
+  std::optional<WriteOutcome> clash;
+  for (const WriteChange& c : rows) {
+    if (exists.count(KeyId(c.key))) {
+      ++stats->items_refused;
+      if (c.ignore) continue;
+      clash = Clash(c);  // the statement stops at this row
+      break;
+    }
+    entries.push_back({table, dynamodb::BatchWriteEntry::Kind::kPut, c.item});
+  }
+  if (!entries.empty()) out.Add(ExecuteBatch(client, stats, entries));
+  if (clash) out.Add(std::move(*clash));
+  return out;
+}
+
 }  // namespace
 
 bool InsertChunk::Fits(size_t bytes) const {
@@ -96,7 +164,10 @@ std::vector<WriteChange> InsertChunk::Take() {
 
 WriteOutcome ExecuteInserts(dynamodb::DynamoDbClient* client, Stats* stats,
                             const std::string& table, const std::string& hash,
-                            const std::vector<WriteChange>& changes) {
+                            const std::vector<WriteChange>& changes, InsertCheck check) {
+  if (check == InsertCheck::kBatch && changes.size() > 1) {
+    return CheckThenBatch(client, stats, table, changes);
+  }
   WriteOutcome out;
   // The rows still to send, in SQLite's order, and the first key clash met
   // (rows after it are not written).
@@ -139,10 +210,7 @@ WriteOutcome ExecuteInserts(dynamodb::DynamoDbClient* client, Stats* stats,
           progress = true;
           if (rows[i]->ignore) break;  // INSERT OR IGNORE: skipped
           // The statement stops at this row: those after it are not sent.
-          clash = WriteOutcome();
-          clash->status = Status::InvalidArgument("UNIQUE constraint failed: " + rows[i]->what +
-                                                  ": an item with this key exists");
-          clash->sqlite_code = SQLITE_CONSTRAINT;
+          clash = Clash(*rows[i]);
           stop = true;
           break;
         case Verdict::kError:

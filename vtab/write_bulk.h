@@ -18,6 +18,11 @@
 // A chunk of one row goes as a conditional PutItem (half the capacity).
 // Rows with S3 columns never come here: they keep the ledger's order (ledger
 // entry, S3 PUT, DynamoDB write, entry resolved) one request each.
+//
+// `.insertcheck batch` (InsertCheck::kBatch) trades exactness for capacity:
+// a consistent BatchGetItem of the chunk's keys, then BatchWriteItem of the
+// rows whose key it did not find (the same clash and OR IGNORE decisions).
+// Racy: an item another writer creates between the two is overwritten.
 #pragma once
 
 #include <cstddef>
@@ -39,6 +44,12 @@ inline constexpr size_t kBulkInsertBytes = 4 * 1024 * 1024;
 // Times a chunk is sent again while nothing in it is decided (conflicts,
 // throttling) before the statement gives up.
 inline constexpr int kBulkInsertAttempts = 10;
+
+// How a bulk INSERT finds the keys that exist (`.insertcheck`).
+enum class InsertCheck {
+  kTransact,  // conditional puts in TransactWriteItems: exact, 2x write capacity
+  kBatch,     // BatchGetItem, then BatchWriteItem: racy, a read per key instead
+};
 
 // The INSERT rows of one statement not sent yet, in the order SQLite gave
 // them. Only INSERT changes (kPut with `insert`) without S3 writes.
@@ -65,6 +76,7 @@ class InsertChunk {
 // items written and refused into `stats`.
 WriteOutcome ExecuteInserts(dynamodb::DynamoDbClient* client, Stats* stats,
                             const std::string& table, const std::string& hash,
-                            const std::vector<WriteChange>& changes);
+                            const std::vector<WriteChange>& changes,
+                            InsertCheck check = InsertCheck::kTransact);
 
 }  // namespace ddb::vtab
