@@ -181,14 +181,14 @@ std::span<const DotCommand> DotCommands() {
        &Shell::DotVerify},
       {"whoami", "", "", "Account and ARN of the AWS identity in use (ddbsql)",
        "   Asks STS GetCallerIdentity with the session's credentials.\n", &Shell::DotWhoami},
+      {"width", "", "NUM1 NUM2 ...", "Minimum widths of columns in column mode",
+       "   A negative width aligns that column to the right.\n", &Shell::DotWidth},
       {"writeparallel", "", "?N?",
        "Write requests a statement has in flight at once, 1 to 256 (ddbsql)",
        "   Outside BEGIN: INSERT rows go 100 to a TransactWriteItems, REPLACE 25 to\n"
        "   a BatchWriteItem, UPDATE and DELETE one request per item; at most N of\n"
        "   these requests are in flight. Without N it prints the setting (default 32).\n",
        &Shell::DotWriteParallel},
-      {"width", "", "NUM1 NUM2 ...", "Minimum widths of columns in column mode",
-       "   A negative width aligns that column to the right.\n", &Shell::DotWidth},
   };
   return kDotCommands;
 }

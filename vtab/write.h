@@ -2,10 +2,11 @@
 // and xRollback of the "dynamodb" module land here (module.cc only
 // forwards to a TableWriter).
 //
-//   INSERT          PutItem conditioned on the key not existing; a clash is
-//                   SQLITE_CONSTRAINT naming the table and key. INSERT OR
-//                   IGNORE skips it; INSERT OR REPLACE / REPLACE is an
-//                   unconditional put.
+//   INSERT          a put conditioned on the key not existing (outside
+//                   BEGIN up to 100 rows in one TransactWriteItems,
+//                   write_bulk.h); a clash is SQLITE_CONSTRAINT naming the
+//                   table and key. INSERT OR IGNORE skips it; INSERT OR
+//                   REPLACE / REPLACE is an unconditional put.
 //   UPDATE          UpdateItem that SETs the attributes whose value changed
 //                   and REMOVEs those set to NULL, conditioned on those
 //                   attributes still holding what was read (and the item
@@ -33,7 +34,8 @@
 //
 // Files: this one (TableWriter: a row's change decided, staged or sent),
 // write_update.{h,cc} (an UPDATE in its steps), write_pipeline.{h,cc} (the
-// statement's requests outside BEGIN), write_session.{h,cc} (the
+// statement's requests outside BEGIN), write_bulk.{h,cc} (its INSERT rows
+// in transactions of 100), write_session.{h,cc} (the
 // connection's transaction, savepoints and ledger).
 //
 // Codec columns are encoded (engine/codec); those whose bytes live in S3
