@@ -142,6 +142,16 @@ class BulkInsertTest(cli_support.CliTestCase):
             self.assertEqual(self.get(k)["name"], {"S": "old"}, k)
         self.assertEqual(self.get("k3")["name"], {"S": "name 3"})
 
+    def test_a_bad_row_stops_the_statement_after_the_rows_before_it(self):
+        # Row 150 holds a value column n cannot take: rows k1..k149 (some
+        # still waiting for their request) are written and counted, none after.
+        r = self.sql("INSERT INTO b(id, n) SELECT 'k' || value, CASE value WHEN 150 THEN 'abc' "
+                     "ELSE value END FROM " + series(1, 200) + ";\n")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("TEXT 'abc' is not a number", r.stderr)
+        self.assertIn("149 items were written", r.stderr)
+        self.assertEqual(self.keys(), {f"k{i}" for i in range(1, 150)})
+
     def test_one_key_twice_in_a_statement(self):
         # As in SQLite: the second INSERT of k10 meets the first (written
         # first): INSERT fails there with the rows before it written, OR

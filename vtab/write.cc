@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/dynamodb/number.h"
+#include "engine/strings.h"
 #include "vtab/module.h"
 #include "vtab/write_values.h"
 
@@ -275,7 +276,7 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
     Status s = BuildInsert(argv + 2, &change);
     if (s.ok() && encryptor_) s = EncryptItem(&change);
     if (s.ok()) s = CheckItemSize(change.item, What("INSERT into", KeyOf(change.item)));
-    if (!s.ok()) return Fail(vtab, s);
+    if (!s.ok()) return FailRow(vtab, s);
     int mode = sqlite3_vtab_on_conflict(db_);
     change.kind = Change::Kind::kPut;
     change.key = KeyOf(change.item);
@@ -338,6 +339,20 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
   Status s = Send(std::move(change), &code);
   if (!s.ok()) return Fail(vtab, s, code);
   return SQLITE_OK;
+}
+
+int TableWriter::FailRow(sqlite3_vtab* vtab, const Status& s) {
+  if (InTransaction()) return Fail(vtab, s);
+  // The rows SQLite handed over before this one are written first (the
+  // statement stops here, as in SQLite), and the message counts them.
+  FlushBatch();
+  pending_keys_.clear();
+  WriteOutcome out = pipeline().Take();
+  int code = SQLITE_ERROR;
+  if (!out.status.ok()) return Fail(vtab, StatementResult(table_, out, &code), code);
+  if (out.written == 0) return Fail(vtab, s);
+  return Fail(vtab, s.WithNote("the statement stopped; " +
+                               str::Plural(out.written, "item was", "items were") + " written"));
 }
 
 Status TableWriter::MoveWithS3Refused(const WriteColumn& c) const {

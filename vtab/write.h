@@ -117,6 +117,10 @@ class TableWriter {
   using Change = WriteChange;
 
   int Fail(sqlite3_vtab* vtab, const Status& s, int code = SQLITE_ERROR);
+  // Outside BEGIN, an INSERT row that cannot be written (a bad value, an
+  // item over 400 KB): the statement's rows before it are sent and counted
+  // in the message, then Fail.
+  int FailRow(sqlite3_vtab* vtab, const Status& s);
   bool InTransaction() const;
   // Notes a write of the item with key `key`; when the statement already
   // has one pending, sends the batch and waits for every write first.
