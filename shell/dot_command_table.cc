@@ -86,6 +86,13 @@ std::span<const DotCommand> DotCommands() {
        "   global (GSI) and local (LSI) secondary index with its keys and\n"
        "   projection (one DescribeTable request per table).\n",
        &Shell::DotTables},
+      {"insertcheck", "", "?transact|batch?",
+       "How a bulk INSERT finds keys that exist: exact, or racy and cheaper (ddbsql)",
+       "   transact (the default): puts conditioned on the key not existing, 100 to a\n"
+       "   TransactWriteItems; exact, at twice the write capacity of a PutItem.\n"
+       "   batch: a consistent BatchGetItem of the keys, then BatchWriteItem of those\n"
+       "   not found; an item another writer creates in between is overwritten.\n",
+       &Shell::DotInsertCheck},
       {"ledger", "", "?forget ID|all?", "Pending S3 writes in the ledger, or abandon them (ddbsql)",
        "   Lists id, age, host, endpoints, bucket, table, key and state of each\n"
        "   pending entry. forget marks entries abandoned (asking first on a\n"
@@ -193,6 +200,12 @@ std::span<const DotCommand> DotCommands() {
        "   Asks STS GetCallerIdentity with the session's credentials.\n", &Shell::DotWhoami},
       {"width", "", "NUM1 NUM2 ...", "Minimum widths of columns in column mode",
        "   A negative width aligns that column to the right.\n", &Shell::DotWidth},
+      {"writeparallel", "", "?N?",
+       "Write requests a statement has in flight at once, 1 to 256 (ddbsql)",
+       "   Outside BEGIN: INSERT rows go 100 to a TransactWriteItems, REPLACE 25 to\n"
+       "   a BatchWriteItem, UPDATE and DELETE one request per item; at most N of\n"
+       "   these requests are in flight. Without N it prints the setting (default 32).\n",
+       &Shell::DotWriteParallel},
   };
   return kDotCommands;
 }

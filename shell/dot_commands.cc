@@ -412,20 +412,40 @@ Status Shell::DotConsistent(const DotCall& c) {
   return Toggle(c, &module_->options().consistent_read);
 }
 
+namespace {
+
+// A setting of two words (`.NAME ?OFF|ON?`): without an argument prints the
+// word *on stands for, else sets *on to whether the argument is `on_word`.
+Status WordSetting(const DotCall& c, const char* on_word, const char* off_word, bool* on,
+                   std::FILE* out) {
+  const auto& w = c.words;
+  if (w.size() == 1) {
+    std::fprintf(out, "%s\n", *on ? on_word : off_word);
+    return Status::OK();
+  }
+  if (w.size() != 2 || (w[1] != on_word && w[1] != off_word)) {
+    return Status::InvalidArgument("usage: ." + std::string(c.command.name) + " " + on_word + "|" +
+                                   off_word);
+  }
+  *on = w[1] == on_word;
+  return Status::OK();
+}
+
+}  // namespace
+
 // .verify ?warn|error?: what an item_encryption item that fails to verify
 // or decrypt does to a statement (vtab/encrypted_items.h).
 Status Shell::DotVerify(const DotCall& c) {
-  const auto& w = c.words;
-  bool& warn = module_->options().verify_warn;
-  if (w.size() == 1) {
-    std::fprintf(out(), "%s\n", warn ? "warn" : "error");
-    return Status::OK();
-  }
-  if (w.size() != 2 || (w[1] != "warn" && w[1] != "error")) {
-    return Status::InvalidArgument("usage: .verify warn|error");
-  }
-  warn = w[1] == "warn";
-  return Status::OK();
+  return WordSetting(c, "warn", "error", &module_->options().verify_warn, out());
+}
+
+// .insertcheck ?transact|batch?: how a bulk INSERT finds the keys that exist
+// (vtab/write_bulk.h); without an argument, prints it.
+Status Shell::DotInsertCheck(const DotCall& c) {
+  bool transact = !module_->options().insert_check_batch;
+  Status s = WordSetting(c, "transact", "batch", &transact, out());
+  module_->options().insert_check_batch = !transact;
+  return s;
 }
 
 Status Shell::DotLimit(const DotCall& c) {
@@ -604,6 +624,25 @@ Status Shell::DotParallel(const DotCall& c) {
     return Status::InvalidArgument("usage: .parallel N (0 to 64 scan segments; 0: by table size)");
   }
   module_->options().scan_segments = static_cast<int>(n);
+  return Status::OK();
+}
+
+// .writeparallel ?N?: the write requests a statement outside BEGIN has in
+// flight at most (vtab::ModuleOptions::write_parallel); without N, prints it.
+Status Shell::DotWriteParallel(const DotCall& c) {
+  const auto& w = c.words;
+  int& limit = module_->options().write_parallel;
+  if (w.size() == 1) {
+    std::fprintf(out(), "%d\n", limit);
+    return Status::OK();
+  }
+  char* end = nullptr;
+  long n = w.size() == 2 ? std::strtol(w[1].c_str(), &end, 10) : 0;
+  if (w.size() != 2 || w[1].empty() || *end != '\0' || n < 1 || n > vtab::kMaxWriteParallel) {
+    return Status::InvalidArgument("usage: .writeparallel N (write requests in flight, 1 to " +
+                                   std::to_string(vtab::kMaxWriteParallel) + ")");
+  }
+  limit = static_cast<int>(n);
   return Status::OK();
 }
 

@@ -492,8 +492,12 @@ Status Shell::RunSql(const std::string& sql, const InputSource& source, int line
         // or may not have reached DynamoDB.
         err += " (" + str::Plural(st.items_written.load(), "item") + " written";
         if (uint64_t c = st.writes_cancelled.load(); c > 0) {
-          err += "; " + str::Plural(c, "write request was", "write requests were") +
-                 " cancelled in flight: DynamoDB may have applied " + (c == 1 ? "it" : "them");
+          // A request may carry many items (BatchWriteItem, a bulk INSERT).
+          uint64_t items = st.items_cancelled.load();
+          err += "; " + str::Plural(c, "write request") +
+                 (items > c ? " of " + str::Plural(items, "item") : std::string()) +
+                 (c == 1 ? " was" : " were") + " cancelled in flight: DynamoDB may have applied " +
+                 (c == 1 ? "it" : "them");
         }
         err += ")";
       }

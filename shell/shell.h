@@ -153,6 +153,8 @@ class Shell {
   Status DotVerify(const DotCall& call);
   Status DotWhoami(const DotCall& call);
   Status DotWidth(const DotCall& call);
+  Status DotWriteParallel(const DotCall& call);
+  Status DotInsertCheck(const DotCall& call);
   // .tables, .indexes, .schema and .dump show DynamoDB tables too: declares
   // them first (the connection is lazy), runs `command`, and returns a
   // failure to declare them (once) when `command` succeeded.

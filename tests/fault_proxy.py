@@ -13,6 +13,9 @@ Control API (these requests are neither forwarded nor logged):
                         "stall_seconds": 30}
       The next requests get the plan's faults in order; after the plan, every
       request gets `then` (default "ok"). Clears the request log.
+  POST /__fault__      {"plan": ["cancel:TransactionConflict"], "only": ["TransactWriteItems"]}
+      The plan (and `then`) applies only to DynamoDB requests of these
+      operations; the others are forwarded and leave the plan alone.
   POST /__fault__/reset
       Same as {"plan": []}.
   POST /__fault__      {"hold": ["UpdateItem", "DeleteItem"], ...}
@@ -42,6 +45,9 @@ Faults:
   stall        read the request, then say nothing for stall_seconds
   crc          forward, but answer with a wrong x-amz-crc32 header
   delay:MS     forward after MS milliseconds
+  cancel:CODE  TransactWriteItems: 400 TransactionCanceledException whose
+               CancellationReasons give every entry the code CODE
+               (TransactionConflict, ThrottlingError, ValidationError, ...)
 
 The proxy exits on SIGTERM or SIGINT, when its parent process goes away, and
 after --max-seconds (default 900) in any case, so it can never hang a test run.
@@ -77,6 +83,8 @@ def valid_fault(fault):
         return True
     if isinstance(fault, str) and fault.startswith("delay:"):
         return fault[len("delay:"):].isdigit()
+    if isinstance(fault, str) and fault.startswith("cancel:"):
+        return fault[len("cancel:"):].isalnum()
     return False
 
 
@@ -95,9 +103,11 @@ class FaultState:
         self.hold_seconds = 60.0
         self.held = 0
         self.released = threading.Event()
+        self.only = set()
 
-    def configure(self, plan, then, stall_seconds, hold=(), hold_seconds=60.0):
+    def configure(self, plan, then, stall_seconds, hold=(), hold_seconds=60.0, only=()):
         with self.lock:
+            self.only = set(only)
             self.plan = collections.deque(plan)
             self.then = then
             self.stall_seconds = stall_seconds
@@ -123,7 +133,10 @@ class FaultState:
     # Takes the fault for the next request and records the request.
     def next_fault(self, method, path, target):
         with self.lock:
-            fault = self.plan.popleft() if self.plan else self.then
+            if self.only and target.rsplit(".", 1)[-1] not in self.only:
+                fault = "ok"
+            else:
+                fault = self.plan.popleft() if self.plan else self.then
             self.log.append({
                 "seq": len(self.log) + 1,
                 "t": round(time.monotonic() - self.start, 4),
@@ -207,6 +220,19 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             self.reply(status, body.encode(), "application/xml",
                        [("x-amz-request-id", request_id)])
 
+    def cancel_transaction(self, body, code, seq):
+        try:
+            entries = len(json.loads(body or b"{}").get("TransactItems", []))
+        except (ValueError, AttributeError):
+            entries = 0
+        reasons = [{"Code": code, "Message": f"fault proxy: {code}"}] * entries
+        doc = {"__type": kDynamoDbErrorPrefix + "TransactionCanceledException",
+               "Message": "Transaction cancelled, please refer cancellation reasons for specific "
+                          f"reasons [{', '.join([code] * entries)}]",
+               "CancellationReasons": reasons}
+        self.reply(400, json.dumps(doc).encode(), "application/x-amz-json-1.0",
+                   [("x-amzn-RequestId", f"FAULTPROXY{seq:08d}")])
+
     def reset_connection(self):
         # SO_LINGER with a zero timeout makes close() send RST, not FIN.
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -251,6 +277,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         elif fault == "stall":
             state.stop.wait(stall_seconds)
             self.close_connection = True
+        elif fault.startswith("cancel:"):
+            self.cancel_transaction(body, fault[len("cancel:"):], seq)
         else:
             if fault.startswith("delay:"):
                 state.stop.wait(int(fault[len("delay:"):]) / 1000.0)
@@ -274,6 +302,7 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
                 stall_seconds = float(request.get("stall_seconds", 30))
                 hold = [str(op) for op in request.get("hold", [])]
                 hold_seconds = float(request.get("hold_seconds", 60))
+                only = [str(op) for op in request.get("only", [])]
             except (ValueError, AttributeError, TypeError) as e:
                 self.reply_json(400, {"error": f"bad control request: {e}"})
                 return
@@ -284,7 +313,7 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             if bad:
                 self.reply_json(400, {"error": f"unknown faults: {bad}"})
                 return
-            state.configure(plan, then, stall_seconds, hold, hold_seconds)
+            state.configure(plan, then, stall_seconds, hold, hold_seconds, only)
             self.reply_json(200, {"ok": True, "pending": plan, "then": then, "hold": hold})
             return
         self.reply_json(404, {"error": f"no control endpoint {self.command} {self.path}"})

@@ -192,6 +192,7 @@ void Stats::Reset() {
                   &items_written,
                   &items_refused,
                   &writes_cancelled,
+                  &items_cancelled,
                   &items_decrypted,
                   &items_unverified,
                   &export_files,

@@ -84,6 +84,7 @@ struct Stats {
   // Write requests Ctrl-C cancelled in flight: DynamoDB may have applied
   // them or not.
   std::atomic<uint64_t> writes_cancelled{0};
+  std::atomic<uint64_t> items_cancelled{0};  // the items those requests carried
   // Items of item_encryption tables verified and decrypted, and those that
   // failed and were skipped under `.verify warn` (encrypted_items.h).
   std::atomic<uint64_t> items_decrypted{0};
@@ -100,16 +101,18 @@ struct Stats {
   }
 };
 
-// Writes a statement keeps in flight outside BEGIN, unless set otherwise
-// (ModuleOptions::write_parallel).
+// Write requests a statement outside BEGIN has in flight at most
+// (`.writeparallel N`, 1 to kMaxWriteParallel).
 inline constexpr int kDefaultWriteParallel = 32;
+inline constexpr int kMaxWriteParallel = 256;
 
 struct ModuleOptions {
   int scan_segments = 0;  // parallel scan segments; 0: chosen per table
-  // Writes one statement keeps in flight at most outside BEGIN (conditional
-  // PutItem/UpdateItem/DeleteItem, BatchWriteItem requests, writes with S3
-  // columns); at least 1.
   int write_parallel = kDefaultWriteParallel;
+  // `.insertcheck batch`: a bulk INSERT finds existing keys with a
+  // consistent BatchGetItem and writes the rest with BatchWriteItem (racy,
+  // vtab/write_bulk.h); false: conditional puts in TransactWriteItems.
+  bool insert_check_batch = false;
   bool consistent_read = false;
   int sample_items = 100;  // items read to find a table's attributes
   // A full Scan of a table DescribeTable estimates above this many items

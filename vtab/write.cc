@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "engine/dynamodb/number.h"
+#include "engine/strings.h"
 #include "vtab/module.h"
 #include "vtab/write_values.h"
 
@@ -75,6 +76,9 @@ bool TableWriter::IsKey(const std::string& attribute) const {
 }
 
 int TableWriter::Fail(sqlite3_vtab* vtab, const Status& s, int code) {
+  // Ctrl-C surfaces as SQLITE_INTERRUPT, as on the read path: the shell
+  // then says how many items were written and how many requests were cut.
+  if (s.IsCancelled()) code = SQLITE_INTERRUPT;
   std::string msg = s.ToString();
   if (msg.find(table_) == std::string::npos) msg = "table " + table_ + ": " + msg;
   sqlite3_free(vtab->zErrMsg);
@@ -278,7 +282,7 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
     Status s = BuildInsert(argv + 2, &change);
     if (s.ok() && encryptor_) s = EncryptItem(&change);
     if (s.ok()) s = CheckItemSize(change.item, What("INSERT into", KeyOf(change.item)));
-    if (!s.ok()) return Fail(vtab, s);
+    if (!s.ok()) return FailRow(vtab, s);
     int mode = sqlite3_vtab_on_conflict(db_);
     change.kind = Change::Kind::kPut;
     change.key = KeyOf(change.item);
@@ -343,6 +347,20 @@ int TableWriter::Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqli
   return SQLITE_OK;
 }
 
+int TableWriter::FailRow(sqlite3_vtab* vtab, const Status& s) {
+  if (InTransaction()) return Fail(vtab, s);
+  // The rows SQLite handed over before this one are written first (the
+  // statement stops here, as in SQLite), and the message counts them.
+  FlushBatch();
+  pending_keys_.clear();
+  WriteOutcome out = pipeline_.Take();
+  int code = SQLITE_ERROR;
+  if (!out.status.ok()) return Fail(vtab, StatementResult(table_, out, &code), code);
+  if (out.written == 0) return Fail(vtab, s);
+  return Fail(vtab, s.WithNote("the statement stopped; " +
+                               str::Plural(out.written, "item was", "items were") + " written"));
+}
+
 Status TableWriter::MoveWithS3Refused(const WriteColumn& c) const {
   return Status::NotSupported("table " + table_ +
                               ": changing the key of an item with a value in S3 column " + c.name +
@@ -363,6 +381,17 @@ Status TableWriter::Send(Change change, int* code) {
     if (!s.ok()) return s;
     batch_.push_back({table_, dynamodb::BatchWriteEntry::Kind::kPut, std::move(change.item)});
     if (batch_.size() >= kBatchWriteSize) return FlushBatch();
+    return Status::OK();
+  }
+  if (change.kind == Kind::kPut && change.insert && change.s3.empty() && change.condition.empty()) {
+    // An INSERT: with the statement's other INSERT rows, up to 100 in one
+    // TransactWriteItems (write_bulk.h). A key the statement wrote already
+    // waits for that write, so that this one meets it as SQLite's would.
+    Status s = OrderWrite(change.key);
+    if (!s.ok()) return s;
+    size_t bytes = ItemSize(change.item);
+    if (!inserts_.Fits(bytes)) FlushBatch();
+    if (inserts_.Add(std::move(change), bytes)) return FlushBatch();
     return Status::OK();
   }
   std::string table = table_;
@@ -591,10 +620,19 @@ Status TableWriter::OrderWrite(const Item& key) {
 }
 
 Status TableWriter::FlushBatch() {
-  if (batch_.empty()) return Status::OK();
   dynamodb::DynamoDbClient* client = &conn_->dynamodb();
   Stats* stats = &ctx_->stats();
   pipeline_.set_limit(ctx_->options().write_parallel);
+  if (!inserts_.empty()) {
+    InsertCheck check =
+        ctx_->options().insert_check_batch ? InsertCheck::kBatch : InsertCheck::kTransact;
+    auto rows = std::make_shared<std::vector<WriteChange>>(inserts_.Take());
+    pipeline_.Submit([client, stats, table = table_, hash = key_.hash.name, rows,
+                      check](WritePipeline::Done done) {
+      StartInserts(client, stats, table, hash, rows, check, std::move(done));
+    });
+  }
+  if (batch_.empty()) return Status::OK();
   pipeline_.Submit([client, stats, entries = std::move(batch_)](WritePipeline::Done done) mutable {
     StartBatch(client, stats, std::move(entries), std::move(done));
   });
@@ -628,6 +666,7 @@ int TableWriter::Commit() {
 int TableWriter::Rollback() {
   // Unsent puts are dropped; requests in flight cannot be called back.
   batch_.clear();
+  inserts_.Take();
   pending_keys_.clear();
   pipeline_.Take();
   active_ = false;

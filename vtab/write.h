@@ -2,10 +2,11 @@
 // and xRollback of the "dynamodb" module land here (module.cc only
 // forwards to a TableWriter).
 //
-//   INSERT          PutItem conditioned on the key not existing; a clash is
-//                   SQLITE_CONSTRAINT naming the table and key. INSERT OR
-//                   IGNORE skips it; INSERT OR REPLACE / REPLACE is an
-//                   unconditional put.
+//   INSERT          a put conditioned on the key not existing (outside
+//                   BEGIN up to 100 rows in one TransactWriteItems,
+//                   write_bulk.h); a clash is SQLITE_CONSTRAINT naming the
+//                   table and key. INSERT OR IGNORE skips it; INSERT OR
+//                   REPLACE / REPLACE is an unconditional put.
 //   UPDATE          UpdateItem that SETs the attributes whose value changed
 //                   and REMOVEs those set to NULL, conditioned on those
 //                   attributes still holding what was read (and the item
@@ -15,9 +16,11 @@
 //   DELETE          DeleteItem conditioned on the item still existing.
 //
 // Outside BEGIN a statement writes as it goes: unconditional puts in
-// BatchWriteItem requests of 25, conditional writes one request each, up to
-// ModuleOptions::write_parallel at once, sent from SQLite's thread through the
-// HTTP client's event loop; xSync waits for them. The first failure stops
+// BatchWriteItem requests of 25, INSERT rows in TransactWriteItems of up to
+// 100 conditional puts (write_bulk.h), other conditional writes one request
+// each, up to `.writeparallel` (ModuleOptions::write_parallel) at once, sent
+// from SQLite's thread through the HTTP client's event loop; xSync waits for
+// them. The first failure stops
 // the statement; its message says how many items were written. Writes whose
 // condition failed (the item changed since it was read) are left alone and
 // reported when the statement ends, as an error naming their keys.
@@ -33,7 +36,8 @@
 //
 // Files: this one (TableWriter: a row's change decided, staged or sent),
 // write_update.{h,cc} (an UPDATE in its steps), write_pipeline.{h,cc} (the
-// statement's requests outside BEGIN), write_session.{h,cc} (the
+// statement's requests outside BEGIN), write_bulk.{h,cc} (its INSERT rows
+// in transactions of 100), write_session.{h,cc} (the
 // connection's transaction, savepoints and ledger).
 //
 // Codec columns are encoded (engine/codec); those whose bytes live in S3
@@ -60,6 +64,7 @@
 #include "engine/status.h"
 #include "vtab/module.h"
 #include "vtab/transaction.h"
+#include "vtab/write_bulk.h"
 #include "vtab/write_pipeline.h"
 #include "vtab/write_s3.h"
 #include "vtab/write_session.h"
@@ -115,6 +120,10 @@ class TableWriter {
   using Change = WriteChange;
 
   int Fail(sqlite3_vtab* vtab, const Status& s, int code = SQLITE_ERROR);
+  // Outside BEGIN, an INSERT row that cannot be written (a bad value, an
+  // item over 400 KB): the statement's rows before it are sent and counted
+  // in the message, then Fail.
+  int FailRow(sqlite3_vtab* vtab, const Status& s);
   bool InTransaction() const;
   // Notes a write of the item with key `key`; when the statement already
   // has one pending, sends the batch and waits for every write first.
@@ -186,6 +195,7 @@ class TableWriter {
   // Inside BEGIN: adds the change to the transaction (WriteSession::Add).
   Status Stage(Change change, int* code, bool* ignored);
   Status Send(Change change, int* code);
+  // Sends the unconditional puts and the INSERT rows held (batch_, inserts_).
   Status FlushBatch();
   Status Finish(int* code);  // outside BEGIN: waits for everything sent
   std::string What(const char* verb, const dynamodb::Item& key) const;
@@ -206,7 +216,8 @@ class TableWriter {
   std::set<std::string> pending_keys_;
   WritePipeline pipeline_{kDefaultWriteParallel};
   std::vector<dynamodb::BatchWriteEntry> batch_;
-  std::optional<ledger::Session> session_;                     // who writes, for the ledger
+  InsertChunk inserts_;                     // INSERT rows not sent yet (write_bulk.h)
+  std::optional<ledger::Session> session_;  // who writes, for the ledger
   std::shared_ptr<item_encryption::ItemEncryptor> encryptor_;  // item_encryption, else null
 };
 

@@ -228,7 +228,10 @@ WriteOutcome ChangeOutcome(Stats* stats, const WriteChange& change, const Status
     out.conflicts = 1;
     out.conflict_keys.push_back(DescribeKey(change.key));
   } else if (!s.ok()) {
-    if (s.IsCancelled()) ++stats->writes_cancelled;
+    if (s.IsCancelled()) {
+      ++stats->writes_cancelled;
+      ++stats->items_cancelled;
+    }
     out.status = s.WithContext(change.what);
   } else {
     out.written = 1;
@@ -311,7 +314,10 @@ void StartBatch(dynamodb::DynamoDbClient* client, Stats* stats,
       entries, [stats, count, done = std::move(done)](Status s, double capacity) {
         WriteOutcome out;
         stats->write_capacity_milli += MilliUnits(capacity);
-        if (s.IsCancelled()) ++stats->writes_cancelled;
+        if (s.IsCancelled()) {
+          ++stats->writes_cancelled;
+          stats->items_cancelled += count;
+        }
         if (s.ok()) {
           out.written = count;
           stats->items_written += count;

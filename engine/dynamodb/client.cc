@@ -817,13 +817,67 @@ void DynamoDbClient::StartDeleteItem(const DeleteItemRequest& request, WriteCall
 
 // ---- BatchGetItem ----
 
-Status DynamoDbClient::BatchGetChunk(const BatchGetRequest& request, std::vector<Item> keys,
-                                     BatchGetResult* out) {
-  const std::string context = TableContext(request.table);
+namespace {
+
+// The table's part of a BatchGetItem request's RequestItems, without Keys.
+json BatchGetTableRequest(const BatchGetRequest& request) {
   json table_request = json::object();
   if (request.consistent_read) table_request["ConsistentRead"] = true;
   AddIfNotEmpty("ProjectionExpression", request.projection, &table_request);
   if (!request.names.empty()) table_request["ExpressionAttributeNames"] = request.names;
+  return table_request;
+}
+
+// Reads one BatchGetItem answer of `table` into *out; *pending: its
+// UnprocessedKeys (an empty array when none). `answer_from` names who
+// answered, for an error (AnswerFrom).
+Status ReadBatchGetAnswer(const std::string& table, const std::string& context,
+                          const std::string& answer_from, const json& response, BatchGetResult* out,
+                          json* pending) {
+  out->consumed_capacity += ConsumedCapacityUnits(response);
+  if (const json* responses = Member(response, "Responses")) {
+    Status s = ItemsMember(*responses, table.c_str(), &out->items);
+    if (!s.ok()) return s.WithContext(context + ": " + answer_from);
+  }
+  *pending = json::array();
+  if (const json* unprocessed = Member(response, "UnprocessedKeys")) {
+    const json* t = Member(*unprocessed, table.c_str());
+    const json* k = t != nullptr ? Member(*t, "Keys") : nullptr;
+    if (k != nullptr && k->is_array()) *pending = *k;
+  }
+  return Status::OK();
+}
+
+// The error of keys still unprocessed after `round` requests.
+Status UnprocessedKeysError(const std::string& context, size_t left, int round) {
+  return Status::AwsError("UnprocessedKeys",
+                          context + ": " + str::Plural(left, "key") + " still unprocessed after " +
+                              str::Plural(round, "BatchGetItem request"),
+                          200);
+}
+
+// The keys in requests of at most kBatchGetMaxKeys, each key once: DynamoDB
+// rejects a request that names one key twice; the wire JSON of a key is
+// canonical (members sorted), so it serves to spot duplicates.
+std::vector<std::vector<Item>> BatchGetChunks(const std::vector<Item>& keys) {
+  std::set<std::string> seen;
+  std::vector<std::vector<Item>> chunks;
+  for (const Item& key : keys) {
+    std::string fingerprint =
+        ItemToWireJson(key).dump(-1, ' ', false, json::error_handler_t::replace);
+    if (!seen.insert(std::move(fingerprint)).second) continue;
+    if (chunks.empty() || chunks.back().size() == kBatchGetMaxKeys) chunks.emplace_back();
+    chunks.back().push_back(key);
+  }
+  return chunks;
+}
+
+}  // namespace
+
+Status DynamoDbClient::BatchGetChunk(const BatchGetRequest& request, std::vector<Item> keys,
+                                     BatchGetResult* out) {
+  const std::string context = TableContext(request.table);
+  json table_request = BatchGetTableRequest(request);
   json pending = json::array();
   for (const Item& key : keys) pending.push_back(ItemToWireJson(key));
 
@@ -838,43 +892,106 @@ Status DynamoDbClient::BatchGetChunk(const BatchGetRequest& request, std::vector
     json response;
     Status s = Invoke("BatchGetItem", context, body, &response);
     if (!s.ok()) return s;
-    out->consumed_capacity += ConsumedCapacityUnits(response);
-    if (const json* responses = Member(response, "Responses")) {
-      s = ItemsMember(*responses, request.table.c_str(), &out->items);
-      if (!s.ok()) return s.WithContext(context + ": " + AnswerFrom("BatchGetItem"));
-    }
-    pending = json::array();
-    if (const json* unprocessed = Member(response, "UnprocessedKeys")) {
-      const json* t = Member(*unprocessed, request.table.c_str());
-      const json* k = t != nullptr ? Member(*t, "Keys") : nullptr;
-      if (k != nullptr && k->is_array()) pending = *k;
-    }
+    s = ReadBatchGetAnswer(request.table, context, AnswerFrom("BatchGetItem"), response, out,
+                           &pending);
+    if (!s.ok()) return s;
     if (pending.empty()) return Status::OK();
     stalled = pending.size() < sent ? 0 : stalled + 1;
-    if (stalled >= kMaxStalledRounds) {
-      return Status::AwsError("UnprocessedKeys",
-                              context + ": " + str::Plural(pending.size(), "key") +
-                                  " still unprocessed after " +
-                                  str::Plural(round, "BatchGetItem request"),
-                              200);
-    }
+    if (stalled >= kMaxStalledRounds) return UnprocessedKeysError(context, pending.size(), round);
     std::this_thread::sleep_for(aws::BackoffDelay(backoff, stalled + 1, rng));
   }
 }
 
+// Where a StartBatchGetItem stands: the requests of 100 keys, the one it is
+// on, its keys still to read and the rounds that made no progress.
+struct DynamoDbClient::BatchGetState {
+  BatchGetRequest request;  // without keys
+  std::vector<std::vector<Item>> chunks;
+  size_t chunk = 0;
+  json table_request;
+  json pending;  // the current chunk's keys still to read
+  std::string context;
+  int round = 0;
+  int stalled = 0;
+  BatchGetResult result;
+  std::mt19937_64 rng{std::random_device{}()};
+  BatchGetCallback done;
+};
+
+void DynamoDbClient::StartBatchGetItem(const BatchGetRequest& request, BatchGetCallback done) {
+  auto state = std::make_shared<BatchGetState>();
+  state->chunks = BatchGetChunks(request.keys);
+  state->request = request;
+  state->request.keys.clear();
+  state->table_request = BatchGetTableRequest(request);
+  state->context = TableContext(request.table);
+  state->done = std::move(done);
+  if (state->chunks.empty()) {
+    state->done(Status::OK(), BatchGetResult());
+    return;
+  }
+  state->pending = json::array();
+  for (const Item& key : state->chunks[0]) state->pending.push_back(ItemToWireJson(key));
+  BatchGetRound(std::move(state));
+}
+
+void DynamoDbClient::BatchGetRound(std::shared_ptr<BatchGetState> state) {
+  ++state->round;
+  const size_t sent = state->pending.size();
+  state->table_request["Keys"] = std::move(state->pending);
+  json body = {{"RequestItems", {{state->request.table, state->table_request}}},
+               {"ReturnConsumedCapacity", "TOTAL"}};
+  std::string context = state->context;
+  StartInvoke(
+      "BatchGetItem", context, body,
+      [this, sent, state = std::move(state)](Status s, json response) mutable {
+        if (s.ok()) {
+          s = ReadBatchGetAnswer(state->request.table, state->context, AnswerFrom("BatchGetItem"),
+                                 response, &state->result, &state->pending);
+        }
+        if (!s.ok()) {
+          state->done(std::move(s), std::move(state->result));
+          return;
+        }
+        if (state->pending.empty()) {
+          // The next request of 100, or the end.
+          if (++state->chunk >= state->chunks.size()) {
+            state->done(Status::OK(), std::move(state->result));
+            return;
+          }
+          state->round = 0;
+          state->stalled = 0;
+          for (const Item& key : state->chunks[state->chunk]) {
+            state->pending.push_back(ItemToWireJson(key));
+          }
+          BatchGetRound(std::move(state));
+          return;
+        }
+        state->stalled = state->pending.size() < sent ? 0 : state->stalled + 1;
+        if (state->stalled >= kMaxStalledRounds) {
+          state->done(UnprocessedKeysError(state->context, state->pending.size(), state->round),
+                      std::move(state->result));
+          return;
+        }
+        auto delay = aws::BackoffDelay(UnprocessedBackoff(), state->stalled + 1, state->rng);
+        aws_->http().RunAfter(delay, [this, state](bool cancelled) mutable {
+          if (cancelled) {
+            state->done(Status::Cancelled(), std::move(state->result));
+            return;
+          }
+          BatchGetRound(std::move(state));
+        });
+      });
+}
+
+void DynamoDbClient::RunAfter(std::chrono::milliseconds delay,
+                              std::function<void(bool cancelled)> fn) {
+  aws_->http().RunAfter(delay, std::move(fn));
+}
+
 Status DynamoDbClient::BatchGetItem(const BatchGetRequest& request, BatchGetResult* out) {
   *out = BatchGetResult();
-  // DynamoDB rejects a request that names one key twice; the wire JSON of a
-  // key is canonical (members sorted), so it serves to spot duplicates.
-  std::set<std::string> seen;
-  std::vector<std::vector<Item>> chunks;
-  for (const Item& key : request.keys) {
-    std::string fingerprint =
-        ItemToWireJson(key).dump(-1, ' ', false, json::error_handler_t::replace);
-    if (!seen.insert(std::move(fingerprint)).second) continue;
-    if (chunks.empty() || chunks.back().size() == kBatchGetMaxKeys) chunks.emplace_back();
-    chunks.back().push_back(key);
-  }
+  std::vector<std::vector<Item>> chunks = BatchGetChunks(request.keys);
 
   std::atomic<size_t> next{0};
   std::mutex mu;

@@ -341,6 +341,10 @@ class DynamoDbClient {
   // nothing it gives up with AwsError("UnprocessedKeys"). The items come back
   // in no particular order: neither the keys' order nor a stable one.
   Status BatchGetItem(const BatchGetRequest& request, BatchGetResult* out);
+  // The same without waiting, as StartPutItem: one request of 100 keys at a
+  // time, the UnprocessedKeys rounds' backoff on the loop's timers.
+  using BatchGetCallback = std::function<void(Status, BatchGetResult)>;
+  void StartBatchGetItem(const BatchGetRequest& request, BatchGetCallback done);
 
   // One page each; pass the page's last_evaluated_key as the next request's
   // exclusive_start_key to continue.
@@ -371,6 +375,11 @@ class DynamoDbClient {
   using TransactWriteCallback = std::function<void(Status, TransactWriteResult)>;
   void StartBatchWriteItem(const std::vector<BatchWriteEntry>& entries, BatchWriteCallback done);
   void StartTransactWriteItems(const TransactWriteRequest& request, TransactWriteCallback done);
+  // Calls fn(false) on the HTTP client's loop thread once `delay` has
+  // passed, or fn(true) as soon as Ctrl-C cancels the requests in flight
+  // (HttpClient::RunAfter): the backoff of a caller's own retries of the
+  // Start* calls. The same rules as their callbacks apply to `fn`.
+  void RunAfter(std::chrono::milliseconds delay, std::function<void(bool cancelled)> fn);
 
   // One page of a PartiQL statement; pass the page's next_token as the next
   // request's to continue. A page may be empty and still have a next_token
@@ -398,6 +407,9 @@ class DynamoDbClient {
   void StartInvoke(const char* operation, const std::string& context, const nlohmann::json& body,
                    std::function<void(Status, nlohmann::json)> done);
   struct BatchWriteState;
+  struct BatchGetState;
+  // One round of StartBatchGetItem: sends the state's pending keys.
+  void BatchGetRound(std::shared_ptr<BatchGetState> state);
   // One round of StartBatchWriteItem: sends the state's pending items.
   void BatchWriteRound(std::shared_ptr<BatchWriteState> state);
   // One BatchGetItem request of at most 100 keys, repeated for its
