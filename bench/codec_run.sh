@@ -24,14 +24,7 @@ else
 fi
 python="$(ddb_find_python)" || ddb_die "no Python with boto3 and moto found: run scripts/setup.sh"
 
-instance="codecbench-$$"
-trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$instance" || true' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-DDBSQL_EMULATORS_OWNER=$$ "$DDBSQL_REPO/scripts/emulators.sh" start "$instance"
-eval "$("$DDBSQL_REPO/scripts/emulators.sh" env "$instance")"
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="$NO_PROXY"
+ddb_bench_emulators codecbench
 
 out="$DDBSQL_CACHE/bench/codec.json"
 mkdir -p "$(dirname "$out")"

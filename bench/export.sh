@@ -16,10 +16,7 @@ python="$(ddb_find_python)" || ddb_die "no Python with boto3 found: run scripts/
 binary="$DDBSQL_BUILD_DIR/ddbsql"
 [[ -x "$binary" ]] || ddb_die "no $binary: build first (scripts/setup.sh --build)"
 
-instance="bench-export-$$"
-trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$instance" || true' EXIT
-DDBSQL_EMULATORS_OWNER=$$ "$DDBSQL_REPO/scripts/emulators.sh" start "$instance"
-eval "$("$DDBSQL_REPO/scripts/emulators.sh" env "$instance")"
+ddb_bench_emulators bench-export
 while read -r var; do unset "$var"; done < <(compgen -e | grep '^AWS_' || true)
 export AWS_EC2_METADATA_DISABLED=true
 

@@ -22,10 +22,7 @@ binary="$DDBSQL_BUILD_DIR/ddbsql"
 ddb_run_logged "$DDBSQL_LOG_DIR/bench-build.log" cmake --build "$DDBSQL_BUILD_DIR" \
   -j "$DDBSQL_JOBS" --target ddbsql ddbsql_s3_server ddbsql_latency_proxy || ddb_die "build failed"
 
-instance="bench-writes-$$"
-trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$instance" || true' EXIT
-DDBSQL_EMULATORS_OWNER=$$ "$DDBSQL_REPO/scripts/emulators.sh" start "$instance"
-eval "$("$DDBSQL_REPO/scripts/emulators.sh" env "$instance")"
+ddb_bench_emulators bench-writes
 while read -r var; do unset "$var"; done < <(compgen -e | grep '^AWS_' || true)
 export AWS_EC2_METADATA_DISABLED=true
 

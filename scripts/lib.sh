@@ -106,3 +106,18 @@ ddb_java_major() {
   version="${version%%[.+-]*}"
   [[ "$version" =~ ^[0-9]+$ ]] && echo "$version" || echo 0
 }
+
+# For a bench script: starts private emulators (instance NAME-PID), stops them
+# when the script exits (also on Ctrl-C and TERM), and exports their
+# DDBSQL_TEST_DYNAMODB_URL and DDBSQL_TEST_S3_URL; loopback never goes
+# through a proxy.
+ddb_bench_emulators() {
+  ddb_bench_instance="$1-$$"
+  trap '"$DDBSQL_REPO/scripts/emulators.sh" stop "$ddb_bench_instance" || true' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  DDBSQL_EMULATORS_OWNER=$$ "$DDBSQL_REPO/scripts/emulators.sh" start "$ddb_bench_instance"
+  eval "$("$DDBSQL_REPO/scripts/emulators.sh" env "$ddb_bench_instance")"
+  export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+  export no_proxy="$NO_PROXY"
+}
