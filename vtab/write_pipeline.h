@@ -3,7 +3,8 @@
 // StartBatch), what keeps those requests in flight (WritePipeline), and
 // what a statement's writes did, summed up (WriteOutcome, StatementResult).
 //
-// Unconditional puts go in BatchWriteItem requests of 25, conditional writes
+// Unconditional puts go in BatchWriteItem requests of 25, INSERT rows in
+// TransactWriteItems of up to 100 (write_bulk.h), other conditional writes
 // one request each, up to the session's write limit in flight at once
 // (ModuleOptions::write_parallel, kDefaultWriteParallel in module.h), all from SQLite's
 // thread through the HTTP client's one event loop: no thread per write. A write whose
