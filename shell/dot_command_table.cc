@@ -93,6 +93,11 @@ std::span<const DotCommand> DotCommands() {
        "   batch: a consistent BatchGetItem of the keys, then BatchWriteItem of those\n"
        "   not found; an item another writer creates in between is overwritten.\n",
        &Shell::DotInsertCheck},
+      {"insertrows", "", "?N?", "INSERT rows a bulk INSERT request carries, 1 to 100 (ddbsql)",
+       "   With .insertcheck transact, N rows to a TransactWriteItems (1: a conditional\n"
+       "   PutItem each, half the write capacity, N times the requests); with batch,\n"
+       "   N keys to a BatchGetItem. Without N it prints the setting (default 100).\n",
+       &Shell::DotWriteParallel},
       {"ledger", "", "?forget ID|all?", "Pending S3 writes in the ledger, or abandon them (ddbsql)",
        "   Lists id, age, host, endpoints, bucket, table, key and state of each\n"
        "   pending entry. forget marks entries abandoned (asking first on a\n"
@@ -142,8 +147,17 @@ std::span<const DotCommand> DotCommands() {
       {"progress", "", "on|off", "Progress line for slow statements (ddbsql)", "",
        &Shell::DotProgress},
       {"quit", "q", "", "Leave the shell", "", &Shell::DotQuit},
-      {"ratelimit", "", "RCU|off",
-       "Cap read capacity consumed per second, all scans together (ddbsql)", "", &Shell::DotLimit},
+      {"ratelimit", "", "?read|write|RCU? ?N|off? ...",
+       "Cap capacity consumed per second: reads, and writes (ddbsql)",
+       "   .ratelimit RCU          reads: all scans and queries together\n"
+       "   .ratelimit RCU WCU      and writes: every write request of a statement\n"
+       "                           outside BEGIN (INSERT, REPLACE, UPDATE, DELETE)\n"
+       "   .ratelimit write WCU    one of them (also: read RCU); off lifts a limit\n"
+       "   A write waits before it is sent until the limit allows what it will\n"
+       "   consume (1 WCU per KB of its item, twice that in a transaction), so the\n"
+       "   writes in flight (.writeparallel) share the limit; Ctrl-C stops the wait.\n"
+       "   Without arguments it prints both limits.\n",
+       &Shell::DotRateLimit},
       {"read", "", "FILE", "Run the statements and commands in FILE", "", &Shell::DotRead},
       {"readonly", "", "?on|off?",
        "Refuse writes to DynamoDB and S3; local tables stay writable (ddbsql)",

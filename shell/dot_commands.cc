@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,7 @@
 #include "shell/shell.h"
 #include "shell/text_util.h"
 #include "shell/whoami.h"
+#include "vtab/write_bulk.h"
 
 namespace ddb::shell {
 
@@ -448,27 +450,76 @@ Status Shell::DotInsertCheck(const DotCall& c) {
   return s;
 }
 
+namespace {
+
+// "N" (a positive number) or "off" (0) as a limit; false for anything else.
+bool ParseLimit(const std::string& word, double* n) {
+  if (word == "off") {
+    *n = 0;
+    return true;
+  }
+  char* end = nullptr;
+  *n = std::strtod(word.c_str(), &end);
+  return !word.empty() && *end == '\0' && *n > 0 && std::isfinite(*n);
+}
+
+std::string FormatLimit(double n) {
+  return n > 0 ? std::to_string(static_cast<long long>(n)) : "off";
+}
+
+}  // namespace
+
+// .ratelimit [RCU|off [WCU|off]] or [read N|off] [write N|off]: the read
+// and write capacity the session may consume per second (vtab/rate_limiter.h);
+// one number alone is the read limit, as before writes had one.
+Status Shell::DotRateLimit(const DotCall& c) {
+  const auto& w = c.words;
+  vtab::RateLimiter& reads = module_->rate_limiter();
+  vtab::RateLimiter& writes = module_->write_rate_limiter();
+  if (w.size() == 1) {
+    std::fprintf(out(), "read %s write %s\n", FormatLimit(reads.rate()).c_str(),
+                 FormatLimit(writes.rate()).c_str());
+    return Status::OK();
+  }
+  const Status usage = Status::InvalidArgument(
+      "usage: .ratelimit RCU|off ?WCU|off? or .ratelimit ?read N|off? ?write N|off? (capacity "
+      "units per second)");
+  double read = reads.rate();
+  double write = writes.rate();
+  if (w[1] == "read" || w[1] == "write") {
+    // Named: each one once, in any order.
+    if (w.size() != 3 && w.size() != 5) return usage;
+    bool seen_read = false;
+    bool seen_write = false;
+    for (size_t i = 1; i + 1 < w.size(); i += 2) {
+      bool is_read = w[i] == "read";
+      if ((!is_read && w[i] != "write") || (is_read ? seen_read : seen_write)) return usage;
+      (is_read ? seen_read : seen_write) = true;
+      if (!ParseLimit(w[i + 1], is_read ? &read : &write)) return usage;
+    }
+  } else {
+    if (w.size() > 3 || !ParseLimit(w[1], &read)) return usage;
+    if (w.size() == 3 && !ParseLimit(w[2], &write)) return usage;
+  }
+  // A limit left as it was keeps its bucket (SetRate refills it).
+  if (read != reads.rate()) reads.SetRate(read);
+  if (write != writes.rate()) writes.SetRate(write);
+  return Status::OK();
+}
+
 Status Shell::DotLimit(const DotCall& c) {
   const auto& w = c.words;
-  bool rate = c.command.name == "ratelimit";
   if (w.size() == 1) {
-    double v = rate ? module_->rate_limiter().rate()
-                    : static_cast<double>(module_->options().confirm_scan_items);
-    std::fprintf(out(), "%s\n", v > 0 ? std::to_string(static_cast<long long>(v)).c_str() : "off");
+    auto v = module_->options().confirm_scan_items;
+    std::fprintf(out(), "%s\n", v > 0 ? std::to_string(v).c_str() : "off");
     return Status::OK();
   }
   char* end = nullptr;
   double n = w[1] == "off" ? 0 : std::strtod(w[1].c_str(), &end);
   if (w.size() != 2 || (w[1] != "off" && (w[1].empty() || *end != '\0' || n <= 0))) {
-    return Status::InvalidArgument(
-        rate ? "usage: .ratelimit RCU|off (read capacity units per second)"
-             : "usage: .scanconfirm N|off (items)");
+    return Status::InvalidArgument("usage: .scanconfirm N|off (items)");
   }
-  if (rate) {
-    module_->rate_limiter().SetRate(n);
-  } else {
-    module_->options().confirm_scan_items = static_cast<int64_t>(n);
-  }
+  module_->options().confirm_scan_items = static_cast<int64_t>(n);
   return Status::OK();
 }
 
@@ -628,21 +679,27 @@ Status Shell::DotParallel(const DotCall& c) {
 }
 
 // .writeparallel ?N?: the write requests a statement outside BEGIN has in
-// flight at most (vtab::ModuleOptions::write_parallel); without N, prints it.
+// flight at most (vtab::ModuleOptions::write_parallel); .insertrows ?N?: the
+// INSERT rows a bulk INSERT request carries (insert_rows). Without N, prints
+// the setting.
 Status Shell::DotWriteParallel(const DotCall& c) {
   const auto& w = c.words;
-  int& limit = module_->options().write_parallel;
+  bool rows = c.command.name == "insertrows";
+  int& value = rows ? module_->options().insert_rows : module_->options().write_parallel;
+  const long most = rows ? static_cast<long>(vtab::kBulkInsertRows) : vtab::kMaxWriteParallel;
   if (w.size() == 1) {
-    std::fprintf(out(), "%d\n", limit);
+    std::fprintf(out(), "%d\n", value);
     return Status::OK();
   }
   char* end = nullptr;
   long n = w.size() == 2 ? std::strtol(w[1].c_str(), &end, 10) : 0;
-  if (w.size() != 2 || w[1].empty() || *end != '\0' || n < 1 || n > vtab::kMaxWriteParallel) {
-    return Status::InvalidArgument("usage: .writeparallel N (write requests in flight, 1 to " +
-                                   std::to_string(vtab::kMaxWriteParallel) + ")");
+  if (w.size() != 2 || w[1].empty() || *end != '\0' || n < 1 || n > most) {
+    return Status::InvalidArgument(
+        "usage: ." + std::string(c.command.name) + " N (" +
+        (rows ? "INSERT rows a request carries" : "write requests in flight") + ", 1 to " +
+        std::to_string(most) + ")");
   }
-  limit = static_cast<int>(n);
+  value = static_cast<int>(n);
   return Status::OK();
 }
 
@@ -672,8 +729,8 @@ Status Shell::DotShow(const DotCall& c) {
   show("connection", DescribeConnection());
   show("consistent", module_->options().consistent_read ? "on" : "off");
   show("parallel", std::to_string(module_->options().scan_segments));
-  double rate = module_->rate_limiter().rate();
-  show("ratelimit", rate > 0 ? std::to_string(static_cast<long long>(rate)) : "off");
+  show("ratelimit", "read " + FormatLimit(module_->rate_limiter().rate()) + " write " +
+                        FormatLimit(module_->write_rate_limiter().rate()));
   return Status::OK();
 }
 

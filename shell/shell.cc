@@ -642,6 +642,7 @@ Status Shell::Reconnect(const aws::Overrides& overrides) {
   module->options() = module_->options();
   module->confirm_scan = module_->confirm_scan;
   module->rate_limiter().SetRate(module_->rate_limiter().rate());
+  module->write_rate_limiter().SetRate(module_->write_rate_limiter().rate());
   if (ledger_) module->writes().set_ledger(ledger_);
   if (sqlite3_db_filename(db_, "ddb") != nullptr &&
       sqlite3_exec(db_, "DETACH ddb", nullptr, nullptr, nullptr) != SQLITE_OK) {

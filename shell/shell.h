@@ -127,7 +127,8 @@ class Shell {
   Status DotHeaders(const DotCall& call);
   Status DotHelp(const DotCall& call);
   Status DotImport(const DotCall& call);
-  Status DotLimit(const DotCall& call);  // .ratelimit, .scanconfirm
+  Status DotLimit(const DotCall& call);      // .scanconfirm
+  Status DotRateLimit(const DotCall& call);  // .ratelimit
   Status DotMaxValue(const DotCall& call);
   Status DotMode(const DotCall& call);
   Status DotNullValue(const DotCall& call);

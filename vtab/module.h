@@ -113,6 +113,9 @@ struct ModuleOptions {
   // consistent BatchGetItem and writes the rest with BatchWriteItem (racy,
   // vtab/write_bulk.h); false: conditional puts in TransactWriteItems.
   bool insert_check_batch = false;
+  // `.insertrows N`: INSERT rows a bulk INSERT request carries at most (1:
+  // a conditional PutItem each; vtab/write_bulk.h, kBulkInsertRows).
+  int insert_rows = 100;
   bool consistent_read = false;
   int sample_items = 100;  // items read to find a table's attributes
   // A full Scan of a table DescribeTable estimates above this many items
@@ -181,7 +184,8 @@ class ModuleContext {
   std::shared_ptr<Connection> shared_connection() { return connection_; }
   ModuleOptions& options() { return options_; }
   Stats& stats() { return stats_; }
-  RateLimiter& rate_limiter() { return rate_limiter_; }
+  RateLimiter& rate_limiter() { return rate_limiter_; }  // read capacity
+  RateLimiter& write_rate_limiter() { return write_rate_limiter_; }
   ScanCache& scan_cache() { return scan_cache_; }
   SchemaCache schema_cache() const {
     return SchemaCache(options_.schema_cache_dir, options_.schema_max_age_seconds);
@@ -270,6 +274,7 @@ class ModuleContext {
   ModuleOptions options_;
   Stats stats_;
   RateLimiter rate_limiter_;
+  RateLimiter write_rate_limiter_;
   ScanCache scan_cache_;
   mutable std::mutex mu_;
   std::map<std::string, TableNotes> notes_;

@@ -41,6 +41,20 @@ bool RateLimiter::Acquire(const std::function<bool()>& cancelled) {
   }
 }
 
+std::chrono::milliseconds RateLimiter::Reserve(double units) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (rate_ <= 0) return std::chrono::milliseconds(0);
+  Refill(clock_());
+  // The bucket never holds more than a second's worth: a bigger request
+  // waits for a full bucket, and leaves it in debt for the rest.
+  double need = std::min(std::max(units, 0.0), rate_);
+  if (tokens_ >= need && tokens_ > 0) {
+    tokens_ -= units;
+    return std::chrono::milliseconds(0);
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>((need - tokens_) / rate_ * 1000.0) + 1);
+}
+
 void RateLimiter::Consume(double units) {
   std::lock_guard<std::mutex> lock(mu_);
   if (rate_ <= 0) return;

@@ -67,6 +67,41 @@ TEST(RateLimiterTest, AverageRateHoldsOverManyPages) {
   EXPECT_LT(elapsed, consumed / 40.0 + 0.5);
 }
 
+TEST(RateLimiterTest, ReserveWaitsUntilTheBucketHoldsTheCost) {
+  FakeClock clock;
+  RateLimiter r;
+  r.set_clock([&] { return clock.now(); });
+  EXPECT_EQ(r.Reserve(1e9).count(), 0);  // off: nothing waits
+  r.SetRate(100);                        // 100 WCU/s, bucket starts full
+  EXPECT_EQ(r.Reserve(60).count(), 0);   // 40 left
+  // 60 more: not before the bucket holds them again (200 ms of refill).
+  EXPECT_NEAR(static_cast<double>(r.Reserve(60).count()), 200, 2);
+  clock.Advance(0.2);
+  EXPECT_EQ(r.Reserve(60).count(), 0);
+  // More than a second's worth waits for a full bucket, then leaves debt
+  // that the next request waits out.
+  clock.Advance(1.0);
+  EXPECT_EQ(r.Reserve(250).count(), 0);
+  EXPECT_NEAR(static_cast<double>(r.Reserve(1).count()), 1510, 2);
+}
+
+TEST(RateLimiterTest, ReservationsHoldTheRateWithManyInFlight) {
+  FakeClock clock;
+  RateLimiter r;
+  r.set_clock([&] { return clock.now(); });
+  r.SetRate(100);
+  // 400 one-unit writes, reserved one after the other as a pipeline would:
+  // 400 units at 100/s take at least 3 s (the first second's worth is free).
+  for (int i = 0; i < 400; ++i) {
+    for (auto wait = r.Reserve(1); wait.count() > 0; wait = r.Reserve(1)) {
+      clock.Advance(static_cast<double>(wait.count()) / 1000.0);
+    }
+  }
+  double elapsed = std::chrono::duration<double>(clock.now().time_since_epoch()).count();
+  EXPECT_GT(elapsed, 2.9);
+  EXPECT_LT(elapsed, 3.4);
+}
+
 TEST(RateLimiterTest, AcquireStopsWhenCancelled) {
   RateLimiter r;
   r.SetRate(1);

@@ -390,6 +390,7 @@ Status TableWriter::Send(Change change, int* code) {
     Status s = OrderWrite(change.key);
     if (!s.ok()) return s;
     size_t bytes = ItemSize(change.item);
+    inserts_.set_max_rows(static_cast<size_t>(ctx_->options().insert_rows));
     if (!inserts_.Fits(bytes)) FlushBatch();
     if (inserts_.Add(std::move(change), bytes)) return FlushBatch();
     return Status::OK();
@@ -398,13 +399,16 @@ Status TableWriter::Send(Change change, int* code) {
   std::string hash = key_.hash.name;
   // One item written twice by a statement: in order, as SQLite would.
   if (Status s = OrderWrite(change.key); !s.ok()) return s;
-  pipeline_.set_limit(ctx_->options().write_parallel);
+  ConfigurePipeline();
   Stats* stats = &ctx_->stats();
   auto shared = std::make_shared<Change>(std::move(change));
+  // What the write will consume, for the write rate limit.
+  const double units = WriteUnits(*shared);
   if (shared->s3.empty()) {
-    pipeline_.Submit([client, stats, table, hash, shared](WritePipeline::Done done) {
+    auto task = [client, stats, table, hash, shared](WritePipeline::Done done) {
       StartChange(client, stats, table, hash, shared, std::move(done));
-    });
+    };
+    pipeline_.Submit(std::move(task), units);
     return Status::OK();
   }
   // S3 columns: the ledger, the objects, then DynamoDB (see write_s3.h).
@@ -413,8 +417,8 @@ Status TableWriter::Send(Change change, int* code) {
   Status s = LedgerSession(&ledger, &who);
   if (!s.ok()) return s;
   WritePipeline* pipeline = &pipeline_;
-  pipeline_.Submit([this, client, stats, table, hash, ledger, who, shared,
-                    pipeline](WritePipeline::Done done) {
+  auto task = [this, client, stats, table, hash, ledger, who, shared,
+               pipeline](WritePipeline::Done done) {
     // The S3 half around the DynamoDB request: its ledger steps on the
     // pipeline's ledger thread.
     PostStep post = [pipeline](std::function<void()> step) {
@@ -463,7 +467,8 @@ Status TableWriter::Send(Change change, int* code) {
         write();
       });
     });
-  });
+  };
+  pipeline_.Submit(std::move(task), units);
   return Status::OK();
 }
 
@@ -619,23 +624,38 @@ Status TableWriter::OrderWrite(const Item& key) {
   return Status::OK();
 }
 
+void TableWriter::ConfigurePipeline() {
+  pipeline_.set_limit(ctx_->options().write_parallel);
+  pipeline_.set_rate_limit(&ctx_->write_rate_limiter(), &conn_->http());
+}
+
 Status TableWriter::FlushBatch() {
   dynamodb::DynamoDbClient* client = &conn_->dynamodb();
   Stats* stats = &ctx_->stats();
-  pipeline_.set_limit(ctx_->options().write_parallel);
+  ConfigurePipeline();
   if (!inserts_.empty()) {
     InsertCheck check =
         ctx_->options().insert_check_batch ? InsertCheck::kBatch : InsertCheck::kTransact;
     auto rows = std::make_shared<std::vector<WriteChange>>(inserts_.Take());
-    pipeline_.Submit([client, stats, table = table_, hash = key_.hash.name, rows,
-                      check](WritePipeline::Done done) {
-      StartInserts(client, stats, table, hash, rows, check, std::move(done));
-    });
+    // A transaction's write costs twice a PutItem's (a chunk of one row is
+    // a PutItem: write_bulk.h).
+    double units = 0;
+    for (const WriteChange& c : *rows) units += WriteUnits(c.item);
+    if (check == InsertCheck::kTransact && rows->size() > 1) units *= 2;
+    RateLimiter* limiter = &ctx_->write_rate_limiter();
+    auto task = [client, stats, limiter, table = table_, hash = key_.hash.name, rows,
+                 check](WritePipeline::Done done) {
+      StartInserts(client, stats, limiter, table, hash, rows, check, std::move(done));
+    };
+    pipeline_.Submit(std::move(task), units);
   }
   if (batch_.empty()) return Status::OK();
-  pipeline_.Submit([client, stats, entries = std::move(batch_)](WritePipeline::Done done) mutable {
+  double units = 0;
+  for (const auto& e : batch_) units += WriteUnits(e.item);
+  auto task = [client, stats, entries = std::move(batch_)](WritePipeline::Done done) mutable {
     StartBatch(client, stats, std::move(entries), std::move(done));
-  });
+  };
+  pipeline_.Submit(std::move(task), units);
   batch_.clear();
   return Status::OK();
 }

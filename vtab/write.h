@@ -197,6 +197,8 @@ class TableWriter {
   Status Send(Change change, int* code);
   // Sends the unconditional puts and the INSERT rows held (batch_, inserts_).
   Status FlushBatch();
+  // The session's `.writeparallel` and write rate limit, for what is sent next.
+  void ConfigurePipeline();
   Status Finish(int* code);  // outside BEGIN: waits for everything sent
   std::string What(const char* verb, const dynamodb::Item& key) const;
   dynamodb::Item KeyOf(const dynamodb::Item& item) const;

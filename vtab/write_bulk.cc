@@ -2,6 +2,7 @@
 // TransactWriteItems of conditional puts, cancellations read per entry.
 #include "vtab/write_bulk.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -97,6 +98,8 @@ WriteOutcome Clash(const WriteChange& row) {
 struct InsertState {
   dynamodb::DynamoDbClient* client = nullptr;
   Stats* stats = nullptr;
+  RateLimiter* limiter = nullptr;
+  bool reserved = false;  // the capacity of the rows about to be sent is reserved
   std::string table;
   std::string hash;
   std::shared_ptr<const std::vector<WriteChange>> changes;  // owns what `rows` points at
@@ -160,6 +163,7 @@ void OnCancelled(std::shared_ptr<InsertState> st, const Status& s,
   if (progress) {
     st->stalled = 0;
     rows = std::move(again);
+    st->reserved = false;
     return InsertRound(std::move(st));
   }
   // Nothing decided: wait on the loop's timer before sending the same rows
@@ -173,6 +177,7 @@ void OnCancelled(std::shared_ptr<InsertState> st, const Status& s,
     return Finish(st);
   }
   rows = std::move(again);
+  st->reserved = false;
   auto delay = aws::BackoffDelay(ChunkBackoff(), st->stalled, st->rng);
   dynamodb::DynamoDbClient* client = st->client;
   client->RunAfter(delay, [st = std::move(st)](bool cancelled) mutable {
@@ -190,6 +195,28 @@ void OnCancelled(std::shared_ptr<InsertState> st, const Status& s,
 // capacity), more as one TransactWriteItems.
 void InsertRound(std::shared_ptr<InsertState> st) {
   if (st->rows.empty()) return Finish(st);
+  if (!st->reserved && st->limiter) {
+    // Rows sent again count against the write limit as the first were: a
+    // transaction's write twice a PutItem's.
+    double units = 0;
+    for (const WriteChange* c : st->rows) units += WriteUnits(c->item);
+    if (st->rows.size() > 1) units *= 2;
+    std::chrono::milliseconds wait = st->limiter->Reserve(units);
+    if (wait.count() == 0) st->out.reserved += units;
+    if (wait.count() > 0) {
+      dynamodb::DynamoDbClient* client = st->client;
+      client->RunAfter(wait, [st = std::move(st)](bool cancelled) mutable {
+        if (cancelled) {
+          st->out.status =
+              Status::Cancelled().WithContext(ChunkWhat(st->table, st->rows) + ", none written");
+          return Finish(st);
+        }
+        InsertRound(std::move(st));
+      });
+      return;
+    }
+  }
+  st->reserved = true;
   if (st->rows.size() == 1) {
     // Shares the ownership of the rows (aliasing constructor).
     std::shared_ptr<const WriteChange> row(st->changes, st->rows.front());
@@ -210,6 +237,7 @@ void InsertRound(std::shared_ptr<InsertState> st) {
       req, [st = std::move(st)](Status s, dynamodb::TransactWriteResult result) {
         Stats* stats = st->stats;
         stats->write_capacity_milli += MilliUnits(result.consumed_capacity);
+        st->out.capacity += result.consumed_capacity;
         if (s.ok()) {
           st->out.written += st->rows.size();
           stats->items_written += st->rows.size();
@@ -276,15 +304,18 @@ void StartCheckThenBatch(std::shared_ptr<InsertState> st) {
 
 }  // namespace
 
+void InsertChunk::set_max_rows(size_t rows) {
+  max_rows_ = std::clamp<size_t>(rows, 1, kBulkInsertRows);
+}
+
 bool InsertChunk::Fits(size_t bytes) const {
-  return changes_.empty() ||
-         (changes_.size() < kBulkInsertRows && bytes_ + bytes <= kBulkInsertBytes);
+  return changes_.empty() || (changes_.size() < max_rows_ && bytes_ + bytes <= kBulkInsertBytes);
 }
 
 bool InsertChunk::Add(WriteChange change, size_t bytes) {
   changes_.push_back(std::move(change));
   bytes_ += bytes;
-  return changes_.size() >= kBulkInsertRows || bytes_ >= kBulkInsertBytes;
+  return changes_.size() >= max_rows_ || bytes_ >= kBulkInsertBytes;
 }
 
 std::vector<WriteChange> InsertChunk::Take() {
@@ -294,12 +325,15 @@ std::vector<WriteChange> InsertChunk::Take() {
   return out;
 }
 
-void StartInserts(dynamodb::DynamoDbClient* client, Stats* stats, const std::string& table,
-                  const std::string& hash, std::shared_ptr<const std::vector<WriteChange>> changes,
-                  InsertCheck check, WritePipeline::Done done) {
+void StartInserts(dynamodb::DynamoDbClient* client, Stats* stats, RateLimiter* limiter,
+                  const std::string& table, const std::string& hash,
+                  std::shared_ptr<const std::vector<WriteChange>> changes, InsertCheck check,
+                  WritePipeline::Done done) {
   auto st = std::make_shared<InsertState>();
   st->client = client;
   st->stats = stats;
+  st->limiter = limiter;
+  st->reserved = true;  // by the caller
   st->table = table;
   st->hash = hash;
   st->changes = std::move(changes);

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "engine/dynamodb/client.h"
+#include "vtab/rate_limiter.h"
 #include "vtab/write_pipeline.h"
 
 namespace ddb::vtab {
@@ -57,6 +58,8 @@ enum class InsertCheck {
 // them. Only INSERT changes (kPut with `insert`) without S3 writes.
 class InsertChunk {
  public:
+  // At most `rows` (1 to kBulkInsertRows) from the next row on.
+  void set_max_rows(size_t rows);
   // Whether `change`, of `bytes` (ItemSize of its item), still fits beside
   // the rows held; false means Take() them first.
   bool Fits(size_t bytes) const;
@@ -69,6 +72,7 @@ class InsertChunk {
  private:
   std::vector<WriteChange> changes_;
   size_t bytes_ = 0;
+  size_t max_rows_ = kBulkInsertRows;
 };
 
 // Sends `changes` (INSERT rows of `table`, whose partition key attribute is
@@ -79,8 +83,13 @@ class InsertChunk {
 // backoffs on the loop's timers, from the HTTP client's loop thread, where
 // `done` is called (as StartChange). Counts requests, capacity, items
 // written and refused into `stats`; `client` and `stats` must outlive it.
-void StartInserts(dynamodb::DynamoDbClient* client, Stats* stats, const std::string& table,
-                  const std::string& hash, std::shared_ptr<const std::vector<WriteChange>> changes,
-                  InsertCheck check, WritePipeline::Done done);
+// The first request's capacity is the caller's to reserve (WritePipeline);
+// the rows sent again (after a clash, a conflict, throttling) wait on the
+// loop's timer until `limiter` (when given; `.ratelimit write`) allows
+// theirs.
+void StartInserts(dynamodb::DynamoDbClient* client, Stats* stats, RateLimiter* limiter,
+                  const std::string& table, const std::string& hash,
+                  std::shared_ptr<const std::vector<WriteChange>> changes, InsertCheck check,
+                  WritePipeline::Done done);
 
 }  // namespace ddb::vtab

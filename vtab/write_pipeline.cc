@@ -19,6 +19,9 @@ using dynamodb::Item;
 namespace {
 
 constexpr size_t kConflictKeysShown = 5;
+// The longest a write waiting for the rate limit sleeps before it looks for
+// Ctrl-C again.
+constexpr std::chrono::milliseconds kCapacityWaitSlice(50);
 
 }  // namespace
 
@@ -45,6 +48,19 @@ std::string ClientToken() {
 
 uint64_t MilliUnits(double units) { return static_cast<uint64_t>(std::llround(units * 1000)); }
 
+double WriteUnits(const dynamodb::Item& item) {
+  size_t kb = (ItemSize(item) + 1023) / 1024;
+  return static_cast<double>(std::max<size_t>(kb, 1));
+}
+
+double WriteUnits(const WriteChange& change) {
+  double units = WriteUnits(change.item.empty() ? change.key : change.item);
+  // A key change: the old item's delete and the new one's put, each at a
+  // transaction's price.
+  if (change.kind == WriteChange::Kind::kMove) return 2 * (WriteUnits(change.key) + units);
+  return units;
+}
+
 void WriteOutcome::Add(WriteOutcome other) {
   if (status.ok() && !other.status.ok()) {
     status = std::move(other.status);
@@ -52,6 +68,8 @@ void WriteOutcome::Add(WriteOutcome other) {
   }
   written += other.written;
   conflicts += other.conflicts;
+  capacity += other.capacity;
+  reserved += other.reserved;
   for (auto& k : other.conflict_keys) {
     if (conflict_keys.size() < kConflictKeysShown) conflict_keys.push_back(std::move(k));
   }
@@ -94,8 +112,17 @@ void WritePipeline::LedgerLoop() {
 
 void WritePipeline::set_limit(int limit) { limit_ = std::max(1, limit); }
 
-WritePipeline::Done WritePipeline::MakeDone() {
-  return [this](WriteOutcome outcome) {
+void WritePipeline::set_rate_limit(RateLimiter* limiter, aws::HttpClient* http) {
+  limiter_ = limiter;
+  http_ = http;
+}
+
+WritePipeline::Done WritePipeline::MakeDone(double units) {
+  return [this, units](WriteOutcome outcome) {
+    // What DynamoDB reports beyond the reservation (a larger item than
+    // known here, a chunk sent again) counts against the limit too.
+    double beyond = outcome.capacity - units - outcome.reserved;
+    if (limiter_ && beyond > 0) limiter_->Consume(beyond);
     std::lock_guard<std::mutex> lock(mu_);
     --in_flight_;
     total_.Add(std::move(outcome));
@@ -103,8 +130,8 @@ WritePipeline::Done WritePipeline::MakeDone() {
   };
 }
 
-void WritePipeline::RunUntil(std::unique_lock<std::mutex>& lock,
-                             const std::function<bool()>& ready) {
+void WritePipeline::RunUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready,
+                             std::chrono::steady_clock::time_point deadline) {
   for (;;) {
     while (!posted_.empty()) {
       std::function<void()> step = std::move(posted_.front());
@@ -114,18 +141,48 @@ void WritePipeline::RunUntil(std::unique_lock<std::mutex>& lock,
       lock.lock();
     }
     if (ready()) return;
-    cv_.wait(lock, [&] { return !posted_.empty() || ready(); });
+    if (!cv_.wait_until(lock, deadline, [&] { return !posted_.empty() || ready(); }) &&
+        posted_.empty()) {
+      return;  // the deadline passed
+    }
   }
 }
 
-void WritePipeline::Submit(Task task) {
+bool WritePipeline::WaitForCapacity(double units) {
+  if (!limiter_ || units <= 0) return true;
+  // Ctrl-C is CancelAll() on the HTTP client: its generation moves.
+  uint64_t generation = http_ ? http_->cancel_generation() : 0;
+  for (;;) {
+    std::chrono::milliseconds wait = limiter_->Reserve(units);
+    if (wait.count() == 0) return true;
+    if (http_ && http_->cancel_generation() != generation) return false;
+    // Sleeps in slices short enough for Ctrl-C to stop the statement at
+    // once, running the steps writes in flight post meanwhile.
+    auto until = std::chrono::steady_clock::now() + std::min(wait, kCapacityWaitSlice);
+    std::unique_lock<std::mutex> lock(mu_);
+    RunUntil(
+        lock, [] { return false; }, until);
+  }
+}
+
+void WritePipeline::Submit(Task task, double units) {
   {
     std::unique_lock<std::mutex> lock(mu_);
     RunUntil(lock, [this] { return in_flight_ < limit_; });
+  }
+  if (!WaitForCapacity(units)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    WriteOutcome out;
+    out.status = Status::Cancelled().WithContext("waiting for the write rate limit");
+    total_.Add(std::move(out));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     ++in_flight_;
     max_in_flight_ = std::max(max_in_flight_, in_flight_);
   }
-  task(MakeDone());
+  task(MakeDone(units));
 }
 
 void WritePipeline::Post(std::function<void()> step) {
@@ -223,6 +280,7 @@ WriteOutcome ChangeOutcome(Stats* stats, const WriteChange& change, const Status
     return out;
   }
   stats->write_capacity_milli += MilliUnits(consumed_capacity);
+  out.capacity = consumed_capacity;
   if (IsConditionFailure(s)) {
     ++stats->items_refused;
     out.conflicts = 1;
@@ -314,6 +372,7 @@ void StartBatch(dynamodb::DynamoDbClient* client, Stats* stats,
       entries, [stats, count, done = std::move(done)](Status s, double capacity) {
         WriteOutcome out;
         stats->write_capacity_milli += MilliUnits(capacity);
+        out.capacity = capacity;
         if (s.IsCancelled()) {
           ++stats->writes_cancelled;
           stats->items_cancelled += count;

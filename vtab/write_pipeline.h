@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -25,8 +26,10 @@
 #include <thread>
 #include <vector>
 
+#include "engine/aws/http.h"
 #include "engine/dynamodb/client.h"
 #include "engine/status.h"
+#include "vtab/rate_limiter.h"
 #include "vtab/transaction.h"
 #include "vtab/write_s3.h"
 
@@ -67,6 +70,8 @@ struct WriteOutcome {
   uint64_t written = 0;                    // items written
   uint64_t conflicts = 0;                  // conditional writes refused: the item had changed
   std::vector<std::string> conflict_keys;  // the first few, for the message
+  double capacity = 0;                     // write capacity DynamoDB reported consumed
+  double reserved = 0;  // capacity reserved by the write itself (rows sent again)
 
   void Add(WriteOutcome other);
 };
@@ -80,6 +85,10 @@ struct WriteOutcome {
 // (Submit, Wait, Take); or to PostToLedger(): it runs on the pipeline's one
 // ledger thread, in order, so that the ledger's durable commits (an fsync
 // each) overlap SQLite's work on the next rows instead of adding to it.
+// With a write rate limit (set_rate_limit, `.ratelimit write N`), each
+// write also waits, on this thread and running the posted steps meanwhile,
+// until the limiter holds the capacity it will consume; Ctrl-C during that
+// wait starts nothing more and fails the statement (Cancelled).
 // Not thread-safe except Post(), PostToLedger() and the Done callbacks.
 class WritePipeline {
  public:
@@ -95,10 +104,17 @@ class WritePipeline {
   void set_limit(int limit);
   int limit() const { return limit_; }
 
+  // Caps the write capacity the writes consume per second with `limiter`
+  // (its rate 0: no cap); Ctrl-C is noticed through `http`. Both outlive
+  // the pipeline's writes.
+  void set_rate_limit(RateLimiter* limiter, aws::HttpClient* http);
+
   // Starts `task` (on this thread), first waiting while `limit` writes are
-  // in flight; runs the steps posted meanwhile. `task` must call its Done
-  // exactly once.
-  void Submit(Task task);
+  // in flight and until the rate limit allows `units` of write capacity;
+  // runs the steps posted meanwhile. `task` must call its Done exactly once.
+  // Not started when Ctrl-C came during the wait: the statement's outcome
+  // is then Cancelled.
+  void Submit(Task task, double units = 0);
   // Runs `step` on the pipeline's thread at its next wait. Any thread.
   void Post(std::function<void()> step);
   // Runs `step` on the pipeline's ledger thread (started on first use),
@@ -114,14 +130,22 @@ class WritePipeline {
   int max_in_flight() const { return max_in_flight_; }
 
  private:
-  // Runs posted steps until `ready()` holds (`lock` held when it is asked).
-  void RunUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
-  Done MakeDone();
+  // Runs posted steps until `ready()` holds (`lock` held when it is asked),
+  // or until `deadline` has passed.
+  void RunUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready,
+                std::chrono::steady_clock::time_point deadline =
+                    std::chrono::steady_clock::time_point::max());
+  // Waits until the rate limit allows `units`; false when Ctrl-C came.
+  bool WaitForCapacity(double units);
+  // `units`: what the write reserved; more reported is taken out as well.
+  Done MakeDone(double units);
   // The ledger thread: runs ledger_steps_ until stopped.
   void LedgerLoop();
 
   int limit_;
   int max_in_flight_ = 0;
+  RateLimiter* limiter_ = nullptr;
+  aws::HttpClient* http_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;
   int in_flight_ = 0;                               // guarded by mu_
@@ -145,6 +169,14 @@ std::string ClientToken();
 
 // Capacity units in the thousandths Stats counts.
 uint64_t MilliUnits(double units);
+
+// The write capacity units AWS charges for writing `item` (its size per KB,
+// rounded up; at least 1) once; a transaction's write costs twice that.
+double WriteUnits(const dynamodb::Item& item);
+// What `change` will consume, by WriteUnits: of its item, else of its key
+// (an UPDATE or DELETE whose item is not known here costs at least 1); a
+// key change is a delete and a put in one transaction.
+double WriteUnits(const WriteChange& change);
 
 // Sends one change's DynamoDB request (outside BEGIN) and calls `done` with
 // what it did, on the HTTP client's loop thread (or at once). `hash` is the
