@@ -5,7 +5,8 @@ capacity and wall time (README "Writes" has the figures; never asserted).
 
     bulk_insert.py --dynamodb URL [--items N] [--latency-ms L]
                    [--ddbsql PATH[,PATH...]] [--writeparallel P[,P...]]
-                   [--insertcheck transact|batch] [--only abcdw]
+                   [--insertrows R[,R...]] [--insertcheck transact|batch]
+                   [--reps N] [--only abcdw]
 
   a  conditional PutItem per item (attribute_not_exists), 32 in flight (boto3)
   b  TransactWriteItems of up to 100 conditional puts, 8 in flight (boto3)
@@ -13,10 +14,15 @@ capacity and wall time (README "Writes" has the figures; never asserted).
      ones (racy: another writer between the two is overwritten), 8 in flight
   w  boto3's batch_writer (unconditional: the peer of bench/writes.sh)
   d  each ddbsql binary given: `INSERT INTO t SELECT` of the same items at
-     each .writeparallel given (give none for a binary without the command),
-     with its CPU and its .stats writes line (--insertcheck: that setting)
+     each .insertrows (rows per request; 1: a conditional PutItem each) and
+     .writeparallel given (give none for a binary without the command), with
+     its CPU and its .stats writes line (--insertcheck: that setting); with
+     --reps N, the median of N runs of each
 
 Items are ~150 bytes (6 attributes), as bench/writes_bench.py writes them.
+Each line also shows the CPU DynamoDB Local's java process used meanwhile
+(/proc/PID/stat of the process listening on --dynamodb's port, when it is
+on this machine): on loopback the server's CPU is what bounds every side.
 The capacity shown is what the server reports: DynamoDB Local reports 4 WCU
 for any TransactWriteItems, AWS 2 WCU per item per KB. `--latency-ms L` puts
 the rig's proxy (build/bench/ddbsql_latency_proxy, beside the first --ddbsql,
@@ -122,8 +128,40 @@ def cand_w(url, t, rows):
     return (len(rows) + 24) // 25, float("nan")
 
 
-def run_ddbsql(binary, url, t, n, parallel, check, tmp):
+def server_pid(url):
+    """The pid of the DynamoDB Local java process serving `url`'s port, or
+    None (not on this machine)."""
+    port = url.rstrip("/").rsplit(":", 1)[-1]
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if any(a.endswith(b"DynamoDBLocal.jar") for a in argv) and b"-port" in argv:
+            i = argv.index(b"-port")
+            if i + 1 < len(argv) and argv[i + 1].decode() == port:
+                return int(pid)
+    return None
+
+
+def process_cpu(pid):
+    """user+sys seconds of process `pid` (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_ddbsql(binary, url, t, n, parallel, check, tmp, rows=""):
     sql = (f".writeparallel {parallel}\n" if parallel else "") + (
+        f".insertrows {rows}\n" if rows else "") + (
         f".insertcheck {check}\n" if check else "") + (
         f".stats on\nINSERT INTO {t}(id, item) SELECT 'k' || i, json_object('n', i, 'name', "
         f"'name ' || i, 'score', i * 1.5, 'tag', 'tag' || (i % 10), 'flag', json('true')) FROM "
@@ -154,9 +192,12 @@ def main():
     p.add_argument("--ddbsql", default="")
     p.add_argument("--writeparallel", default="")
     p.add_argument("--insertcheck", default="")
+    p.add_argument("--insertrows", default="")
+    p.add_argument("--reps", type=int, default=1)
     p.add_argument("--only", default="abcwd")
     args = p.parse_args()
     ddb = client(args.dynamodb)
+    server = server_pid(args.dynamodb)
     url, proxy = args.dynamodb, None
     if args.latency_ms > 0:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -178,29 +219,43 @@ def main():
     for k in args.only:
         if k == "d":
             continue
-        t = new_table(ddb)
-        t0, c0 = time.monotonic(), time.process_time()
-        if k == "w":
-            reqs, cap = cand_w(url, t, rows)
-        else:
-            reqs, cap = {"a": cand_a, "b": cand_b, "c": cand_c}[k](measured, t, rows)
-        wall, cpu = time.monotonic() - t0, time.process_time() - c0
-        count = ddb.scan(TableName=t, Select="COUNT")["Count"]
-        assert count == args.items, count
+        runs = []
+        for _ in range(args.reps):
+            t = new_table(ddb)
+            t0, c0, s0 = time.monotonic(), time.process_time(), process_cpu(server)
+            if k == "w":
+                reqs, cap = cand_w(url, t, rows)
+            else:
+                reqs, cap = {"a": cand_a, "b": cand_b, "c": cand_c}[k](measured, t, rows)
+            runs.append((time.monotonic() - t0, time.process_time() - c0,
+                         process_cpu(server) - s0))
+            count = ddb.scan(TableName=t, Select="COUNT")["Count"]
+            assert count == args.items, count
+            ddb.delete_table(TableName=t)  # DynamoDB Local slows as its database grows
+        wall, cpu, scpu = sorted(runs)[len(runs) // 2]
         print(f"{names[k]}: {wall:.2f} s, {reqs:,} requests, {cap:,.0f} capacity units reported,"
-              f" client CPU {cpu:.2f} s", flush=True)
+              f" client CPU {cpu:.2f} s, server CPU {scpu:.2f} s", flush=True)
     if "d" in args.only and args.ddbsql:
         with tempfile.TemporaryDirectory() as tmp:
             for binary in args.ddbsql.split(","):
-                for par in (args.writeparallel.split(",") if args.writeparallel else [""]):
-                    t = new_table(ddb)
-                    wall, cpu, writes = run_ddbsql(binary, url, t, args.items, par,
-                                                   args.insertcheck, tmp)
-                    count = ddb.scan(TableName=t, Select="COUNT")["Count"]
-                    assert count == args.items, count
-                    print(f"ddbsql {binary}{' .writeparallel ' + par if par else ''}"
-                          f"{' .insertcheck ' + args.insertcheck if args.insertcheck else ''}: "
-                          f"{wall:.2f} s, CPU {cpu:.2f} s; {writes}", flush=True)
+                for rws in (args.insertrows.split(",") if args.insertrows else [""]):
+                    for par in (args.writeparallel.split(",") if args.writeparallel else [""]):
+                        runs = []
+                        for _ in range(args.reps):
+                            t = new_table(ddb)
+                            s0 = process_cpu(server)
+                            wall, cpu, writes = run_ddbsql(binary, url, t, args.items, par,
+                                                           args.insertcheck, tmp, rws)
+                            runs.append((wall, cpu, process_cpu(server) - s0, writes))
+                            count = ddb.scan(TableName=t, Select="COUNT")["Count"]
+                            assert count == args.items, count
+                            ddb.delete_table(TableName=t)
+                        wall, cpu, scpu, writes = sorted(runs)[len(runs) // 2]
+                        print(f"ddbsql {binary}{' .insertrows ' + rws if rws else ''}"
+                              f"{' .writeparallel ' + par if par else ''}"
+                              f"{' .insertcheck ' + args.insertcheck if args.insertcheck else ''}"
+                              f": {wall:.2f} s, CPU {cpu:.2f} s, server CPU {scpu:.2f} s; "
+                              f"{writes}", flush=True)
     if proxy:
         proxy.stop()
 

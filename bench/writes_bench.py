@@ -6,6 +6,7 @@ DynamoDB Local and builds the rig).
     writes_bench.py --dynamodb URL --ddbsql PATH [--s3 URL] [--items N]
                     [--updates N] [--s3-items N] [--rss-items N] [--reps R]
                     [--latency-ms L[,L...]] [--out FILE]
+                    [--only insert,update,s3,rss] [--settings DOT-COMMANDS]
 
   insert   `INSERT INTO t SELECT ...` of N items (~150 bytes: 6 attributes)
            versus boto3's batch_writer putting the same items.
@@ -19,7 +20,11 @@ DynamoDB Local and builds the rig).
 
 Each measure runs at every latency of --latency-ms (default "0,10": loopback,
 then 10 ms per request), R times (default 3) on fresh tables, median kept,
-after an untimed pass of all three at a tenth of the sizes.
+after an untimed pass of all three at a tenth of the sizes. --only runs the
+measures named (default all four); --settings runs dot-commands in ddbsql
+before each statement (e.g. ".writeparallel 64;.insertrows 50", separated by
+semicolons). Each line also shows the CPU DynamoDB Local's java process used
+during ddbsql's run (server CPU: what bounds both sides on loopback).
 At a latency L > 0, build/bench/ddbsql_latency_proxy (C++, epoll; bench/rig.sh
 measures it) stands in front of DynamoDB and S3 and holds every request of
 both sides L ms, as a region's network would. S3 is build/bench/ddbsql_s3_server
@@ -43,6 +48,7 @@ import boto3
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (run_measured, Rig)
+import bulk_insert  # noqa: E402  (server_pid, process_cpu)
 
 REGION = "us-east-1"
 KEY_ID = "benchwrites"
@@ -69,24 +75,34 @@ def ddbsql(args, sql, catalog=None, tmp=None):
     env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET,
                AWS_REGION=REGION, AWS_ENDPOINT_URL_DYNAMODB=args.measured_dynamodb,
                AWS_ENDPOINT_URL_S3=args.measured_s3, XDG_STATE_HOME=tmp)
-    cmd = [args.ddbsql, "-batch"] + (["--catalog", catalog] if catalog else []) + ["-c", sql]
-    r = bench.run_measured(cmd, 1800, env=env)
+    cmd = [args.ddbsql, "-batch"] + (["--catalog", catalog] if catalog else [])
+    for command in filter(None, (c.strip() for c in args.settings.split(";"))):
+        cmd += ["-cmd", command]
+    s0 = bulk_insert.process_cpu(args.server_pid)
+    r = bench.run_measured(cmd + ["-c", sql], 1800, env=env)
+    r["server_cpu_seconds"] = bulk_insert.process_cpu(args.server_pid) - s0
     if r["rc"] != 0 or r["stderr"] or r["timed_out"]:
         sys.exit(f"ddbsql failed: {r['stderr'][:500]}")
     return r
 
 
 class PeerClock:
-    """Wall and CPU time (user+sys of this process) of a peer's loop."""
+    """Wall and CPU time (user+sys of this process) of a peer's loop, and the
+    CPU DynamoDB Local (process `server_pid`) used meanwhile."""
+
+    def __init__(self, server_pid=None):
+        self.server_pid = server_pid
 
     def __enter__(self):
         self.t0 = time.monotonic()
         self.cpu0 = cpu_now()
+        self.server0 = bulk_insert.process_cpu(self.server_pid)
         return self
 
     def __exit__(self, *exc):
         self.result = {"seconds": time.monotonic() - self.t0, "cpu_seconds": cpu_now() - self.cpu0,
-                       "peak_rss_mb": None}
+                       "server_cpu_seconds": bulk_insert.process_cpu(self.server_pid) -
+                       self.server0, "peak_rss_mb": None}
 
 
 def cpu_now():
@@ -112,7 +128,7 @@ def bench_insert(args, ddb, tmp):
                            aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET).Table(peer_table)
     from decimal import Decimal
 
-    with PeerClock() as clock:
+    with PeerClock(args.server_pid) as clock:
         with table.batch_writer() as w:
             for i in range(1, args.items + 1):
                 w.put_item(Item={"id": f"k{i}", "n": i, "name": f"name {i}",
@@ -136,7 +152,7 @@ def bench_update(args, ddb, tmp):
     keys = ", ".join(f"'k{i}'" for i in range(args.updates))
     mine = ddbsql(args, f"UPDATE {t} SET v = v + 1 WHERE id IN ({keys})", tmp=tmp)
     measured, _ = clients(args.measured_dynamodb, args.measured_s3)
-    with PeerClock() as clock:
+    with PeerClock(args.server_pid) as clock:
         for i in range(args.updates):
             measured.update_item(TableName=t, Key={"id": {"S": f"k{i}"}},
                                  UpdateExpression="SET v = v + :one",
@@ -171,7 +187,7 @@ def bench_s3(args, ddb, s3, tmp, items, with_peer=True):
 
         peer_table = new_table(ddb, "ws3")
         mddb, ms3 = clients(args.measured_dynamodb, args.measured_s3)
-        with PeerClock() as clock:
+        with PeerClock(args.server_pid) as clock:
             for i in range(items):
                 body = os.urandom(65536)
                 key = f"p/pk=k{i}/attr=body/md5={hashlib.md5(body).hexdigest()}"
@@ -206,7 +222,13 @@ def main():
     p.add_argument("--latency-ms", type=bench.latencies, default=[0, 10],
                    help="comma-separated delays per request, both sides (0: loopback)")
     p.add_argument("--out", help="write the results as JSON here")
+    p.add_argument("--only", default="insert,update,s3,rss",
+                   help="comma-separated measures to run")
+    p.add_argument("--settings", default="",
+                   help="dot-commands ddbsql runs first, separated by semicolons")
     args = p.parse_args()
+    only = set(args.only.split(","))
+    args.server_pid = bulk_insert.server_pid(args.dynamodb)
     rig = bench.Rig(args.ddbsql)
     s3_url = args.s3 or rig.s3_server()
     ddb, s3 = clients(args.dynamodb, s3_url)
@@ -218,9 +240,12 @@ def main():
         sizes = (args.items, args.updates, args.s3_items)
         args.items, args.updates, args.s3_items = (max(1, n // 10) for n in sizes)
         args.measured_dynamodb, args.measured_s3 = args.dynamodb, s3_url
-        bench_insert(args, ddb, tmp)
-        bench_update(args, ddb, tmp)
-        bench_s3(args, ddb, s3, tmp, args.s3_items)
+        if "insert" in only:
+            bench_insert(args, ddb, tmp)
+        if "update" in only:
+            bench_update(args, ddb, tmp)
+        if "s3" in only:
+            bench_s3(args, ddb, s3, tmp, args.s3_items)
         args.items, args.updates, args.s3_items = sizes
         for latency in args.latency_ms:
             args.measured_dynamodb, args.measured_s3 = args.dynamodb, s3_url
@@ -237,6 +262,8 @@ def main():
                     ("s3", f"INSERT with a 64 KB S3 column, {args.s3_items:,} items",
                      "boto3 put_object + put_item loop",
                      lambda: bench_s3(args, ddb, s3, tmp, args.s3_items))):
+                if name not in only:
+                    continue
                 runs = [fn() for _ in range(args.reps)]
                 mine = bench.median_run([r[0] for r in runs])
                 peer = bench.median_run([r[1] for r in runs])
@@ -247,13 +274,15 @@ def main():
                              "samples": [[round(r[0]["seconds"], 3), round(r[1]["seconds"], 3)]
                                          for r in runs]})
                 print(f"{name}, {where}: ddbsql {mine['seconds']:.2f} s (CPU "
-                      f"{mine['cpu_seconds']:.2f} s), {peer_name} {peer['seconds']:.2f} s (CPU "
-                      f"{peer['cpu_seconds']:.2f} s), {peer['seconds'] / mine['seconds']:.1f}x",
+                      f"{mine['cpu_seconds']:.2f} s, server CPU "
+                      f"{mine['server_cpu_seconds']:.2f} s), {peer_name} {peer['seconds']:.2f} s (CPU "
+                      f"{peer['cpu_seconds']:.2f} s, server CPU {peer['server_cpu_seconds']:.2f} s)"
+                      f", {peer['seconds'] / mine['seconds']:.1f}x",
                       flush=True)
             print(f"  the rig (S3 server and proxies) used {rig.cpu_seconds() - rig_cpu0:.2f} s "
                   f"of CPU over these runs", flush=True)
         rss = None
-        if args.rss_items > 0:
+        if args.rss_items > 0 and "rss" in only:
             args.measured_dynamodb, args.measured_s3 = args.dynamodb, s3_url
             rss, _ = bench_s3(args, ddb, s3, tmp, args.rss_items, with_peer=False)
             print(f"rss: INSERT with a 64 KB S3 column, {args.rss_items:,} items: "
