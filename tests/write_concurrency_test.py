@@ -71,6 +71,18 @@ class WriteConcurrencyTest(cli_support.CliTestCase):
         self.addCleanup(proxy.stop)
         return proxy
 
+    def interrupt(self, proc):
+        """Ctrl-C to the running `proc`: it must end within 2 s, exit 1 and
+        say how many items were written. Returns its stderr and that match."""
+        proc.send_signal(signal.SIGINT)
+        t0 = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        self.assertLess(time.monotonic() - t0, 2.0, err)
+        self.assertEqual(proc.returncode, 1, err)
+        m = INTERRUPTED.search(err)
+        self.assertIsNotNone(m, err)
+        return err, m
+
     @staticmethod
     def arrivals(proxy, operation):
         return [q["t"] for q in proxy.log()["requests"] if q["target"].endswith("." + operation)]
@@ -173,13 +185,7 @@ class WriteConcurrencyTest(cli_support.CliTestCase):
         deadline = time.monotonic() + 20
         while len(self.arrivals(proxy, "UpdateItem")) < 12 and time.monotonic() < deadline:
             time.sleep(0.1)
-        proc.send_signal(signal.SIGINT)
-        t0 = time.monotonic()
-        _, err = proc.communicate(timeout=30)
-        self.assertLess(time.monotonic() - t0, 2.0, err)
-        self.assertEqual(proc.returncode, 1, err)
-        m = INTERRUPTED.search(err)
-        self.assertIsNotNone(m, err)
+        err, m = self.interrupt(proc)
         sent = len(self.arrivals(proxy, "UpdateItem"))
         self.assertLess(sent, 100)
         # Requests cut in flight are counted apart (DynamoDB may apply them).
@@ -218,13 +224,7 @@ class WriteConcurrencyTest(cli_support.CliTestCase):
             time.sleep(0.05)
         self.assertGreaterEqual(faults.count("cancel:TransactionConflict"), 5, faults)
         self.assertIsNone(proc.poll())
-        proc.send_signal(signal.SIGINT)
-        t0 = time.monotonic()
-        _, err = proc.communicate(timeout=30)
-        self.assertLess(time.monotonic() - t0, 2.0, err)
-        self.assertEqual(proc.returncode, 1, err)
-        m = INTERRUPTED.search(err)
-        self.assertIsNotNone(m, err)
+        err, m = self.interrupt(proc)
         self.assertEqual(int(m.group(1)), 100, err)
         sent = proxy.log()["count"]
         time.sleep(1.5)  # a backoff timer left behind would send by now

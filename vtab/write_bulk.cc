@@ -117,6 +117,9 @@ void Finish(const std::shared_ptr<InsertState>& st) {
 }
 
 void InsertRound(std::shared_ptr<InsertState> st);
+// InsertRound after `delay` on the loop's timer; Ctrl-C meanwhile finishes
+// the rows unsent.
+void RoundAfter(std::shared_ptr<InsertState> st, std::chrono::milliseconds delay);
 
 // A cancelled transaction's reasons, one per row: decides the rows and
 // either finishes or sends the undecided ones again (after a backoff when
@@ -179,10 +182,14 @@ void OnCancelled(std::shared_ptr<InsertState> st, const Status& s,
   rows = std::move(again);
   st->reserved = false;
   auto delay = aws::BackoffDelay(ChunkBackoff(), st->stalled, st->rng);
+  RoundAfter(std::move(st), delay);
+}
+
+void RoundAfter(std::shared_ptr<InsertState> st, std::chrono::milliseconds delay) {
   dynamodb::DynamoDbClient* client = st->client;
   client->RunAfter(delay, [st = std::move(st)](bool cancelled) mutable {
     if (cancelled) {
-      // Ctrl-C during the backoff: none of these rows was sent again.
+      // Ctrl-C during the wait: none of these rows was sent again.
       st->out.status =
           Status::Cancelled().WithContext(ChunkWhat(st->table, st->rows) + ", none written");
       return Finish(st);
@@ -202,19 +209,8 @@ void InsertRound(std::shared_ptr<InsertState> st) {
     for (const WriteChange* c : st->rows) units += WriteUnits(c->item);
     if (st->rows.size() > 1) units *= 2;
     std::chrono::milliseconds wait = st->limiter->Reserve(units);
-    if (wait.count() == 0) st->out.reserved += units;
-    if (wait.count() > 0) {
-      dynamodb::DynamoDbClient* client = st->client;
-      client->RunAfter(wait, [st = std::move(st)](bool cancelled) mutable {
-        if (cancelled) {
-          st->out.status =
-              Status::Cancelled().WithContext(ChunkWhat(st->table, st->rows) + ", none written");
-          return Finish(st);
-        }
-        InsertRound(std::move(st));
-      });
-      return;
-    }
+    if (wait.count() > 0) return RoundAfter(std::move(st), wait);
+    st->out.reserved += units;
   }
   st->reserved = true;
   if (st->rows.size() == 1) {
