@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <future>
 #include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -570,6 +572,25 @@ TEST_F(DynamoDbClientTest, BatchGetItemFetchesUnprocessedKeys) {
   }
   EXPECT_EQ(got.size(), 60u);
   EXPECT_EQ(result.items.size(), 60u);
+
+  // The same through the event loop (StartBatchGetItem, which a bulk
+  // INSERT's `.insertcheck batch` uses): requests of 100 keys one after
+  // the other, each one's unprocessed keys sent again, absent keys left out.
+  for (int i = 0; i < 150; ++i) get.keys.push_back({{"pk", AV::S("absent" + std::to_string(i))}});
+  std::promise<std::pair<Status, BatchGetResult>> answered;
+  client_->StartBatchGetItem(get, [&answered](Status st, BatchGetResult r) {
+    answered.set_value({std::move(st), std::move(r)});
+  });
+  auto [status, async] = answered.get_future().get();
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  std::set<std::string> async_got;
+  for (const Item& item : async.items) {
+    async_got.insert(item.at("pk").scalar());
+    EXPECT_EQ(item.at("blob").scalar().size(), blob.size());
+  }
+  EXPECT_EQ(async_got, got);
+  EXPECT_EQ(async.items.size(), 60u);
+  EXPECT_GT(async.consumed_capacity, 0);
 }
 
 TEST_F(DynamoDbClientTest, QueryDescendingWithLimitAndPagination) {
