@@ -118,11 +118,12 @@ void WritePipeline::set_rate_limit(RateLimiter* limiter, aws::HttpClient* http) 
 }
 
 WritePipeline::Done WritePipeline::MakeDone(double units) {
-  return [this, units](WriteOutcome outcome) {
+  // The limiter as the write started: set_rate_limit may run meanwhile.
+  return [this, units, limiter = limiter_](WriteOutcome outcome) {
     // What DynamoDB reports beyond the reservation (a larger item than
     // known here, a chunk sent again) counts against the limit too.
     double beyond = outcome.capacity - units - outcome.reserved;
-    if (limiter_ && beyond > 0) limiter_->Consume(beyond);
+    if (limiter && beyond > 0) limiter->Consume(beyond);
     std::lock_guard<std::mutex> lock(mu_);
     --in_flight_;
     total_.Add(std::move(outcome));
@@ -148,10 +149,8 @@ void WritePipeline::RunUntil(std::unique_lock<std::mutex>& lock, const std::func
   }
 }
 
-bool WritePipeline::WaitForCapacity(double units) {
+bool WritePipeline::WaitForCapacity(double units, uint64_t generation) {
   if (!limiter_ || units <= 0) return true;
-  // Ctrl-C is CancelAll() on the HTTP client: its generation moves.
-  uint64_t generation = http_ ? http_->cancel_generation() : 0;
   for (;;) {
     std::chrono::milliseconds wait = limiter_->Reserve(units);
     if (wait.count() == 0) return true;
@@ -166,11 +165,15 @@ bool WritePipeline::WaitForCapacity(double units) {
 }
 
 void WritePipeline::Submit(Task task, double units) {
+  // Ctrl-C is CancelAll() on the HTTP client: its generation moves. Taken
+  // before waiting for a free slot, so that a Ctrl-C that cancelled the
+  // writes in flight also ends the wait for capacity.
+  uint64_t generation = http_ ? http_->cancel_generation() : 0;
   {
     std::unique_lock<std::mutex> lock(mu_);
     RunUntil(lock, [this] { return in_flight_ < limit_; });
   }
-  if (!WaitForCapacity(units)) {
+  if (!WaitForCapacity(units, generation)) {
     std::lock_guard<std::mutex> lock(mu_);
     WriteOutcome out;
     out.status = Status::Cancelled().WithContext("waiting for the write rate limit");

@@ -135,8 +135,9 @@ class WritePipeline {
   void RunUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready,
                 std::chrono::steady_clock::time_point deadline =
                     std::chrono::steady_clock::time_point::max());
-  // Waits until the rate limit allows `units`; false when Ctrl-C came.
-  bool WaitForCapacity(double units);
+  // Waits until the rate limit allows `units`; false when Ctrl-C came (the
+  // HTTP client's cancel generation moved from `generation`).
+  bool WaitForCapacity(double units, uint64_t generation);
   // `units`: what the write reserved; more reported is taken out as well.
   Done MakeDone(double units);
   // The ledger thread: runs ledger_steps_ until stopped.
