@@ -5,7 +5,8 @@ DynamoDB Local and builds the rig).
 
     writes_bench.py --dynamodb URL --ddbsql PATH [--s3 URL] [--items N]
                     [--updates N] [--s3-items N] [--rss-items N] [--reps R]
-                    [--latency-ms L[,L...]] [--out FILE]
+                    [--latency-ms L[,L...]] [--measures M[,M...]]
+                    [--out FILE]
 
   insert   `INSERT INTO t SELECT ...` of N items (~150 bytes: 6 attributes)
            versus boto3's batch_writer putting the same items.
@@ -17,7 +18,8 @@ DynamoDB Local and builds the rig).
   rss      ddbsql alone, loopback: the s3 measure's INSERT of --rss-items
            items (default 10,000); its peak RSS (goal: under 150 MB).
 
-Each measure runs at every latency of --latency-ms (default "0,10": loopback,
+--measures picks some of insert, update, s3 (default: all three; rss runs
+unless --rss-items is 0). Each measure runs at every latency of --latency-ms (default "0,10": loopback,
 then 10 ms per request), R times (default 3) on fresh tables, median kept,
 after an untimed pass of all three at a tenth of the sizes.
 At a latency L > 0, build/bench/ddbsql_latency_proxy (C++, epoll; bench/rig.sh
@@ -189,6 +191,17 @@ def bench_s3(args, ddb, s3, tmp, items, with_peer=True):
     return mine, peer
 
 
+MEASURES = ("insert", "update", "s3")
+
+
+def measure_names(text):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MEASURES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"measures are {', '.join(MEASURES)}: got {text!r}")
+    return names
+
+
 def side(run):
     return f"{run['seconds']:.2f} s | {run['cpu_seconds']:.2f} s"
 
@@ -205,6 +218,8 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--latency-ms", type=bench.latencies, default=[0, 10],
                    help="comma-separated delays per request, both sides (0: loopback)")
+    p.add_argument("--measures", type=measure_names, default=list(MEASURES),
+                   help="comma-separated measures to run: insert, update, s3 (default: all)")
     p.add_argument("--out", help="write the results as JSON here")
     args = p.parse_args()
     rig = bench.Rig(args.ddbsql)
@@ -218,9 +233,12 @@ def main():
         sizes = (args.items, args.updates, args.s3_items)
         args.items, args.updates, args.s3_items = (max(1, n // 10) for n in sizes)
         args.measured_dynamodb, args.measured_s3 = args.dynamodb, s3_url
-        bench_insert(args, ddb, tmp)
-        bench_update(args, ddb, tmp)
-        bench_s3(args, ddb, s3, tmp, args.s3_items)
+        if "insert" in args.measures:
+            bench_insert(args, ddb, tmp)
+        if "update" in args.measures:
+            bench_update(args, ddb, tmp)
+        if "s3" in args.measures:
+            bench_s3(args, ddb, s3, tmp, args.s3_items)
         args.items, args.updates, args.s3_items = sizes
         for latency in args.latency_ms:
             args.measured_dynamodb, args.measured_s3 = args.dynamodb, s3_url
@@ -237,6 +255,8 @@ def main():
                     ("s3", f"INSERT with a 64 KB S3 column, {args.s3_items:,} items",
                      "boto3 put_object + put_item loop",
                      lambda: bench_s3(args, ddb, s3, tmp, args.s3_items))):
+                if name not in args.measures:
+                    continue
                 runs = [fn() for _ in range(args.reps)]
                 mine = bench.median_run([r[0] for r in runs])
                 peer = bench.median_run([r[1] for r in runs])
