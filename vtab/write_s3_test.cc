@@ -72,7 +72,8 @@ class S3WriteGroupTest : public ::testing::Test {
 TEST_F(S3WriteGroupTest, OneFlushRecordsEveryQueuedWriteInOneTransaction) {
   S3WriteGroup group;
   std::vector<std::vector<ledger::Intent>> writes = {
-      {MakeIntent("a", "p/a/1")}, {MakeIntent("b", "p/b/1"), MakeIntent("b", "p/b/2")},
+      {MakeIntent("a", "p/a/1")},
+      {MakeIntent("b", "p/b/1"), MakeIntent("b", "p/b/2")},
       {MakeIntent("c", "p/c/1")}};
   std::vector<std::string> order;
   for (size_t w = 0; w < writes.size(); ++w) {
