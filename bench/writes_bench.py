@@ -205,6 +205,17 @@ def bench_s3(args, ddb, s3, tmp, items, with_peer=True):
     return mine, peer
 
 
+MEASURES = ("insert", "update", "s3", "rss")
+
+
+def measure_names(text):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MEASURES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"measures are {', '.join(MEASURES)}: got {text!r}")
+    return names
+
+
 def side(run):
     return f"{run['seconds']:.2f} s | {run['cpu_seconds']:.2f} s"
 
@@ -222,12 +233,12 @@ def main():
     p.add_argument("--latency-ms", type=bench.latencies, default=[0, 10],
                    help="comma-separated delays per request, both sides (0: loopback)")
     p.add_argument("--out", help="write the results as JSON here")
-    p.add_argument("--only", default="insert,update,s3,rss",
-                   help="comma-separated measures to run")
+    p.add_argument("--only", "--measures", type=measure_names, default="insert,update,s3,rss",
+                   help="comma-separated measures to run: insert, update, s3, rss (default: all)")
     p.add_argument("--settings", default="",
                    help="dot-commands ddbsql runs first, separated by semicolons")
     args = p.parse_args()
-    only = set(args.only.split(","))
+    only = set(args.only)
     args.server_pid = bulk_insert.server_pid(args.dynamodb)
     rig = bench.Rig(args.ddbsql)
     s3_url = args.s3 or rig.s3_server()

@@ -218,6 +218,9 @@ std::string S3StatsText(const vtab::Stats& stats) {
   std::string writes;
   if (ull puts = Load(stats.s3_puts); puts > 0) {
     writes = Count(puts, "PUT") + ", " + std::to_string(Load(stats.s3_put_bytes)) + " bytes sent";
+    if (ull most = Load(stats.s3_put_in_flight_max); most > 0) {
+      writes += ", in flight max " + std::to_string(most);
+    }
   }
   if (ull deletes = Load(stats.s3_deletes); deletes > 0) {
     writes += (writes.empty() ? "" : ", ") + Count(deletes, "object") + " deleted";

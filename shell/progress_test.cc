@@ -109,6 +109,8 @@ TEST(ProgressTest, S3StatsTextCountsReadsAndWrites) {
   writes.s3_puts = 1;
   writes.s3_put_bytes = 10;
   EXPECT_EQ(S3StatsText(writes), "S3: 1 PUT, 10 bytes sent, 1 object deleted");
+  writes.s3_put_in_flight_max = 1;
+  EXPECT_EQ(S3StatsText(writes), "S3: 1 PUT, 10 bytes sent, in flight max 1, 1 object deleted");
 }
 
 TEST(ProgressTest, FormatSaysWhatAStalledStatementWaitsFor) {

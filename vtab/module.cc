@@ -183,6 +183,7 @@ void Stats::Reset() {
                   &s3_puts,
                   &s3_put_bytes,
                   &s3_deletes,
+                  &s3_put_in_flight_max,
                   &put_item,
                   &update_item,
                   &delete_item,

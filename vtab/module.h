@@ -69,6 +69,9 @@ struct Stats {
   std::atomic<uint64_t> s3_puts{0};
   std::atomic<uint64_t> s3_put_bytes{0};
   std::atomic<uint64_t> s3_deletes{0};
+  // The most of those uploads in flight at once (a statement's writes
+  // outside BEGIN; at most .writeparallel).
+  std::atomic<uint64_t> s3_put_in_flight_max{0};
   // Writes (vtab/write.cc): requests by operation, write capacity in
   // thousandths of a unit, items DynamoDB wrote, and conditional writes it
   // refused (the item changed since it was read, or INSERT OR IGNORE met

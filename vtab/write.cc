@@ -412,19 +412,23 @@ Status TableWriter::Send(Change change, int* code) {
     return Status::OK();
   }
   // S3 columns: the ledger, the objects, then DynamoDB (see write_s3.h).
+  // Their bodies wait in memory until uploaded: fewer writes in flight for
+  // big objects keeps them under kS3BytesInFlight.
+  pipeline_.set_limit(S3WriteLimit(ctx_->options().write_parallel, shared->s3));
   ledger::Ledger* ledger = nullptr;
   ledger::Session who;
   Status s = LedgerSession(&ledger, &who);
   if (!s.ok()) return s;
   WritePipeline* pipeline = &pipeline_;
-  auto task = [this, client, stats, table, hash, ledger, who, shared,
-               pipeline](WritePipeline::Done done) {
+  std::shared_ptr<S3WriteGroup> group = s3_group_;
+  auto task = [this, client, stats, table, hash, ledger, who, shared, pipeline,
+               group](WritePipeline::Done done) {
     // The S3 half around the DynamoDB request: its ledger steps on the
     // pipeline's ledger thread.
     PostStep post = [pipeline](std::function<void()> step) {
       pipeline->PostToLedger(std::move(step));
     };
-    auto write = [this, client, stats, table, hash, ledger, who, shared, post, done]() {
+    auto write = [this, client, stats, table, hash, ledger, who, shared, post, done, group]() {
       auto out = std::make_shared<WriteOutcome>();
       StartWrite start_write = [client, stats, table, hash, shared,
                                 out](std::function<void(Status)> finished) {
@@ -439,8 +443,11 @@ Status TableWriter::Send(Change change, int* code) {
           finished(Status::OK());
         });
       };
+      // The S3 writes move on (the bodies are not copied): nothing reads
+      // them from the change after this.
       StartWriteWithS3(
-          ledger, conn_, who, stats, table, shared->key, shared->s3, std::move(start_write), post,
+          ledger, conn_, who, stats, table, shared->key, std::move(shared->s3),
+          std::move(start_write), post,
           [out, shared, done](Status w) {
             // A refusal is already in `out` (a conflict, or
             // INSERT OR IGNORE).
@@ -448,7 +455,8 @@ Status TableWriter::Send(Change change, int* code) {
               out->status = w.WithContext(shared->what);
             }
             done(std::move(*out));
-          });
+          },
+          group);
     };
     if (!shared->read_old_s3) {
       post(std::move(write));

@@ -217,6 +217,8 @@ class TableWriter {
   // written again first waits for them (OrderWrite), else the two race.
   std::set<std::string> pending_keys_;
   WritePipeline pipeline_{kDefaultWriteParallel};
+  // Its S3 writes' group commit of ledger intents and uploads in flight.
+  std::shared_ptr<S3WriteGroup> s3_group_ = std::make_shared<S3WriteGroup>();
   std::vector<dynamodb::BatchWriteEntry> batch_;
   InsertChunk inserts_;                     // INSERT rows not sent yet (write_bulk.h)
   std::optional<ledger::Session> session_;  // who writes, for the ledger

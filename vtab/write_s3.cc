@@ -114,6 +114,7 @@ Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes,
       put.bucket = u.bucket;
       put.key = u.key;
       put.body = u.body;
+      put.body_md5 = u.body_md5;
       put.metadata = u.metadata;
       s = s3->PutObject(put);
       if (s.ok() && stats != nullptr) {
@@ -282,6 +283,7 @@ struct AsyncS3Write {
   StartWrite start_write;
   PostStep post;
   std::function<void(Status)> done;
+  std::shared_ptr<S3WriteGroup> group;  // may be null
 };
 
 void WriteDynamoDb(std::shared_ptr<AsyncS3Write> w);
@@ -289,11 +291,11 @@ void WriteDynamoDb(std::shared_ptr<AsyncS3Write> w);
 // Uploads the next object that needs it (on the posting thread), then the
 // one after it when S3 has answered; after the last, the DynamoDB write.
 void UploadNext(std::shared_ptr<AsyncS3Write> w) {
-  const std::vector<S3Write>& writes = w->items[0].writes;
+  std::vector<S3Write>& writes = w->items[0].writes;
   while (w->next_upload < writes.size()) {
-    const S3Write& col = writes[w->next_upload++];
+    S3Write& col = writes[w->next_upload++];
     if (!col.upload) continue;
-    const codec::S3Upload& u = *col.upload;
+    codec::S3Upload& u = *col.upload;
     if (AlreadyThere(col, w->existing)) {
       ledger::TestCrashPoint("after-put-" + std::to_string(++w->puts));
       continue;
@@ -301,10 +303,14 @@ void UploadNext(std::shared_ptr<AsyncS3Write> w) {
     s3::PutObjectRequest put;
     put.bucket = u.bucket;
     put.key = u.key;
-    put.body = u.body;
-    put.metadata = u.metadata;
+    // Nothing reads the body after its upload: it moves on, uncopied.
     size_t bytes = u.body.size();
-    w->connection->s3()->StartPutObject(put, [w, bytes](Status s, s3::PutObjectResult) {
+    put.body = std::move(u.body);
+    put.body_md5 = u.body_md5;
+    put.metadata = u.metadata;
+    if (w->group) w->group->PutStarted(w->stats);
+    w->connection->s3()->StartPutObject(std::move(put), [w, bytes](Status s, s3::PutObjectResult) {
+      if (w->group) w->group->PutEnded();
       PostStep post = w->post;
       post([w, bytes, s = std::move(s)]() mutable {
         if (!s.ok()) {
@@ -345,17 +351,19 @@ void WriteDynamoDb(std::shared_ptr<AsyncS3Write> w) {
 
 void StartWriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
                       const ledger::Session& session, Stats* stats, const std::string& table,
-                      const dynamodb::Item& key, const std::vector<S3Write>& writes,
-                      StartWrite start_write, PostStep post, std::function<void(Status)> done) {
+                      const dynamodb::Item& key, std::vector<S3Write> writes,
+                      StartWrite start_write, PostStep post, std::function<void(Status)> done,
+                      std::shared_ptr<S3WriteGroup> group) {
   auto w = std::make_shared<AsyncS3Write>();
   w->ledger = ledger;
   w->connection = connection;
   w->session = session;
   w->stats = stats;
-  w->items.push_back(S3ItemWrites{table, key, writes});
+  w->items.push_back(S3ItemWrites{table, key, std::move(writes)});
   w->start_write = std::move(start_write);
   w->post = std::move(post);
   w->done = std::move(done);
+  w->group = std::move(group);
   Status s = PrepareIntents(connection, session, w->items, &w->existing, &w->intents);
   if (!s.ok()) {
     w->done(std::move(s));
@@ -369,6 +377,23 @@ void StartWriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>&
     });
     return;
   }
+  if (w->group) {
+    // Group commit: the flush posted here runs after the steps already
+    // queued on this thread, the writes started meanwhile; they add their
+    // intents first and share its transaction (one fsync).
+    std::shared_ptr<S3WriteGroup> g = w->group;
+    g->Add(&w->intents, [w](Status recorded) {
+      if (!recorded.ok()) {
+        w->done(recorded.WithContext("nothing written"));
+        return;
+      }
+      ledger::TestCrashPoint("after-ledger");
+      UploadNext(w);
+    });
+    PostStep post_step = w->post;
+    post_step([g, ledger] { g->Flush(ledger); });
+    return;
+  }
   s = ledger->Record(&w->intents);
   if (!s.ok()) {
     w->done(s.WithContext("nothing written"));
@@ -376,6 +401,57 @@ void StartWriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>&
   }
   ledger::TestCrashPoint("after-ledger");
   UploadNext(std::move(w));
+}
+
+int S3WriteLimit(int limit, const std::vector<S3Write>& writes, size_t bound) {
+  size_t bytes = 0;
+  for (const S3Write& w : writes) bytes += w.upload ? w.upload->body.size() : 0;
+  if (bytes == 0) return std::max(1, limit);
+  size_t fit = bound / bytes;
+  return static_cast<int>(std::clamp<size_t>(fit, 1, static_cast<size_t>(std::max(1, limit))));
+}
+
+void S3WriteGroup::Add(std::vector<ledger::Intent>* intents, std::function<void(Status)> recorded) {
+  std::lock_guard<std::mutex> lock(mu_);
+  waiting_.push_back(Waiting{intents, std::move(recorded)});
+}
+
+void S3WriteGroup::Flush(ledger::Ledger* ledger) {
+  std::vector<Waiting> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(waiting_);
+  }
+  if (batch.empty()) return;  // an earlier flush took them
+  std::vector<ledger::Intent> all;
+  for (const Waiting& b : batch) all.insert(all.end(), b.intents->begin(), b.intents->end());
+  Status s = ledger->Record(&all);
+  if (s.ok()) {
+    // Record set the ids (and owner fields) in order: hand them back.
+    size_t next = 0;
+    for (const Waiting& b : batch) {
+      for (ledger::Intent& i : *b.intents) i = std::move(all[next++]);
+    }
+  }
+  for (Waiting& b : batch) b.recorded(s);
+}
+
+void S3WriteGroup::PutStarted(Stats* stats) {
+  int now;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    now = ++puts_in_flight_;
+  }
+  if (stats == nullptr) return;
+  uint64_t seen = stats->s3_put_in_flight_max.load();
+  while (static_cast<uint64_t>(now) > seen &&
+         !stats->s3_put_in_flight_max.compare_exchange_weak(seen, now)) {
+  }
+}
+
+void S3WriteGroup::PutEnded() {
+  std::lock_guard<std::mutex> lock(mu_);
+  --puts_in_flight_;
 }
 
 Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,

@@ -8,6 +8,8 @@
 #include <sqlite3.h>
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,12 +68,55 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
 // write after the last one, the intents resolved after it. `done` gets what
 // WriteWithS3 returns, on the thread `post` runs steps on. Every argument must outlive
 // the write (`writes` is copied).
+//
+// With a `group`, the intents of the writes started before the group's next
+// flush (a step posted after each write's first) are recorded in one ledger
+// transaction, one fsync for all of them (group commit); each write's
+// uploads still start only once its own intents are durable. `writes` is
+// taken by value: the bodies move on to the uploads without a copy.
 using PostStep = std::function<void(std::function<void()>)>;
 using StartWrite = std::function<void(std::function<void(Status)>)>;
+class S3WriteGroup;
 void StartWriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& connection,
                       const ledger::Session& session, Stats* stats, const std::string& table,
-                      const dynamodb::Item& key, const std::vector<S3Write>& writes,
-                      StartWrite start_write, PostStep post, std::function<void(Status)> done);
+                      const dynamodb::Item& key, std::vector<S3Write> writes,
+                      StartWrite start_write, PostStep post, std::function<void(Status)> done,
+                      std::shared_ptr<S3WriteGroup> group = nullptr);
+
+// The most bytes of S3 objects a statement's writes hold at once, waiting
+// for or in their uploads (about: a write is let in while the others hold
+// less, so the bound may be passed by its own bodies).
+inline constexpr size_t kS3BytesInFlight = 64 << 20;
+
+// How many writes may be in flight (at most `limit`, at least 1) while one
+// with `writes` starts, so that their bodies stay under `bound`.
+int S3WriteLimit(int limit, const std::vector<S3Write>& writes, size_t bound = kS3BytesInFlight);
+
+// What the S3 writes of one writer (a statement's, outside BEGIN) share:
+// the intents waiting for the next group commit, and the uploads in flight
+// (their most at once goes to Stats::s3_put_in_flight_max). Thread-safe.
+class S3WriteGroup {
+ public:
+  // Queues `intents` for the next Flush, which calls `recorded` with the
+  // outcome of their commit (ids set when OK). `intents` must stay valid
+  // until then.
+  void Add(std::vector<ledger::Intent>* intents, std::function<void(Status)> recorded);
+  // Records every queued write's intents in one transaction of `ledger`,
+  // then calls their `recorded`, in the order they were added.
+  void Flush(ledger::Ledger* ledger);
+  // An upload starts / ends; `stats` (may be null) keeps the most at once.
+  void PutStarted(Stats* stats);
+  void PutEnded();
+
+ private:
+  struct Waiting {
+    std::vector<ledger::Intent>* intents;
+    std::function<void(Status)> recorded;
+  };
+  std::mutex mu_;
+  std::vector<Waiting> waiting_;  // guarded by mu_
+  int puts_in_flight_ = 0;        // guarded by mu_
+};
 
 // The same for a transaction: the writes of several items, one request.
 struct S3ItemWrites {

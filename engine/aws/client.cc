@@ -132,6 +132,7 @@ void AwsClient::SendAttempt(std::shared_ptr<CallState> call) {
   params.normalize_and_double_encode_path = !traits_.s3_signing;
   params.add_content_sha256_header = traits_.s3_signing;
   params.key_cache = &signing_keys_;
+  params.payload_hash = request.payload_hash;
   SignRequest(&http, call->creds, params);
 
   counters_.requests.fetch_add(1, std::memory_order_relaxed);

@@ -37,6 +37,9 @@ struct ServiceRequest {
   std::string host_override;
   Headers headers;
   std::string body;
+  // The hex SHA-256 of `body` when the caller has it (S3 PutObject computes
+  // it for its checksum header); empty: the signer computes it.
+  std::string payload_hash;
   // What the request is about, for error messages: "table orders".
   std::string context;
   // The operation, for error messages: "DynamoDB Scan". Empty: worked out

@@ -145,8 +145,8 @@ std::string ReplaceAll(std::string s, std::string_view from, std::string_view to
 }
 
 Status ObjectKey(const S3Location& loc, const Context& ctx, std::string_view serialized,
-                 std::string_view body, std::string* key, s3::Metadata* metadata,
-                 const WriteOptions& options) {
+                 std::string_view body, std::string* key, std::string* body_md5,
+                 s3::Metadata* metadata, const WriteOptions& options) {
   if (loc.layout == S3Location::Layout::kKeyTemplate) {
     std::string fingerprint = HexEncode(Sha256(loc.fingerprint_of_plain ? serialized : body));
     // str.format: "{fingerprint}" is the field; "{{" and "}}" are braces.
@@ -175,7 +175,8 @@ Status ObjectKey(const S3Location& loc, const Context& ctx, std::string_view ser
     out += "/sk=" + sk;
     (*metadata)["sk"] = sk;
   }
-  out += "/attr=" + ctx.attribute + "/md5=" + HexEncode(Md5(body));
+  *body_md5 = Md5(body);
+  out += "/attr=" + ctx.attribute + "/md5=" + HexEncode(*body_md5);
   (*metadata)["attr"] = ctx.attribute;
   (*metadata)["update_at"] = options.update_at.empty() ? UtcIsoNow() : options.update_at;
   *key = std::move(out);
@@ -287,7 +288,7 @@ Status Column::Encode(const Context& ctx, const PlainValue& plain, const WriteOp
   if (spec_.s3) {
     S3Upload up;
     up.bucket = spec_.s3->bucket;
-    s = ObjectKey(*spec_.s3, ctx, serialized, body, &up.key, &up.metadata, options);
+    s = ObjectKey(*spec_.s3, ctx, serialized, body, &up.key, &up.body_md5, &up.metadata, options);
     if (!s.ok()) return s.WithContext(ctx.Describe());
     up.uri = MakeS3Uri(up.bucket, up.key);
     up.body = std::move(body);

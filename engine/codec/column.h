@@ -84,6 +84,10 @@ struct S3Upload {
   std::string key;
   std::string uri;  // "s3://bucket/key"
   std::string body;
+  // The MD5 of `body` (16 raw bytes) when the object's key needed it (the
+  // large-attribute layout's md5= segment); the upload reuses it for
+  // Content-MD5 and the ETag check instead of hashing the body again.
+  std::string body_md5;
   s3::Metadata metadata;
 };
 

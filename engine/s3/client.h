@@ -103,8 +103,13 @@ struct PutObjectRequest {
   // Content-MD5: S3 rejects the upload if the bytes it received differ.
   bool content_md5 = true;
   // x-amz-checksum-sha256: S3 verifies and stores it, and returns it on later
-  // GETs, where GetObject verifies it against the bytes received.
+  // GETs, where GetObject verifies it against the bytes received. The same
+  // digest signs the payload (x-amz-content-sha256): the body is hashed once.
   bool checksum_sha256 = true;
+  // The MD5 of `body` (16 raw bytes) when the caller computed it already
+  // (codec::S3Upload::body_md5); empty: computed here. It must be the body's:
+  // S3 refuses the upload (Content-MD5) and the ETag check fails otherwise.
+  std::string body_md5;
 };
 
 struct PutObjectResult {
@@ -155,7 +160,8 @@ class S3Client {
   using GetCallback = std::function<void(Status, std::string body, ObjectInfo info)>;
   using PutCallback = std::function<void(Status, PutObjectResult)>;
   void StartGetObject(const GetObjectRequest& request, GetCallback done);
-  void StartPutObject(const PutObjectRequest& request, PutCallback done);
+  // (Taken by value: a request moved in hands its body on without a copy.)
+  void StartPutObject(PutObjectRequest request, PutCallback done);
 
   // The object's size, ETag and metadata. NotFound when it does not exist
   // (S3 answers a HEAD with a bare 404, so a missing bucket is NotFound too).
@@ -211,10 +217,10 @@ class S3Client {
   Status Call(const aws::ServiceRequest& request, aws::HttpResponse* response);
   // Call() without waiting.
   void StartCall(aws::ServiceRequest request, aws::AwsClient::Callback done);
-  // The requests GetObject and PutObject send (`md5`: of the body sent).
+  // The requests GetObject and PutObject send (`md5`: of the body sent;
+  // the body is moved from `request` into `req`).
   Status GetRequest(const GetObjectRequest& request, aws::ServiceRequest* req) const;
-  Status PutRequest(const PutObjectRequest& request, aws::ServiceRequest* req,
-                    std::string* md5) const;
+  Status PutRequest(PutObjectRequest* request, aws::ServiceRequest* req, std::string* md5) const;
 
   std::unique_ptr<aws::AwsClient> aws_;
   AddressingStyle addressing_;
