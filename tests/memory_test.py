@@ -43,7 +43,7 @@ COPY_BOUND = 2 * MIB
 # S3: OBJECTS objects of OBJECT_BYTES (random, so incompressible).
 OBJECTS = 320
 OBJECT_BYTES = 128 << 10
-S3_PARALLEL = 16  # .s3parallel's default: the read-ahead's rows
+S3_PARALLEL = 16  # .s3parallel here: the read-ahead's rows
 S3_CACHE_BOUND = 4 * MIB
 # One read-ahead window: each row's object body as fetched and its decoded
 # value, and the copy SQLite makes of the row it reads.

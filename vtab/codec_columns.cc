@@ -286,6 +286,7 @@ struct CursorCodecs::Shared {
   bool open = true;  // false once the cursor is gone: nothing is counted after
   Stats* stats = nullptr;
   size_t in_flight = 0;  // GETs started and not answered
+  size_t held = 0;       // bytes of bodies and values answered and not yet read
 };
 
 // One row's value of an S3 column, from the start of its GET until SQLite
@@ -303,6 +304,7 @@ struct CursorCodecs::Value {
   bool decoded = false;  // result holds the value, else the GET's status
   std::shared_ptr<const std::string> body;
   codec::DecodeResult result;
+  size_t held = 0;  // what this value adds to Shared::held
 };
 
 CursorCodecs::~CursorCodecs() { Reset(); }
@@ -392,6 +394,8 @@ Status CursorCodecs::Start(const Source& source, const std::shared_ptr<const cod
         v->decoded = decoded;
         v->body = std::move(f.body);
         v->done = true;
+        v->held = (v->body ? v->body->size() : 0) + v->result.value.data.size();
+        shared->held += v->held;
         --shared->in_flight;
         if (from_s3 && shared->open && shared->stats && v->body) {
           shared->stats->s3_bytes += v->body->size();
@@ -422,6 +426,11 @@ Status CursorCodecs::Fill(const Source& source, const std::shared_ptr<const code
   size_t window = std::min(source.session->concurrency(), std::max(kFirstWindowRows, 2 * r->read));
   if (at.rows_allowed >= 0) window = std::min(window, static_cast<size_t>(at.rows_allowed));
   while (r->slots.size() < std::max<size_t>(window, 1)) {
+    if (!r->slots.empty()) {
+      // Large objects: the bytes answered and not read bound the window too.
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      if (shared_->held >= kWindowBytes) break;
+    }
     const dynamodb::ItemPage* page = nullptr;
     if (r->next_page == at.page_number) {
       page = at.page;
@@ -484,12 +493,19 @@ Status CursorCodecs::Result(sqlite3_context* ctx, const Source& source, int col,
   auto before = [&at](const Slot& slot) {
     return slot.page < at.page_number || (slot.page == at.page_number && slot.row < at.row);
   };
+  auto drop = [this](const Slot& slot) {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->held -= slot.value->held;
+    slot.value->held = 0;
+  };
   while (!r.slots.empty() && before(r.slots.front())) {
+    drop(r.slots.front());
     r.slots.pop_front();
     ++r.read;
   }
   if (r.slots.empty() || r.slots.front().page != at.page_number || r.slots.front().row != at.row) {
     // The first row read, or the cursor moved past the window: start here.
+    for (const Slot& slot : r.slots) drop(slot);
     r.slots.clear();
     r.next_page = at.page_number;
     r.next_row = at.row;

@@ -50,7 +50,8 @@ class CodecSession {
  public:
   // Bytes of S3 object bodies each resolver keeps for repeats.
   static constexpr size_t kCacheBytes = 64ull << 20;
-  static constexpr size_t kDefaultConcurrency = 16;
+  // From a sweep of 4 to 64 with bench/codec_run.sh (README "Speed").
+  static constexpr size_t kDefaultConcurrency = 64;
   static constexpr size_t kMaxConcurrency = 256;
 
   CodecSession();
@@ -212,9 +213,11 @@ struct CursorPosition {
 // SQLite's thread when it asks.
 //
 // Memory: per S3 column read, at most `.s3parallel` rows' bodies and
-// decoded values (each decoded value at most `.maxvalue`): with the default
-// 16 and 64 KB pages gzip'd to 21 KB, about 1.4 MB; plus at most
-// kPagesAhead DynamoDB pages (1 MB each) taken early. A statement that stops
+// decoded values, and no row is started while those answered and not yet
+// read hold kWindowBytes or more: at most kWindowBytes plus `.s3parallel`
+// rows' (each decoded value at most `.maxvalue`). With the default 64 and
+// 64 KB pages gzip'd to 21 KB, about 5.5 MB. Plus at most kPagesAhead
+// DynamoDB pages (1 MB each) taken early. A statement that stops
 // (LIMIT, an error, Ctrl-C) drops its window at once: GETs still in flight
 // end on their own (Ctrl-C cancels them) and their bodies go to the cache.
 class CursorCodecs {
@@ -222,6 +225,7 @@ class CursorCodecs {
   static constexpr size_t kFirstWindowRows = 4;
   static constexpr size_t kPagesAhead = 2;
   static constexpr size_t kLoopDecodeBytes = 1u << 20;
+  static constexpr size_t kWindowBytes = 32u << 20;
 
   CursorCodecs() = default;
   ~CursorCodecs();
