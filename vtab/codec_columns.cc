@@ -372,9 +372,10 @@ Status CursorCodecs::Start(const Source& source, const std::shared_ptr<const cod
   // may need the network (a KMS call must not block the loop) and a large
   // object would hold every other transfer: those decode on SQLite's thread.
   bool decode_on_loop = column->chain().KeyReferences().empty();
+  uint64_t in_flight = 0;  // with this one, as it is sent
   {
     std::lock_guard<std::mutex> lock(shared->mu);
-    ++shared->in_flight;
+    in_flight = ++shared->in_flight;
   }
   codec::S3Resolver* resolver = source.session->Resolver(source.connection);
   bool sent =
@@ -409,11 +410,6 @@ Status CursorCodecs::Start(const Source& source, const std::shared_ptr<const cod
       return Status::OK();
     }
     ++stats->s3_gets;
-    uint64_t in_flight = 0;
-    {
-      std::lock_guard<std::mutex> lock(shared->mu);
-      in_flight = shared->in_flight;
-    }
     uint64_t seen = stats->s3_in_flight_max.load();
     while (in_flight > seen && !stats->s3_in_flight_max.compare_exchange_weak(seen, in_flight)) {
     }
