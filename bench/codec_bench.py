@@ -3,7 +3,7 @@
 
     codec_bench.py --dynamodb URL --ddbsql PATH [--s3 URL] [--items N]
                    [--rss-items M] [--html-bytes B] [--reps R]
-                   [--latency-ms L[,L...]] [--out FILE]
+                   [--latency-ms L[,L...]] [--s3parallel N[,N...]] [--out FILE]
 
 bench/codec_run.sh is the entry point (it starts a private DynamoDB Local and
 builds the rig; S3 is the rig's in-memory server, build/bench/ddbsql_s3_server,
@@ -24,7 +24,9 @@ The `sum` measure runs at every latency of --latency-ms (default "0,10":
 loopback, then 10 ms per request): at L > 0 the rig's proxy
 (build/bench/ddbsql_latency_proxy) stands in front of DynamoDB and S3 and
 holds every request of both sides L ms, as a region's network would (the
-`rss` run reads directly). The machine's load average is printed.
+`rss` run reads directly). With --s3parallel (a sweep), ddbsql runs once per
+value (`-cmd ".s3parallel N"`) beside each run of the peer, interleaved, and
+each value gets its row. The machine's load average is printed.
 
 Credentials are a fresh random access key id, so runs never see each other.
 """
@@ -75,6 +77,17 @@ def peer(args):
     print(total)
 
 
+def parallel_list(text):
+    """--s3parallel: a comma-separated list of values from 1 to 256."""
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or any(v < 1 or v > 256 for v in values):
+        raise argparse.ArgumentTypeError(f"not a list of .s3parallel values (1 to 256): {text}")
+    return values
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dynamodb", required=True)
@@ -86,6 +99,8 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--latency-ms", type=bench.latencies, default=[0, 10],
                         help="comma-separated delays per request, both sides (0: loopback)")
+    parser.add_argument("--s3parallel", type=parallel_list, default=[],
+                        help="comma-separated .s3parallel values for ddbsql (a sweep)")
     parser.add_argument("--out")
     parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--table", help=argparse.SUPPRESS)
@@ -126,9 +141,15 @@ def main():
                    AWS_ENDPOINT_URL_S3=urls["s3"])
         peer_cmd = [sys.executable, os.path.abspath(__file__), "--peer", "--dynamodb",
                     urls["dynamodb"], "--s3", urls["s3"], "--table", "small"]
-        runs = {"ddbsql": [], "peer": []}
+        variants = [("ddbsql", ddbsql + [sql.format("small")], None)]
+        if args.s3parallel:
+            variants = [(f"ddbsql .s3parallel {n}",
+                         ddbsql[:-1] + ["-cmd", f".s3parallel {n}", "-c", sql.format("small")], n)
+                        for n in args.s3parallel]
+        variants.append(("peer", peer_cmd, None))
+        runs = {name: [] for name, _, _ in variants}
         for rep in range(args.reps + 1):  # the first pass warms up, untimed
-            for name, cmd in (("ddbsql", ddbsql + [sql.format("small")]), ("peer", peer_cmd)):
+            for name, cmd, _ in variants:
                 r = bench.run_measured(cmd, timeout=1800, env=env)
                 bench.check(r, name)
                 if int(r["stdout"].strip()) != total:
@@ -136,10 +157,12 @@ def main():
                 if rep > 0:
                     runs[name].append(r)
         small = {k: bench.summarize(v) for k, v in runs.items()}
-        by_latency.append({"latency_ms": latency, "sum": small,
-                           "speedup": small["peer"]["seconds"] / small["ddbsql"]["seconds"]})
-        print(f"latency {latency} ms: ddbsql {small['ddbsql']['seconds']:.2f} s, peer "
-              f"{small['peer']['seconds']:.2f} s", file=sys.stderr)
+        for name, _, n in variants[:-1]:
+            by_latency.append({"latency_ms": latency, "s3parallel": n,
+                               "sum": {"ddbsql": small[name], "peer": small["peer"]},
+                               "speedup": small["peer"]["seconds"] / small[name]["seconds"]})
+            print(f"latency {latency} ms: {name} {small[name]['seconds']:.2f} s, peer "
+                  f"{small['peer']['seconds']:.2f} s", file=sys.stderr)
 
     result = {"items": args.items, "html_bytes": args.html_bytes, "by_latency": by_latency}
     if args.rss_items > 0:
@@ -161,19 +184,21 @@ def main():
         "CPU is user+sys of the ddbsql process / of the Python peer (boto3 Scan, then get_object"
         " + gunzip item by item)",
         "",
-        "| measure | latency | ddbsql wall | ddbsql CPU | ddbsql RSS | peer wall | peer CPU "
-        "| ratio |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| measure | latency | .s3parallel | ddbsql wall | ddbsql CPU | ddbsql RSS | peer wall "
+        "| peer CPU | ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in by_latency:
         mine, peer_run = row["sum"]["ddbsql"], row["sum"]["peer"]
+        parallel = row["s3parallel"] if row["s3parallel"] is not None else "default"
         lines.append(f"| SELECT sum(length(html)), {args.items:,} items | {row['latency_ms']} ms | "
-                     f"{mine['seconds']:.2f} s | {mine['cpu_seconds']:.2f} s | "
+                     f"{parallel} | {mine['seconds']:.2f} s | {mine['cpu_seconds']:.2f} s | "
                      f"{mine['peak_rss_mb']:.0f} MB | {peer_run['seconds']:.2f} s | "
                      f"{peer_run['cpu_seconds']:.2f} s | {row['speedup']:.1f}x |")
     if "rss" in result:
-        lines.append(f"| the same, {args.rss_items:,} items | 0 ms | {result['rss']['seconds']:.1f}"
-                     f" s | | {result['rss']['peak_rss_mb']:.0f} MB | | | |")
+        lines.append(f"| the same, {args.rss_items:,} items | 0 ms | default | "
+                     f"{result['rss']['seconds']:.1f} s | | {result['rss']['peak_rss_mb']:.0f} MB "
+                     f"| | | |")
     print("\n".join(lines))
     if args.out:
         with open(args.out, "w") as f:

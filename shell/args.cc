@@ -218,7 +218,7 @@ Connection:
                         $XDG_STATE_HOME/ddbsql/ledger.db)
   --catalog FILE        codec column declarations (default: $DDBSQL_CATALOG,
                         else $XDG_CONFIG_HOME/ddbsql/catalog.json)
-  --s3-parallel N       S3 objects of codec columns fetched at once (default 16)
+  --s3-parallel N       S3 objects of codec columns fetched at once (default 64)
 
 Input:
   -c, --command SQL     run SQL (may repeat), then exit

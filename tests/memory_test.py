@@ -12,8 +12,8 @@ reading tables of DynamoDB Local and objects of moto's S3.
     more than its bound: reading 40 MB of objects grows memory by all of
     them under the default bound, and by about the bound, the read-ahead
     window and the GETs in flight under DDBSQL_TEST_S3_CACHE_BYTES=4 MiB.
-  - The read-ahead of an S3 column (CodecSession::kWindowRows rows decoded
-    together, at most .s3parallel GETs in flight) holds one window's values,
+  - The read-ahead of an S3 column (a sliding window of at most .s3parallel
+    rows started and not yet read, CursorCodecs) holds one window's values,
     not a page's (the page of 320 short items is one DynamoDB page), with
     the cache out of the way (DDBSQL_TEST_S3_CACHE_BYTES=1).
 
@@ -43,12 +43,11 @@ COPY_BOUND = 2 * MIB
 # S3: OBJECTS objects of OBJECT_BYTES (random, so incompressible).
 OBJECTS = 320
 OBJECT_BYTES = 128 << 10
-WINDOW_ROWS = 64  # CodecSession::kWindowRows
-S3_PARALLEL = 16
+S3_PARALLEL = 16  # .s3parallel here: the read-ahead's rows
 S3_CACHE_BOUND = 4 * MIB
-# One read-ahead window: its objects' bodies as fetched and their decoded
-# values (two copies of each, at most), and the next GETs in flight.
-WINDOW_BYTES = 2 * WINDOW_ROWS * OBJECT_BYTES + S3_PARALLEL * OBJECT_BYTES
+# One read-ahead window: each row's object body as fetched and its decoded
+# value, and the copy SQLite makes of the row it reads.
+WINDOW_BYTES = 2 * S3_PARALLEL * OBJECT_BYTES + OBJECT_BYTES
 # What the allocator and SQLite may add on top of a bound.
 MARGIN = 8 * MIB
 # The page decoder's working memory for one 1 MB page (simdjson On-Demand).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 
@@ -26,56 +27,6 @@ Status CatalogArgumentEncryption(const std::string& table) {
                                  ": item_encryption is read from the session's catalog "
                                  "(--catalog or DDBSQL_CATALOG), not from catalog=");
 }
-
-// Counts what a resolver did for one batch into the statement's Stats.
-class CountingFetcher : public codec::BatchFetcher {
- public:
-  CountingFetcher(codec::S3Resolver* resolver, Stats* stats,
-                  const CursorCodecs::Source* source = nullptr)
-      : resolver_(resolver), stats_(stats), source_(source) {}
-  void Fetch(const std::vector<std::string>& uris,
-             std::vector<codec::FetchResult>* results) override {
-    // Objects of the open transaction's pending writes are served from
-    // memory: they reach S3 only at COMMIT.
-    std::vector<std::string> rest;
-    std::vector<size_t> rest_at;
-    results->assign(uris.size(), codec::FetchResult());
-    for (size_t i = 0; i < uris.size(); ++i) {
-      std::shared_ptr<const std::string> body;
-      if (source_ && source_->pending_object) body = source_->pending_object(uris[i]);
-      if (body) {
-        (*results)[i].body = std::move(body);
-      } else {
-        rest.push_back(uris[i]);
-        rest_at.push_back(i);
-      }
-    }
-    if (rest.empty()) return;
-    codec::S3Stats before = resolver_->stats();
-    std::vector<codec::FetchResult> fetched;
-    resolver_->Fetch(rest, &fetched);
-    codec::S3Stats after = resolver_->stats();
-    for (size_t k = 0; k < rest_at.size() && k < fetched.size(); ++k) {
-      (*results)[rest_at[k]] = std::move(fetched[k]);
-    }
-    if (stats_) {
-      stats_->s3_gets += after.gets - before.gets;
-      stats_->s3_bytes += after.bytes - before.bytes;
-      stats_->s3_cache_hits += after.cache_hits - before.cache_hits;
-      // The resolver keeps its window full: a batch of N GETs has
-      // min(N, window) in flight at its start.
-      uint64_t in_flight = std::min<uint64_t>(after.gets - before.gets, resolver_->concurrency());
-      uint64_t seen = stats_->s3_in_flight_max.load();
-      while (in_flight > seen && !stats_->s3_in_flight_max.compare_exchange_weak(seen, in_flight)) {
-      }
-    }
-  }
-
- private:
-  codec::S3Resolver* resolver_;
-  Stats* stats_;
-  const CursorCodecs::Source* source_;
-};
 
 // Attribute `name` of row `row` of `page`.
 Status PageAttribute(const dynamodb::ItemPage& page, size_t row, const std::string& name,
@@ -327,62 +278,275 @@ Status TableCodecs::CheckKey(int col, const std::vector<dynamodb::Item>& items,
 // ---------------------------------------------------------------------------
 // CursorCodecs
 
+// What the GETs of a cursor's read-ahead share with it: their callbacks may
+// run after the cursor has gone.
+struct CursorCodecs::Shared {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = true;  // false once the cursor is gone: nothing is counted after
+  Stats* stats = nullptr;
+  size_t in_flight = 0;  // GETs started and not answered
+  size_t held = 0;       // bytes of bodies and values answered and not yet read
+};
+
+// One row's value of an S3 column, from the start of its GET until SQLite
+// has read it.
+struct CursorCodecs::Value {
+  std::shared_ptr<const codec::Column> column;
+  codec::Context context;
+  AttributeValue stored;
+  std::string uri;
+  // An earlier row of the window with the same object: its GET serves both.
+  std::shared_ptr<Value> same_as;
+  // Set under Shared::mu when the GET ends (at once for a NULL, a bad
+  // stored value, a cache hit or a pending write's object).
+  bool done = false;
+  bool decoded = false;  // result holds the value, else the GET's status
+  std::shared_ptr<const std::string> body;
+  codec::DecodeResult result;
+  size_t held = 0;  // what this value adds to Shared::held
+};
+
+CursorCodecs::~CursorCodecs() { Reset(); }
+
+void CursorCodecs::Reset() {
+  readers_.clear();
+  plain_.clear();
+  if (shared_) {
+    // GETs in flight keep `shared_` alive and end on their own; they no
+    // longer count in this cursor's statement.
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->open = false;
+  }
+  shared_.reset();
+}
+
+Status CursorCodecs::Start(const Source& source, const std::shared_ptr<const codec::Column>& column,
+                           const dynamodb::ItemPage& page, uint64_t page_number, size_t row,
+                           Reader* r) {
+  auto v = std::make_shared<Value>();
+  v->column = column;
+  codec::Context& cx = v->context;
+  cx.table = source.codecs->table();
+  cx.attribute = column->name();
+  cx.max_decoded_bytes = source.session->max_decoded_bytes();
+  for (const auto& key : source.keys) {
+    codec::KeyAttribute ka;
+    ka.name = key;
+    bool found = false;
+    Status s = PageAttribute(page, row, key, &ka.value, &found);
+    if (!s.ok()) return s;
+    if (found) cx.key.push_back(std::move(ka));
+  }
+  r->slots.push_back(Slot{page_number, row, v});
+  bool found = false;
+  Status s = PageAttribute(page, row, column->name(), &v->stored, &found);
+  if (!s.ok()) return WithContext(s, cx);
+  std::string& uri = v->uri;
+  if (found && v->stored.type() != AttributeValue::Type::kNull) {
+    v->result.status = column->ObjectUri(cx, v->stored, &uri);
+  }
+  if (uri.empty()) {  // NULL, or the stored value's error
+    v->done = v->decoded = true;
+    return Status::OK();
+  }
+  for (size_t k = 0; k + 1 < r->slots.size(); ++k) {
+    const std::shared_ptr<Value>& earlier = r->slots[k].value;
+    if (!earlier->same_as && earlier->uri == uri) {
+      v->same_as = earlier;
+      v->done = true;
+      return Status::OK();
+    }
+  }
+  if (source.pending_object) {
+    // Objects of the open transaction's pending writes are served from
+    // memory: they reach S3 only at COMMIT.
+    if (std::shared_ptr<const std::string> body = source.pending_object(uri)) {
+      v->body = std::move(body);
+      v->done = true;
+      return Status::OK();
+    }
+  }
+  std::shared_ptr<Shared> shared = shared_;
+  // Decoding on the loop's thread overlaps it with SQLite's work; a key
+  // may need the network (a KMS call must not block the loop) and a large
+  // object would hold every other transfer: those decode on SQLite's thread.
+  bool decode_on_loop = column->chain().KeyReferences().empty();
+  uint64_t in_flight = 0;  // with this one, as it is sent
+  {
+    std::lock_guard<std::mutex> lock(shared->mu);
+    in_flight = ++shared->in_flight;
+  }
+  codec::S3Resolver* resolver = source.session->Resolver(source.connection);
+  bool sent =
+      resolver->StartFetch(uri, [shared, v, decode_on_loop](codec::FetchResult f, bool from_s3) {
+        codec::DecodeResult result;
+        bool decoded = false;
+        if (f.status.ok() && f.body && decode_on_loop && f.body->size() <= kLoopDecodeBytes) {
+          result.status = v->column->Decode(v->context, v->stored, *f.body, &result.value);
+          decoded = true;
+        }
+        std::lock_guard<std::mutex> lock(shared->mu);
+        if (decoded) {
+          v->result = std::move(result);
+        } else {
+          v->result.status = std::move(f.status);
+        }
+        v->decoded = decoded;
+        v->body = std::move(f.body);
+        v->done = true;
+        v->held = (v->body ? v->body->size() : 0) + v->result.value.data.size();
+        shared->held += v->held;
+        --shared->in_flight;
+        if (from_s3 && shared->open && shared->stats && v->body) {
+          shared->stats->s3_bytes += v->body->size();
+        }
+        shared->cv.notify_all();
+      });
+  if (Stats* stats = source.stats) {
+    if (!sent) {
+      // Answered at once: from the cache (or a malformed URI, an error).
+      if (v->body) ++stats->s3_cache_hits;
+      return Status::OK();
+    }
+    ++stats->s3_gets;
+    uint64_t seen = stats->s3_in_flight_max.load();
+    while (in_flight > seen && !stats->s3_in_flight_max.compare_exchange_weak(seen, in_flight)) {
+    }
+  }
+  return Status::OK();
+}
+
+Status CursorCodecs::Fill(const Source& source, const std::shared_ptr<const codec::Column>& column,
+                          Reader* r, const CursorPosition& at) {
+  size_t window = std::min(source.session->concurrency(), std::max(kFirstWindowRows, 2 * r->read));
+  if (at.rows_allowed >= 0) window = std::min(window, static_cast<size_t>(at.rows_allowed));
+  while (r->slots.size() < std::max<size_t>(window, 1)) {
+    if (!r->slots.empty()) {
+      // Large objects: the bytes answered and not read bound the window too.
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      if (shared_->held >= kWindowBytes) break;
+    }
+    const dynamodb::ItemPage* page = nullptr;
+    if (r->next_page == at.page_number) {
+      page = at.page;
+    } else if (r->next_page <= at.page_number + kPagesAhead && at.page_after) {
+      page = at.page_after(r->next_page);
+    }
+    if (page == nullptr) break;  // the next page has not arrived (or there is none)
+    if (r->next_row >= page->items.size() + page->item_texts.size()) {
+      ++r->next_page;
+      r->next_row = 0;
+      continue;
+    }
+    Status s = Start(source, column, *page, r->next_page, r->next_row, r);
+    if (!s.ok()) return s;
+    ++r->next_row;
+  }
+  return Status::OK();
+}
+
 Status CursorCodecs::Result(sqlite3_context* ctx, const Source& source, int col,
-                            const dynamodb::ItemPage& page, size_t row) {
+                            const CursorPosition& at) {
   const codec::Column* c = source.codecs->At(col);
-  Window& w = windows_[col];
-  if (row < w.first || row >= w.first + w.values.size()) {
-    size_t rows = page.items.size() + page.item_texts.size();
-    // An S3 column's window starts small (a LIMIT 1 costs a few GETs, not
-    // a page's worth) and doubles up to kWindowRows.
-    size_t n = c->s3() ? std::min(s3_window_, rows - row) : 1;
-    if (c->s3()) s3_window_ = std::min(2 * s3_window_, CodecSession::kWindowRows);
-    w.first = row;
-    w.contexts.assign(n, codec::Context());
-    w.values.clear();
-    std::vector<AttributeValue> stored(n);
-    std::vector<codec::DecodeRequest> requests(n);
-    for (size_t k = 0; k < n; ++k) {
-      codec::Context& cx = w.contexts[k];
-      cx.table = source.codecs->table();
-      cx.attribute = c->name();
-      cx.max_decoded_bytes = source.session->max_decoded_bytes();
+  if (!c->s3()) {
+    Plain& p = plain_[col];
+    if (p.page != at.page_number || p.row != at.row) {
+      p.page = UINT64_MAX;
+      p.context = codec::Context();
+      p.context.table = source.codecs->table();
+      p.context.attribute = c->name();
+      p.context.max_decoded_bytes = source.session->max_decoded_bytes();
       for (const auto& key : source.keys) {
         codec::KeyAttribute ka;
         ka.name = key;
         bool found = false;
-        Status s = PageAttribute(page, row + k, key, &ka.value, &found);
+        Status s = PageAttribute(*at.page, at.row, key, &ka.value, &found);
         if (!s.ok()) return s;
-        if (found) cx.key.push_back(std::move(ka));
+        if (found) p.context.key.push_back(std::move(ka));
       }
+      AttributeValue stored;
       bool found = false;
-      Status s = PageAttribute(page, row + k, c->name(), &stored[k], &found);
-      if (!s.ok()) return WithContext(s, cx);
-      requests[k].context = &cx;
-      requests[k].stored = found ? &stored[k] : nullptr;
+      Status s = PageAttribute(*at.page, at.row, c->name(), &stored, &found);
+      if (!s.ok()) return WithContext(s, p.context);
+      p.value = codec::DecodeResult();
+      if (found) p.value.status = c->Decode(p.context, stored, {}, &p.value.value);
+      p.page = at.page_number;
+      p.row = at.row;
     }
-    std::unique_ptr<CountingFetcher> fetcher;
-    if (c->s3()) {
-      fetcher = std::make_unique<CountingFetcher>(source.session->Resolver(source.connection),
-                                                  source.stats, &source);
-    }
-    codec::DecodeBatch(*c, requests, fetcher.get(), &w.values);
+    if (!p.value.status.ok()) return WithContext(p.value.status, p.context);
+    ResultPlain(ctx, p.value.value);
+    return Status::OK();
   }
-  size_t k = row - w.first;
-  const codec::DecodeResult& r = w.values[k];
-  if (!r.status.ok()) {
-    if (r.status.IsNotFound() && c->s3() && source.session->s3missing() == S3Missing::kNull) {
+
+  if (!shared_) {
+    shared_ = std::make_shared<Shared>();
+    shared_->stats = source.stats;
+  }
+  Reader& r = readers_[col];
+  // Rows SQLite did not ask this column for (a WHERE on another column
+  // rejected them) leave the window.
+  auto before = [&at](const Slot& slot) {
+    return slot.page < at.page_number || (slot.page == at.page_number && slot.row < at.row);
+  };
+  auto drop = [this](const Slot& slot) {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->held -= slot.value->held;
+    slot.value->held = 0;
+  };
+  while (!r.slots.empty() && before(r.slots.front())) {
+    drop(r.slots.front());
+    r.slots.pop_front();
+    ++r.read;
+  }
+  if (r.slots.empty() || r.slots.front().page != at.page_number || r.slots.front().row != at.row) {
+    // The first row read, or the cursor moved past the window: start here.
+    for (const Slot& slot : r.slots) drop(slot);
+    r.slots.clear();
+    r.next_page = at.page_number;
+    r.next_row = at.row;
+  }
+  Status s = Fill(source, source.codecs->Shared(col), &r, at);
+  if (!s.ok()) return s;
+  Value& v = *r.slots.front().value;
+  {
+    std::unique_lock<std::mutex> lock(shared_->mu);
+    Value* source_value = v.same_as ? v.same_as.get() : &v;
+    shared_->cv.wait(lock, [source_value] { return source_value->done; });
+    if (v.same_as && !v.decoded) {
+      // The same object as an earlier row: its value, unless decoding it
+      // failed (then decoded again, for this row's key in the message).
+      const Value& first = *v.same_as;
+      v.body = first.body;
+      if (first.decoded && first.result.status.ok()) {
+        v.result = first.result;
+        v.decoded = true;
+      } else if (!first.body) {
+        v.result.status = first.result.status;  // the GET's error
+      }
+      v.same_as.reset();
+    }
+  }
+  if (!v.decoded && v.result.status.ok()) {
+    // Not decoded on the loop's thread: a key, a large object, a cache hit.
+    std::string_view body = v.body ? std::string_view(*v.body) : std::string_view();
+    v.result.status = c->Decode(v.context, v.stored, body, &v.result.value);
+    v.decoded = true;
+  }
+  const codec::DecodeResult& result = v.result;
+  if (!result.status.ok()) {
+    if (result.status.IsNotFound() && source.session->s3missing() == S3Missing::kNull) {
       source.session->CountMissingAsNull();
       sqlite3_result_null(ctx);
       return Status::OK();
     }
-    if (r.status.IsNotFound() && c->s3()) {
-      return WithContext(r.status, w.contexts[k])
+    if (result.status.IsNotFound()) {
+      return WithContext(result.status, v.context)
           .WithNote(".s3missing null reads missing S3 objects as NULL");
     }
-    return WithContext(r.status, w.contexts[k]);
+    return WithContext(result.status, v.context);
   }
-  ResultPlain(ctx, r.value);
+  ResultPlain(ctx, result.value);
   return Status::OK();
 }
 

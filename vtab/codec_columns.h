@@ -10,20 +10,21 @@
 //                  their SQL types, and the literals of pushed-down equality
 //                  encoded as DynamoDB stores them.
 //   CursorCodecs   one per cursor: decodes a codec column only when SQLite
-//                  asks for it (xColumn), a window of the page's rows at a
-//                  time, so that the S3 objects of those rows are fetched
-//                  together (at most the concurrency bound in flight) while
-//                  the next DynamoDB page is already being requested.
+//                  asks for it (xColumn); an S3 column reads ahead from
+//                  there, a sliding window of up to the concurrency bound of
+//                  GETs in flight, across DynamoDB pages.
 //
-// Memory: a cursor holds the decoded values of one window (at most
-// kWindowRows rows of each codec column the statement reads); the
-// resolvers' caches hold at most kCacheBytes each. Neither grows with the
-// table.
+// Memory: a cursor holds the bodies and decoded values of its windows (at
+// most the concurrency bound of rows per S3 column the statement reads, see
+// CursorCodecs); the resolvers' caches hold at most kCacheBytes each.
+// Neither grows with the table.
 #pragma once
 
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -47,11 +48,10 @@ enum class S3Missing { kError, kNull };
 
 class CodecSession {
  public:
-  // Rows of a page decoded (and their S3 objects fetched) together.
-  static constexpr size_t kWindowRows = 64;
   // Bytes of S3 object bodies each resolver keeps for repeats.
   static constexpr size_t kCacheBytes = 64ull << 20;
-  static constexpr size_t kDefaultConcurrency = 16;
+  // From a sweep of 4 to 64 with bench/codec_run.sh (README "Speed").
+  static constexpr size_t kDefaultConcurrency = 64;
   static constexpr size_t kMaxConcurrency = 256;
 
   CodecSession();
@@ -142,6 +142,10 @@ class TableCodecs {
     return col >= 0 && static_cast<size_t>(col) < by_column_.size() ? by_column_[col].get()
                                                                     : nullptr;
   }
+  // The same, shared: GETs of a read-ahead may outlive the table.
+  std::shared_ptr<const codec::Column> Shared(int col) const {
+    return col >= 0 && static_cast<size_t>(col) < by_column_.size() ? by_column_[col] : nullptr;
+  }
   bool empty() const;
 
   // True when SQLite's constraint `op` on column `col` may be given to the
@@ -180,11 +184,53 @@ class TableCodecs {
   std::vector<std::shared_ptr<const codec::Column>> by_column_;
 };
 
+// Where a cursor stands, for the read-ahead of its S3 columns: its page
+// (pages are numbered in the order the cursor reads them), the row, the
+// rows a pushed LIMIT still allows, and the pages after it that have
+// already arrived.
+struct CursorPosition {
+  const dynamodb::ItemPage* page = nullptr;
+  uint64_t page_number = 0;
+  size_t row = 0;
+  int64_t rows_allowed = -1;  // from this row on, this one included; -1: no limit
+  // The page numbered `number` (> page_number) if it has arrived, taken
+  // from the page source without waiting; null otherwise. May be empty.
+  std::function<const dynamodb::ItemPage*(uint64_t number)> page_after;
+};
+
 // The decoding state of one cursor.
+//
+// A column without S3 is decoded for the row SQLite asks for. An S3 column
+// reads ahead from the first row SQLite asks it for: a sliding window of
+// the rows that follow, each row's GET started as soon as a slot is free,
+// at most `.s3parallel` rows started and not yet read by SQLite, across
+// page boundaries (the next pages the page source has already fetched are
+// taken early, at most kPagesAhead of them). The window starts at 4 rows
+// and doubles as SQLite reads them (a LIMIT 1 costs a few GETs), and never
+// passes a pushed LIMIT. An object is decoded when its GET ends, on the S3
+// client's loop thread, when the column's chain needs no key (a key may
+// need the network) and the object is at most kLoopDecodeBytes; else on
+// SQLite's thread when it asks.
+//
+// Memory: per S3 column read, at most `.s3parallel` rows' bodies and
+// decoded values, and no row is started while those answered and not yet
+// read hold kWindowBytes or more: at most kWindowBytes plus `.s3parallel`
+// rows' (each decoded value at most `.maxvalue`). With the default 64 and
+// 64 KB pages gzip'd to 21 KB, about 5.5 MB. Plus at most kPagesAhead
+// DynamoDB pages (1 MB each) taken early. A statement that stops
+// (LIMIT, an error, Ctrl-C) drops its window at once: GETs still in flight
+// end on their own (Ctrl-C cancels them) and their bodies go to the cache.
 class CursorCodecs {
  public:
-  // Forgets the decoded values: the cursor moved to another page.
-  void NewPage() { windows_.clear(); }
+  static constexpr size_t kFirstWindowRows = 4;
+  static constexpr size_t kPagesAhead = 2;
+  static constexpr size_t kLoopDecodeBytes = 1u << 20;
+  static constexpr size_t kWindowBytes = 32u << 20;
+
+  CursorCodecs() = default;
+  ~CursorCodecs();
+  CursorCodecs(const CursorCodecs&) = delete;
+  CursorCodecs& operator=(const CursorCodecs&) = delete;
 
   // Where a cursor's values come from and what they cost.
   struct Source {
@@ -198,22 +244,44 @@ class CursorCodecs {
     std::function<std::shared_ptr<const std::string>(const std::string& uri)> pending_object;
   };
 
-  // Sets `ctx` to the decoded value of codec column `col` at row `row` of
-  // `page`. Decodes that row and, for an S3 column, the next ones together
-  // (4 rows the first time, twice as many each time after, up to
-  // kWindowRows) when `row` is not decoded yet. Errors name the
-  // table, the item's key and the column.
-  Status Result(sqlite3_context* ctx, const Source& source, int col, const dynamodb::ItemPage& page,
-                size_t row);
+  // Sets `ctx` to the decoded value of codec column `col` at the cursor's
+  // position `at`, starting the read-ahead of an S3 column. Errors name the
+  // table, the item's key and the column (and an object's s3 URI).
+  Status Result(sqlite3_context* ctx, const Source& source, int col, const CursorPosition& at);
+
+  // Drops every window (the cursor starts another scan).
+  void Reset();
 
  private:
-  struct Window {
-    size_t first = 0;
-    std::vector<codec::Context> contexts;
-    std::vector<codec::DecodeResult> values;
+  struct Shared;  // what the GETs' callbacks and the cursor share
+  struct Value;   // one row's value of an S3 column
+  struct Slot {
+    uint64_t page = 0;
+    size_t row = 0;
+    std::shared_ptr<Value> value;
   };
-  std::map<int, Window> windows_;  // by column
-  size_t s3_window_ = 4;           // rows of the next S3 window
+  struct Reader {
+    std::deque<Slot> slots;  // rows started, in the cursor's order
+    uint64_t next_page = 0;  // the next row to start
+    size_t next_row = 0;
+    size_t read = 0;  // rows SQLite read: the window grows with it
+  };
+  // Starts rows until the window is full or no more rows are at hand.
+  Status Fill(const Source& source, const std::shared_ptr<const codec::Column>& column, Reader* r,
+              const CursorPosition& at);
+  Status Start(const Source& source, const std::shared_ptr<const codec::Column>& column,
+               const dynamodb::ItemPage& page, uint64_t page_number, size_t row, Reader* r);
+
+  std::shared_ptr<Shared> shared_;
+  std::map<int, Reader> readers_;  // S3 columns, by column
+  // A column without S3: its last decoded row.
+  struct Plain {
+    uint64_t page = UINT64_MAX;
+    size_t row = 0;
+    codec::Context context;
+    codec::DecodeResult value;
+  };
+  std::map<int, Plain> plain_;
 };
 
 // Sets `ctx` to a decoded value.

@@ -43,10 +43,41 @@ size_t PageRows(const ItemPage& page) { return page.items.size() + page.item_tex
 // Replaces the cursor's page; the row caches belonged to the old one.
 void SetPage(DdbCursor* c, ItemPage page) {
   c->page = std::move(page);
+  ++c->page_number;
   c->pos = 0;
   c->row_attributes_pos = DdbCursor::kNoRow;
   c->row_item_pos = DdbCursor::kNoRow;
-  c->codecs.NewPage();
+}
+
+// The next page of the source: one taken early, or the source's.
+Status NextPage(DdbCursor* c, ItemPage* page, bool* done) {
+  if (!c->ahead.empty()) {
+    *page = std::move(c->ahead.front().first);
+    *done = c->ahead.front().second;
+    c->ahead.pop_front();
+    return Status::OK();
+  }
+  if (!c->ahead_error.ok()) return c->ahead_error;
+  return c->source->Next(page, done);
+}
+
+// Page number `number` after the cursor's current one if it has arrived
+// (taken from the source without waiting for the network), else null: the
+// read-ahead of S3 columns starts its rows' GETs before the cursor gets
+// there. Pages taken early are counted (.stats) and recorded when the
+// cursor reaches them, as any other.
+const ItemPage* PageAfter(DdbCursor* c, uint64_t number) {
+  if (number <= c->page_number) return nullptr;
+  size_t index = static_cast<size_t>(number - c->page_number - 1);
+  while (c->ahead.size() <= index) {
+    bool done = c->ahead.empty() ? c->source_done : c->ahead.back().second;
+    if (done || !c->ahead_error.ok() || !c->source || !c->source->Ready()) return nullptr;
+    ItemPage page;
+    c->ahead_error = c->source->Next(&page, &done);
+    if (!c->ahead_error.ok()) return nullptr;
+    c->ahead.emplace_back(std::move(page), done);
+  }
+  return &c->ahead[index].first;
 }
 
 // The current row as an Item, decoding it if the page holds text.
@@ -110,8 +141,9 @@ Status Advance(DdbCursor* c, Stats& stats) {
         c->deferred_flushed = true;
         continue;
       }
-      SetPage(c, ItemPage());
-      Status s = c->source->Next(&c->page, &c->source_done);
+      ItemPage next;
+      Status s = NextPage(c, &next, &c->source_done);
+      SetPage(c, std::move(next));
       if (!s.ok()) return s;
       if (!c->from_copy && !c->counted_by_source) CountPage(stats, c->page, c->op);
       if (c->recorder) {
@@ -387,6 +419,9 @@ int DdbFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int ar
   DdbTable* t = TableOf(cur);
   Plan plan;
   Status s = ParsePlan(idx_str ? idx_str : "", &plan);
+  c->codecs.Reset();
+  c->ahead.clear();
+  c->ahead_error = Status::OK();
   c->source.reset();
   c->page = ItemPage();
   c->pos = 0;
@@ -451,7 +486,13 @@ int DdbColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
   auto* c = reinterpret_cast<DdbCursor*>(cur);
   const DdbTable* t = TableOf(cur);
   if (t->codecs && t->codecs->At(i)) {
-    Status s = c->codecs.Result(ctx, t->codec_source, i, c->page, c->pos);
+    CursorPosition at;
+    at.page = &c->page;
+    at.page_number = c->page_number;
+    at.row = c->pos;
+    at.rows_allowed = c->cap;
+    at.page_after = [c](uint64_t number) { return PageAfter(c, number); };
+    Status s = c->codecs.Result(ctx, t->codec_source, i, at);
     if (!s.ok()) SetError(cur->pVtab, s.ToString());
     return s.ok() ? SQLITE_OK : ErrorCode(s);
   }

@@ -98,6 +98,7 @@ struct ExportCursor {
   int arg_mask = 0;
   std::unique_ptr<table_export::MergedReader> reader;
   dynamodb::ItemPage page;
+  uint64_t page_number = 0;  // for the read-ahead of S3 columns (codec_columns.h)
   size_t pos = 0;
   bool eof = true;
   sqlite3_int64 rowid = 0;
@@ -577,7 +578,7 @@ int ExportClose(sqlite3_vtab_cursor* cur) {
 int NextPage(ExportCursor* c, ExportTable* t) {
   bool done = false;
   c->pos = 0;
-  c->codecs.NewPage();
+  ++c->page_number;
   c->attributes_pos = SIZE_MAX;
   Status s = c->reader->Next(&c->page, &done);
   if (!s.ok()) {
@@ -689,7 +690,11 @@ int ExportColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int i) {
     return SQLITE_OK;
   }
   if (t->codecs && t->codecs->At(i)) {
-    Status s = c->codecs.Result(ctx, t->codec_source, i, c->page, c->pos);
+    CursorPosition at;  // within the page: the export reader has no peek
+    at.page = &c->page;
+    at.page_number = c->page_number;
+    at.row = c->pos;
+    Status s = c->codecs.Result(ctx, t->codec_source, i, at);
     if (!s.ok()) SetError(cur->pVtab, s.ToString());
     return s.ok() ? SQLITE_OK : ErrorCode(s);
   }

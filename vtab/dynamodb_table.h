@@ -59,6 +59,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -158,8 +159,14 @@ struct DdbCursor {
   sqlite3_vtab_cursor base;
   std::unique_ptr<PageSource> source;
   dynamodb::ItemPage page;
+  uint64_t page_number = 0;  // counts the pages the cursor has read
   size_t pos = 0;
   bool source_done = true;
+  // Pages taken from `source` before the cursor reached them, for the
+  // read-ahead of S3 columns (codec_columns.h), each with its `done`; the
+  // error of such a take, returned when the cursor gets there.
+  std::deque<std::pair<dynamodb::ItemPage, bool>> ahead;
+  Status ahead_error;
   bool eof = true;
   sqlite3_int64 cap = -1;  // rows still allowed by a pushed LIMIT; -1 none
   // ORDER BY a number sort key served in DynamoDB's order. SQLite orders a

@@ -156,6 +156,13 @@ Status ScanSource::Next(ItemPage* page, bool* done) {
   return Status::OK();
 }
 
+bool ScanSource::Ready() {
+  for (auto& s : segments_) {
+    if (!s->finished && s->prefetch.Ready(std::chrono::microseconds(0))) return true;
+  }
+  return false;
+}
+
 void ScanSource::Launch(Segment* s) {
   s->prefetch.Start([client = client_, gate = gate_, req = s->request, transform = transform_] {
     PageResult r = gate.Run([&](ItemPage* page) { return client->Scan(req, page); });

@@ -50,6 +50,9 @@ class PageSource {
   virtual ~PageSource() = default;
   // Fills `page` with the next page; `*done` when there are no more after it.
   virtual Status Next(dynamodb::ItemPage* page, bool* done) = 0;
+  // True when Next() would not wait for the network: the read-ahead of S3
+  // columns (codec_columns.h) takes such a page early. False when unknown.
+  virtual bool Ready() { return false; }
 };
 
 // The items fetched in one go (GetItem, BatchGetItem, a lookup in a copy).
@@ -57,6 +60,7 @@ class FixedSource : public PageSource {
  public:
   explicit FixedSource(dynamodb::ItemPage page) : page_(std::move(page)) {}
   Status Next(dynamodb::ItemPage* page, bool* done) override;
+  bool Ready() override { return true; }
 
  private:
   dynamodb::ItemPage page_;
@@ -144,6 +148,7 @@ class SequentialSource : public PageSource {
   SequentialSource(RequestGate gate, Fetch fetch);
   ~SequentialSource() override { prefetch_.Stop(); }
   Status Next(dynamodb::ItemPage* page, bool* done) override;
+  bool Ready() override { return prefetch_.Ready(std::chrono::microseconds(0)); }
 
  private:
   void Launch();
@@ -174,6 +179,7 @@ class ScanSource : public PageSource {
              int segments, PageTransform transform = nullptr);
   ~ScanSource() override;
   Status Next(dynamodb::ItemPage* page, bool* done) override;
+  bool Ready() override;
 
  private:
   struct Segment {
@@ -212,6 +218,7 @@ class FetchSource : public PageSource {
               dynamodb::KeySchema index_key, Stats* stats, sqlite3_int64 cap);
   ~FetchSource() override { prefetch_.Stop(); }
   Status Next(dynamodb::ItemPage* page, bool* done) override;
+  bool Ready() override { return prefetch_.Ready(std::chrono::microseconds(0)); }
 
  private:
   // Runs on the prefetch thread, one at a time: Next waits for it first.
@@ -257,6 +264,7 @@ class PendingSource : public PageSource {
         descending_(descending) {}
 
   Status Next(dynamodb::ItemPage* page, bool* done) override;
+  bool Ready() override { return inner_->Ready(); }
 
  private:
   // Whether a pending row with sort key `a` comes before DynamoDB's `b`.
@@ -276,6 +284,7 @@ class CopySource : public PageSource {
  public:
   CopySource(ScanCache* cache, ScanCache::EntryPtr entry) : reader_(cache, std::move(entry)) {}
   Status Next(dynamodb::ItemPage* page, bool* done) override { return reader_.Next(page, done); }
+  bool Ready() override { return true; }  // in memory (or a local file)
 
  private:
   ScanCache::Reader reader_;

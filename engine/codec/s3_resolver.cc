@@ -10,7 +10,18 @@ S3Resolver::S3Resolver(std::shared_ptr<s3::S3Client> client, Options options)
       concurrency_(std::max<size_t>(1, options.concurrency)),
       cache_capacity_(options.cache_bytes) {}
 
-S3Resolver::~S3Resolver() = default;
+S3Resolver::~S3Resolver() {
+  // GETs a read-ahead dropped still call back into this object; the session
+  // is ending (a resolver lives as long as it), so they are cancelled rather
+  // than waited for (a stalled server would hold the exit).
+  std::unique_lock<std::mutex> lock(mu_);
+  if (outstanding_ > 0) {
+    lock.unlock();
+    client_->aws().http().CancelAll();
+    lock.lock();
+  }
+  idle_.wait(lock, [this] { return outstanding_ == 0; });
+}
 
 bool S3Resolver::CacheLookup(const std::string& uri, std::shared_ptr<const std::string>* body) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -57,6 +68,10 @@ void S3Resolver::StartOne(const std::string& uri, std::function<void(FetchResult
     done(std::move(result));
     return;
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++outstanding_;
+  }
   client_->StartGetObject(
       req, [this, uri, done = std::move(done)](Status s, std::string body, s3::ObjectInfo) {
         Counted(s, body.size());
@@ -68,7 +83,37 @@ void S3Resolver::StartOne(const std::string& uri, std::function<void(FetchResult
           CacheInsert(uri, std::move(shared));
         }
         done(std::move(result));
+        // Last: the destructor may run as soon as this is 0.
+        std::lock_guard<std::mutex> lock(mu_);
+        --outstanding_;
+        idle_.notify_all();
       });
+}
+
+bool S3Resolver::StartFetch(const std::string& uri, FetchCallback done) {
+  FetchResult hit;
+  if (cache_capacity_ > 0 && CacheLookup(uri, &hit.body)) {
+    done(std::move(hit), false);
+    return false;
+  }
+  std::string bucket, key;
+  Status parsed = ParseS3Uri(uri, &bucket, &key);
+  if (!parsed.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.errors;
+    }
+    FetchResult bad;
+    bad.status = std::move(parsed);
+    done(std::move(bad), false);
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.in_flight_max = std::max<uint64_t>(stats_.in_flight_max, outstanding_ + 1);
+  }
+  StartOne(uri, [done = std::move(done)](FetchResult result) { done(std::move(result), true); });
+  return true;
 }
 
 FetchResult S3Resolver::GetOne(const std::string& uri) {

@@ -16,10 +16,17 @@
 // with S3's code; a malformed URI is InvalidArgument. Errors are not
 // cached: the next batch asks again.
 //
+// Read-ahead (vtab/codec_columns.h) starts GETs one at a time with
+// StartFetch and does not wait for them: a cursor that stops early drops
+// what it started. The resolver outlives those GETs: its destructor waits for
+// the ones still in flight (at most the read-ahead windows open at the time;
+// Ctrl-C ends them at once).
+//
 // Thread-safe: several cursors may share a resolver.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -54,6 +61,14 @@ class S3Resolver : public BatchFetcher {
 
   void Fetch(const std::vector<std::string>& uris, std::vector<FetchResult>* results) override;
 
+  // Starts fetching `uri` without waiting; true when a GET was sent: then
+  // `done` runs on the S3 client's loop thread when it ends (`sent` true),
+  // where it must not block. A cache hit or a malformed URI calls `done` at
+  // once on this thread (`sent` false; StartFetch returns false). Counted in
+  // stats() as Fetch counts.
+  using FetchCallback = std::function<void(FetchResult result, bool sent)>;
+  bool StartFetch(const std::string& uri, FetchCallback done);
+
   // One object (s3_get()).
   Status Get(const std::string& uri, std::shared_ptr<const std::string>* body);
 
@@ -87,6 +102,8 @@ class S3Resolver : public BatchFetcher {
   std::list<std::string> lru_;  // most recently used first
   size_t cache_size_ = 0;
   S3Stats stats_;
+  size_t outstanding_ = 0;  // GETs started whose callback has not returned
+  std::condition_variable idle_;
 };
 
 }  // namespace ddb::codec

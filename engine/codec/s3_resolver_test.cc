@@ -3,6 +3,10 @@
 // counters, missing objects, access denied (through the fault proxy).
 #include "engine/codec/s3_resolver.h"
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -199,6 +203,51 @@ TEST_F(S3ResolverTest, AccessDeniedIsAnAwsError) {
   EXPECT_FALSE(s.IsNotFound());
   EXPECT_EQ(s.aws_code(), "AccessDenied") << s.ToString();
   EXPECT_EQ(s.http_status(), 403);
+}
+
+TEST_F(S3ResolverTest, StartFetchCallsBackOnceAndADroppedGetEndsWithTheResolver) {
+  auto col =
+      Declare(R"({"codec": "LargeAttribute", "bucket": ")" + bucket_ + R"(", "as": "text"})");
+  std::string uri = Write(*col, Ctx(1), "one").scalar();
+  S3Resolver resolver(client_, S3Resolver::Options{});
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<FetchResult> got;
+  auto done = [&](FetchResult r, bool) {
+    std::lock_guard<std::mutex> lock(mu);
+    got.push_back(std::move(r));
+    cv.notify_all();
+  };
+  EXPECT_TRUE(resolver.StartFetch(uri, done));  // sent: answered on the loop's thread
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return got.size() == 1; });
+  }
+  ASSERT_TRUE(got[0].status.ok()) << got[0].status.ToString();
+  EXPECT_EQ(*got[0].body, "one");
+  EXPECT_FALSE(resolver.StartFetch(uri, done));  // the cache: answered before it returns
+  EXPECT_FALSE(resolver.StartFetch("hello", done));
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(*got[1].body, "one");
+  EXPECT_EQ(got[2].status.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(resolver.stats().gets, 1u);
+  EXPECT_EQ(resolver.stats().cache_hits, 1u);
+
+  // A GET nobody waits for, against a server that never answers: the
+  // resolver's end cancels it instead of waiting for the server.
+  test::FaultProxy proxy(*test::S3Url());
+  ASSERT_TRUE(proxy.ok()) << proxy.status().ToString();
+  ASSERT_TRUE(proxy.SetPlan({}, "stall", 60));
+  auto stalled = std::make_unique<S3Resolver>(NewClient(proxy.url()), S3Resolver::Options{});
+  auto answered = std::make_shared<std::atomic<int>>(0);
+  EXPECT_TRUE(stalled->StartFetch(uri, [answered](FetchResult r, bool) {
+    EXPECT_EQ(r.status.code(), Status::Code::kCancelled) << r.status.ToString();
+    ++*answered;
+  }));
+  auto start = std::chrono::steady_clock::now();
+  stalled.reset();
+  EXPECT_EQ(answered->load(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 }  // namespace
