@@ -215,14 +215,23 @@ class WriteConcurrencyTest(cli_support.CliTestCase):
             env=self.env(), cwd=self.home, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
         # Three chunks; two of them refused at least twice each: in backoff.
+        # The first chunk's answer comes from DynamoDB Local, the refusals
+        # from the proxy at once: wait for its 100 items too (on a loaded
+        # machine the server's transaction can take longer than the
+        # refusals), so that Ctrl-C lands in the backoff alone.
         deadline = time.monotonic() + 20
+        written = 0
         while time.monotonic() < deadline:
             faults = [q["fault"] for q in proxy.log()["requests"]
                       if q["target"].endswith(".TransactWriteItems")]
             if faults.count("cancel:TransactionConflict") >= 5:
-                break
+                written = self.count()
+                if written == 100:
+                    break
             time.sleep(0.05)
         self.assertGreaterEqual(faults.count("cancel:TransactionConflict"), 5, faults)
+        self.assertEqual(written, 100)
+        time.sleep(0.2)  # its answer reaches ddbsql as the item is readable
         self.assertIsNone(proc.poll())
         err, m = self.interrupt(proc)
         self.assertEqual(int(m.group(1)), 100, err)
