@@ -1,7 +1,9 @@
 // Python's byte formats (python_formats.h) against what Python prints.
 #include "engine/python_formats.h"
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -63,6 +65,80 @@ TEST(PythonFormats, Utf8) {
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));                         // a surrogate
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));                     // above U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));      // overlong 3-byte '/'
+  EXPECT_FALSE(IsValidUtf8("\xf0\x80\x80\xaf"));  // overlong 4-byte '/'
+  EXPECT_TRUE(IsValidUtf8("\xed\x9f\xbf"));       // U+D7FF, just below the surrogates
+  EXPECT_FALSE(IsValidUtf8("\xed\xbf\xbf"));      // the last surrogate
+  EXPECT_TRUE(IsValidUtf8("\xee\x80\x80"));       // U+E000, just above them
+  EXPECT_TRUE(IsValidUtf8("\xf4\x8f\xbf\xbf"));   // U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xf5\x80\x80\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));  // truncated 3-byte
+  EXPECT_FALSE(IsValidUtf8("\xf0\x9f\x98"));
+  EXPECT_FALSE(IsValidUtf8("\x80"));  // a lone continuation byte
+  EXPECT_FALSE(IsValidUtf8(std::string_view("a\0\xc3", 3)));
+  EXPECT_TRUE(IsValidUtf8(std::string_view("a\0b", 3)));  // NUL is valid UTF-8
+}
+
+// The byte-at-a-time rules IsValidUtf8 keeps (RFC 3629): the reference the
+// vectorised check is compared with below.
+bool ReferenceUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t cp = c & (0x7f >> len);
+    for (int k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 2) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+TEST(PythonFormats, Utf8AgreesWithTheByteRules) {
+  // Every 1- and 2-byte string, and every 3-byte string whose last byte is a
+  // continuation or ASCII (the lead/second-byte combinations where overlongs,
+  // surrogates and > U+10FFFF are decided).
+  for (int a = 0; a < 256; ++a) {
+    std::string one(1, static_cast<char>(a));
+    ASSERT_EQ(IsValidUtf8(one), ReferenceUtf8(one)) << a;
+    for (int b = 0; b < 256; ++b) {
+      std::string two = one + static_cast<char>(b);
+      ASSERT_EQ(IsValidUtf8(two), ReferenceUtf8(two)) << a << " " << b;
+      for (int c : {0x41, 0x80, 0xbf}) {
+        std::string three = two + static_cast<char>(c);
+        ASSERT_EQ(IsValidUtf8(three), ReferenceUtf8(three)) << a << " " << b << " " << c;
+        std::string four = three + '\x80';
+        ASSERT_EQ(IsValidUtf8(four), ReferenceUtf8(four)) << a << " " << b << " " << c;
+      }
+    }
+  }
+  // ASCII runs of every length up to 130 (odd lengths and the vector block
+  // edges), with a valid or invalid sequence at every position.
+  for (size_t n = 0; n <= 130; ++n) {
+    std::string ascii(n, 'x');
+    ASSERT_TRUE(IsValidUtf8(ascii)) << n;
+    for (size_t at = 0; at <= n; ++at) {
+      for (std::string_view seq : {std::string_view("\xf0\x9f\x98\x80"), std::string_view("\xc3"),
+                                   std::string_view("\xed\xa0\x80"), std::string_view("\xc0\xaf"),
+                                   std::string_view("\xe2\x82")}) {
+        std::string s = ascii;
+        s.insert(at, seq);
+        ASSERT_EQ(IsValidUtf8(s), ReferenceUtf8(s)) << n << " at " << at;
+      }
+    }
+  }
 }
 
 }  // namespace

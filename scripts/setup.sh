@@ -20,7 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 kPackages=(
   build-essential cmake pkg-config
   libsqlite3-dev sqlite3
-  libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libreadline-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libdeflate-dev libreadline-dev
   nlohmann-json3-dev libpugixml-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tmux clang-format locales

@@ -3,6 +3,7 @@
 // error naming the limit, and, through a column, table, key and column.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,6 +78,77 @@ TEST(CompressionLimitTest, TheLimitCountsEveryMemberAndFrame) {
     EXPECT_EQ(s.code(), Status::Code::kCorruption);
     EXPECT_NE(s.message().find("limit of 1 MiB"), std::string::npos) << s.ToString();
   }
+}
+
+// gzip values decode through libdeflate when the trailer's ISIZE is honest
+// and through zlib otherwise; both ways give the same bytes and errors.
+std::string SetIsize(std::string gz, uint32_t isize) {
+  for (int i = 0; i < 4; ++i) gz[gz.size() - 4 + i] = static_cast<char>((isize >> (8 * i)) & 0xff);
+  return gz;
+}
+
+TEST(CompressionGzipTest, AnyIsizeGivesTheSameBytesWithinTheLimit) {
+  Context ctx{"t", "c", {}};
+  ctx.max_decoded_bytes = size_t{1} << 20;
+  auto gzip = NewGzipCodec();
+  std::string plain;
+  for (int i = 0; plain.size() < 100000; ++i) plain += "<p>row " + std::to_string(i) + "</p>\n";
+  std::string stored, out;
+  ASSERT_TRUE(gzip->Encode(ctx, plain, &stored).ok());
+  // A lying ISIZE corrupts the member (zlib checks it): every lie fails, as
+  // before, with zlib's message, and the honest one decodes.
+  for (uint32_t isize : {0u, 1u, 99999u, 100001u, 1u << 21, 0xffffffffu}) {
+    SCOPED_TRACE(isize);
+    Status s = gzip->Decode(ctx, SetIsize(stored, isize), &out);
+    EXPECT_EQ(s.code(), Status::Code::kCorruption);
+    EXPECT_NE(s.message().find("incorrect length check"), std::string::npos) << s.ToString();
+  }
+  ASSERT_TRUE(gzip->Decode(ctx, SetIsize(stored, static_cast<uint32_t>(plain.size())), &out).ok());
+  EXPECT_EQ(out, plain);
+}
+
+TEST(CompressionGzipTest, MembersPaddingAndGarbageAsBefore) {
+  Context ctx{"t", "c", {}};
+  auto gzip = NewGzipCodec();
+  std::string big(70000, 'b'), small = "small";
+  std::string gz_big, gz_small, out;
+  ASSERT_TRUE(gzip->Encode(ctx, big, &gz_big).ok());
+  ASSERT_TRUE(gzip->Encode(ctx, small, &gz_small).ok());
+  // The last member's ISIZE smaller than the first member: zlib takes over.
+  ASSERT_TRUE(gzip->Decode(ctx, gz_big + gz_small, &out).ok());
+  EXPECT_EQ(out, big + small);
+  // The last member's ISIZE larger than the first: the first by libdeflate.
+  ASSERT_TRUE(gzip->Decode(ctx, gz_small + gz_big, &out).ok());
+  EXPECT_EQ(out, small + big);
+  ASSERT_TRUE(gzip->Decode(ctx, gz_small + std::string(7, '\0'), &out).ok());
+  EXPECT_EQ(out, small);
+  ASSERT_TRUE(gzip->Decode(ctx, gz_big + std::string(3, '\0') + gz_small, &out).ok());
+  EXPECT_EQ(out, big + small);
+  Status s = gzip->Decode(ctx, gz_small + "garbage!", &out);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption);
+  EXPECT_NE(s.message().find("gzip: not valid gzip data (incorrect header check)"),
+            std::string::npos)
+      << s.ToString();
+  // A damaged body: zlib's message, whichever decoder saw it first.
+  std::string damaged = gz_big;
+  damaged[damaged.size() / 2] ^= 0x55;
+  s = gzip->Decode(ctx, damaged, &out);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption);
+  EXPECT_NE(s.message().find("gzip: "), std::string::npos) << s.ToString();
+}
+
+TEST(CompressionGzipTest, AWrongHeaderCrcFailsAsWithZlib) {
+  // FHCRC set, with a CRC-16 of the header that is wrong: zlib checks it
+  // (libdeflate would skip it).
+  Context ctx{"t", "c", {}};
+  auto gzip = NewGzipCodec();
+  std::string stored, out;
+  ASSERT_TRUE(gzip->Encode(ctx, "hello", &stored).ok());
+  std::string with_crc = stored.substr(0, 10) + std::string("\x12\x34", 2) + stored.substr(10);
+  with_crc[3] = '\x02';
+  Status s = gzip->Decode(ctx, with_crc, &out);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption);
+  EXPECT_NE(s.message().find("header crc mismatch"), std::string::npos) << s.ToString();
 }
 
 TEST(CompressionLimitTest, AColumnErrorNamesTableKeyAndColumn) {
