@@ -229,8 +229,8 @@ class CrashMatrixTest(cli_support.CliTestCase):
         self.check_invariants("after refusals of equal values",
                               {("k", "c1"): "one", ("k", "c2"): "two"})
 
-    def test_shared_s3backed_objects_are_never_deleted_for_one_item(self):
-        # S3Backed* key_template: equal values of any item share one object.
+    def shared_column_cli(self):
+        """A function that runs SQL with c1 declared an S3Backed column."""
         catalog = os.path.join(self.home, "shared.json")
         with open(catalog, "w") as f:
             json.dump({"tables": {TABLE: {"columns": {"c1": {
@@ -239,7 +239,11 @@ class CrashMatrixTest(cli_support.CliTestCase):
         def run(sql):
             return self.run_cli(["--catalog", catalog, "--ledger", self.ledger], self.env(),
                                 input=sql)
+        return run
 
+    def test_shared_s3backed_objects_are_never_deleted_for_one_item(self):
+        # S3Backed* key_template: equal values of any item share one object.
+        run = self.shared_column_cli()
         r = run(f"INSERT INTO {TABLE}(id, c1) VALUES ('a', 'same'), ('b', 'same');\n")
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(len(self.objects()), 1)
@@ -250,6 +254,27 @@ class CrashMatrixTest(cli_support.CliTestCase):
             self.assertEqual(r.returncode, 0, r)
         r = run(f"SELECT id, c1 FROM {TABLE};\n")
         self.assertEqual((r.returncode, r.stdout), (0, "b|same\n"), r)
+        self.assertEqual(self.pending(), 0)
+
+    def test_an_ignored_row_leaves_the_shared_object_of_an_equal_row(self):
+        # INSERT OR IGNORE of an existing item and of new ones, all with one
+        # value: their writes are in flight together and all upload (or find)
+        # the one shared object; the existing item's write is refused, and
+        # what it uploaded is what the new items reference: nothing on the
+        # write path may delete it (.sweep checks the whole table).
+        run = self.shared_column_cli()
+        r = run(f"INSERT INTO {TABLE}(id, c1) VALUES ('a', 'old');\n")
+        self.assertEqual(r.returncode, 0, r)
+        ids = ["a", "b", "c", "d", "e", "f"]
+        rows = ", ".join(f"('{i}', 'same value')" for i in ids)
+        r = run(f"INSERT OR IGNORE INTO {TABLE}(id, c1) VALUES {rows};\n")
+        self.assertEqual(r.returncode, 0, r)
+        objects = self.objects()
+        dangling = {ref: k for ref, k in self.references().items() if k not in objects}
+        self.assertEqual(dangling, {})
+        r = run(f"SELECT id, c1 FROM {TABLE} ORDER BY id;\n")
+        expect = "a|old\n" + "".join(f"{i}|same value\n" for i in ids[1:])
+        self.assertEqual((r.returncode, r.stdout), (0, expect), r)
         self.assertEqual(self.pending(), 0)
 
     def test_readonly_cannot_be_turned_on_inside_a_transaction(self):
@@ -710,11 +735,14 @@ class CrashMatrixTest(cli_support.CliTestCase):
         self.assertIn("does not exist", r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.home, "gone")))
 
-    def run_scenario(self, label, catalog, setup, statement, steps, atomic):
+    def run_scenario(self, label, catalog, setup, statement, steps, atomic, swept=()):
         """Crashes `statement` at each of `steps` after `setup`, restarts, and
         checks: no orphan, no dangling reference, nothing pending, and the
         items all before or all after (`atomic`), else each item before or
-        after. Returns (runs killed, steps never reached)."""
+        after. Shared objects (S3Backed) a crash left unreferenced are not
+        the ledger's to delete (another item may reference them by then):
+        the columns `swept` are swept (.sweep ... delete) before the check
+        for orphans. Returns (runs killed, steps never reached)."""
         def run(sql, **extra):
             return self.run_cli(["--catalog", catalog, "--ledger", self.ledger],
                                 self.env(**extra), input=sql)
@@ -751,6 +779,9 @@ class CrashMatrixTest(cli_support.CliTestCase):
                 killed += 1
                 r = run("SELECT 1;")
                 self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r)
+                for column in swept:
+                    r = run(f".sweep {TABLE} {column} 0s delete\n")
+                    self.assertEqual(r.returncode, 0, r)
                 objects = self.objects()
                 refs = self.references()
                 self.assertEqual(objects - set(refs.values()), set(), f"{label} {step}: orphans")
@@ -778,16 +809,18 @@ class CrashMatrixTest(cli_support.CliTestCase):
             ("COMMIT of a transaction", self.catalog,
              f"INSERT INTO {TABLE}(id, c1) VALUES ('t0', 'zero');",
              f"BEGIN;\nINSERT INTO {TABLE}(id, c1, c2) VALUES ('t1', 'one', 'un');\n"
-             f"UPDATE {TABLE} SET c1 = 'nil' WHERE id = 't0';\nCOMMIT;", True),
+             f"UPDATE {TABLE} SET c1 = 'nil' WHERE id = 't0';\nCOMMIT;", True, ()),
             ("batched multi-row INSERT", self.catalog, None,
-             f"INSERT INTO {TABLE}(id, c1) VALUES ('a', 'x'), ('b', 'y'), ('c', 'z');", False),
+             f"INSERT INTO {TABLE}(id, c1) VALUES ('a', 'x'), ('b', 'y'), ('c', 'z');", False,
+             ()),
             ("shared S3Backed objects", shared,
              f"INSERT INTO {TABLE}(id, c1) VALUES ('a', 'same'), ('b', 'same');",
-             f"UPDATE {TABLE} SET c1 = 'other' WHERE id = 'a';", False),
+             f"UPDATE {TABLE} SET c1 = 'other' WHERE id = 'a';", False, ("c1",)),
         ]
         lines = []
-        for label, catalog, setup, statement, atomic in scenarios:
-            killed, unreached = self.run_scenario(label, catalog, setup, statement, steps, atomic)
+        for label, catalog, setup, statement, atomic, swept in scenarios:
+            killed, unreached = self.run_scenario(label, catalog, setup, statement, steps, atomic,
+                                                  swept)
             lines.append(f"  {label}: {killed} crashes recovered, "
                          f"{unreached} steps not on its path")
             self.assertGreater(killed, 0, label)

@@ -412,9 +412,9 @@ Status TableWriter::Send(Change change, int* code) {
     return Status::OK();
   }
   // S3 columns: the ledger, the objects, then DynamoDB (see write_s3.h).
-  // Their bodies wait in memory until uploaded: fewer writes in flight for
-  // big objects keeps them under kS3BytesInFlight.
-  pipeline_.set_limit(S3WriteLimit(ctx_->options().write_parallel, shared->s3));
+  // Their bodies wait in memory until uploaded: the pipeline lets a write in
+  // only while the bodies in flight and its own stay under kS3BytesInFlight.
+  const size_t bytes = S3BytesHeld(shared->s3);
   ledger::Ledger* ledger = nullptr;
   ledger::Session who;
   Status s = LedgerSession(&ledger, &who);
@@ -476,7 +476,7 @@ Status TableWriter::Send(Change change, int* code) {
       });
     });
   };
-  pipeline_.Submit(std::move(task), units);
+  pipeline_.Submit(std::move(task), units, bytes);
   return Status::OK();
 }
 

@@ -117,15 +117,16 @@ void WritePipeline::set_rate_limit(RateLimiter* limiter, aws::HttpClient* http) 
   http_ = http;
 }
 
-WritePipeline::Done WritePipeline::MakeDone(double units) {
+WritePipeline::Done WritePipeline::MakeDone(double units, size_t bytes) {
   // The limiter as the write started: set_rate_limit may run meanwhile.
-  return [this, units, limiter = limiter_](WriteOutcome outcome) {
+  return [this, units, bytes, limiter = limiter_](WriteOutcome outcome) {
     // What DynamoDB reports beyond the reservation (a larger item than
     // known here, a chunk sent again) counts against the limit too.
     double beyond = outcome.capacity - units - outcome.reserved;
     if (limiter && beyond > 0) limiter->Consume(beyond);
     std::lock_guard<std::mutex> lock(mu_);
     --in_flight_;
+    bytes_in_flight_ -= bytes;
     total_.Add(std::move(outcome));
     cv_.notify_all();
   };
@@ -164,14 +165,18 @@ bool WritePipeline::WaitForCapacity(double units, uint64_t generation) {
   }
 }
 
-void WritePipeline::Submit(Task task, double units) {
+void WritePipeline::Submit(Task task, double units, size_t bytes) {
   // Ctrl-C is CancelAll() on the HTTP client: its generation moves. Taken
   // before waiting for a free slot, so that a Ctrl-C that cancelled the
   // writes in flight also ends the wait for capacity.
   uint64_t generation = http_ ? http_->cancel_generation() : 0;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    RunUntil(lock, [this] { return in_flight_ < limit_; });
+    // Bytes are counted as a whole: a write too big to fit beside the
+    // others waits until they are done (not merely until one is).
+    RunUntil(lock, [this, bytes] {
+      return in_flight_ < limit_ && (in_flight_ == 0 || bytes_in_flight_ + bytes <= max_bytes_);
+    });
   }
   if (!WaitForCapacity(units, generation)) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -183,9 +188,10 @@ void WritePipeline::Submit(Task task, double units) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++in_flight_;
+    bytes_in_flight_ += bytes;
     max_in_flight_ = std::max(max_in_flight_, in_flight_);
   }
-  task(MakeDone(units));
+  task(MakeDone(units, bytes));
 }
 
 void WritePipeline::Post(std::function<void()> step) {

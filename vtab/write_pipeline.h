@@ -103,6 +103,10 @@ class WritePipeline {
   // The most writes in flight from now on (at least 1).
   void set_limit(int limit);
   int limit() const { return limit_; }
+  // The most bytes the writes in flight hold at once, by what each was
+  // submitted with (S3 bodies; kS3BytesInFlight unless set).
+  void set_max_bytes(size_t bytes) { max_bytes_ = bytes; }
+  size_t max_bytes() const { return max_bytes_; }
 
   // Caps the write capacity the writes consume per second with `limiter`
   // (its rate 0: no cap); Ctrl-C is noticed through `http`. Both outlive
@@ -110,11 +114,14 @@ class WritePipeline {
   void set_rate_limit(RateLimiter* limiter, aws::HttpClient* http);
 
   // Starts `task` (on this thread), first waiting while `limit` writes are
-  // in flight and until the rate limit allows `units` of write capacity;
-  // runs the steps posted meanwhile. `task` must call its Done exactly once.
+  // in flight, while the bytes the writes in flight hold and `bytes` (what
+  // this one will hold until its Done) would pass max_bytes() (unless
+  // nothing is in flight: a write bigger than the bound runs alone), and
+  // until the rate limit allows `units` of write capacity; runs the steps
+  // posted meanwhile. `task` must call its Done exactly once.
   // Not started when Ctrl-C came during the wait: the statement's outcome
   // is then Cancelled.
-  void Submit(Task task, double units = 0);
+  void Submit(Task task, double units = 0, size_t bytes = 0);
   // Runs `step` on the pipeline's thread at its next wait. Any thread.
   void Post(std::function<void()> step);
   // Runs `step` on the pipeline's ledger thread (started on first use),
@@ -139,7 +146,8 @@ class WritePipeline {
   // HTTP client's cancel generation moved from `generation`).
   bool WaitForCapacity(double units, uint64_t generation);
   // `units`: what the write reserved; more reported is taken out as well.
-  Done MakeDone(double units);
+  // `bytes`: what it holds until then.
+  Done MakeDone(double units, size_t bytes);
   // The ledger thread: runs ledger_steps_ until stopped.
   void LedgerLoop();
 
@@ -149,7 +157,9 @@ class WritePipeline {
   aws::HttpClient* http_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;
+  size_t max_bytes_ = kS3BytesInFlight;
   int in_flight_ = 0;                               // guarded by mu_
+  size_t bytes_in_flight_ = 0;                      // guarded by mu_
   std::deque<std::function<void()>> posted_;        // guarded by mu_
   WriteOutcome total_;                              // guarded by mu_
   std::deque<std::function<void()>> ledger_steps_;  // guarded by mu_

@@ -171,6 +171,46 @@ TEST(WritePipelineTest, NeverMoreThanTheLimitInFlightAndEveryOutcomeSummed) {
   EXPECT_EQ(pipeline.Take().written, 0u);
 }
 
+TEST(WritePipelineTest, TheBytesInFlightStayUnderTheBoundWhateverTheMix) {
+  // Mixed sizes under a bound of 100: a write the size of the bound, then
+  // small ones, then ones that fit only two at a time, then one bigger than
+  // the bound (alone). The count of writes alone (limit 32) would let them
+  // all in at once.
+  Completer completer;
+  WritePipeline pipeline(32);
+  pipeline.set_max_bytes(100);
+  std::atomic<size_t> bytes{0};
+  std::atomic<size_t> peak{0};
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> big_alone{true};
+  const std::vector<size_t> sizes = {100, 20, 20, 20, 20, 20, 20, 60, 60, 60, 150, 10, 10};
+  for (size_t size : sizes) {
+    pipeline.Submit(
+        [&, size](WritePipeline::Done done) {
+          size_t now = bytes += size;
+          if (++in_flight > 1 && size > 100) big_alone = false;
+          if (size <= 100) {
+            size_t seen = peak.load();
+            while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+            }
+          }
+          completer.Add(
+              [&, size, done](WriteOutcome o) {
+                bytes -= size;
+                --in_flight;
+                done(std::move(o));
+              },
+              Written(1));
+        },
+        0, size);
+  }
+  WriteOutcome total = pipeline.Take();
+  EXPECT_EQ(total.written, sizes.size());
+  EXPECT_LE(peak.load(), 100u);
+  EXPECT_TRUE(big_alone.load());
+  EXPECT_EQ(bytes.load(), 0u);
+}
+
 TEST(WritePipelineTest, PostedStepsRunOnTheSubmittingThread) {
   Completer completer;
   WritePipeline pipeline(2);

@@ -115,6 +115,7 @@ Status Upload(s3::S3Client* s3, const std::vector<S3Write>& writes,
       put.key = u.key;
       put.body = u.body;
       put.body_md5 = u.body_md5;
+      put.body_sha256 = u.body_sha256;
       put.metadata = u.metadata;
       s = s3->PutObject(put);
       if (s.ok() && stats != nullptr) {
@@ -153,8 +154,9 @@ class CountingBackend : public ledger::Backend {
 namespace {
 
 // The first steps of a write with S3 columns: which shared objects exist
-// already (one HEAD each: not uploaded again, and never deleted by this
-// write) and the ledger's intents for every column written.
+// already (one HEAD each: not uploaded again) and the ledger's intents for
+// every column written whose objects belong to the item (none for shared
+// ones: nothing on the write path deletes them).
 Status PrepareIntents(const std::shared_ptr<Connection>& connection, const ledger::Session& session,
                       const std::vector<S3ItemWrites>& items, std::set<std::string>* existing,
                       std::vector<ledger::Intent>* intents) {
@@ -187,6 +189,13 @@ Status PrepareIntents(const std::shared_ptr<Connection>& connection, const ledge
   for (const S3ItemWrites& item : items) {
     std::string key = dynamodb::ItemToWireJson(item.key).dump();
     for (const S3Write& w : item.writes) {
+      // Equal values of any item share one object (named by content): the
+      // write path never deletes one, neither the object an item stops
+      // referencing, nor one this write uploaded and then did not use
+      // (refused, unanswered, crashed), since another row (of this very
+      // statement, say) may reference it by now. .sweep checks the whole
+      // table. With nothing the ledger could delete, no intent.
+      if (SharedObjects(w)) continue;
       ledger::Intent i;
       i.endpoint = session.endpoint;
       i.region = session.region;
@@ -198,13 +207,6 @@ Status PrepareIntents(const std::shared_ptr<Connection>& connection, const ledge
       i.bucket = w.bucket;
       i.object_key = w.upload ? w.upload->key : "";
       i.old_object_keys = w.old_keys;
-      if (SharedObjects(w)) {
-        // Equal values of any item share one object: neither the object an
-        // item stops referencing nor one that was there before this write
-        // may be deleted on its account (.sweep checks the whole table).
-        i.old_object_keys.clear();
-        if (w.upload && existing->count(w.upload->key)) i.object_key.clear();
-      }
       intents->push_back(std::move(i));
     }
   }
@@ -249,10 +251,11 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
   std::vector<ledger::Intent> intents;
   Status s = PrepareIntents(connection, session, items, &existing, &intents);
   if (!s.ok()) return s;
-  if (intents.empty()) return write();
-  s = ledger->Record(&intents);
-  if (!s.ok()) return s.WithContext("nothing written");
-  ledger::TestCrashPoint("after-ledger");
+  if (!intents.empty()) {
+    s = ledger->Record(&intents);
+    if (!s.ok()) return s.WithContext("nothing written");
+    ledger::TestCrashPoint("after-ledger");
+  }
   int puts = 0;
   for (const S3ItemWrites& item : items) {
     if (s.ok()) s = Upload(connection->s3().get(), item.writes, existing, &puts, stats);
@@ -307,6 +310,7 @@ void UploadNext(std::shared_ptr<AsyncS3Write> w) {
     size_t bytes = u.body.size();
     put.body = std::move(u.body);
     put.body_md5 = u.body_md5;
+    put.body_sha256 = u.body_sha256;
     put.metadata = u.metadata;
     if (w->group) w->group->PutStarted(w->stats);
     w->connection->s3()->StartPutObject(std::move(put), [w, bytes](Status s, s3::PutObjectResult) {
@@ -370,11 +374,9 @@ void StartWriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>&
     return;
   }
   if (w->intents.empty()) {
-    StartWrite start = w->start_write;
-    start([w](Status st) {
-      PostStep post_step = w->post;
-      post_step([w, st = std::move(st)]() mutable { w->done(std::move(st)); });
-    });
+    // Nothing for the ledger (shared objects only, or no S3 change): the
+    // uploads, the write, and a Resolve with nothing to do.
+    UploadNext(std::move(w));
     return;
   }
   if (w->group) {
@@ -403,12 +405,10 @@ void StartWriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>&
   UploadNext(std::move(w));
 }
 
-int S3WriteLimit(int limit, const std::vector<S3Write>& writes, size_t bound) {
+size_t S3BytesHeld(const std::vector<S3Write>& writes) {
   size_t bytes = 0;
   for (const S3Write& w : writes) bytes += w.upload ? w.upload->body.size() : 0;
-  if (bytes == 0) return std::max(1, limit);
-  size_t fit = bound / bytes;
-  return static_cast<int>(std::clamp<size_t>(fit, 1, static_cast<size_t>(std::max(1, limit))));
+  return 2 * bytes;
 }
 
 void S3WriteGroup::Add(std::vector<ledger::Intent>* intents, std::function<void(Status)> recorded) {

@@ -66,8 +66,8 @@ Status WriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>& co
 // the request's outcome) go through the HTTP client's event loop. The ledger
 // order is WriteWithS3's: intents recorded before any upload, the DynamoDB
 // write after the last one, the intents resolved after it. `done` gets what
-// WriteWithS3 returns, on the thread `post` runs steps on. Every argument must outlive
-// the write (`writes` is copied).
+// WriteWithS3 returns, on the thread `post` runs steps on. The pointer
+// arguments must outlive the write.
 //
 // With a `group`, the intents of the writes started before the group's next
 // flush (a step posted after each write's first) are recorded in one ledger
@@ -83,18 +83,20 @@ void StartWriteWithS3(ledger::Ledger* ledger, const std::shared_ptr<Connection>&
                       StartWrite start_write, PostStep post, std::function<void(Status)> done,
                       std::shared_ptr<S3WriteGroup> group = nullptr);
 
-// The most bytes of S3 objects a statement's writes hold at once, waiting
-// for or in their uploads (about: a write is let in while the others hold
-// less, so the bound may be passed by its own bodies).
+// The most bytes of S3 bodies a statement's writes hold at once, waiting
+// for or in their uploads (WritePipeline::Submit counts them; a write with
+// more runs alone).
 inline constexpr size_t kS3BytesInFlight = 64 << 20;
 
-// How many writes may be in flight (at most `limit`, at least 1) while one
-// with `writes` starts, so that their bodies stay under `bound`.
-int S3WriteLimit(int limit, const std::vector<S3Write>& writes, size_t bound = kS3BytesInFlight);
+// The memory a write with `writes` holds until it is done: each body twice,
+// since the AWS client copies it into each attempt's HTTP request (a retry
+// sends it again) while the request keeps its own.
+size_t S3BytesHeld(const std::vector<S3Write>& writes);
 
 // What the S3 writes of one writer (a statement's, outside BEGIN) share:
 // the intents waiting for the next group commit, and the uploads in flight
-// (their most at once goes to Stats::s3_put_in_flight_max). Thread-safe.
+// (their most at once goes to Stats::s3_put_in_flight_max: the most one
+// table's writes had, not a sum over tables). Thread-safe.
 class S3WriteGroup {
  public:
   // Queues `intents` for the next Flush, which calls `recorded` with the

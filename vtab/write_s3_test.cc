@@ -162,22 +162,14 @@ S3Write WriteOf(size_t bytes) {
   return w;
 }
 
-TEST(S3WriteLimitTest, BigObjectsLeaveFewerWritesInFlight) {
-  // The default bound: 64 KB objects leave the session's limit.
-  EXPECT_EQ(S3WriteLimit(32, {WriteOf(64 << 10)}), 32);
-  // A bound of 1 MB (the same arithmetic, smaller buffers): 128 KB objects,
-  // 8 at once.
-  constexpr size_t kBound = 1 << 20;
-  EXPECT_EQ(S3WriteLimit(32, {WriteOf(128 << 10)}, kBound), 8);
-  // Two columns of 256 KB: 512 KB a write, two at once.
-  EXPECT_EQ(S3WriteLimit(32, {WriteOf(256 << 10), WriteOf(256 << 10)}, kBound), 2);
-  // Bigger than the bound: one at a time, never none.
-  EXPECT_EQ(S3WriteLimit(32, {WriteOf(kBound + 1)}, kBound), 1);
-  // Nothing to upload (a DELETE's S3 half): the limit as set.
+TEST(S3BytesHeldTest, EachBodyCountsTwiceNothingToUploadIsNothing) {
+  // The request keeps the body, and each attempt's HTTP request a copy.
+  EXPECT_EQ(S3BytesHeld({WriteOf(64 << 10)}), size_t{128} << 10);
+  EXPECT_EQ(S3BytesHeld({WriteOf(256 << 10), WriteOf(1 << 10)}), size_t{514} << 10);
+  // Nothing to upload (a DELETE's S3 half).
   S3Write gone;
   gone.attribute = "body";
-  EXPECT_EQ(S3WriteLimit(16, {gone}, kBound), 16);
-  EXPECT_EQ(S3WriteLimit(0, {gone}, kBound), 1);
+  EXPECT_EQ(S3BytesHeld({gone}), 0u);
 }
 
 }  // namespace

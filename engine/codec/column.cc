@@ -146,9 +146,12 @@ std::string ReplaceAll(std::string s, std::string_view from, std::string_view to
 
 Status ObjectKey(const S3Location& loc, const Context& ctx, std::string_view serialized,
                  std::string_view body, std::string* key, std::string* body_md5,
-                 s3::Metadata* metadata, const WriteOptions& options) {
+                 std::string* body_sha256, s3::Metadata* metadata, const WriteOptions& options) {
   if (loc.layout == S3Location::Layout::kKeyTemplate) {
-    std::string fingerprint = HexEncode(Sha256(loc.fingerprint_of_plain ? serialized : body));
+    std::string digest = Sha256(loc.fingerprint_of_plain ? serialized : body);
+    std::string fingerprint = HexEncode(digest);
+    // Named from the stored bytes: the upload's SHA-256 is this one.
+    if (!loc.fingerprint_of_plain) *body_sha256 = std::move(digest);
     // str.format: "{fingerprint}" is the field; "{{" and "}}" are braces.
     std::string k = ReplaceAll(loc.key_template, "{fingerprint}", "\x01");
     k = ReplaceAll(ReplaceAll(k, "{{", "{"), "}}", "}");
@@ -288,7 +291,8 @@ Status Column::Encode(const Context& ctx, const PlainValue& plain, const WriteOp
   if (spec_.s3) {
     S3Upload up;
     up.bucket = spec_.s3->bucket;
-    s = ObjectKey(*spec_.s3, ctx, serialized, body, &up.key, &up.body_md5, &up.metadata, options);
+    s = ObjectKey(*spec_.s3, ctx, serialized, body, &up.key, &up.body_md5, &up.body_sha256,
+                  &up.metadata, options);
     if (!s.ok()) return s.WithContext(ctx.Describe());
     up.uri = MakeS3Uri(up.bucket, up.key);
     up.body = std::move(body);

@@ -88,6 +88,9 @@ struct S3Upload {
   // large-attribute layout's md5= segment); the upload reuses it for
   // Content-MD5 and the ETag check instead of hashing the body again.
   std::string body_md5;
+  // The SHA-256 of `body` (32 raw bytes) when the key needed it (a
+  // key_template fingerprint of the stored bytes); reused by the upload.
+  std::string body_sha256;
   s3::Metadata metadata;
 };
 

@@ -72,6 +72,20 @@ TEST(ColumnTest, S3BackedLayoutMatchesPynamoDbMate5) {
   ASSERT_TRUE(custom->Encode(Ctx("p1"), PlainValue::Blob("\x01\x02"), {}, &enc).ok());
   EXPECT_EQ(enc.upload->key, "x/{raw}/" + HexEncode(Sha256("\x01\x02")) + ".bin");
   EXPECT_EQ(enc.upload->body, "\x01\x02");
+  // Named from the plain value: that digest is not the body's, none is passed on.
+  EXPECT_TRUE(enc.upload->body_sha256.empty());
+}
+
+TEST(ColumnTest, AKeyTemplateOfTheStoredBytesPassesItsDigestToTheUpload) {
+  auto col = Declare(
+      R"({"chain": ["s3", "zstd"], "bucket": "b", "key_template": "t/{fingerprint}", "as": "text"})");
+  EncodedValue enc;
+  ASSERT_TRUE(col->Encode(Ctx("p1"), PlainValue::Text("hello hello hello"), {}, &enc).ok());
+  ASSERT_TRUE(enc.upload);
+  // The fingerprint is the SHA-256 of the stored (compressed) bytes, and the
+  // upload reuses it (x-amz-checksum-sha256, the signed payload hash).
+  EXPECT_EQ(enc.upload->body_sha256, Sha256(enc.upload->body));
+  EXPECT_EQ(enc.upload->key, "t/" + HexEncode(enc.upload->body_sha256));
 }
 
 TEST(ColumnTest, LargeAttributeLayoutMatchesPynamoDbMate6) {

@@ -77,20 +77,29 @@ std::string HostName() {
   return buf;
 }
 
+// Fills `bytes` from /dev/urandom; false when it cannot be read.
+bool ReadUrandom(unsigned char* bytes, size_t size) {
+  std::ifstream in("/dev/urandom", std::ios::binary);
+  return in.read(reinterpret_cast<char*>(bytes), static_cast<std::streamsize>(size)).good();
+}
+
 // 16 hex digits from the kernel's generator. getrandom(2), not a
 // std::random_device per call: opening one cost more than the rest of a
-// Record (README "Speed").
+// Record (README "Speed"). GRND_NONBLOCK: before the pool is first seeded
+// (early boot, a fresh VM) getrandom would block the write; /dev/urandom
+// answers then (these ids need to be unique, not secret).
 std::string RandomId() {
   static constexpr char kHex[] = "0123456789abcdef";
   unsigned char bytes[8] = {0};
   size_t got = 0;
   while (got < sizeof(bytes)) {
-    ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
+    ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, GRND_NONBLOCK);
     if (n > 0) {
       got += static_cast<size_t>(n);
     } else if (n < 0 && errno != EINTR) {
-      // No kernel generator (before Linux 3.17): the time and address
-      // still tell one statement from another.
+      if (ReadUrandom(bytes, sizeof(bytes))) break;
+      // Neither (no getrandom before Linux 3.17, no /dev in a sandbox): the
+      // time and address still tell one statement from another.
       uint64_t fallback =
           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
           reinterpret_cast<uintptr_t>(&got);
@@ -373,7 +382,7 @@ Status Ledger::Migrate() {
   if (s.ok()) s = Exec(kIndex);
   if (s.ok() && version != kFormat) s = Exec("PRAGMA user_version = 1");
   if (!s.ok()) return fail(s);
-  return Exec("COMMIT");
+  return Commit();
 }
 
 std::string Ledger::LockPath(const std::string& name) const {
@@ -489,6 +498,13 @@ Status Ledger::Exec(const char* sql, sqlite3* db) {
   return Status::OK();
 }
 
+Status Ledger::Commit(sqlite3* db) {
+  if (db == nullptr) db = db_;
+  Status s = Exec("COMMIT", db);
+  if (!s.ok() && !sqlite3_get_autocommit(db)) Exec("ROLLBACK", db);
+  return s;
+}
+
 Status Ledger::Record(std::vector<Intent>* intents) {
   if (intents->empty()) return Status::OK();
   Status s = EnsureOpen(true);
@@ -549,7 +565,7 @@ Status Ledger::Record(std::vector<Intent>* intents) {
     i.owner_boot = boot;
     i.created = now;
   }
-  return Exec("COMMIT");
+  return Commit();
 }
 
 Status Ledger::MarkResolved(const std::vector<int64_t>& ids, const char* state) {
@@ -562,7 +578,7 @@ Status Ledger::MarkResolved(const std::vector<int64_t>& ids, const char* state) 
     Exec("ROLLBACK", resolve_db_);
     return s;
   }
-  return Exec("COMMIT", resolve_db_);
+  return Commit(resolve_db_);
 }
 
 Status Ledger::MarkResolvedLocked(const std::vector<int64_t>& ids, const char* state) {

@@ -248,6 +248,10 @@ class Ledger {
   // Removes free lock files no pending entry names (dead owners').
   void RemoveStaleLocks();
   Status Exec(const char* sql, sqlite3* db = nullptr);
+  // COMMIT on `db` (db_ when null); when it fails with the transaction
+  // still open (SQLITE_BUSY, an I/O error), rolls it back, so that the next
+  // BEGIN (the next group of intents) does not fail on it as well.
+  Status Commit(sqlite3* db = nullptr);
   Status MarkResolved(const std::vector<int64_t>& ids, const char* state);
   Status MarkResolvedLocked(const std::vector<int64_t>& ids, const char* state);
   // Makes this process the owner of pending entry `i` (its lock, host, pid

@@ -388,7 +388,8 @@ Status S3Client::PutRequest(PutObjectRequest* put, aws::ServiceRequest* req,
     req->headers.emplace_back("Content-Type", request.content_type);
   if (request.content_md5) req->headers.emplace_back("Content-MD5", Base64Encode(*md5));
   if (request.checksum_sha256) {
-    std::string sha256 = Sha256(request.body);
+    std::string sha256 =
+        request.body_sha256.size() == 32 ? request.body_sha256 : Sha256(request.body);
     req->headers.emplace_back("x-amz-sdk-checksum-algorithm", "SHA256");
     req->headers.emplace_back("x-amz-checksum-sha256", Base64Encode(sha256));
     req->payload_hash = HexEncode(sha256);  // signed as x-amz-content-sha256

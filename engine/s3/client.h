@@ -110,6 +110,8 @@ struct PutObjectRequest {
   // (codec::S3Upload::body_md5); empty: computed here. It must be the body's:
   // S3 refuses the upload (Content-MD5) and the ETag check fails otherwise.
   std::string body_md5;
+  // The same for its SHA-256 (32 raw bytes; codec::S3Upload::body_sha256).
+  std::string body_sha256;
 };
 
 struct PutObjectResult {
