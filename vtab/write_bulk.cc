@@ -109,6 +109,13 @@ struct InsertState {
   int stalled = 0;
   std::mt19937_64 rng{std::random_device{}()};
   WritePipeline::Done done;
+  // The HTTP client's cancel generation when the rows were handed over.
+  // Ctrl-C moves it; an answer taken after it (already on its way when the
+  // cancel came) must not set a timer of the new generation, which the
+  // cancel no longer reaches.
+  uint64_t generation = 0;
+
+  bool Interrupted() const { return client->aws().http().cancel_generation() != generation; }
 };
 
 void Finish(const std::shared_ptr<InsertState>& st) {
@@ -185,15 +192,19 @@ void OnCancelled(std::shared_ptr<InsertState> st, const Status& s,
   RoundAfter(std::move(st), delay);
 }
 
+// Ctrl-C before or during a wait, or while the answer that decided the
+// round was on its way: none of these rows was sent again.
+void FinishUnsent(const std::shared_ptr<InsertState>& st) {
+  st->out.status =
+      Status::Cancelled().WithContext(ChunkWhat(st->table, st->rows) + ", none written");
+  Finish(st);
+}
+
 void RoundAfter(std::shared_ptr<InsertState> st, std::chrono::milliseconds delay) {
+  if (st->Interrupted()) return FinishUnsent(st);
   dynamodb::DynamoDbClient* client = st->client;
   client->RunAfter(delay, [st = std::move(st)](bool cancelled) mutable {
-    if (cancelled) {
-      // Ctrl-C during the wait: none of these rows was sent again.
-      st->out.status =
-          Status::Cancelled().WithContext(ChunkWhat(st->table, st->rows) + ", none written");
-      return Finish(st);
-    }
+    if (cancelled || st->Interrupted()) return FinishUnsent(st);
     InsertRound(std::move(st));
   });
 }
@@ -202,6 +213,7 @@ void RoundAfter(std::shared_ptr<InsertState> st, std::chrono::milliseconds delay
 // capacity), more as one TransactWriteItems.
 void InsertRound(std::shared_ptr<InsertState> st) {
   if (st->rows.empty()) return Finish(st);
+  if (st->Interrupted()) return FinishUnsent(st);
   if (!st->reserved && st->limiter) {
     // Rows sent again count against the write limit as the first were: a
     // transaction's write twice a PutItem's.
@@ -336,6 +348,7 @@ void StartInserts(dynamodb::DynamoDbClient* client, Stats* stats, RateLimiter* l
   st->rows.reserve(st->changes->size());
   for (const WriteChange& c : *st->changes) st->rows.push_back(&c);
   st->done = std::move(done);
+  st->generation = client->aws().http().cancel_generation();
   if (check == InsertCheck::kBatch && st->rows.size() > 1)
     return StartCheckThenBatch(std::move(st));
   InsertRound(std::move(st));
